@@ -1,0 +1,109 @@
+# SACM Grid - one Makefile for the whole tree.
+#
+#   make              build everything into build/ (programs in build/bin/)
+#   make check        unit tests, then integration tests on real brokers
+#   make check-unit   unit tests only
+#   make check-asan   the same as check under AddressSanitizer + UBSan
+#   make bench        benchmarks, printed as a table
+#   make deps         install the Debian packages (as root, or with sudo)
+#   make lab          build and start the native lab (sacm-lab up)
+
+CC	?= cc
+BUILD	?= build
+OPT	?= -O2 -g
+SAN	?=
+CFLAGS_WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+PKGS	= libstrophe libxml-2.0 libcurl sqlite3 zlib openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Ishared $(PKG_CFLAGS)
+CFLAGS	+= -std=c11 $(OPT) $(SAN) $(CFLAGS_WARN) -MMD -MP
+LDFLAGS	+= $(SAN)
+LDLIBS	+= $(PKG_LIBS)
+
+VERSION	= 0.1.0
+CPPFLAGS += -DSACM_VERSION='"$(VERSION)"'
+
+LIB_SRC	= $(wildcard shared/*.c)
+LIB_OBJ	= $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB	= $(BUILD)/lib/libsacm.a
+
+# Each directory under services/ with C sources is one program.
+C_SERVICES = $(patsubst services/%/,%,$(dir $(wildcard services/*/main.c)))
+PROGS	= $(C_SERVICES:%=$(BUILD)/bin/%)
+SCRIPTS	= $(BUILD)/bin/sacm-lab
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+ITEST_SRC = $(wildcard tests/integration/*.c)
+ITEST_BIN = $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+all: $(PROGS) $(SCRIPTS) $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+define service_rule
+$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(C_SERVICES),$(eval $(call service_rule,$(s))))
+
+$(BUILD)/bin/sacm-lab: services/sacm-lab/sacm-lab.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+check-integration: all
+	BUILD=$(BUILD) tests/integration/run.sh
+
+check: check-unit check-integration
+
+check-asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+bench: all
+	BUILD=$(BUILD) bench/run.sh
+
+deps:
+	scripts/install-deps.sh
+
+lab: all
+	$(BUILD)/bin/sacm-lab up
+
+format:
+	clang-format -i shared/*.[ch] services/*/*.[ch] tests/*/*.[ch] bench/*.c
+
+clean:
+	rm -rf build
+
+.PHONY: all check check-unit check-integration check-asan bench deps lab \
+	format clean
+.PRECIOUS: $(BUILD)/%.o
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

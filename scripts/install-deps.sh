@@ -1,0 +1,50 @@
+#!/bin/sh
+# Installs everything SACM Grid needs on Debian 12, from Debian's archive
+# only.  Run as root or with sudo available.  Safe to run again.
+#
+# The brokers' packages start system services when installed; the lab runs
+# its own broker, unprivileged, so a policy-rc.d keeps apt from starting
+# them (and from taking the standard ports).
+set -eu
+
+PKGS="
+build-essential pkg-config git ca-certificates openssl curl sqlite3
+libstrophe-dev libxml2-dev libxslt1-dev libopenscap-dev libsqlite3-dev
+libcurl4-openssl-dev zlib1g-dev libssl-dev
+prosody prosody-modules lua-dbi-sqlite3 ejabberd erlang-base
+openscap-scanner openscap-utils ssg-base ssg-debian ssg-debderived ssg-applications
+python3 python3-slixmpp util-linux procps iproute2
+"
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: run as root" >&2; exit 1; }
+	SUDO=sudo
+fi
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: everything is installed"
+	exit 0
+fi
+echo "install-deps: installing$missing"
+
+rc_d=/usr/sbin/policy-rc.d
+own_rc_d=
+if [ ! -e "$rc_d" ]; then
+	printf '#!/bin/sh\n# installed by SACM Grid install-deps\nexit 101\n' | $SUDO tee "$rc_d" >/dev/null
+	$SUDO chmod 755 "$rc_d"
+	own_rc_d=1
+fi
+cleanup() { [ -n "$own_rc_d" ] && $SUDO rm -f "$rc_d"; }
+trap cleanup EXIT
+
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    --no-install-recommends $missing
+echo "install-deps: done"

@@ -1,0 +1,647 @@
+#!/usr/bin/env bash
+# sacm-lab - a complete SACM Grid lab on this machine, unprivileged, on
+# loopback ports that are free.  See `sacm-lab --help`.
+#
+# State lives in one directory (--dir, $SACM_LAB_DIR, or a default):
+#   lab.env            broker kind, domain, ports (shell variables)
+#   pki/               lab CA, broker certificate, client certificates
+#   accounts/NAME.conf service settings (password and certificate variants)
+#   roles.conf         role -> JID, read by `sacmctl grid init`
+#   prosody/ or ejabberd/   the broker's config, data and logs
+set -euo pipefail
+
+PROG=sacm-lab
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+SACMCTL=${SACMCTL:-$HERE/sacmctl}
+DOMAIN=grid.test
+# One account per service instance and per collector (DESIGN.md, Security).
+SERVICES="policy-repo:policy-repo orchestrator:orchestrator
+posture-repo:posture-repo evaluator-1:evaluator evaluator-2:evaluator
+results-repo:results-repo dashboard:dashboard siem:siem"
+
+say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
+
+usage() {
+	cat <<EOF
+usage: sacm-lab COMMAND [--dir DIR] [options]
+
+commands:
+  up [--broker prosody|ejabberd] [--collectors N]
+                 create (first time) and start the lab: CA and certificates,
+                 one account per service and collector, the broker on free
+                 loopback ports, every topic with its affiliations.
+                 Running it again is safe.
+  down           stop the broker (state is kept)
+  status         what runs where
+  env            print the exports that point sacmctl at this lab:
+                 eval "\$(sacm-lab env)"
+  account NAME [ROLE]
+                 add an account (and grant ROLE on the topics)
+  destroy        stop and delete the lab directory
+
+options:
+  --dir DIR      lab state directory (default: \$SACM_LAB_DIR, else
+                 $(default_dir))
+EOF
+}
+
+default_dir() {
+	if [ "$(id -u)" = 0 ]; then
+		echo /var/lib/sacm-lab
+	else
+		echo "${XDG_STATE_HOME:-$HOME/.local/state}/sacm-lab"
+	fi
+}
+
+# The broker runs as this user: ourselves, or nobody when we are root.
+if [ "$(id -u)" = 0 ]; then
+	AS_BROKER=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+else
+	AS_BROKER=()
+fi
+as_broker() {
+	"${AS_BROKER[@]}" "$@"
+}
+
+# Starts a long-running broker process detached from this script: its own
+# session, no inherited terminal or pipes.
+spawn() {
+	local dir=$1 log=$2
+	shift 2
+	(cd "$dir" && exec "${AS_BROKER[@]}" setsid "$@") \
+	    >>"$log" 2>&1 </dev/null &
+}
+
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A block of four consecutive free ports.
+pick_ports() {
+	local base tries=0
+	while [ $tries -lt 200 ]; do
+		base=$((20000 + (RANDOM % 2000) * 16))
+		if port_free "$base" && port_free $((base + 1)) &&
+		    port_free $((base + 2)) && port_free $((base + 3)); then
+			echo "$base"
+			return 0
+		fi
+		tries=$((tries + 1))
+	done
+	die "no free loopback ports found"
+}
+
+load_env() {
+	[ -f "$LAB/lab.env" ] || die "no lab in $LAB (run: sacm-lab up)"
+	# shellcheck disable=SC1091
+	. "$LAB/lab.env"
+}
+
+broker_pid() {
+	local f
+	case "${BROKER:-}" in
+	prosody) f=$LAB/prosody/prosody.pid ;;
+	ejabberd) f=$LAB/ejabberd/ejabberd.pid ;;
+	*) return 1 ;;
+	esac
+	[ -s "$f" ] || return 1
+	local pid
+	pid=$(cat "$f")
+	kill -0 "$pid" 2>/dev/null || return 1
+	echo "$pid"
+}
+
+# ---- PKI --------------------------------------------------------------
+
+make_ca() {
+	local d=$LAB/pki
+	mkdir -p "$d/clients"
+	[ -f "$d/ca.crt" ] && return 0
+	say "creating the lab CA and the broker certificate"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/ca.key" -out "$d/ca.crt" -days 3650 \
+	    -subj "/O=SACM Grid lab/CN=SACM Grid lab CA" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/server.key" -out "$d/server.csr" \
+	    -subj "/O=SACM Grid lab/CN=$DOMAIN" 2>/dev/null
+	cat > "$d/server.ext" <<EOF
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:$DOMAIN,DNS:pubsub.$DOMAIN,DNS:upload.$DOMAIN,DNS:ext.$DOMAIN,DNS:localhost,IP:127.0.0.1
+EOF
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" \
+	    -CAkey "$d/ca.key" -CAcreateserial -days 825 \
+	    -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+	rm -f "$d/server.csr"
+	chmod 600 "$d/ca.key" "$d/server.key"
+}
+
+# Client certificate with both lab identities as xmppAddr (RFC 6120
+# 13.7.1.4): NAME@grid.test (ejabberd) and NAME@ext.grid.test (Prosody,
+# whose EXTERNAL users live on their own host).
+make_client_cert() {
+	local name=$1 d=$LAB/pki/clients
+	[ -f "$d/$name.crt" ] && return 0
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/$name.key" -out "$d/$name.csr" \
+	    -subj "/O=SACM Grid lab/CN=$name" 2>/dev/null
+	cat > "$d/$name.ext" <<EOF
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth
+subjectAltName=otherName:1.3.6.1.5.5.7.8.5;UTF8:$name@$DOMAIN,otherName:1.3.6.1.5.5.7.8.5;UTF8:$name@ext.$DOMAIN
+EOF
+	openssl x509 -req -in "$d/$name.csr" -CA "$LAB/pki/ca.crt" \
+	    -CAkey "$LAB/pki/ca.key" -CAcreateserial -days 825 \
+	    -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
+	rm -f "$d/$name.csr" "$d/$name.ext"
+	chmod 600 "$d/$name.key"
+}
+
+# ---- accounts ---------------------------------------------------------
+
+write_account_conf() {
+	local name=$1 a=$LAB/accounts
+	# Certificate logins: Prosody keeps them on their own host; ejabberd
+	# verifies client certificates on its direct-TLS listener.
+	local extdom=$DOMAIN certport=$C2S_TLS_PORT direct=yes
+	if [ "$BROKER" = prosody ]; then
+		extdom=ext.$DOMAIN certport=$C2S_PORT direct=no
+	fi
+	cat > "$a/$name.conf" <<EOF
+# $name on the SACM Grid lab in $LAB (written by sacm-lab)
+jid = $name@$DOMAIN
+password_file = $a/$name.pass
+ca_file = $LAB/pki/ca.crt
+host = 127.0.0.1
+port = $C2S_PORT
+upload_resolve = 127.0.0.1
+EOF
+	[ "$name" = ctl ] && echo "roles_file = $LAB/roles.conf" >> "$a/$name.conf"
+	cat > "$a/$name-cert.conf" <<EOF
+# $name authenticating with its client certificate (SASL EXTERNAL)
+jid = $name@$extdom
+cert = $LAB/pki/clients/$name.crt
+key = $LAB/pki/clients/$name.key
+ca_file = $LAB/pki/ca.crt
+host = 127.0.0.1
+port = $certport
+direct_tls = $direct
+pubsub = pubsub.$DOMAIN
+upload = upload.$DOMAIN
+upload_resolve = 127.0.0.1
+EOF
+	chmod 600 "$a/$name.conf" "$a/$name-cert.conf"
+}
+
+register() {
+	local name=$1 pw=$2
+	case "$BROKER" in
+	prosody)
+		as_broker prosodyctl --config "$LAB/prosody/prosody.cfg.lua" \
+		    register "$name" "$DOMAIN" "$pw" >/dev/null ;;
+	ejabberd)
+		if [ -z "${EJ_USERS+x}" ]; then
+			EJ_USERS=" $(ejctl registered_users "$DOMAIN" | tr '\n' ' ') "
+		fi
+		case "$EJ_USERS" in *" $name "*) return 0 ;; esac
+		ejctl register "$name" "$DOMAIN" "$pw" >/dev/null
+		EJ_USERS="$EJ_USERS$name " ;;
+	esac
+}
+
+# Creates NAME's password, certificate and settings once; registers it
+# with the broker (idempotent); records ROLE in roles.conf.
+ensure_account() {
+	local name=$1 role=${2:-} a=$LAB/accounts
+	mkdir -p "$a"
+	if [ ! -s "$a/$name.pass" ]; then
+		(umask 077; openssl rand -hex 18 > "$a/$name.pass")
+	fi
+	make_client_cert "$name"
+	write_account_conf "$name"
+	register "$name" "$(cat "$a/$name.pass")"
+	if [ -n "$role" ]; then
+		touch "$LAB/roles.conf"
+		grep -qx "$role $name@$DOMAIN" "$LAB/roles.conf" ||
+		    echo "$role $name@$DOMAIN" >> "$LAB/roles.conf"
+		[ "$BROKER" = prosody ] && ! grep -qx "$role $name@ext.$DOMAIN" \
+		    "$LAB/roles.conf" && echo "$role $name@ext.$DOMAIN" >> "$LAB/roles.conf"
+	fi
+	return 0
+}
+
+all_accounts() {
+	ensure_account ctl operator
+	local s
+	for s in $SERVICES; do
+		ensure_account "${s%%:*}" "${s##*:}"
+	done
+	local i
+	for i in $(seq 1 "$COLLECTORS"); do
+		ensure_account "collector-$i" collector
+	done
+}
+
+# ---- Prosody ----------------------------------------------------------
+
+prosody_config() {
+	local p=$LAB/prosody pki=$LAB/pki
+	mkdir -p "$p/data"
+	cat > "$p/prosody.cfg.lua" <<EOF
+-- SACM Grid lab broker (written by sacm-lab; edits are overwritten)
+pidfile = "$p/prosody.pid"
+data_path = "$p/data"
+admin_socket = "$p/data/prosody.sock"
+log = { info = "$p/prosody.log"; error = "$p/prosody.err" }
+admins = { "ctl@$DOMAIN" }   -- the grid administrator owns every topic
+modules_enabled = {
+  "roster"; "saslauth"; "tls"; "disco"; "ping"; "time"; "version";
+  "offline"; "admin_shell"; "http"; "websocket"; "bosh"; "http_files";
+}
+modules_disabled = { "s2s" }
+interfaces = { "127.0.0.1" }
+c2s_ports = { $C2S_PORT }
+c2s_direct_tls_ports = { $C2S_TLS_PORT }
+http_ports = { $HTTP_PORT }
+https_ports = { $HTTPS_PORT }
+http_interfaces = { "127.0.0.1" }
+https_interfaces = { "127.0.0.1" }
+c2s_require_encryption = true
+tls_profile = "intermediate"          -- TLS 1.2+
+certificates = "$pki"
+ssl = { certificate = "$pki/server.crt"; key = "$pki/server.key" }
+https_ssl = { certificate = "$pki/server.crt"; key = "$pki/server.key" }
+password_hash = "SHA-256"             -- SCRAM-SHA-256
+disable_sasl_mechanisms = { "PLAIN"; "DIGEST-MD5" }
+c2s_stanza_size_limit = 16*1024*1024
+http_max_content_size = 64*1024*1024
+http_files_dir = "$LAB/www"
+storage = { pubsub_data = "sql"; pubsub_nodes = "sql" }
+sql = { driver = "SQLite3"; database = "$p/data/prosody.sqlite" }
+
+VirtualHost "$DOMAIN"
+  authentication = "internal_hashed"
+
+VirtualHost "ext.$DOMAIN"
+  authentication = "ccert"
+  certificate_match = "xmppaddr"
+  ssl = {
+    certificate = "$pki/server.crt"; key = "$pki/server.key";
+    cafile = "$pki/ca.crt"; capath = false;
+    verify = { "peer"; "client_once" };
+    verifyext = { lsec_ignore_purpose = false };
+  }
+
+Component "pubsub.$DOMAIN" "pubsub"
+  name = "SACM XMPP-Grid"
+  pubsub_max_items = 10000
+  expose_publisher = true
+
+Component "upload.$DOMAIN" "http_file_share"
+  http_file_share_size_limit = 64*1024*1024
+  http_file_share_daily_quota = 4*1024*1024*1024
+  http_file_share_expires_after = 7*86400
+  http_file_share_access = { "$DOMAIN"; "ext.$DOMAIN" }
+  http_external_url = "https://upload.$DOMAIN:$HTTPS_PORT/"
+EOF
+	mkdir -p "$LAB/www"
+	if [ "$(id -u)" = 0 ]; then
+		chown -R nobody:nogroup "$p"
+		chgrp nogroup "$LAB/pki" "$LAB/pki/server.key"
+		chmod 750 "$LAB/pki"
+		chmod 640 "$LAB/pki/server.key"
+	fi
+}
+
+prosody_start() {
+	local p=$LAB/prosody
+	# Pubsub in SQLite with WAL: ~20x the default file store (reference).
+	if [ ! -f "$p/data/prosody.sqlite" ]; then
+		as_broker sqlite3 "$p/data/prosody.sqlite" \
+		    'PRAGMA journal_mode=WAL;' >/dev/null
+	fi
+	: > "$p/prosody.err"
+	[ "$(id -u)" = 0 ] && chown nobody:nogroup "$p/prosody.err"
+	spawn "$p" "$p/stdout.log" prosody -F --config "$p/prosody.cfg.lua"
+}
+
+# ---- ejabberd ---------------------------------------------------------
+
+ejctl() {
+	local e=$LAB/ejabberd
+	as_broker env HOME="$e/home" ERL_EPMD_ADDRESS=127.0.0.1 \
+	    ERLANG_NODE="$EJABBERD_NODE" "$e/ejabberdctl" \
+	    --config "$e/ejabberd.yml" --ctl-config "$e/ejabberdctl.cfg" \
+	    --spool "$e/spool" --logs "$e/logs" "$@"
+}
+
+ejabberd_config() {
+	local e=$LAB/ejabberd pki=$LAB/pki
+	mkdir -p "$e/home" "$e/spool" "$e/logs" "$e/upload" "$LAB/www"
+	cat "$pki/server.crt" "$pki/server.key" > "$e/server.pem"
+	chmod 600 "$e/server.pem"
+	# ejabberdctl insists on its own system user; a copy without that
+	# check runs as anyone (reference notes, ejabberd section).
+	sed -e 's/^INSTALLUSER=.*/INSTALLUSER=/' \
+	    -e "s|^ERL_INETRC=.*|ERL_INETRC=$e/inetrc|" \
+	    /usr/sbin/ejabberdctl > "$e/ejabberdctl"
+	echo '{lookup, [file, native]}.' > "$e/inetrc"
+	chmod 755 "$e/ejabberdctl"
+	cat > "$e/ejabberdctl.cfg" <<EOF
+ERLANG_NODE=$EJABBERD_NODE
+INET_DIST_INTERFACE=127.0.0.1
+ERL_OPTIONS="-kernel inet_dist_use_interface {127,0,0,1}"
+EOF
+	cat > "$e/ejabberd.yml" <<EOF
+# SACM Grid lab broker (written by sacm-lab; edits are overwritten)
+hosts: ["$DOMAIN"]
+loglevel: info
+certfiles: ["$e/server.pem"]
+ca_file: "$pki/ca.crt"
+define_macro:
+  TLSOPTS: ["no_sslv2", "no_sslv3", "no_tlsv1", "no_tlsv1_1", "cipher_server_preference", "no_compression"]
+c2s_protocol_options: TLSOPTS
+listen:
+  - port: $C2S_PORT
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls_required: true
+    max_stanza_size: 16777216
+    tls_verify: false
+    shaper: none
+  - port: $C2S_TLS_PORT
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    tls: true
+    tls_verify: true
+    cafile: "$pki/ca.crt"
+    max_stanza_size: 16777216
+    shaper: none
+  - port: $HTTPS_PORT
+    ip: "127.0.0.1"
+    module: ejabberd_http
+    tls: true
+    request_handlers:
+      /ws: ejabberd_http_ws
+      /bosh: mod_bosh
+      /upload: mod_http_upload
+      /: mod_http_fileserver
+auth_method: internal
+auth_password_format: scram
+auth_scram_hash: sha256
+s2s_access: none
+acl:
+  admin: {user: "ctl@$DOMAIN"}
+  local: {user_regexp: ""}
+access_rules:
+  local: {allow: local}
+  c2s: {allow: all}
+  pubsub_createnode: {allow: admin}
+  upload: {allow: local}
+shaper_rules:
+  c2s_shaper: none
+  max_user_sessions: 10
+  max_user_offline_messages: 100000
+modules:
+  mod_disco: {}
+  mod_ping: {}
+  mod_roster: {}
+  mod_offline: {access_max_user_messages: max_user_offline_messages}
+  mod_stream_mgmt: {resume_timeout: 60}
+  mod_bosh: {}
+  mod_http_fileserver:
+    docroot: "$LAB/www"
+  mod_http_upload:
+    host: "upload.$DOMAIN"
+    put_url: "https://upload.$DOMAIN:$HTTPS_PORT/upload"
+    docroot: "$e/upload"
+    max_size: 67108864
+    access: upload
+  mod_pubsub:
+    host: "pubsub.$DOMAIN"
+    access_createnode: pubsub_createnode
+    plugins: ["flat"]
+    max_items_node: 10000
+    default_node_config:
+      access_model: whitelist
+      persist_items: true
+      max_items: 1000
+      notification_type: normal
+      send_last_published_item: never
+      max_payload_size: 16000000
+EOF
+	if [ "$(id -u)" = 0 ]; then
+		chown -R nobody:nogroup "$e"
+		chmod 755 "$LAB/pki"
+	fi
+}
+
+ejabberd_start() {
+	local e=$LAB/ejabberd
+	spawn "$e" "$e/stdout.log" env HOME="$e/home" \
+	    ERL_EPMD_ADDRESS=127.0.0.1 ERLANG_NODE="$EJABBERD_NODE" \
+	    "$e/ejabberdctl" --config "$e/ejabberd.yml" \
+	    --ctl-config "$e/ejabberdctl.cfg" --spool "$e/spool" \
+	    --logs "$e/logs" foreground
+	# The Erlang VM's own PID is the one that listens.
+	local i
+	for i in $(seq 1 100); do
+		if ejctl status >/dev/null 2>&1; then
+			(pgrep -f -- "beam.* -sname $EJABBERD_NODE " || true) |
+			    head -1 > "$e/ejabberd.pid"
+			[ -s "$e/ejabberd.pid" ] && return 0
+		fi
+		sleep 0.3
+	done
+	tail -20 "$e/logs/ejabberd.log" >&2 2>/dev/null || true
+	die "ejabberd did not start (logs in $e/logs)"
+}
+
+# ---- commands ---------------------------------------------------------
+
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		port_free "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+cmd_up() {
+	mkdir -p "$LAB"
+	chmod 755 "$LAB"
+	if [ -f "$LAB/lab.env" ]; then
+		local want=$BROKER_ARG
+		load_env
+		if [ -n "$want" ] && [ "$want" != "$BROKER" ]; then
+			die "$LAB holds a $BROKER lab; use another --dir for $want"
+		fi
+	else
+		BROKER=${BROKER_ARG:-prosody}
+	fi
+	COLLECTORS=${COLLECTORS_ARG:-${COLLECTORS:-3}}
+	case "$BROKER" in prosody|ejabberd) ;; *) die "unknown broker '$BROKER'";; esac
+	command -v "$BROKER" >/dev/null || [ -x /usr/sbin/ejabberdctl ] ||
+	    die "$BROKER is not installed (run: make deps)"
+
+	if pid=$(broker_pid); then
+		say "$BROKER already running (pid $pid)"
+	else
+		if [ -z "${C2S_PORT:-}" ] || ! port_free "$C2S_PORT" ||
+		    ! port_free "$C2S_TLS_PORT" || ! port_free "$HTTPS_PORT"; then
+			local base
+			base=$(pick_ports)
+			C2S_PORT=$base C2S_TLS_PORT=$((base + 1))
+			HTTP_PORT=$((base + 2)) HTTPS_PORT=$((base + 3))
+		fi
+		EJABBERD_NODE=${EJABBERD_NODE:-sacmlab$C2S_PORT@localhost}
+		cat > "$LAB/lab.env" <<EOF
+BROKER=$BROKER
+DOMAIN=$DOMAIN
+C2S_PORT=$C2S_PORT
+C2S_TLS_PORT=$C2S_TLS_PORT
+HTTP_PORT=$HTTP_PORT
+HTTPS_PORT=$HTTPS_PORT
+COLLECTORS=$COLLECTORS
+EJABBERD_NODE=$EJABBERD_NODE
+EOF
+		make_ca
+		"${BROKER}_config"
+		if [ "$BROKER" = prosody ]; then
+			# Prosody registers accounts with the server stopped.
+			all_accounts
+		fi
+		say "starting $BROKER on 127.0.0.1:$C2S_PORT"
+		"${BROKER}_start"
+		wait_port "$C2S_PORT" || die "$BROKER did not open port $C2S_PORT (see $LAB/$BROKER/)"
+		[ "$BROKER" = ejabberd ] && all_accounts
+	fi
+	[ "$BROKER" = ejabberd ] || all_accounts >/dev/null
+	# Topics and affiliations; retried while the broker settles.
+	local i ok=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		if "$SACMCTL" -c "$LAB/accounts/ctl.conf" grid init \
+		    --roles "$LAB/roles.conf" > "$LAB/grid-init.log" 2>&1; then
+			ok=1
+			break
+		fi
+		sleep 0.5
+	done
+	[ $ok = 1 ] || { cat "$LAB/grid-init.log" >&2; die "grid init failed"; }
+	cmd_status
+	echo
+	echo "Point sacmctl at this lab with:  eval \"\$($HERE/sacm-lab env --dir $LAB)\""
+}
+
+cmd_down() {
+	load_env
+	local pid
+	if pid=$(broker_pid); then
+		say "stopping $BROKER (pid $pid)"
+		if [ "$BROKER" = ejabberd ]; then
+			ejctl stop >/dev/null 2>&1 || kill "$pid"
+		else
+			kill "$pid"
+		fi
+		local i
+		for i in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+	else
+		say "$BROKER is not running"
+	fi
+	if [ "$BROKER" = ejabberd ]; then
+		# ejabberd leaves an epmd behind (reference notes).
+		pkill -u "$( [ "$(id -u)" = 0 ] && echo nobody || id -un)" -x epmd 2>/dev/null || true
+	fi
+	return 0
+}
+
+cmd_status() {
+	load_env
+	local pid state
+	if pid=$(broker_pid); then state="running (pid $pid)"; else state="stopped"; fi
+	cat <<EOF
+lab        $LAB
+broker     $BROKER, $state
+xmpp       127.0.0.1:$C2S_PORT (STARTTLS), 127.0.0.1:$C2S_TLS_PORT (direct TLS)
+domain     $DOMAIN, pubsub.$DOMAIN, upload.$DOMAIN
+https      https://127.0.0.1:$HTTPS_PORT/ (uploads, websocket)
+CA         $LAB/pki/ca.crt
+accounts   $LAB/accounts/NAME.conf (password) and NAME-cert.conf (certificate)
+EOF
+	if [ -n "$pid" ] 2>/dev/null && [ "$state" != stopped ]; then
+		echo "topics:"
+		"$SACMCTL" -c "$LAB/accounts/ctl.conf" topics 2>&1 | sed 's/^/  /' || true
+	fi
+}
+
+cmd_env() {
+	load_env
+	cat <<EOF
+export SACM_LAB_DIR='$LAB'
+export SACM_CONFIG='$LAB/accounts/ctl.conf'
+export PATH='$HERE':"\$PATH"
+EOF
+}
+
+cmd_account() {
+	[ $# -ge 1 ] || die "usage: sacm-lab account NAME [ROLE]"
+	load_env
+	case "$1" in *[!a-z0-9-]*|'') die "account names are lowercase letters, digits and -";; esac
+	COLLECTORS=${COLLECTORS:-3}
+	ensure_account "$1" "${2:-}"
+	if [ -n "${2:-}" ]; then
+		"$SACMCTL" -c "$LAB/accounts/ctl.conf" grid init \
+		    --roles "$LAB/roles.conf" >/dev/null
+	fi
+	echo "$LAB/accounts/$1.conf"
+}
+
+cmd_destroy() {
+	[ -f "$LAB/lab.env" ] || die "no lab in $LAB"
+	cmd_down || true
+	rm -rf "$LAB"
+	say "removed $LAB"
+}
+
+main() {
+	[ $# -ge 1 ] || { usage >&2; exit 2; }
+	local cmd=$1
+	shift
+	LAB=${SACM_LAB_DIR:-$(default_dir)}
+	BROKER_ARG= COLLECTORS_ARG=
+	local args=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--dir) LAB=$2; shift 2 ;;
+		--dir=*) LAB=${1#--dir=}; shift ;;
+		--broker) BROKER_ARG=$2; shift 2 ;;
+		--broker=*) BROKER_ARG=${1#--broker=}; shift ;;
+		--collectors) COLLECTORS_ARG=$2; shift 2 ;;
+		-h|--help) usage; exit 0 ;;
+		*) args+=("$1"); shift ;;
+		esac
+	done
+	case "$LAB" in /*) ;; *) LAB=$PWD/$LAB ;; esac
+	case "$cmd" in
+	up) cmd_up ;;
+	down) cmd_down ;;
+	status) cmd_status ;;
+	env) cmd_env ;;
+	account) cmd_account "${args[@]}" ;;
+	destroy) cmd_destroy ;;
+	-h|--help|help) usage ;;
+	*) usage >&2; exit 2 ;;
+	esac
+}
+
+main "$@"

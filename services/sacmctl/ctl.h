@@ -1,0 +1,44 @@
+/*
+ * ctl.h - sacmctl's commands share this context.
+ */
+#ifndef SACMCTL_CTL_H
+#define SACMCTL_CTL_H
+
+#include <signal.h>
+
+#include "grid.h"
+
+struct ctl {
+	struct grid	*g;
+	struct grid_conf gc;
+	char		*roles_file;
+	int		 json;
+	long		 n;		/* -n N */
+	long		 count;		/* --count N */
+	long		 timeout;	/* --timeout S */
+	const char	*id;		/* --id ID */
+	const char	*roles;		/* --roles FILE */
+	const char	*out;		/* -o FILE */
+	const char	*media_type;	/* --media-type T */
+	int		 no_gzip;	/* --no-gzip */
+};
+
+extern volatile sig_atomic_t ctl_quit;
+
+/* Each returns 0 or 1 (failure, reason already printed) or 2 (usage). */
+int	ctl_grid(struct ctl *, int argc, char **argv);
+int	ctl_topics(struct ctl *, int argc, char **argv);
+int	ctl_affiliations(struct ctl *, int argc, char **argv);
+int	ctl_items(struct ctl *, int argc, char **argv);
+int	ctl_watch(struct ctl *, int argc, char **argv);
+int	ctl_publish(struct ctl *, int argc, char **argv);
+int	ctl_retract(struct ctl *, int argc, char **argv);
+int	ctl_blob(struct ctl *, int argc, char **argv);
+
+/* Prints "sacmctl: what: reason" to stderr and returns 1. */
+int	ctl_fail(const char *what, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Reads a whole file ("-" = stdin) of at most max bytes. */
+int	ctl_read_file(const char *path, size_t max, char **out, size_t *len);
+
+#endif

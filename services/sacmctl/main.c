@@ -1,0 +1,226 @@
+/*
+ * sacmctl - the operator's command for an XMPP-Grid.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ctl.h"
+#include "log.h"
+
+volatile sig_atomic_t ctl_quit;
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct ctl *, int, char **);
+	const char	*usage;
+	const char	*help;
+} commands[] = {
+	{ "grid", ctl_grid, "grid init [--roles FILE]",
+	    "create or reconcile every topic and its affiliations" },
+	{ "topics", ctl_topics, "topics",
+	    "list the topics with their pubsub#type and item count" },
+	{ "affiliations", ctl_affiliations, "affiliations TOPIC",
+	    "list who may publish on and read a topic" },
+	{ "items", ctl_items, "items TOPIC [-n N] [--id ID]",
+	    "print the newest N items (default 10), or one by id" },
+	{ "watch", ctl_watch, "watch TOPIC... [--count N] [--timeout S]",
+	    "print events as they arrive" },
+	{ "publish", ctl_publish, "publish TOPIC FILE [--id ID]",
+	    "publish the XML element in FILE (- for stdin)" },
+	{ "retract", ctl_retract, "retract TOPIC ID", "retract an item" },
+	{ "blob", ctl_blob,
+	    "blob put FILE [--media-type T] [--no-gzip] | blob get REF -o OUT",
+	    "upload a file (prints its reference) or download and verify one" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: sacmctl [-c FILE] [-v] COMMAND [ARGS] [--json]\n\n"
+	    "commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-58s\n      %s\n", commands[i].usage,
+		    commands[i].help);
+	fprintf(f, "\noptions:\n"
+	    "  -c FILE     configuration (default: $SACM_CONFIG)\n"
+	    "  --json      machine-readable output\n"
+	    "  -v          log the XMPP traffic\n"
+	    "  --help      this text; COMMAND --help for one command\n"
+	    "  --version   print the version\n\n"
+	    "`sacm-lab env` prints the settings for a lab.\n");
+}
+
+int
+ctl_fail(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sacmctl: %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int
+ctl_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+	int r = 0;
+
+	if (f == NULL)
+		return -errno;
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if ((r = buf_add(&b, chunk, n)) < 0)
+			break;
+	if (r == 0 && ferror(f))
+		r = -EIO;
+	if (f != stdin)
+		fclose(f);
+	if (r < 0) {
+		buf_free(&b);
+		return r;
+	}
+	*out = buf_steal(&b, len);
+	return *out ? 0 : -ENOMEM;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	ctl_quit = 1;
+}
+
+static const struct conf_opt ctl_opts[] = {
+	{ "roles_file", CONF_STR, offsetof(struct ctl, roles_file), 0, 0,
+	    NULL, 0, "role-to-JID file for `grid init`" },
+	{ "log_level", CONF_LOGLEVEL, 0, 0, 0, "warn", 0, "log level" },
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "roles", required_argument, NULL, 'R' },
+		{ "media-type", required_argument, NULL, 'M' },
+		{ "no-gzip", no_argument, NULL, 'Z' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl c = { .n = 10 };
+	const char *cfg = getenv("SACM_CONFIG");
+	int loglevel = LOG_LVL_WARN, verbose = 0, help = 0, ch, r;
+	struct conf_table tables[] = {
+		{ grid_conf_opts, grid_conf_nopts, &c.gc },
+		{ ctl_opts, 1, &c },
+		{ ctl_opts + 1, 1, &loglevel },
+	};
+	char err[512];
+	size_t ci;
+
+	log_init("sacmctl", LOG_LVL_WARN, 0);
+	/* "+" stops at the command; its own options are parsed after it. */
+	while ((ch = getopt_long(argc, argv, "+c:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfg = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'j': c.json = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("sacmctl %s\n", SACM_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	for (ci = 0; ci < NCOMMANDS; ci++)
+		if (strcmp(argv[0], commands[ci].name) == 0)
+			break;
+	if (ci == NCOMMANDS) {
+		fprintf(stderr, "sacmctl: unknown command '%s' (try --help)\n",
+		    argv[0]);
+		return 2;
+	}
+	/* The command's options may come anywhere after it. */
+	optind = 0;	/* GNU: start over */
+	while ((ch = getopt_long(argc, argv, "n:o:h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (ch) {
+		case 'j': c.json = 1; break;
+		case 'h': help = 1; break;
+		case 'i': c.id = optarg; break;
+		case 'R': c.roles = optarg; break;
+		case 'o': c.out = optarg; break;
+		case 'M': c.media_type = optarg; break;
+		case 'Z': c.no_gzip = 1; break;
+		case 'n': case 'C': case 'T': {
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end || v < 0) {
+				fprintf(stderr, "sacmctl: %s: bad number '%s'\n",
+				    argv[0], optarg);
+				return 2;
+			}
+			*(ch == 'n' ? &c.n : ch == 'C' ? &c.count :
+			    &c.timeout) = v;
+			break;
+		}
+		default:
+			fprintf(stderr, "usage: sacmctl %s\n",
+			    commands[ci].usage);
+			return 2;
+		}
+	}
+	if (help) {
+		printf("usage: sacmctl %s [--json]\n  %s\n", commands[ci].usage,
+		    commands[ci].help);
+		return 0;
+	}
+	if (cfg == NULL)
+		return ctl_fail(argv[0], "no configuration: use -c FILE or set "
+		    "SACM_CONFIG (eval \"$(sacm-lab env)\" for a lab)");
+	if (conf_load(cfg, tables, 3, err, sizeof(err)) < 0)
+		return ctl_fail(argv[0], "%s", err);
+	log_setlevel(verbose ? LOG_LVL_DEBUG : loglevel);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if ((c.g = grid_new(&c.gc, err, sizeof(err))) == NULL) {
+		r = ctl_fail(argv[0], "%s", err);
+		goto out;
+	}
+	if (grid_connect(c.g) < 0) {
+		r = ctl_fail(argv[0], "%s", grid_errstr(c.g));
+		goto out;
+	}
+	r = commands[ci].fn(&c, argc - optind, argv + optind);
+	grid_close(c.g);
+out:
+	grid_free(c.g);
+	conf_free(tables, 3);
+	return r;
+}

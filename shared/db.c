@@ -1,0 +1,108 @@
+/*
+ * db.c - see db.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "log.h"
+
+int
+db_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_debug("sqlite: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+db_begin(sqlite3 *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(sqlite3 *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	(void)db_exec(db, "ROLLBACK");
+}
+
+int
+db_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -EIO;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+db_open(const char *path, const char *const *mig, size_t n, sqlite3 **dbp,
+    char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int v;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (db_exec(db, "PRAGMA journal_mode=WAL") < 0 ||
+	    db_exec(db, "PRAGMA synchronous=NORMAL") < 0 ||
+	    db_exec(db, "PRAGMA foreign_keys=ON") < 0 ||
+	    (v = db_version(db)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -EIO;
+	}
+	if ((size_t)v > n) {
+		snprintf(err, errlen, "%s: schema version %d is newer than "
+		    "this program's %zu", path, v, n);
+		sqlite3_close(db);
+		return -EPROTO;
+	}
+	for (size_t i = (size_t)v; i < n; i++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%zu",
+		    i + 1);
+		if (db_begin(db) < 0 || db_exec(db, mig[i]) < 0 ||
+		    db_exec(db, pragma) < 0 || db_commit(db) < 0) {
+			snprintf(err, errlen, "%s: migration to version %zu "
+			    "failed: %s", path, i + 1, sqlite3_errmsg(db));
+			db_rollback(db);
+			sqlite3_close(db);
+			return -EIO;
+		}
+	}
+	*dbp = db;
+	return 0;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	if (db)
+		sqlite3_close(db);
+}

@@ -1,0 +1,31 @@
+/*
+ * db.h - sqlite helpers: WAL, schema migrations, transactions.
+ *
+ * A service's schema is an array of SQL scripts; script i moves the
+ * database from user_version i to i + 1.  db_open() applies the missing
+ * ones, each in its own transaction, and refuses a database newer than
+ * the program.
+ */
+#ifndef SACM_DB_H
+#define SACM_DB_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+/*
+ * Opens (creating) path with WAL, foreign keys and a busy timeout, and
+ * migrates it.  Returns 0, -EIO (sqlite error), -EPROTO (the file's schema
+ * is newer than this program's).  err gets the reason.
+ */
+int	db_open(const char *path, const char *const *migrations, size_t n,
+	    sqlite3 **dbp, char *err, size_t errlen);
+void	db_close(sqlite3 *);
+/* Runs SQL without results.  0 or -EIO. */
+int	db_exec(sqlite3 *, const char *sql);
+int	db_begin(sqlite3 *);		/* BEGIN IMMEDIATE */
+int	db_commit(sqlite3 *);
+void	db_rollback(sqlite3 *);
+/* The schema version (PRAGMA user_version), or -EIO. */
+int	db_version(sqlite3 *);
+
+#endif

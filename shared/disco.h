@@ -1,0 +1,42 @@
+/*
+ * disco.h - XEP-0030 service discovery (and XEP-0059 paging).
+ */
+#ifndef SACM_DISCO_H
+#define SACM_DISCO_H
+
+#include <stddef.h>
+
+#include "grid.h"
+
+struct disco_field {
+	char	*var;
+	char	*value;		/* values joined with ',' */
+};
+
+struct disco_info {
+	char			*category, *type, *name; /* first identity */
+	char			**features;
+	size_t			 nfeatures;
+	struct disco_field	*fields;	/* first data form */
+	size_t			 nfields;
+};
+
+/* disco#info of jid (and node, may be NULL). Free with disco_info_free. */
+int	disco_info(struct grid *, const char *jid, const char *node,
+	    struct disco_info *);
+void	disco_info_free(struct disco_info *);
+int	disco_has_feature(const struct disco_info *, const char *var);
+/* A form field's value, or NULL. */
+const char *disco_field(const struct disco_info *, const char *var);
+
+/*
+ * disco#items of jid/node: fn(jid, node, name, arg) for each.  Pages with
+ * XEP-0059 (page items at a time) where the answer carries <set/>; takes
+ * the whole answer where it does not.  Stops when fn returns non-zero.
+ */
+typedef int disco_item_fn(const char *jid, const char *node,
+    const char *name, void *arg);
+int	disco_items(struct grid *, const char *jid, const char *node,
+	    disco_item_fn *fn, void *arg);
+
+#endif

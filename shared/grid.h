@@ -1,0 +1,129 @@
+/*
+ * grid.h - an XMPP-Grid (RFC 8600) client connection over libstrophe.
+ *
+ * One struct grid is one authenticated session with the broker.  It
+ * requires TLS and verifies the broker's certificate against ca_file,
+ * authenticates with SCRAM (password) or EXTERNAL (client certificate),
+ * sends initial presence, and when the connection is lost it reconnects
+ * with backoff, re-subscribes, and catches up on what was published
+ * meanwhile by retrieving the newest items of each subscribed topic.
+ *
+ * Nothing runs behind the caller's back: grid_run_once() turns the event
+ * loop and then calls the event handler for each queued notification,
+ * outside libstrophe's callbacks, so a handler may itself make
+ * synchronous requests (publish, retrieve) through the same grid.
+ *
+ * Errors: 0 on success or a negative errno; grid_errstr() says why in one
+ * line (the XMPP error condition, the TLS or SASL failure).
+ *   -ENOTCONN   not connected (and the request was not sent)
+ *   -ETIMEDOUT  no answer in time
+ *   -EACCES     forbidden / not-authorized
+ *   -ENOENT     item-not-found
+ *   -EEXIST     conflict
+ *   -EINVAL     bad-request, not-acceptable, malformed input
+ *   -E2BIG      payload over a limit
+ *   -EOPNOTSUPP feature-not-implemented, service-unavailable
+ *   -EPROTO     any other error reply, or a malformed reply
+ *   -ECONNREFUSED, -EHOSTUNREACH  the broker is not there
+ *   -EKEYREJECTED  authentication failed (wrong password, certificate)
+ *   -EBADMSG    the broker's certificate did not verify
+ */
+#ifndef SACM_GRID_H
+#define SACM_GRID_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+struct grid;
+
+/* Connection settings; grid_conf_opts[] describes them for conf_load(). */
+struct grid_conf {
+	char	*jid;		/* user@domain[/resource] */
+	char	*password_file;	/* SCRAM password, first line of the file */
+	char	*password;	/* or inline (tests); file wins */
+	char	*cert;		/* client certificate: SASL EXTERNAL */
+	char	*key;
+	char	*ca_file;	/* CA that signed the broker's certificate */
+	char	*host;		/* broker address; default: the JID domain */
+	long	 port;
+	char	*pubsub;	/* pubsub service; default pubsub.<domain> */
+	char	*upload;	/* XEP-0363 service; default upload.<domain> */
+	char	*upload_resolve; /* pin the upload host to this address */
+	long	 connect_timeout_ms;
+	long	 iq_timeout_ms;
+	long	 catchup_items;	/* newest items fetched per topic on connect */
+	long	 max_item_size;	/* largest item payload we publish/accept */
+	long	 reconnect_max_ms;
+	int	 direct_tls;	/* XEP-0368 TLS on connect instead of STARTTLS */
+	int	 insecure_trust_any_cert; /* tests only; logged loudly */
+};
+
+extern const struct conf_opt grid_conf_opts[];
+extern const size_t grid_conf_nopts;
+
+/* The connection's state machine; grid_state_name() for logs. */
+enum grid_state {
+	GRID_IDLE,		/* not started, or closed by grid_close() */
+	GRID_CONNECTING,	/* TCP, TLS and SASL in progress */
+	GRID_ONLINE,		/* session up: presence sent, subscribed */
+	GRID_WAIT_RETRY,	/* lost; waiting out the backoff delay */
+};
+const char *grid_state_name(enum grid_state);
+
+/* One pubsub notification, valid only during the handler call. */
+struct grid_event {
+	const char	*node;
+	const char	*item_id;
+	const char	*publisher;	/* NULL unless the broker says */
+	const char	*delay;		/* XEP-0203 stamp when delivered late */
+	const char	*payload;	/* the item's element as XML text */
+	size_t		 payload_len;
+	int		 retract;	/* the item was retracted */
+	int		 catchup;	/* found by retrieval after (re)connect */
+};
+
+typedef void grid_event_fn(struct grid *, const struct grid_event *,
+    void *arg);
+
+/* Subscription flags. */
+#define GRID_SUB_CATCHUP	0x1	/* deliver newest items on connect */
+
+/* NULL on OOM or when the conf is incomplete (err says why). */
+struct grid	*grid_new(const struct grid_conf *, char *err, size_t errlen);
+void		 grid_free(struct grid *);
+
+/*
+ * Connects and waits for the session (or for connect_timeout_ms).
+ * Afterwards the grid reconnects by itself whenever the link is lost.
+ */
+int		 grid_connect(struct grid *);
+/* Sends </stream> and waits briefly for the broker to close. */
+void		 grid_close(struct grid *);
+
+/* Runs the loop for at most timeout_ms and dispatches queued events. */
+void		 grid_run_once(struct grid *, unsigned long timeout_ms);
+
+enum grid_state	 grid_state(const struct grid *);
+const char	*grid_errstr(const struct grid *);
+const char	*grid_jid(const struct grid *);		/* bound full JID */
+const char	*grid_bare_jid(const struct grid *);
+const char	*grid_pubsub_jid(const struct grid *);
+const char	*grid_upload_jid(const struct grid *);
+const struct grid_conf *grid_get_conf(const struct grid *);
+/* Number of reconnects so far (for status and tests). */
+unsigned	 grid_reconnects(const struct grid *);
+
+void		 grid_set_event_handler(struct grid *, grid_event_fn *,
+		    void *arg);
+
+/*
+ * Subscribes our bare JID to a topic (XEP-0060 6.1), remembers it so that
+ * it is renewed after every reconnect, and with GRID_SUB_CATCHUP queues
+ * the newest catchup_items items at once and after each reconnect.
+ * Returns 0, -EACCES (no affiliation), -ENOENT (no such topic), ...
+ */
+int		 grid_subscribe(struct grid *, const char *node, int flags);
+int		 grid_unsubscribe(struct grid *, const char *node);
+
+#endif

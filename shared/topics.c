@@ -1,0 +1,80 @@
+/*
+ * topics.c - the topic table of DESIGN.md, least privilege.
+ *
+ * The operator role is the grid administrator (it creates the topics and
+ * owns them) and so reads everything; it is listed as a publisher only
+ * where operators publish.
+ */
+#include <string.h>
+
+#include "topics.h"
+
+const char *const topic_roles[] = {
+	"operator", "policy-repo", "orchestrator", "collector", "posture-repo",
+	"evaluator", "results-repo", "dashboard", "siem", NULL
+};
+
+const struct topic_def topic_defs[] = {
+	{ "sacm/policy/submissions", SACM_NS, "Policy submissions", 1000,
+	    { "operator", "policy-repo", NULL },
+	    { NULL } },
+	{ "sacm/policy", SACM_NS, "Policy announcements", 10000,
+	    { "policy-repo", NULL },
+	    { "orchestrator", "evaluator", "dashboard", NULL } },
+	{ "sacm/endpoints", SACM_NS, "Endpoint identities and capabilities",
+	    10000, { "collector", NULL },
+	    { "orchestrator", "posture-repo", "dashboard", NULL } },
+	{ "sacm/assessments", SACM_NS, "Assessment state", 10000,
+	    { "orchestrator", NULL },
+	    { "dashboard", NULL } },
+	{ "sacm/collection/requests", SACM_NS, "Collection requests", 1000,
+	    { "orchestrator", NULL },
+	    { "collector", NULL } },
+	{ "sacm/posture", SACM_NS, "Posture reports", 1000,
+	    { "collector", NULL },
+	    { "posture-repo", NULL } },
+	{ "sacm/posture/stored", SACM_NS, "Posture stored", 10000,
+	    { "posture-repo", NULL },
+	    { "orchestrator", "dashboard", NULL } },
+	{ "sacm/evaluation/requests", SACM_NS, "Evaluation requests", 1000,
+	    { "orchestrator", NULL },
+	    { "evaluator", NULL } },
+	{ "sacm/evaluation/results", SACM_NS, "Evaluation results", 1000,
+	    { "evaluator", NULL },
+	    { "results-repo", "orchestrator", NULL } },
+	{ "sacm/results", SACM_NS, "Current results per endpoint and policy",
+	    10000, { "results-repo", NULL },
+	    { "orchestrator", "dashboard", NULL } },
+	{ "sacm/incidents", IODEF_NS, "Incidents (IODEF 2.0)", 10000,
+	    { "results-repo", NULL },
+	    { "siem", "dashboard", NULL } },
+};
+const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
+
+const struct topic_def *
+topic_find(const char *node)
+{
+	for (size_t i = 0; i < topic_ndefs; i++)
+		if (strcmp(topic_defs[i].node, node) == 0)
+			return &topic_defs[i];
+	return NULL;
+}
+
+static int
+listed(const char *const *roles, const char *role)
+{
+	for (size_t i = 0; i < TOPIC_MAX_ROLES && roles[i]; i++)
+		if (strcmp(roles[i], role) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+topic_affiliation(const struct topic_def *t, const char *role)
+{
+	if (listed(t->publishers, role))
+		return "publisher";
+	if (listed(t->members, role))
+		return "member";
+	return NULL;
+}

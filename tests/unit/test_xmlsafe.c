@@ -1,0 +1,123 @@
+/* Unit tests: parsing untrusted XML (xmlsafe.c). */
+#include <errno.h>
+
+#include "buf.h"
+#include "xmlsafe.h"
+#include "t.h"
+
+#define MAX (1 << 20)
+
+static int
+parse(const char *s, char *err)
+{
+	xmlDocPtr doc = NULL;
+	int r = xmlsafe_parse(s, strlen(s), MAX, &doc, err, 256);
+
+	xmlFreeDoc(doc);
+	return r;
+}
+
+static void
+test_good_document(void)
+{
+	char err[256];
+	xmlDocPtr doc = NULL;
+	const char *s = "<a xmlns='urn:x'><b c='1'>t &amp; &#x41;</b></a>";
+
+	T_EQ(xmlsafe_parse_root(s, strlen(s), MAX, "a", "urn:x", &doc, err,
+	    sizeof(err)), 0);
+	T_ASSERT(doc != NULL);
+	xmlFreeDoc(doc);
+	T_EQ(xmlsafe_parse_root(s, strlen(s), MAX, "a", "urn:y", &doc, err,
+	    sizeof(err)), -EINVAL);
+	T_EQ(xmlsafe_parse_root(s, strlen(s), MAX, "b", NULL, &doc, err,
+	    sizeof(err)), -EINVAL);
+}
+
+static void
+test_billion_laughs(void)
+{
+	char err[256];
+	const char *s =
+	    "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>"
+	    "<!ENTITY lol1 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>"
+	    "<!ENTITY lol2 '&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;'>"
+	    "<!ENTITY lol3 '&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;'>"
+	    "<!ENTITY lol4 '&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;'>"
+	    "<!ENTITY lol5 '&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;'>"
+	    "<!ENTITY lol6 '&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;'>"
+	    "<!ENTITY lol7 '&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;'>"
+	    "<!ENTITY lol8 '&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;'>"
+	    "<!ENTITY lol9 '&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;'>"
+	    "]><lolz a='&lol9;'>&lol9;</lolz>";
+
+	T_EQ(parse(s, err), -EPERM);
+	T_ASSERT(strstr(err, "DOCTYPE") != NULL);
+}
+
+static void
+test_external_entity(void)
+{
+	char err[256];
+
+	T_EQ(parse("<!DOCTYPE r [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+	    "<r>&x;</r>", err), -EPERM);
+	T_EQ(parse("<!DOCTYPE r SYSTEM 'http://127.0.0.1:1/x.dtd'><r/>", err),
+	    -EPERM);
+	/* An undeclared entity is an error, not a lookup. */
+	T_EQ(parse("<r>&x;</r>", err), -EINVAL);
+}
+
+static void
+test_oversized_and_malformed(void)
+{
+	char err[256];
+	struct buf b;
+	xmlDocPtr doc = NULL;
+
+	buf_init(&b, MAX * 2);
+	buf_adds(&b, "<r>");
+	while (b.len < MAX + 10)
+		buf_adds(&b, "xxxxxxxxxxxxxxxx");
+	buf_adds(&b, "</r>");
+	T_EQ(xmlsafe_parse(b.data, b.len, MAX, &doc, err, sizeof(err)),
+	    -E2BIG);
+	T_ASSERT(doc == NULL);
+	buf_free(&b);
+
+	T_EQ(parse("<a><b></a>", err), -EINVAL);
+	T_ASSERT(strstr(err, "line 1") != NULL);
+	T_EQ(parse("", err), -EINVAL);
+	T_EQ(parse("<a/><b/>", err), -EINVAL);
+}
+
+static void
+test_deep_nesting_rejected(void)
+{
+	char err[256];
+	struct buf b;
+	xmlDocPtr doc = NULL;
+	int r;
+
+	/* libxml2 refuses depth over 256 without XML_PARSE_HUGE. */
+	buf_init(&b, MAX);
+	for (int i = 0; i < 5000; i++)
+		buf_adds(&b, "<a>");
+	for (int i = 0; i < 5000; i++)
+		buf_adds(&b, "</a>");
+	r = xmlsafe_parse(b.data, b.len, MAX, &doc, err, sizeof(err));
+	T_EQ(r, -EINVAL);
+	xmlFreeDoc(doc);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	T_RUN(test_good_document);
+	T_RUN(test_billion_laughs);
+	T_RUN(test_external_entity);
+	T_RUN(test_oversized_and_malformed);
+	T_RUN(test_deep_nesting_rejected);
+	return T_DONE();
+}
