@@ -330,6 +330,8 @@ free_conf(struct grid_conf *c)
 	free(c->pubsub); free(c->upload); free(c->upload_resolve);
 }
 
+static void configure_conn(struct grid *);
+
 struct grid *
 grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 {
@@ -415,6 +417,7 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	configure_conn(g);
 	backoff_init(&g->backoff, 250, (unsigned)g->conf.reconnect_max_ms,
 	    (unsigned)getpid() ^ (unsigned)now_ms());
 	return g;
@@ -1086,21 +1089,17 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 	set_state(g, GRID_WAIT_RETRY);
 }
 
+/* Connection settings, applied once: libstrophe 0.12 leaks the previous
+ * CA path when xmpp_conn_set_cafile() is called again on reconnect. */
 static void
-start_connect(struct grid *g)
+configure_conn(struct grid *g)
 {
 	long flags = XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_DISABLE_SM;
-	int r;
 
-	tls_verify_error[0] = '\0';
-	g->lasterr[0] = '\0';
 	if (g->conf.direct_tls)
 		flags |= XMPP_CONN_FLAG_LEGACY_SSL;
-	if (g->conf.insecure_trust_any_cert) {
+	if (g->conf.insecure_trust_any_cert)
 		flags |= XMPP_CONN_FLAG_TRUST_TLS;
-		log_warnx("grid %s: INSECURE: the broker's certificate is NOT "
-		    "verified (insecure_trust_any_cert); tests only", g->bare);
-	}
 	xmpp_conn_set_flags(g->conn, flags);
 	xmpp_conn_set_jid(g->conn, g->conf.jid);
 	if (g->password)
@@ -1111,6 +1110,18 @@ start_connect(struct grid *g)
 		xmpp_conn_set_cafile(g->conn, g->conf.ca_file);
 	xmpp_conn_set_certfail_handler(g->conn, certfail);
 	xmpp_conn_set_sockopt_callback(g->conn, sockopt_nodelay);
+}
+
+static void
+start_connect(struct grid *g)
+{
+	int r;
+
+	tls_verify_error[0] = '\0';
+	g->lasterr[0] = '\0';
+	if (g->conf.insecure_trust_any_cert)
+		log_warnx("grid %s: INSECURE: the broker's certificate is NOT "
+		    "verified (insecure_trust_any_cert); tests only", g->bare);
 	set_state(g, GRID_CONNECTING);
 	r = xmpp_connect_client(g->conn, g->conf.host ? g->conf.host :
 	    g->domain, (unsigned short)g->conf.port, conn_handler, g);

@@ -16,6 +16,18 @@ static const char *const bad[] = {
 };
 
 static void
+remove_db(const char *path)
+{
+	char p[256];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+static void
 test_migrations(void)
 {
 	char path[] = "/tmp/sacm-test-db-XXXXXX", err[256];
@@ -38,12 +50,7 @@ test_migrations(void)
 	db_close(db);
 	/* A database newer than the program is refused. */
 	T_EQ(db_open(path, v2, 1, &db, err, sizeof(err)), -EPROTO);
-	unlink(path);
-	strcat(path, "-wal");
-	unlink(path);
-	path[strlen(path) - 4] = '\0';
-	strcat(path, "-shm");
-	unlink(path);
+	remove_db(path);
 }
 
 static void
@@ -72,7 +79,7 @@ test_transactions(void)
 	T_STREQ((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
 	db_close(db);
-	unlink(path);
+	remove_db(path);
 }
 
 int
