@@ -5,6 +5,7 @@
 #   make check-unit   unit tests only
 #   make check-asan   the same as check under AddressSanitizer + UBSan
 #   make bench        benchmarks, printed as a table
+#   make fuzz         fuzz every parser of untrusted input (clang libFuzzer)
 #   make deps         install the Debian packages (as root, or with sudo)
 #   make lab          build and start the native lab (sacm-lab up)
 
@@ -17,7 +18,7 @@ CFLAGS_WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 PKGS	= libstrophe libxml-2.0 libcurl sqlite3 zlib openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS += -D_GNU_SOURCE -Ishared $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -Ishared -Itests/fuzz $(PKG_CFLAGS)
 CFLAGS	+= -std=c11 $(OPT) $(SAN) $(CFLAGS_WARN) -MMD -MP
 LDFLAGS	+= $(SAN)
 LDLIBS	+= $(PKG_LIBS)
@@ -39,10 +40,13 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_SRC = $(wildcard tests/integration/*.c)
 ITEST_BIN = $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-all: $(PROGS) $(SCRIPTS) $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN)
+all: $(PROGS) $(SCRIPTS) $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,12 +75,20 @@ $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Fuzz targets, linked with a replay driver: make check runs each over its
+# corpus.  `make fuzz` builds them with clang's libFuzzer and fuzzes.
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check-unit: $(UNIT_BIN)
+check-unit: $(UNIT_BIN) $(FUZZ_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -e; for f in $(FUZZ_NAMES); do \
+	    $(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_}; done
 
 check-integration: all
 	BUILD=$(BUILD) tests/integration/run.sh
@@ -90,6 +102,19 @@ check-asan:
 bench: all
 	BUILD=$(BUILD) bench/run.sh
 
+fuzz:
+	@set -e; for f in $(FUZZ_NAMES); do \
+	    $(MAKE) --no-print-directory BUILD=build/fuzz-clang CC=clang \
+	        OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined" \
+	        build/fuzz-clang/tests/fuzz/$$f.o build/fuzz-clang/lib/libsacm.a; \
+	    clang -fsanitize=fuzzer,address,undefined -o build/fuzz-clang/$$f \
+	        build/fuzz-clang/tests/fuzz/$$f.o build/fuzz-clang/lib/libsacm.a \
+	        $(LDLIBS); \
+	    mkdir -p build/fuzz-corpus/$${f#fuzz_}; \
+	    build/fuzz-clang/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build/fuzz-corpus/$${f#fuzz_} tests/fuzz/corpus/$${f#fuzz_}; \
+	done
+
 deps:
 	scripts/install-deps.sh
 
@@ -102,7 +127,7 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all check check-unit check-integration check-asan bench deps lab \
+.PHONY: all check check-unit check-integration check-asan bench deps lab fuzz \
 	format clean
 .PRECIOUS: $(BUILD)/%.o
 
