@@ -37,6 +37,7 @@
 #define NS_EVENT	"http://jabber.org/protocol/pubsub#event"
 #define NS_DELAY	"urn:xmpp:delay"
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_DISCO_INFO	"http://jabber.org/protocol/disco#info"
 
 #define GRID_MAX_PENDING	4096
 #define GRID_MAX_QUEUE		65536
@@ -663,6 +664,53 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	return 1;
 }
 
+/*
+ * IQ requests addressed to us (RFC 6120 8.2.3: every get/set gets an
+ * answer): XEP-0199 ping, XEP-0030 disco#info; anything else is
+ * service-unavailable.
+ */
+static int
+on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	struct grid *g = ud;
+	const char *type = xmpp_stanza_get_type(st);
+	const char *id = xmpp_stanza_get_id(st), *from;
+	xmpp_stanza_t *q;
+	struct buf b;
+
+	if (type == NULL || (strcmp(type, "get") && strcmp(type, "set")))
+		return 1;
+	from = xmpp_stanza_get_from(st);
+	buf_init(&b, 4096);
+	buf_adds(&b, "<iq id='");
+	buf_add_xml(&b, id ? id : "");
+	if (from) {
+		buf_adds(&b, "' to='");
+		buf_add_xml(&b, from);
+	}
+	q = xmpp_stanza_get_children(st);
+	while (q && !xmpp_stanza_is_tag(q))
+		q = xmpp_stanza_get_next(q);
+	if (q && strcmp(type, "get") == 0 && xmpp_stanza_get_ns(q) &&
+	    strcmp(xmpp_stanza_get_ns(q), "urn:xmpp:ping") == 0)
+		buf_adds(&b, "' type='result'/>");
+	else if (q && strcmp(type, "get") == 0 && xmpp_stanza_get_ns(q) &&
+	    strcmp(xmpp_stanza_get_ns(q), NS_DISCO_INFO) == 0 &&
+	    xmpp_stanza_get_attribute(q, "node") == NULL)
+		buf_adds(&b, "' type='result'><query xmlns='" NS_DISCO_INFO
+		    "'><identity category='client' type='bot' name='SACM "
+		    "Grid'/><feature var='" NS_DISCO_INFO "'/><feature "
+		    "var='urn:xmpp:ping'/></query></iq>");
+	else
+		buf_adds(&b, "' type='error'><error type='cancel'>"
+		    "<service-unavailable xmlns='" NS_STANZAS "'/></error></iq>");
+	if (b.data)
+		xmpp_send_raw(conn, b.data, b.len);
+	buf_free(&b);
+	(void)g;
+	return 1;
+}
+
 static void
 dispatch_events(struct grid *g)
 {
@@ -1048,6 +1096,7 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		g->ever_online = 1;
 		g->err[0] = '\0';
 		xmpp_handler_add(g->conn, on_message, NULL, "message", NULL, g);
+		xmpp_handler_add(g->conn, on_iq, NULL, "iq", NULL, g);
 		xmpp_send_raw_string(g->conn, "<presence/>");
 		set_state(g, GRID_ONLINE);
 		g->need_resync = 1;
@@ -1058,6 +1107,7 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 
 	/* XMPP_CONN_DISCONNECT or XMPP_CONN_FAIL */
 	xmpp_handler_delete(g->conn, on_message);
+	xmpp_handler_delete(g->conn, on_iq);
 	fail_pending(g, -ENOTCONN);
 	if (tls_verify_error[0])
 		grid_fail(g, -EBADMSG, "broker certificate not trusted: %s",

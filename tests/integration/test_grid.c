@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <strophe.h>
@@ -20,6 +22,7 @@
 #include "conf.h"
 #include "disco.h"
 #include "grid.h"
+#include "grid_iq.h"
 #include "log.h"
 #include "pubsub.h"
 #include "topics.h"
@@ -417,6 +420,14 @@ test_publish_retrieve_and_bad_payloads(void)
 	free(pl);
 }
 
+static int
+count_all(const struct grid_event *ev, void *arg)
+{
+	(void)ev;
+	(*(long *)arg)++;
+	return 0;
+}
+
 static void
 test_items_newest_and_by_id(void)
 {
@@ -449,10 +460,26 @@ test_items_newest_and_by_id(void)
 	seen_free(&s);
 	T_EQ(pubsub_items(rd, "sacm/results", "no-such-item", 0, find_item,
 	    &s), -ENOENT);
-	/* All items, paged where the broker can. */
-	T_EQ(pubsub_items(rd, "sacm/results", NULL, 0, find_item, &s), 0);
-	T_ASSERT(s.n >= 3);
-	seen_free(&s);
+	/* All items: more than one XEP-0059 page (100) where the broker
+	 * pages, one answer where it does not. */
+	for (int i = 0; i < 230; i++) {
+		char iid[64], *pl;
+		int r;
+
+		snprintf(iid, sizeof(iid), "page-%d", i);
+		pl = payload(iid);
+		r = pubsub_publish(pub, "sacm/incidents", iid, pl, NULL, NULL);
+		free(pl);
+		if (r < 0)
+			T_FAIL("publish %s: %s", iid, grid_errstr(pub));
+	}
+	{
+		long count = 0;
+
+		T_EQ(pubsub_items(rd, "sacm/incidents", NULL, 0, count_all,
+		    &count), 0);
+		T_EQ(count, 230);
+	}
 	T_EQ(pubsub_retract(pub, "sacm/results", ids[0]), 0);
 	T_EQ(pubsub_items(rd, "sacm/results", ids[0], 0, find_item, &s),
 	    -ENOENT);
@@ -588,6 +615,57 @@ test_blob_round_trip(void)
 	done(g);
 }
 
+/* Another client asks us things: ping and disco#info are answered, the
+ * rest gets service-unavailable (RFC 6120 8.2.3). */
+static void
+test_answers_requests(void)
+{
+	int fds[2], status;
+	char jid[512] = "";
+	ssize_t n;
+	pid_t pid;
+	struct grid *a;
+	xmpp_stanza_t *reply = NULL;
+
+	if (pipe(fds) < 0)
+		T_FAIL("pipe");
+	if ((pid = fork()) == 0) {
+		struct grid *b = open_as("evaluator-2");
+
+		close(fds[0]);
+		if (b == NULL)
+			_exit(1);
+		if (write(fds[1], grid_jid(b), strlen(grid_jid(b))) < 0)
+			_exit(1);
+		close(fds[1]);
+		for (int i = 0; i < 100; i++)
+			grid_run_once(b, 50);
+		done(b);
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], jid, sizeof(jid) - 1);
+	close(fds[0]);
+	T_ASSERT(n > 0);
+	a = open_as("evaluator-1");
+	T_ASSERT(a != NULL);
+	if (a && n > 0) {
+		T_EQ(grid_iq(a, jid, "get", "<ping xmlns='urn:xmpp:ping'/>",
+		    NULL), 0);
+		T_EQ(grid_iq(a, jid, "get", "<query xmlns='http://jabber.org/"
+		    "protocol/disco#info'/>", &reply), 0);
+		T_ASSERT(reply && xmpp_stanza_get_child_by_path(reply, "iq",
+		    "query", "identity", NULL) != NULL);
+		if (reply)
+			xmpp_stanza_release(reply);
+		T_EQ(grid_iq(a, jid, "get", "<query xmlns='urn:example:nope'/>",
+		    NULL), -EOPNOTSUPP);
+	}
+	done(a);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -610,6 +688,7 @@ main(int argc, char **argv)
 	T_RUN(test_items_newest_and_by_id);
 	T_RUN(test_offline_delivery);
 	T_RUN(test_blob_round_trip);
+	T_RUN(test_answers_requests);
 	T_RUN(test_broker_restart);
 	return T_DONE();
 }
