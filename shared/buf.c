@@ -118,6 +118,26 @@ buf_add_xml(struct buf *b, const char *s)
 	return buf_add(b, run, (size_t)(s - run));
 }
 
+int
+buf_read_file(struct buf *b, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+	int r = 0;
+
+	if (f == NULL)
+		return -errno;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if ((r = buf_add(b, chunk, n)) < 0)
+			break;
+	if (r == 0 && ferror(f))
+		r = -EIO;
+	if (f != stdin)
+		fclose(f);
+	return r;
+}
+
 char *
 buf_steal(struct buf *b, size_t *lenp)
 {

@@ -26,6 +26,11 @@ int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Appends text with the five XML special characters escaped. */
 int	buf_add_xml(struct buf *, const char *);
+/*
+ * Appends the whole file at path ("-" = standard input), at most the
+ * buffer's limit.  0, -E2BIG, or -errno from opening or reading.
+ */
+int	buf_read_file(struct buf *, const char *path);
 /* Hands the data over to the caller (free() it); the buffer is reset. */
 char	*buf_steal(struct buf *, size_t *lenp);
 

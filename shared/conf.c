@@ -251,24 +251,10 @@ conf_load(const char *path, struct conf_table *t, size_t nt, char *err,
     size_t errlen)
 {
 	struct buf b;
-	char chunk[8192];
-	FILE *f;
-	size_t n;
-	int r = 0;
+	int r;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return r;
-	}
 	buf_init(&b, CONF_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((r = buf_add(&b, chunk, n)) < 0)
-			break;
-	if (r == 0 && ferror(f))
-		r = -EIO;
-	fclose(f);
-	if (r < 0) {
+	if ((r = buf_read_file(&b, path)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, r == -E2BIG ?
 		    "file larger than 1 MiB" : strerror(-r));
 		buf_free(&b);

@@ -74,23 +74,11 @@ ctl_fail(const char *what, const char *fmt, ...)
 int
 ctl_read_file(const char *path, size_t max, char **out, size_t *len)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	struct buf b;
-	char chunk[65536];
-	size_t n;
-	int r = 0;
+	int r;
 
-	if (f == NULL)
-		return -errno;
 	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((r = buf_add(&b, chunk, n)) < 0)
-			break;
-	if (r == 0 && ferror(f))
-		r = -EIO;
-	if (f != stdin)
-		fclose(f);
-	if (r < 0) {
+	if ((r = buf_read_file(&b, path)) < 0) {
 		buf_free(&b);
 		return r;
 	}
