@@ -21,6 +21,7 @@ struct ctl {
 	const char	*out;		/* -o FILE */
 	const char	*media_type;	/* --media-type T */
 	int		 no_gzip;	/* --no-gzip */
+	const char	*name;		/* --name NAME */
 };
 
 extern volatile sig_atomic_t ctl_quit;
@@ -34,6 +35,7 @@ int	ctl_watch(struct ctl *, int argc, char **argv);
 int	ctl_publish(struct ctl *, int argc, char **argv);
 int	ctl_retract(struct ctl *, int argc, char **argv);
 int	ctl_blob(struct ctl *, int argc, char **argv);
+int	ctl_policy(struct ctl *, int argc, char **argv);
 
 /* Prints "sacmctl: what: reason" to stderr and returns 1. */
 int	ctl_fail(const char *what, const char *fmt, ...)

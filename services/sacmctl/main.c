@@ -35,6 +35,10 @@ static const struct {
 	{ "publish", ctl_publish, "publish TOPIC FILE [--id ID]",
 	    "publish the XML element in FILE (- for stdin)" },
 	{ "retract", ctl_retract, "retract TOPIC ID", "retract an item" },
+	{ "policy", ctl_policy,
+	    "policy publish FILE [--name NAME] [--timeout S] | list | show ID",
+	    "submit a SCAP datastream and wait for the verdict; list and "
+	    "show policies" },
 	{ "blob", ctl_blob,
 	    "blob put FILE [--media-type T] [--no-gzip] | blob get REF -o OUT",
 	    "upload a file (prints its reference) or download and verify one" },
@@ -112,6 +116,7 @@ main(int argc, char **argv)
 		{ "roles", required_argument, NULL, 'R' },
 		{ "media-type", required_argument, NULL, 'M' },
 		{ "no-gzip", no_argument, NULL, 'Z' },
+		{ "name", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl c = { .n = 10 };
@@ -164,6 +169,7 @@ main(int argc, char **argv)
 		case 'o': c.out = optarg; break;
 		case 'M': c.media_type = optarg; break;
 		case 'Z': c.no_gzip = 1; break;
+		case 'N': c.name = optarg; break;
 		case 'n': case 'C': case 'T': {
 			long v = strtol(optarg, &end, 10);
 

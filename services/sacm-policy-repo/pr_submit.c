@@ -1,0 +1,319 @@
+/*
+ * pr_submit.c - submissions in, policies announced.
+ *
+ * For each item on sacm/policy/submissions (a <submission/> with a blob
+ * reference): fetch and verify the blob, inspect and validate it, store it
+ * once by sha256, announce it on sacm/policy (item id = policy id =
+ * sha256 of the content), and publish the verdict as the item
+ * "<submission id>/status" on the submissions topic, where sacmctl looks
+ * for it.  What is stored is published; what is published is marked, so a
+ * restart in between publishes the rest (pr_flush_pending).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "log.h"
+#include "pr.h"
+#include "pubsub.h"
+#include "topics.h"
+#include "xmlsafe.h"
+
+#define T_SUBMISSIONS	"sacm/policy/submissions"
+#define T_POLICY	"sacm/policy"
+#define STATUS_SUFFIX	"/status"
+
+static void
+now_iso(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+attr(struct buf *b, const char *name, const char *v)
+{
+	if (v == NULL)
+		return;
+	buf_printf(b, " %s='", name);
+	buf_add_xml(b, v);
+	buf_adds(b, "'");
+}
+
+/* The announcement: everything a consumer needs to decide and to fetch. */
+static char *
+announcement(const char *id, const struct scap_info *s, const char *name,
+    const char *source, const char *source_ref, const char *by,
+    const struct blob_ref *ref)
+{
+	struct buf b;
+	char when[32];
+
+	now_iso(when);
+	buf_init(&b, 512 * 1024);
+	buf_adds(&b, "<policy xmlns='" SACM_NS "'");
+	attr(&b, "id", id);
+	attr(&b, "kind", s->kind == SCAP_DATASTREAM ? "datastream" :
+	    "tailoring");
+	attr(&b, "name", name);
+	attr(&b, "scap-version", s->scap_version);
+	attr(&b, "benchmark", s->benchmark_id);
+	attr(&b, "version", s->benchmark_version);
+	attr(&b, "received", when);
+	attr(&b, "source", source);
+	attr(&b, "source-ref", source_ref);
+	attr(&b, "submitted-by", by);
+	buf_adds(&b, ">");
+	if (s->title) {
+		buf_adds(&b, "<title>");
+		buf_add_xml(&b, s->title);
+		buf_adds(&b, "</title>");
+	}
+	if (s->datastream_id) {
+		buf_adds(&b, "<datastream");
+		attr(&b, "id", s->datastream_id);
+		buf_adds(&b, "/>");
+	}
+	for (size_t i = 0; i < s->nplatforms; i++) {
+		buf_adds(&b, "<platform");
+		attr(&b, "cpe", s->platforms[i]);
+		buf_adds(&b, "/>");
+	}
+	for (size_t i = 0; i < s->nprofiles; i++) {
+		buf_adds(&b, "<profile");
+		attr(&b, "id", s->profiles[i].id);
+		if (s->profiles[i].rules >= 0)
+			buf_printf(&b, " rules='%d'", s->profiles[i].rules);
+		buf_adds(&b, ">");
+		if (s->profiles[i].title)
+			buf_add_xml(&b, s->profiles[i].title);
+		buf_adds(&b, "</profile>");
+	}
+	for (size_t i = 0; i < s->ncomponents; i++) {
+		buf_adds(&b, "<component");
+		attr(&b, "id", s->components[i].id);
+		attr(&b, "kind", s->components[i].kind);
+		attr(&b, "name", s->components[i].name);
+		buf_adds(&b, "/>");
+	}
+	blob_ref_to_xml(ref, &b);
+	if (buf_adds(&b, "</policy>") < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+}
+
+static char *
+status_xml(const char *subid, const char *state, const char *policy,
+    int duplicate, const char *reason)
+{
+	struct buf b;
+
+	buf_init(&b, 16384);
+	buf_adds(&b, "<submission-status xmlns='" SACM_NS "'");
+	attr(&b, "submission", subid);
+	attr(&b, "state", state);
+	attr(&b, "policy", policy);
+	if (duplicate)
+		buf_adds(&b, " duplicate='true'");
+	buf_adds(&b, ">");
+	if (reason) {
+		buf_adds(&b, "<reason>");
+		buf_add_xml(&b, reason);
+		buf_adds(&b, "</reason>");
+	}
+	if (buf_adds(&b, "</submission-status>") < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+}
+
+static int
+publish_pending(struct pr *pr, const char *kind, const char *id,
+    const char *xml)
+{
+	char item[600];
+
+	if (strcmp(kind, "policy") == 0) {
+		if (pubsub_publish(pr->g, T_POLICY, id, xml, NULL, NULL) < 0) {
+			log_warnx("announcing policy %s: %s", id,
+			    grid_errstr(pr->g));
+			return -EAGAIN;
+		}
+		log_info("policy %s announced on " T_POLICY, id);
+		pr_store_mark(pr, "policy", id, "announced");
+		return 0;
+	}
+	snprintf(item, sizeof(item), "%s" STATUS_SUFFIX, id);
+	if (pubsub_publish(pr->g, T_SUBMISSIONS, item, xml, NULL, NULL) < 0) {
+		log_warnx("publishing the status of %s: %s", id,
+		    grid_errstr(pr->g));
+		return -EAGAIN;
+	}
+	pr_store_mark(pr, "submission", id, "published");
+	return 0;
+}
+
+void
+pr_flush_pending(struct pr *pr)
+{
+	if (grid_state(pr->g) == GRID_ONLINE)
+		(void)pr_store_pending(pr, publish_pending);
+}
+
+/* Records the verdict, then publishes what is pending. */
+static void
+verdict(struct pr *pr, const char *subid, const char *state,
+    const char *policy, int duplicate, const char *reason, const char *by)
+{
+	char *st = status_xml(subid, state, policy, duplicate, reason);
+
+	if (strcmp(state, "rejected") == 0)
+		log_warnx("submission %s rejected: %s", subid, reason);
+	else
+		log_info("submission %s accepted: policy %s%s", subid, policy,
+		    duplicate ? " (already stored)" : "");
+	if (st == NULL ||
+	    pr_store_submission(pr, subid, state, reason, policy, by, st) < 0)
+		log_warnx("submission %s: cannot record the verdict", subid);
+	free(st);
+	pr_flush_pending(pr);
+}
+
+static char *
+xprop(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *s = v ? strdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return s;
+}
+
+/* Returns 0 when a verdict was reached (accepted or rejected), -EAGAIN
+ * when the submission should be tried again later (grid trouble). */
+static int
+handle(struct pr *pr, const char *subid, const char *payload, size_t len,
+    const char *by)
+{
+	struct blob_ref ref = { 0 }, own = { 0 };
+	struct scap_info info;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, c;
+	char err[1024], id[65], *name = NULL, *content = NULL, *ann = NULL;
+	size_t clen = 0;
+	int r;
+
+	if ((r = xmlsafe_parse_root(payload, len, 65536, "submission", SACM_NS,
+	    &doc, err, sizeof(err))) < 0) {
+		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		return 0;
+	}
+	root = xmlDocGetRootElement(doc);
+	name = xprop(root, "name");
+	for (c = root->children; c && c->type != XML_ELEMENT_NODE; c = c->next)
+		;
+	if (blob_ref_from_xml(c, &ref, err, sizeof(err)) < 0) {
+		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		goto done;
+	}
+	r = blob_get(pr->g, &ref, (size_t)pr->conf.max_content_size, &content,
+	    &clen, err, sizeof(err));
+	if (r == -EIO || r == -ENOMEM) {
+		/* The link may come back; the submission is not lost. */
+		log_warnx("submission %s: %s; will retry", subid, err);
+		r = -EAGAIN;
+		goto out;
+	}
+	if (r < 0) {
+		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		goto done;
+	}
+	blob_sha256_hex(content, clen, id);
+	if (pr_store_has_policy(pr, id) == 1) {
+		verdict(pr, subid, "accepted", id, 1, NULL, by);
+		goto done;
+	}
+	log_info("submission %s: %zu bytes, inspecting", subid, clen);
+	if (scap_inspect(content, clen, (size_t)pr->conf.max_content_size,
+	    &info, err, sizeof(err)) < 0) {
+		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		goto done;
+	}
+	if (info.kind == SCAP_TAILORING) {
+		verdict(pr, subid, "rejected", NULL, 0, "XCCDF tailoring "
+		    "files are not accepted yet; submit a datastream", by);
+		scap_info_free(&info);
+		goto done;
+	}
+	/* The repository serves its own copy: it owns that link. */
+	if (blob_put(pr->g, name ? name : "policy.xml", content, clen,
+	    "application/xml", 1, &own) < 0) {
+		log_warnx("submission %s: upload failed: %s; will retry", subid,
+		    grid_errstr(pr->g));
+		scap_info_free(&info);
+		r = -EAGAIN;
+		goto out;
+	}
+	ann = announcement(id, &info, name, "submission", subid, by, &own);
+	if (ann == NULL || pr_store_policy(pr, id, content, clen, &info, name,
+	    "submission", subid, by, ann) < 0) {
+		verdict(pr, subid, "rejected", NULL, 0, "internal error: "
+		    "cannot store the policy", by);
+		scap_info_free(&info);
+		goto done;
+	}
+	log_info("policy %s stored: %s %s, %zu profiles", id,
+	    info.benchmark_id ? info.benchmark_id : "?",
+	    info.benchmark_version ? info.benchmark_version : "",
+	    info.nprofiles);
+	scap_info_free(&info);
+	verdict(pr, subid, "accepted", id, 0, NULL, by);
+done:
+	r = 0;
+out:
+	blob_ref_free(&ref);
+	blob_ref_free(&own);
+	xmlFreeDoc(doc);
+	free(name);
+	free(content);
+	free(ann);
+	return r;
+}
+
+void
+pr_on_event(struct grid *g, const struct grid_event *ev, void *arg)
+{
+	struct pr *pr = arg;
+	size_t n = strlen(ev->item_id);
+
+	(void)g;
+	if (strcmp(ev->node, T_SUBMISSIONS) != 0 || ev->retract ||
+	    ev->payload == NULL)
+		return;
+	/* Our own verdicts come back on the same topic. */
+	if (n >= strlen(STATUS_SUFFIX) &&
+	    strcmp(ev->item_id + n - strlen(STATUS_SUFFIX), STATUS_SUFFIX) == 0)
+		return;
+	if (n > 512) {
+		log_warnx("submission id of %zu bytes ignored", n);
+		return;
+	}
+	if (pr_store_submission_seen(pr, ev->item_id) == 1) {
+		log_debug("submission %s seen before", ev->item_id);
+		return;
+	}
+	log_info("submission %s from %s", ev->item_id,
+	    ev->publisher ? ev->publisher : "?");
+	(void)handle(pr, ev->item_id, ev->payload, ev->payload_len,
+	    ev->publisher);
+}
