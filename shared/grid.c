@@ -484,22 +484,28 @@ fnv(uint64_t h, const char *s, size_t n)
 	return h;
 }
 
-/* 1 when (node, id, payload) was delivered recently; else records it. */
+/*
+ * Duplicate suppression for the recovery paths.  Every delivered event's
+ * digest (node, item id, payload) is remembered; an event that arrives by
+ * catch-up or late from offline storage is dropped when its digest was
+ * delivered already.  A live event is always delivered: publishing the
+ * same item again is a real event.
+ */
 static int
-seen_before(struct grid *g, const char *node, const char *id,
-    const char *payload, size_t len, int retract)
+seen_before(struct grid *g, const struct grid_event *ev)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	h = fnv(h, node, strlen(node) + 1);
-	h = fnv(h, id, strlen(id) + 1);
-	h = fnv(h, retract ? "R" : "P", 1);
-	h = fnv(h, payload ? payload : "", len);
+	h = fnv(h, ev->node, strlen(ev->node) + 1);
+	h = fnv(h, ev->item_id, strlen(ev->item_id) + 1);
+	h = fnv(h, ev->retract ? "R" : "P", 1);
+	h = fnv(h, ev->payload ? ev->payload : "", ev->payload_len);
 	if (h == 0)
 		h = 1;
-	for (size_t i = 0; i < GRID_DEDUP; i++)
-		if (g->dedup[i] == h)
-			return 1;
+	if (ev->catchup || ev->delay)
+		for (size_t i = 0; i < GRID_DEDUP; i++)
+			if (g->dedup[i] == h)
+				return 1;
 	g->dedup[g->dedup_pos] = h;
 	g->dedup_pos = (g->dedup_pos + 1) % GRID_DEDUP;
 	return 0;
@@ -510,8 +516,7 @@ queue_event(struct grid *g, const struct grid_event *ev)
 {
 	struct qevent *e;
 
-	if (seen_before(g, ev->node, ev->item_id, ev->payload,
-	    ev->payload_len, ev->retract)) {
+	if (seen_before(g, ev)) {
 		log_debug("grid: duplicate of %s/%s suppressed", ev->node,
 		    ev->item_id);
 		return;

@@ -18,6 +18,9 @@ const struct topic_def topic_defs[] = {
 	{ "sacm/policy/submissions", SACM_NS, "Policy submissions", 1000,
 	    { "operator", "policy-repo", NULL },
 	    { NULL } },
+	{ "sacm/policy/feeds", SACM_NS, "ROLIE feeds followed, and their "
+	    "status", 1000, { "operator", "policy-repo", NULL },
+	    { "dashboard", NULL } },
 	{ "sacm/policy", SACM_NS, "Policy announcements", 10000,
 	    { "policy-repo", NULL },
 	    { "orchestrator", "evaluator", "dashboard", NULL } },

@@ -22,6 +22,13 @@ static const struct conf_opt pr_opts[] = {
 	    1L << 30, "134217728", 0, "largest datastream accepted (bytes)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
+	{ "feed_ca_file", CONF_STR, OFF(feed_ca_file), 0, 0, NULL, 0,
+	    "CA bundle for ROLIE feeds configured without their own CA "
+	    "(default: the system's)" },
+	{ "feed_timeout_ms", CONF_INT, OFF(feed_timeout_ms), 100, 600000,
+	    "30000", 0, "time allowed for one HTTP request to a feed" },
+	{ "feed_max_entries", CONF_INT, OFF(feed_max_entries), 1, 10000, "20",
+	    0, "entries ingested per feed per poll (the rest next time)" },
 };
 
 int
@@ -48,9 +55,9 @@ main(int argc, char **argv)
 	if (daemon_connect(pr.g) < 0)
 		goto out;
 	if (grid_subscribe(pr.g, "sacm/policy/submissions",
+	    GRID_SUB_CATCHUP) < 0 || grid_subscribe(pr.g, "sacm/policy/feeds",
 	    GRID_SUB_CATCHUP) < 0)
-		fatalx("cannot subscribe to sacm/policy/submissions: %s",
-		    grid_errstr(pr.g));
+		fatalx("cannot subscribe: %s", grid_errstr(pr.g));
 	log_info("ready: %s, database %s", grid_jid(pr.g), pr.conf.db);
 
 	while (!daemon_quit) {
@@ -61,6 +68,8 @@ main(int argc, char **argv)
 			pr_flush_pending(&pr);
 			last_flush = time(NULL);
 		}
+		if (grid_state(pr.g) == GRID_ONLINE)
+			pr_feeds_tick(&pr);
 	}
 	log_info("stopping");
 	grid_close(pr.g);

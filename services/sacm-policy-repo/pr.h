@@ -13,6 +13,9 @@ struct pr_conf {
 	char	*db;			/* sqlite file */
 	long	 max_content_size;	/* decoded bytes */
 	int	 log_level;
+	char	*feed_ca_file;		/* CA bundle for feeds without one */
+	long	 feed_timeout_ms;
+	long	 feed_max_entries;	/* entries ingested per poll */
 };
 
 struct pr {
@@ -44,7 +47,49 @@ int	pr_store_pending(struct pr *,
 	    int (*fn)(struct pr *, const char *kind, const char *id,
 	    const char *xml));
 
+/* Feeds (pr_store.c). */
+int	pr_store_feed_put(struct pr *, const char *id, const char *url,
+	    const char *ca_pem, const char *type, long interval);
+int	pr_store_feed_delete(struct pr *, const char *id);
+int	pr_store_feed_poll_now(struct pr *, const char *id);
+int	pr_store_feed_due(struct pr *, long now, char **id, char **url,
+	    char **ca_pem, char **type, long *interval, int *failures);
+int	pr_store_feed_polled(struct pr *, const char *id, const char *when,
+	    long http, const char *state, const char *reason, int failures,
+	    long next_poll);
+long	pr_store_feed_ingested(struct pr *, const char *id);
+void	pr_store_doc_get(struct pr *, const char *feed, const char *url,
+	    char **etag, char **last_modified);
+/* parent: the document that linked to url (NULL keeps the known one). */
+int	pr_store_doc_set(struct pr *, const char *feed, const char *url,
+	    const char *etag, const char *last_modified, const char *parent);
+/* Records that parent links to url (validators untouched). */
+int	pr_store_doc_link(struct pr *, const char *feed, const char *url,
+	    const char *parent);
+/* The documents url linked to when it was last fetched in full. */
+void	pr_store_doc_children(struct pr *, const char *feed, const char *url,
+	    void (*fn)(void *, const char *), void *arg);
+int	pr_store_entry_seen(struct pr *, const char *feed, const char *entry,
+	    const char *updated);
+int	pr_store_entry(struct pr *, const char *feed, const char *entry,
+	    const char *updated, const char *policy, const char *state,
+	    const char *reason);
+
+/* pr_rolie.c */
+void	pr_feeds_on_event(struct pr *, const struct grid_event *);
+/* Polls a feed that is due, if any. */
+void	pr_feeds_tick(struct pr *);
+
 /* pr_submit.c */
+enum { PR_ACCEPTED, PR_DUPLICATE, PR_REJECTED, PR_RETRY };
+/*
+ * Validates, stores and (through pr_flush_pending) announces content.
+ * id gets the policy id (sha256 of the content).  Returns one of the
+ * verdicts above; err says why for PR_REJECTED and PR_RETRY.
+ */
+int	pr_ingest(struct pr *, const char *content, size_t len,
+	    const char *name, const char *source, const char *source_ref,
+	    const char *by, char id[65], char *err, size_t errlen);
 void	pr_on_event(struct grid *, const struct grid_event *, void *);
 /* Publishes what was stored but not yet published (after a restart). */
 void	pr_flush_pending(struct pr *);

@@ -59,6 +59,26 @@ static const char *const migrations[] = {
 	"  received TEXT NOT NULL,"
 	"  status TEXT NOT NULL,"
 	"  published INTEGER NOT NULL DEFAULT 0);",
+	/* 2: ROLIE feeds */
+	"CREATE TABLE feed ("
+	"  id TEXT PRIMARY KEY,"
+	"  url TEXT NOT NULL,"
+	"  ca_pem TEXT,"
+	"  type TEXT NOT NULL,"
+	"  interval INTEGER NOT NULL,"
+	"  next_poll INTEGER NOT NULL DEFAULT 0,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  last_poll TEXT, last_http INTEGER, state TEXT NOT NULL DEFAULT 'new',"
+	"  reason TEXT);"
+	"CREATE TABLE feed_doc ("
+	"  feed_id TEXT NOT NULL, url TEXT NOT NULL, etag TEXT,"
+	"  last_modified TEXT, parent TEXT,"
+	"  PRIMARY KEY (feed_id, url));"
+	"CREATE TABLE feed_entry ("
+	"  feed_id TEXT NOT NULL, entry_id TEXT NOT NULL,"
+	"  updated TEXT NOT NULL DEFAULT '', policy_id TEXT,"
+	"  state TEXT NOT NULL, reason TEXT, seen TEXT NOT NULL,"
+	"  PRIMARY KEY (feed_id, entry_id, updated));",
 };
 
 static void
@@ -274,4 +294,213 @@ pr_store_pending(struct pr *pr, int (*fn)(struct pr *, const char *,
 		sqlite3_finalize(st);
 	}
 	return r;
+}
+
+/* ---- feeds ---------------------------------------------------------- */
+
+/* Runs sql with text parameters (NULL binds NULL); for UPDATE/DELETE. */
+static int
+run(struct pr *pr, const char *sql, int n, const char *const *v)
+{
+	return insert(pr, sql, n, v);
+}
+
+int
+pr_store_feed_put(struct pr *pr, const char *id, const char *url,
+    const char *ca_pem, const char *type, long interval)
+{
+	char iv[24];
+	const char *v[] = { id, url, ca_pem, type, iv };
+
+	snprintf(iv, sizeof(iv), "%ld", interval);
+	/* A changed feed is polled again at once and forgets validators. */
+	if (run(pr, "DELETE FROM feed_doc WHERE feed_id = ?", 1, v) < 0)
+		return -EIO;
+	return run(pr, "INSERT INTO feed (id, url, ca_pem, type, interval, "
+	    "next_poll) VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO UPDATE "
+	    "SET url = excluded.url, ca_pem = excluded.ca_pem, type = "
+	    "excluded.type, interval = excluded.interval, next_poll = 0, "
+	    "failures = 0", 5, v);
+}
+
+int
+pr_store_feed_delete(struct pr *pr, const char *id)
+{
+	const char *v[] = { id };
+
+	if (exists(pr, "SELECT 1 FROM feed WHERE id = ?", id) != 1)
+		return -ENOENT;
+	if (run(pr, "DELETE FROM feed_doc WHERE feed_id = ?", 1, v) < 0)
+		return -EIO;
+	return run(pr, "DELETE FROM feed WHERE id = ?", 1, v);
+}
+
+int
+pr_store_feed_poll_now(struct pr *pr, const char *id)
+{
+	const char *v[] = { id };
+
+	if (exists(pr, "SELECT 1 FROM feed WHERE id = ?", id) != 1)
+		return -ENOENT;
+	return run(pr, "UPDATE feed SET next_poll = 0 WHERE id = ?", 1, v);
+}
+
+static char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+int
+pr_store_feed_due(struct pr *pr, long now, char **id, char **url,
+    char **ca_pem, char **type, long *interval, int *failures)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(pr->db, "SELECT id, url, ca_pem, type, "
+	    "interval, failures FROM feed WHERE next_poll <= ? ORDER BY "
+	    "next_poll LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, now);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = col(st, 0);
+		*url = col(st, 1);
+		*ca_pem = col(st, 2);
+		*type = col(st, 3);
+		*interval = (long)sqlite3_column_int64(st, 4);
+		*failures = sqlite3_column_int(st, 5);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+pr_store_feed_polled(struct pr *pr, const char *id, const char *when,
+    long http, const char *state, const char *reason, int failures,
+    long next)
+{
+	char h[24], f[24], n[24];
+	const char *v[] = { when, h, state, reason, f, n, id };
+
+	snprintf(h, sizeof(h), "%ld", http);
+	snprintf(f, sizeof(f), "%d", failures);
+	snprintf(n, sizeof(n), "%ld", next);
+	return run(pr, "UPDATE feed SET last_poll = ?, last_http = ?, state "
+	    "= ?, reason = ?, failures = ?, next_poll = ? WHERE id = ?", 7, v);
+}
+
+long
+pr_store_feed_ingested(struct pr *pr, const char *id)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+
+	if (sqlite3_prepare_v2(pr->db, "SELECT count(*) FROM feed_entry WHERE "
+	    "feed_id = ? AND state = 'accepted'", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+void
+pr_store_doc_get(struct pr *pr, const char *feed, const char *url,
+    char **etag, char **lm)
+{
+	sqlite3_stmt *st;
+
+	*etag = *lm = NULL;
+	if (sqlite3_prepare_v2(pr->db, "SELECT etag, last_modified FROM "
+	    "feed_doc WHERE feed_id = ? AND url = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*etag = col(st, 0);
+		*lm = col(st, 1);
+	}
+	sqlite3_finalize(st);
+}
+
+int
+pr_store_doc_set(struct pr *pr, const char *feed, const char *url,
+    const char *etag, const char *lm, const char *parent)
+{
+	const char *v[] = { feed, url, etag, lm, parent };
+
+	return run(pr, "INSERT INTO feed_doc (feed_id, url, etag, "
+	    "last_modified, parent) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+	    "(feed_id, url) DO UPDATE SET etag = excluded.etag, "
+	    "last_modified = excluded.last_modified, parent = "
+	    "coalesce(excluded.parent, feed_doc.parent)", 5, v);
+}
+
+int
+pr_store_doc_link(struct pr *pr, const char *feed, const char *url,
+    const char *parent)
+{
+	const char *v[] = { feed, url, parent };
+
+	return run(pr, "INSERT INTO feed_doc (feed_id, url, parent) VALUES "
+	    "(?, ?, ?) ON CONFLICT (feed_id, url) DO UPDATE SET parent = "
+	    "excluded.parent", 3, v);
+}
+
+void
+pr_store_doc_children(struct pr *pr, const char *feed, const char *url,
+    void (*fn)(void *, const char *), void *arg)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(pr->db, "SELECT url FROM feed_doc WHERE "
+	    "feed_id = ? AND parent = ? ORDER BY rowid", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+int
+pr_store_entry_seen(struct pr *pr, const char *feed, const char *entry,
+    const char *updated)
+{
+	sqlite3_stmt *st;
+	int found;
+
+	if (sqlite3_prepare_v2(pr->db, "SELECT 1 FROM feed_entry WHERE "
+	    "feed_id = ? AND entry_id = ? AND updated = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, entry, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, updated ? updated : "", -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+pr_store_entry(struct pr *pr, const char *feed, const char *entry,
+    const char *updated, const char *policy, const char *state,
+    const char *reason)
+{
+	char when[32];
+	const char *v[7];
+
+	now_iso(when);
+	v[0] = feed; v[1] = entry; v[2] = updated ? updated : "";
+	v[3] = policy; v[4] = state; v[5] = reason; v[6] = when;
+	return run(pr, "INSERT OR REPLACE INTO feed_entry (feed_id, entry_id, "
+	    "updated, policy_id, state, reason, seen) VALUES (?, ?, ?, ?, ?, "
+	    "?, ?)", 7, v);
 }

@@ -199,22 +199,70 @@ xprop(xmlNodePtr n, const char *name)
 	return s;
 }
 
+int
+pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
+    const char *source, const char *source_ref, const char *by,
+    char id[65], char *err, size_t errlen)
+{
+	struct blob_ref own = { 0 };
+	struct scap_info info;
+	char *ann = NULL;
+	int v;
+
+	blob_sha256_hex(content, clen, id);
+	if (pr_store_has_policy(pr, id) == 1)
+		return PR_DUPLICATE;
+	log_info("%s %s: %zu bytes, inspecting", source, source_ref, clen);
+	if (scap_inspect(content, clen, (size_t)pr->conf.max_content_size,
+	    &info, err, errlen) < 0)
+		return PR_REJECTED;
+	if (info.kind == SCAP_TAILORING) {
+		snprintf(err, errlen, "XCCDF tailoring files are not accepted "
+		    "yet; submit a datastream");
+		scap_info_free(&info);
+		return PR_REJECTED;
+	}
+	/* The repository serves its own copy: it owns that link. */
+	if (blob_put(pr->g, name ? name : "policy.xml", content, clen,
+	    "application/xml", 1, &own) < 0) {
+		snprintf(err, errlen, "upload failed: %s", grid_errstr(pr->g));
+		scap_info_free(&info);
+		return PR_RETRY;
+	}
+	ann = announcement(id, &info, name, source, source_ref, by, &own);
+	if (ann == NULL || pr_store_policy(pr, id, content, clen, &info, name,
+	    source, source_ref, by, ann) < 0) {
+		snprintf(err, errlen, "internal error: cannot store the "
+		    "policy");
+		v = PR_RETRY;
+	} else {
+		log_info("policy %s stored: %s %s, %zu profiles", id,
+		    info.benchmark_id ? info.benchmark_id : "?",
+		    info.benchmark_version ? info.benchmark_version : "",
+		    info.nprofiles);
+		v = PR_ACCEPTED;
+	}
+	free(ann);
+	blob_ref_free(&own);
+	scap_info_free(&info);
+	return v;
+}
+
 /* Returns 0 when a verdict was reached (accepted or rejected), -EAGAIN
  * when the submission should be tried again later (grid trouble). */
 static int
 handle(struct pr *pr, const char *subid, const char *payload, size_t len,
     const char *by)
 {
-	struct blob_ref ref = { 0 }, own = { 0 };
-	struct scap_info info;
+	struct blob_ref ref = { 0 };
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, c;
-	char err[1024], id[65], *name = NULL, *content = NULL, *ann = NULL;
+	char err[1024], id[65], *name = NULL, *content = NULL;
 	size_t clen = 0;
-	int r;
+	int r = 0;
 
-	if ((r = xmlsafe_parse_root(payload, len, 65536, "submission", SACM_NS,
-	    &doc, err, sizeof(err))) < 0) {
+	if (xmlsafe_parse_root(payload, len, 65536, "submission", SACM_NS,
+	    &doc, err, sizeof(err)) < 0) {
 		verdict(pr, subid, "rejected", NULL, 0, err, by);
 		return 0;
 	}
@@ -224,7 +272,7 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 		;
 	if (blob_ref_from_xml(c, &ref, err, sizeof(err)) < 0) {
 		verdict(pr, subid, "rejected", NULL, 0, err, by);
-		goto done;
+		goto out;
 	}
 	r = blob_get(pr->g, &ref, (size_t)pr->conf.max_content_size, &content,
 	    &clen, err, sizeof(err));
@@ -236,57 +284,29 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 	}
 	if (r < 0) {
 		verdict(pr, subid, "rejected", NULL, 0, err, by);
-		goto done;
-	}
-	blob_sha256_hex(content, clen, id);
-	if (pr_store_has_policy(pr, id) == 1) {
-		verdict(pr, subid, "accepted", id, 1, NULL, by);
-		goto done;
-	}
-	log_info("submission %s: %zu bytes, inspecting", subid, clen);
-	if (scap_inspect(content, clen, (size_t)pr->conf.max_content_size,
-	    &info, err, sizeof(err)) < 0) {
-		verdict(pr, subid, "rejected", NULL, 0, err, by);
-		goto done;
-	}
-	if (info.kind == SCAP_TAILORING) {
-		verdict(pr, subid, "rejected", NULL, 0, "XCCDF tailoring "
-		    "files are not accepted yet; submit a datastream", by);
-		scap_info_free(&info);
-		goto done;
-	}
-	/* The repository serves its own copy: it owns that link. */
-	if (blob_put(pr->g, name ? name : "policy.xml", content, clen,
-	    "application/xml", 1, &own) < 0) {
-		log_warnx("submission %s: upload failed: %s; will retry", subid,
-		    grid_errstr(pr->g));
-		scap_info_free(&info);
-		r = -EAGAIN;
+		r = 0;
 		goto out;
 	}
-	ann = announcement(id, &info, name, "submission", subid, by, &own);
-	if (ann == NULL || pr_store_policy(pr, id, content, clen, &info, name,
-	    "submission", subid, by, ann) < 0) {
-		verdict(pr, subid, "rejected", NULL, 0, "internal error: "
-		    "cannot store the policy", by);
-		scap_info_free(&info);
-		goto done;
+	switch (pr_ingest(pr, content, clen, name, "submission", subid, by,
+	    id, err, sizeof(err))) {
+	case PR_ACCEPTED:
+		verdict(pr, subid, "accepted", id, 0, NULL, by);
+		break;
+	case PR_DUPLICATE:
+		verdict(pr, subid, "accepted", id, 1, NULL, by);
+		break;
+	case PR_REJECTED:
+		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		break;
+	default:
+		log_warnx("submission %s: %s; will retry", subid, err);
+		r = -EAGAIN;
 	}
-	log_info("policy %s stored: %s %s, %zu profiles", id,
-	    info.benchmark_id ? info.benchmark_id : "?",
-	    info.benchmark_version ? info.benchmark_version : "",
-	    info.nprofiles);
-	scap_info_free(&info);
-	verdict(pr, subid, "accepted", id, 0, NULL, by);
-done:
-	r = 0;
 out:
 	blob_ref_free(&ref);
-	blob_ref_free(&own);
 	xmlFreeDoc(doc);
 	free(name);
 	free(content);
-	free(ann);
 	return r;
 }
 
@@ -297,6 +317,10 @@ pr_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	size_t n = strlen(ev->item_id);
 
 	(void)g;
+	if (strcmp(ev->node, "sacm/policy/feeds") == 0) {
+		pr_feeds_on_event(pr, ev);
+		return;
+	}
 	if (strcmp(ev->node, T_SUBMISSIONS) != 0 || ev->retract ||
 	    ev->payload == NULL)
 		return;

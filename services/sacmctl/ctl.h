@@ -22,6 +22,9 @@ struct ctl {
 	const char	*media_type;	/* --media-type T */
 	int		 no_gzip;	/* --no-gzip */
 	const char	*name;		/* --name NAME */
+	const char	*ca;		/* --ca FILE */
+	const char	*type;		/* --type TYPE */
+	long		 interval;	/* --interval S */
 };
 
 extern volatile sig_atomic_t ctl_quit;
@@ -36,6 +39,7 @@ int	ctl_publish(struct ctl *, int argc, char **argv);
 int	ctl_retract(struct ctl *, int argc, char **argv);
 int	ctl_blob(struct ctl *, int argc, char **argv);
 int	ctl_policy(struct ctl *, int argc, char **argv);
+int	ctl_feeds(struct ctl *, int argc, char **argv);
 
 /* Prints "sacmctl: what: reason" to stderr and returns 1. */
 int	ctl_fail(const char *what, const char *fmt, ...)

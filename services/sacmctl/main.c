@@ -39,6 +39,9 @@ static const struct {
 	    "policy publish FILE [--name NAME] [--timeout S] | list | show ID",
 	    "submit a SCAP datastream and wait for the verdict; list and "
 	    "show policies" },
+	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
+	    "[--interval S] | list | poll ID | remove ID",
+	    "follow ROLIE feeds (RFC 8322) of SCAP content" },
 	{ "blob", ctl_blob,
 	    "blob put FILE [--media-type T] [--no-gzip] | blob get REF -o OUT",
 	    "upload a file (prints its reference) or download and verify one" },
@@ -117,6 +120,9 @@ main(int argc, char **argv)
 		{ "media-type", required_argument, NULL, 'M' },
 		{ "no-gzip", no_argument, NULL, 'Z' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "ca", required_argument, NULL, 'A' },
+		{ "type", required_argument, NULL, 'Y' },
+		{ "interval", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl c = { .n = 10 };
@@ -170,7 +176,9 @@ main(int argc, char **argv)
 		case 'M': c.media_type = optarg; break;
 		case 'Z': c.no_gzip = 1; break;
 		case 'N': c.name = optarg; break;
-		case 'n': case 'C': case 'T': {
+		case 'A': c.ca = optarg; break;
+		case 'Y': c.type = optarg; break;
+		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 
 			if (*optarg == '\0' || *end || v < 0) {
@@ -179,7 +187,7 @@ main(int argc, char **argv)
 				return 2;
 			}
 			*(ch == 'n' ? &c.n : ch == 'C' ? &c.count :
-			    &c.timeout) = v;
+			    ch == 'I' ? &c.interval : &c.timeout) = v;
 			break;
 		}
 		default:

@@ -523,6 +523,50 @@ test_offline_delivery(void)
 	free(pl);
 }
 
+/* Publishing the same item twice is two events; catch-up of an item
+ * already delivered is none. */
+static void
+test_republish_delivered(void)
+{
+	struct grid *sub = open_as("orchestrator"), *pub = open_as("evaluator-1");
+	struct seen s = { 0 };
+	char *id = unique("again"), *pl = payload(id);
+	int n = 0;
+
+	if (!sub || !pub) {
+		done(sub); done(pub);
+		T_FAIL("connect");
+	}
+	grid_set_event_handler(sub, collect, &s);
+	T_EQ(grid_subscribe(sub, "sacm/evaluation/results", GRID_SUB_CATCHUP),
+	    0);
+	T_EQ(pubsub_publish(pub, "sacm/evaluation/results", id, pl, NULL,
+	    NULL), 0);
+	wait_for(sub, &s, id, 5000);
+	T_EQ(pubsub_publish(pub, "sacm/evaluation/results", id, pl, NULL,
+	    NULL), 0);
+	for (int i = 0; i < 100; i++)
+		grid_run_once(sub, 20);
+	for (int i = 0; i < s.n; i++)
+		n += strcmp(s.ids[i], id) == 0;
+	T_EQ(n, 2);
+	/* A re-subscription with catch-up finds it again: suppressed. */
+	T_EQ(grid_subscribe(sub, "sacm/evaluation/results", GRID_SUB_CATCHUP),
+	    0);
+	for (int i = 0; i < 20; i++)
+		grid_run_once(sub, 20);
+	n = 0;
+	for (int i = 0; i < s.n; i++)
+		n += strcmp(s.ids[i], id) == 0;
+	T_EQ(n, 2);
+	T_EQ(grid_unsubscribe(sub, "sacm/evaluation/results"), 0);
+	done(sub);
+	done(pub);
+	seen_free(&s);
+	free(id);
+	free(pl);
+}
+
 static void
 test_broker_restart(void)
 {
@@ -689,6 +733,7 @@ main(int argc, char **argv)
 	T_RUN(test_offline_delivery);
 	T_RUN(test_blob_round_trip);
 	T_RUN(test_answers_requests);
+	T_RUN(test_republish_delivered);
 	T_RUN(test_broker_restart);
 	return T_DONE();
 }

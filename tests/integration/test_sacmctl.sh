@@ -12,7 +12,7 @@ json_ok() { /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)'; }
 
 check "sacmctl --help exits 0" bash -c "'$S' --help >/dev/null"
 "$S" frobnicate >/dev/null 2>&1; check "unknown command exits 2" test $? = 2
-for c in grid topics affiliations items watch publish retract blob; do
+for c in grid topics affiliations items watch publish retract blob policy feeds; do
 	"$S" "$c" --help >/dev/null || no "sacmctl $c --help"
 done
 ok "every command has --help"
@@ -27,7 +27,7 @@ check "grid init twice changes nothing" test "$(echo "$out" | grep -o '"granted"
 
 out=$("$S" topics --json)
 check "topics --json is JSON" json_ok <<<"$out"
-check "topics lists all 11 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 11
+check "topics lists all 12 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 12
 
 # publish, items, watch
 id=cli-$$-$RANDOM

@@ -52,7 +52,7 @@ test_topics_least_privilege(void)
 {
 	const struct topic_def *t;
 
-	T_EQ(topic_ndefs, 11);
+	T_EQ(topic_ndefs, 12);
 	T_ASSERT((t = topic_find("sacm/results")) != NULL);
 	T_STREQ(topic_affiliation(t, "results-repo"), "publisher");
 	T_STREQ(topic_affiliation(t, "dashboard"), "member");

@@ -1,0 +1,548 @@
+/*
+ * pr_rolie.c - following ROLIE feeds (RFC 8322).
+ *
+ * Feeds are configured by items on sacm/policy/feeds (<feed/>, item id =
+ * feed id) and kept in the database with their state.  A poll fetches the
+ * feed URL (a service document or a feed) with a conditional GET, walks
+ * the collections whose information-type is the feed's, follows rel="next"
+ * pages, and ingests each new entry's content like a submission.
+ *
+ * Nothing twice, nothing lost: an entry is recorded (feed, entry id,
+ * updated) only once its content has a verdict, and a document's
+ * validators (ETag, Last-Modified) are saved only once all its entries
+ * were handled; content is stored by digest anyway.  A poll cut short (a
+ * restart, the entry cap) is simply redone from the top next time.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <libxml/tree.h>
+
+#include "backoff.h"
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "pr.h"
+#include "pubsub.h"
+#include "topics.h"
+#include "xmlsafe.h"
+
+#define T_FEEDS		"sacm/policy/feeds"
+#define NS_ATOM		"http://www.w3.org/2005/Atom"
+#define NS_APP		"http://www.w3.org/2007/app"
+#define NS_ROLIE	"urn:ietf:params:xml:ns:rolie-1.0"
+#define INFO_TYPE	"urn:ietf:params:rolie:category:information-type"
+#define NS_SDS		"http://scap.nist.gov/schema/scap/source/1.2"
+#define MAX_DOC		(8u << 20)
+#define MAX_PAGES	50
+#define MAX_QUEUE	64
+
+struct feed {
+	char	*id, *url, *ca_pem, *type;
+	long	 interval;
+	int	 failures;
+};
+
+struct poll {
+	struct pr	*pr;
+	struct feed	*f;
+	char		*queue[MAX_QUEUE];
+	char		*parent[MAX_QUEUE];	/* who linked to it */
+	size_t		 nq;
+	int		 pages;
+	int		 entries, ingested, rejected, skipped;
+	int		 capped;
+	int		 transient;	/* entries to retry: fetch failed */
+	long		 http;
+	char		 reason[1024];
+};
+
+static int
+is_el(xmlNodePtr n, const char *name, const char *ns)
+{
+	return n && n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, name) == 0 && n->ns &&
+	    strcmp((const char *)n->ns->href, ns) == 0;
+}
+
+static char *
+xprop(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *s = v ? strdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return s;
+}
+
+static char *
+xtext(xmlNodePtr n)
+{
+	xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
+	char *s = v ? strdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return s;
+}
+
+static xmlNodePtr
+child(xmlNodePtr n, const char *name, const char *ns)
+{
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (is_el(n, name, ns))
+			return n;
+	return NULL;
+}
+
+/* A possibly relative reference resolved against base; NULL if bad. */
+static char *
+resolve(const char *base, const char *ref)
+{
+	CURLU *u = curl_url();
+	char *out = NULL, *copy;
+
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK)
+		curl_url_get(u, CURLUPART_URL, &out, 0);
+	curl_url_cleanup(u);
+	copy = out ? strdup(out) : NULL;
+	curl_free(out);
+	return copy;
+}
+
+/* The information-type term of the element's categories, or NULL. */
+static char *
+info_type(xmlNodePtr n)
+{
+	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next) {
+		char *scheme, *term;
+
+		if (!is_el(c, "category", NS_ATOM))
+			continue;
+		scheme = xprop(c, "scheme");
+		term = xprop(c, "term");
+		if (scheme && term && strcmp(scheme, INFO_TYPE) == 0) {
+			free(scheme);
+			return term;
+		}
+		free(scheme);
+		free(term);
+	}
+	return NULL;
+}
+
+static void
+enqueue(struct poll *p, const char *base, const char *ref)
+{
+	char *u = resolve(base, ref);
+
+	if (u == NULL)
+		return;
+	for (size_t i = 0; i < p->nq; i++)
+		if (strcmp(p->queue[i], u) == 0) {
+			free(u);
+			return;
+		}
+	if (p->nq >= MAX_QUEUE) {
+		free(u);
+		return;
+	}
+	p->parent[p->nq] = strdup(base);
+	p->queue[p->nq++] = u;
+	/* Known from now on, so that it is polled even when base is
+	 * unchanged next time. */
+	pr_store_doc_link(p->pr, p->f->id, u, base);
+}
+
+/* An unchanged document: what it linked to may have changed all the
+ * same (new entries go into the feeds, not the service document). */
+static void
+enqueue_known(void *arg, const char *url)
+{
+	struct poll *p = ((void **)arg)[0];
+	const char *base = ((void **)arg)[1];
+
+	enqueue(p, base, url);
+}
+
+/* Where an entry's content is: content@src, else an enclosure or
+ * alternate link. */
+static char *
+content_ref(xmlNodePtr e)
+{
+	xmlNodePtr c = child(e, "content", NS_ATOM);
+	char *src = c ? xprop(c, "src") : NULL;
+	static const char *const rels[] = { "enclosure", "alternate" };
+
+	if (src)
+		return src;
+	for (size_t i = 0; i < 2; i++)
+		for (xmlNodePtr l = e->children; l; l = l->next) {
+			char *rel, *href;
+
+			if (!is_el(l, "link", NS_ATOM))
+				continue;
+			rel = xprop(l, "rel");
+			if (strcmp(rel ? rel : "alternate", rels[i]) == 0 &&
+			    (href = xprop(l, "href")) != NULL) {
+				free(rel);
+				return href;
+			}
+			free(rel);
+		}
+	return NULL;
+}
+
+static const char *
+base_name(const char *url)
+{
+	const char *s = strrchr(url, '/');
+
+	return s && s[1] ? s + 1 : url;
+}
+
+/* One entry: selected?  seen?  then fetched, ingested, recorded. */
+static void
+entry(struct poll *p, const char *docurl, xmlNodePtr e, const char *feedtype)
+{
+	struct pr *pr = p->pr;
+	char *id = xtext(child(e, "id", NS_ATOM));
+	char *updated = xtext(child(e, "updated", NS_ATOM));
+	char *type = info_type(e), *fmt = NULL, *ref = NULL, *url = NULL;
+	xmlNodePtr fe = child(e, "format", NS_ROLIE);
+	struct http_resp resp;
+	struct http_req q = { 0 };
+	char err[1024], pid[65];
+	int v, r;
+
+	p->entries++;
+	if (id == NULL) {
+		p->skipped++;
+		goto out;
+	}
+	if (fe)
+		fmt = xprop(fe, "ns");
+	if (strcmp(type ? type : (feedtype ? feedtype : ""), p->f->type) !=
+	    0 || (fmt && strcmp(fmt, NS_SDS) != 0)) {
+		p->skipped++;
+		goto out;
+	}
+	if (pr_store_entry_seen(pr, p->f->id, id, updated) == 1)
+		goto out;
+	if (p->ingested + p->rejected >= pr->conf.feed_max_entries) {
+		p->capped = 1;
+		goto out;
+	}
+	if ((ref = content_ref(e)) == NULL ||
+	    (url = resolve(docurl, ref)) == NULL) {
+		pr_store_entry(pr, p->f->id, id, updated, NULL, "rejected",
+		    "entry has no content link");
+		p->rejected++;
+		goto out;
+	}
+	q.url = url;
+	q.ca_pem = p->f->ca_pem;
+	q.ca_file = p->f->ca_pem ? NULL : pr->conf.feed_ca_file;
+	q.max = (size_t)pr->conf.max_content_size;
+	q.timeout_ms = pr->conf.feed_timeout_ms;
+	if ((r = http_get(&q, &resp, err, sizeof(err))) < 0 ||
+	    resp.status != 200) {
+		if (r == 0) {
+			snprintf(err, sizeof(err), "%.900s: HTTP %ld", url,
+			    resp.status);
+			http_resp_free(&resp);
+		}
+		if (r == -E2BIG) {
+			/* Definitive: it will not get smaller. */
+			pr_store_entry(pr, p->f->id, id, updated, NULL,
+			    "rejected", err);
+			p->rejected++;
+		} else {
+			snprintf(p->reason, sizeof(p->reason), "entry %.200s: %.800s",
+			    id, err);
+			p->transient++;
+		}
+		goto out;
+	}
+	v = pr_ingest(pr, resp.body, resp.len, base_name(url), "rolie", id,
+	    p->f->url, pid, err, sizeof(err));
+	http_resp_free(&resp);
+	switch (v) {
+	case PR_ACCEPTED:
+	case PR_DUPLICATE:
+		pr_store_entry(pr, p->f->id, id, updated, pid, "accepted",
+		    NULL);
+		p->ingested++;
+		break;
+	case PR_REJECTED:
+		log_warnx("feed %s: entry %s rejected: %s", p->f->id, id, err);
+		pr_store_entry(pr, p->f->id, id, updated, NULL, "rejected",
+		    err);
+		p->rejected++;
+		snprintf(p->reason, sizeof(p->reason), "entry %.200s rejected: "
+		    "%.800s", id, err);
+		break;
+	default:
+		snprintf(p->reason, sizeof(p->reason), "entry %.200s: %.800s", id,
+		    err);
+		p->transient++;
+	}
+out:
+	free(id); free(updated); free(type); free(fmt); free(ref); free(url);
+}
+
+/* Fetches and handles one document; -1 ends the poll with p->reason. */
+static int
+document(struct poll *p, const char *url, const char *parent)
+{
+	struct pr *pr = p->pr;
+	struct http_req q = { 0 };
+	struct http_resp resp;
+	char *etag = NULL, *lm = NULL, err[1024];
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	int r, before_cap, before_transient;
+
+	pr_store_doc_get(pr, p->f->id, url, &etag, &lm);
+	q.url = url;
+	q.ca_pem = p->f->ca_pem;
+	q.ca_file = p->f->ca_pem ? NULL : pr->conf.feed_ca_file;
+	q.etag = etag;
+	q.last_modified = lm;
+	q.max = MAX_DOC;
+	q.timeout_ms = pr->conf.feed_timeout_ms;
+	r = http_get(&q, &resp, err, sizeof(err));
+	free(etag);
+	free(lm);
+	if (r < 0) {
+		snprintf(p->reason, sizeof(p->reason), "%.1000s", err);
+		return -1;
+	}
+	if (p->pages == 1)
+		p->http = resp.status;
+	if (resp.status == 304) {
+		void *arg[2] = { p, (void *)(uintptr_t)url };
+
+		http_resp_free(&resp);
+		pr_store_doc_children(pr, p->f->id, url, enqueue_known, arg);
+		return 0;
+	}
+	if (resp.status != 200) {
+		snprintf(p->reason, sizeof(p->reason), "%.900s: HTTP %ld", url,
+		    resp.status);
+		http_resp_free(&resp);
+		return -1;
+	}
+	if (xmlsafe_parse(resp.body, resp.len, MAX_DOC, &doc, err,
+	    sizeof(err)) < 0) {
+		snprintf(p->reason, sizeof(p->reason), "%.500s: malformed Atom: "
+		    "%.500s", url, err);
+		http_resp_free(&resp);
+		return -1;
+	}
+	root = xmlDocGetRootElement(doc);
+	before_cap = p->capped;
+	before_transient = p->transient;
+	if (is_el(root, "service", NS_APP)) {
+		for (xmlNodePtr w = root->children; w; w = w->next)
+			for (xmlNodePtr c = is_el(w, "workspace", NS_APP) ?
+			    w->children : NULL; c; c = c->next) {
+				char *t, *href;
+
+				if (!is_el(c, "collection", NS_APP))
+					continue;
+				t = info_type(c);
+				href = xprop(c, "href");
+				if (href && (t == NULL ||
+				    strcmp(t, p->f->type) == 0))
+					enqueue(p, url, href);
+				free(t);
+				free(href);
+			}
+	} else if (is_el(root, "feed", NS_ATOM)) {
+		char *ft = info_type(root);
+
+		for (xmlNodePtr e = root->children; e; e = e->next) {
+			if (is_el(e, "entry", NS_ATOM))
+				entry(p, url, e, ft);
+			else if (is_el(e, "link", NS_ATOM)) {
+				char *rel = xprop(e, "rel");
+				char *href = xprop(e, "href");
+
+				if (rel && href && strcmp(rel, "next") == 0)
+					enqueue(p, url, href);
+				free(rel);
+				free(href);
+			}
+		}
+		free(ft);
+	} else if (is_el(root, "entry", NS_ATOM)) {
+		entry(p, url, root, NULL);
+	} else {
+		snprintf(p->reason, sizeof(p->reason), "%s: not an Atom feed, "
+		    "entry or service document (root is %s)", url,
+		    root ? (const char *)root->name : "?");
+		xmlFreeDoc(doc);
+		http_resp_free(&resp);
+		return -1;
+	}
+	xmlFreeDoc(doc);
+	/* Remember the validators only when everything here was handled. */
+	if (p->capped == before_cap && p->transient == before_transient)
+		pr_store_doc_set(pr, p->f->id, url, resp.etag,
+		    resp.last_modified, parent);
+	http_resp_free(&resp);
+	return 0;
+}
+
+static void
+publish_status(struct pr *pr, const struct feed *f, const struct poll *p,
+    const char *state, const char *when)
+{
+	struct buf b;
+	char item[600];
+
+	buf_init(&b, 16384);
+	buf_adds(&b, "<feed-status xmlns='" SACM_NS "' feed='");
+	buf_add_xml(&b, f->id);
+	buf_adds(&b, "' url='");
+	buf_add_xml(&b, f->url);
+	buf_printf(&b, "' state='%s' last-poll='%s' http='%ld' entries='%d' "
+	    "ingested='%d' rejected='%d' total-ingested='%ld'%s>", state, when,
+	    p->http, p->entries, p->ingested, p->rejected,
+	    pr_store_feed_ingested(pr, f->id), p->capped ?
+	    " more='true'" : "");
+	if (p->reason[0]) {
+		buf_adds(&b, "<reason>");
+		buf_add_xml(&b, p->reason);
+		buf_adds(&b, "</reason>");
+	}
+	buf_adds(&b, "</feed-status>");
+	snprintf(item, sizeof(item), "%s/status", f->id);
+	if (b.data && grid_state(pr->g) == GRID_ONLINE &&
+	    pubsub_publish(pr->g, T_FEEDS, item, b.data, NULL, NULL) < 0)
+		log_warnx("feed %s: cannot publish its status: %s", f->id,
+		    grid_errstr(pr->g));
+	buf_free(&b);
+}
+
+static void
+poll_feed(struct pr *pr, struct feed *f)
+{
+	struct poll p;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	long next;
+
+	memset(&p, 0, sizeof(p));
+	p.pr = pr;
+	p.f = f;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	p.parent[p.nq] = NULL;
+	p.queue[p.nq++] = strdup(f->url);
+	for (size_t i = 0; i < p.nq && p.pages < MAX_PAGES; i++) {
+		p.pages++;
+		if (document(&p, p.queue[i], p.parent[i]) < 0)
+			break;
+	}
+	for (size_t i = 0; i < p.nq; i++) {
+		free(p.queue[i]);
+		free(p.parent[i]);
+	}
+	if (p.reason[0] && p.ingested == 0 && p.entries == 0) {
+		/* The feed itself failed: back off, up to the interval. */
+		struct backoff b;
+		unsigned d = 0;
+
+		backoff_init(&b, 5000, (unsigned)f->interval * 1000, 1);
+		for (int i = 0; i <= f->failures && i < 20; i++)
+			d = backoff_next(&b);
+		next = now + (long)(d / 1000) + 1;
+		f->failures++;
+		log_warnx("feed %s: %s (retry in %ld s)", f->id, p.reason,
+		    next - now);
+	} else {
+		f->failures = 0;
+		/* More entries waiting: come back soon. */
+		next = now + (p.capped ? 1 : f->interval);
+		log_info("feed %s: polled, HTTP %ld, %d entries, %d ingested, "
+		    "%d rejected%s", f->id, p.http, p.entries, p.ingested,
+		    p.rejected, p.capped ? ", more to come" : "");
+	}
+	pr_store_feed_polled(pr, f->id, when, p.http, p.reason[0] ?
+	    (p.ingested || p.entries ? "degraded" : "error") : "ok",
+	    p.reason[0] ? p.reason : NULL, f->failures, next);
+	publish_status(pr, f, &p, p.reason[0] ? (p.ingested || p.entries ?
+	    "degraded" : "error") : "ok", when);
+}
+
+void
+pr_feeds_tick(struct pr *pr)
+{
+	struct feed f;
+
+	/* One due feed per tick keeps the event loop turning. */
+	memset(&f, 0, sizeof(f));
+	if (pr_store_feed_due(pr, (long)time(NULL), &f.id, &f.url, &f.ca_pem,
+	    &f.type, &f.interval, &f.failures) == 1)
+		poll_feed(pr, &f);
+	free(f.id); free(f.url); free(f.ca_pem); free(f.type);
+}
+
+/* <feed url= type= interval=><ca>PEM</ca></feed> and
+ * <feed-poll feed=/>, on sacm/policy/feeds. */
+void
+pr_feeds_on_event(struct pr *pr, const struct grid_event *ev)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char err[512];
+	size_t n = strlen(ev->item_id);
+
+	if (n > 7 && strcmp(ev->item_id + n - 7, "/status") == 0)
+		return;
+	if (ev->retract) {
+		if (pr_store_feed_delete(pr, ev->item_id) == 0)
+			log_info("feed %s removed", ev->item_id);
+		return;
+	}
+	if (ev->payload == NULL || xmlsafe_parse(ev->payload, ev->payload_len,
+	    256 * 1024, &doc, err, sizeof(err)) < 0)
+		return;
+	root = xmlDocGetRootElement(doc);
+	if (is_el(root, "feed", SACM_NS)) {
+		char *url = xprop(root, "url"), *type = xprop(root, "type");
+		char *iv = xprop(root, "interval"), *ca = xtext(child(root,
+		    "ca", SACM_NS));
+		long interval = iv ? strtol(iv, NULL, 10) : 3600;
+
+		if (interval < 10)
+			interval = 10;
+		if (url && strncmp(url, "https://", 8) == 0 && n <= 200) {
+			if (pr_store_feed_put(pr, ev->item_id, url, ca,
+			    type ? type : "configuration", interval) == 0)
+				log_info("feed %s: %s (%s, every %ld s)",
+				    ev->item_id, url, type ? type :
+				    "configuration", interval);
+		} else
+			log_warnx("feed %s ignored: needs an https url",
+			    ev->item_id);
+		free(url); free(type); free(iv); free(ca);
+	} else if (is_el(root, "feed-poll", SACM_NS)) {
+		char *id = xprop(root, "feed");
+
+		if (id && pr_store_feed_poll_now(pr, id) == 0)
+			log_info("feed %s: poll requested", id);
+		free(id);
+	}
+	xmlFreeDoc(doc);
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# ROLIE (RFC 8322): sacm-policy-repo follows feeds served by a real HTTPS
+# server (nginx from Debian, with a test CA), on the lab of run.sh.
+set -uo pipefail
+L=$SACM_LAB_DIR
+S=$BIN/sacmctl
+export SACM_CONFIG=$L/accounts/ctl.conf
+SSG=/usr/share/xml/scap/ssg/content
+W=$L/rolie-test
+rm -rf "$W"
+mkdir -p "$W/www/rolie/config" "$W/www/rolie/vuln" "$W/www/content" "$W/nginx"
+chmod -R 755 "$W"
+fails=0
+ok() { echo "ok   $1"; }
+no() { echo "FAIL $1"; fails=$((fails + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else no "$what"; fi; }
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { local p; while :; do p=$((30000 + RANDOM % 20000)); port_free $p && { echo $p; return; }; done; }
+
+# --- a test CA and an HTTPS server ------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$W/ca.key" -out "$W/ca.crt" -days 2 -subj "/CN=ROLIE test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$W/server.key" -out "$W/server.csr" -subj "/CN=localhost" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$W/server.ext"
+openssl x509 -req -in "$W/server.csr" -CA "$W/ca.crt" -CAkey "$W/ca.key" \
+    -CAcreateserial -days 2 -extfile "$W/server.ext" -out "$W/server.crt" 2>/dev/null
+chmod 644 "$W/server.key"
+PORT=$(free_port)
+cat > "$W/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $W/nginx/nginx.pid;
+error_log $W/nginx/error.log;
+$( [ "$(id -u)" = 0 ] && echo "user nobody nogroup;" )
+events { worker_connections 64; }
+http {
+  access_log $W/nginx/access.log;
+  client_body_temp_path $W/nginx/body;
+  proxy_temp_path $W/nginx/proxy;
+  fastcgi_temp_path $W/nginx/fastcgi;
+  uwsgi_temp_path $W/nginx/uwsgi;
+  scgi_temp_path $W/nginx/scgi;
+  types { application/atom+xml xml; application/atomsvc+xml svc; }
+  server {
+    listen 127.0.0.1:$PORT ssl;
+    ssl_certificate $W/server.crt;
+    ssl_certificate_key $W/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $W/www;
+  }
+}
+EOF
+nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" 2>"$W/nginx/start.err" || { cat "$W/nginx/start.err"; exit 1; }
+# A server that accepts and never answers (for the timeout case).
+SLOW=$(free_port)
+/usr/bin/python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $SLOW)); s.listen(8)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+" &
+SLOWPID=$!
+
+# --- the policy repository ---------------------------------------------
+DB=$W/policy.sqlite
+{ cat "$L/accounts/policy-repo.conf"
+  echo "db = $DB"
+  echo "feed_timeout_ms = 2000"
+  echo "feed_max_entries = 20"
+  echo "catchup_items = 0  # not the other tests' submissions"; } > "$W/policy-repo.conf"
+start() { "$BIN/sacm-policy-repo" -f "$W/policy-repo.conf" >> "$W/daemon.log" 2>&1 & PR=$!; sleep 0.3; }
+cleanup() {
+	kill "$PR" "$SLOWPID" 2>/dev/null
+	[ -f "$W/nginx/nginx.pid" ] && kill "$(cat "$W/nginx/nginx.pid")" 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+start
+
+B="https://localhost:$PORT"
+for f in ssg-firefox-ds.xml ssg-chromium-ds.xml ssg-debian10-ds-1.2.xml ssg-debian11-ds.xml \
+    ssg-ubuntu1604-ds.xml ssg-ubuntu1804-ds.xml ssg-debian11-ds-1.2.xml; do
+	cp "$SSG/$f" "$W/www/content/"
+done
+echo "just some text, not SCAP" > "$W/www/content/readme.txt"
+cat > "$W/www/rolie/service.xml" <<EOF
+<service xmlns="http://www.w3.org/2007/app" xmlns:atom="http://www.w3.org/2005/Atom">
+  <workspace><atom:title>SCAP content</atom:title>
+    <collection href="config/feed.xml"><atom:title>Configuration checklists</atom:title>
+      <categories fixed="yes"><atom:category scheme="urn:ietf:params:rolie:category:information-type" term="configuration"/></categories>
+      <atom:category scheme="urn:ietf:params:rolie:category:information-type" term="configuration"/>
+    </collection>
+    <collection href="$B/rolie/vuln/feed.xml"><atom:title>Vulnerabilities</atom:title>
+      <atom:category scheme="urn:ietf:params:rolie:category:information-type" term="vulnerability"/>
+    </collection>
+  </workspace>
+</service>
+EOF
+entry() {	# id file [format-ns] [info-type]
+	cat <<EOF
+  <entry><id>$1</id><title>$2</title><updated>2026-11-01T00:00:00Z</updated>
+    <category scheme="urn:ietf:params:rolie:category:information-type" term="${4:-configuration}"/>
+    <link rel="alternate" href="../../content/$2"/>
+    <rolie:format ns="${3:-http://scap.nist.gov/schema/scap/source/1.2}"/>
+    <content type="application/xml" src="../../content/$2"/>
+  </entry>
+EOF
+}
+feed() {	# file next-link entries...
+	local out=$1 next=$2
+	shift 2
+	{ echo '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:rolie="urn:ietf:params:xml:ns:rolie-1.0">'
+	  echo '<id>urn:test:feed</id><title>SCAP</title><updated>2026-11-01T00:00:00Z</updated>'
+	  echo '<category scheme="urn:ietf:params:rolie:category:information-type" term="configuration"/>'
+	  [ -n "$next" ] && echo "<link rel=\"next\" href=\"$next\"/>"
+	  echo "$@"
+	  echo '</feed>'; } > "$out"
+}
+feed "$W/www/rolie/config/feed.xml" "feed2.xml" "$(entry urn:e:1 ssg-firefox-ds.xml; entry urn:e:2 ssg-chromium-ds.xml)"
+feed "$W/www/rolie/config/feed2.xml" "" "$(entry urn:e:3 ssg-debian10-ds-1.2.xml; entry urn:e:4 readme.txt; entry urn:e:5 ssg-debian11-ds.xml http://example.org/not-scap)"
+feed "$W/www/rolie/vuln/feed.xml" "" "$(entry urn:v:1 ssg-ubuntu1604-ds.xml "" vulnerability)"
+chmod -R a+rX "$W/www"
+
+sha() { sha256sum "$W/www/content/$1" | cut -d' ' -f1; }
+stored() { sqlite3 "$DB" "SELECT count(*) FROM policy WHERE id = '$(sha "$1")'"; }
+npolicies() { sqlite3 "$DB" 'SELECT count(*) FROM policy'; }
+status_of() { "$S" feeds list --json | /usr/bin/python3 -c "import json,sys; [print(f['$2'] if f['$2'] is not None else '') for f in json.load(sys.stdin) if f['id']=='$1']"; }
+# Waits until the feed's status shows a poll after the given time.
+wait_poll() {	# id after-iso
+	local i
+	for i in $(seq 1 60); do
+		local last; last=$(status_of "$1" last_poll)
+		[ -n "$last" ] && [[ "$last" > "$2" || "$last" == "$2" ]] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+t0=$(now)
+FEED=$("$S" feeds add "$B/rolie/service.xml" --ca "$W/ca.crt" --interval 3600)
+check "feeds add prints the feed id" test -n "$FEED"
+check "the feed is polled" wait_poll "$FEED" "$t0"
+sleep 1
+check "configuration entries ingested (firefox, chromium, debian10)" \
+    test "$(stored ssg-firefox-ds.xml)$(stored ssg-chromium-ds.xml)$(stored ssg-debian10-ds-1.2.xml)" = 111
+entry_state() { sqlite3 "$DB" "SELECT state FROM feed_entry WHERE entry_id='$1'"; }
+check "a vulnerability collection is not followed" bash -c "! grep -q 'GET /rolie/vuln/' '$W/nginx/access.log'"
+check "an entry of another format is skipped" bash -c "[ -z \"\$(sqlite3 '$DB' \"SELECT 1 FROM feed_entry WHERE entry_id='urn:e:5'\")\" ] && ! grep -q 'GET /content/ssg-debian11-ds.xml' '$W/nginx/access.log'"
+check "the paging link was followed (feed2 entries)" grep -q 'GET /rolie/config/feed2.xml' "$W/nginx/access.log"
+check "an entry whose content is not SCAP is rejected with a reason" \
+    test "$(sqlite3 "$DB" "SELECT state FROM feed_entry WHERE entry_id='urn:e:4'")" = rejected
+check "... and the feed status says so" bash -c "'$S' feeds list | grep -q 'urn:e:4 rejected'"
+for f in ssg-firefox-ds.xml ssg-chromium-ds.xml ssg-debian10-ds-1.2.xml; do
+	"$S" items sacm/policy --id "$(sha $f)" >/dev/null 2>&1 || no "announced: $f"
+done
+ok "ingested entries are announced on sacm/policy"
+
+# The second poll of an unchanged feed: 304s, no content fetched.
+lines=$(wc -l < "$W/nginx/access.log")
+t1=$(now)
+"$S" feeds poll "$FEED"
+wait_poll "$FEED" "$t1"
+sleep 0.5
+tail -n +$((lines + 1)) "$W/nginx/access.log" > "$W/second.log"
+check "second poll: the unchanged service document answers 304" grep -q 'GET /rolie/service.xml HTTP/1.1" 304' "$W/second.log"
+check "second poll: the feeds answer 304 too" test "$(grep -c 'GET /rolie/config/feed[0-9]*.xml HTTP/1.1" 304' "$W/second.log")" = 2
+check "second poll: no content fetched" test "$(grep -c '/content/' "$W/second.log")" = 0
+
+# Broken feeds get a status with a reason and do not stop the others.
+echo "<feed><entry>this is not Atom" > "$W/www/rolie/broken.xml"; chmod 644 "$W/www/rolie/broken.xml"
+F404=$("$S" feeds add "$B/rolie/missing.xml" --ca "$W/ca.crt")
+FSLOW=$("$S" feeds add "https://localhost:$SLOW/feed.xml" --ca "$W/ca.crt")
+FTLS=$("$S" feeds add "$B/rolie/service.xml?wrong-ca" --ca "$L/pki/ca.crt")
+FBAD=$("$S" feeds add "$B/rolie/broken.xml" --ca "$W/ca.crt")
+wait_poll "$F404" "$t1"; wait_poll "$FSLOW" "$t1"; wait_poll "$FTLS" "$t1"; wait_poll "$FBAD" "$t1"
+check "404 reason names the status" grep -q "HTTP 404" <<<"$(status_of "$F404" reason)"
+check "timeout: reason says so" grep -qi "timed out\|timeout" <<<"$(status_of "$FSLOW" reason)"
+check "bad TLS: reason names the certificate" grep -qi "certificate\|SSL" <<<"$(status_of "$FTLS" reason)"
+check "malformed Atom: reason says so" grep -q "malformed Atom\|not an Atom" <<<"$(status_of "$FBAD" reason)"
+check "broken feeds are in state error" test "$(status_of "$F404" state)$(status_of "$FBAD" state)" = errorerror
+
+# A new entry appears after the next poll, with the broken feeds around.
+sleep 1	# a new Last-Modified second for nginx
+feed "$W/www/rolie/config/feed2.xml" "" "$(entry urn:e:3 ssg-debian10-ds-1.2.xml; entry urn:e:4 readme.txt; entry urn:e:6 ssg-ubuntu1804-ds.xml)"
+chmod 644 "$W/www/rolie/config/feed2.xml"
+t2=$(now)
+"$S" feeds poll "$FEED"
+wait_poll "$FEED" "$t2"
+sleep 0.5
+check "a new entry is ingested on the next poll" test "$(stored ssg-ubuntu1804-ds.xml)" = 1
+check "the daemon is still running" kill -0 "$PR"
+
+# Killed in the middle of a poll: after the restart every entry is
+# ingested once, none twice, none lost.
+for x in a b c; do
+	{ cat "$SSG/ssg-debian10-ds.xml"; echo "<!-- $x $$ $RANDOM -->"; } > "$W/www/content/$x.xml"
+done
+chmod 644 "$W/www/content/"*.xml
+mkdir -p "$W/www/rolie/more"; chmod 755 "$W/www/rolie/more"
+feed "$W/www/rolie/more/feed.xml" "" "$(entry urn:m:a a.xml; entry urn:m:b b.xml; entry urn:m:c c.xml)"
+chmod 644 "$W/www/rolie/more/feed.xml"
+nmore() { echo $(( $(stored a.xml) + $(stored b.xml) + $(stored c.xml) )); }
+seen=$(grep -c "rolie urn:m:" "$W/daemon.log")
+FMORE=$("$S" feeds add "$B/rolie/more/feed.xml" --ca "$W/ca.crt")
+for i in $(seq 1 200); do
+	[ "$(grep -c "rolie urn:m:" "$W/daemon.log")" -gt "$seen" ] && break
+	sleep 0.05
+done
+kill -9 "$PR"; wait "$PR" 2>/dev/null
+mid=$(nmore)
+start
+for i in $(seq 1 60); do [ "$(nmore)" = 3 ] && break; sleep 0.5; done
+sleep 1
+check "killed mid-poll (after $mid of 3 stored), all 3 entries ingested after restart" test "$(nmore)" = 3
+check "... each once" test "$(sqlite3 "$DB" "SELECT count(*) FROM feed_entry WHERE feed_id='$FMORE' AND state='accepted'")" = 3
+exit $((fails > 0))
