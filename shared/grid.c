@@ -80,6 +80,8 @@ const struct conf_opt grid_conf_opts[] = {
 	    "30000", 0, "longest wait between reconnection attempts" },
 	{ "direct_tls", CONF_BOOL, OFF(direct_tls), 0, 0, "no", 0,
 	    "TLS from the first byte (XEP-0368) instead of STARTTLS" },
+	{ "resource", CONF_STR, OFF(resource), 0, 0, NULL, 0,
+	    "resource to bind (default: the program's name for services)" },
 	{ "insecure_trust_any_cert", CONF_BOOL, OFF(insecure_trust_any_cert),
 	    0, 0, "no", 0, "TESTS ONLY: accept any broker certificate" },
 };
@@ -108,6 +110,16 @@ struct sub {
 	char	*node;
 	int	 flags;
 };
+
+struct qreq {
+	struct qreq	*next;
+	char		*from, *id, *type, *payload;
+	size_t		 len;
+	size_t		 handler;
+};
+
+#define GRID_MAX_HANDLERS	8
+#define GRID_MAX_REQUESTS	256
 
 struct grid {
 	struct grid_conf conf;		/* copies of the caller's strings */
@@ -148,6 +160,15 @@ struct grid {
 
 	grid_event_fn	*on_event;
 	void		*on_event_arg;
+
+	struct {
+		char		*ns;
+		grid_request_fn	*fn;
+		void		*arg;
+	}		 handlers[GRID_MAX_HANDLERS];
+	size_t		 nhandlers;
+	struct qreq	*rhead, *rtail;
+	size_t		 rlen;
 };
 
 static const char *const state_names[] = {
@@ -329,6 +350,7 @@ free_conf(struct grid_conf *c)
 	free(c->jid); free(c->password_file); free(c->password);
 	free(c->cert); free(c->key); free(c->ca_file); free(c->host);
 	free(c->pubsub); free(c->upload); free(c->upload_resolve);
+	free(c->resource);
 }
 
 static void configure_conn(struct grid *);
@@ -374,6 +396,15 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 	g->conf.pubsub = dupnull(conf->pubsub);
 	g->conf.upload = dupnull(conf->upload);
 	g->conf.upload_resolve = dupnull(conf->upload_resolve);
+	g->conf.resource = NULL;
+	if (conf->resource && strchr(conf->jid, '/') == NULL) {
+		if (asprintf(&tmp, "%s/%s", conf->jid, conf->resource) < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		free(g->conf.jid);
+		g->conf.jid = tmp;
+	}
 	if (conf->port == 0)
 		g->conf.port = 5222;
 	if (conf->connect_timeout_ms == 0)
@@ -436,6 +467,7 @@ free_qevent(struct qevent *e)
 }
 
 static void fail_pending(struct grid *, int);
+static void free_qreq(struct qreq *);
 
 void
 grid_free(struct grid *g)
@@ -459,6 +491,14 @@ grid_free(struct grid *g)
 	}
 	for (size_t i = 0; i < g->nsubs; i++)
 		free(g->subs[i].node);
+	for (size_t i = 0; i < g->nhandlers; i++)
+		free(g->handlers[i].ns);
+	while (g->rhead) {
+		struct qreq *r = g->rhead;
+
+		g->rhead = r->next;
+		free_qreq(r);
+	}
 	if (g->conn)
 		xmpp_conn_release(g->conn);
 	if (g->ctx)
@@ -669,51 +709,174 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	return 1;
 }
 
+int
+grid_handle_requests(struct grid *g, const char *ns, grid_request_fn *fn,
+    void *arg)
+{
+	if (g->nhandlers >= GRID_MAX_HANDLERS)
+		return -ENOSPC;
+	if ((g->handlers[g->nhandlers].ns = strdup(ns)) == NULL)
+		return -ENOMEM;
+	g->handlers[g->nhandlers].fn = fn;
+	g->handlers[g->nhandlers].arg = arg;
+	g->nhandlers++;
+	return 0;
+}
+
+static void
+free_qreq(struct qreq *r)
+{
+	free(r->from); free(r->id); free(r->type); free(r->payload);
+	free(r);
+}
+
+/* Starts an answer: <iq id=.. to=.. type=... */
+static void
+reply_head(struct buf *b, const char *id, const char *to, const char *type)
+{
+	buf_adds(b, "<iq id='");
+	buf_add_xml(b, id ? id : "");
+	if (to) {
+		buf_adds(b, "' to='");
+		buf_add_xml(b, to);
+	}
+	buf_printf(b, "' type='%s'", type);
+}
+
+static void
+reply_error(struct buf *b, const char *cond, const char *text)
+{
+	buf_printf(b, "><error type='%s'><%s xmlns='" NS_STANZAS "'/>",
+	    strcmp(cond, "internal-server-error") == 0 ? "wait" : "cancel",
+	    cond);
+	if (text && *text) {
+		buf_adds(b, "<text xmlns='" NS_STANZAS "'>");
+		buf_add_xml(b, text);
+		buf_adds(b, "</text>");
+	}
+	buf_adds(b, "</error></iq>");
+}
+
 /*
  * IQ requests addressed to us (RFC 6120 8.2.3: every get/set gets an
- * answer): XEP-0199 ping, XEP-0030 disco#info; anything else is
- * service-unavailable.
+ * answer): XEP-0199 ping and XEP-0030 disco#info are answered here; those
+ * in a namespace with a handler are queued for grid_run_once(); anything
+ * else is service-unavailable.
  */
 static int
 on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
 	struct grid *g = ud;
 	const char *type = xmpp_stanza_get_type(st);
-	const char *id = xmpp_stanza_get_id(st), *from;
+	const char *id = xmpp_stanza_get_id(st), *from, *ns = NULL;
 	xmpp_stanza_t *q;
 	struct buf b;
 
 	if (type == NULL || (strcmp(type, "get") && strcmp(type, "set")))
 		return 1;
 	from = xmpp_stanza_get_from(st);
-	buf_init(&b, 4096);
-	buf_adds(&b, "<iq id='");
-	buf_add_xml(&b, id ? id : "");
-	if (from) {
-		buf_adds(&b, "' to='");
-		buf_add_xml(&b, from);
-	}
 	q = xmpp_stanza_get_children(st);
 	while (q && !xmpp_stanza_is_tag(q))
 		q = xmpp_stanza_get_next(q);
-	if (q && strcmp(type, "get") == 0 && xmpp_stanza_get_ns(q) &&
-	    strcmp(xmpp_stanza_get_ns(q), "urn:xmpp:ping") == 0)
-		buf_adds(&b, "' type='result'/>");
-	else if (q && strcmp(type, "get") == 0 && xmpp_stanza_get_ns(q) &&
-	    strcmp(xmpp_stanza_get_ns(q), NS_DISCO_INFO) == 0 &&
-	    xmpp_stanza_get_attribute(q, "node") == NULL)
-		buf_adds(&b, "' type='result'><query xmlns='" NS_DISCO_INFO
-		    "'><identity category='client' type='bot' name='SACM "
-		    "Grid'/><feature var='" NS_DISCO_INFO "'/><feature "
-		    "var='urn:xmpp:ping'/></query></iq>");
-	else
-		buf_adds(&b, "' type='error'><error type='cancel'>"
-		    "<service-unavailable xmlns='" NS_STANZAS "'/></error></iq>");
+	if (q)
+		ns = xmpp_stanza_get_ns(q);
+	for (size_t i = 0; ns && i < g->nhandlers; i++) {
+		struct qreq *r;
+		char *text = NULL;
+		size_t len = 0;
+
+		if (strcmp(ns, g->handlers[i].ns) != 0)
+			continue;
+		if (g->rlen >= GRID_MAX_REQUESTS ||
+		    (r = calloc(1, sizeof(*r))) == NULL)
+			break;	/* answered below as unavailable */
+		if (xmpp_stanza_to_text(q, &text, &len) != XMPP_EOK) {
+			free(r);
+			break;
+		}
+		r->from = dupnull(from);
+		r->id = dupnull(id);
+		r->type = strdup(type);
+		r->payload = strndup(text, len);
+		r->len = len;
+		r->handler = i;
+		xmpp_free(g->ctx, text);
+		if (g->rtail)
+			g->rtail->next = r;
+		else
+			g->rhead = r;
+		g->rtail = r;
+		g->rlen++;
+		return 1;
+	}
+	buf_init(&b, 65536);
+	if (ns && strcmp(type, "get") == 0 &&
+	    strcmp(ns, "urn:xmpp:ping") == 0) {
+		reply_head(&b, id, from, "result");
+		buf_adds(&b, "/>");
+	} else if (ns && strcmp(type, "get") == 0 &&
+	    strcmp(ns, NS_DISCO_INFO) == 0 &&
+	    xmpp_stanza_get_attribute(q, "node") == NULL) {
+		reply_head(&b, id, from, "result");
+		buf_adds(&b, "><query xmlns='" NS_DISCO_INFO "'><identity "
+		    "category='client' type='bot' name='SACM Grid'/><feature "
+		    "var='" NS_DISCO_INFO "'/><feature var='urn:xmpp:ping'/>");
+		for (size_t i = 0; i < g->nhandlers; i++) {
+			buf_adds(&b, "<feature var='");
+			buf_add_xml(&b, g->handlers[i].ns);
+			buf_adds(&b, "'/>");
+		}
+		buf_adds(&b, "</query></iq>");
+	} else {
+		reply_head(&b, id, from, "error");
+		reply_error(&b, "service-unavailable", NULL);
+	}
 	if (b.data)
 		xmpp_send_raw(conn, b.data, b.len);
 	buf_free(&b);
-	(void)g;
 	return 1;
+}
+
+static void
+dispatch_requests(struct grid *g)
+{
+	struct qreq *r;
+
+	while (g->state == GRID_ONLINE && (r = g->rhead) != NULL) {
+		struct grid_request req = { r->from, r->type, r->payload,
+		    r->len };
+		struct buf reply, out;
+		int rc;
+
+		g->rhead = r->next;
+		if (g->rhead == NULL)
+			g->rtail = NULL;
+		g->rlen--;
+		buf_init(&reply, (size_t)g->conf.max_item_size);
+		rc = g->handlers[r->handler].fn(g, &req, &reply,
+		    g->handlers[r->handler].arg);
+		buf_init(&out, (size_t)g->conf.max_item_size + 4096);
+		if (rc == 0) {
+			reply_head(&out, r->id, r->from, "result");
+			if (reply.len) {
+				buf_adds(&out, ">");
+				buf_add(&out, reply.data, reply.len);
+				buf_adds(&out, "</iq>");
+			} else
+				buf_adds(&out, "/>");
+		} else {
+			reply_head(&out, r->id, r->from, "error");
+			reply_error(&out, rc == -ENOENT ? "item-not-found" :
+			    rc == -EACCES ? "forbidden" : rc == -EINVAL ?
+			    "bad-request" : rc == -E2BIG ? "not-acceptable" :
+			    "internal-server-error", reply.data);
+		}
+		if (out.data && g->state == GRID_ONLINE)
+			xmpp_send_raw(g->conn, out.data, out.len);
+		buf_free(&out);
+		buf_free(&reply);
+		free_qreq(r);
+	}
 }
 
 static void
@@ -1267,4 +1430,6 @@ grid_run_once(struct grid *g, unsigned long timeout_ms)
 		resync(g);
 	complete_async(g);
 	dispatch_events(g);
+	if (!g->dispatching)
+		dispatch_requests(g);
 }

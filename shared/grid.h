@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "conf.h"
 
 struct grid;
@@ -56,6 +57,7 @@ struct grid_conf {
 	long	 max_item_size;	/* largest item payload we publish/accept */
 	long	 reconnect_max_ms;
 	int	 direct_tls;	/* XEP-0368 TLS on connect instead of STARTTLS */
+	char	*resource;	/* resource to bind (services: a fixed name) */
 	int	 insecure_trust_any_cert; /* tests only; logged loudly */
 };
 
@@ -116,6 +118,26 @@ unsigned	 grid_reconnects(const struct grid *);
 
 void		 grid_set_event_handler(struct grid *, grid_event_fn *,
 		    void *arg);
+
+/*
+ * Requests addressed to this client: an IQ get or set whose first child
+ * is in namespace ns is queued and handed to fn from grid_run_once().
+ * fn appends the result's content to reply (it may leave it empty) and
+ * returns 0, or a negative errno for an error answer (-ENOENT
+ * item-not-found, -EACCES forbidden, -EINVAL bad-request, -E2BIG
+ * not-acceptable, anything else internal-server-error), with reply as the
+ * error text.  The namespaces show in our disco#info.  0 or -ENOSPC.
+ */
+struct grid_request {
+	const char	*from;
+	const char	*type;		/* "get" or "set" */
+	const char	*payload;	/* the child element as XML text */
+	size_t		 payload_len;
+};
+typedef int grid_request_fn(struct grid *, const struct grid_request *,
+    struct buf *reply, void *arg);
+int		 grid_handle_requests(struct grid *, const char *ns,
+		    grid_request_fn *fn, void *arg);
 
 /*
  * Subscribes our bare JID to a topic (XEP-0060 6.1), remembers it so that

@@ -7,12 +7,14 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "pr.h"
 #include "scap.h"
+#include "topics.h"
 
 #define OFF(f)	offsetof(struct pr_conf, f)
 static const struct conf_opt pr_opts[] = {
@@ -49,9 +51,12 @@ main(int argc, char **argv)
 	scap_init();
 	if (pr_store_open(&pr) < 0)
 		fatalx("cannot open the database %s", pr.conf.db);
+	if (pr.gc.resource == NULL)
+		pr.gc.resource = strdup("sacm-policy-repo");
 	if ((pr.g = grid_new(&pr.gc, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	grid_set_event_handler(pr.g, pr_on_event, &pr);
+	grid_handle_requests(pr.g, SACM_NS, pr_on_reshare, &pr);
 	if (daemon_connect(pr.g) < 0)
 		goto out;
 	if (grid_subscribe(pr.g, "sacm/policy/submissions",

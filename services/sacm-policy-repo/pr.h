@@ -75,6 +75,10 @@ int	pr_store_entry(struct pr *, const char *feed, const char *entry,
 	    const char *updated, const char *policy, const char *state,
 	    const char *reason);
 
+/* The stored content of a policy (decoded); -ENOENT if unknown. */
+int	pr_store_content(struct pr *, const char *id, char **data,
+	    size_t *len);
+
 /* pr_rolie.c */
 void	pr_feeds_on_event(struct pr *, const struct grid_event *);
 /* Polls a feed that is due, if any. */
@@ -91,6 +95,9 @@ int	pr_ingest(struct pr *, const char *content, size_t len,
 	    const char *name, const char *source, const char *source_ref,
 	    const char *by, char id[65], char *err, size_t errlen);
 void	pr_on_event(struct grid *, const struct grid_event *, void *);
+/* The <reshare/> request (grid_request_fn). */
+int	pr_on_reshare(struct grid *, const struct grid_request *,
+	    struct buf *, void *);
 /* Publishes what was stored but not yet published (after a restart). */
 void	pr_flush_pending(struct pr *);
 

@@ -504,3 +504,21 @@ pr_store_entry(struct pr *pr, const char *feed, const char *entry,
 	    "updated, policy_id, state, reason, seen) VALUES (?, ?, ?, ?, ?, "
 	    "?, ?)", 7, v);
 }
+
+int
+pr_store_content(struct pr *pr, const char *id, char **data, size_t *len)
+{
+	sqlite3_stmt *st;
+	int r = -ENOENT;
+
+	if (sqlite3_prepare_v2(pr->db, "SELECT gz FROM content WHERE sha256 "
+	    "= ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = blob_gunzip(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0),
+		    (size_t)pr->conf.max_content_size, data, len);
+	sqlite3_finalize(st);
+	return r;
+}

@@ -51,7 +51,7 @@ attr(struct buf *b, const char *name, const char *v)
 static char *
 announcement(const char *id, const struct scap_info *s, const char *name,
     const char *source, const char *source_ref, const char *by,
-    const struct blob_ref *ref)
+    const struct blob_ref *ref, const char *repository)
 {
 	struct buf b;
 	char when[32];
@@ -70,6 +70,7 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	attr(&b, "source", source);
 	attr(&b, "source-ref", source_ref);
 	attr(&b, "submitted-by", by);
+	attr(&b, "repository", repository);
 	buf_adds(&b, ">");
 	if (s->title) {
 		buf_adds(&b, "<title>");
@@ -229,7 +230,8 @@ pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
 		scap_info_free(&info);
 		return PR_RETRY;
 	}
-	ann = announcement(id, &info, name, source, source_ref, by, &own);
+	ann = announcement(id, &info, name, source, source_ref, by, &own,
+	    grid_jid(pr->g));
 	if (ann == NULL || pr_store_policy(pr, id, content, clen, &info, name,
 	    source, source_ref, by, ann) < 0) {
 		snprintf(err, errlen, "internal error: cannot store the "
@@ -340,4 +342,52 @@ pr_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	    ev->publisher ? ev->publisher : "?");
 	(void)handle(pr, ev->item_id, ev->payload, ev->payload_len,
 	    ev->publisher);
+}
+
+/*
+ * <reshare policy='ID'/>: the content's link no longer works for someone;
+ * upload our copy again and answer with the new blob reference.
+ */
+int
+pr_on_reshare(struct grid *g, const struct grid_request *req,
+    struct buf *reply, void *arg)
+{
+	struct pr *pr = arg;
+	struct blob_ref ref;
+	xmlDocPtr doc;
+	char err[512], *id, *content = NULL;
+	size_t len = 0;
+	int r;
+
+	if (xmlsafe_parse_root(req->payload, req->payload_len, 4096,
+	    "reshare", SACM_NS, &doc, err, sizeof(err)) < 0) {
+		buf_adds(reply, err);
+		return -EINVAL;
+	}
+	id = xprop(xmlDocGetRootElement(doc), "policy");
+	xmlFreeDoc(doc);
+	if (id == NULL || strlen(id) != 64) {
+		free(id);
+		buf_adds(reply, "policy must be a 64-digit policy id");
+		return -EINVAL;
+	}
+	if ((r = pr_store_content(pr, id, &content, &len)) < 0) {
+		buf_printf(reply, "no policy %s", id);
+		free(id);
+		return r == -ENOENT ? -ENOENT : -EIO;
+	}
+	r = blob_put(g, "policy.xml", content, len, "application/xml", 1,
+	    &ref);
+	free(content);
+	if (r < 0) {
+		buf_printf(reply, "upload failed: %s", grid_errstr(g));
+		free(id);
+		return -EIO;
+	}
+	log_info("policy %s shared again for %s", id,
+	    req->from ? req->from : "?");
+	blob_ref_to_xml(&ref, reply);
+	blob_ref_free(&ref);
+	free(id);
+	return 0;
 }

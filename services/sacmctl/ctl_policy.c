@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "ctl.h"
 #include "json.h"
+#include "policy.h"
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
@@ -411,9 +412,51 @@ policy_publish(struct ctl *c, const char *path)
 	return r;
 }
 
+/* The content of a policy, verified; through a re-share if the link
+ * in the announcement no longer works. */
+static int
+policy_fetch_cmd(struct ctl *c, const char *id)
+{
+	struct listing l = { c, NULL, id, 0, NULL, 0 };
+	char *content = NULL, err[1024];
+	size_t len;
+	FILE *f;
+	int r;
+
+	if (c->out == NULL)
+		return ctl_fail("policy fetch", "-o FILE is required");
+	if (strlen(id) < 4)
+		return ctl_fail("policy fetch", "give at least 4 characters of "
+		    "the policy id");
+	if (pubsub_items(c->g, T_POLICY, NULL, 0, list_item, &l) < 0)
+		return ctl_fail("policy fetch", "%s", grid_errstr(c->g));
+	if (l.matches != 1) {
+		free(l.match);
+		return ctl_fail("policy fetch", l.matches ? "%s is ambiguous" :
+		    "no policy %s", id);
+	}
+	r = policy_fetch(c->g, l.match, strlen(l.match), POLICY_MAX, &content,
+	    &len, err, sizeof(err));
+	free(l.match);
+	if (r < 0)
+		return ctl_fail("policy fetch", "%s", err);
+	if ((f = fopen(c->out, "wb")) == NULL ||
+	    fwrite(content, 1, len, f) != len || fclose(f) != 0) {
+		free(content);
+		return ctl_fail("policy fetch", "%s: %s", c->out,
+		    strerror(errno));
+	}
+	free(content);
+	fprintf(stderr, "sacmctl: %zu bytes, sha256 verified, written to %s\n",
+	    len, c->out);
+	return 0;
+}
+
 int
 ctl_policy(struct ctl *c, int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[0], "fetch") == 0)
+		return policy_fetch_cmd(c, argv[1]);
 	if (argc == 2 && strcmp(argv[0], "publish") == 0)
 		return policy_publish(c, argv[1]);
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
@@ -421,5 +464,5 @@ ctl_policy(struct ctl *c, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "show") == 0)
 		return policy_show(c, argv[1]);
 	return ctl_fail("policy", "usage: sacmctl policy publish FILE "
-	    "[--name NAME] | list | show ID");
+	    "[--name NAME] | list | show ID | fetch ID -o FILE");
 }

@@ -36,9 +36,10 @@ static const struct {
 	    "publish the XML element in FILE (- for stdin)" },
 	{ "retract", ctl_retract, "retract TOPIC ID", "retract an item" },
 	{ "policy", ctl_policy,
-	    "policy publish FILE [--name NAME] [--timeout S] | list | show ID",
-	    "submit a SCAP datastream and wait for the verdict; list and "
-	    "show policies" },
+	    "policy publish FILE [--name NAME] [--timeout S] | list | show ID"
+	    " | fetch ID -o FILE",
+	    "submit a SCAP datastream and wait for the verdict; list, show "
+	    "and fetch policies" },
 	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
 	    "[--interval S] | list | poll ID | remove ID",
 	    "follow ROLIE feeds (RFC 8322) of SCAP content" },

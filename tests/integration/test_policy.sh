@@ -6,6 +6,7 @@ S=$BIN/sacmctl
 export SACM_CONFIG=$L/accounts/ctl.conf
 SSG=/usr/share/xml/scap/ssg/content
 W=$L/policy-test
+rm -rf "$W"
 mkdir -p "$W"
 fails=0
 ok() { echo "ok   $1"; }
@@ -121,4 +122,20 @@ check "a submission interrupted by kill -9 is stored once after restart" test "$
 id10=$(sqlite3 "$DB" "SELECT id FROM policy WHERE name = 'variant.xml'")
 for i in $(seq 1 20); do "$S" items sacm/policy --id "$id10" >/dev/null 2>&1 && break; sleep 0.5; done
 check "... and announced" bash -c "'$S' items sacm/policy --id '$id10' >/dev/null 2>&1"
+# The broker loses the uploaded files: fetching the policy asks the
+# repository to share it again, and the content still checks out.
+"$S" policy fetch "$id10" -o "$W/fetched1.xml" 2>/dev/null
+check "policy fetch writes the content" cmp -s "$W/fetched1.xml" "$W/variant.xml"
+. "$L/lab.env"
+find "$L/prosody/data/upload%2egrid%2etest" "$L/ejabberd/upload" -type f -delete 2>/dev/null
+"$S" items sacm/policy --id "$id10" --json | /usr/bin/python3 -c '
+import json, re, sys
+b = re.search(r"<blob[^>]*/>", json.load(sys.stdin)["payload"]).group(0)
+if "xmlns" not in b:
+    b = b.replace("<blob", "<blob xmlns=\"http://sacm-grid.dev/protocol/1\"", 1)
+print(b)' > "$W/annref.xml"
+check "... the announced link is gone" bash -c "! '$S' blob get '$W/annref.xml' -o '$W/y.xml' 2>/dev/null"
+"$S" policy fetch "$id10" -o "$W/x.xml" 2>/dev/null
+check "after the link expired, fetch succeeds through a re-share" cmp -s "$W/x.xml" "$W/variant.xml"
+check "... which the repository logged" grep -q "shared again" "$W/daemon.log"
 exit $((fails > 0))
