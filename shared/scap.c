@@ -496,3 +496,63 @@ fail:
 	scap_info_free(s);
 	return r;
 }
+
+int
+scap_tailor(const char *ds, size_t dslen, const char *tailoring, size_t tlen,
+    struct scap_info *t, char *err, size_t errlen)
+{
+	struct oscap_source *src, *tsrc;
+	struct ds_sds_session *sess;
+	struct oscap_source *xs;
+	struct xccdf_benchmark *bench;
+	struct xccdf_policy_model *model;
+	struct xccdf_tailoring *tl;
+	int r = 0;
+
+	oscap_clearerr();
+	if ((src = oscap_source_new_from_memory(ds, dslen, "base.xml")) ==
+	    NULL)
+		return -ENOMEM;
+	if ((sess = ds_sds_session_new_from_source(src)) == NULL) {
+		oscap_source_free(src);
+		snprintf(err, errlen, "cannot open the base datastream");
+		return -EINVAL;
+	}
+	xs = ds_sds_session_select_checklist(sess, NULL, NULL, NULL);
+	if ((bench = xs ? xccdf_benchmark_import_source(xs) : NULL) == NULL) {
+		snprintf(err, errlen, "no benchmark in the base datastream");
+		ds_sds_session_free(sess);
+		oscap_source_free(src);
+		return -EINVAL;
+	}
+	tsrc = oscap_source_new_from_memory(tailoring, tlen, "tailoring.xml");
+	tl = tsrc ? xccdf_tailoring_import_source(tsrc, bench) : NULL;
+	model = xccdf_policy_model_new(bench);
+	if (tl == NULL || !xccdf_policy_model_set_tailoring(model, tl)) {
+		snprintf(err, errlen, "the tailoring does not apply to the "
+		    "benchmark: %s", oscap_reason("import failed"));
+		if (tl && !xccdf_policy_model_get_tailoring(model))
+			xccdf_tailoring_free(tl);
+		r = -EINVAL;
+	}
+	for (size_t i = 0; r == 0 && i < t->nprofiles; i++) {
+		struct xccdf_policy *pol = xccdf_policy_model_get_policy_by_id(
+		    model, t->profiles[i].id);
+
+		if (pol == NULL) {
+			snprintf(err, errlen, "tailored profile %s does not "
+			    "resolve against the benchmark (%s)",
+			    t->profiles[i].id, oscap_reason("unknown base "
+			    "profile or rule"));
+			r = -EINVAL;
+			break;
+		}
+		t->profiles[i].rules =
+		    xccdf_policy_get_selected_rules_count(pol);
+	}
+	xccdf_policy_model_free(model);
+	ds_sds_session_free(sess);
+	oscap_source_free(src);
+	oscap_source_free(tsrc);
+	return r;
+}

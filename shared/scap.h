@@ -57,4 +57,13 @@ int	scap_inspect(const char *data, size_t len, size_t max,
 	    struct scap_info *, char *err, size_t errlen);
 void	scap_info_free(struct scap_info *);
 
+/*
+ * Binds a tailoring (inspected already into t) to the datastream ds:
+ * checks that every tailored profile resolves against the datastream's
+ * benchmark and fills in each profile's rule count.  -EINVAL with err
+ * when the tailoring does not fit the datastream.
+ */
+int	scap_tailor(const char *ds, size_t dslen, const char *tailoring,
+	    size_t tlen, struct scap_info *t, char *err, size_t errlen);
+
 #endif

@@ -36,7 +36,11 @@ int	pr_store_has_policy(struct pr *, const char *id);
 int	pr_store_policy(struct pr *, const char *id, const char *content,
 	    size_t len, const struct scap_info *, const char *name,
 	    const char *source, const char *source_ref, const char *by,
-	    const char *announcement);
+	    const char *announcement, const char *base);
+/* The base datastream for a tailoring: id when given (and stored), else
+ * the newest datastream with that file name.  1 found, 0 not. */
+int	pr_store_find_base(struct pr *, const char *id, const char *name,
+	    char out[65]);
 int	pr_store_submission(struct pr *, const char *subid, const char *state,
 	    const char *reason, const char *policy_id, const char *by,
 	    const char *status_xml);
@@ -93,7 +97,8 @@ enum { PR_ACCEPTED, PR_DUPLICATE, PR_REJECTED, PR_RETRY };
  */
 int	pr_ingest(struct pr *, const char *content, size_t len,
 	    const char *name, const char *source, const char *source_ref,
-	    const char *by, char id[65], char *err, size_t errlen);
+	    const char *by, const char *base_hint, char id[65], char *err,
+	    size_t errlen);
 void	pr_on_event(struct grid *, const struct grid_event *, void *);
 /* The <reshare/> request (grid_request_fn). */
 int	pr_on_reshare(struct grid *, const struct grid_request *,

@@ -272,7 +272,7 @@ entry(struct poll *p, const char *docurl, xmlNodePtr e, const char *feedtype)
 		goto out;
 	}
 	v = pr_ingest(pr, resp.body, resp.len, base_name(url), "rolie", id,
-	    p->f->url, pid, err, sizeof(err));
+	    p->f->url, NULL, pid, err, sizeof(err));
 	http_resp_free(&resp);
 	switch (v) {
 	case PR_ACCEPTED:

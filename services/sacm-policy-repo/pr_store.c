@@ -79,6 +79,8 @@ static const char *const migrations[] = {
 	"  updated TEXT NOT NULL DEFAULT '', policy_id TEXT,"
 	"  state TEXT NOT NULL, reason TEXT, seen TEXT NOT NULL,"
 	"  PRIMARY KEY (feed_id, entry_id, updated));",
+	/* 3: tailorings name their datastream */
+	"ALTER TABLE policy ADD COLUMN base_id TEXT REFERENCES policy(id);",
 };
 
 static void
@@ -163,7 +165,7 @@ int
 pr_store_policy(struct pr *pr, const char *id, const char *content,
     size_t len, const struct scap_info *s, const char *name,
     const char *source, const char *source_ref, const char *by,
-    const char *announcement)
+    const char *announcement, const char *base)
 {
 	sqlite3_stmt *st = NULL;
 	char when[32], *gz = NULL;
@@ -190,13 +192,14 @@ pr_store_policy(struct pr *pr, const char *id, const char *content,
 		const char *v[] = { id, s->kind == SCAP_DATASTREAM ?
 		    "datastream" : "tailoring", name, s->scap_version,
 		    s->datastream_id, s->benchmark_id, s->benchmark_version,
-		    s->title, source, source_ref, by, when, announcement };
+		    s->title, source, source_ref, by, when, announcement,
+		    base };
 
 		if (insert(pr, "INSERT INTO policy (id, kind, name, "
 		    "scap_version, datastream_id, benchmark_id, "
 		    "benchmark_version, title, source, source_ref, "
-		    "submitted_by, received, announcement) VALUES (?, ?, ?, "
-		    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 13, v) < 0)
+		    "submitted_by, received, announcement, base_id) VALUES "
+		    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 14, v) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < s->nprofiles; i++) {
@@ -521,4 +524,26 @@ pr_store_content(struct pr *pr, const char *id, char **data, size_t *len)
 		    (size_t)pr->conf.max_content_size, data, len);
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+pr_store_find_base(struct pr *pr, const char *id, const char *name,
+    char out[65])
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(pr->db, id ? "SELECT id FROM policy WHERE "
+	    "kind = 'datastream' AND id = ?" : "SELECT id FROM policy WHERE "
+	    "kind = 'datastream' AND name = ? ORDER BY received DESC, rowid "
+	    "DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, id ? id : name ? name : "", -1,
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, 65, "%s", sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
 }

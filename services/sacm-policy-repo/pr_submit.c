@@ -51,7 +51,7 @@ attr(struct buf *b, const char *name, const char *v)
 static char *
 announcement(const char *id, const struct scap_info *s, const char *name,
     const char *source, const char *source_ref, const char *by,
-    const struct blob_ref *ref, const char *repository)
+    const struct blob_ref *ref, const char *repository, const char *base)
 {
 	struct buf b;
 	char when[32];
@@ -71,6 +71,7 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	attr(&b, "source-ref", source_ref);
 	attr(&b, "submitted-by", by);
 	attr(&b, "repository", repository);
+	attr(&b, "base", base);
 	buf_adds(&b, ">");
 	if (s->title) {
 		buf_adds(&b, "<title>");
@@ -200,14 +201,65 @@ xprop(xmlNodePtr n, const char *name)
 	return s;
 }
 
+/*
+ * A tailoring is bound to a stored datastream: the one named by the
+ * submission (base-policy), else the newest one whose name is the file
+ * name in the tailoring's <benchmark href/>.  Its announcement carries the
+ * datastream's metadata, the tailored profiles and base='ID'.
+ */
+static int
+bind_tailoring(struct pr *pr, const char *tcontent, size_t tlen,
+    struct scap_info *t, const char *base_hint, char base[65],
+    struct scap_info *merged, char *err, size_t errlen)
+{
+	const char *href = t->benchmark_id, *file;
+	char *ds = NULL;
+	size_t dslen;
+	int r;
+
+	file = href ? strrchr(href, '/') : NULL;
+	file = file ? file + 1 : href;
+	if (pr_store_find_base(pr, base_hint, file, base) != 1) {
+		snprintf(err, errlen, "tailoring for an unknown benchmark: no "
+		    "stored datastream %s%.200s (submit the datastream first%s)",
+		    base_hint ? "with id " : "named ", base_hint ? base_hint :
+		    file ? file : "(no benchmark href)", base_hint ? "" :
+		    ", or name it as the base");
+		return PR_REJECTED;
+	}
+	if ((r = pr_store_content(pr, base, &ds, &dslen)) < 0) {
+		snprintf(err, errlen, "cannot read the base datastream");
+		return PR_RETRY;
+	}
+	if (scap_tailor(ds, dslen, tcontent, tlen, t, err, errlen) < 0 ||
+	    scap_inspect(ds, dslen, (size_t)pr->conf.max_content_size, merged,
+	    err, errlen) < 0) {
+		free(ds);
+		return PR_REJECTED;
+	}
+	free(ds);
+	/* The base's metadata with the tailored profiles. */
+	for (size_t i = 0; i < merged->nprofiles; i++) {
+		free(merged->profiles[i].id);
+		free(merged->profiles[i].title);
+	}
+	free(merged->profiles);
+	merged->profiles = t->profiles;
+	merged->nprofiles = t->nprofiles;
+	t->profiles = NULL;
+	t->nprofiles = 0;
+	merged->kind = SCAP_TAILORING;
+	return PR_ACCEPTED;
+}
+
 int
 pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
     const char *source, const char *source_ref, const char *by,
-    char id[65], char *err, size_t errlen)
+    const char *base_hint, char id[65], char *err, size_t errlen)
 {
 	struct blob_ref own = { 0 };
-	struct scap_info info;
-	char *ann = NULL;
+	struct scap_info info, merged;
+	char *ann = NULL, base[65] = "";
 	int v;
 
 	blob_sha256_hex(content, clen, id);
@@ -218,10 +270,12 @@ pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
 	    &info, err, errlen) < 0)
 		return PR_REJECTED;
 	if (info.kind == SCAP_TAILORING) {
-		snprintf(err, errlen, "XCCDF tailoring files are not accepted "
-		    "yet; submit a datastream");
+		v = bind_tailoring(pr, content, clen, &info, base_hint, base,
+		    &merged, err, errlen);
 		scap_info_free(&info);
-		return PR_REJECTED;
+		if (v != PR_ACCEPTED)
+			return v;
+		info = merged;
 	}
 	/* The repository serves its own copy: it owns that link. */
 	if (blob_put(pr->g, name ? name : "policy.xml", content, clen,
@@ -231,17 +285,18 @@ pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
 		return PR_RETRY;
 	}
 	ann = announcement(id, &info, name, source, source_ref, by, &own,
-	    grid_jid(pr->g));
+	    grid_jid(pr->g), base[0] ? base : NULL);
 	if (ann == NULL || pr_store_policy(pr, id, content, clen, &info, name,
-	    source, source_ref, by, ann) < 0) {
+	    source, source_ref, by, ann, base[0] ? base : NULL) < 0) {
 		snprintf(err, errlen, "internal error: cannot store the "
 		    "policy");
 		v = PR_RETRY;
 	} else {
-		log_info("policy %s stored: %s %s, %zu profiles", id,
+		log_info("policy %s stored: %s%s %s %s, %zu profiles", id,
+		    base[0] ? "tailoring of " : "",
 		    info.benchmark_id ? info.benchmark_id : "?",
 		    info.benchmark_version ? info.benchmark_version : "",
-		    info.nprofiles);
+		    base[0] ? base : "", info.nprofiles);
 		v = PR_ACCEPTED;
 	}
 	free(ann);
@@ -259,7 +314,7 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 	struct blob_ref ref = { 0 };
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, c;
-	char err[1024], id[65], *name = NULL, *content = NULL;
+	char err[1024], id[65], *name = NULL, *content = NULL, *base = NULL;
 	size_t clen = 0;
 	int r = 0;
 
@@ -270,6 +325,7 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 	}
 	root = xmlDocGetRootElement(doc);
 	name = xprop(root, "name");
+	base = xprop(root, "base-policy");
 	for (c = root->children; c && c->type != XML_ELEMENT_NODE; c = c->next)
 		;
 	if (blob_ref_from_xml(c, &ref, err, sizeof(err)) < 0) {
@@ -290,7 +346,7 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 		goto out;
 	}
 	switch (pr_ingest(pr, content, clen, name, "submission", subid, by,
-	    id, err, sizeof(err))) {
+	    base, id, err, sizeof(err))) {
 	case PR_ACCEPTED:
 		verdict(pr, subid, "accepted", id, 0, NULL, by);
 		break;
@@ -308,6 +364,7 @@ out:
 	blob_ref_free(&ref);
 	xmlFreeDoc(doc);
 	free(name);
+	free(base);
 	free(content);
 	return r;
 }

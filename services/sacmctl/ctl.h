@@ -23,6 +23,7 @@ struct ctl {
 	int		 no_gzip;	/* --no-gzip */
 	const char	*name;		/* --name NAME */
 	const char	*ca;		/* --ca FILE */
+	const char	*tailoring;	/* --tailoring FILE */
 	const char	*type;		/* --type TYPE */
 	long		 interval;	/* --interval S */
 };

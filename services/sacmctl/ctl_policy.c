@@ -309,8 +309,13 @@ policy_show(struct ctl *c, const char *id)
 
 /* ---- publish -------------------------------------------------------- */
 
+/*
+ * Uploads path, submits it (with base-policy for a tailoring) and waits
+ * for the verdict.  On acceptance prints it and, when idout is not NULL,
+ * copies the policy id there.  0 or 1 (reason printed).
+ */
 static int
-policy_publish(struct ctl *c, const char *path)
+submit(struct ctl *c, const char *path, const char *base, char idout[65])
 {
 	struct blob_ref ref;
 	struct buf sub;
@@ -325,7 +330,7 @@ policy_publish(struct ctl *c, const char *path)
 		return ctl_fail("policy publish", "%s: %s", path, r == -E2BIG ?
 		    "larger than 512 MiB" : strerror(-r));
 	copy = strdup(path);
-	name = c->name ? c->name : basename(copy);
+	name = c->name && base == NULL ? c->name : basename(copy);
 	fprintf(stderr, "sacmctl: uploading %s (%zu bytes)\n", path, len);
 	r = blob_put(c->g, name, data, len, "application/xml", 1, &ref);
 	free(data);
@@ -338,6 +343,10 @@ policy_publish(struct ctl *c, const char *path)
 	buf_init(&sub, 65536);
 	buf_adds(&sub, "<submission xmlns='" SACM_NS "' name='");
 	buf_add_xml(&sub, name);
+	if (base) {
+		buf_adds(&sub, "' base-policy='");
+		buf_add_xml(&sub, base);
+	}
 	buf_adds(&sub, "'>");
 	blob_ref_to_xml(&ref, &sub);
 	buf_adds(&sub, "</submission>");
@@ -389,18 +398,21 @@ policy_publish(struct ctl *c, const char *path)
 		dup = xprop(root, "duplicate");
 		rn = child(root, "reason");
 		reason = rn ? xmlNodeGetContent(rn) : NULL;
-		if (state && strcmp(state, "accepted") == 0 && policy) {
+		if (state && strcmp(state, "accepted") == 0 && policy &&
+		    strlen(policy) == 64) {
 			char *ann;
 
 			if (!c->json)
 				printf("accepted: policy %s%s\n", policy,
 				    dup ? " (already stored; nothing changed)"
 				    : "");
+			if (idout)
+				memcpy(idout, policy, 65);
 			ann = get_item(c, T_POLICY, policy, &rc);
 			r = ann ? show_payload(c, ann) : 0;
 			free(ann);
 		} else {
-			r = ctl_fail("policy publish", "rejected: %s",
+			r = ctl_fail("policy publish", "%s: rejected: %s", path,
 			    reason ? (const char *)reason : "no reason given");
 		}
 		free(state);
@@ -410,6 +422,20 @@ policy_publish(struct ctl *c, const char *path)
 		xmlFreeDoc(doc);
 	}
 	return r;
+}
+
+static int
+policy_publish(struct ctl *c, const char *path)
+{
+	char id[65];
+	int r;
+
+	if (c->tailoring == NULL)
+		return submit(c, path, NULL, NULL);
+	/* A datastream and its tailoring: the second names the first. */
+	if ((r = submit(c, path, NULL, id)) != 0)
+		return r;
+	return submit(c, c->tailoring, id, NULL);
 }
 
 /* The content of a policy, verified; through a re-share if the link
@@ -464,5 +490,6 @@ ctl_policy(struct ctl *c, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "show") == 0)
 		return policy_show(c, argv[1]);
 	return ctl_fail("policy", "usage: sacmctl policy publish FILE "
-	    "[--name NAME] | list | show ID | fetch ID -o FILE");
+	    "[--name NAME] [--tailoring FILE] | list | show ID | fetch ID "
+	    "-o FILE");
 }

@@ -36,8 +36,8 @@ static const struct {
 	    "publish the XML element in FILE (- for stdin)" },
 	{ "retract", ctl_retract, "retract TOPIC ID", "retract an item" },
 	{ "policy", ctl_policy,
-	    "policy publish FILE [--name NAME] [--timeout S] | list | show ID"
-	    " | fetch ID -o FILE",
+	    "policy publish FILE [--name NAME] [--tailoring FILE] [--timeout S]"
+	    " | list | show ID | fetch ID -o FILE",
 	    "submit a SCAP datastream and wait for the verdict; list, show "
 	    "and fetch policies" },
 	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
@@ -122,6 +122,7 @@ main(int argc, char **argv)
 		{ "no-gzip", no_argument, NULL, 'Z' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "ca", required_argument, NULL, 'A' },
+		{ "tailoring", required_argument, NULL, 'L' },
 		{ "type", required_argument, NULL, 'Y' },
 		{ "interval", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
@@ -178,6 +179,7 @@ main(int argc, char **argv)
 		case 'Z': c.no_gzip = 1; break;
 		case 'N': c.name = optarg; break;
 		case 'A': c.ca = optarg; break;
+		case 'L': c.tailoring = optarg; break;
 		case 'Y': c.type = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);

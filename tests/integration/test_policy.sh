@@ -57,6 +57,25 @@ id=$(sqlite3 "$DB" "SELECT id FROM policy WHERE name = 'ssg-debian11-ds.xml'")
 check "policy show finds it by a prefix" bash -c "'$S' policy show '${id:0:10}' | grep -q '44 rules.*profile_standard'"
 check "policy list shows it" bash -c "'$S' policy list | grep -q '^${id:0:12}'"
 
+# Tailoring (made with Debian's autotailor): a policy of its own, bound to
+# its datastream, with the rule count oscap gives the tailored profile.
+autotailor -u xccdf_org.ssgproject.content_rule_ensure_logrotate_activated \
+    -p standard_tailored -o "$W/tailoring.xml" "$SSG/ssg-debian11-ds.xml" standard
+out=$("$S" policy publish "$SSG/ssg-debian11-ds.xml" --tailoring "$W/tailoring.xml" 2>&1)
+check "a datastream with --tailoring: the tailoring is accepted" grep -q "kind       tailoring" <<<"$out"
+oscap xccdf eval --tailoring-file "$W/tailoring.xml" --profile standard_tailored \
+    --results "$W/tres.xml" "$SSG/ssg-debian11-ds.xml" >/dev/null 2>&1
+want=$(/usr/bin/python3 -c "
+import re
+s = open('$W/tres.xml').read()
+print(len([r for r in re.findall(r'<rule-result.*?<result>([a-z]+)</result>', s, re.S) if r != 'notselected']))")
+check "the tailored profile selects as many rules as oscap evaluates ($want)" grep -q " $want rules  xccdf_org.ssgproject.content_profile_standard_tailored" <<<"$out"
+tid=$(sqlite3 "$DB" "SELECT id FROM policy WHERE kind = 'tailoring' AND name = 'tailoring.xml'")
+check "the tailoring names its datastream" test "$(sqlite3 "$DB" "SELECT base_id FROM policy WHERE id = '$tid'")" = "$id"
+autotailor -u xccdf_org.ssgproject.content_rule_file_groupowner_etc_gshadow \
+    -p standard_t2 -o "$W/tailoring2.xml" "$SSG/ssg-debian11-ds.xml" standard
+check "a tailoring alone finds its datastream by file name" bash -c "'$S' policy publish '$W/tailoring2.xml' 2>/dev/null | grep -q 'profile_standard_t2'"
+
 # Hostile and broken input: a reason each, nothing stored, still running.
 before=$(npolicies)
 reject() {
