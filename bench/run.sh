@@ -16,7 +16,7 @@ printf '%-9s %-18s %9s %9s %12s\n' broker client "p50 ms" "p99 ms" "events/s"
 for broker in ${BENCH_BROKERS:-prosody ejabberd}; do
 	lab=$(mktemp -d /tmp/sacm-bench-XXXXXX)
 	chmod 755 "$lab"
-	"$BIN/sacm-lab" up --dir "$lab/lab" --broker "$broker" >/dev/null 2>&1 ||
+	"$BIN/sacm-lab" up --dir "$lab/lab" --broker "$broker" --broker-only >/dev/null 2>&1 ||
 	    { echo "$broker: lab did not start"; continue; }
 	declare -A p50 p99 thr
 	for mode in grid bare; do p50[$mode]=999999; p99[$mode]=999999; thr[$mode]=0; done

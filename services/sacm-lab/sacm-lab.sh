@@ -27,12 +27,13 @@ usage() {
 usage: sacm-lab COMMAND [--dir DIR] [options]
 
 commands:
-  up [--broker prosody|ejabberd] [--collectors N]
+  up [--broker prosody|ejabberd] [--collectors N] [--broker-only]
                  create (first time) and start the lab: CA and certificates,
                  one account per service and collector, the broker on free
-                 loopback ports, every topic with its affiliations.
+                 loopback ports, every topic with its affiliations, and the
+                 SACM daemons (not with --broker-only).
                  Running it again is safe.
-  down           stop the broker (state is kept)
+  down           stop the daemons and the broker (state is kept)
   status         what runs where
   env            print the exports that point sacmctl at this lab:
                  eval "\$(sacm-lab env)"
@@ -462,6 +463,68 @@ ejabberd_start() {
 	die "ejabberd did not start (logs in $e/logs)"
 }
 
+# ---- daemons ----------------------------------------------------------
+# The SACM daemons of the lab, "program:account".  Later issues add the
+# orchestrator, collectors, posture and results repositories, evaluators.
+DAEMONS="sacm-policy-repo:policy-repo"
+
+daemon_pid() {
+	local f=$LAB/run/$1.pid pid
+	[ -s "$f" ] || return 1
+	pid=$(cat "$f")
+	kill -0 "$pid" 2>/dev/null || return 1
+	echo "$pid"
+}
+
+# A daemon's configuration: its account's grid settings, then its own.
+daemon_config() {
+	local prog=$1 account=$2 c=$LAB/etc/$1.conf
+	mkdir -p "$LAB/etc" "$LAB/data" "$LAB/run" "$LAB/log"
+	{ echo "# $prog in the lab $LAB (written by sacm-lab)"
+	  grep -v '^#' "$LAB/accounts/$account.conf"
+	  case "$prog" in
+	  sacm-policy-repo) echo "db = $LAB/data/policy-repo.sqlite" ;;
+	  esac; } > "$c"
+	chmod 600 "$c"
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody:nogroup "$c" "$LAB/data" "$LAB/run" "$LAB/log" \
+		    "$LAB/accounts/$account.pass"
+		chmod 755 "$LAB/accounts"
+	fi
+}
+
+start_daemons() {
+	local d prog account pid
+	for d in $DAEMONS; do
+		prog=${d%%:*} account=${d##*:}
+		if pid=$(daemon_pid "$prog"); then
+			continue
+		fi
+		[ -x "$HERE/$prog" ] || { say "$prog not built; skipped"; continue; }
+		daemon_config "$prog" "$account"
+		"${AS_BROKER[@]}" "$HERE/$prog" -n -f "$LAB/etc/$prog.conf" >/dev/null ||
+		    die "$prog: bad configuration $LAB/etc/$prog.conf"
+		(exec "${AS_BROKER[@]}" setsid "$HERE/$prog" -f "$LAB/etc/$prog.conf" \
+		    >>"$LAB/log/$prog.log" 2>&1 </dev/null) &
+		echo $! > "$LAB/run/$prog.pid"
+		say "started $prog (log $LAB/log/$prog.log)"
+	done
+}
+
+stop_daemons() {
+	local d prog pid i
+	for d in $DAEMONS; do
+		prog=${d%%:*}
+		pid=$(daemon_pid "$prog") || continue
+		kill "$pid"
+		for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+		rm -f "$LAB/run/$prog.pid"
+		say "stopped $prog"
+	done
+	return 0
+}
+
 # ---- commands ---------------------------------------------------------
 
 wait_port() {
@@ -534,6 +597,7 @@ EOF
 		sleep 0.5
 	done
 	[ $ok = 1 ] || { cat "$LAB/grid-init.log" >&2; die "grid init failed"; }
+	[ "$BROKER_ONLY" = 1 ] || start_daemons
 	cmd_status
 	echo
 	echo "Point sacmctl at this lab with:  eval \"\$($HERE/sacm-lab env --dir $LAB)\""
@@ -541,6 +605,7 @@ EOF
 
 cmd_down() {
 	load_env
+	stop_daemons
 	local pid
 	if pid=$(broker_pid); then
 		say "stopping $BROKER (pid $pid)"
@@ -578,7 +643,16 @@ https      https://127.0.0.1:$HTTPS_PORT/ (uploads, websocket)
 CA         $LAB/pki/ca.crt
 accounts   $LAB/accounts/NAME.conf (password) and NAME-cert.conf (certificate)
 EOF
-	if [ -n "$pid" ] 2>/dev/null && [ "$state" != stopped ]; then
+	local d prog dpid
+	for d in $DAEMONS; do
+		prog=${d%%:*}
+		if dpid=$(daemon_pid "$prog"); then
+			printf '%-18s running (pid %s), log %s\n' "$prog" "$dpid" "$LAB/log/$prog.log"
+		elif [ -f "$LAB/etc/$prog.conf" ]; then
+			printf '%-18s stopped\n' "$prog"
+		fi
+	done
+	if [ "$state" != stopped ]; then
 		echo "topics:"
 		"$SACMCTL" -c "$LAB/accounts/ctl.conf" topics 2>&1 | sed 's/^/  /' || true
 	fi
@@ -618,7 +692,7 @@ main() {
 	local cmd=$1
 	shift
 	LAB=${SACM_LAB_DIR:-$(default_dir)}
-	BROKER_ARG= COLLECTORS_ARG=
+	BROKER_ARG= COLLECTORS_ARG= BROKER_ONLY=0
 	local args=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -627,6 +701,7 @@ main() {
 		--broker) BROKER_ARG=$2; shift 2 ;;
 		--broker=*) BROKER_ARG=${1#--broker=}; shift ;;
 		--collectors) COLLECTORS_ARG=$2; shift 2 ;;
+		--broker-only) BROKER_ONLY=1; shift ;;
 		-h|--help) usage; exit 0 ;;
 		*) args+=("$1"); shift ;;
 		esac

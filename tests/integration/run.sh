@@ -21,7 +21,8 @@ for broker in "${brokers[@]}"; do
 		[ "${SACM_KEEP_LAB:-0}" = 1 ] || rm -rf "$lab"
 	}
 	trap cleanup EXIT
-	if ! "$BIN/sacm-lab" up --dir "$lab/lab" --broker "$broker" > "$lab/up.log" 2>&1; then
+	# The tests start the daemons they test themselves.
+	if ! "$BIN/sacm-lab" up --dir "$lab/lab" --broker "$broker" --broker-only > "$lab/up.log" 2>&1; then
 		cat "$lab/up.log"
 		echo "FAIL sacm-lab up ($broker)"
 		fail=1
@@ -33,7 +34,7 @@ for broker in "${brokers[@]}"; do
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$lab/other.key" -out "$lab/other.crt" -days 2 \
 	    -subj "/CN=Some other CA" 2>/dev/null
-	export SACM_TEST_RESTART="'$BIN/sacm-lab' down --dir '$lab/lab' >/dev/null && '$BIN/sacm-lab' up --dir '$lab/lab' >/dev/null"
+	export SACM_TEST_RESTART="'$BIN/sacm-lab' down --dir '$lab/lab' >/dev/null && '$BIN/sacm-lab' up --dir '$lab/lab' --broker-only >/dev/null"
 	"$T/test_grid" "$lab/lab" "$lab/other.crt" || fail=1
 	for t in tests/integration/test_*.sh; do
 		[ -e "$t" ] || continue
