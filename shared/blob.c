@@ -13,6 +13,7 @@
 #include "blob.h"
 #include "grid_iq.h"
 #include "log.h"
+#include "xmlutil.h"
 
 #define NS_UPLOAD	"urn:xmpp:http:upload:0"
 #define MAX_HEADERS	8
@@ -432,16 +433,6 @@ blob_ref_to_xml(const struct blob_ref *r, struct buf *b)
 	return 0;
 }
 
-static char *
-prop(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
-
 int
 blob_ref_from_xml(xmlNodePtr n, struct blob_ref *r, char *err, size_t errlen)
 {
@@ -456,11 +447,11 @@ blob_ref_from_xml(xmlNodePtr n, struct blob_ref *r, char *err, size_t errlen)
 		snprintf(err, errlen, "not a blob element");
 		return -EINVAL;
 	}
-	r->href = prop(n, "href");
-	r->media_type = prop(n, "media-type");
-	r->encoding = prop(n, "encoding");
-	sha = prop(n, "sha256");
-	size = prop(n, "size");
+	r->href = xml_prop(n, "href");
+	r->media_type = xml_prop(n, "media-type");
+	r->encoding = xml_prop(n, "encoding");
+	sha = xml_prop(n, "sha256");
+	size = xml_prop(n, "size");
 	if (!r->href || strncmp(r->href, "https://", 8) != 0) {
 		snprintf(err, errlen, "blob: href must be an https URL");
 		goto bad;

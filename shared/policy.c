@@ -13,16 +13,7 @@
 #include "policy.h"
 #include "topics.h"
 #include "xmlsafe.h"
-
-static char *
-xprop(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
+#include "xmlutil.h"
 
 static xmlNodePtr
 blob_child(xmlNodePtr n)
@@ -87,8 +78,8 @@ policy_fetch(struct grid *g, const char *ann, size_t alen, size_t max,
 	    &doc, err, errlen)) < 0)
 		return r;
 	root = xmlDocGetRootElement(doc);
-	id = xprop(root, "id");
-	repo = xprop(root, "repository");
+	id = xml_prop(root, "id");
+	repo = xml_prop(root, "repository");
 	r = blob_ref_from_xml(blob_child(root), &ref, err, errlen);
 	xmlFreeDoc(doc);
 	if (r < 0 || id == NULL) {

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "scap.h"
 #include "xmlsafe.h"
+#include "xmlutil.h"
 
 #define NS_DS		"http://scap.nist.gov/schema/scap/source/1.2"
 #define NS_XCCDF12	"http://checklists.nist.gov/xccdf/1.2"
@@ -71,14 +72,6 @@ dup0(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int
-is_el(xmlNodePtr n, const char *name, const char *ns)
-{
-	return n && n->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)n->name, name) == 0 && n->ns &&
-	    strcmp((const char *)n->ns->href, ns) == 0;
-}
-
 static char *
 prop(xmlNodePtr n, const char *name, const char *ns)
 {
@@ -88,15 +81,6 @@ prop(xmlNodePtr n, const char *name, const char *ns)
 
 	xmlFree(v);
 	return s;
-}
-
-static xmlNodePtr
-first_el(xmlNodePtr n)
-{
-	for (n = n ? n->children : NULL; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
 }
 
 /* ---- components, from the safe parse -------------------------------- */
@@ -128,16 +112,16 @@ read_crefs(xmlNodePtr ds, struct cref **out, size_t *nout)
 	struct cref *c = NULL;
 	size_t n = 0;
 
-	for (xmlNodePtr sec = first_el(ds); sec; sec = sec->next) {
+	for (xmlNodePtr sec = xml_child(ds, NULL, NULL); sec; sec = sec->next) {
 		int dict;
 
 		if (sec->type != XML_ELEMENT_NODE)
 			continue;
-		dict = is_el(sec, "dictionaries", NS_DS);
-		for (xmlNodePtr r = first_el(sec); r; r = r->next) {
+		dict = xml_is(sec, "dictionaries", NS_DS);
+		for (xmlNodePtr r = xml_child(sec, NULL, NULL); r; r = r->next) {
 			char *href;
 
-			if (!is_el(r, "component-ref", NS_DS))
+			if (!xml_is(r, "component-ref", NS_DS))
 				continue;
 			href = prop(r, "href", NS_XLINK);
 			if (href == NULL)
@@ -155,12 +139,12 @@ read_crefs(xmlNodePtr ds, struct cref **out, size_t *nout)
 			free(href);
 			n++;
 			/* Catalog: <cat:catalog><cat:uri name= uri='#cref'/> */
-			for (xmlNodePtr cat = first_el(r); cat; cat = cat->next)
-				for (xmlNodePtr u = is_el(cat, "catalog", NS_CAT) ?
-				    first_el(cat) : NULL; u; u = u->next) {
+			for (xmlNodePtr cat = xml_child(r, NULL, NULL); cat; cat = cat->next)
+				for (xmlNodePtr u = xml_is(cat, "catalog", NS_CAT) ?
+				    xml_child(cat, NULL, NULL) : NULL; u; u = u->next) {
 					char *uri, *name;
 
-					if (!is_el(u, "uri", NS_CAT))
+					if (!xml_is(u, "uri", NS_CAT))
 						continue;
 					uri = prop(u, "uri", NULL);
 					name = prop(u, "name", NULL);
@@ -218,8 +202,8 @@ read_components(xmlNodePtr root, struct scap_info *s)
 	size_t n = 0;
 	int r;
 
-	for (xmlNodePtr x = first_el(root); x; x = x->next)
-		if (is_el(x, "data-stream", NS_DS)) {
+	for (xmlNodePtr x = xml_child(root, NULL, NULL); x; x = x->next)
+		if (xml_is(x, "data-stream", NS_DS)) {
 			ds = x;
 			break;
 		}
@@ -229,16 +213,16 @@ read_components(xmlNodePtr root, struct scap_info *s)
 	s->scap_version = prop(ds, "scap-version", NULL);
 	if ((r = read_crefs(ds, &c, &n)) < 0)
 		return r;
-	for (xmlNodePtr comp = first_el(root); comp; comp = comp->next) {
+	for (xmlNodePtr comp = xml_child(root, NULL, NULL); comp; comp = comp->next) {
 		char *id;
 		const char *kind = "other", *name = NULL;
 		xmlNodePtr body;
 		int cpe = 0;
 
-		if (!is_el(comp, "component", NS_DS))
+		if (!xml_is(comp, "component", NS_DS))
 			continue;
 		id = prop(comp, "id", NULL);
-		body = first_el(comp);
+		body = xml_child(comp, NULL, NULL);
 		/* The component-refs that point at this component, and the
 		 * catalog entries that point at those. */
 		for (size_t i = 0; id && i < n; i++) {
@@ -390,15 +374,15 @@ static int
 read_tailoring(xmlNodePtr root, struct scap_info *s)
 {
 	s->tailoring_id = prop(root, "id", NULL);
-	for (xmlNodePtr x = first_el(root); x; x = x->next) {
-		if (is_el(x, "benchmark", NS_XCCDF12)) {
+	for (xmlNodePtr x = xml_child(root, NULL, NULL); x; x = x->next) {
+		if (xml_is(x, "benchmark", NS_XCCDF12)) {
 			s->benchmark_id = prop(x, "href", NULL);
-		} else if (is_el(x, "version", NS_XCCDF12)) {
+		} else if (xml_is(x, "version", NS_XCCDF12)) {
 			xmlChar *v = xmlNodeGetContent(x);
 
 			s->benchmark_version = v ? strdup((char *)v) : NULL;
 			xmlFree(v);
-		} else if (is_el(x, "Profile", NS_XCCDF12)) {
+		} else if (xml_is(x, "Profile", NS_XCCDF12)) {
 			struct scap_profile *np = realloc(s->profiles,
 			    (s->nprofiles + 1) * sizeof(*np));
 
@@ -409,8 +393,8 @@ read_tailoring(xmlNodePtr root, struct scap_info *s)
 			np->id = prop(x, "id", NULL);
 			np->title = NULL;
 			np->rules = -1;	/* known once bound to a benchmark */
-			for (xmlNodePtr t = first_el(x); t; t = t->next)
-				if (is_el(t, "title", NS_XCCDF12)) {
+			for (xmlNodePtr t = xml_child(x, NULL, NULL); t; t = t->next)
+				if (xml_is(t, "title", NS_XCCDF12)) {
 					xmlChar *v = xmlNodeGetContent(t);
 
 					np->title = v ? strdup((char *)v) :
@@ -438,9 +422,9 @@ scap_inspect(const char *data, size_t len, size_t max, struct scap_info *s,
 	if ((r = xmlsafe_parse(data, len, max, &doc, err, errlen)) < 0)
 		return r;
 	root = xmlDocGetRootElement(doc);
-	if (is_el(root, "data-stream-collection", NS_DS))
+	if (xml_is(root, "data-stream-collection", NS_DS))
 		s->kind = SCAP_DATASTREAM;
-	else if (is_el(root, "Tailoring", NS_XCCDF12))
+	else if (xml_is(root, "Tailoring", NS_XCCDF12))
 		s->kind = SCAP_TAILORING;
 	else {
 		snprintf(err, errlen, "not a SCAP source datastream or XCCDF "

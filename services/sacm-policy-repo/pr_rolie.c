@@ -31,6 +31,7 @@
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
+#include "xmlutil.h"
 
 #define T_FEEDS		"sacm/policy/feeds"
 #define NS_ATOM		"http://www.w3.org/2005/Atom"
@@ -62,43 +63,6 @@ struct poll {
 	char		 reason[1024];
 };
 
-static int
-is_el(xmlNodePtr n, const char *name, const char *ns)
-{
-	return n && n->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)n->name, name) == 0 && n->ns &&
-	    strcmp((const char *)n->ns->href, ns) == 0;
-}
-
-static char *
-xprop(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
-
-static char *
-xtext(xmlNodePtr n)
-{
-	xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
-
-static xmlNodePtr
-child(xmlNodePtr n, const char *name, const char *ns)
-{
-	for (n = n ? n->children : NULL; n; n = n->next)
-		if (is_el(n, name, ns))
-			return n;
-	return NULL;
-}
-
 /* A possibly relative reference resolved against base; NULL if bad. */
 static char *
 resolve(const char *base, const char *ref)
@@ -124,10 +88,10 @@ info_type(xmlNodePtr n)
 	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next) {
 		char *scheme, *term;
 
-		if (!is_el(c, "category", NS_ATOM))
+		if (!xml_is(c, "category", NS_ATOM))
 			continue;
-		scheme = xprop(c, "scheme");
-		term = xprop(c, "term");
+		scheme = xml_prop(c, "scheme");
+		term = xml_prop(c, "term");
 		if (scheme && term && strcmp(scheme, INFO_TYPE) == 0) {
 			free(scheme);
 			return term;
@@ -177,8 +141,8 @@ enqueue_known(void *arg, const char *url)
 static char *
 content_ref(xmlNodePtr e)
 {
-	xmlNodePtr c = child(e, "content", NS_ATOM);
-	char *src = c ? xprop(c, "src") : NULL;
+	xmlNodePtr c = xml_child(e, "content", NS_ATOM);
+	char *src = c ? xml_prop(c, "src") : NULL;
 	static const char *const rels[] = { "enclosure", "alternate" };
 
 	if (src)
@@ -187,11 +151,11 @@ content_ref(xmlNodePtr e)
 		for (xmlNodePtr l = e->children; l; l = l->next) {
 			char *rel, *href;
 
-			if (!is_el(l, "link", NS_ATOM))
+			if (!xml_is(l, "link", NS_ATOM))
 				continue;
-			rel = xprop(l, "rel");
+			rel = xml_prop(l, "rel");
 			if (strcmp(rel ? rel : "alternate", rels[i]) == 0 &&
-			    (href = xprop(l, "href")) != NULL) {
+			    (href = xml_prop(l, "href")) != NULL) {
 				free(rel);
 				return href;
 			}
@@ -213,10 +177,10 @@ static void
 entry(struct poll *p, const char *docurl, xmlNodePtr e, const char *feedtype)
 {
 	struct pr *pr = p->pr;
-	char *id = xtext(child(e, "id", NS_ATOM));
-	char *updated = xtext(child(e, "updated", NS_ATOM));
+	char *id = xml_text(xml_child(e, "id", NS_ATOM));
+	char *updated = xml_text(xml_child(e, "updated", NS_ATOM));
 	char *type = info_type(e), *fmt = NULL, *ref = NULL, *url = NULL;
-	xmlNodePtr fe = child(e, "format", NS_ROLIE);
+	xmlNodePtr fe = xml_child(e, "format", NS_ROLIE);
 	struct http_resp resp;
 	struct http_req q = { 0 };
 	char err[1024], pid[65];
@@ -228,7 +192,7 @@ entry(struct poll *p, const char *docurl, xmlNodePtr e, const char *feedtype)
 		goto out;
 	}
 	if (fe)
-		fmt = xprop(fe, "ns");
+		fmt = xml_prop(fe, "ns");
 	if (strcmp(type ? type : (feedtype ? feedtype : ""), p->f->type) !=
 	    0 || (fmt && strcmp(fmt, NS_SDS) != 0)) {
 		p->skipped++;
@@ -350,31 +314,31 @@ document(struct poll *p, const char *url, const char *parent)
 	root = xmlDocGetRootElement(doc);
 	before_cap = p->capped;
 	before_transient = p->transient;
-	if (is_el(root, "service", NS_APP)) {
+	if (xml_is(root, "service", NS_APP)) {
 		for (xmlNodePtr w = root->children; w; w = w->next)
-			for (xmlNodePtr c = is_el(w, "workspace", NS_APP) ?
+			for (xmlNodePtr c = xml_is(w, "workspace", NS_APP) ?
 			    w->children : NULL; c; c = c->next) {
 				char *t, *href;
 
-				if (!is_el(c, "collection", NS_APP))
+				if (!xml_is(c, "collection", NS_APP))
 					continue;
 				t = info_type(c);
-				href = xprop(c, "href");
+				href = xml_prop(c, "href");
 				if (href && (t == NULL ||
 				    strcmp(t, p->f->type) == 0))
 					enqueue(p, url, href);
 				free(t);
 				free(href);
 			}
-	} else if (is_el(root, "feed", NS_ATOM)) {
+	} else if (xml_is(root, "feed", NS_ATOM)) {
 		char *ft = info_type(root);
 
 		for (xmlNodePtr e = root->children; e; e = e->next) {
-			if (is_el(e, "entry", NS_ATOM))
+			if (xml_is(e, "entry", NS_ATOM))
 				entry(p, url, e, ft);
-			else if (is_el(e, "link", NS_ATOM)) {
-				char *rel = xprop(e, "rel");
-				char *href = xprop(e, "href");
+			else if (xml_is(e, "link", NS_ATOM)) {
+				char *rel = xml_prop(e, "rel");
+				char *href = xml_prop(e, "href");
 
 				if (rel && href && strcmp(rel, "next") == 0)
 					enqueue(p, url, href);
@@ -383,7 +347,7 @@ document(struct poll *p, const char *url, const char *parent)
 			}
 		}
 		free(ft);
-	} else if (is_el(root, "entry", NS_ATOM)) {
+	} else if (xml_is(root, "entry", NS_ATOM)) {
 		entry(p, url, root, NULL);
 	} else {
 		snprintf(p->reason, sizeof(p->reason), "%s: not an Atom feed, "
@@ -519,9 +483,9 @@ pr_feeds_on_event(struct pr *pr, const struct grid_event *ev)
 	    256 * 1024, &doc, err, sizeof(err)) < 0)
 		return;
 	root = xmlDocGetRootElement(doc);
-	if (is_el(root, "feed", SACM_NS)) {
-		char *url = xprop(root, "url"), *type = xprop(root, "type");
-		char *iv = xprop(root, "interval"), *ca = xtext(child(root,
+	if (xml_is(root, "feed", SACM_NS)) {
+		char *url = xml_prop(root, "url"), *type = xml_prop(root, "type");
+		char *iv = xml_prop(root, "interval"), *ca = xml_text(xml_child(root,
 		    "ca", SACM_NS));
 		long interval = iv ? strtol(iv, NULL, 10) : 3600;
 
@@ -537,8 +501,8 @@ pr_feeds_on_event(struct pr *pr, const struct grid_event *ev)
 			log_warnx("feed %s ignored: needs an https url",
 			    ev->item_id);
 		free(url); free(type); free(iv); free(ca);
-	} else if (is_el(root, "feed-poll", SACM_NS)) {
-		char *id = xprop(root, "feed");
+	} else if (xml_is(root, "feed-poll", SACM_NS)) {
+		char *id = xml_prop(root, "feed");
 
 		if (id && pr_store_feed_poll_now(pr, id) == 0)
 			log_info("feed %s: poll requested", id);

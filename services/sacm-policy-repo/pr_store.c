@@ -16,6 +16,7 @@
 #include "db.h"
 #include "log.h"
 #include "pr.h"
+#include "xmlutil.h"
 
 static const char *const migrations[] = {
 	/* 1 */
@@ -82,16 +83,6 @@ static const char *const migrations[] = {
 	/* 3: tailorings name their datastream */
 	"ALTER TABLE policy ADD COLUMN base_id TEXT REFERENCES policy(id);",
 };
-
-static void
-now_iso(char out[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 int
 pr_store_open(struct pr *pr)
@@ -172,7 +163,7 @@ pr_store_policy(struct pr *pr, const char *id, const char *content,
 	size_t gzlen;
 	int r;
 
-	now_iso(when);
+	time_iso(when, 0);
 	if ((r = blob_gzip(content, len, &gz, &gzlen)) < 0)
 		return r;
 	if ((r = db_begin(pr->db)) < 0)
@@ -249,7 +240,7 @@ pr_store_submission(struct pr *pr, const char *subid, const char *state,
 	char when[32];
 	const char *v[7];
 
-	now_iso(when);
+	time_iso(when, 0);
 	v[0] = subid; v[1] = state; v[2] = reason; v[3] = policy_id;
 	v[4] = by; v[5] = when; v[6] = status;
 	return insert(pr, "INSERT OR IGNORE INTO submission (id, state, "
@@ -500,7 +491,7 @@ pr_store_entry(struct pr *pr, const char *feed, const char *entry,
 	char when[32];
 	const char *v[7];
 
-	now_iso(when);
+	time_iso(when, 0);
 	v[0] = feed; v[1] = entry; v[2] = updated ? updated : "";
 	v[3] = policy; v[4] = state; v[5] = reason; v[6] = when;
 	return run(pr, "INSERT OR REPLACE INTO feed_entry (feed_id, entry_id, "

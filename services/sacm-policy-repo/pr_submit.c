@@ -22,20 +22,11 @@
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
+#include "xmlutil.h"
 
 #define T_SUBMISSIONS	"sacm/policy/submissions"
 #define T_POLICY	"sacm/policy"
 #define STATUS_SUFFIX	"/status"
-
-static void
-now_iso(char out[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void
 attr(struct buf *b, const char *name, const char *v)
@@ -56,7 +47,7 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	struct buf b;
 	char when[32];
 
-	now_iso(when);
+	time_iso(when, 0);
 	buf_init(&b, 512 * 1024);
 	buf_adds(&b, "<policy xmlns='" SACM_NS "'");
 	attr(&b, "id", id);
@@ -191,16 +182,6 @@ verdict(struct pr *pr, const char *subid, const char *state,
 	pr_flush_pending(pr);
 }
 
-static char *
-xprop(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
-
 /*
  * A tailoring is bound to a stored datastream: the one named by the
  * submission (base-policy), else the newest one whose name is the file
@@ -324,8 +305,8 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 		return 0;
 	}
 	root = xmlDocGetRootElement(doc);
-	name = xprop(root, "name");
-	base = xprop(root, "base-policy");
+	name = xml_prop(root, "name");
+	base = xml_prop(root, "base-policy");
 	for (c = root->children; c && c->type != XML_ELEMENT_NODE; c = c->next)
 		;
 	if (blob_ref_from_xml(c, &ref, err, sizeof(err)) < 0) {
@@ -421,7 +402,7 @@ pr_on_reshare(struct grid *g, const struct grid_request *req,
 		buf_adds(reply, err);
 		return -EINVAL;
 	}
-	id = xprop(xmlDocGetRootElement(doc), "policy");
+	id = xml_prop(xmlDocGetRootElement(doc), "policy");
 	xmlFreeDoc(doc);
 	if (id == NULL || strlen(id) != 64) {
 		free(id);

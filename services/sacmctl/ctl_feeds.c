@@ -19,18 +19,9 @@
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
+#include "xmlutil.h"
 
 #define T_FEEDS	"sacm/policy/feeds"
-
-static char *
-xprop(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
 
 static void
 feed_id(const char *url, char out[24])
@@ -122,19 +113,19 @@ collect(const struct grid_event *ev, void *arg)
 	snprintf(id, sizeof(id), "%s", ev->item_id);
 	if (strcmp((const char *)root->name, "feed") == 0 &&
 	    (r = row(l, id)) != NULL) {
-		r->url = xprop(root, "url");
-		r->type = xprop(root, "type");
-		r->interval = xprop(root, "interval");
+		r->url = xml_prop(root, "url");
+		r->type = xml_prop(root, "type");
+		r->interval = xml_prop(root, "interval");
 	} else if (strcmp((const char *)root->name, "feed-status") == 0) {
-		char *f = xprop(root, "feed");
+		char *f = xml_prop(root, "feed");
 
 		if (f && (r = row(l, f)) != NULL) {
 			xmlNodePtr rn;
 
-			r->state = xprop(root, "state");
-			r->last = xprop(root, "last-poll");
-			r->http = xprop(root, "http");
-			r->ingested = xprop(root, "total-ingested");
+			r->state = xml_prop(root, "state");
+			r->last = xml_prop(root, "last-poll");
+			r->http = xml_prop(root, "http");
+			r->ingested = xml_prop(root, "total-ingested");
 			for (rn = root->children; rn; rn = rn->next)
 				if (rn->type == XML_ELEMENT_NODE) {
 					xmlChar *t = xmlNodeGetContent(rn);

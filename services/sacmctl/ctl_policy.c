@@ -25,30 +25,11 @@
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
+#include "xmlutil.h"
 
 #define T_SUBMISSIONS	"sacm/policy/submissions"
 #define T_POLICY	"sacm/policy"
 #define POLICY_MAX	(512u << 20)
-
-static char *
-xprop(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return s;
-}
-
-static xmlNodePtr
-child(xmlNodePtr n, const char *name)
-{
-	for (n = n ? n->children : NULL; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)n->name, name) == 0)
-			return n;
-	return NULL;
-}
 
 static void
 random_id(char *out, size_t len)
@@ -94,11 +75,11 @@ get_item(struct ctl *c, const char *node, const char *id, int *rc)
 static void
 print_policy(struct ctl *c, xmlNodePtr p, struct buf *out, int detail)
 {
-	char *id = xprop(p, "id"), *name = xprop(p, "name");
-	char *bench = xprop(p, "benchmark"), *ver = xprop(p, "version");
-	char *when = xprop(p, "received"), *kind = xprop(p, "kind");
-	char *scapv = xprop(p, "scap-version");
-	xmlNodePtr t = child(p, "title");
+	char *id = xml_prop(p, "id"), *name = xml_prop(p, "name");
+	char *bench = xml_prop(p, "benchmark"), *ver = xml_prop(p, "version");
+	char *when = xml_prop(p, "received"), *kind = xml_prop(p, "kind");
+	char *scapv = xml_prop(p, "scap-version");
+	xmlNodePtr t = xml_child(p, "title", NULL);
 	xmlChar *title = t ? xmlNodeGetContent(t) : NULL;
 	int nprof = 0, first = 1;
 
@@ -130,7 +111,7 @@ print_policy(struct ctl *c, xmlNodePtr p, struct buf *out, int detail)
 			if (x->type != XML_ELEMENT_NODE ||
 			    strcmp((const char *)x->name, "platform") != 0)
 				continue;
-			cpe = xprop(x, "cpe");
+			cpe = xml_prop(x, "cpe");
 			buf_adds(out, first ? "" : ",");
 			json_str(out, cpe);
 			free(cpe);
@@ -145,8 +126,8 @@ print_policy(struct ctl *c, xmlNodePtr p, struct buf *out, int detail)
 			if (x->type != XML_ELEMENT_NODE ||
 			    strcmp((const char *)x->name, "profile") != 0)
 				continue;
-			pid = xprop(x, "id");
-			rules = xprop(x, "rules");
+			pid = xml_prop(x, "id");
+			rules = xml_prop(x, "rules");
 			pt = xmlNodeGetContent(x);
 			buf_adds(out, first ? "{\"id\":" : ",{\"id\":");
 			json_str(out, pid);
@@ -176,7 +157,7 @@ print_policy(struct ctl *c, xmlNodePtr p, struct buf *out, int detail)
 			if (x->type != XML_ELEMENT_NODE ||
 			    strcmp((const char *)x->name, "platform") != 0)
 				continue;
-			v = xprop(x, "cpe");
+			v = xml_prop(x, "cpe");
 			buf_printf(out, "platform   %s\n", v ? v : "?");
 			free(v);
 		}
@@ -188,8 +169,8 @@ print_policy(struct ctl *c, xmlNodePtr p, struct buf *out, int detail)
 			if (x->type != XML_ELEMENT_NODE ||
 			    strcmp((const char *)x->name, "profile") != 0)
 				continue;
-			pid = xprop(x, "id");
-			rules = xprop(x, "rules");
+			pid = xml_prop(x, "id");
+			rules = xml_prop(x, "rules");
 			pt = xmlNodeGetContent(x);
 			buf_printf(out, "  %4s rules  %s\n             %s\n",
 			    rules ? rules : "?", pid ? pid : "?",
@@ -393,10 +374,10 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 		}
 		free(status);
 		root = xmlDocGetRootElement(doc);
-		state = xprop(root, "state");
-		policy = xprop(root, "policy");
-		dup = xprop(root, "duplicate");
-		rn = child(root, "reason");
+		state = xml_prop(root, "state");
+		policy = xml_prop(root, "policy");
+		dup = xml_prop(root, "duplicate");
+		rn = xml_child(root, "reason", NULL);
 		reason = rn ? xmlNodeGetContent(rn) : NULL;
 		if (state && strcmp(state, "accepted") == 0 && policy &&
 		    strlen(policy) == 64) {

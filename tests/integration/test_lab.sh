@@ -4,10 +4,7 @@
 set -uo pipefail
 L=$SACM_LAB_DIR
 export SACM_CONFIG=$L/accounts/ctl.conf
-fails=0
-ok() { echo "ok   $1"; }
-no() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else no "$what"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 "$BIN/sacm-lab" up --dir "$L" > "$L/lab-up.log" 2>&1
 check "sacm-lab up starts the policy repository" grep -q "started sacm-policy-repo" "$L/lab-up.log"

@@ -8,10 +8,7 @@ SSG=/usr/share/xml/scap/ssg/content
 W=$L/policy-test
 rm -rf "$W"
 mkdir -p "$W"
-fails=0
-ok() { echo "ok   $1"; }
-no() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else no "$what"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 DB=$W/policy.sqlite
 { cat "$L/accounts/policy-repo.conf"

@@ -10,12 +10,7 @@ W=$L/rolie-test
 rm -rf "$W"
 mkdir -p "$W/www/rolie/config" "$W/www/rolie/vuln" "$W/www/content" "$W/nginx"
 chmod -R 755 "$W"
-fails=0
-ok() { echo "ok   $1"; }
-no() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else no "$what"; fi; }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() { local p; while :; do p=$((30000 + RANDOM % 20000)); port_free $p && { echo $p; return; }; done; }
+. "$(dirname "$0")/lib.sh"
 
 # --- a test CA and an HTTPS server ------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

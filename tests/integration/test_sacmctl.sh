@@ -4,10 +4,7 @@ set -uo pipefail
 S=$BIN/sacmctl
 A=$SACM_LAB_DIR/accounts
 export SACM_CONFIG=$A/ctl.conf
-fails=0
-ok() { echo "ok   $1"; }
-no() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else no "$what"; fi; }
+. "$(dirname "$0")/lib.sh"
 json_ok() { /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)'; }
 
 check "sacmctl --help exits 0" bash -c "'$S' --help >/dev/null"

@@ -1,0 +1,22 @@
+/*
+ * xmlutil.h - small helpers over libxml2 trees (after a safe parse).
+ */
+#ifndef SACM_XMLUTIL_H
+#define SACM_XMLUTIL_H
+
+#include <time.h>
+#include <libxml/tree.h>
+
+/* The attribute's value, allocated (free()), or NULL. */
+char		*xml_prop(xmlNodePtr, const char *name);
+/* The element's text content, allocated (free()), or NULL. */
+char		*xml_text(xmlNodePtr);
+/* 1 when n is the element {ns}name (ns NULL: any namespace). */
+int		 xml_is(xmlNodePtr n, const char *name, const char *ns);
+/* The first child element {ns}name (name NULL: any), or NULL. */
+xmlNodePtr	 xml_child(xmlNodePtr, const char *name, const char *ns);
+
+/* t (or now, for 0) as 2026-11-23T02:08:51Z. */
+void		 time_iso(char out[32], time_t t);
+
+#endif
