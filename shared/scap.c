@@ -287,12 +287,15 @@ oscap_reason(const char *what)
 	return d ? d : what;
 }
 
+/* The preferred text of a list (allocated), freeing the iterator. */
 static char *
 text_of(struct oscap_text_iterator *it)
 {
 	char *t = it ? oscap_textlist_get_preferred_plaintext(it, "en-US") :
 	    NULL;
 
+	if (it)
+		oscap_text_iterator_free(it);
 	return t;
 }
 

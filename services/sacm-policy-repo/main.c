@@ -71,6 +71,7 @@ main(int argc, char **argv)
 		 * broker away at the time) goes out now. */
 		if (time(NULL) - last_flush >= 5) {
 			pr_flush_pending(&pr);
+			pr_retry_tick(&pr);
 			last_flush = time(NULL);
 		}
 		if (grid_state(pr.g) == GRID_ONLINE)

@@ -103,6 +103,8 @@ void	pr_on_event(struct grid *, const struct grid_event *, void *);
 /* The <reshare/> request (grid_request_fn). */
 int	pr_on_reshare(struct grid *, const struct grid_request *,
 	    struct buf *, void *);
+/* Tries again the submissions that failed for a passing reason. */
+void	pr_retry_tick(struct pr *);
 /* Publishes what was stored but not yet published (after a restart). */
 void	pr_flush_pending(struct pr *);
 

@@ -350,6 +350,8 @@ out:
 	return r;
 }
 
+static void retry_add(const char *, const char *, const char *);
+
 void
 pr_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 {
@@ -378,8 +380,87 @@ pr_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	}
 	log_info("submission %s from %s", ev->item_id,
 	    ev->publisher ? ev->publisher : "?");
-	(void)handle(pr, ev->item_id, ev->payload, ev->payload_len,
-	    ev->publisher);
+	if (handle(pr, ev->item_id, ev->payload, ev->payload_len,
+	    ev->publisher) == -EAGAIN)
+		retry_add(ev->item_id, ev->payload, ev->publisher);
+}
+
+/*
+ * Submissions that could not be handled for a passing reason (the blob's
+ * server or the broker away) are tried again with backoff, up to
+ * RETRY_MAX times, then rejected with the last reason.  The submission
+ * item stays on the broker, so after a restart catch-up brings it back.
+ */
+#define RETRY_SLOTS	64
+#define RETRY_MAX	12
+
+static struct retry {
+	char	*id, *payload, *by;
+	time_t	 next;
+	int	 attempts;
+} retries[RETRY_SLOTS];
+
+static void
+retry_free(struct retry *r)
+{
+	free(r->id); free(r->payload); free(r->by);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+retry_add(const char *id, const char *payload, const char *by)
+{
+	for (size_t i = 0; i < RETRY_SLOTS; i++) {
+		struct retry *r = &retries[i];
+
+		if (r->id && strcmp(r->id, id) == 0)
+			return;
+		if (r->id)
+			continue;
+		r->id = strdup(id);
+		r->payload = strdup(payload);
+		r->by = by ? strdup(by) : NULL;
+		r->attempts = 1;
+		r->next = time(NULL) + 5;
+		if (!r->id || !r->payload)
+			retry_free(r);
+		return;
+	}
+	log_warnx("submission %s: too many waiting for a retry; it will be "
+	    "retried after the next reconnect", id);
+}
+
+void
+pr_retry_tick(struct pr *pr)
+{
+	time_t now = time(NULL);
+
+	if (grid_state(pr->g) != GRID_ONLINE)
+		return;
+	for (size_t i = 0; i < RETRY_SLOTS; i++) {
+		struct retry *r = &retries[i];
+		int rc;
+
+		if (r->id == NULL || r->next > now)
+			continue;
+		log_info("submission %s: attempt %d", r->id, r->attempts + 1);
+		rc = handle(pr, r->id, r->payload, strlen(r->payload), r->by);
+		if (rc != -EAGAIN) {
+			retry_free(r);
+			continue;
+		}
+		if (++r->attempts >= RETRY_MAX) {
+			verdict(pr, r->id, "rejected", NULL, 0, "the content "
+			    "could not be fetched after repeated attempts",
+			    r->by);
+			retry_free(r);
+			continue;
+		}
+		/* 5 s, 10 s, 20 s, ... up to 10 minutes. */
+		r->next = now + (5L << (r->attempts < 8 ? r->attempts : 7));
+		if (r->next > now + 600)
+			r->next = now + 600;
+	}
 }
 
 /*
