@@ -33,7 +33,7 @@ LIB	= $(BUILD)/lib/libsacm.a
 # Each directory under services/ with C sources is one program.
 C_SERVICES = $(patsubst services/%/,%,$(dir $(wildcard services/*/main.c)))
 PROGS	= $(C_SERVICES:%=$(BUILD)/bin/%)
-SCRIPTS	= $(BUILD)/bin/sacm-lab
+SCRIPTS	= $(BUILD)/bin/sacm-lab $(BUILD)/bin/sacm-targets
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -63,7 +63,7 @@ $(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard services/$(1)/*.c)) $(
 endef
 $(foreach s,$(C_SERVICES),$(eval $(call service_rule,$(s))))
 
-$(BUILD)/bin/sacm-lab: services/sacm-lab/sacm-lab.sh
+$(BUILD)/bin/sacm-%: services/sacm-lab/sacm-%.sh
 	@mkdir -p $(dir $@)
 	cp $< $@ && chmod +x $@
 
@@ -92,6 +92,7 @@ check-unit: $(UNIT_BIN) $(FUZZ_BIN)
 
 check-integration: all
 	BUILD=$(BUILD) tests/integration/run.sh
+	BUILD=$(BUILD) tests/targets/test_targets.sh
 
 check: check-unit check-integration
 
@@ -121,6 +122,10 @@ deps:
 lab: all
 	$(BUILD)/bin/sacm-lab up
 
+# Debian 11 target trees for the lab (root: debootstrap), cached.
+targets: all
+	$(BUILD)/bin/sacm-lab targets
+
 format:
 	clang-format -i shared/*.[ch] services/*/*.[ch] tests/*/*.[ch] bench/*.c
 
@@ -128,6 +133,7 @@ clean:
 	rm -rf build
 
 .PHONY: all check check-unit check-integration check-asan bench deps lab fuzz \
+	targets \
 	format clean
 .PRECIOUS: $(BUILD)/%.o
 

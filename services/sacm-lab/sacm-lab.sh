@@ -39,6 +39,8 @@ commands:
                  eval "\$(sacm-lab env)"
   account NAME [ROLE]
                  add an account (and grant ROLE on the topics)
+  targets        build the Debian 11 target trees in DIR/targets
+                 (debootstrap, cached; see sacm-targets --help)
   destroy        stop and delete the lab directory
 
 options:
@@ -680,6 +682,15 @@ cmd_account() {
 	echo "$LAB/accounts/$1.conf"
 }
 
+cmd_targets() {
+	mkdir -p "$LAB"
+	if [ "$(id -u)" = 0 ]; then
+		"$HERE/sacm-targets" build "$LAB/targets"
+	else
+		sudo "$HERE/sacm-targets" build "$LAB/targets"
+	fi
+}
+
 cmd_destroy() {
 	[ -f "$LAB/lab.env" ] || die "no lab in $LAB"
 	cmd_down || true
@@ -713,6 +724,7 @@ main() {
 	status) cmd_status ;;
 	env) cmd_env ;;
 	account) cmd_account "${args[@]}" ;;
+	targets) cmd_targets ;;
 	destroy) cmd_destroy ;;
 	-h|--help|help) usage ;;
 	*) usage >&2; exit 2 ;;
