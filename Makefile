@@ -93,10 +93,12 @@ check-unit: $(UNIT_BIN) $(FUZZ_BIN)
 check-integration: all
 	BUILD=$(BUILD) tests/integration/run.sh
 	BUILD=$(BUILD) tests/targets/test_targets.sh
+	BUILD=$(BUILD) tests/targets/test_collect.sh
 
 check: check-unit check-integration
 
 check-asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 

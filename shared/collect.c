@@ -1,0 +1,462 @@
+/*
+ * collect.c - see collect.h.
+ *
+ * The variables follow the profile's values the way a live scan binds
+ * them (check-export -> xccdf_policy_get_value_of_item), but for every
+ * selected rule, not only the ones applicable on the machine that plans:
+ * the collector's target decides applicability, not the planner's host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+#include <openscap/oscap_error.h>
+#include <openscap/oscap_source.h>
+#include <openscap/oval_agent_api.h>
+#include <openscap/oval_definitions.h>
+#include <openscap/oval_probe.h>
+#include <openscap/oval_results.h>
+#include <openscap/oval_system_characteristics.h>
+#include <openscap/oval_variables.h>
+#include <openscap/xccdf_benchmark.h>
+#include <openscap/xccdf_policy.h>
+#include <openscap/xccdf_session.h>
+
+#include "buf.h"
+#include "collect.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define NS_OVAL_DEFS	"http://oval.mitre.org/XMLSchema/oval-definitions-5"
+#define NS_DS		"http://scap.nist.gov/schema/scap/source/1.2"
+#define NS_CAT		"urn:oasis:names:tc:entity:xmlns:xml:catalog"
+#define NS_XLINK	"http://www.w3.org/1999/xlink"
+
+static const char *
+reason(const char *what)
+{
+	const char *d = oscap_err() ? oscap_err_desc() : NULL;
+
+	return d ? d : what;
+}
+
+/* libopenscap exports models to files; read one back and remove it. */
+static int
+slurp_tmp(const char *path, char **out, size_t *len)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, 256u << 20);
+	r = buf_read_file(&b, path);
+	unlink(path);
+	if (r < 0) {
+		buf_free(&b);
+		return r;
+	}
+	*out = buf_steal(&b, len);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int
+tmpname(char *path, size_t n, const char *what)
+{
+	int fd;
+
+	snprintf(path, n, "%s/sacm-%s-XXXXXX", getenv("TMPDIR") ?
+	    getenv("TMPDIR") : "/tmp", what);
+	if ((fd = mkstemp(path)) < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* ---- plan ----------------------------------------------------------- */
+
+static oval_datatype_t
+oval_type(xccdf_value_type_t t)
+{
+	switch (t) {
+	case XCCDF_TYPE_NUMBER:
+		return OVAL_DATATYPE_INTEGER;
+	case XCCDF_TYPE_BOOLEAN:
+		return OVAL_DATATYPE_BOOLEAN;
+	default:
+		return OVAL_DATATYPE_STRING;
+	}
+}
+
+static int
+add_def(struct collect_plan *p, const char *id)
+{
+	char **nd;
+
+	for (size_t i = 0; i < p->ndefs; i++)
+		if (strcmp(p->defs[i], id) == 0)
+			return 0;
+	if ((nd = realloc(p->defs, (p->ndefs + 1) * sizeof(*nd))) == NULL)
+		return -ENOMEM;
+	p->defs = nd;
+	if ((nd[p->ndefs] = strdup(id)) == NULL)
+		return -ENOMEM;
+	p->ndefs++;
+	return 0;
+}
+
+struct walk {
+	struct collect_plan		*p;
+	struct xccdf_policy		*pol;
+	struct xccdf_benchmark		*bench;
+	struct oval_variable_model	*vm;
+	int				 err;
+};
+
+static void
+walk_check(struct walk *w, struct xccdf_check *chk)
+{
+	struct xccdf_check_content_ref_iterator *rit;
+	struct xccdf_check_export_iterator *eit;
+
+	if (strcmp(xccdf_check_get_system(chk), NS_OVAL_DEFS) != 0)
+		return;
+	rit = xccdf_check_get_content_refs(chk);
+	while (xccdf_check_content_ref_iterator_has_more(rit)) {
+		struct xccdf_check_content_ref *r =
+		    xccdf_check_content_ref_iterator_next(rit);
+		const char *name = xccdf_check_content_ref_get_name(r);
+		const char *href = xccdf_check_content_ref_get_href(r);
+
+		if (href && w->p->oval_href == NULL)
+			w->p->oval_href = strdup(href);
+		if (name && add_def(w->p, name) < 0)
+			w->err = -ENOMEM;
+	}
+	xccdf_check_content_ref_iterator_free(rit);
+	eit = xccdf_check_get_exports(chk);
+	while (xccdf_check_export_iterator_has_more(eit)) {
+		struct xccdf_check_export *ex =
+		    xccdf_check_export_iterator_next(eit);
+		const char *var = xccdf_check_export_get_name(ex);
+		struct xccdf_item *vi = xccdf_benchmark_get_item(w->bench,
+		    xccdf_check_export_get_value(ex));
+		const char *val;
+
+		if (vi == NULL || var == NULL ||
+		    oval_variable_model_has_variable(w->vm, var))
+			continue;
+		val = xccdf_policy_get_value_of_item(w->pol, vi);
+		oval_variable_model_add(w->vm, (char *)var,
+		    xccdf_item_get_id(vi),
+		    oval_type(xccdf_value_get_type(xccdf_item_to_value(vi))),
+		    (char *)(val ? val : ""));
+		w->p->nvars++;
+	}
+	xccdf_check_export_iterator_free(eit);
+}
+
+static void
+walk_items(struct walk *w, struct xccdf_item_iterator *it)
+{
+	while (xccdf_item_iterator_has_more(it)) {
+		struct xccdf_item *item = xccdf_item_iterator_next(it);
+		struct xccdf_check_iterator *cit;
+
+		if (xccdf_item_get_type(item) == XCCDF_GROUP) {
+			struct xccdf_item_iterator *sub = xccdf_group_get_content(
+			    xccdf_item_to_group(item));
+
+			walk_items(w, sub);
+			xccdf_item_iterator_free(sub);
+			continue;
+		}
+		if (xccdf_item_get_type(item) != XCCDF_RULE ||
+		    !xccdf_policy_is_item_selected(w->pol,
+		    xccdf_item_get_id(item)))
+			continue;
+		w->p->nrules++;
+		cit = xccdf_rule_get_checks(xccdf_item_to_rule(item));
+		while (xccdf_check_iterator_has_more(cit))
+			walk_check(w, xccdf_check_iterator_next(cit));
+		xccdf_check_iterator_free(cit);
+	}
+}
+
+int
+collect_plan(const char *ds, size_t len, const char *profile,
+    struct collect_plan *p, char *err, size_t errlen)
+{
+	struct oscap_source *src;
+	struct xccdf_session *s;
+	struct xccdf_item_iterator *it;
+	struct walk w;
+	char path[256];
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	oscap_clearerr();
+	if ((src = oscap_source_new_from_memory(ds, len, "ds.xml")) == NULL)
+		return -ENOMEM;
+	if ((s = xccdf_session_new_from_source(src)) == NULL) {
+		snprintf(err, errlen, "cannot open the datastream: %s",
+		    reason("?"));
+		oscap_source_free(src);
+		return -EINVAL;
+	}
+	if (xccdf_session_load_xccdf(s) != 0) {
+		snprintf(err, errlen, "cannot load the benchmark: %s",
+		    reason("?"));
+		xccdf_session_free(s);
+		return -EINVAL;
+	}
+	if (profile && !xccdf_session_set_profile_id(s, profile)) {
+		snprintf(err, errlen, "no profile %s in the benchmark", profile);
+		xccdf_session_free(s);
+		return -EINVAL;
+	}
+	w.p = p;
+	w.pol = xccdf_session_get_xccdf_policy(s);
+	w.bench = xccdf_policy_model_get_benchmark(
+	    xccdf_session_get_policy_model(s));
+	w.vm = oval_variable_model_new();
+	w.err = 0;
+	it = xccdf_benchmark_get_content(w.bench);
+	walk_items(&w, it);
+	xccdf_item_iterator_free(it);
+	r = w.err;
+	if (r == 0 && (r = tmpname(path, sizeof(path), "vars")) == 0) {
+		if (oval_variable_model_export(w.vm, path) < 0) {
+			snprintf(err, errlen, "cannot export the variables: %s",
+			    reason("?"));
+			unlink(path);
+			r = -EIO;
+		} else
+			r = slurp_tmp(path, &p->variables, &p->variables_len);
+	}
+	oval_variable_model_free(w.vm);
+	xccdf_session_free(s);	/* frees src too */
+	if (r < 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s", strerror(-r));
+		collect_plan_free(p);
+	}
+	return r;
+}
+
+void
+collect_plan_free(struct collect_plan *p)
+{
+	for (size_t i = 0; i < p->ndefs; i++)
+		free(p->defs[i]);
+	free(p->defs);
+	free(p->oval_href);
+	free(p->variables);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- components ------------------------------------------------------- */
+
+/* Calls fn(ref, arg) for every component-ref of the data-stream until it
+ * returns non-NULL, and returns that. */
+static char *
+each_cref(xmlNodePtr ds, char *(*fn)(xmlNodePtr, const void *),
+    const void *arg)
+{
+	char *r = NULL;
+
+	for (xmlNodePtr sec = ds ? ds->children : NULL; sec && !r;
+	    sec = sec->next)
+		for (xmlNodePtr ref = sec->children; ref && !r; ref = ref->next)
+			if (xml_is(ref, "component-ref", NS_DS))
+				r = fn(ref, arg);
+	return r;
+}
+
+/* The component-ref id a catalog entry with this name points at. */
+static char *
+catalog_target(xmlNodePtr ref, const void *name)
+{
+	xmlNodePtr cat = xml_child(ref, "catalog", NS_CAT);
+	char *r = NULL;
+
+	for (xmlNodePtr u = cat ? cat->children : NULL; u && !r; u = u->next) {
+		char *n = xml_prop(u, "name"), *uri = xml_prop(u, "uri");
+
+		if (n && uri && uri[0] == '#' && strcmp(n, name) == 0)
+			r = strdup(uri + 1);
+		free(n);
+		free(uri);
+	}
+	return r;
+}
+
+/* The component a component-ref with this id points at. */
+static char *
+cref_component(xmlNodePtr ref, const void *id)
+{
+	char *rid = xml_prop(ref, "id"), *href = NULL, *r = NULL;
+
+	if (rid && strcmp(rid, id) == 0 &&
+	    (href = xml_prop(ref, "href")) != NULL && href[0] == '#')
+		r = strdup(href + 1);
+	free(rid);
+	free(href);
+	return r;
+}
+
+int
+collect_component(const char *ds, size_t len, const char *name, char **out,
+    size_t *outlen, char *err, size_t errlen)
+{
+	xmlDocPtr doc, cdoc;
+	xmlNodePtr root, stream, want = NULL, body, copy;
+	char *cref, *compid = NULL;
+	xmlChar *mem = NULL;
+	int memlen = 0, r;
+
+	if ((r = xmlsafe_parse(ds, len, 1u << 30, &doc, err, errlen)) < 0)
+		return r;
+	root = xmlDocGetRootElement(doc);
+	/* A catalog name -> component-ref -> component; or a component id. */
+	stream = xml_child(root, "data-stream", NS_DS);
+	if ((cref = each_cref(stream, catalog_target, name)) != NULL) {
+		compid = each_cref(stream, cref_component, cref);
+		free(cref);
+	}
+	for (xmlNodePtr c = root->children; c; c = c->next) {
+		char *id;
+
+		if (!xml_is(c, "component", NS_DS))
+			continue;
+		id = xml_prop(c, "id");
+		if (id && strcmp(id, compid ? compid : name) == 0)
+			want = c;
+		free(id);
+		if (want)
+			break;
+	}
+	free(compid);
+	if (want == NULL || (body = xml_child(want, NULL, NULL)) == NULL) {
+		snprintf(err, errlen, "no component %s in the datastream", name);
+		xmlFreeDoc(doc);
+		return -ENOENT;
+	}
+	/* A document of its own, with the namespaces it uses declared. */
+	cdoc = xmlNewDoc((const xmlChar *)"1.0");
+	copy = xmlDocCopyNode(body, cdoc, 1);
+	xmlDocSetRootElement(cdoc, copy);
+	xmlReconciliateNs(cdoc, copy);
+	xmlDocDumpMemory(cdoc, &mem, &memlen);
+	xmlFreeDoc(cdoc);
+	xmlFreeDoc(doc);
+	if (mem == NULL)
+		return -ENOMEM;
+	*out = malloc((size_t)memlen + 1);
+	if (*out) {
+		memcpy(*out, mem, (size_t)memlen);
+		(*out)[memlen] = '\0';
+		*outlen = (size_t)memlen;
+	}
+	xmlFree(mem);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* ---- collection ------------------------------------------------------- */
+
+static struct oval_result_system *
+first_system(struct oval_results_model *rm)
+{
+	struct oval_result_system_iterator *it = oval_results_model_get_systems(
+	    rm);
+	struct oval_result_system *s = oval_result_system_iterator_has_more(it)
+	    ? oval_result_system_iterator_next(it) : NULL;
+
+	oval_result_system_iterator_free(it);
+	return s;
+}
+
+int
+collect_syschar(const char *oval, size_t len, const char *vars, size_t vlen,
+    char *const *defs, size_t ndefs, const char *root, char **sc,
+    size_t *sclen, char *err, size_t errlen)
+{
+	struct oscap_source *src, *vsrc = NULL;
+	struct oval_definition_model *dm;
+	struct oval_variable_model *vm = NULL;
+	oval_agent_session_t *ag;
+	struct oval_syschar_model *sm;
+	char *old_root = getenv("OSCAP_PROBE_ROOT") ?
+	    strdup(getenv("OSCAP_PROBE_ROOT")) : NULL;
+	char path[256];
+	int r = 0;
+
+	oscap_clearerr();
+	src = oscap_source_new_from_memory(oval, len, "oval.xml");
+	dm = src ? oval_definition_model_import_source(src) : NULL;
+	oscap_source_free(src);
+	if (dm == NULL) {
+		snprintf(err, errlen, "cannot load the OVAL definitions: %s",
+		    reason("?"));
+		return -EINVAL;
+	}
+	if (vars && vlen) {
+		vsrc = oscap_source_new_from_memory(vars, vlen, "vars.xml");
+		vm = vsrc ? oval_variable_model_import_source(vsrc) : NULL;
+		oscap_source_free(vsrc);
+		if (vm == NULL ||
+		    oval_definition_model_bind_variable_model(dm, vm) != 0) {
+			snprintf(err, errlen, "cannot bind the variables: %s",
+			    reason("?"));
+			oval_variable_model_free(vm);
+			oval_definition_model_free(dm);
+			return -EINVAL;
+		}
+	}
+	/* The probes read the target under this root (offline mode). */
+	if (root)
+		setenv("OSCAP_PROBE_ROOT", root, 1);
+	ag = oval_agent_new_session(dm, "collect");
+	if (ag == NULL) {
+		snprintf(err, errlen, "cannot start the OVAL agent: %s",
+		    reason("?"));
+		r = -EIO;
+		goto out;
+	}
+	if (ndefs == 0)
+		oval_agent_eval_system(ag, NULL, NULL);
+	for (size_t i = 0; i < ndefs; i++)
+		if (oval_agent_eval_definition(ag, defs[i]) == -1) {
+			snprintf(err, errlen, "definition %s: %s", defs[i],
+			    reason("evaluation failed"));
+			r = -EIO;
+			break;
+		}
+	if (r == 0) {
+		sm = oval_result_system_get_syschar_model(first_system(
+		    oval_agent_get_results_model(ag)));
+		if ((r = tmpname(path, sizeof(path), "syschar")) == 0) {
+			if (sm == NULL || oval_syschar_model_export(sm, path) <
+			    0) {
+				snprintf(err, errlen, "cannot export the system "
+				    "characteristics: %s", reason("?"));
+				unlink(path);
+				r = -EIO;
+			} else
+				r = slurp_tmp(path, sc, sclen);
+		}
+	}
+	oval_agent_destroy_session(ag);
+out:
+	if (root) {
+		if (old_root)
+			setenv("OSCAP_PROBE_ROOT", old_root, 1);
+		else
+			unsetenv("OSCAP_PROBE_ROOT");
+	}
+	free(old_root);
+	/* The definition model owns the variable model bound to it. */
+	oval_definition_model_free(dm);
+	return r;
+}

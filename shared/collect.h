@@ -1,0 +1,50 @@
+/*
+ * collect.h - collecting OVAL system characteristics with libopenscap.
+ *
+ * The collector's core, in-process: what to collect for a profile (the
+ * OVAL definitions its selected rules refer to, and the OVAL external
+ * variables bound from the profile's values), and the collection itself
+ * with libopenscap's probes, optionally under a target root
+ * (OSCAP_PROBE_ROOT, as oscap-chroot does).
+ */
+#ifndef SACM_COLLECT_H
+#define SACM_COLLECT_H
+
+#include <stddef.h>
+
+struct collect_plan {
+	char	*oval_href;	/* catalog name of the main OVAL component */
+	char	**defs;		/* definition ids the selected rules check */
+	size_t	 ndefs;
+	char	*variables;	/* OVAL variables document (XML text) */
+	size_t	 variables_len;
+	int	 nrules;	/* selected rules */
+	int	 nvars;
+};
+
+/*
+ * Plans collection for profile (NULL: the benchmark's default selection)
+ * of datastream ds.  0, or -EINVAL (unknown profile, no benchmark).
+ */
+int	collect_plan(const char *ds, size_t len, const char *profile,
+	    struct collect_plan *, char *err, size_t errlen);
+void	collect_plan_free(struct collect_plan *);
+
+/*
+ * The ds:component with the given catalog name (or component id) as a
+ * document of its own.  0, -ENOENT, -EINVAL.
+ */
+int	collect_component(const char *ds, size_t len, const char *name,
+	    char **out, size_t *outlen, char *err, size_t errlen);
+
+/*
+ * Collects the system characteristics of the OVAL document oval for the
+ * definitions defs (ndefs 0: every object), with the variables document
+ * (may be NULL), probing the system under root (NULL: this host).
+ * *sc gets the system-characteristics document.  0 or -errno.
+ */
+int	collect_syschar(const char *oval, size_t len, const char *variables,
+	    size_t vlen, char *const *defs, size_t ndefs, const char *root,
+	    char **sc, size_t *sclen, char *err, size_t errlen);
+
+#endif
