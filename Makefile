@@ -94,6 +94,7 @@ check-integration: all
 	BUILD=$(BUILD) tests/integration/run.sh
 	BUILD=$(BUILD) tests/targets/test_targets.sh
 	BUILD=$(BUILD) tests/targets/test_collect.sh
+	BUILD=$(BUILD) tests/targets/test_collector.sh
 
 check: check-unit check-integration
 

@@ -310,11 +310,10 @@ int
 collect_component(const char *ds, size_t len, const char *name, char **out,
     size_t *outlen, char *err, size_t errlen)
 {
-	xmlDocPtr doc, cdoc;
-	xmlNodePtr root, stream, want = NULL, body, copy;
+	xmlDocPtr doc;
+	xmlNodePtr root, stream, want = NULL, body;
 	char *cref, *compid = NULL;
-	xmlChar *mem = NULL;
-	int memlen = 0, r;
+	int r;
 
 	if ((r = xmlsafe_parse(ds, len, 1u << 30, &doc, err, errlen)) < 0)
 		return r;
@@ -343,24 +342,9 @@ collect_component(const char *ds, size_t len, const char *name, char **out,
 		xmlFreeDoc(doc);
 		return -ENOENT;
 	}
-	/* A document of its own, with the namespaces it uses declared. */
-	cdoc = xmlNewDoc((const xmlChar *)"1.0");
-	copy = xmlDocCopyNode(body, cdoc, 1);
-	xmlDocSetRootElement(cdoc, copy);
-	xmlReconciliateNs(cdoc, copy);
-	xmlDocDumpMemory(cdoc, &mem, &memlen);
-	xmlFreeDoc(cdoc);
+	r = xml_node_text(body, out, outlen);
 	xmlFreeDoc(doc);
-	if (mem == NULL)
-		return -ENOMEM;
-	*out = malloc((size_t)memlen + 1);
-	if (*out) {
-		memcpy(*out, mem, (size_t)memlen);
-		(*out)[memlen] = '\0';
-		*outlen = (size_t)memlen;
-	}
-	xmlFree(mem);
-	return *out ? 0 : -ENOMEM;
+	return r;
 }
 
 /* ---- collection ------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /*
  * xmlutil.c - see xmlutil.h.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,34 @@ xml_child(xmlNodePtr n, const char *name, const char *ns)
 		    (name == NULL || xml_is(n, name, ns)))
 			return n;
 	return NULL;
+}
+
+int
+xml_node_text(xmlNodePtr n, char **out, size_t *len)
+{
+	xmlDocPtr d = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr copy;
+	xmlChar *mem = NULL;
+	int n2 = 0;
+
+	if (d == NULL || (copy = xmlDocCopyNode(n, d, 1)) == NULL) {
+		xmlFreeDoc(d);
+		return -ENOMEM;
+	}
+	xmlDocSetRootElement(d, copy);
+	xmlReconciliateNs(d, copy);
+	xmlDocDumpMemory(d, &mem, &n2);
+	xmlFreeDoc(d);
+	if (mem == NULL)
+		return -ENOMEM;
+	*out = malloc((size_t)n2 + 1);
+	if (*out) {
+		memcpy(*out, mem, (size_t)n2);
+		(*out)[n2] = '\0';
+		*len = (size_t)n2;
+	}
+	xmlFree(mem);
+	return *out ? 0 : -ENOMEM;
 }
 
 void

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# sacm-collector on a target tree, on its own Prosody lab: the endpoint is
+# announced, a collection request gets a posture report whose system
+# characteristics equal `oscap oval collect`'s on the same tree, requests
+# for other endpoints are left alone, and a failure is reported as such.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+BIN=$PWD/$BUILD/bin
+. tests/integration/lib.sh
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: target trees need root (debootstrap)"
+	exit 0
+fi
+W=$(mktemp -d /tmp/sacm-collector-XXXXXX)
+chmod 755 "$W"
+L=$W/lab
+cleanup() {
+	kill $PR $COL 2>/dev/null; wait 2>/dev/null
+	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
+	rm -rf "$W"
+}
+trap cleanup EXIT
+"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
+"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 || { echo "lab did not start"; exit 1; }
+export SACM_CONFIG=$L/accounts/ctl.conf
+S=$BIN/sacmctl
+DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
+echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
+{ cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
+"$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PR=$!
+{ cat "$L/accounts/collector-1.conf"; echo "root = $W/t/hardened"
+  echo "apt_config = $W/apt.conf"; } > "$W/col.conf"
+"$BIN/sacm-collector" -f "$W/col.conf" > "$W/col.log" 2>&1 & COL=$!
+MID=$(cat "$W/t/hardened/etc/machine-id")
+sleep 1
+
+for i in $(seq 1 20); do "$S" items sacm/endpoints --id "$MID" > "$W/ep.xml" 2>/dev/null && break; sleep 0.5; done
+check "the endpoint is announced under its machine-id" grep -q "id=\"$MID\"" "$W/ep.xml"
+check "... with its hostname and platform" grep -q 'hostname="target-hardened".*platform="cpe:/o:debian:debian_linux:11"\|platform="cpe:/o:debian:debian_linux:11".*hostname="target-hardened"' "$W/ep.xml"
+
+ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+request() {	# id endpoint policy-xml
+	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='xccdf_org.ssgproject.content_profile_standard'><endpoint id='$2'/>$3</collection-request>" > "$W/$1.xml"
+	"$S" publish sacm/collection/requests "$W/$1.xml" --id "$1" >/dev/null
+}
+wait_report() {	# item
+	local i
+	for i in $(seq 1 60); do
+		"$S" items sacm/posture --id "$1" > "$W/report.xml" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+ANN=$("$S" items sacm/policy --id "$ID" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])')
+request req-a "$MID" "$ANN"
+check "a request for this endpoint gets a posture report" wait_report "$MID/req-a"
+check "... marked collected" grep -q 'state="collected"' "$W/report.xml"
+# The reported system characteristics, fetched and verified like any blob.
+/usr/bin/python3 - "$W/report.xml" "$W" <<'P'
+import re, sys
+s = open(sys.argv[1]).read()
+for kind in ("oval", "cpe-oval"):
+    b = re.search(r'<syschar kind="%s"><blob ([^>]*)/>' % kind, s).group(1)
+    open("%s/ref-%s.xml" % (sys.argv[2], kind), "w").write(
+        "<blob xmlns='http://sacm-grid.dev/protocol/1' %s/>" % b)
+P
+"$S" blob get "$W/ref-oval.xml" -o "$W/sc.xml" 2>/dev/null
+"$S" blob get "$W/ref-cpe-oval.xml" -o "$W/cpe-sc.xml" 2>/dev/null
+"$BUILD/tests/collect_tool" "$DS" xccdf_org.ssgproject.content_profile_standard "$W/t/installed" "$W" >/dev/null
+APT_CONFIG=$W/apt.conf OSCAP_PROBE_ROOT=$W/t/hardened oscap oval collect \
+    --variables "$W/variables.xml" --syschar "$W/ref.xml" "$W/oval.xml" >/dev/null 2>&1
+APT_CONFIG=$W/apt.conf OSCAP_PROBE_ROOT=$W/t/hardened oscap oval collect \
+    --syschar "$W/cpe-ref.xml" "$W/cpe-oval.xml" >/dev/null 2>&1
+check "the reported posture equals oscap oval collect on the tree" \
+    /usr/bin/python3 tests/targets/cmp_syschar.py "$W/sc.xml" "$W/ref.xml"
+check "... and so does its CPE-OVAL posture" \
+    /usr/bin/python3 tests/targets/cmp_syschar.py "$W/cpe-sc.xml" "$W/cpe-ref.xml"
+
+request req-b "someone-else" "$ANN"
+sleep 3
+check "a request for another endpoint is left alone" bash -c "! '$S' items sacm/posture --id '$MID/req-b' >/dev/null 2>&1"
+
+# A policy whose content does not match its id: reported as failed.
+BAD=$(sed "s/id=\"$ID\"/id=\"$(printf '0%.0s' $(seq 1 64))\"/" <<<"$ANN")
+request req-c "$MID" "$BAD"
+check "a collection that cannot be done is reported as failed" wait_report "$MID/req-c"
+check "... with the reason" grep -q 'state="failed".*<reason>.*is not the policy id' "$W/report.xml"
+check "the collector keeps running" kill -0 $COL
+exit $((fails > 0))
