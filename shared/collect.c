@@ -444,3 +444,159 @@ out:
 	oval_definition_model_free(dm);
 	return r;
 }
+
+/* ---- what to watch ---------------------------------------------------- */
+
+struct paths {
+	char	**v;
+	size_t	 n, cap;
+};
+
+static void
+paths_add(struct paths *p, char kind, const char *path, size_t n)
+{
+	char *s;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 0 || path[0] != '/' || memchr(path, '\n', n) ||
+	    memchr(path, '\0', n))
+		return;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		char **nv = reallocarray(p->v, cap, sizeof(*nv));
+
+		if (nv == NULL)
+			return;
+		p->v = nv;
+		p->cap = cap;
+	}
+	if (asprintf(&s, "%c %.*s", kind, (int)n, path) >= 0)
+		p->v[p->n++] = s;
+}
+
+/* The literal directory a path regex starts with: "^/etc/ssh/x.*" -> /etc/ssh */
+static void
+pattern_dir(struct paths *p, const char *re)
+{
+	const char *s = re + (*re == '^'), *e = s, *slash = NULL;
+
+	while (*e && !strchr(".*+?[](){}|\\$^", *e)) {
+		if (*e == '/')
+			slash = e;
+		e++;
+	}
+	if (slash && slash > s)
+		paths_add(p, 'D', s, (size_t)(slash - s));
+}
+
+static char *
+child_text(xmlNodePtr parent, const char *name, char **op, int *var)
+{
+	for (xmlNodePtr e = parent->children; e; e = e->next) {
+		if (e->type != XML_ELEMENT_NODE ||
+		    strcmp((const char *)e->name, name) != 0)
+			continue;
+		if (op)
+			*op = xml_prop(e, "operation");
+		if (var)
+			*var = xmlHasProp(e, BAD_CAST "var_ref") != NULL;
+		return (char *)xmlNodeGetContent(e);
+	}
+	return NULL;
+}
+
+static int
+op_equals(const char *op)
+{
+	return op == NULL || strcmp(op, "equals") == 0;
+}
+
+static void
+element_paths(struct paths *p, xmlNodePtr el)
+{
+	char *fpop = NULL, *pop = NULL, *nop = NULL;
+	int fvar = 0, pvar = 0, nvar = 0;
+	char *fp = child_text(el, "filepath", &fpop, &fvar);
+	char *dir = child_text(el, "path", &pop, &pvar);
+	char *name = child_text(el, "filename", &nop, &nvar);
+
+	if (fp && !fvar && *fp) {
+		if (op_equals(fpop))
+			paths_add(p, 'F', fp, strlen(fp));
+		else if (strcmp(fpop, "pattern match") == 0)
+			pattern_dir(p, fp);
+	} else if (dir && !pvar && *dir) {
+		if (!op_equals(pop)) {
+			if (strcmp(pop, "pattern match") == 0)
+				pattern_dir(p, dir);
+		} else if (name && !nvar && *name && op_equals(nop)) {
+			char *f;
+
+			if (asprintf(&f, "%s/%s", dir, name) >= 0) {
+				paths_add(p, 'F', f, strlen(f));
+				free(f);
+			}
+		} else
+			paths_add(p, 'D', dir, strlen(dir));
+	}
+	free(fp); free(dir); free(name);
+	free(fpop); free(pop); free(nop);
+}
+
+/* Every child of the first element called section, anywhere below. */
+static void
+section_paths(struct paths *p, xmlNodePtr n, const char *section)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, section) == 0) {
+			for (xmlNodePtr e = n->children; e; e = e->next)
+				if (e->type == XML_ELEMENT_NODE)
+					element_paths(p, e);
+			return;
+		}
+		section_paths(p, n->children, section);
+	}
+}
+
+static int
+cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+collect_watch_paths(const char *oval, size_t olen, const char *sc,
+    size_t sclen, struct buf *out, char *err, size_t errlen)
+{
+	struct paths p = { 0 };
+	xmlDocPtr d;
+	int r = 0;
+
+	if (oval) {
+		if (xmlsafe_parse(oval, olen, 512u << 20, &d, err, errlen) < 0)
+			return -EINVAL;
+		section_paths(&p, xmlDocGetRootElement(d), "objects");
+		xmlFreeDoc(d);
+	}
+	if (sc) {
+		if (xmlsafe_parse(sc, sclen, 512u << 20, &d, err, errlen) < 0)
+			r = -EINVAL;
+		else {
+			section_paths(&p, xmlDocGetRootElement(d),
+			    "system_data");
+			xmlFreeDoc(d);
+		}
+	}
+	if (p.n)
+		qsort(p.v, p.n, sizeof(*p.v), cmp_path);
+	for (size_t i = 0; r == 0 && i < p.n; i++)
+		if (i == 0 || strcmp(p.v[i], p.v[i - 1]) != 0)
+			buf_printf(out, "%s\n", p.v[i]);
+	for (size_t i = 0; i < p.n; i++)
+		free(p.v[i]);
+	free(p.v);
+	return r;
+}

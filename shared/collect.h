@@ -47,4 +47,15 @@ int	collect_syschar(const char *oval, size_t len, const char *variables,
 	    size_t vlen, char *const *defs, size_t ndefs, const char *root,
 	    char **sc, size_t *sclen, char *err, size_t errlen);
 
+/*
+ * What a collection read, for watching it: appends one line per path,
+ * "F /path" (a file: watch it, in its directory) or "D /dir" (any change
+ * in the directory), sorted and unique.  From the OVAL objects (paths
+ * given literally, or the literal directory before a pattern) and the
+ * items of the system characteristics (the files found).  0 or -EINVAL.
+ */
+struct buf;
+int	collect_watch_paths(const char *oval, size_t olen, const char *sc,
+	    size_t sclen, struct buf *out, char *err, size_t errlen);
+
 #endif

@@ -29,6 +29,7 @@
 
 #include "backoff.h"
 #include "buf.h"
+#include "caps.h"
 #include "grid.h"
 #include "grid_iq.h"
 #include "log.h"
@@ -169,6 +170,8 @@ struct grid {
 	size_t		 nhandlers;
 	struct qreq	*rhead, *rtail;
 	size_t		 rlen;
+
+	struct caps	*caps;		/* disco#info and XEP-0115 */
 };
 
 static const char *const state_names[] = {
@@ -385,6 +388,13 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if ((g->caps = caps_new("client", "bot", "SACM Grid")) == NULL ||
+	    caps_add_feature(g->caps, "urn:xmpp:ping") < 0) {
+		caps_free(g->caps);
+		free(g);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	g->conf = *conf;
 	g->conf.jid = dupnull(conf->jid);
 	g->conf.password_file = dupnull(conf->password_file);
@@ -493,6 +503,7 @@ grid_free(struct grid *g)
 		free(g->subs[i].node);
 	for (size_t i = 0; i < g->nhandlers; i++)
 		free(g->handlers[i].ns);
+	caps_free(g->caps);
 	while (g->rhead) {
 		struct qreq *r = g->rhead;
 
@@ -720,7 +731,34 @@ grid_handle_requests(struct grid *g, const char *ns, grid_request_fn *fn,
 	g->handlers[g->nhandlers].fn = fn;
 	g->handlers[g->nhandlers].arg = arg;
 	g->nhandlers++;
-	return 0;
+	return caps_add_feature(g->caps, ns);
+}
+
+struct caps *
+grid_caps(struct grid *g)
+{
+	return g->caps;
+}
+
+/* Initial presence, with our entity capabilities (XEP-0115). */
+static void
+send_presence(struct grid *g)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	buf_adds(&b, "<presence>");
+	caps_element(g->caps, &b);
+	buf_adds(&b, "</presence>");
+	xmpp_send_raw_string(g->conn, "%s", b.data ? b.data : "<presence/>");
+	buf_free(&b);
+}
+
+void
+grid_update_presence(struct grid *g)
+{
+	if (g->state == GRID_ONLINE)
+		send_presence(g);
 }
 
 static void
@@ -755,6 +793,20 @@ reply_error(struct buf *b, const char *cond, const char *text)
 		buf_adds(b, "</text>");
 	}
 	buf_adds(b, "</error></iq>");
+}
+
+/* disco#info answers for no node and for our caps node#ver. */
+static int
+info_node_ok(struct grid *g, const char *node)
+{
+	char want[128], ver[32];
+
+	if (node == NULL)
+		return 1;
+	if (caps_ver(g->caps, ver, sizeof(ver)) < 0)
+		return 0;
+	snprintf(want, sizeof(want), "%s#%s", CAPS_NODE, ver);
+	return strcmp(node, want) == 0;
 }
 
 /*
@@ -815,18 +867,12 @@ on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		reply_head(&b, id, from, "result");
 		buf_adds(&b, "/>");
 	} else if (ns && strcmp(type, "get") == 0 &&
-	    strcmp(ns, NS_DISCO_INFO) == 0 &&
-	    xmpp_stanza_get_attribute(q, "node") == NULL) {
+	    strcmp(ns, NS_DISCO_INFO) == 0 && info_node_ok(g,
+	    xmpp_stanza_get_attribute(q, "node"))) {
 		reply_head(&b, id, from, "result");
-		buf_adds(&b, "><query xmlns='" NS_DISCO_INFO "'><identity "
-		    "category='client' type='bot' name='SACM Grid'/><feature "
-		    "var='" NS_DISCO_INFO "'/><feature var='urn:xmpp:ping'/>");
-		for (size_t i = 0; i < g->nhandlers; i++) {
-			buf_adds(&b, "<feature var='");
-			buf_add_xml(&b, g->handlers[i].ns);
-			buf_adds(&b, "'/>");
-		}
-		buf_adds(&b, "</query></iq>");
+		buf_adds(&b, ">");
+		caps_query(g->caps, xmpp_stanza_get_attribute(q, "node"), &b);
+		buf_adds(&b, "</iq>");
 	} else {
 		reply_head(&b, id, from, "error");
 		reply_error(&b, "service-unavailable", NULL);
@@ -1265,7 +1311,7 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		g->err[0] = '\0';
 		xmpp_handler_add(g->conn, on_message, NULL, "message", NULL, g);
 		xmpp_handler_add(g->conn, on_iq, NULL, "iq", NULL, g);
-		xmpp_send_raw_string(g->conn, "<presence/>");
+		send_presence(g);
 		set_state(g, GRID_ONLINE);
 		g->need_resync = 1;
 		return;

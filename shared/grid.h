@@ -140,6 +140,15 @@ int		 grid_handle_requests(struct grid *, const char *ns,
 		    grid_request_fn *fn, void *arg);
 
 /*
+ * What we are (XEP-0030 disco#info, XEP-0115 caps in our presence):
+ * client/bot with ping, disco#info, caps and the request namespaces we
+ * handle.  Services add features and an extended-information form
+ * (caps.h) before connecting, or call grid_update_presence() after.
+ */
+struct caps	*grid_caps(struct grid *);
+void		 grid_update_presence(struct grid *);
+
+/*
  * Subscribes our bare JID to a topic (XEP-0060 6.1), remembers it so that
  * it is renewed after every reconnect, and with GRID_SUB_CATCHUP queues
  * the newest catchup_items items at once and after each reconnect.

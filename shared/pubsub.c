@@ -30,6 +30,7 @@ pubsub_node_conf_init(struct pubsub_node_conf *c)
 	c->persist_items = 1;
 	c->notification_type = "normal";
 	c->send_last_published_item = "never";
+	c->itemreply = "publisher";
 }
 
 static int
@@ -64,6 +65,7 @@ form(struct buf *b, const char *formtype, const struct pubsub_node_conf *c)
 	    field(b, "pubsub#notification_type", c->notification_type) < 0 ||
 	    field(b, "pubsub#send_last_published_item",
 	    c->send_last_published_item) < 0 ||
+	    field(b, "pubsub#itemreply", c->itemreply) < 0 ||
 	    buf_adds(b, "</x>") < 0)
 		return -E2BIG;
 	return 0;

@@ -23,6 +23,8 @@ struct pubsub_node_conf {
 	int		 persist_items;	/* 1 (default), -1 = off */
 	const char	*notification_type; /* normal (default) */
 	const char	*send_last_published_item; /* never (default) */
+	const char	*itemreply;	/* publisher (default): items name
+					   who published them, for everyone */
 };
 
 /* Fills in the defaults this system uses for its topics. */

@@ -1,8 +1,18 @@
 /*
  * col.h - sacm-collector: the Collector of Figure 2, for one endpoint.
+ *
+ * The daemon is a loop over four small machines, each in its own file:
+ *   col_request.c  collection requests in -> jobs
+ *   col_job.c      one job at a time: fetch the policy, then collect in a
+ *                  child process (nice, time limit) -> an outbox entry
+ *   col_outbox.c   the on-disk outbox, sent in order when online
+ *   col_watch.c    inotify on what was collected -> change jobs
  */
 #ifndef COL_H
 #define COL_H
+
+#include <sys/types.h>
+#include <time.h>
 
 #include "grid.h"
 
@@ -11,9 +21,37 @@ struct col_conf {
 	char	*endpoint_id;	/* default: the target's machine-id */
 	char	*hostname;	/* default: the target's /etc/hostname */
 	char	*apt_config;	/* APT_CONFIG for the dpkginfo probe */
+	char	*state_dir;	/* outbox and sequence number */
 	long	 max_content;	/* largest policy accepted */
+	long	 timeout;	/* seconds a collection may take */
+	long	 nice;		/* CPU priority of collections */
+	long	 settle_ms;	/* quiet time after a change */
+	long	 interval;	/* seconds between full collections, 0 off */
+	long	 outbox_max;	/* reports kept while offline */
+	int	 watch;		/* event-driven collection on/off */
 	int	 log_level;
 };
+
+/* Why a collection runs (the report's reason attribute). */
+enum col_reason { REASON_REQUEST, REASON_CHANGE, REASON_PERIODIC };
+
+/* One collection to do. */
+struct col_job {
+	struct col_job	*next;
+	char		*request;	/* request id (made up for change) */
+	char		*policy;	/* the policy announcement (XML) */
+	char		*policy_id;
+	char		*profile;	/* NULL: the benchmark's default */
+	enum col_reason	 reason;
+};
+
+/* A collection done before: what change and periodic jobs repeat. */
+struct col_known {
+	char	*policy, *policy_id, *profile;
+};
+#define COL_KNOWN_MAX	16
+
+struct col_watch;
 
 struct col {
 	struct col_conf	 conf;
@@ -22,13 +60,61 @@ struct col {
 	char		 id[128];	/* endpoint id */
 	char		 host[256];
 	char		 os[128];	/* CPE name */
+
+	/* jobs */
+	struct col_job	*jobs, *jobs_tail;
+	struct col_job	*running;
+	pid_t		 child;
+	char		 workdir[4096];
+	struct timespec	 started;
+	time_t		 deadline;
+	char		*ds;		/* the last policy fetched */
+	size_t		 dslen;
+	char		*ds_id;
+	struct col_known known[COL_KNOWN_MAX];
+	size_t		 nknown;
+	time_t		 next_periodic;
+
+	/* outbox */
+	unsigned long	 seq;		/* last sequence number used */
+	time_t		 outbox_retry;	/* not before */
+	int		 outbox_fails;
+	int		 outbox_full_logged;
+
+	struct col_watch *watch;
 };
 
 /* col_identity.c */
 int	col_identity(struct col *);
+void	col_caps(struct col *);
 int	col_announce(struct col *);
 
 /* col_request.c */
 void	col_on_event(struct grid *, const struct grid_event *, void *);
+void	col_job_free(struct col_job *);
+
+/* col_job.c */
+void	col_enqueue(struct col *, struct col_job *);
+void	col_repeat(struct col *, enum col_reason);
+void	col_job_tick(struct col *);
+void	col_job_stop(struct col *);
+
+/* col_outbox.c */
+int	col_outbox_open(struct col *);
+size_t	col_outbox_count(struct col *);
+unsigned long col_outbox_next_seq(struct col *);
+int	col_outbox_commit(struct col *, const char *workdir,
+	    unsigned long seq);
+int	col_outbox_has(struct col *, const char *item);
+void	col_outbox_tick(struct col *);
+
+/* col_watch.c */
+struct col_watch *col_watch_new(void);
+void	col_watch_free(struct col_watch *);
+/* Replaces the watched set with the lines of a watch list (collect.h)
+ * under root, plus the package database. */
+void	col_watch_set(struct col_watch *, const char *root, const char *list);
+/* 1 when a change has settled (settle_ms without further events). */
+int	col_watch_poll(struct col_watch *, long settle_ms);
 
 #endif

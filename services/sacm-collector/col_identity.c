@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "caps.h"
 #include "col.h"
 #include "log.h"
 #include "pubsub.h"
@@ -105,6 +106,29 @@ col_identity(struct col *c)
 	return 0;
 }
 
+static const char *const capabilities[] = {
+	"oval-system-characteristics", "cpe-oval", "software-inventory",
+	"change-events",
+};
+#define NCAPS	(sizeof(capabilities) / sizeof(capabilities[0]))
+#define FORM	SACM_NS "#endpoint"
+
+/* Who we are in disco#info and in the caps of our presence. */
+void
+col_caps(struct col *c)
+{
+	struct caps *k = grid_caps(c->g);
+
+	(void)caps_add_feature(k, SACM_NS "#collector");
+	(void)caps_add_field(k, FORM, "endpoint", c->id);
+	(void)caps_add_field(k, FORM, "hostname", c->host);
+	(void)caps_add_field(k, FORM, "platform", c->os);
+	for (size_t i = 0; i < NCAPS; i++)
+		if (c->conf.watch || strcmp(capabilities[i], "change-events"))
+			(void)caps_add_field(k, FORM, "capability",
+			    capabilities[i]);
+}
+
 int
 col_announce(struct col *c)
 {
@@ -120,8 +144,12 @@ col_announce(struct col *c)
 	buf_add_xml(&b, c->os);
 	buf_adds(&b, "' collector='");
 	buf_add_xml(&b, grid_jid(c->g));
-	buf_adds(&b, "'><capability>oval-system-characteristics</capability>"
-	    "<capability>cpe-oval</capability></endpoint>");
+	buf_adds(&b, "'>");
+	for (size_t i = 0; i < NCAPS; i++)
+		if (c->conf.watch || strcmp(capabilities[i], "change-events"))
+			buf_printf(&b, "<capability>%s</capability>",
+			    capabilities[i]);
+	buf_adds(&b, "</endpoint>");
 	r = b.data ? pubsub_publish(c->g, "sacm/endpoints", c->id, b.data,
 	    NULL, NULL) : -ENOMEM;
 	buf_free(&b);

@@ -6,7 +6,8 @@
  * usage: collect_tool DS PROFILE ROOT OUTDIR
  * writes OUTDIR/variables.xml, OUTDIR/oval.xml, OUTDIR/syschar.xml and
  * for the CPE-OVAL component (all of it) OUTDIR/cpe-oval.xml and
- * OUTDIR/cpe-syschar.xml
+ * OUTDIR/cpe-syschar.xml, and what the collector would watch in
+ * OUTDIR/watch.txt
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
+	{
+		struct buf w;
+
+		buf_init(&w, 64u << 20);
+		if (collect_watch_paths(oval, olen, sc, sclen, &w, err,
+		    sizeof(err)) < 0 || put(argv[4], "watch.txt", w.data ?
+		    w.data : "", w.len)) {
+			fprintf(stderr, "collect_tool: watch: %s\n", err);
+			return 1;
+		}
+		buf_free(&w);
+	}
 	printf("%d rules, %d variables, %zu definitions, %.2f s\n", p.nrules,
 	    p.nvars, p.ndefs, (b.tv_sec - a.tv_sec) +
 	    (b.tv_nsec - a.tv_nsec) / 1e9);

@@ -30,7 +30,7 @@ echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
 { cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
 "$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PR=$!
 { cat "$L/accounts/collector-1.conf"; echo "root = $W/t/hardened"
-  echo "apt_config = $W/apt.conf"; } > "$W/col.conf"
+  echo "apt_config = $W/apt.conf"; echo "state_dir = $W/col-state"; } > "$W/col.conf"
 "$BIN/sacm-collector" -f "$W/col.conf" > "$W/col.log" 2>&1 & COL=$!
 MID=$(cat "$W/t/hardened/etc/machine-id")
 sleep 1

@@ -1,0 +1,443 @@
+/*
+ * col_job.c - one collection at a time.
+ *
+ * A job's states: queued -> fetching (the policy, in the daemon, which
+ * needs the grid) -> collecting (in a child process at low priority,
+ * killed at the time limit) -> an outbox entry, collected or failed.
+ * The daemon keeps serving the grid while the child works.  The child
+ * uses libopenscap in-process, exactly as before the fork; doing it in a
+ * child gives the time limit, the priority and the peak memory figure,
+ * and a probe that crashes cannot take the daemon with it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "col.h"
+#include "collect.h"
+#include "inventory.h"
+#include "log.h"
+#include "policy.h"
+#include "scap.h"
+#include "topics.h"
+#include "xmlutil.h"
+
+static const char *const reason_names[] = { "request", "change", "periodic" };
+
+static int
+put(const char *dir, const char *name, const char *data, size_t len)
+{
+	char p[4096];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if ((f = fopen(p, "wb")) == NULL)
+		return -errno;
+	if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0) {
+		fclose(f);
+		return -EIO;
+	}
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
+/* ---- the child ------------------------------------------------------- */
+
+static int
+child_collect(struct col *c, const struct col_job *j, const char *dir,
+    char *err, size_t errlen)
+{
+	struct collect_plan p;
+	struct scap_info info;
+	struct buf inv, w;
+	const char *cpe = NULL;
+	char *oval = NULL, *coval = NULL, *sc = NULL, *csc = NULL;
+	size_t olen = 0, colen = 0, sclen = 0, csclen = 0;
+	int r;
+
+	if ((r = collect_plan(c->ds, c->dslen, j->profile, &p, err,
+	    errlen)) < 0)
+		return r;
+	if (p.oval_href == NULL) {
+		snprintf(err, errlen, "the profile selects no OVAL checks");
+		collect_plan_free(&p);
+		return -EINVAL;
+	}
+	buf_init(&inv, 64u << 20);
+	buf_init(&w, 64u << 20);
+	if ((r = collect_component(c->ds, c->dslen, p.oval_href, &oval, &olen,
+	    err, errlen)) < 0 ||
+	    (r = collect_syschar(oval, olen, p.variables, p.variables_len,
+	    p.defs, p.ndefs, c->conf.root, &sc, &sclen, err, errlen)) < 0 ||
+	    (r = scap_inspect(c->ds, c->dslen, (size_t)c->conf.max_content,
+	    &info, err, errlen)) < 0)
+		goto out;
+	for (size_t i = 0; i < info.ncomponents; i++)
+		if (strcmp(info.components[i].kind, "cpe-oval") == 0)
+			cpe = info.components[i].id;
+	if (cpe && (r = collect_component(c->ds, c->dslen, cpe, &coval, &colen,
+	    err, errlen)) == 0)
+		r = collect_syschar(coval, colen, NULL, 0, NULL, 0,
+		    c->conf.root, &csc, &csclen, err, errlen);
+	scap_info_free(&info);
+	if (r < 0)
+		goto out;
+	if ((r = put(dir, "oval.xml", sc, sclen)) < 0 ||
+	    (csc && (r = put(dir, "cpe-oval.xml", csc, csclen)) < 0)) {
+		snprintf(err, errlen, "writing to %.1000s: %s", dir, strerror(-r));
+		goto out;
+	}
+	/* The inventory: a system without dpkg has none to report. */
+	if (inv_dpkg(c->conf.root, &inv, err, errlen) == 0)
+		r = put(dir, "inventory.xml", inv.data, inv.len);
+	else
+		fprintf(stderr, "no software inventory: %s\n", err);
+	if (r == 0 && collect_watch_paths(oval, olen, sc, sclen, &w, err,
+	    errlen) == 0)
+		r = put(dir, "watch.txt", w.data ? w.data : "", w.len);
+	if (r < 0)
+		snprintf(err, errlen, "writing to %.1000s: %s", dir, strerror(-r));
+out:
+	buf_free(&inv);
+	buf_free(&w);
+	free(oval);
+	free(coval);
+	free(sc);
+	free(csc);
+	collect_plan_free(&p);
+	return r;
+}
+
+static void
+child_main(struct col *c, const struct col_job *j, const char *dir)
+{
+	char err[2048];
+
+	if (setpriority(PRIO_PROCESS, 0, (int)c->conf.nice) < 0)
+		fprintf(stderr, "setpriority: %s\n", strerror(errno));
+	if (child_collect(c, j, dir, err, sizeof(err)) < 0) {
+		(void)put(dir, "error.txt", err, strlen(err));
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/* ---- the daemon's side ----------------------------------------------- */
+
+void
+col_enqueue(struct col *c, struct col_job *j)
+{
+	for (struct col_job *q = c->jobs; q; q = q->next)
+		if ((j->request && q->request &&
+		    strcmp(j->request, q->request) == 0) ||
+		    (j->reason != REASON_REQUEST && q->reason == j->reason &&
+		    strcmp(q->policy_id, j->policy_id) == 0 &&
+		    !strcmp(q->profile ? q->profile : "", j->profile ?
+		    j->profile : ""))) {
+			col_job_free(j);	/* the same job is waiting */
+			return;
+		}
+	if (c->jobs_tail)
+		c->jobs_tail->next = j;
+	else
+		c->jobs = j;
+	c->jobs_tail = j;
+}
+
+static void
+remember(struct col *c, const struct col_job *j)
+{
+	struct col_known *k = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nknown; i++)
+		if (strcmp(c->known[i].policy_id, j->policy_id) == 0 &&
+		    !strcmp(c->known[i].profile ? c->known[i].profile : "",
+		    j->profile ? j->profile : ""))
+			k = &c->known[i];
+	if (k == NULL) {
+		if (c->nknown == COL_KNOWN_MAX) {	/* forget the oldest */
+			free(c->known[0].policy);
+			free(c->known[0].policy_id);
+			free(c->known[0].profile);
+			memmove(&c->known[0], &c->known[1],
+			    (COL_KNOWN_MAX - 1) * sizeof(c->known[0]));
+			c->nknown--;
+		}
+		k = &c->known[c->nknown++];
+		memset(k, 0, sizeof(*k));
+		k->policy_id = strdup(j->policy_id);
+		k->profile = j->profile ? strdup(j->profile) : NULL;
+	}
+	free(k->policy);
+	k->policy = strdup(j->policy);
+}
+
+void
+col_repeat(struct col *c, enum col_reason why)
+{
+	for (size_t i = 0; i < c->nknown; i++) {
+		struct col_job *j = calloc(1, sizeof(*j));
+
+		if (j == NULL || (j->policy = strdup(c->known[i].policy)) ==
+		    NULL || (j->policy_id = strdup(c->known[i].policy_id)) ==
+		    NULL || (c->known[i].profile && (j->profile =
+		    strdup(c->known[i].profile)) == NULL)) {
+			col_job_free(j);
+			return;
+		}
+		j->reason = why;
+		log_info("%s: collecting again for policy %.12s, profile %s",
+		    reason_names[why], j->policy_id, j->profile ? j->profile :
+		    "(default)");
+		col_enqueue(c, j);
+	}
+}
+
+/* The report, without its blobs, and its item id, into the work dir. */
+static int
+write_report(struct col *c, const struct col_job *j, unsigned long seq,
+    long ms, long rss_kb, const char *failure)
+{
+	struct buf b;
+	char when[32], item[600];
+	int r;
+
+	time_iso(when, 0);
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, "<posture-report xmlns='" SACM_NS "' endpoint='");
+	buf_add_xml(&b, c->id);
+	buf_adds(&b, "' hostname='");
+	buf_add_xml(&b, c->host);
+	buf_adds(&b, "' platform='");
+	buf_add_xml(&b, c->os);
+	buf_adds(&b, "' request='");
+	buf_add_xml(&b, j->request);
+	buf_adds(&b, "' policy='");
+	buf_add_xml(&b, j->policy_id);
+	buf_adds(&b, "' profile='");
+	buf_add_xml(&b, j->profile ? j->profile : "");
+	buf_printf(&b, "' reason='%s' sequence='%lu' collected='%s' "
+	    "duration-ms='%ld'", reason_names[j->reason], seq, when, ms);
+	if (rss_kb > 0)
+		buf_printf(&b, " max-rss-kb='%ld'", rss_kb);
+	buf_printf(&b, " state='%s'>", failure ? "failed" : "collected");
+	if (failure) {
+		buf_adds(&b, "<reason>");
+		buf_add_xml(&b, failure);
+		buf_adds(&b, "</reason>");
+	}
+	buf_adds(&b, "</posture-report>");
+	snprintf(item, sizeof(item), "%.127s/%.400s", c->id, j->request);
+	if (b.data == NULL)
+		r = -E2BIG;
+	else if ((r = put(c->workdir, "report.xml", b.data, b.len)) == 0)
+		r = put(c->workdir, "item", item, strlen(item));
+	buf_free(&b);
+	return r;
+}
+
+static long
+ms_since(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) /
+	    1000000;
+}
+
+/* The job is over, one way or another: into the outbox with it. */
+static void
+finish(struct col *c, long rss_kb, const char *failure)
+{
+	struct col_job *j = c->running;
+	long ms = ms_since(&c->started);
+	unsigned long seq = strtoul(strrchr(c->workdir, '/') + 1, NULL, 10);
+
+	if (failure)
+		log_warnx("%s %s: collection failed after %.1f s: %s",
+		    reason_names[j->reason], j->request, ms / 1000.0, failure);
+	else
+		log_info("%s %s: collected in %.1f s (peak %ld MB)",
+		    reason_names[j->reason], j->request, ms / 1000.0,
+		    rss_kb / 1024);
+	if (write_report(c, j, seq, ms, rss_kb, failure) < 0 ||
+	    col_outbox_commit(c, c->workdir, seq) < 0)
+		log_warnx("%s: the report could not be written to %s",
+		    j->request, c->workdir);
+	c->running = NULL;
+	c->child = 0;
+	col_job_free(j);
+}
+
+static void
+reap(struct col *c, int status, const struct rusage *ru)
+{
+	char err[2048] = "", p[4096];
+	struct buf b;
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		remember(c, c->running);
+		if (c->conf.watch) {
+			snprintf(p, sizeof(p), "%.4000s/watch.txt", c->workdir);
+			buf_init(&b, 64u << 20);
+			if (buf_read_file(&b, p) == 0)
+				col_watch_set(c->watch, c->conf.root,
+				    b.data ? b.data : "");
+			buf_free(&b);
+			unlink(p);
+		}
+		finish(c, ru->ru_maxrss, NULL);
+		return;
+	}
+	if (WIFEXITED(status)) {
+		snprintf(p, sizeof(p), "%.4000s/error.txt", c->workdir);
+		buf_init(&b, sizeof(err) - 1);
+		if (buf_read_file(&b, p) == 0 && b.data)
+			snprintf(err, sizeof(err), "%s", b.data);
+		else
+			snprintf(err, sizeof(err), "the collection ended with "
+			    "status %d", WEXITSTATUS(status));
+		buf_free(&b);
+		unlink(p);
+	} else
+		snprintf(err, sizeof(err), "the collection was killed by "
+		    "signal %d%s", WTERMSIG(status), c->deadline &&
+		    time(NULL) >= c->deadline ? " at the time limit" : "");
+	finish(c, ru->ru_maxrss, err);
+}
+
+static void
+start(struct col *c, struct col_job *j)
+{
+	char err[1024], name[64];
+	unsigned long seq = col_outbox_next_seq(c);
+	int r = 0;
+	pid_t pid;
+
+	c->running = j;
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	if (j->request == NULL) {
+		snprintf(name, sizeof(name), "%s-%lu", reason_names[j->reason],
+		    seq);
+		j->request = strdup(name);
+	}
+	snprintf(c->workdir, sizeof(c->workdir), "%s/work/%012lu",
+	    c->conf.state_dir, seq);
+	if (j->request == NULL || mkdir(c->workdir, 0700) < 0) {
+		log_warn("%s", c->workdir);
+		c->running = NULL;
+		col_job_free(j);
+		return;
+	}
+	log_info("%s %s: policy %.12s, profile %s", reason_names[j->reason],
+	    j->request, j->policy_id, j->profile ? j->profile : "(default)");
+	if (c->ds_id == NULL || strcmp(c->ds_id, j->policy_id) != 0) {
+		free(c->ds);
+		free(c->ds_id);
+		c->ds = c->ds_id = NULL;
+		if ((r = policy_fetch(c->g, j->policy, strlen(j->policy),
+		    (size_t)c->conf.max_content, &c->ds, &c->dslen, err,
+		    sizeof(err))) < 0) {
+			finish(c, 0, err);
+			return;
+		}
+		c->ds_id = strdup(j->policy_id);
+	}
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		snprintf(err, sizeof(err), "fork: %s", strerror(errno));
+		finish(c, 0, err);
+		return;
+	}
+	if (pid == 0)
+		child_main(c, j, c->workdir);
+	c->child = pid;
+	c->deadline = time(NULL) + c->conf.timeout;
+}
+
+void
+col_job_tick(struct col *c)
+{
+	time_t now = time(NULL);
+
+	if (c->child) {
+		struct rusage ru;
+		int status;
+		pid_t p = wait4(c->child, &status, WNOHANG, &ru);
+
+		if (p == 0 && now >= c->deadline) {
+			log_warnx("%s: over the time limit of %ld s; stopping "
+			    "it", c->running->request, c->conf.timeout);
+			kill(c->child, SIGKILL);
+			p = wait4(c->child, &status, 0, &ru);
+		}
+		if (p == c->child)
+			reap(c, status, &ru);
+		else if (p < 0 && errno != EINTR) {
+			log_warn("wait");
+			memset(&ru, 0, sizeof(ru));
+			finish(c, 0, "the collection process was lost");
+		}
+	}
+	if (c->conf.interval > 0 && now >= c->next_periodic) {
+		if (c->next_periodic)
+			col_repeat(c, REASON_PERIODIC);
+		c->next_periodic = now + c->conf.interval;
+	}
+	if (c->conf.watch && col_watch_poll(c->watch, c->conf.settle_ms))
+		col_repeat(c, REASON_CHANGE);
+	if (c->running == NULL && c->jobs) {
+		struct col_job *j;
+
+		if (col_outbox_count(c) >= (size_t)c->conf.outbox_max) {
+			if (!c->outbox_full_logged)
+				log_warnx("outbox full (%ld reports): no new "
+				    "collection until the grid takes them",
+				    c->conf.outbox_max);
+			c->outbox_full_logged = 1;
+			return;
+		}
+		c->outbox_full_logged = 0;
+		j = c->jobs;
+		if ((c->jobs = j->next) == NULL)
+			c->jobs_tail = NULL;
+		j->next = NULL;
+		start(c, j);
+	}
+}
+
+void
+col_job_stop(struct col *c)
+{
+	struct col_job *j;
+
+	if (c->child) {
+		kill(c->child, SIGKILL);
+		waitpid(c->child, NULL, 0);
+		log_info("%s: collection abandoned (stopping)",
+		    c->running->request);
+		c->child = 0;
+		col_job_free(c->running);
+		c->running = NULL;
+	}
+	while ((j = c->jobs) != NULL) {
+		c->jobs = j->next;
+		col_job_free(j);
+	}
+	for (size_t i = 0; i < c->nknown; i++) {
+		free(c->known[i].policy);
+		free(c->known[i].policy_id);
+		free(c->known[i].profile);
+	}
+	free(c->ds);
+	free(c->ds_id);
+}
