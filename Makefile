@@ -95,6 +95,7 @@ check-integration: all
 	BUILD=$(BUILD) tests/targets/test_targets.sh
 	BUILD=$(BUILD) tests/targets/test_collect.sh
 	BUILD=$(BUILD) tests/targets/test_collector.sh
+	BUILD=$(BUILD) tests/targets/test_posture.sh
 
 check: check-unit check-integration
 
@@ -105,6 +106,7 @@ check-asan:
 
 bench: all
 	BUILD=$(BUILD) bench/run.sh
+	BUILD=$(BUILD) bench/collect.sh
 
 fuzz:
 	@set -e; for f in $(FUZZ_NAMES); do \

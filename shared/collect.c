@@ -544,20 +544,58 @@ element_paths(struct paths *p, xmlNodePtr el)
 	free(fpop); free(pop); free(nop);
 }
 
-/* Every child of the first element called section, anywhere below. */
-static void
-section_paths(struct paths *p, xmlNodePtr n, const char *section)
+/* The first element called name, anywhere below n (n included). */
+static xmlNodePtr
+find_section(xmlNodePtr n, const char *name)
 {
-	for (; n; n = n->next) {
+	for (xmlNodePtr f; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (strcmp((const char *)n->name, section) == 0) {
-			for (xmlNodePtr e = n->children; e; e = e->next)
-				if (e->type == XML_ELEMENT_NODE)
-					element_paths(p, e);
-			return;
+		if (strcmp((const char *)n->name, name) == 0)
+			return n;
+		if ((f = find_section(n->children, name)) != NULL)
+			return f;
+	}
+	return NULL;
+}
+
+/* Was object id collected (listed in the collected_objects)? */
+static int
+collected(xmlNodePtr objs, const char *id)
+{
+	for (xmlNodePtr o = objs ? objs->children : NULL; o; o = o->next) {
+		char *v;
+		int eq;
+
+		if (o->type != XML_ELEMENT_NODE)
+			continue;
+		v = xml_prop(o, "id");
+		eq = v && strcmp(v, id) == 0;
+		free(v);
+		if (eq)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every element in section; with objs, only the objects collected. */
+static void
+section_paths(struct paths *p, xmlNodePtr section, xmlNodePtr objs)
+{
+	for (xmlNodePtr e = section ? section->children : NULL; e;
+	    e = e->next) {
+		char *id;
+		int skip = 0;
+
+		if (e->type != XML_ELEMENT_NODE)
+			continue;
+		if (objs) {
+			id = xml_prop(e, "id");
+			skip = id == NULL || !collected(objs, id);
+			free(id);
 		}
-		section_paths(p, n->children, section);
+		if (!skip)
+			element_paths(p, e);
 	}
 }
 
@@ -572,24 +610,27 @@ collect_watch_paths(const char *oval, size_t olen, const char *sc,
     size_t sclen, struct buf *out, char *err, size_t errlen)
 {
 	struct paths p = { 0 };
-	xmlDocPtr d;
+	xmlDocPtr d, s;
+	xmlNodePtr objs;
 	int r = 0;
 
-	if (oval) {
+	/* The items found, then the objects collected (for the files that
+	 * were not there, or not all matched by a pattern). */
+	if (xmlsafe_parse(sc, sclen, 512u << 20, &s, err, errlen) < 0)
+		return -EINVAL;
+	section_paths(&p, find_section(xmlDocGetRootElement(s),
+	    "system_data"), NULL);
+	objs = find_section(xmlDocGetRootElement(s), "collected_objects");
+	if (oval && objs) {
 		if (xmlsafe_parse(oval, olen, 512u << 20, &d, err, errlen) < 0)
-			return -EINVAL;
-		section_paths(&p, xmlDocGetRootElement(d), "objects");
-		xmlFreeDoc(d);
-	}
-	if (sc) {
-		if (xmlsafe_parse(sc, sclen, 512u << 20, &d, err, errlen) < 0)
 			r = -EINVAL;
 		else {
-			section_paths(&p, xmlDocGetRootElement(d),
-			    "system_data");
+			section_paths(&p, find_section(xmlDocGetRootElement(d),
+			    "objects"), objs);
 			xmlFreeDoc(d);
 		}
 	}
+	xmlFreeDoc(s);
 	if (p.n)
 		qsort(p.v, p.n, sizeof(*p.v), cmp_path);
 	for (size_t i = 0; r == 0 && i < p.n; i++)

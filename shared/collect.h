@@ -50,9 +50,10 @@ int	collect_syschar(const char *oval, size_t len, const char *variables,
 /*
  * What a collection read, for watching it: appends one line per path,
  * "F /path" (a file: watch it, in its directory) or "D /dir" (any change
- * in the directory), sorted and unique.  From the OVAL objects (paths
- * given literally, or the literal directory before a pattern) and the
- * items of the system characteristics (the files found).  0 or -EINVAL.
+ * in the directory), sorted and unique.  From the items of the system
+ * characteristics (the files found) and the OVAL objects that were
+ * collected (paths given literally, or the literal directory before a
+ * pattern: files that were not there yet).  0 or -EINVAL.
  */
 struct buf;
 int	collect_watch_paths(const char *oval, size_t olen, const char *sc,

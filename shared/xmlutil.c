@@ -49,28 +49,28 @@ int
 xml_node_text(xmlNodePtr n, char **out, size_t *len)
 {
 	xmlDocPtr d = xmlNewDoc((const xmlChar *)"1.0");
+	xmlBufferPtr xb = xmlBufferCreate();
 	xmlNodePtr copy;
-	xmlChar *mem = NULL;
-	int n2 = 0;
+	int r = -ENOMEM;
 
-	if (d == NULL || (copy = xmlDocCopyNode(n, d, 1)) == NULL) {
-		xmlFreeDoc(d);
-		return -ENOMEM;
+	*out = NULL;
+	if (d && xb && (copy = xmlDocCopyNode(n, d, 1)) != NULL) {
+		/* A document of its own, so that the namespaces it uses are
+		 * declared on it; dumped without an XML declaration so that
+		 * the text can be embedded. */
+		xmlDocSetRootElement(d, copy);
+		xmlReconciliateNs(d, copy);
+		if (xmlNodeDump(xb, d, copy, 0, 0) >= 0 &&
+		    (*out = strdup((const char *)xmlBufferContent(xb))) !=
+		    NULL) {
+			*len = strlen(*out);
+			r = 0;
+		}
 	}
-	xmlDocSetRootElement(d, copy);
-	xmlReconciliateNs(d, copy);
-	xmlDocDumpMemory(d, &mem, &n2);
+	if (xb)
+		xmlBufferFree(xb);
 	xmlFreeDoc(d);
-	if (mem == NULL)
-		return -ENOMEM;
-	*out = malloc((size_t)n2 + 1);
-	if (*out) {
-		memcpy(*out, mem, (size_t)n2);
-		(*out)[n2] = '\0';
-		*len = (size_t)n2;
-	}
-	xmlFree(mem);
-	return *out ? 0 : -ENOMEM;
+	return r;
 }
 
 void

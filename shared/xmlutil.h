@@ -16,8 +16,8 @@ int		 xml_is(xmlNodePtr n, const char *name, const char *ns);
 /* The first child element {ns}name (name NULL: any), or NULL. */
 xmlNodePtr	 xml_child(xmlNodePtr, const char *name, const char *ns);
 
-/* The element as a document of its own (namespaces declared), as text
- * to free().  0 or -ENOMEM. */
+/* The element as text with its namespaces declared and no XML
+ * declaration (so it can be embedded), to free().  0 or -ENOMEM. */
 int		 xml_node_text(xmlNodePtr, char **out, size_t *len);
 
 /* t (or now, for 0) as 2026-11-23T02:08:51Z. */

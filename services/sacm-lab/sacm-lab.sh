@@ -468,7 +468,7 @@ ejabberd_start() {
 # ---- daemons ----------------------------------------------------------
 # The SACM daemons of the lab, "program:account".  Later issues add the
 # orchestrator, collectors, posture and results repositories, evaluators.
-DAEMONS="sacm-policy-repo:policy-repo"
+DAEMONS="sacm-policy-repo:policy-repo sacm-posture-repo:posture-repo"
 
 daemon_pid() {
 	local f=$LAB/run/$1.pid pid
@@ -486,6 +486,7 @@ daemon_config() {
 	  grep -v '^#' "$LAB/accounts/$account.conf"
 	  case "$prog" in
 	  sacm-policy-repo) echo "db = $LAB/data/policy-repo.sqlite" ;;
+	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
 	  esac; } > "$c"
 	chmod 600 "$c"
 	if [ "$(id -u)" = 0 ]; then

@@ -26,6 +26,11 @@ struct ctl {
 	const char	*tailoring;	/* --tailoring FILE */
 	const char	*type;		/* --type TYPE */
 	long		 interval;	/* --interval S */
+	int		 history;	/* --history */
+	const char	*policy;	/* --policy ID */
+	const char	*profile;	/* --profile ID */
+	const char	*range;		/* --version RANGE (after a command) */
+	char		*posture_repo;	/* its JID (configuration) */
 };
 
 extern volatile sig_atomic_t ctl_quit;
@@ -41,6 +46,9 @@ int	ctl_retract(struct ctl *, int argc, char **argv);
 int	ctl_blob(struct ctl *, int argc, char **argv);
 int	ctl_policy(struct ctl *, int argc, char **argv);
 int	ctl_feeds(struct ctl *, int argc, char **argv);
+int	ctl_endpoints(struct ctl *, int argc, char **argv);
+int	ctl_posture(struct ctl *, int argc, char **argv);
+int	ctl_inventory(struct ctl *, int argc, char **argv);
 
 /* Prints "sacmctl: what: reason" to stderr and returns 1. */
 int	ctl_fail(const char *what, const char *fmt, ...)

@@ -43,6 +43,15 @@ static const struct {
 	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
 	    "[--interval S] | list | poll ID | remove ID",
 	    "follow ROLIE feeds (RFC 8322) of SCAP content" },
+	{ "endpoints", ctl_endpoints, "endpoints",
+	    "every endpoint with its last report and how old it is" },
+	{ "posture", ctl_posture, "posture show ENDPOINT [--history] "
+	    "[--policy ID] [--profile ID]",
+	    "an endpoint's latest posture, or its reports" },
+	{ "inventory", ctl_inventory, "inventory show ENDPOINT | search "
+	    "PACKAGE [--version RANGE]",
+	    "an endpoint's packages; the endpoints that have a package "
+	    "(RANGE like '>=1.2,<<2')" },
 	{ "blob", ctl_blob,
 	    "blob put FILE [--media-type T] [--no-gzip] | blob get REF -o OUT",
 	    "upload a file (prints its reference) or download and verify one" },
@@ -104,6 +113,9 @@ on_signal(int sig)
 static const struct conf_opt ctl_opts[] = {
 	{ "roles_file", CONF_STR, offsetof(struct ctl, roles_file), 0, 0,
 	    NULL, 0, "role-to-JID file for `grid init`" },
+	{ "posture_repo", CONF_STR, offsetof(struct ctl, posture_repo), 0, 0,
+	    NULL, 0, "the posture repository's JID (default: "
+	    "posture-repo@<domain>/sacm-posture-repo)" },
 	{ "log_level", CONF_LOGLEVEL, 0, 0, 0, "warn", 0, "log level" },
 };
 
@@ -125,15 +137,20 @@ main(int argc, char **argv)
 		{ "tailoring", required_argument, NULL, 'L' },
 		{ "type", required_argument, NULL, 'Y' },
 		{ "interval", required_argument, NULL, 'I' },
+		{ "history", no_argument, NULL, 'H' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "profile", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
+	/* After a command, --version takes a version range. */
+	struct option cmdopts[sizeof(longopts) / sizeof(longopts[0])];
 	struct ctl c = { .n = 10 };
 	const char *cfg = getenv("SACM_CONFIG");
 	int loglevel = LOG_LVL_WARN, verbose = 0, help = 0, ch, r;
 	struct conf_table tables[] = {
 		{ grid_conf_opts, grid_conf_nopts, &c.gc },
-		{ ctl_opts, 1, &c },
-		{ ctl_opts + 1, 1, &loglevel },
+		{ ctl_opts, 2, &c },
+		{ ctl_opts + 2, 1, &loglevel },
 	};
 	char err[512];
 	size_t ci;
@@ -165,8 +182,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	/* The command's options may come anywhere after it. */
+	memcpy(cmdopts, longopts, sizeof(cmdopts));
+	for (size_t i = 0; cmdopts[i].name; i++)
+		if (strcmp(cmdopts[i].name, "version") == 0) {
+			cmdopts[i].has_arg = required_argument;
+			cmdopts[i].val = 'W';
+		}
 	optind = 0;	/* GNU: start over */
-	while ((ch = getopt_long(argc, argv, "n:o:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:o:h", cmdopts, NULL)) != -1) {
 		char *end;
 
 		switch (ch) {
@@ -181,6 +204,10 @@ main(int argc, char **argv)
 		case 'A': c.ca = optarg; break;
 		case 'L': c.tailoring = optarg; break;
 		case 'Y': c.type = optarg; break;
+		case 'H': c.history = 1; break;
+		case 'P': c.policy = optarg; break;
+		case 'F': c.profile = optarg; break;
+		case 'W': c.range = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 

@@ -1,6 +1,9 @@
 /* Unit tests: SCAP inspection (scap.c) on Debian's real SSG content. */
 #include <errno.h>
 #include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -160,6 +163,57 @@ test_rejects(void)
 	printf("     (%s)\n", err);
 }
 
+/* A small, XSD-valid system-characteristics document. */
+static char *
+syschar(const char *stamp, int id, int atime, const char *path)
+{
+	char *s;
+
+	if (asprintf(&s, "<oval_system_characteristics xmlns='http://oval."
+	    "mitre.org/XMLSchema/oval-system-characteristics-5' xmlns:oval="
+	    "'http://oval.mitre.org/XMLSchema/oval-common-5' xmlns:unix-sys="
+	    "'http://oval.mitre.org/XMLSchema/oval-system-characteristics-5"
+	    "#unix'><generator><oval:schema_version>5.11.2</oval:schema_version>"
+	    "<oval:timestamp>%s</oval:timestamp></generator><system_info>"
+	    "<os_name>Linux</os_name><os_version>1</os_version><architecture>"
+	    "x86_64</architecture><primary_host_name>h</primary_host_name>"
+	    "<interfaces/></system_info><collected_objects><object id='oval:x:"
+	    "obj:1' version='1' flag='complete'><reference item_ref='%d'/>"
+	    "</object></collected_objects><system_data><unix-sys:file_item "
+	    "id='%d' status='exists'><unix-sys:filepath>%s</unix-sys:filepath>"
+	    "<unix-sys:a_time datatype='int'>%d</unix-sys:a_time>"
+	    "</unix-sys:file_item></system_data></oval_system_characteristics>",
+	    stamp, id, id, path, atime) < 0)
+		return NULL;
+	return s;
+}
+
+static void
+test_posture_digest(void)
+{
+	char *a = syschar("2026-11-23T04:34:32", 17, 100, "/etc/x");
+	char *b = syschar("2026-11-23T05:00:00", 4242, 200, "/etc/x");
+	char *c = syschar("2026-11-23T04:34:32", 17, 100, "/etc/y");
+	char da[65], db[65], dc[65], err[512];
+	const char *bogus = "<oval_system_characteristics xmlns='http://oval."
+	    "mitre.org/XMLSchema/oval-system-characteristics-5'><bogus/>"
+	    "</oval_system_characteristics>";
+
+	T_EQ(scap_check_syschar(a, strlen(a), MAX, da, err, sizeof(err)), 0);
+	T_EQ(scap_check_syschar(b, strlen(b), MAX, db, err, sizeof(err)), 0);
+	T_EQ(scap_check_syschar(c, strlen(c), MAX, dc, err, sizeof(err)), 0);
+	/* time stamp, item ids and access times are not posture */
+	T_STREQ(da, db);
+	T_ASSERT(strcmp(da, dc) != 0);
+	T_EQ(scap_check_syschar(bogus, strlen(bogus), MAX, da, err,
+	    sizeof(err)), -EINVAL);
+	T_EQ(scap_check_syschar("<x/>", 4, MAX, da, err, sizeof(err)),
+	    -EINVAL);
+	free(a);
+	free(b);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -167,6 +221,7 @@ main(void)
 	scap_init();
 	T_RUN(test_debian11);
 	T_RUN(test_rejects);
+	T_RUN(test_posture_digest);
 	T_RUN(test_every_ssg_datastream);
 	return T_DONE();
 }

@@ -1,0 +1,371 @@
+/*
+ * ps_query.c - questions about posture, answered over the grid.
+ *
+ * <iq type='get'><query xmlns='http://sacm-grid.dev/protocol/1/posture'
+ * type='...' .../></iq>, paged with XEP-0059 (<set/>: max, and after =
+ * the last index of the previous page).  The types (docs/protocol.md):
+ *   endpoints                          every endpoint, last report, age
+ *   latest   endpoint [policy profile] the newest collected report
+ *   history  endpoint [policy profile] its reports, newest first
+ *   packages endpoint                  its packages (latest inventory)
+ *   package-search package [version]   the endpoints that have it
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "debver.h"
+#include "log.h"
+#include "ps.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define NS_RSM		"http://jabber.org/protocol/rsm"
+#define PAGE_DEFAULT	100
+#define PAGE_MAX	500
+
+struct q {
+	char	*type, *endpoint, *policy, *profile, *package, *version;
+	long	 max, offset;
+};
+
+static void
+q_free(struct q *q)
+{
+	free(q->type); free(q->endpoint); free(q->policy);
+	free(q->profile); free(q->package); free(q->version);
+}
+
+static long
+num(xmlNodePtr set, const char *name, long dflt)
+{
+	xmlNodePtr n = set ? xml_child(set, name, NS_RSM) : NULL;
+	xmlChar *v;
+	char *e;
+	long x = dflt;
+
+	if (n && (v = xmlNodeGetContent(n)) != NULL) {
+		x = strtol((char *)v, &e, 10);
+		if (*v == '\0' || *e || x < 0)
+			x = -1;
+		xmlFree(v);
+	}
+	return x;
+}
+
+static int
+parse(const struct grid_request *req, struct q *q, struct buf *reply)
+{
+	char err[512];
+	xmlDocPtr doc;
+	xmlNodePtr root, set;
+	long after;
+
+	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536, "query",
+	    NS_POSTURE, &doc, err, sizeof(err)) < 0) {
+		buf_adds(reply, err);
+		return -EINVAL;
+	}
+	root = xmlDocGetRootElement(doc);
+	q->type = xml_prop(root, "type");
+	q->endpoint = xml_prop(root, "endpoint");
+	q->policy = xml_prop(root, "policy");
+	q->profile = xml_prop(root, "profile");
+	q->package = xml_prop(root, "package");
+	q->version = xml_prop(root, "version");
+	set = xml_child(root, "set", NS_RSM);
+	q->max = num(set, "max", PAGE_DEFAULT);
+	after = num(set, "after", -2);
+	xmlFreeDoc(doc);
+	if (q->max < 0 || after == -1) {
+		buf_adds(reply, "bad <set/>: max and after are numbers");
+		return -EINVAL;
+	}
+	if (q->max > PAGE_MAX)
+		q->max = PAGE_MAX;
+	q->offset = after >= 0 ? after + 1 : 0;
+	if (q->type == NULL) {
+		buf_adds(reply, "type is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+rsm(struct buf *b, long offset, long n, long count)
+{
+	buf_adds(b, "<set xmlns='" NS_RSM "'>");
+	if (n > 0)
+		buf_printf(b, "<first index='%ld'>%ld</first><last>%ld</last>",
+		    offset, offset, offset + n - 1);
+	buf_printf(b, "<count>%ld</count></set>", count);
+}
+
+static int
+prep(struct ps *ps, const char *sql, sqlite3_stmt **st)
+{
+	return sqlite3_prepare_v2(ps->db, sql, -1, st, NULL) == SQLITE_OK ?
+	    0 : -EIO;
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+attr(struct buf *b, const char *name, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	if (v == NULL)
+		return;
+	buf_printf(b, " %s='", name);
+	buf_add_xml(b, v);
+	buf_adds(b, "'");
+}
+
+static long
+count(struct ps *ps, const char *sql, const char *a, const char *b,
+    const char *c)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+
+	if (prep(ps, sql, &st) < 0)
+		return 0;
+	bind_opt(st, 1, a);
+	bind_opt(st, 2, b);
+	bind_opt(st, 3, c);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+q_endpoints(struct ps *ps, const struct q *q, struct buf *b)
+{
+	sqlite3_stmt *st;
+	long n = 0, total = count(ps, "SELECT count(*) FROM endpoint", NULL,
+	    NULL, NULL);
+	time_t now = time(NULL);
+
+	if (prep(ps, "SELECT e.id, e.hostname, e.platform, e.publisher, "
+	    "e.capabilities, r.collected, r.state, r.policy, r.profile, "
+	    "r.received_at, (SELECT count(*) FROM report WHERE endpoint = "
+	    "e.id) FROM endpoint e LEFT JOIN report r ON r.id = (SELECT "
+	    "max(id) FROM report WHERE endpoint = e.id) ORDER BY e.id "
+	    "LIMIT ? OFFSET ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, q->max);
+	sqlite3_bind_int64(st, 2, q->offset);
+	buf_adds(b, "<endpoints>");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_adds(b, "<endpoint");
+		attr(b, "id", st, 0);
+		attr(b, "hostname", st, 1);
+		attr(b, "platform", st, 2);
+		attr(b, "collector", st, 3);
+		attr(b, "capabilities", st, 4);
+		attr(b, "last-collected", st, 5);
+		attr(b, "last-state", st, 6);
+		attr(b, "last-policy", st, 7);
+		attr(b, "last-profile", st, 8);
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+			buf_printf(b, " age-s='%lld'", (long long)(now -
+			    sqlite3_column_int64(st, 9)));
+		buf_printf(b, " reports='%lld'/>",
+		    (long long)sqlite3_column_int64(st, 10));
+		n++;
+	}
+	sqlite3_finalize(st);
+	buf_adds(b, "</endpoints>");
+	rsm(b, q->offset, n, total);
+	return 0;
+}
+
+#define WHERE_EP	"WHERE endpoint = ?1 AND (?2 IS NULL OR policy = ?2) " \
+			"AND (?3 IS NULL OR profile = ?3)"
+
+static int
+q_reports(struct ps *ps, const struct q *q, int latest, struct buf *b)
+{
+	sqlite3_stmt *st;
+	int64_t ids[PAGE_MAX];
+	long n = 0, total;
+
+	if (q->endpoint == NULL) {
+		buf_adds(b, "endpoint is required");
+		return -EINVAL;
+	}
+	total = latest ? 1 : count(ps, "SELECT count(*) FROM report "
+	    WHERE_EP, q->endpoint, q->policy, q->profile);
+	if (prep(ps, latest ? "SELECT id FROM report " WHERE_EP " AND state "
+	    "= 'collected' ORDER BY id DESC LIMIT 1" :
+	    "SELECT id FROM report " WHERE_EP " ORDER BY id DESC "
+	    "LIMIT ?4 OFFSET ?5", &st) < 0)
+		return -EIO;
+	bind_opt(st, 1, q->endpoint);
+	bind_opt(st, 2, q->policy);
+	bind_opt(st, 3, q->profile);
+	if (!latest) {
+		sqlite3_bind_int64(st, 4, q->max);
+		sqlite3_bind_int64(st, 5, q->offset);
+	}
+	while (n < PAGE_MAX && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (latest && n == 0) {
+		buf_adds(b, "no posture for that endpoint (and policy)");
+		return -ENOENT;
+	}
+	buf_adds(b, "<reports>");
+	for (long i = 0; i < n; i++)
+		(void)ps_report_xml(ps, ids[i], "report", b);
+	buf_adds(b, "</reports>");
+	if (!latest)
+		rsm(b, q->offset, n, total);
+	return 0;
+}
+
+/* The newest report of an endpoint that has an inventory. */
+#define LATEST_INV	"(SELECT inventory FROM report WHERE endpoint = ?1 " \
+			"AND inventory IS NOT NULL ORDER BY id DESC LIMIT 1)"
+
+static int
+q_packages(struct ps *ps, const struct q *q, struct buf *b)
+{
+	sqlite3_stmt *st;
+	long n = 0, total;
+
+	if (q->endpoint == NULL) {
+		buf_adds(b, "endpoint is required");
+		return -EINVAL;
+	}
+	total = count(ps, "SELECT count(*) FROM package WHERE inventory = "
+	    LATEST_INV, q->endpoint, NULL, NULL);
+	if (prep(ps, "SELECT name, version, arch FROM package WHERE inventory "
+	    "= " LATEST_INV " ORDER BY name, arch LIMIT ?2 OFFSET ?3",
+	    &st) < 0)
+		return -EIO;
+	bind_opt(st, 1, q->endpoint);
+	sqlite3_bind_int64(st, 2, q->max);
+	sqlite3_bind_int64(st, 3, q->offset);
+	buf_adds(b, "<packages>");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_adds(b, "<package");
+		attr(b, "name", st, 0);
+		attr(b, "version", st, 1);
+		attr(b, "arch", st, 2);
+		buf_adds(b, "/>");
+		n++;
+	}
+	sqlite3_finalize(st);
+	buf_adds(b, "</packages>");
+	rsm(b, q->offset, n, total);
+	return 0;
+}
+
+static int
+q_search(struct ps *ps, const struct q *q, struct buf *b)
+{
+	sqlite3_stmt *st;
+	char err[256];
+	long n = 0, k = 0;
+
+	if (q->package == NULL) {
+		buf_adds(b, "package is required");
+		return -EINVAL;
+	}
+	if (q->version && debver_range_check(q->version, err,
+	    sizeof(err)) < 0) {
+		buf_adds(b, err);
+		return -EINVAL;
+	}
+	/* Each endpoint's latest inventory; the range is checked here. */
+	if (prep(ps, "SELECT e.id, e.hostname, p.version, p.arch FROM "
+	    "endpoint e JOIN package p ON p.inventory = (SELECT inventory FROM "
+	    "report WHERE endpoint = e.id AND inventory IS NOT NULL ORDER BY "
+	    "id DESC LIMIT 1) AND p.name = ?1 ORDER BY e.id, p.arch", &st) < 0)
+		return -EIO;
+	bind_opt(st, 1, q->package);
+	buf_adds(b, "<endpoints>");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 2);
+
+		if (q->version && !debver_in_range(v ? v : "", q->version))
+			continue;
+		if (k++ < q->offset || n >= q->max)
+			continue;
+		buf_adds(b, "<endpoint");
+		attr(b, "id", st, 0);
+		attr(b, "hostname", st, 1);
+		buf_adds(b, " package='");
+		buf_add_xml(b, q->package);
+		buf_adds(b, "'");
+		attr(b, "version", st, 2);
+		attr(b, "arch", st, 3);
+		buf_adds(b, "/>");
+		n++;
+	}
+	sqlite3_finalize(st);
+	buf_adds(b, "</endpoints>");
+	rsm(b, q->offset, n, k);
+	return 0;
+}
+
+int
+ps_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
+    void *arg)
+{
+	struct ps *ps = arg;
+	struct q q = { 0 };
+	struct buf b;
+	int r;
+
+	(void)g;
+	if ((r = parse(req, &q, reply)) < 0) {
+		q_free(&q);
+		return r;
+	}
+	buf_init(&b, reply->max);
+	buf_adds(&b, "<query xmlns='" NS_POSTURE "' type='");
+	buf_add_xml(&b, q.type);
+	buf_adds(&b, "'>");
+	if (strcmp(q.type, "endpoints") == 0)
+		r = q_endpoints(ps, &q, &b);
+	else if (strcmp(q.type, "latest") == 0)
+		r = q_reports(ps, &q, 1, &b);
+	else if (strcmp(q.type, "history") == 0)
+		r = q_reports(ps, &q, 0, &b);
+	else if (strcmp(q.type, "packages") == 0)
+		r = q_packages(ps, &q, &b);
+	else if (strcmp(q.type, "package-search") == 0)
+		r = q_search(ps, &q, &b);
+	else {
+		buf_printf(&b, "unknown query type '%.40s'", q.type);
+		r = -EINVAL;
+	}
+	if (r == 0 && buf_adds(&b, "</query>") == 0 && b.data)
+		buf_adds(reply, b.data);
+	else if (r == 0) {
+		buf_adds(reply, "answer too large; ask for a smaller page");
+		r = -E2BIG;
+	} else {
+		/* the error text follows the opening tag */
+		const char *t = b.data ? strchr(b.data, '>') : NULL;
+
+		buf_adds(reply, t ? t + 1 : "error");
+	}
+	log_debug("query %s from %s: %d", q.type, req->from, r);
+	buf_free(&b);
+	q_free(&q);
+	return r;
+}

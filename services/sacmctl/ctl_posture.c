@@ -1,0 +1,295 @@
+/*
+ * ctl_posture.c - endpoints, posture show, inventory show / search: the
+ * posture repository's queries (docs/protocol.md), as tables or JSON.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "buf.h"
+#include "ctl.h"
+#include "debver.h"
+#include "json.h"
+#include "query.h"
+#include "xmlutil.h"
+
+#define NS_POSTURE	"http://sacm-grid.dev/protocol/1/posture"
+#define PAGE		200
+#define MAX_PAGES	1000
+
+static void
+repo_jid(struct ctl *c, char *out, size_t len)
+{
+	if (c->posture_repo)
+		snprintf(out, len, "%s", c->posture_repo);
+	else
+		query_service_jid(c->g, "posture-repo", "sacm-posture-repo",
+		    out, len);
+}
+
+/* Rows gathered over all pages: copies of the answer's row elements. */
+struct rows {
+	xmlDocPtr	 doc;
+	xmlNodePtr	 root;
+	const char	*list;	/* the list element in the answer */
+};
+
+static int
+gather(xmlNodePtr answer, void *arg)
+{
+	struct rows *r = arg;
+	xmlNodePtr l = xml_child(answer, r->list, NULL);
+
+	for (xmlNodePtr e = l ? l->children : NULL; e; e = e->next)
+		if (e->type == XML_ELEMENT_NODE)
+			xmlAddChild(r->root, xmlDocCopyNode(e, r->doc, 1));
+	return 0;
+}
+
+static int
+run(struct ctl *c, const char *what, const char *head, const char *list,
+    struct rows *r)
+{
+	char to[512], err[1024];
+	int rc;
+
+	repo_jid(c, to, sizeof(to));
+	r->doc = xmlNewDoc(BAD_CAST "1.0");
+	r->root = xmlNewNode(NULL, BAD_CAST "rows");
+	xmlDocSetRootElement(r->doc, r->root);
+	r->list = list;
+	rc = query_all(c->g, to, head, "</query>", PAGE, MAX_PAGES, "query",
+	    NS_POSTURE, gather, r, err, sizeof(err));
+	if (rc < 0) {
+		xmlFreeDoc(r->doc);
+		return ctl_fail(what, "%s%s", err, rc == -EOPNOTSUPP ||
+		    rc == -ETIMEDOUT ? " (is sacm-posture-repo running?)" : "");
+	}
+	return 0;
+}
+
+static char *
+prop(xmlNodePtr e, const char *name)
+{
+	char *v = xml_prop(e, name);
+
+	return v ? v : strdup("-");
+}
+
+/* Prints the rows as a table of the given columns, or all attributes as
+ * JSON objects. */
+static void
+print_rows(struct ctl *c, struct rows *r, const char *const *cols,
+    const char *const *heads, size_t ncols, const char *empty)
+{
+	size_t w[16] = { 0 }, n = 0;
+	struct buf b;
+
+	if (c->json) {
+		buf_init(&b, 256u << 20);
+		buf_adds(&b, "[");
+		for (xmlNodePtr e = r->root->children; e; e = e->next) {
+			buf_adds(&b, n++ ? ",\n {" : "{");
+			for (xmlAttrPtr a = e->properties; a; a = a->next) {
+				xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+
+				if (a != e->properties)
+					buf_adds(&b, ",");
+				json_str(&b, (const char *)a->name);
+				buf_adds(&b, ":");
+				json_str(&b, (const char *)v);
+				xmlFree(v);
+			}
+			buf_adds(&b, "}");
+		}
+		buf_adds(&b, "]\n");
+		fputs(b.data ? b.data : "[]\n", stdout);
+		buf_free(&b);
+		return;
+	}
+	for (size_t i = 0; i < ncols; i++)
+		w[i] = strlen(heads[i]);
+	for (xmlNodePtr e = r->root->children; e; e = e->next, n++)
+		for (size_t i = 0; i < ncols; i++) {
+			char *v = prop(e, cols[i]);
+
+			if (strlen(v) > w[i])
+				w[i] = strlen(v);
+			free(v);
+		}
+	if (n == 0) {
+		printf("%s\n", empty);
+		return;
+	}
+	for (size_t i = 0; i < ncols; i++)
+		printf("%-*s%s", (int)w[i], heads[i], i + 1 < ncols ? "  " :
+		    "\n");
+	for (xmlNodePtr e = r->root->children; e; e = e->next)
+		for (size_t i = 0; i < ncols; i++) {
+			char *v = prop(e, cols[i]);
+
+			printf("%-*s%s", (int)w[i], v, i + 1 < ncols ? "  " :
+			    "\n");
+			free(v);
+		}
+}
+
+static void
+head_add(struct buf *b, const char *name, const char *v)
+{
+	if (v == NULL)
+		return;
+	buf_printf(b, " %s='", name);
+	buf_add_xml(b, v);
+	buf_adds(b, "'");
+}
+
+int
+ctl_endpoints(struct ctl *c, int argc, char **argv)
+{
+	static const char *const cols[] = { "id", "hostname", "platform",
+	    "last-collected", "last-state", "age-s", "reports" };
+	static const char *const heads[] = { "ENDPOINT", "HOSTNAME",
+	    "PLATFORM", "LAST COLLECTED", "STATE", "AGE(S)", "REPORTS" };
+	struct rows r;
+
+	(void)argv;
+	if (argc != 0)
+		return 2;
+	if (run(c, "endpoints", "<query xmlns='" NS_POSTURE "' type="
+	    "'endpoints'>", "endpoints", &r) != 0)
+		return 1;
+	print_rows(c, &r, cols, heads, 7, "no endpoints yet");
+	xmlFreeDoc(r.doc);
+	return 0;
+}
+
+static int
+posture_query(struct ctl *c, const char *type, const char *ep,
+    const char *list, struct rows *r)
+{
+	struct buf h;
+	int rc;
+
+	buf_init(&h, 65536);
+	buf_printf(&h, "<query xmlns='" NS_POSTURE "' type='%s'", type);
+	head_add(&h, "endpoint", ep);
+	head_add(&h, "policy", c->policy);
+	head_add(&h, "profile", c->profile);
+	buf_adds(&h, ">");
+	rc = h.data ? run(c, "posture", h.data, list, r) : 2;
+	buf_free(&h);
+	return rc;
+}
+
+int
+ctl_posture(struct ctl *c, int argc, char **argv)
+{
+	static const char *const cols[] = { "id", "collected", "reason",
+	    "state", "changed", "packages", "policy", "request" };
+	static const char *const heads[] = { "REPORT", "COLLECTED", "REASON",
+	    "STATE", "CHANGED", "PACKAGES", "POLICY", "REQUEST" };
+	struct rows r;
+	xmlNodePtr e;
+
+	if (argc != 2 || strcmp(argv[0], "show") != 0)
+		return 2;
+	if (c->history) {
+		if (posture_query(c, "history", argv[1], "reports", &r) != 0)
+			return 1;
+		print_rows(c, &r, cols, heads, 8, "no reports");
+		xmlFreeDoc(r.doc);
+		return 0;
+	}
+	if (posture_query(c, "latest", argv[1], "reports", &r) != 0)
+		return 1;
+	if ((e = xml_child(r.root, "report", NULL)) == NULL) {
+		xmlFreeDoc(r.doc);
+		return ctl_fail("posture", "no posture for %s", argv[1]);
+	}
+	if (c->json) {
+		print_rows(c, &r, cols, heads, 8, "");
+	} else {
+		static const char *const f[] = { "endpoint", "hostname",
+		    "platform", "policy", "profile", "request", "reason",
+		    "state", "collected", "duration-ms", "received",
+		    "changed", "packages" };
+
+		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+			char *v = prop(e, f[i]);
+
+			printf("%-12s %s\n", f[i], v);
+			free(v);
+		}
+		for (xmlNodePtr d = e->children; d; d = d->next) {
+			char *k, *dg;
+
+			if (d->type != XML_ELEMENT_NODE)
+				continue;
+			k = prop(d, "kind");
+			dg = prop(d, "digest");
+			printf("%-12s %s %s\n", (const char *)d->name, k, dg);
+			free(k);
+			free(dg);
+		}
+	}
+	xmlFreeDoc(r.doc);
+	return 0;
+}
+
+int
+ctl_inventory(struct ctl *c, int argc, char **argv)
+{
+	struct rows r;
+	struct buf h;
+	char err[256];
+	int rc;
+
+	if (argc != 2)
+		return 2;
+	buf_init(&h, 65536);
+	if (strcmp(argv[0], "show") == 0) {
+		static const char *const cols[] = { "name", "version", "arch" };
+		static const char *const heads[] = { "PACKAGE", "VERSION",
+		    "ARCH" };
+
+		buf_adds(&h, "<query xmlns='" NS_POSTURE "' type='packages'");
+		head_add(&h, "endpoint", argv[1]);
+		buf_adds(&h, ">");
+		rc = run(c, "inventory", h.data, "packages", &r);
+		buf_free(&h);
+		if (rc != 0)
+			return 1;
+		print_rows(c, &r, cols, heads, 3, "no inventory for that "
+		    "endpoint");
+	} else if (strcmp(argv[0], "search") == 0) {
+		static const char *const cols[] = { "id", "hostname",
+		    "version", "arch" };
+		static const char *const heads[] = { "ENDPOINT", "HOSTNAME",
+		    "VERSION", "ARCH" };
+
+		if (c->range && debver_range_check(c->range, err,
+		    sizeof(err)) < 0) {
+			buf_free(&h);
+			return ctl_fail("inventory", "%s", err);
+		}
+		buf_adds(&h, "<query xmlns='" NS_POSTURE "' type="
+		    "'package-search'");
+		head_add(&h, "package", argv[1]);
+		head_add(&h, "version", c->range);
+		buf_adds(&h, ">");
+		rc = run(c, "inventory", h.data, "endpoints", &r);
+		buf_free(&h);
+		if (rc != 0)
+			return 1;
+		print_rows(c, &r, cols, heads, 4, "no endpoint has it");
+	} else {
+		buf_free(&h);
+		return 2;
+	}
+	xmlFreeDoc(r.doc);
+	return 0;
+}

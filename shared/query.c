@@ -1,0 +1,109 @@
+/*
+ * query.c - see query.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "grid_iq.h"
+#include "query.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define MAX_ANSWER	(16u << 20)
+
+int
+query_get(struct grid *g, const char *to, const char *inner,
+    const char *name, const char *ns, xmlDocPtr *doc, char *err,
+    size_t errlen)
+{
+	xmpp_stanza_t *reply = NULL, *a;
+	char *text;
+	size_t len;
+	int r;
+
+	*doc = NULL;
+	if ((r = grid_iq(g, to, "get", inner, &reply)) < 0) {
+		snprintf(err, errlen, "%s", grid_errstr(g));
+		return r;
+	}
+	a = xmpp_stanza_get_child_by_name_and_ns(reply, name, ns);
+	if (a == NULL || xmpp_stanza_to_text(a, &text, &len) != XMPP_EOK) {
+		xmpp_stanza_release(reply);
+		snprintf(err, errlen, "%s answered without <%s/>", to, name);
+		return -EPROTO;
+	}
+	r = xmlsafe_parse(text, len, MAX_ANSWER, doc, err, errlen);
+	xmpp_free(grid_xmpp_ctx(g), text);
+	xmpp_stanza_release(reply);
+	return r < 0 ? -EPROTO : 0;
+}
+
+static long
+set_num(xmlNodePtr set, const char *name)
+{
+	xmlNodePtr n = set ? xml_child(set, name, QUERY_RSM_NS) : NULL;
+	xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
+	long x = v ? strtol((char *)v, NULL, 10) : -1;
+
+	xmlFree(v);
+	return x;
+}
+
+int
+query_all(struct grid *g, const char *to, const char *head,
+    const char *tail, long page,
+    long max_pages, const char *name, const char *ns, query_page_fn *fn,
+    void *arg, char *err, size_t errlen)
+{
+	long after = -1;
+
+	for (long p = 0; p < max_pages; p++) {
+		char set[160];
+		struct buf inner;
+		xmlDocPtr doc;
+		xmlNodePtr root, s;
+		long last, count;
+		int r;
+
+		if (after >= 0)
+			snprintf(set, sizeof(set), "<set xmlns='" QUERY_RSM_NS
+			    "'><max>%ld</max><after>%ld</after></set>", page,
+			    after);
+		else
+			snprintf(set, sizeof(set), "<set xmlns='" QUERY_RSM_NS
+			    "'><max>%ld</max></set>", page);
+		buf_init(&inner, 1 << 20);
+		buf_adds(&inner, head);
+		buf_adds(&inner, set);
+		buf_adds(&inner, tail);
+		r = inner.data ? query_get(g, to, inner.data, name, ns, &doc,
+		    err, errlen) : -E2BIG;
+		buf_free(&inner);
+		if (r < 0)
+			return r;
+		root = xmlDocGetRootElement(doc);
+		s = xml_child(root, "set", QUERY_RSM_NS);
+		last = set_num(s, "last");
+		count = set_num(s, "count");
+		r = fn(root, arg);
+		xmlFreeDoc(doc);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		if (last < 0 || (count >= 0 && last + 1 >= count))
+			return 0;
+		after = last;
+	}
+	return 0;
+}
+
+void
+query_service_jid(struct grid *g, const char *account, const char *program,
+    char *out, size_t len)
+{
+	const char *bare = grid_bare_jid(g), *at = strchr(bare, '@');
+
+	snprintf(out, len, "%s@%s/%s", account, at ? at + 1 : bare, program);
+}

@@ -1,0 +1,38 @@
+/*
+ * query.h - asking a service a question over the grid: an IQ get whose
+ * answer is one element, parsed safely, with XEP-0059 paging.
+ */
+#ifndef SACM_QUERY_H
+#define SACM_QUERY_H
+
+#include <libxml/tree.h>
+
+#include "grid.h"
+
+#define QUERY_RSM_NS	"http://jabber.org/protocol/rsm"
+
+/*
+ * Sends <iq type='get' to=to>inner</iq>; *doc gets the answer's element
+ * named name in namespace ns.  0 or -errno with err (the service's error
+ * text when it gave one).
+ */
+int	query_get(struct grid *, const char *to, const char *inner,
+	    const char *name, const char *ns, xmlDocPtr *doc, char *err,
+	    size_t errlen);
+
+/*
+ * Pages through a query: the request is head, then the <set/>, then
+ * tail.  fn gets each page's answer element; paging stops at the
+ * count, at an empty page, at max_pages, or when fn returns non-zero.
+ */
+typedef int query_page_fn(xmlNodePtr answer, void *arg);
+int	query_all(struct grid *, const char *to, const char *head,
+	    const char *tail,
+	    long page, long max_pages, const char *name, const char *ns,
+	    query_page_fn *fn, void *arg, char *err, size_t errlen);
+
+/* The JID of a service in the lab's naming: ACCOUNT@<our domain>/PROGRAM */
+void	query_service_jid(struct grid *, const char *account,
+	    const char *program, char *out, size_t len);
+
+#endif
