@@ -31,6 +31,7 @@ struct ctl {
 	const char	*profile;	/* --profile ID */
 	const char	*range;		/* --version RANGE (after a command) */
 	char		*posture_repo;	/* its JID (configuration) */
+	const char	*node;		/* --node N */
 };
 
 extern volatile sig_atomic_t ctl_quit;
@@ -46,6 +47,7 @@ int	ctl_retract(struct ctl *, int argc, char **argv);
 int	ctl_blob(struct ctl *, int argc, char **argv);
 int	ctl_policy(struct ctl *, int argc, char **argv);
 int	ctl_feeds(struct ctl *, int argc, char **argv);
+int	ctl_disco(struct ctl *, int argc, char **argv);
 int	ctl_endpoints(struct ctl *, int argc, char **argv);
 int	ctl_posture(struct ctl *, int argc, char **argv);
 int	ctl_inventory(struct ctl *, int argc, char **argv);

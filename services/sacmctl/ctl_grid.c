@@ -362,3 +362,52 @@ ctl_affiliations(struct ctl *c, int argc, char **argv)
 	pubsub_affiliations_free(a, n);
 	return 0;
 }
+
+/* disco JID [--node N]: what an entity says it is (XEP-0030/0128). */
+int
+ctl_disco(struct ctl *c, int argc, char **argv)
+{
+	struct disco_info d;
+	struct buf b;
+
+	if (argc != 1)
+		return 2;
+	if (disco_info(c->g, argv[0], c->node, &d) < 0)
+		return ctl_fail("disco", "%s: %s", argv[0], grid_errstr(c->g));
+	if (c->json) {
+		buf_init(&b, 1 << 20);
+		buf_adds(&b, "{\"jid\":");
+		json_str(&b, argv[0]);
+		buf_adds(&b, ",\"identity\":{\"category\":");
+		json_str(&b, d.category);
+		buf_adds(&b, ",\"type\":");
+		json_str(&b, d.type);
+		buf_adds(&b, ",\"name\":");
+		json_str(&b, d.name);
+		buf_adds(&b, "},\"features\":[");
+		for (size_t i = 0; i < d.nfeatures; i++) {
+			buf_adds(&b, i ? "," : "");
+			json_str(&b, d.features[i]);
+		}
+		buf_adds(&b, "],\"form\":{");
+		for (size_t i = 0; i < d.nfields; i++) {
+			buf_adds(&b, i ? "," : "");
+			json_str(&b, d.fields[i].var);
+			buf_adds(&b, ":");
+			json_str(&b, d.fields[i].value);
+		}
+		buf_adds(&b, "}}\n");
+		fputs(b.data ? b.data : "{}\n", stdout);
+		buf_free(&b);
+	} else {
+		printf("identity  %s/%s %s\n", d.category ? d.category : "?",
+		    d.type ? d.type : "?", d.name ? d.name : "");
+		for (size_t i = 0; i < d.nfeatures; i++)
+			printf("feature   %s\n", d.features[i]);
+		for (size_t i = 0; i < d.nfields; i++)
+			printf("field     %s = %s\n", d.fields[i].var,
+			    d.fields[i].value ? d.fields[i].value : "");
+	}
+	disco_info_free(&d);
+	return 0;
+}

@@ -43,6 +43,8 @@ static const struct {
 	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
 	    "[--interval S] | list | poll ID | remove ID",
 	    "follow ROLIE feeds (RFC 8322) of SCAP content" },
+	{ "disco", ctl_disco, "disco JID [--node NODE]",
+	    "what an entity says it is: identity, features, form (XEP-0030)" },
 	{ "endpoints", ctl_endpoints, "endpoints",
 	    "every endpoint with its last report and how old it is" },
 	{ "posture", ctl_posture, "posture show ENDPOINT [--history] "
@@ -140,6 +142,7 @@ main(int argc, char **argv)
 		{ "history", no_argument, NULL, 'H' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "profile", required_argument, NULL, 'F' },
+		{ "node", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* After a command, --version takes a version range. */
@@ -208,6 +211,7 @@ main(int argc, char **argv)
 		case 'P': c.policy = optarg; break;
 		case 'F': c.profile = optarg; break;
 		case 'W': c.range = optarg; break;
+		case 'D': c.node = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 

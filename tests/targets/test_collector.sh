@@ -39,6 +39,12 @@ for i in $(seq 1 20); do "$S" items sacm/endpoints --id "$MID" > "$W/ep.xml" 2>/
 check "the endpoint is announced under its machine-id" grep -q "id=\"$MID\"" "$W/ep.xml"
 check "... with its hostname and platform" grep -q 'hostname="target-hardened".*platform="cpe:/o:debian:debian_linux:11"\|platform="cpe:/o:debian:debian_linux:11".*hostname="target-hardened"' "$W/ep.xml"
 
+"$S" disco collector-1@grid.test/sacm-collector > "$W/disco.txt" 2>&1
+check "its disco#info names the endpoint and its platform (XEP-0128)" \
+    grep -q "^field *endpoint = $MID" "$W/disco.txt"
+check "... with its capabilities" grep -q "^field *capability = .*software-inventory" "$W/disco.txt"
+check "... and the collector feature" grep -q "^feature *http://sacm-grid.dev/protocol/1#collector" "$W/disco.txt"
+
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 request() {	# id endpoint policy-xml
 	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='xccdf_org.ssgproject.content_profile_standard'><endpoint id='$2'/>$3</collection-request>" > "$W/$1.xml"
