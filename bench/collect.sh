@@ -85,7 +85,8 @@ printf '%-34s %10s %12.1f\n' "oscap oval collect (oval + cpe)" "$o_ms" "$(awk -v
 
 # Ingest: NREPORTS real reports (the blobs of the last one, new item ids)
 # wait on the topic; a fresh posture repository takes them all in.
-sed -e 's/request="bench-[0-9]*"/request="REQ"/' "$W/rep.xml" > "$W/tmpl.xml"
+"$S" items sacm/posture --id "$MID/bench-$ROUNDS" --json |
+    /usr/bin/python3 -c 'import json,sys,re; print(re.sub(r"request=\"bench-[0-9]+\"", "request=\"REQ\"", json.load(sys.stdin)["payload"]))' > "$W/tmpl.xml"
 C1=$L/accounts/collector-1.conf
 for i in $(seq 1 "$NREPORTS"); do
 	sed "s/REQ/ingest-$i/" "$W/tmpl.xml" > "$W/r.xml"

@@ -37,6 +37,11 @@ void	collect_plan_free(struct collect_plan *);
 int	collect_component(const char *ds, size_t len, const char *name,
 	    char **out, size_t *outlen, char *err, size_t errlen);
 
+/* The CPE-OVAL component (the OVAL definitions the CPE dictionary's
+ * catalog refers to).  0, -ENOENT (none), -EINVAL. */
+int	collect_cpe_oval(const char *ds, size_t len, char **out,
+	    size_t *outlen, char *err, size_t errlen);
+
 /*
  * Collects the system characteristics of the OVAL document oval for the
  * definitions defs (ndefs 0: every object), with the variables document

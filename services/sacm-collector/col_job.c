@@ -10,6 +10,7 @@
  * and a probe that crashes cannot take the daemon with it.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +56,7 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
     char *err, size_t errlen)
 {
 	struct collect_plan p;
-	struct scap_info info;
 	struct buf inv, w;
-	const char *cpe = NULL;
 	char *oval = NULL, *coval = NULL, *sc = NULL, *csc = NULL;
 	size_t olen = 0, colen = 0, sclen = 0, csclen = 0;
 	int r;
@@ -65,6 +64,7 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
 	if ((r = collect_plan(c->ds, c->dslen, j->profile, &p, err,
 	    errlen)) < 0)
 		return r;
+	malloc_trim(0);		/* the benchmark's model is gone */
 	if (p.oval_href == NULL) {
 		snprintf(err, errlen, "the profile selects no OVAL checks");
 		collect_plan_free(&p);
@@ -73,20 +73,17 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
 	buf_init(&inv, 64u << 20);
 	buf_init(&w, 64u << 20);
 	if ((r = collect_component(c->ds, c->dslen, p.oval_href, &oval, &olen,
-	    err, errlen)) < 0 ||
+	    err, errlen)) < 0 || (malloc_trim(0), 0) ||
 	    (r = collect_syschar(oval, olen, p.variables, p.variables_len,
-	    p.defs, p.ndefs, c->conf.root, &sc, &sclen, err, errlen)) < 0 ||
-	    (r = scap_inspect(c->ds, c->dslen, (size_t)c->conf.max_content,
-	    &info, err, errlen)) < 0)
+	    p.defs, p.ndefs, c->conf.root, &sc, &sclen, err, errlen)) < 0)
 		goto out;
-	for (size_t i = 0; i < info.ncomponents; i++)
-		if (strcmp(info.components[i].kind, "cpe-oval") == 0)
-			cpe = info.components[i].id;
-	if (cpe && (r = collect_component(c->ds, c->dslen, cpe, &coval, &colen,
-	    err, errlen)) == 0)
+	/* The platform checks: the whole CPE-OVAL component, if any. */
+	r = collect_cpe_oval(c->ds, c->dslen, &coval, &colen, err, errlen);
+	if (r == 0)
 		r = collect_syschar(coval, colen, NULL, 0, NULL, 0,
 		    c->conf.root, &csc, &csclen, err, errlen);
-	scap_info_free(&info);
+	else if (r == -ENOENT)
+		r = 0;
 	if (r < 0)
 		goto out;
 	if ((r = put(dir, "oval.xml", sc, sclen)) < 0 ||
