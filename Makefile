@@ -96,6 +96,7 @@ check-integration: all
 	BUILD=$(BUILD) tests/targets/test_collect.sh
 	BUILD=$(BUILD) tests/targets/test_collector.sh
 	BUILD=$(BUILD) tests/targets/test_posture.sh
+	BUILD=$(BUILD) tests/targets/test_evaluate.sh
 
 check: check-unit check-integration
 

@@ -14,6 +14,7 @@ libcurl4-openssl-dev zlib1g-dev libssl-dev
 prosody prosody-modules lua-dbi-sqlite3 ejabberd erlang-base debootstrap
 openscap-scanner openscap-utils ssg-base ssg-debian ssg-debderived ssg-applications
 python3 python3-slixmpp util-linux procps iproute2 clang libclang-rt-14-dev nginx
+strace
 "
 
 SUDO=

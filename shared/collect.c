@@ -290,6 +290,7 @@ collect_plan_free(struct collect_plan *p)
 struct cref {
 	char	*id, *href;
 	int	 checklist;	/* in ds:checklists (the XCCDF) */
+	int	 dictionary;	/* in ds:dictionaries (CPE) */
 };
 struct catentry {
 	char	*name, *uri;
@@ -381,6 +382,19 @@ in_dictionary(const struct index *x, const char *id)
 }
 
 #define CPE_OVAL	((const char *)1)	/* name: the CPE-OVAL component */
+#define CPE_DICT	((const char *)2)	/* name: the CPE dictionary */
+
+/* Is component id one that a component-ref in ds:dictionaries is? */
+static int
+dictionary_ref(const struct index *x, const char *id)
+{
+	for (size_t k = 0; k < x->ncrefs; k++)
+		if (x->crefs[k].dictionary && x->crefs[k].href &&
+		    x->crefs[k].href[0] == '#' &&
+		    strcmp(x->crefs[k].href + 1, id) == 0)
+			return 1;
+	return 0;
+}
 
 /*
  * name NULL: the XCCDF benchmark the data-stream's checklist refers to;
@@ -435,6 +449,7 @@ stream_component(const char *ds, size_t len, const char *name, char **out,
 			nv[x.ncrefs].id = rd_attr(rd, "id", NULL);
 			nv[x.ncrefs].href = rd_attr(rd, "href", NS_XLINK);
 			nv[x.ncrefs].checklist = in_checklists;
+			nv[x.ncrefs].dictionary = in_dicts;
 			x.ncrefs++;
 		} else if (is_el(rd, "uri", NS_CAT)) {
 			struct catentry *nv = reallocarray(x.cat, x.ncat + 1,
@@ -453,11 +468,20 @@ stream_component(const char *ds, size_t len, const char *name, char **out,
 			char *id = rd_attr(rd, "id", NULL);
 			xmlNodePtr n, body;
 
-			if (!resolved && name != CPE_OVAL) {
+			if (!resolved && name != CPE_OVAL && name != CPE_DICT) {
 				want = resolve(&x, name);
 				resolved = 1;
 			}
-			if (id && name == CPE_OVAL && in_dictionary(&x, id)) {
+			if (id && name == CPE_DICT && dictionary_ref(&x, id)) {
+				if ((n = xmlTextReaderExpand(rd)) != NULL &&
+				    (body = xml_child(n, NULL, NULL)) != NULL &&
+				    strcmp((const char *)body->name,
+				    "cpe-list") == 0) {
+					free(id);
+					r = xml_node_text(body, out, outlen);
+					break;
+				}
+			} else if (id && name == CPE_OVAL && in_dictionary(&x, id)) {
 				if ((n = xmlTextReaderExpand(rd)) != NULL &&
 				    (body = xml_child(n, NULL, NULL)) != NULL &&
 				    strcmp((const char *)body->name,
@@ -491,7 +515,8 @@ stream_component(const char *ds, size_t len, const char *name, char **out,
 		r = -EINVAL;
 	} else if (r == -ENOENT)
 		snprintf(err, errlen, "no component %s in the datastream",
-		    name == CPE_OVAL ? "(CPE-OVAL)" : name ? name :
+		    name == CPE_OVAL ? "(CPE-OVAL)" : name == CPE_DICT ?
+		    "(CPE dictionary)" : name ? name :
 		    "(checklist)");
 	xmlFreeTextReader(rd);
 	index_free(&x);
@@ -511,6 +536,20 @@ collect_cpe_oval(const char *ds, size_t len, char **out, size_t *outlen,
     char *err, size_t errlen)
 {
 	return stream_component(ds, len, CPE_OVAL, out, outlen, err, errlen);
+}
+
+int
+collect_cpe_dict(const char *ds, size_t len, char **out, size_t *outlen,
+    char *err, size_t errlen)
+{
+	return stream_component(ds, len, CPE_DICT, out, outlen, err, errlen);
+}
+
+int
+collect_benchmark(const char *ds, size_t len, char **out, size_t *outlen,
+    char *err, size_t errlen)
+{
+	return stream_component(ds, len, NULL, out, outlen, err, errlen);
 }
 
 /* ---- collection ------------------------------------------------------- */

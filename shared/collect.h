@@ -42,6 +42,12 @@ int	collect_component(const char *ds, size_t len, const char *name,
 int	collect_cpe_oval(const char *ds, size_t len, char **out,
 	    size_t *outlen, char *err, size_t errlen);
 
+/* The CPE dictionary (cpe-list) and the XCCDF benchmark, the same way. */
+int	collect_cpe_dict(const char *ds, size_t len, char **out,
+	    size_t *outlen, char *err, size_t errlen);
+int	collect_benchmark(const char *ds, size_t len, char **out,
+	    size_t *outlen, char *err, size_t errlen);
+
 /*
  * Collects the system characteristics of the OVAL document oval for the
  * definitions defs (ndefs 0: every object), with the variables document
