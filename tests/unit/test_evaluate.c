@@ -14,7 +14,8 @@ static const char doc[] =
     "<TestResult id='tr'><rule-result idref='r1' severity='high'>"
     "<result>fail</result><ident system='https://ncp.nist.gov/cce'>"
     "CCE-1234-5</ident></rule-result><rule-result idref='r2'><result>"
-    "notchecked</result></rule-result><score maximum='100'>50.0</score>"
+    "notchecked</result></rule-result><rule-result idref='r3'><result>"
+    "notselected</result></rule-result><score maximum='100'>50.0</score>"
     "</TestResult></Benchmark>";
 
 static void
@@ -29,7 +30,7 @@ test_rule_results(void)
 	    " test-result='tr' score='50.0' max='100'><rule id='r1' result="
 	    "'fail' severity='high' title='One &amp; only'><ident system="
 	    "'https://ncp.nist.gov/cce'>CCE-1234-5</ident></rule><rule id="
-	    X
+	    "'r2' result='notchecked' title='Two'></rule></rule-results>");
 	buf_free(&b);
 	buf_init(&b, 1 << 20);
 	T_EQ(eval_rule_results("<Benchmark xmlns='http://checklists.nist.gov/"

@@ -1,0 +1,129 @@
+/*
+ * ev_request.c - evaluation requests in, jobs out.
+ *
+ * A request on sacm/evaluation/requests names the endpoint, the profile,
+ * the assessment, the evaluator it is assigned to (none: any), and
+ * carries the policy's announcement and the posture's stored
+ * announcement (docs/protocol.md).  A request assigned to another
+ * evaluator is left alone; one answered before (a result on
+ * sacm/evaluation/results) is not evaluated again after a restart.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ev.h"
+#include "log.h"
+#include "pubsub.h"
+#include "topics.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define T_REQUESTS	"sacm/evaluation/requests"
+#define T_RESULTS	"sacm/evaluation/results"
+
+void
+ev_job_free(struct ev_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->request); free(j->endpoint); free(j->hostname);
+	free(j->assessment); free(j->profile); free(j->policy);
+	free(j->policy_id); free(j->posture);
+	free(j);
+}
+
+static int
+found(const struct grid_event *ev, void *arg)
+{
+	(void)ev;
+	*(int *)arg = 1;
+	return 1;
+}
+
+static int
+for_us(struct ev *e, const char *assigned)
+{
+	size_t n;
+
+	if (assigned == NULL || *assigned == '\0')
+		return 1;
+	n = strcspn(assigned, "/");
+	return strlen(e->bare) == n && strncmp(assigned, e->bare, n) == 0;
+}
+
+static void
+handle(struct ev *e, const struct grid_event *gev)
+{
+	xmlDocPtr doc;
+	xmlNodePtr req, pol, post;
+	struct ev_job *j;
+	char err[1024], *assigned;
+	size_t len;
+	int seen = 0;
+
+	if (strlen(gev->item_id) > 200) {
+		log_warnx("request id of %zu bytes ignored",
+		    strlen(gev->item_id));
+		return;
+	}
+	if (xmlsafe_parse_root(gev->payload, gev->payload_len, 1 << 20,
+	    "evaluation-request", SACM_NS, &doc, err, sizeof(err)) < 0) {
+		log_warnx("request %s ignored: %s", gev->item_id, err);
+		return;
+	}
+	req = xmlDocGetRootElement(doc);
+	assigned = xml_prop(req, "evaluator");
+	if (!for_us(e, assigned)) {
+		log_debug("request %s is for %s", gev->item_id, assigned);
+		free(assigned);
+		goto out;
+	}
+	free(assigned);
+	if (ev_busy(e, gev->item_id))
+		goto out;
+	if (gev->catchup) {
+		(void)pubsub_items(e->g, T_RESULTS, gev->item_id, 0, found,
+		    &seen);
+		if (seen) {
+			log_debug("request %s answered before", gev->item_id);
+			goto out;
+		}
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		goto out;
+	j->request = strdup(gev->item_id);
+	j->endpoint = xml_prop(req, "endpoint");
+	j->hostname = xml_prop(req, "hostname");
+	j->assessment = xml_prop(req, "assessment");
+	j->profile = xml_prop(req, "profile");
+	if (j->profile && *j->profile == '\0') {
+		free(j->profile);
+		j->profile = NULL;
+	}
+	pol = xml_child(req, "policy", SACM_NS);
+	post = xml_child(req, "posture-stored", SACM_NS);
+	j->policy_id = pol ? xml_prop(pol, "id") : NULL;
+	if (pol)
+		(void)xml_node_text(pol, &j->policy, &len);
+	if (post)
+		(void)xml_node_text(post, &j->posture, &len);
+	/* Even a request we cannot use gets a (failed) result. */
+	log_info("request %s queued: endpoint %s, policy %.12s, profile %s",
+	    j->request, j->endpoint ? j->endpoint : "?", j->policy_id ?
+	    j->policy_id : "?", j->profile ? j->profile : "(default)");
+	ev_enqueue(e, j);
+out:
+	xmlFreeDoc(doc);
+}
+
+void
+ev_on_event(struct grid *g, const struct grid_event *gev, void *arg)
+{
+	(void)g;
+	if (strcmp(gev->node, T_REQUESTS) != 0 || gev->retract ||
+	    gev->payload == NULL)
+		return;
+	handle(arg, gev);
+}
