@@ -97,6 +97,7 @@ check-integration: all
 	BUILD=$(BUILD) tests/targets/test_collector.sh
 	BUILD=$(BUILD) tests/targets/test_posture.sh
 	BUILD=$(BUILD) tests/targets/test_evaluate.sh
+	BUILD=$(BUILD) tests/targets/test_evaluator.sh
 
 check: check-unit check-integration
 

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# sacm-evaluator on its own Prosody lab, with the policy and posture
+# repositories and two collectors: an evaluation request (policy + stored
+# posture) gets results equal to `oscap-chroot TREE xccdf eval`, with an
+# ARF that validates and names the endpoint; a loaded policy is reused for
+# the next endpoint; a request assigned to another evaluator is left to
+# it; requests that cannot be evaluated fail with a reason, and the
+# evaluator carries on.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+BIN=$PWD/$BUILD/bin
+. tests/integration/lib.sh
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: target trees need root (debootstrap)"
+	exit 0
+fi
+W=$(mktemp -d /tmp/sacm-evaluator-XXXXXX)
+chmod 755 "$W"
+L=$W/lab
+PIDS=()
+cleanup() {
+	kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null
+	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
+	[ "$fails" = 0 ] || { for f in "$W"/*.log; do echo "== $f"; tail -20 "$f"; done; head -c 600 "$W/res-e1.xml"; }
+	rm -rf "$W"
+}
+trap cleanup EXIT
+"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
+"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 || { echo "lab did not start"; exit 1; }
+export SACM_CONFIG=$L/accounts/ctl.conf
+S=$BIN/sacmctl
+ORCH=$L/accounts/orchestrator.conf
+DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
+PROFILE=xccdf_org.ssgproject.content_profile_standard
+echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
+wait_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done; return 1; }
+payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])'; }
+attr() { /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().get(sys.argv[2]))' "$1" "$2"; }
+
+{ cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
+"$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PIDS+=($!)
+{ cat "$L/accounts/posture-repo.conf"; echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
+"$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 & PIDS+=($!)
+declare -A MID
+i=1
+for t in hardened misconfigured; do
+	{ cat "$L/accounts/collector-$i.conf"; echo "root = $W/t/$t"; echo "apt_config = $W/apt.conf"
+	  echo "state_dir = $W/state-$t"; echo "watch = no"; } > "$W/col-$t.conf"
+	"$BIN/sacm-collector" -f "$W/col-$t.conf" > "$W/col-$t.log" 2>&1 & PIDS+=($!)
+	MID[$t]=$(cat "$W/t/$t/etc/machine-id")
+	i=$((i + 1))
+done
+for i in 1 2; do
+	{ cat "$L/accounts/evaluator-$i.conf"; echo "state_dir = $W/ev$i"; } > "$W/ev$i.conf"
+	"$BIN/sacm-evaluator" -f "$W/ev$i.conf" > "$W/ev$i.log" 2>&1 & PIDS+=($!)
+done
+EV1=${PIDS[-2]}
+
+ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+ANN=$("$S" items sacm/policy --id "$ID" --json | payload)
+collect() {	# request-id profile
+	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$2'>$ANN</collection-request>" > "$W/creq.xml"
+	"$S" publish sacm/collection/requests "$W/creq.xml" --id "$1" >/dev/null
+}
+stored() { "$S" items sacm/posture/stored --id "${MID[$1]}/$2" --json 2>/dev/null | payload > "$W/stored-$1-$2.xml" 2>/dev/null && [ -s "$W/stored-$1-$2.xml" ]; }
+collect c1 "$PROFILE"
+for t in hardened misconfigured; do
+	wait_for 90 stored $t c1 || no "posture of $t stored"
+done
+request() {	# id tree evaluator profile posture-file
+	echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='${MID[$2]}' hostname='target-$2' assessment='a-$1' profile='$4' evaluator='$3'>$ANN$(cat "$5")</evaluation-request>" > "$W/ereq.xml"
+	SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id "$1" >/dev/null
+}
+result() { "$S" items sacm/evaluation/results --id "$1" --json 2>/dev/null | payload > "$W/res-$1.xml" 2>/dev/null && [ -s "$W/res-$1.xml" ]; }
+
+request e1 hardened evaluator-1@grid.test "$PROFILE" "$W/stored-hardened-c1.xml"
+check "an evaluation request gets a result" wait_for 120 result e1
+check "... complete, by the evaluator it was assigned to" test "$(attr "$W/res-e1.xml" state) $(attr "$W/res-e1.xml" evaluator)" = "complete evaluator-1@grid.test"
+APT_CONFIG=$W/apt.conf oscap-chroot "$W/t/hardened" xccdf eval --profile "$PROFILE" --results "$W/live-hardened.xml" "$DS" >/dev/null 2>&1
+cmp_live() {	# result-file live-file
+	/usr/bin/python3 - "$1" "$2" <<'P'
+import sys, xml.etree.ElementTree as ET
+S = "{http://sacm-grid.dev/protocol/1}"
+X = "{http://checklists.nist.gov/xccdf/1.2}"
+ours = {r.get("id"): r.get("result") for r in ET.parse(sys.argv[1]).getroot().iter(S + "rule")}
+live = {rr.get("idref"): rr.find(X + "result").text
+        for rr in ET.parse(sys.argv[2]).getroot().iter(X + "rule-result")
+        if rr.find(X + "result").text != "notselected"}
+diff = [k for k in set(ours) | set(live) if ours.get(k) != live.get(k)]
+print("%d rules, %d differ %s" % (len(ours), len(diff), diff[:5]))
+sys.exit(1 if diff or not ours else 0)
+P
+}
+check "... its rule results equal oscap-chroot's on the tree" cmp_live "$W/res-e1.xml" "$W/live-hardened.xml"
+check "... with counts" test "$(attr "$W/res-e1.xml" pass)/$(attr "$W/res-e1.xml" fail)" = 30/10
+/usr/bin/python3 - "$W/res-e1.xml" "$W/arf-ref.xml" <<'P'
+import re, sys
+b = re.search(r'<arf><blob ([^>]*)/></arf>', open(sys.argv[1]).read()).group(1)
+open(sys.argv[2], "w").write("<blob xmlns='http://sacm-grid.dev/protocol/1' %s/>" % b)
+P
+"$S" blob get "$W/arf-ref.xml" -o "$W/arf.xml" 2>/dev/null
+check "the ARF (a blob) passes oscap ds rds-validate" oscap ds rds-validate "$W/arf.xml"
+check "... and its target is the endpoint" grep -q "<target>target-hardened</target>" "$W/arf.xml"
+
+request e2 misconfigured evaluator-1@grid.test "$PROFILE" "$W/stored-misconfigured-c1.xml"
+check "the next endpoint is evaluated too" wait_for 120 result e2
+APT_CONFIG=$W/apt.conf oscap-chroot "$W/t/misconfigured" xccdf eval --profile "$PROFILE" --results "$W/live-mis.xml" "$DS" >/dev/null 2>&1
+check "... equal to oscap-chroot's on its tree" cmp_live "$W/res-e2.xml" "$W/live-mis.xml"
+check "... with the policy loaded once for both" test "$(grep -c ' loaded in ' "$W/ev1.log")" = 1
+
+request e3 hardened evaluator-2@grid.test "$PROFILE" "$W/stored-hardened-c1.xml"
+check "a request assigned to the other evaluator is done by it" wait_for 120 result e3
+only_e2() { [ "$(attr "$W/res-e3.xml" evaluator)" = evaluator-2@grid.test ] && ! grep -q 'request e3 ' "$W/ev1.log"; }
+check "... and only by it" only_e2
+
+# Requests that cannot be evaluated.
+request f1 hardened evaluator-1@grid.test xccdf_org.ssgproject.content_profile_anssi_np_nt28_high "$W/stored-hardened-c1.xml"
+check "posture collected for another profile: failed, with the reason" wait_for 60 result f1
+check "... (another profile)" grep -q 'state="failed".*<reason>the posture was collected for another profile' "$W/res-f1.xml"
+sed 's/sha256="[0-9a-f]*"/sha256="'"$(printf 'f%.0s' $(seq 64))"'"/' "$W/stored-hardened-c1.xml" > "$W/corrupt.xml"
+request f2 hardened evaluator-1@grid.test "$PROFILE" "$W/corrupt.xml"
+check "a corrupt posture blob: failed, with the reason" wait_for 60 result f2
+check "... (the digest)" grep -q 'state="failed".*<reason>posture: .*does not match' "$W/res-f2.xml"
+echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='${MID[hardened]}' evaluator='evaluator-1@grid.test'>$ANN</evaluation-request>" > "$W/ereq.xml"
+SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id f3 >/dev/null
+check "no posture at all: failed, with the reason" wait_for 60 result f3
+check "... (no posture)" grep -q '<reason>no posture in the request' "$W/res-f3.xml"
+echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1'><unclosed></evaluation-request>" > "$W/bad.xml"
+SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/bad.xml" --id f4 >/dev/null 2>&1
+request e4 misconfigured evaluator-1@grid.test "$PROFILE" "$W/stored-misconfigured-c1.xml"
+check "after all that the evaluator carries on" wait_for 120 result e4
+check "... and is still running" kill -0 "$EV1"
+exit $((fails > 0))
