@@ -109,6 +109,7 @@ check-asan:
 bench: all
 	BUILD=$(BUILD) bench/run.sh
 	BUILD=$(BUILD) bench/collect.sh
+	BUILD=$(BUILD) bench/evaluate.sh
 
 fuzz:
 	@set -e; for f in $(FUZZ_NAMES); do \
