@@ -15,7 +15,7 @@ OPT	?= -O2 -g
 SAN	?=
 CFLAGS_WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
-PKGS	= libstrophe libxml-2.0 libcurl sqlite3 zlib openssl libopenscap
+PKGS	= libstrophe libxml-2.0 libxslt libexslt libcurl sqlite3 zlib openssl libopenscap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -D_GNU_SOURCE -Ishared -Itests/fuzz $(PKG_CFLAGS)
@@ -98,6 +98,7 @@ check-integration: all
 	BUILD=$(BUILD) tests/targets/test_posture.sh
 	BUILD=$(BUILD) tests/targets/test_evaluate.sh
 	BUILD=$(BUILD) tests/targets/test_evaluator.sh
+	BUILD=$(BUILD) tests/targets/test_results.sh
 
 check: check-unit check-integration
 

@@ -466,9 +466,10 @@ ejabberd_start() {
 }
 
 # ---- daemons ----------------------------------------------------------
-# The SACM daemons of the lab, "program:account".  Later issues add the
-# orchestrator, collectors, posture and results repositories, evaluators.
-DAEMONS="sacm-policy-repo:policy-repo sacm-posture-repo:posture-repo"
+# The SACM daemons of the lab, "program:account".  The orchestration issue
+# adds the orchestrator, the second evaluator and a collector per tree.
+DAEMONS="sacm-policy-repo:policy-repo sacm-posture-repo:posture-repo
+sacm-evaluator:evaluator-1 sacm-results-repo:results-repo"
 
 daemon_pid() {
 	local f=$LAB/run/$1.pid pid
@@ -487,6 +488,8 @@ daemon_config() {
 	  case "$prog" in
 	  sacm-policy-repo) echo "db = $LAB/data/policy-repo.sqlite" ;;
 	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
+	  sacm-evaluator) echo "state_dir = $LAB/data/$account" ;;
+	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
 	  esac; } > "$c"
 	chmod 600 "$c"
 	if [ "$(id -u)" = 0 ]; then

@@ -6,6 +6,8 @@
 
 #include <signal.h>
 
+#include <libxml/tree.h>
+
 #include "grid.h"
 
 struct ctl {
@@ -14,6 +16,7 @@ struct ctl {
 	char		*roles_file;
 	int		 json;
 	long		 n;		/* -n N */
+	int		 n_set;		/* -n was given */
 	long		 count;		/* --count N */
 	long		 timeout;	/* --timeout S */
 	const char	*id;		/* --id ID */
@@ -32,6 +35,9 @@ struct ctl {
 	const char	*range;		/* --version RANGE (after a command) */
 	char		*posture_repo;	/* its JID (configuration) */
 	const char	*node;		/* --node N */
+	const char	*endpoint;	/* --endpoint E */
+	const char	*assessment;	/* --assessment A */
+	char		*results_repo;	/* its JID (configuration) */
 };
 
 extern volatile sig_atomic_t ctl_quit;
@@ -48,9 +54,27 @@ int	ctl_blob(struct ctl *, int argc, char **argv);
 int	ctl_policy(struct ctl *, int argc, char **argv);
 int	ctl_feeds(struct ctl *, int argc, char **argv);
 int	ctl_disco(struct ctl *, int argc, char **argv);
+int	ctl_results(struct ctl *, int argc, char **argv);
+int	ctl_report(struct ctl *, int argc, char **argv);
+int	ctl_incidents(struct ctl *, int argc, char **argv);
 int	ctl_endpoints(struct ctl *, int argc, char **argv);
 int	ctl_posture(struct ctl *, int argc, char **argv);
 int	ctl_inventory(struct ctl *, int argc, char **argv);
+
+/* ctl_rows.c: a service's list query gathered over all its pages. */
+struct ctl_rows {
+	xmlDocPtr	 doc;
+	xmlNodePtr	 root;		/* <rows>: copies of the row elements */
+	const char	*list;		/* the list element in the answer */
+};
+int	ctl_query_rows(struct ctl *, const char *what, const char *to,
+	    const char *ns, const char *head, const char *list,
+	    struct ctl_rows *);
+/* A table of the columns (or JSON of every attribute with --json). */
+void	ctl_print_rows(struct ctl *, struct ctl_rows *, const char *const *cols,
+	    const char *const *heads, size_t ncols, const char *empty);
+/* The attribute, or "-" (to free). */
+char	*ctl_prop(xmlNodePtr, const char *);
 
 /* Prints "sacmctl: what: reason" to stderr and returns 1. */
 int	ctl_fail(const char *what, const char *fmt, ...)

@@ -17,124 +17,19 @@
 #include "xmlutil.h"
 
 #define NS_POSTURE	"http://sacm-grid.dev/protocol/1/posture"
-#define PAGE		200
-#define MAX_PAGES	1000
-
-static void
-repo_jid(struct ctl *c, char *out, size_t len)
-{
-	if (c->posture_repo)
-		snprintf(out, len, "%s", c->posture_repo);
-	else
-		query_service_jid(c->g, "posture-repo", "sacm-posture-repo",
-		    out, len);
-}
-
-/* Rows gathered over all pages: copies of the answer's row elements. */
-struct rows {
-	xmlDocPtr	 doc;
-	xmlNodePtr	 root;
-	const char	*list;	/* the list element in the answer */
-};
-
-static int
-gather(xmlNodePtr answer, void *arg)
-{
-	struct rows *r = arg;
-	xmlNodePtr l = xml_child(answer, r->list, NULL);
-
-	for (xmlNodePtr e = l ? l->children : NULL; e; e = e->next)
-		if (e->type == XML_ELEMENT_NODE)
-			xmlAddChild(r->root, xmlDocCopyNode(e, r->doc, 1));
-	return 0;
-}
 
 static int
 run(struct ctl *c, const char *what, const char *head, const char *list,
-    struct rows *r)
+    struct ctl_rows *r)
 {
-	char to[512], err[1024];
-	int rc;
+	char to[512];
 
-	repo_jid(c, to, sizeof(to));
-	r->doc = xmlNewDoc(BAD_CAST "1.0");
-	r->root = xmlNewNode(NULL, BAD_CAST "rows");
-	xmlDocSetRootElement(r->doc, r->root);
-	r->list = list;
-	rc = query_all(c->g, to, head, "</query>", PAGE, MAX_PAGES, "query",
-	    NS_POSTURE, gather, r, err, sizeof(err));
-	if (rc < 0) {
-		xmlFreeDoc(r->doc);
-		return ctl_fail(what, "%s%s", err, rc == -EOPNOTSUPP ||
-		    rc == -ETIMEDOUT ? " (is sacm-posture-repo running?)" : "");
-	}
-	return 0;
-}
-
-static char *
-prop(xmlNodePtr e, const char *name)
-{
-	char *v = xml_prop(e, name);
-
-	return v ? v : strdup("-");
-}
-
-/* Prints the rows as a table of the given columns, or all attributes as
- * JSON objects. */
-static void
-print_rows(struct ctl *c, struct rows *r, const char *const *cols,
-    const char *const *heads, size_t ncols, const char *empty)
-{
-	size_t w[16] = { 0 }, n = 0;
-	struct buf b;
-
-	if (c->json) {
-		buf_init(&b, 256u << 20);
-		buf_adds(&b, "[");
-		for (xmlNodePtr e = r->root->children; e; e = e->next) {
-			buf_adds(&b, n++ ? ",\n {" : "{");
-			for (xmlAttrPtr a = e->properties; a; a = a->next) {
-				xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-
-				if (a != e->properties)
-					buf_adds(&b, ",");
-				json_str(&b, (const char *)a->name);
-				buf_adds(&b, ":");
-				json_str(&b, (const char *)v);
-				xmlFree(v);
-			}
-			buf_adds(&b, "}");
-		}
-		buf_adds(&b, "]\n");
-		fputs(b.data ? b.data : "[]\n", stdout);
-		buf_free(&b);
-		return;
-	}
-	for (size_t i = 0; i < ncols; i++)
-		w[i] = strlen(heads[i]);
-	for (xmlNodePtr e = r->root->children; e; e = e->next, n++)
-		for (size_t i = 0; i < ncols; i++) {
-			char *v = prop(e, cols[i]);
-
-			if (strlen(v) > w[i])
-				w[i] = strlen(v);
-			free(v);
-		}
-	if (n == 0) {
-		printf("%s\n", empty);
-		return;
-	}
-	for (size_t i = 0; i < ncols; i++)
-		printf("%-*s%s", (int)w[i], heads[i], i + 1 < ncols ? "  " :
-		    "\n");
-	for (xmlNodePtr e = r->root->children; e; e = e->next)
-		for (size_t i = 0; i < ncols; i++) {
-			char *v = prop(e, cols[i]);
-
-			printf("%-*s%s", (int)w[i], v, i + 1 < ncols ? "  " :
-			    "\n");
-			free(v);
-		}
+	if (c->posture_repo)
+		snprintf(to, sizeof(to), "%s", c->posture_repo);
+	else
+		query_service_jid(c->g, "posture-repo", "sacm-posture-repo",
+		    to, sizeof(to));
+	return ctl_query_rows(c, what, to, NS_POSTURE, head, list, r);
 }
 
 static void
@@ -154,7 +49,7 @@ ctl_endpoints(struct ctl *c, int argc, char **argv)
 	    "last-collected", "last-state", "age-s", "reports" };
 	static const char *const heads[] = { "ENDPOINT", "HOSTNAME",
 	    "PLATFORM", "LAST COLLECTED", "STATE", "AGE(S)", "REPORTS" };
-	struct rows r;
+	struct ctl_rows r;
 
 	(void)argv;
 	if (argc != 0)
@@ -162,14 +57,14 @@ ctl_endpoints(struct ctl *c, int argc, char **argv)
 	if (run(c, "endpoints", "<query xmlns='" NS_POSTURE "' type="
 	    "'endpoints'>", "endpoints", &r) != 0)
 		return 1;
-	print_rows(c, &r, cols, heads, 7, "no endpoints yet");
+	ctl_print_rows(c, &r, cols, heads, 7, "no endpoints yet");
 	xmlFreeDoc(r.doc);
 	return 0;
 }
 
 static int
 posture_query(struct ctl *c, const char *type, const char *ep,
-    const char *list, struct rows *r)
+    const char *list, struct ctl_rows *r)
 {
 	struct buf h;
 	int rc;
@@ -192,7 +87,7 @@ ctl_posture(struct ctl *c, int argc, char **argv)
 	    "state", "changed", "packages", "policy", "request" };
 	static const char *const heads[] = { "REPORT", "COLLECTED", "REASON",
 	    "STATE", "CHANGED", "PACKAGES", "POLICY", "REQUEST" };
-	struct rows r;
+	struct ctl_rows r;
 	xmlNodePtr e;
 
 	if (argc != 2 || strcmp(argv[0], "show") != 0)
@@ -200,7 +95,7 @@ ctl_posture(struct ctl *c, int argc, char **argv)
 	if (c->history) {
 		if (posture_query(c, "history", argv[1], "reports", &r) != 0)
 			return 1;
-		print_rows(c, &r, cols, heads, 8, "no reports");
+		ctl_print_rows(c, &r, cols, heads, 8, "no reports");
 		xmlFreeDoc(r.doc);
 		return 0;
 	}
@@ -211,7 +106,7 @@ ctl_posture(struct ctl *c, int argc, char **argv)
 		return ctl_fail("posture", "no posture for %s", argv[1]);
 	}
 	if (c->json) {
-		print_rows(c, &r, cols, heads, 8, "");
+		ctl_print_rows(c, &r, cols, heads, 8, "");
 	} else {
 		static const char *const f[] = { "endpoint", "hostname",
 		    "platform", "policy", "profile", "request", "reason",
@@ -219,7 +114,7 @@ ctl_posture(struct ctl *c, int argc, char **argv)
 		    "changed", "packages" };
 
 		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-			char *v = prop(e, f[i]);
+			char *v = ctl_prop(e, f[i]);
 
 			printf("%-12s %s\n", f[i], v);
 			free(v);
@@ -229,8 +124,8 @@ ctl_posture(struct ctl *c, int argc, char **argv)
 
 			if (d->type != XML_ELEMENT_NODE)
 				continue;
-			k = prop(d, "kind");
-			dg = prop(d, "digest");
+			k = ctl_prop(d, "kind");
+			dg = ctl_prop(d, "digest");
 			printf("%-12s %s %s\n", (const char *)d->name, k, dg);
 			free(k);
 			free(dg);
@@ -243,7 +138,7 @@ ctl_posture(struct ctl *c, int argc, char **argv)
 int
 ctl_inventory(struct ctl *c, int argc, char **argv)
 {
-	struct rows r;
+	struct ctl_rows r;
 	struct buf h;
 	char err[256];
 	int rc;
@@ -263,7 +158,7 @@ ctl_inventory(struct ctl *c, int argc, char **argv)
 		buf_free(&h);
 		if (rc != 0)
 			return 1;
-		print_rows(c, &r, cols, heads, 3, "no inventory for that "
+		ctl_print_rows(c, &r, cols, heads, 3, "no inventory for that "
 		    "endpoint");
 	} else if (strcmp(argv[0], "search") == 0) {
 		static const char *const cols[] = { "id", "hostname",
@@ -285,7 +180,7 @@ ctl_inventory(struct ctl *c, int argc, char **argv)
 		buf_free(&h);
 		if (rc != 0)
 			return 1;
-		print_rows(c, &r, cols, heads, 4, "no endpoint has it");
+		ctl_print_rows(c, &r, cols, heads, 4, "no endpoint has it");
 	} else {
 		buf_free(&h);
 		return 2;

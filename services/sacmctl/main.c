@@ -54,6 +54,15 @@ static const struct {
 	    "PACKAGE [--version RANGE]",
 	    "an endpoint's packages; the endpoints that have a package "
 	    "(RANGE like '>=1.2,<<2')" },
+	{ "results", ctl_results, "results [--endpoint E] [--policy ID] | "
+	    "results history ENDPOINT | results diff ENDPOINT [FROM TO]",
+	    "the estate's current results; an endpoint's evaluations; what "
+	    "changed between two evaluations (default: the last two)" },
+	{ "report", ctl_report, "report ENDPOINT [--assessment A] -o FILE",
+	    "the HTML report of an evaluation (default: the latest)" },
+	{ "incidents", ctl_incidents, "incidents [-n N]",
+	    "incidents raised for newly failing rules (IODEF on "
+	    "sacm/incidents)" },
 	{ "blob", ctl_blob,
 	    "blob put FILE [--media-type T] [--no-gzip] | blob get REF -o OUT",
 	    "upload a file (prints its reference) or download and verify one" },
@@ -118,6 +127,9 @@ static const struct conf_opt ctl_opts[] = {
 	{ "posture_repo", CONF_STR, offsetof(struct ctl, posture_repo), 0, 0,
 	    NULL, 0, "the posture repository's JID (default: "
 	    "posture-repo@<domain>/sacm-posture-repo)" },
+	{ "results_repo", CONF_STR, offsetof(struct ctl, results_repo), 0, 0,
+	    NULL, 0, "the results repository's JID (default: "
+	    "results-repo@<domain>/sacm-results-repo)" },
 	{ "log_level", CONF_LOGLEVEL, 0, 0, 0, "warn", 0, "log level" },
 };
 
@@ -143,6 +155,8 @@ main(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'P' },
 		{ "profile", required_argument, NULL, 'F' },
 		{ "node", required_argument, NULL, 'D' },
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "assessment", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* After a command, --version takes a version range. */
@@ -152,8 +166,8 @@ main(int argc, char **argv)
 	int loglevel = LOG_LVL_WARN, verbose = 0, help = 0, ch, r;
 	struct conf_table tables[] = {
 		{ grid_conf_opts, grid_conf_nopts, &c.gc },
-		{ ctl_opts, 2, &c },
-		{ ctl_opts + 2, 1, &loglevel },
+		{ ctl_opts, 3, &c },
+		{ ctl_opts + 3, 1, &loglevel },
 	};
 	char err[512];
 	size_t ci;
@@ -212,6 +226,8 @@ main(int argc, char **argv)
 		case 'F': c.profile = optarg; break;
 		case 'W': c.range = optarg; break;
 		case 'D': c.node = optarg; break;
+		case 'E': c.endpoint = optarg; break;
+		case 'G': c.assessment = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 
@@ -220,6 +236,7 @@ main(int argc, char **argv)
 				    argv[0], optarg);
 				return 2;
 			}
+			c.n_set |= ch == 'n';
 			*(ch == 'n' ? &c.n : ch == 'C' ? &c.count :
 			    ch == 'I' ? &c.interval : &c.timeout) = v;
 			break;

@@ -48,7 +48,7 @@ check "... its target is the endpoint, not this host" grep -q "<target>target-mi
 check "... as is its asset" grep -q "<ai:hostname>target-misconfigured</ai:hostname>" "$d/arf.xml"
 # (the Debian 11 content has no CCE identifiers; test_evaluate.c checks them)
 check "the rule results carry titles and severities" \
-    grep -q "<rule id='xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd' result='pass' severity='medium' title='Verify Permissions on passwd File'>" "$d/rules.xml"
+    grep -q "<rule id='xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd' result='fail' severity='medium' title='Verify Permissions on passwd File'>" "$d/rules.xml"
 # Once the evaluator runs (after the dynamic loader), it opens none of the
 # files the collection read: the posture is all it looks at.
 check "the evaluation opens none of the host's files that the checks read" /usr/bin/python3 - "$d/strace.log" "$d/watch.txt" "$DS" <<'P'

@@ -1,0 +1,51 @@
+/*
+ * rr.h - sacm-results-repo: the results repository of Figure 2.
+ *
+ *   rr_store.c   the sqlite database: evaluations, rule results, ARFs,
+ *                incidents
+ *   rr_ingest.c  evaluation results in -> stored -> sacm/results current,
+ *                incidents on sacm/incidents
+ *   rr_query.c   the queries answered over the grid, the HTML report
+ */
+#ifndef RR_H
+#define RR_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "grid.h"
+
+#define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
+
+struct rr_conf {
+	char	*db;
+	char	*incident_severity;	/* lowest severity that raises one */
+	long	 max_arf;		/* largest ARF accepted, decoded */
+	int	 log_level;
+};
+
+struct rr {
+	struct rr_conf	 conf;
+	struct grid_conf gc;
+	struct grid	*g;
+	sqlite3		*db;
+	unsigned long	 stored, rejected, incidents;
+};
+
+/* rr_store.c */
+int	rr_store_open(struct rr *);
+void	rr_store_close(struct rr *);
+int	rr_prep(struct rr *, const char *sql, sqlite3_stmt **);
+void	rr_bind(sqlite3_stmt *, int, const char *);
+
+/* rr_ingest.c */
+void	rr_on_event(struct grid *, const struct grid_event *, void *);
+void	rr_flush_pending(struct rr *);
+int	rr_severity_rank(const char *);
+
+/* rr_query.c */
+int	rr_on_query(struct grid *, const struct grid_request *, struct buf *,
+	    void *);
+
+#endif

@@ -1,0 +1,608 @@
+/*
+ * rr_ingest.c - evaluation results in.
+ *
+ * Each result on sacm/evaluation/results is stored in one transaction:
+ * the evaluation, its rule results (rule titles, severities and
+ * identifiers kept once per rule), its ARF (fetched, verified, checked to
+ * be an ARF), the current state of the endpoint for that policy and
+ * profile, and incidents: a rule that fails now, at or above
+ * incident_severity, and has no open incident gets one; an open incident
+ * whose rule no longer fails is closed.  What is stored is then
+ * published (the current item on sacm/results, each new incident as an
+ * IODEF 2.0 document on sacm/incidents); what could not be published yet
+ * is flagged and goes out later, so a broker away loses nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "db.h"
+#include "log.h"
+#include "pubsub.h"
+#include "rr.h"
+#include "topics.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define T_EVALUATIONS	"sacm/evaluation/results"
+#define T_RESULTS	"sacm/results"
+#define T_INCIDENTS	"sacm/incidents"
+#define NS_ARF		"http://scap.nist.gov/schema/asset-reporting-format/1.1"
+
+static const char *const counts[] = {
+	"pass", "fail", "error", "unknown", "notapplicable", "notchecked",
+	"informational", "fixed",
+};
+#define NCOUNTS	(sizeof(counts) / sizeof(counts[0]))
+
+int
+rr_severity_rank(const char *s)
+{
+	static const char *const order[] = { "unknown", "info", "low",
+	    "medium", "high" };
+
+	for (int i = 0; s && i < 5; i++)
+		if (strcmp(s, order[i]) == 0)
+			return i;
+	return 0;
+}
+
+static void
+uuid4(char out[37])
+{
+	unsigned char r[16];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, r, sizeof(r)) != (ssize_t)sizeof(r))
+		for (size_t i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)random();
+	if (fd >= 0)
+		close(fd);
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+static int
+exec_done(struct rr *rr, sqlite3_stmt *st)
+{
+	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+
+	if (r < 0)
+		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+struct ev {
+	char	*request, *endpoint, *hostname, *assessment, *policy;
+	char	*profile, *evaluator, *state, *evaluated, *reason;
+	char	*score, *max, *duration, *count[NCOUNTS];
+	xmlNodePtr rules;		/* <rule-results/> */
+	char	*arf, arf_sha[65];	/* decoded ARF */
+	size_t	 arflen;
+	char	*arf_ref;
+};
+
+static void
+ev_free(struct ev *e)
+{
+	free(e->request); free(e->endpoint); free(e->hostname);
+	free(e->assessment); free(e->policy); free(e->profile);
+	free(e->evaluator); free(e->state); free(e->evaluated);
+	free(e->reason); free(e->score); free(e->max); free(e->duration);
+	for (size_t i = 0; i < NCOUNTS; i++)
+		free(e->count[i]);
+	free(e->arf); free(e->arf_ref);
+}
+
+static int
+parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
+{
+	xmlNodePtr arf, blob, reason;
+	struct blob_ref ref;
+	xmlDocPtr d;
+	char why[512];
+	size_t len;
+	int r;
+
+	e->endpoint = xml_prop(root, "endpoint");
+	e->hostname = xml_prop(root, "hostname");
+	e->assessment = xml_prop(root, "assessment");
+	e->policy = xml_prop(root, "policy");
+	e->profile = xml_prop(root, "profile");
+	e->evaluator = xml_prop(root, "evaluator");
+	e->state = xml_prop(root, "state");
+	e->evaluated = xml_prop(root, "evaluated");
+	e->score = xml_prop(root, "score");
+	e->max = xml_prop(root, "max");
+	e->duration = xml_prop(root, "duration-ms");
+	for (size_t i = 0; i < NCOUNTS; i++)
+		e->count[i] = xml_prop(root, counts[i]);
+	if ((reason = xml_child(root, "reason", SACM_NS)) != NULL)
+		e->reason = (char *)xmlNodeGetContent(reason);
+	if (!e->endpoint || !e->policy || !e->state) {
+		snprintf(err, errlen, "endpoint, policy and state are "
+		    "required");
+		return -EINVAL;
+	}
+	if (strcmp(e->state, "failed") == 0)
+		return 0;
+	if (strcmp(e->state, "complete") != 0) {
+		snprintf(err, errlen, "unknown state '%.40s'", e->state);
+		return -EINVAL;
+	}
+	e->rules = xml_child(root, "rule-results", SACM_NS);
+	arf = xml_child(root, "arf", SACM_NS);
+	blob = arf ? xml_child(arf, "blob", BLOB_NS) : NULL;
+	if (e->rules == NULL || blob == NULL) {
+		snprintf(err, errlen, "a complete result needs rule results "
+		    "and an ARF");
+		return -EINVAL;
+	}
+	if (blob_ref_from_xml(blob, &ref, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "ARF: %s", why);
+		return -EINVAL;
+	}
+	r = blob_get(rr->g, &ref, (size_t)rr->conf.max_arf, &e->arf,
+	    &e->arflen, why, sizeof(why));
+	if (r == 0)
+		memcpy(e->arf_sha, ref.sha256, sizeof(e->arf_sha));
+	blob_ref_free(&ref);
+	if (r < 0) {
+		snprintf(err, errlen, "ARF: %s", why);
+		return r;
+	}
+	if (xmlsafe_parse_root(e->arf, e->arflen, (size_t)rr->conf.max_arf,
+	    "asset-report-collection", NS_ARF, &d, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "ARF: %s", why);
+		return -EINVAL;
+	}
+	xmlFreeDoc(d);
+	return xml_node_text(blob, &e->arf_ref, &len);
+}
+
+/* ---- storing --------------------------------------------------------------- */
+
+static int64_t
+rule_id(struct rr *rr, xmlNodePtr rule)
+{
+	sqlite3_stmt *st;
+	char *name = xml_prop(rule, "id"), *title = xml_prop(rule, "title");
+	char *sev = xml_prop(rule, "severity");
+	struct buf idents;
+	int64_t id = -1;
+
+	buf_init(&idents, 65536);
+	for (xmlNodePtr i = rule->children; i; i = i->next)
+		if (xml_is(i, "ident", SACM_NS)) {
+			xmlChar *v = xmlNodeGetContent(i);
+
+			buf_printf(&idents, "%s%s", idents.len ? " " : "",
+			    v ? (char *)v : "");
+			xmlFree(v);
+		}
+	if (name && rr_prep(rr, "INSERT INTO rule (name, title, severity, "
+	    "idents) VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE SET title ="
+	    " excluded.title, severity = excluded.severity, idents = "
+	    "excluded.idents RETURNING id", &st) == 0) {
+		rr_bind(st, 1, name);
+		rr_bind(st, 2, title);
+		rr_bind(st, 3, sev);
+		rr_bind(st, 4, idents.len ? idents.data : NULL);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	buf_free(&idents);
+	free(name); free(title); free(sev);
+	return id;
+}
+
+/* The IODEF 2.0 document (RFC 7970) for a newly failing rule. */
+static char *
+iodef(const char *uuid, const struct ev *e, xmlNodePtr rule)
+{
+	char *name = xml_prop(rule, "id"), *title = xml_prop(rule, "title");
+	char *sev = xml_prop(rule, "severity"), when[32], *out;
+	const char *isev = rr_severity_rank(sev) >= 4 ? "high" :
+	    rr_severity_rank(sev) == 3 ? "medium" : "low";
+	struct buf b;
+
+	time_iso(when, 0);
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, "<IODEF-Document xmlns='" IODEF_NS "' version='2.00' "
+	    "xml:lang='en'><Incident purpose='reporting' status='new'>"
+	    "<IncidentID name='sacm-grid.dev'>");
+	buf_add_xml(&b, uuid);
+	buf_adds(&b, "</IncidentID><DetectTime>");
+	buf_add_xml(&b, e->evaluated ? e->evaluated : when);
+	buf_printf(&b, "</DetectTime><GenerationTime>%s</GenerationTime>"
+	    "<Description>", when);
+	buf_adds(&b, "Configuration rule failing on ");
+	buf_add_xml(&b, e->hostname ? e->hostname : e->endpoint);
+	buf_adds(&b, ": ");
+	buf_add_xml(&b, title ? title : name ? name : "?");
+	buf_printf(&b, "</Description><Assessment occurrence='actual'>"
+	    "<SystemImpact severity='%s' type='unknown'><Description>", isev);
+	buf_adds(&b, "XCCDF rule ");
+	buf_add_xml(&b, name ? name : "?");
+	buf_adds(&b, " fails (severity ");
+	buf_add_xml(&b, sev ? sev : "unknown");
+	buf_adds(&b, ")</Description></SystemImpact></Assessment>"
+	    "<Contact role='creator' type='organization'><ContactName>"
+	    "SACM Grid results repository</ContactName></Contact>"
+	    "<EventData><Flow><System category='target'><Node><DomainData>"
+	    "<Name>");
+	buf_add_xml(&b, e->hostname ? e->hostname : e->endpoint);
+	buf_adds(&b, "</Name></DomainData></Node><AssetID>");
+	buf_add_xml(&b, e->endpoint);
+	buf_adds(&b, "</AssetID></System></Flow></EventData>");
+	buf_adds(&b, "<AdditionalData dtype='string' meaning='xccdf-rule'>");
+	buf_add_xml(&b, name ? name : "");
+	buf_adds(&b, "</AdditionalData>");
+	for (xmlNodePtr i = rule->children; i; i = i->next)
+		if (xml_is(i, "ident", SACM_NS)) {
+			xmlChar *v = xmlNodeGetContent(i);
+			char *sys = xml_prop(i, "system");
+
+			buf_adds(&b, "<AdditionalData dtype='string' meaning="
+			    "'xccdf-ident' formatid='");
+			buf_add_xml(&b, sys ? sys : "");
+			buf_adds(&b, "'>");
+			buf_add_xml(&b, v ? (char *)v : "");
+			buf_adds(&b, "</AdditionalData>");
+			xmlFree(v);
+			free(sys);
+		}
+	buf_adds(&b, "<AdditionalData dtype='string' meaning='xccdf-policy'>");
+	buf_add_xml(&b, e->policy);
+	buf_adds(&b, "</AdditionalData><AdditionalData dtype='string' "
+	    "meaning='xccdf-profile'>");
+	buf_add_xml(&b, e->profile ? e->profile : "");
+	buf_adds(&b, "</AdditionalData></Incident></IODEF-Document>");
+	out = b.data ? strdup(b.data) : NULL;
+	buf_free(&b);
+	free(name); free(title); free(sev);
+	return out;
+}
+
+/* Opens incidents for newly failing rules, closes those that passed. */
+static int
+incidents(struct rr *rr, const struct ev *e, int64_t eid)
+{
+	int min = rr_severity_rank(rr->conf.incident_severity);
+	const char *prof = e->profile ? e->profile : "";
+	sqlite3_stmt *st;
+	int r = 0;
+
+	for (xmlNodePtr rule = e->rules->children; rule && r == 0;
+	    rule = rule->next) {
+		char *res, *sev, uuid[37], *doc;
+		int64_t rid, open = 0;
+
+		if (!xml_is(rule, "rule", SACM_NS))
+			continue;
+		res = xml_prop(rule, "result");
+		sev = xml_prop(rule, "severity");
+		rid = rule_id(rr, rule);
+		if (rid < 0 || rr_prep(rr, "SELECT id FROM incident WHERE "
+		    "endpoint = ? AND policy = ? AND profile = ? AND rule = ? "
+		    "AND closed IS NULL", &st) < 0) {
+			free(res); free(sev);
+			return -EIO;
+		}
+		rr_bind(st, 1, e->endpoint);
+		rr_bind(st, 2, e->policy);
+		rr_bind(st, 3, prof);
+		sqlite3_bind_int64(st, 4, rid);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			open = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (res && strcmp(res, "fail") == 0) {
+			if (!open && rr_severity_rank(sev) >= min) {
+				uuid4(uuid);
+				if ((doc = iodef(uuid, e, rule)) == NULL ||
+				    rr_prep(rr, "INSERT INTO incident (uuid, "
+				    "endpoint, policy, profile, rule, opened, "
+				    "document) VALUES (?,?,?,?,?,?,?)", &st) <
+				    0)
+					r = -EIO;
+				else {
+					rr_bind(st, 1, uuid);
+					rr_bind(st, 2, e->endpoint);
+					rr_bind(st, 3, e->policy);
+					rr_bind(st, 4, prof);
+					sqlite3_bind_int64(st, 5, rid);
+					sqlite3_bind_int64(st, 6, eid);
+					rr_bind(st, 7, doc);
+					r = exec_done(rr, st);
+				}
+				free(doc);
+			}
+		} else if (open && res && strcmp(res, "error") &&
+		    strcmp(res, "unknown")) {
+			/* It passes (or no longer applies): closed. */
+			if (rr_prep(rr, "UPDATE incident SET closed = ? WHERE "
+			    "id = ?", &st) < 0)
+				r = -EIO;
+			else {
+				sqlite3_bind_int64(st, 1, eid);
+				sqlite3_bind_int64(st, 2, open);
+				r = exec_done(rr, st);
+			}
+		}
+		if (r == 0 && rr_prep(rr, "INSERT INTO result (evaluation, rule,"
+		    " result) VALUES (?,?,?)", &st) == 0) {
+			sqlite3_bind_int64(st, 1, eid);
+			sqlite3_bind_int64(st, 2, rid);
+			rr_bind(st, 3, res ? res : "unknown");
+			r = exec_done(rr, st);
+		}
+		free(res);
+		free(sev);
+	}
+	return r;
+}
+
+static int
+store(struct rr *rr, struct ev *e, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char now[32], *gz = NULL;
+	size_t gzlen;
+	int64_t eid;
+	int r = -EIO;
+
+	if (db_begin(rr->db) < 0)
+		return -EIO;
+	if (e->arf) {
+		if (blob_gzip(e->arf, e->arflen, &gz, &gzlen) < 0 ||
+		    rr_prep(rr, "INSERT OR IGNORE INTO arf (sha256, size, gz) "
+		    "VALUES (?,?,?)", &st) < 0) {
+			free(gz);
+			goto fail;
+		}
+		rr_bind(st, 1, e->arf_sha);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)e->arflen);
+		sqlite3_bind_blob(st, 3, gz, (int)gzlen, free);
+		if (exec_done(rr, st) < 0)
+			goto fail;
+	}
+	if (rr_prep(rr, "INSERT INTO evaluation (request, endpoint, hostname, "
+	    "assessment, policy, profile, evaluator, state, reason, evaluated,"
+	    " duration_ms, received, score, max, pass, fail, error, unknown, "
+	    "notapplicable, notchecked, informational, fixed, arf, arf_ref) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st) <
+	    0)
+		goto fail;
+	time_iso(now, 0);
+	rr_bind(st, 1, e->request);
+	rr_bind(st, 2, e->endpoint);
+	rr_bind(st, 3, e->hostname);
+	rr_bind(st, 4, e->assessment);
+	rr_bind(st, 5, e->policy);
+	rr_bind(st, 6, e->profile ? e->profile : "");
+	rr_bind(st, 7, e->evaluator);
+	rr_bind(st, 8, e->state);
+	rr_bind(st, 9, e->reason);
+	rr_bind(st, 10, e->evaluated);
+	rr_bind(st, 11, e->duration);
+	rr_bind(st, 12, now);
+	rr_bind(st, 13, e->score);
+	rr_bind(st, 14, e->max);
+	for (size_t i = 0; i < NCOUNTS; i++)
+		rr_bind(st, 15 + (int)i, e->count[i]);
+	rr_bind(st, 23, e->arf ? e->arf_sha : NULL);
+	rr_bind(st, 24, e->arf_ref);
+	if (exec_done(rr, st) < 0)
+		goto fail;
+	eid = sqlite3_last_insert_rowid(rr->db);
+	if (e->rules) {
+		if (incidents(rr, e, eid) < 0)
+			goto fail;
+		if (rr_prep(rr, "INSERT INTO current (endpoint, policy, profile,"
+		    " evaluation) VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET "
+		    "evaluation = excluded.evaluation, published = 0", &st) < 0)
+			goto fail;
+		rr_bind(st, 1, e->endpoint);
+		rr_bind(st, 2, e->policy);
+		rr_bind(st, 3, e->profile ? e->profile : "");
+		sqlite3_bind_int64(st, 4, eid);
+		if (exec_done(rr, st) < 0)
+			goto fail;
+	}
+	if (db_commit(rr->db) == 0)
+		return 0;
+fail:
+	snprintf(err, errlen, "the database refused it: %s",
+	    sqlite3_errmsg(rr->db));
+	db_rollback(rr->db);
+	return r;
+}
+
+static void
+result_in(struct rr *rr, const struct grid_event *gev)
+{
+	struct ev e = { 0 };
+	xmlDocPtr doc = NULL;
+	sqlite3_stmt *st;
+	char err[1024] = "";
+	int exists = 0;
+
+	if (strlen(gev->item_id) > 512) {
+		log_warnx("result rejected: item id of %zu bytes",
+		    strlen(gev->item_id));
+		rr->rejected++;
+		return;
+	}
+	if (rr_prep(rr, "SELECT 1 FROM evaluation WHERE request = ?", &st) ==
+	    0) {
+		rr_bind(st, 1, gev->item_id);
+		exists = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (exists) {
+		log_debug("result %s stored before", gev->item_id);
+		return;
+	}
+	e.request = strdup(gev->item_id);
+	if (xmlsafe_parse_root(gev->payload, gev->payload_len, 16u << 20,
+	    "evaluation-result", SACM_NS, &doc, err, sizeof(err)) < 0 ||
+	    parse(rr, xmlDocGetRootElement(doc), &e, err, sizeof(err)) < 0 ||
+	    store(rr, &e, err, sizeof(err)) < 0) {
+		rr->rejected++;
+		log_warnx("result %s rejected: %s", gev->item_id, err);
+	} else {
+		rr->stored++;
+		log_info("result %s stored: endpoint %s, %s%s%s", e.request,
+		    e.endpoint, e.state, e.score ? ", score " : "",
+		    e.score ? e.score : "");
+		rr_flush_pending(rr);
+	}
+	xmlFreeDoc(doc);
+	ev_free(&e);
+}
+
+void
+rr_on_event(struct grid *g, const struct grid_event *gev, void *arg)
+{
+	(void)g;
+	if (strcmp(gev->node, T_EVALUATIONS) == 0 && !gev->retract &&
+	    gev->payload)
+		result_in(arg, gev);
+}
+
+/* ---- publishing ------------------------------------------------------------- */
+
+/* The current item: the evaluation's summary and its failed rules. */
+static char *
+current_xml(struct rr *rr, int64_t eid, char **item)
+{
+	static const char *const cols[] = { "endpoint", "hostname",
+	    "assessment", "policy", "profile", "request", "evaluated",
+	    "score", "max", "pass", "fail", "error", "unknown",
+	    "notapplicable", "notchecked", "informational", "fixed" };
+	sqlite3_stmt *st;
+	struct buf b;
+	char *out = NULL;
+
+	*item = NULL;
+	if (rr_prep(rr, "SELECT endpoint, hostname, assessment, policy, "
+	    "profile, request, evaluated, score, max, pass, fail, error, "
+	    "unknown, notapplicable, notchecked, informational, fixed FROM "
+	    "evaluation WHERE id = ?", &st) < 0)
+		return NULL;
+	sqlite3_bind_int64(st, 1, eid);
+	buf_init(&b, (size_t)grid_get_conf(rr->g)->max_item_size);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *prof = (const char *)sqlite3_column_text(st, 4);
+
+		if (asprintf(item, "%s/%s/%s", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 3), prof && *prof ? prof :
+		    "default") < 0)
+			*item = NULL;
+		buf_adds(&b, "<result xmlns='" SACM_NS "'");
+		for (int i = 0; i < 17; i++) {
+			const char *v = (const char *)sqlite3_column_text(st,
+			    i);
+
+			if (v == NULL)
+				continue;
+			buf_printf(&b, " %s='", i == 5 ? "evaluation" :
+			    cols[i]);
+			buf_add_xml(&b, v);
+			buf_adds(&b, "'");
+		}
+		buf_adds(&b, ">");
+	}
+	sqlite3_finalize(st);
+	if (rr_prep(rr, "SELECT ru.name, ru.severity, ru.title FROM result r "
+	    "JOIN rule ru ON ru.id = r.rule WHERE r.evaluation = ? AND "
+	    "r.result = 'fail' ORDER BY ru.name", &st) == 0) {
+		sqlite3_bind_int64(st, 1, eid);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			buf_adds(&b, "<failed rule='");
+			buf_add_xml(&b, (const char *)sqlite3_column_text(st,
+			    0));
+			buf_adds(&b, "' severity='");
+			buf_add_xml(&b, sqlite3_column_text(st, 1) ?
+			    (const char *)sqlite3_column_text(st, 1) :
+			    "unknown");
+			buf_adds(&b, "' title='");
+			buf_add_xml(&b, sqlite3_column_text(st, 2) ?
+			    (const char *)sqlite3_column_text(st, 2) : "");
+			buf_adds(&b, "'/>");
+		}
+		sqlite3_finalize(st);
+	}
+	if (buf_adds(&b, "</result>") == 0 && b.data && *item)
+		out = strdup(b.data);
+	buf_free(&b);
+	return out;
+}
+
+void
+rr_flush_pending(struct rr *rr)
+{
+	sqlite3_stmt *st, *up;
+	int ok;
+
+	if (grid_state(rr->g) != GRID_ONLINE)
+		return;
+	if (rr_prep(rr, "SELECT rowid, evaluation FROM current WHERE "
+	    "published = 0", &st) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t row = sqlite3_column_int64(st, 0);
+			char *item, *x = current_xml(rr,
+			    sqlite3_column_int64(st, 1), &item);
+
+			ok = x && pubsub_publish(rr->g, T_RESULTS, item, x,
+			    NULL, NULL) == 0;
+			if (!ok)
+				log_warnx("publishing %s: %s (later)",
+				    item ? item : "a current result",
+				    grid_errstr(rr->g));
+			else if (rr_prep(rr, "UPDATE current SET published = 1"
+			    " WHERE rowid = ?", &up) == 0) {
+				sqlite3_bind_int64(up, 1, row);
+				(void)exec_done(rr, up);
+			}
+			free(x);
+			free(item);
+		}
+		sqlite3_finalize(st);
+	}
+	if (rr_prep(rr, "SELECT id, uuid, document FROM incident WHERE "
+	    "published = 0 ORDER BY id", &st) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *uuid = (const char *)sqlite3_column_text(
+			    st, 1);
+
+			if (pubsub_publish(rr->g, T_INCIDENTS, uuid,
+			    (const char *)sqlite3_column_text(st, 2), NULL,
+			    NULL) < 0) {
+				log_warnx("publishing incident %s: %s (later)",
+				    uuid, grid_errstr(rr->g));
+				break;
+			}
+			rr->incidents++;
+			log_info("incident %s published", uuid);
+			if (rr_prep(rr, "UPDATE incident SET published = 1 "
+			    "WHERE id = ?", &up) == 0) {
+				sqlite3_bind_int64(up, 1,
+				    sqlite3_column_int64(st, 0));
+				(void)exec_done(rr, up);
+			}
+		}
+		sqlite3_finalize(st);
+	}
+}

@@ -1,0 +1,491 @@
+/*
+ * rr_query.c - questions about results, answered over the grid.
+ *
+ * <iq type='get'><query xmlns='http://sacm-grid.dev/protocol/1/results'
+ * type='...'/></iq>, paged with XEP-0059 like the posture queries:
+ *   state    [endpoint] [policy]        the current result of each
+ *   history  endpoint [policy] [profile] its evaluations, newest first
+ *   diff     endpoint [from] [to]       rule changes between two
+ *                                       evaluations (default: the last two)
+ *   failing  rule [policy]              the endpoints failing it now
+ *   report   evaluation | endpoint [assessment]
+ *                                       the HTML report, as a blob
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxslt/transform.h>
+#include <libxslt/xsltInternals.h>
+#include <libxslt/xsltutils.h>
+#include <openscap/oscap.h>
+
+#include "blob.h"
+#include "log.h"
+#include "rr.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define NS_RSM		"http://jabber.org/protocol/rsm"
+#define PAGE_DEFAULT	100
+#define PAGE_MAX	500
+#define REPORT_XSL	"/usr/share/openscap/xsl/xccdf-report.xsl"
+
+struct q {
+	char	*type, *endpoint, *policy, *profile, *rule, *from, *to;
+	char	*evaluation, *assessment;
+	long	 max, offset;
+};
+
+static void
+q_free(struct q *q)
+{
+	free(q->type); free(q->endpoint); free(q->policy); free(q->profile);
+	free(q->rule); free(q->from); free(q->to); free(q->evaluation);
+	free(q->assessment);
+}
+
+static long
+num(xmlNodePtr set, const char *name, long dflt)
+{
+	xmlNodePtr n = set ? xml_child(set, name, NS_RSM) : NULL;
+	xmlChar *v;
+	char *e;
+	long x = dflt;
+
+	if (n && (v = xmlNodeGetContent(n)) != NULL) {
+		x = strtol((char *)v, &e, 10);
+		if (*v == '\0' || *e || x < 0)
+			x = -1;
+		xmlFree(v);
+	}
+	return x;
+}
+
+static int
+parse(const struct grid_request *req, struct q *q, struct buf *err)
+{
+	char why[512];
+	xmlDocPtr doc;
+	xmlNodePtr root, set;
+	long after;
+
+	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536, "query",
+	    NS_RESULTS, &doc, why, sizeof(why)) < 0) {
+		buf_adds(err, why);
+		return -EINVAL;
+	}
+	root = xmlDocGetRootElement(doc);
+	q->type = xml_prop(root, "type");
+	q->endpoint = xml_prop(root, "endpoint");
+	q->policy = xml_prop(root, "policy");
+	q->profile = xml_prop(root, "profile");
+	q->rule = xml_prop(root, "rule");
+	q->from = xml_prop(root, "from");
+	q->to = xml_prop(root, "to");
+	q->evaluation = xml_prop(root, "evaluation");
+	q->assessment = xml_prop(root, "assessment");
+	set = xml_child(root, "set", NS_RSM);
+	q->max = num(set, "max", PAGE_DEFAULT);
+	after = num(set, "after", -2);
+	xmlFreeDoc(doc);
+	if (q->max < 0 || after == -1) {
+		buf_adds(err, "bad <set/>: max and after are numbers");
+		return -EINVAL;
+	}
+	if (q->max > PAGE_MAX)
+		q->max = PAGE_MAX;
+	q->offset = after >= 0 ? after + 1 : 0;
+	if (q->type == NULL) {
+		buf_adds(err, "type is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+rsm(struct buf *b, long offset, long n, long count)
+{
+	buf_adds(b, "<set xmlns='" NS_RSM "'>");
+	if (n > 0)
+		buf_printf(b, "<first index='%ld'>%ld</first><last>%ld</last>",
+		    offset, offset, offset + n - 1);
+	buf_printf(b, "<count>%ld</count></set>", count);
+}
+
+/* Attributes from the columns of a row, named by names[]. */
+static void
+row_attrs(struct buf *b, sqlite3_stmt *st, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *v = (const char *)sqlite3_column_text(st, i);
+
+		if (v == NULL || names[i] == NULL)
+			continue;
+		buf_printf(b, " %s='", names[i]);
+		buf_add_xml(b, v);
+		buf_adds(b, "'");
+	}
+}
+
+/* Runs a paged listing: sql selects the rows (its last two parameters
+ * are LIMIT and OFFSET), counted by count_sql; the text parameters are
+ * bound in order. */
+static int
+listing(struct rr *rr, const struct q *q, const char *sql,
+    const char *count_sql, const char *const *params, int nparams,
+    const char *list, const char *el, const char *const *names, int ncols,
+    struct buf *b)
+{
+	sqlite3_stmt *st;
+	long n = 0, total = 0;
+
+	if (rr_prep(rr, count_sql, &st) < 0)
+		return -EIO;
+	for (int i = 0; i < nparams; i++)
+		rr_bind(st, i + 1, params[i]);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rr_prep(rr, sql, &st) < 0)
+		return -EIO;
+	for (int i = 0; i < nparams; i++)
+		rr_bind(st, i + 1, params[i]);
+	sqlite3_bind_int64(st, nparams + 1, q->max);
+	sqlite3_bind_int64(st, nparams + 2, q->offset);
+	buf_printf(b, "<%s>", list);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_printf(b, "<%s", el);
+		row_attrs(b, st, names, ncols);
+		buf_adds(b, "/>");
+		n++;
+	}
+	sqlite3_finalize(st);
+	buf_printf(b, "</%s>", list);
+	rsm(b, q->offset, n, total);
+	return 0;
+}
+
+#define SUMMARY	"e.id, e.request, e.endpoint, e.hostname, e.assessment, " \
+		"e.policy, e.profile, e.state, e.evaluated, e.score, e.max, " \
+		"e.pass, e.fail, e.error, e.unknown, e.notapplicable, " \
+		"e.notchecked, e.informational, e.fixed, e.reason"
+static const char *const summary[] = { "id", "request", "endpoint",
+    "hostname", "assessment", "policy", "profile", "state", "evaluated",
+    "score", "max", "pass", "fail", "error", "unknown", "notapplicable",
+    "notchecked", "informational", "fixed", "reason" };
+#define NSUMMARY	20
+
+static int
+q_state(struct rr *rr, const struct q *q, struct buf *b)
+{
+	const char *p[] = { q->endpoint, q->policy };
+
+	return listing(rr, q, "SELECT " SUMMARY " FROM current c JOIN "
+	    "evaluation e ON e.id = c.evaluation WHERE (?1 IS NULL OR "
+	    "c.endpoint = ?1) AND (?2 IS NULL OR c.policy = ?2) ORDER BY "
+	    "c.endpoint, c.policy, c.profile LIMIT ?3 OFFSET ?4",
+	    "SELECT count(*) FROM current c WHERE (?1 IS NULL OR c.endpoint = "
+	    "?1) AND (?2 IS NULL OR c.policy = ?2)", p, 2, "results", "result",
+	    summary, NSUMMARY, b);
+}
+
+static int
+q_history(struct rr *rr, const struct q *q, struct buf *b)
+{
+	const char *p[] = { q->endpoint, q->policy, q->profile };
+
+	if (q->endpoint == NULL) {
+		buf_adds(b, "endpoint is required");
+		return -EINVAL;
+	}
+	return listing(rr, q, "SELECT " SUMMARY " FROM evaluation e WHERE "
+	    "e.endpoint = ?1 AND (?2 IS NULL OR e.policy = ?2) AND (?3 IS "
+	    "NULL OR e.profile = ?3) ORDER BY e.id DESC LIMIT ?4 OFFSET ?5",
+	    "SELECT count(*) FROM evaluation e WHERE e.endpoint = ?1 AND (?2 "
+	    "IS NULL OR e.policy = ?2) AND (?3 IS NULL OR e.profile = ?3)",
+	    p, 3, "evaluations", "evaluation", summary, NSUMMARY, b);
+}
+
+static int
+q_failing(struct rr *rr, const struct q *q, struct buf *b)
+{
+	static const char *const names[] = { "id", "hostname", "policy",
+	    "profile", "evaluation", "evaluated" };
+	const char *p[] = { q->rule, q->policy };
+
+	if (q->rule == NULL) {
+		buf_adds(b, "rule is required");
+		return -EINVAL;
+	}
+	return listing(rr, q, "SELECT c.endpoint, e.hostname, c.policy, "
+	    "c.profile, e.request, e.evaluated FROM current c JOIN evaluation e"
+	    " ON e.id = c.evaluation JOIN result r ON r.evaluation = e.id JOIN "
+	    "rule ru ON ru.id = r.rule WHERE ru.name = ?1 AND r.result = "
+	    "'fail' AND (?2 IS NULL OR c.policy = ?2) ORDER BY c.endpoint "
+	    "LIMIT ?3 OFFSET ?4",
+	    "SELECT count(*) FROM current c JOIN result r ON r.evaluation = "
+	    "c.evaluation JOIN rule ru ON ru.id = r.rule WHERE ru.name = ?1 "
+	    "AND r.result = 'fail' AND (?2 IS NULL OR c.policy = ?2)", p, 2,
+	    "endpoints", "endpoint", names, 6, b);
+}
+
+/* An evaluation id: given by request id, or the endpoint's latest
+ * complete one (n = 0) or the one before (n = 1), for the policy and
+ * profile of its latest when those are not given. */
+static int64_t
+pick(struct rr *rr, const char *request, const char *endpoint,
+    const char *policy, const char *profile, int n)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+
+	if (request) {
+		if (rr_prep(rr, "SELECT id FROM evaluation WHERE request = ? "
+		    "AND state = 'complete'", &st) < 0)
+			return -1;
+		rr_bind(st, 1, request);
+	} else {
+		if (rr_prep(rr, "SELECT id FROM evaluation WHERE endpoint = ?1"
+		    " AND state = 'complete' AND policy = coalesce(?2, (SELECT "
+		    "policy FROM evaluation WHERE endpoint = ?1 AND state = "
+		    "'complete' ORDER BY id DESC LIMIT 1)) AND profile = "
+		    "coalesce(?3, (SELECT profile FROM evaluation WHERE endpoint "
+		    "= ?1 AND state = 'complete' ORDER BY id DESC LIMIT 1)) "
+		    "ORDER BY id DESC LIMIT 1 OFFSET ?4", &st) < 0)
+			return -1;
+		rr_bind(st, 1, endpoint);
+		rr_bind(st, 2, policy);
+		rr_bind(st, 3, profile);
+		sqlite3_bind_int(st, 4, n);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+static int
+q_diff(struct rr *rr, const struct q *q, struct buf *b)
+{
+	sqlite3_stmt *st;
+	int64_t to, from;
+	long n = 0;
+
+	if (q->endpoint == NULL && (q->from == NULL || q->to == NULL)) {
+		buf_adds(b, "endpoint, or from and to, are required");
+		return -EINVAL;
+	}
+	to = q->to ? pick(rr, q->to, NULL, NULL, NULL, 0) : pick(rr, NULL,
+	    q->endpoint, q->policy, q->profile, 0);
+	from = q->from ? pick(rr, q->from, NULL, NULL, NULL, 0) : pick(rr,
+	    NULL, q->endpoint, q->policy, q->profile, 1);
+	if (to < 0 || from < 0) {
+		buf_adds(b, "no two complete evaluations to compare");
+		return -ENOENT;
+	}
+	if (rr_prep(rr, "SELECT ru.name, ru.title, ru.severity, a.result, "
+	    "b.result FROM rule ru LEFT JOIN result a ON a.rule = ru.id AND "
+	    "a.evaluation = ?1 LEFT JOIN result b ON b.rule = ru.id AND "
+	    "b.evaluation = ?2 WHERE (a.result IS NOT NULL OR b.result IS NOT "
+	    "NULL) AND a.result IS NOT b.result ORDER BY ru.name", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	buf_adds(b, "<diff");
+	{
+		sqlite3_stmt *r;
+
+		if (rr_prep(rr, "SELECT (SELECT request FROM evaluation WHERE "
+		    "id = ?1), (SELECT request FROM evaluation WHERE id = ?2)",
+		    &r) == 0) {
+			static const char *const names[] = { "from", "to" };
+
+			sqlite3_bind_int64(r, 1, from);
+			sqlite3_bind_int64(r, 2, to);
+			if (sqlite3_step(r) == SQLITE_ROW)
+				row_attrs(b, r, names, 2);
+			sqlite3_finalize(r);
+		}
+	}
+	buf_adds(b, ">");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		static const char *const names[] = { "id", "title",
+		    "severity", "before", "after" };
+		const char *a = (const char *)sqlite3_column_text(st, 3);
+		const char *z = (const char *)sqlite3_column_text(st, 4);
+		int af = a && strcmp(a, "fail") == 0;
+		int zf = z && strcmp(z, "fail") == 0;
+
+		buf_adds(b, "<rule");
+		row_attrs(b, st, names, 5);
+		buf_printf(b, " change='%s'/>", zf && !af ? "newly-failing" :
+		    af && z && strcmp(z, "pass") == 0 ? "newly-passing" :
+		    "changed");
+		n++;
+	}
+	sqlite3_finalize(st);
+	buf_adds(b, "</diff>");
+	return 0;
+}
+
+/* The HTML report of a stored evaluation, as oscap xccdf generate report
+ * renders it: OpenSCAP's XSL over the ARF, with libxslt. */
+static int
+render(struct rr *rr, int64_t eid, struct buf *html, char *err, size_t elen)
+{
+	static xsltStylesheetPtr xsl;
+	sqlite3_stmt *st;
+	xmlDocPtr arf = NULL, out = NULL;
+	xmlChar *text = NULL;
+	char *data = NULL, ver[64];
+	size_t len = 0;
+	int n = 0, r = -ENOENT;
+	const char *params[] = { "oscap-version", ver, "pwd", "'/'", NULL };
+
+	if (rr_prep(rr, "SELECT a.gz FROM evaluation e JOIN arf a ON a.sha256"
+	    " = e.arf WHERE e.id = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, eid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = blob_gunzip(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0),
+		    (size_t)rr->conf.max_arf, &data, &len);
+	sqlite3_finalize(st);
+	if (r < 0) {
+		snprintf(err, elen, "no ARF stored for that evaluation");
+		return r;
+	}
+	if (xsl == NULL && (xsl = xsltParseStylesheetFile(BAD_CAST
+	    REPORT_XSL)) == NULL) {
+		snprintf(err, elen, "cannot load %s", REPORT_XSL);
+		free(data);
+		return -EIO;
+	}
+	snprintf(ver, sizeof(ver), "'%s'", oscap_get_version());
+	if ((r = xmlsafe_parse(data, len, (size_t)rr->conf.max_arf, &arf, err,
+	    elen)) == 0) {
+		if ((out = xsltApplyStylesheet(xsl, arf, params)) == NULL ||
+		    xsltSaveResultToString(&text, &n, out, xsl) < 0 ||
+		    text == NULL) {
+			snprintf(err, elen, "the report did not render");
+			r = -EIO;
+		} else
+			r = buf_add(html, text, (size_t)n);
+	}
+	xmlFree(text);
+	xmlFreeDoc(out);
+	xmlFreeDoc(arf);
+	free(data);
+	return r;
+}
+
+static int
+q_report(struct rr *rr, const struct q *q, struct buf *b)
+{
+	struct blob_ref ref = { 0 };
+	struct buf html;
+	sqlite3_stmt *st;
+	char err[512];
+	int64_t eid = -1;
+	int r;
+
+	if (q->evaluation)
+		eid = pick(rr, q->evaluation, NULL, NULL, NULL, 0);
+	else if (q->endpoint && q->assessment) {
+		if (rr_prep(rr, "SELECT id FROM evaluation WHERE endpoint = ? "
+		    "AND assessment = ? AND state = 'complete' ORDER BY id DESC "
+		    "LIMIT 1", &st) < 0)
+			return -EIO;
+		rr_bind(st, 1, q->endpoint);
+		rr_bind(st, 2, q->assessment);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			eid = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	} else if (q->endpoint)
+		eid = pick(rr, NULL, q->endpoint, q->policy, q->profile, 0);
+	if (eid < 0) {
+		buf_adds(b, "no such evaluation");
+		return -ENOENT;
+	}
+	buf_init(&html, 256u << 20);
+	if ((r = render(rr, eid, &html, err, sizeof(err))) < 0) {
+		buf_free(&html);
+		buf_adds(b, err);
+		return r;
+	}
+	r = blob_put(rr->g, "report.html", html.data, html.len, "text/html",
+	    1, &ref);
+	buf_free(&html);
+	if (r < 0) {
+		buf_printf(b, "uploading the report: %s", grid_errstr(rr->g));
+		return -EIO;
+	}
+	if (rr_prep(rr, "SELECT request FROM evaluation WHERE id = ?", &st) ==
+	    0) {
+		static const char *const names[] = { "evaluation" };
+
+		sqlite3_bind_int64(st, 1, eid);
+		buf_adds(b, "<report");
+		if (sqlite3_step(st) == SQLITE_ROW)
+			row_attrs(b, st, names, 1);
+		sqlite3_finalize(st);
+		buf_adds(b, ">");
+		blob_ref_to_xml(&ref, b);
+		buf_adds(b, "</report>");
+	}
+	blob_ref_free(&ref);
+	return 0;
+}
+
+int
+rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
+    void *arg)
+{
+	struct rr *rr = arg;
+	struct q q = { 0 };
+	struct buf b;
+	int r;
+
+	(void)g;
+	if ((r = parse(req, &q, reply)) < 0) {
+		q_free(&q);
+		return r;
+	}
+	buf_init(&b, reply->max);
+	if (strcmp(q.type, "state") == 0)
+		r = q_state(rr, &q, &b);
+	else if (strcmp(q.type, "history") == 0)
+		r = q_history(rr, &q, &b);
+	else if (strcmp(q.type, "diff") == 0)
+		r = q_diff(rr, &q, &b);
+	else if (strcmp(q.type, "failing") == 0)
+		r = q_failing(rr, &q, &b);
+	else if (strcmp(q.type, "report") == 0)
+		r = q_report(rr, &q, &b);
+	else {
+		buf_printf(&b, "unknown query type '%.40s'", q.type);
+		r = -EINVAL;
+	}
+	if (r < 0)
+		buf_adds(reply, b.data ? b.data : "error");
+	else {
+		buf_adds(reply, "<query xmlns='" NS_RESULTS "' type='");
+		buf_add_xml(reply, q.type);
+		buf_adds(reply, "'>");
+		if (b.data)
+			buf_adds(reply, b.data);
+		if (buf_adds(reply, "</query>") < 0 || reply->data == NULL) {
+			buf_free(reply);
+			buf_init(reply, 4096);
+			buf_adds(reply, "answer too large; ask for a smaller "
+			    "page");
+			r = -E2BIG;
+		}
+	}
+	log_debug("query %s from %s: %d", q.type, req->from, r);
+	buf_free(&b);
+	q_free(&q);
+	return r;
+}

@@ -1,0 +1,98 @@
+/*
+ * rr_store.c - the results repository's sqlite database.
+ *
+ * One row per evaluation (its request id is unique: a result delivered
+ * twice is stored once), one row per rule result, rule metadata once per
+ * rule, the ARF once per digest (gzip as received and verified), and
+ * incidents: open from the evaluation where a rule started failing until
+ * the one where it stopped.  The current state of each endpoint, policy
+ * and profile is a row too, with a flag for whether sacm/results has it.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "log.h"
+#include "rr.h"
+
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE arf ("
+	"  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, gz BLOB NOT NULL);"
+	"CREATE TABLE evaluation ("
+	"  id INTEGER PRIMARY KEY,"
+	"  request TEXT NOT NULL UNIQUE,"
+	"  endpoint TEXT NOT NULL, hostname TEXT, assessment TEXT,"
+	"  policy TEXT NOT NULL, profile TEXT NOT NULL DEFAULT '',"
+	"  evaluator TEXT, state TEXT NOT NULL, reason TEXT,"
+	"  evaluated TEXT, duration_ms INTEGER, received TEXT NOT NULL,"
+	"  score REAL, max REAL,"
+	"  pass INTEGER, fail INTEGER, error INTEGER, unknown INTEGER,"
+	"  notapplicable INTEGER, notchecked INTEGER, informational INTEGER,"
+	"  fixed INTEGER,"
+	"  arf TEXT REFERENCES arf(sha256), arf_ref TEXT);"
+	"CREATE INDEX evaluation_target ON evaluation(endpoint, policy, "
+	"  profile, id);"
+	"CREATE TABLE rule ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, title TEXT,"
+	"  severity TEXT, idents TEXT);"
+	"CREATE TABLE result ("
+	"  evaluation INTEGER NOT NULL REFERENCES evaluation(id),"
+	"  rule INTEGER NOT NULL REFERENCES rule(id),"
+	"  result TEXT NOT NULL,"
+	"  PRIMARY KEY (evaluation, rule)) WITHOUT ROWID;"
+	"CREATE INDEX result_rule ON result(rule, result);"
+	"CREATE TABLE current ("
+	"  endpoint TEXT NOT NULL, policy TEXT NOT NULL, profile TEXT NOT NULL,"
+	"  evaluation INTEGER NOT NULL REFERENCES evaluation(id),"
+	"  published INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (endpoint, policy, profile));"
+	"CREATE TABLE incident ("
+	"  id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
+	"  endpoint TEXT NOT NULL, policy TEXT NOT NULL, profile TEXT NOT NULL,"
+	"  rule INTEGER NOT NULL REFERENCES rule(id),"
+	"  opened INTEGER NOT NULL REFERENCES evaluation(id),"
+	"  closed INTEGER REFERENCES evaluation(id),"
+	"  document TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX incident_open ON incident(endpoint, policy, profile, "
+	"  rule) WHERE closed IS NULL;",
+};
+
+int
+rr_store_open(struct rr *rr)
+{
+	char err[512];
+
+	if (db_open(rr->conf.db, migrations, sizeof(migrations) /
+	    sizeof(migrations[0]), &rr->db, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -EIO;
+	}
+	return 0;
+}
+
+void
+rr_store_close(struct rr *rr)
+{
+	db_close(rr->db);
+	rr->db = NULL;
+}
+
+int
+rr_prep(struct rr *rr, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(rr->db, sql, -1, st, NULL) != SQLITE_OK) {
+		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+void
+rr_bind(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}

@@ -1,0 +1,277 @@
+/*
+ * ctl_results.c - results, results history/diff, report, incidents: the
+ * results repository's queries (docs/protocol.md) and sacm/incidents.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "ctl.h"
+#include "json.h"
+#include "pubsub.h"
+#include "query.h"
+#include "topics.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
+
+static void
+repo(struct ctl *c, char *to, size_t len)
+{
+	if (c->results_repo)
+		snprintf(to, len, "%s", c->results_repo);
+	else
+		query_service_jid(c->g, "results-repo", "sacm-results-repo",
+		    to, len);
+}
+
+static void
+head_add(struct buf *b, const char *name, const char *v)
+{
+	if (v == NULL)
+		return;
+	buf_printf(b, " %s='", name);
+	buf_add_xml(b, v);
+	buf_adds(b, "'");
+}
+
+static int
+rows(struct ctl *c, struct buf *h, const char *list, struct ctl_rows *r)
+{
+	char to[512];
+	int rc;
+
+	repo(c, to, sizeof(to));
+	buf_adds(h, ">");
+	rc = h->data ? ctl_query_rows(c, "results", to, NS_RESULTS, h->data,
+	    list, r) : 2;
+	buf_free(h);
+	return rc;
+}
+
+int
+ctl_results(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_rows r;
+	struct buf h;
+
+	buf_init(&h, 65536);
+	buf_adds(&h, "<query xmlns='" NS_RESULTS "'");
+	if (argc == 0) {
+		static const char *const cols[] = { "endpoint", "hostname",
+		    "profile", "score", "pass", "fail", "notapplicable",
+		    "evaluated" };
+		static const char *const heads[] = { "ENDPOINT", "HOSTNAME",
+		    "PROFILE", "SCORE", "PASS", "FAIL", "N/A", "EVALUATED" };
+
+		buf_adds(&h, " type='state'");
+		head_add(&h, "endpoint", c->endpoint);
+		head_add(&h, "policy", c->policy);
+		if (rows(c, &h, "results", &r) != 0)
+			return 1;
+		ctl_print_rows(c, &r, cols, heads, 8, "no results yet");
+	} else if (strcmp(argv[0], "history") == 0 && argc == 2) {
+		static const char *const cols[] = { "request", "assessment",
+		    "evaluated", "state", "score", "pass", "fail" };
+		static const char *const heads[] = { "EVALUATION",
+		    "ASSESSMENT", "EVALUATED", "STATE", "SCORE", "PASS",
+		    "FAIL" };
+
+		buf_adds(&h, " type='history'");
+		head_add(&h, "endpoint", argv[1]);
+		head_add(&h, "policy", c->policy);
+		head_add(&h, "profile", c->profile);
+		if (rows(c, &h, "evaluations", &r) != 0)
+			return 1;
+		ctl_print_rows(c, &r, cols, heads, 7, "no evaluations");
+	} else if (strcmp(argv[0], "diff") == 0 && (argc == 2 || argc == 4)) {
+		static const char *const cols[] = { "change", "id", "severity",
+		    "before", "after" };
+		static const char *const heads[] = { "CHANGE", "RULE",
+		    "SEVERITY", "BEFORE", "AFTER" };
+
+		buf_adds(&h, " type='diff'");
+		head_add(&h, "endpoint", argv[1]);
+		if (argc == 4) {
+			head_add(&h, "from", argv[2]);
+			head_add(&h, "to", argv[3]);
+		}
+		if (rows(c, &h, "diff", &r) != 0)
+			return 1;
+		ctl_print_rows(c, &r, cols, heads, 5, "no change");
+	} else {
+		buf_free(&h);
+		return 2;
+	}
+	xmlFreeDoc(r.doc);
+	return 0;
+}
+
+int
+ctl_report(struct ctl *c, int argc, char **argv)
+{
+	struct blob_ref ref;
+	struct buf h;
+	xmlDocPtr doc;
+	xmlNodePtr rep;
+	char to[512], err[1024], *html = NULL;
+	size_t len;
+	FILE *f;
+	int r;
+
+	if (argc != 1 || c->out == NULL)
+		return 2;
+	repo(c, to, sizeof(to));
+	buf_init(&h, 65536);
+	buf_adds(&h, "<query xmlns='" NS_RESULTS "' type='report'");
+	head_add(&h, "endpoint", argv[0]);
+	head_add(&h, "assessment", c->assessment);
+	head_add(&h, "policy", c->policy);
+	head_add(&h, "profile", c->profile);
+	buf_adds(&h, "/>");
+	r = h.data ? query_get(c->g, to, h.data, "query", NS_RESULTS, &doc, err,
+	    sizeof(err)) : -E2BIG;
+	buf_free(&h);
+	if (r < 0)
+		return ctl_fail("report", "%s", err);
+	rep = xml_child(xmlDocGetRootElement(doc), "report", NULL);
+	if (rep == NULL || blob_ref_from_xml(xml_child(rep, "blob", BLOB_NS),
+	    &ref, err, sizeof(err)) < 0) {
+		xmlFreeDoc(doc);
+		return ctl_fail("report", "the answer has no report");
+	}
+	xmlFreeDoc(doc);
+	r = blob_get(c->g, &ref, 512u << 20, &html, &len, err, sizeof(err));
+	blob_ref_free(&ref);
+	if (r < 0)
+		return ctl_fail("report", "%s", err);
+	if ((f = fopen(c->out, "w")) == NULL || fwrite(html, 1, len, f) !=
+	    len || fclose(f) != 0) {
+		free(html);
+		return ctl_fail("report", "%s: %s", c->out, strerror(errno));
+	}
+	free(html);
+	if (!c->json)
+		printf("%s (%zu bytes)\n", c->out, len);
+	return 0;
+}
+
+/* incidents: the IODEF documents on sacm/incidents, newest first. */
+struct inc {
+	struct ctl	*c;
+	struct buf	 out;
+	int		 n;
+};
+
+static char *
+text_of(xmlNodePtr root, const char *name, const char *meaning)
+{
+	for (xmlNodePtr n = root; n; n = n->next) {
+		char *m, *r;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, name) == 0) {
+			m = meaning ? xml_prop(n, "meaning") : NULL;
+			if (meaning == NULL || (m && strcmp(m, meaning) == 0)) {
+				xmlChar *v = xmlNodeGetContent(n);
+
+				free(m);
+				r = v ? strdup((char *)v) : NULL;
+				xmlFree(v);
+				return r;
+			}
+			free(m);
+		}
+		if ((r = text_of(n->children, name, meaning)) != NULL)
+			return r;
+	}
+	return NULL;
+}
+
+static xmlNodePtr
+find_el(xmlNodePtr n, const char *name)
+{
+	for (xmlNodePtr f; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, name) == 0)
+			return n;
+		if ((f = find_el(n->children, name)) != NULL)
+			return f;
+	}
+	return NULL;
+}
+
+static int
+incident(const struct grid_event *ev, void *arg)
+{
+	struct inc *in = arg;
+	char err[256], *when, *host, *rule, *sev = NULL;
+	xmlDocPtr doc;
+	xmlNodePtr root, imp;
+
+	if (ev->payload == NULL || xmlsafe_parse_root(ev->payload,
+	    ev->payload_len, 1 << 20, "IODEF-Document", IODEF_NS, &doc, err,
+	    sizeof(err)) < 0)
+		return 0;
+	root = xmlDocGetRootElement(doc);
+	when = text_of(root, "DetectTime", NULL);
+	host = text_of(root, "Name", NULL);
+	rule = text_of(root, "AdditionalData", "xccdf-rule");
+	if ((imp = find_el(root, "SystemImpact")) != NULL)
+		sev = xml_prop(imp, "severity");
+	if (in->c->json) {
+		buf_adds(&in->out, in->n ? ",\n {\"id\":" : "{\"id\":");
+		json_str(&in->out, ev->item_id);
+		buf_adds(&in->out, ",\"detected\":");
+		json_str(&in->out, when);
+		buf_adds(&in->out, ",\"host\":");
+		json_str(&in->out, host);
+		buf_adds(&in->out, ",\"rule\":");
+		json_str(&in->out, rule);
+		buf_adds(&in->out, ",\"severity\":");
+		json_str(&in->out, sev);
+		buf_adds(&in->out, "}");
+	} else
+		buf_printf(&in->out, "%-36s  %-20s  %-20s  %-6s  %s\n",
+		    ev->item_id, when ? when : "-", host ? host : "-",
+		    sev ? sev : "-", rule ? rule : "-");
+	in->n++;
+	free(when); free(host); free(rule); free(sev);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int
+ctl_incidents(struct ctl *c, int argc, char **argv)
+{
+	struct inc in = { .c = c };
+	int r;
+
+	(void)argv;
+	if (argc != 0)
+		return 2;
+	buf_init(&in.out, 256u << 20);
+	if (c->json)
+		buf_adds(&in.out, "[");
+	else
+		buf_printf(&in.out, "%-36s  %-20s  %-20s  %-6s  %s\n",
+		    "INCIDENT", "DETECTED", "HOST", "SEV", "RULE");
+	if ((r = pubsub_items(c->g, "sacm/incidents", NULL, c->n_set ? c->n :
+	    0, incident, &in)) < 0) {
+		buf_free(&in.out);
+		return ctl_fail("incidents", "%s", grid_errstr(c->g));
+	}
+	if (c->json)
+		buf_adds(&in.out, "]\n");
+	fputs(in.out.data ? in.out.data : "", stdout);
+	buf_free(&in.out);
+	return 0;
+}

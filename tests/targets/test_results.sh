@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# sacm-results-repo on its own Prosody lab with the policy and posture
+# repositories, a collector on the misconfigured tree and an evaluator:
+# every evaluation is stored; sacm/results holds one current item per
+# endpoint and policy/profile; history and diff answer after evaluations
+# with changes between them; an incident is raised once for a newly
+# failing rule and again only after it passed; the HTML report equals
+# `oscap xccdf generate report` for the ARF; a result delivered twice is
+# stored once and a malformed one is rejected.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+BIN=$PWD/$BUILD/bin
+. tests/integration/lib.sh
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: target trees need root (debootstrap)"
+	exit 0
+fi
+W=$(mktemp -d /tmp/sacm-results-XXXXXX)
+chmod 755 "$W"
+L=$W/lab
+PIDS=()
+cleanup() {
+	[ -n "${KEEP:-}" ] && return	# debugging: leave it all running
+	kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null
+	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
+	[ "$fails" = 0 ] || { for f in "$W"/*.log; do echo "== $f"; tail -20 "$f"; done; }
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
+"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 || { echo "lab did not start"; exit 1; }
+export SACM_CONFIG=$L/accounts/ctl.conf
+S=$BIN/sacmctl
+ORCH=$L/accounts/orchestrator.conf
+DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
+PROFILE=xccdf_org.ssgproject.content_profile_standard
+T=$W/t/misconfigured
+MID=$(cat "$T/etc/machine-id")
+echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
+wait_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done; return 1; }
+payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])'; }
+count() { /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+{ cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
+"$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PIDS+=($!)
+{ cat "$L/accounts/posture-repo.conf"; echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
+"$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 & PIDS+=($!)
+{ cat "$L/accounts/collector-1.conf"; echo "root = $T"; echo "apt_config = $W/apt.conf"
+  echo "state_dir = $W/col"; echo "watch = no"; } > "$W/col.conf"
+"$BIN/sacm-collector" -f "$W/col.conf" > "$W/col.log" 2>&1 & PIDS+=($!)
+{ cat "$L/accounts/evaluator-1.conf"; echo "state_dir = $W/ev"; } > "$W/ev.conf"
+"$BIN/sacm-evaluator" -f "$W/ev.conf" > "$W/ev.log" 2>&1 & PIDS+=($!)
+{ cat "$L/accounts/results-repo.conf"; echo "db = $W/rr.sqlite"; } > "$W/rr.conf"
+"$BIN/sacm-results-repo" -f "$W/rr.conf" > "$W/rr.log" 2>&1 & RR=$!; PIDS+=($RR)
+
+ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+ANN=$("$S" items sacm/policy --id "$ID" --json | payload)
+assess() {	# n: collect, then evaluate, then wait for the repository
+	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$PROFILE'>$ANN</collection-request>" > "$W/creq.xml"
+	"$S" publish sacm/collection/requests "$W/creq.xml" --id "c$1" >/dev/null
+	wait_for 90 bash -c "'$S' items sacm/posture/stored --id '$MID/c$1' --json 2>/dev/null > '$W/st.json'" || return 1
+	echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' hostname='target-misconfigured' assessment='a$1' profile='$PROFILE' evaluator='evaluator-1@grid.test'>$ANN$(payload < "$W/st.json")</evaluation-request>" > "$W/ereq.xml"
+	SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id "e$1" >/dev/null
+	wait_for 90 grep -q "result e$1 stored" "$W/rr.log"
+}
+check "an evaluation is stored by the results repository" assess 1
+"$S" items sacm/evaluation/results --id e1 --json | payload > "$W/e1.xml"
+check "sacm/results holds the endpoint's current result" wait_for 20 bash -c "'$S' items sacm/results --id '$MID/$ID/$PROFILE' >/dev/null 2>&1"
+"$S" results --json > "$W/state.json"
+check "results (the state query) agrees with the evaluation's counts" /usr/bin/python3 - "$W/state.json" "$W/e1.xml" <<'P'
+import json, sys, xml.etree.ElementTree as ET
+s = json.load(open(sys.argv[1]))
+e = ET.parse(sys.argv[2]).getroot()
+sys.exit(not (len(s) == 1 and all(s[0][k] == e.get(k) for k in ("pass", "fail", "notapplicable", "score"))))
+P
+N1=$(/usr/bin/python3 - "$W/e1.xml" <<'P'
+import sys, xml.etree.ElementTree as ET
+S = "{http://sacm-grid.dev/protocol/1}"
+print(sum(1 for r in ET.parse(sys.argv[1]).getroot().iter(S + "rule")
+          if r.get("result") == "fail" and r.get("severity") in ("medium", "high")))
+P
+)
+check "an incident for each failing rule of medium severity or more ($N1)" wait_for 20 bash -c "[ \$('$S' incidents --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') = $N1 ]"
+check "... as IODEF 2.0 documents" bash -c "'$S' items sacm/incidents -n 1 | grep -q 'IODEF-Document.*urn:ietf:params:xml:ns:iodef-2.0\|urn:ietf:params:xml:ns:iodef-2.0.*IODEF-Document'"
+
+chmod 0644 "$T/etc/passwd"
+check "a second evaluation after a change is stored" assess 2
+"$S" results diff "$MID" --json > "$W/diff.json"
+check "diff: the passwd permissions rule is newly passing" /usr/bin/python3 -c '
+import json, sys
+d = {r["id"]: r for r in json.load(open(sys.argv[1]))}
+r = d.get("xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd")
+sys.exit(not (r and r["change"] == "newly-passing" and r["before"] == "fail" and r["after"] == "pass"))' "$W/diff.json"
+check "history lists both evaluations, newest first" test "$("$S" results history "$MID" --json | /usr/bin/python3 -c 'import json,sys; print(",".join(e["request"] for e in json.load(sys.stdin)))')" = "e2,e1"
+check "sacm/results still holds one item for the endpoint" test "$("$S" items sacm/results -n 100 --json | grep -c "\"id\":\"$MID/")" = 1
+check "no new incident for rules that kept failing" test "$("$S" incidents --json | count)" = "$N1"
+chmod 0666 "$T/etc/passwd"
+check "a third evaluation, the rule failing again" assess 3
+check "... raises one new incident" wait_for 20 bash -c "[ \$('$S' incidents --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') = $((N1 + 1)) ]"
+
+# The HTML report, as oscap renders it for the same ARF.
+"$S" report "$MID" --assessment a3 -o "$W/report.html" >/dev/null
+"$S" items sacm/evaluation/results --id e3 --json | payload > "$W/e3.xml"
+/usr/bin/python3 - "$W/e3.xml" "$W/arf-ref.xml" <<'P'
+import re, sys
+b = re.search(r'<arf><blob ([^>]*)/></arf>', open(sys.argv[1]).read()).group(1)
+open(sys.argv[2], "w").write("<blob xmlns='http://sacm-grid.dev/protocol/1' %s/>" % b)
+P
+"$S" blob get "$W/arf-ref.xml" -o "$W/arf.xml" >/dev/null 2>&1
+(cd / && oscap xccdf generate report "$W/arf.xml" > "$W/oscap.html" 2>/dev/null)
+check "the HTML report equals oscap xccdf generate report's" cmp -s "$W/report.html" "$W/oscap.html"
+
+# Redelivery and garbage.
+SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id e1 >/dev/null
+echo "<evaluation-result xmlns='http://sacm-grid.dev/protocol/1' state='complete' endpoint='$MID' policy='$ID'/>" > "$W/bad.xml"
+SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/bad.xml" --id bad1 >/dev/null
+check "a malformed result is rejected with a reason" wait_for 20 grep -q "result bad1 rejected: a complete result needs rule results" "$W/rr.log"
+check "a result delivered twice is stored once" test "$("$S" results history "$MID" --json | count)" = 3
+check "the results repository is still running" kill -0 $RR
+check "its database is intact" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$W/rr.sqlite")" = ok
+exit $((fails > 0))
