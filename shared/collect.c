@@ -191,14 +191,14 @@ walk_items(struct walk *w, struct xccdf_item_iterator *it)
 }
 
 int
-collect_plan(const char *ds, size_t len, const char *profile,
-    struct collect_plan *p, char *err, size_t errlen)
+collect_plan(const char *ds, size_t len, const char *tailoring, size_t tlen,
+    const char *profile, struct collect_plan *p, char *err, size_t errlen)
 {
 	struct oscap_source *src;
 	struct xccdf_session *s;
 	struct xccdf_item_iterator *it;
 	struct walk w;
-	char path[256], *xccdf;
+	char path[256], tpath[256] = "", *xccdf;
 	size_t xlen;
 	int r;
 
@@ -221,7 +221,27 @@ collect_plan(const char *ds, size_t len, const char *profile,
 		free(xccdf);
 		return -EINVAL;
 	}
-	if (xccdf_session_load_xccdf(s) != 0) {
+	if (tailoring) {
+		FILE *f;
+
+		if (tmpname(tpath, sizeof(tpath), "tailoring") < 0 ||
+		    (f = fopen(tpath, "w")) == NULL ||
+		    fwrite(tailoring, 1, tlen, f) != tlen || fclose(f) != 0) {
+			snprintf(err, errlen, "cannot write the tailoring");
+			xccdf_session_free(s);
+			free(xccdf);
+			if (tpath[0])
+				unlink(tpath);
+			return -EIO;
+		}
+		xccdf_session_set_user_tailoring_file(s, tpath);
+	}
+	r = xccdf_session_load_xccdf(s);
+	if (r == 0 && tailoring)
+		r = xccdf_session_load_tailoring(s);
+	if (tpath[0])
+		unlink(tpath);
+	if (r != 0) {
 		snprintf(err, errlen, "cannot load the benchmark: %s",
 		    reason("?"));
 		xccdf_session_free(s);

@@ -24,10 +24,12 @@ struct collect_plan {
 
 /*
  * Plans collection for profile (NULL: the benchmark's default selection)
- * of datastream ds.  0, or -EINVAL (unknown profile, no benchmark).
+ * of datastream ds, with an XCCDF tailoring (NULL: none) whose profiles
+ * may be named.  0, or -EINVAL (unknown profile, no benchmark).
  */
-int	collect_plan(const char *ds, size_t len, const char *profile,
-	    struct collect_plan *, char *err, size_t errlen);
+int	collect_plan(const char *ds, size_t len, const char *tailoring,
+	    size_t tlen, const char *profile, struct collect_plan *,
+	    char *err, size_t errlen);
 void	collect_plan_free(struct collect_plan *);
 
 /*

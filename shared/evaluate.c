@@ -195,17 +195,15 @@ eval_load(const char *ds, size_t dslen, const char *tailoring, size_t tlen,
 	xccdf_session_set_validation(e->s, false, false);
 	xccdf_session_set_custom_oval_eval_fn(e->s, seeded_eval);
 	if (tailoring) {
-		FILE *f;
+		FILE *f = NULL;
+		int fd;
 
-		if (asprintf(&e->tailoring_path, "%s/tailoring.xml",
-		    workdir) < 0 || (f = fopen(e->tailoring_path, "w")) ==
-		    NULL) {
-			snprintf(err, errlen, "cannot write the tailoring");
-			r = -EIO;
-			goto fail;
-		}
-		fwrite(tailoring, 1, tlen, f);
-		if (fclose(f) != 0) {
+		if (asprintf(&e->tailoring_path, "%s/.tailoring-XXXXXX",
+		    workdir) < 0 || (fd = mkstemp(e->tailoring_path)) < 0 ||
+		    (f = fdopen(fd, "w")) == NULL || fwrite(tailoring, 1, tlen,
+		    f) != tlen || fclose(f) != 0) {
+			snprintf(err, errlen, "cannot write the tailoring in "
+			    "%s", workdir);
 			r = -EIO;
 			goto fail;
 		}

@@ -61,7 +61,7 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
 	size_t olen = 0, colen = 0, sclen = 0, csclen = 0;
 	int r;
 
-	if ((r = collect_plan(c->ds, c->dslen, j->profile, &p, err,
+	if ((r = collect_plan(c->ds, c->dslen, NULL, 0, j->profile, &p, err,
 	    errlen)) < 0)
 		return r;
 	malloc_trim(0);		/* the benchmark's model is gone */

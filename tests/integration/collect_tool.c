@@ -3,7 +3,7 @@
  * plans the collection for a profile, extracts the OVAL component and
  * collects its system characteristics with libopenscap under ROOT.
  *
- * usage: collect_tool DS PROFILE ROOT OUTDIR
+ * usage: collect_tool DS PROFILE ROOT OUTDIR [TAILORING]
  * writes OUTDIR/variables.xml, OUTDIR/oval.xml, OUTDIR/syschar.xml and
  * for the CPE-OVAL component (all of it) OUTDIR/cpe-oval.xml and
  * OUTDIR/cpe-syschar.xml, and what the collector would watch in
@@ -39,13 +39,14 @@ main(int argc, char **argv)
 	struct collect_plan p;
 	struct scap_info info;
 	struct timespec a, b;
-	struct buf ds;
+	struct buf ds, tl = { 0 };
 	char err[1024], *oval, *sc, *coval, *csc;
 	size_t olen, sclen, colen, csclen;
 	const char *cpe = NULL;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: collect_tool DS PROFILE ROOT OUTDIR\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: collect_tool DS PROFILE ROOT OUTDIR "
+		    "[TAILORING]\n");
 		return 2;
 	}
 	scap_init();
@@ -54,8 +55,16 @@ main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
+	if (argc == 6) {
+		buf_init(&tl, 64u << 20);
+		if (buf_read_file(&tl, argv[5]) < 0) {
+			perror(argv[5]);
+			return 1;
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	if (collect_plan(ds.data, ds.len, argv[2], &p, err, sizeof(err)) < 0 ||
+	if (collect_plan(ds.data, ds.len, tl.data, tl.len, argv[2], &p, err,
+	    sizeof(err)) < 0 ||
 	    collect_component(ds.data, ds.len, p.oval_href, &oval, &olen, err,
 	    sizeof(err)) < 0 ||
 	    collect_syschar(oval, olen, p.variables, p.variables_len, p.defs,
@@ -106,5 +115,6 @@ main(int argc, char **argv)
 	free(sc);
 	collect_plan_free(&p);
 	buf_free(&ds);
+	buf_free(&tl);
 	return 0;
 }

@@ -42,6 +42,23 @@ for tree in installed hardened misconfigured; do
 	done
 done
 
+# A tailored profile that changes values (tests/targets/tailoring-
+# password-ages.xml): the same tailoring goes to the plan, the evaluation
+# and oscap.
+TL=$PWD/tests/targets/tailoring-password-ages.xml
+prof=xccdf_dev.sacm-grid_profile_password_ages
+d=$W/tailored
+mkdir -p "$d"
+APT_CONFIG=$W/apt.conf "$BUILD/tests/collect_tool" "$DS" "$prof" "$W/t/hardened" "$d" "$TL" >/dev/null 2>"$d/collect.err" || cat "$d/collect.err"
+OSCAP_PROBE_ROOT=$W/empty "$BUILD/tests/eval_tool" "$DS" "$prof" "$d/syschar.xml" "$d/cpe-syschar.xml" "$d" "$TL" >/dev/null 2>"$d/eval.err" || cat "$d/eval.err"
+APT_CONFIG=$W/apt.conf oscap-chroot "$W/t/hardened" xccdf eval --tailoring-file "$TL" --profile "$prof" \
+    --results "$d/live.xml" "$DS" >/dev/null 2>&1
+sum=$(/usr/bin/python3 tests/targets/cmp_rules.py "$d/xccdf.xml" "$d/live.xml"); rc=$?
+check "hardened, tailored profile: every rule result equals oscap-chroot's (${sum%%$'\n'*})" test $rc = 0
+check "... the tailored value reached the OVAL variables" bash -c "grep -A1 'oval:ssg-var_accounts_minimum_age_login_defs:var:1' '$d/variables.xml' | grep -q '<value>1</value>'"
+check "... and decides the rule (minimum age 1 passes; the default, 7, would fail)" \
+    grep -q "content_rule_accounts_minimum_age_login_defs' result='pass'" "$d/rules.xml"
+
 d=$W/misconfigured-all
 check "the ARF passes oscap ds rds-validate" oscap ds rds-validate "$d/arf.xml"
 check "... its target is the endpoint, not this host" grep -q "<target>target-misconfigured</target>" "$d/arf.xml"
