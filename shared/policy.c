@@ -124,3 +124,60 @@ policy_fetch(struct grid *g, const char *ann, size_t alen, size_t max,
 	free(repo);
 	return r;
 }
+
+int
+policy_from_request(xmlNodePtr req, char **ann, char **base, char **id)
+{
+	xmlNodePtr pol = xml_child(req, "policy", SACM_NS);
+	char *kind, *bid;
+	size_t len;
+	int r = 0;
+
+	*ann = *base = *id = NULL;
+	if (pol == NULL || (*id = xml_prop(pol, "id")) == NULL)
+		return -ENOENT;
+	if (xml_node_text(pol, ann, &len) < 0)
+		return -ENOMEM;
+	kind = xml_prop(pol, "kind");
+	bid = xml_prop(pol, "base");
+	if (kind && strcmp(kind, "tailoring") == 0) {
+		r = -ENOENT;
+		for (xmlNodePtr n = pol->next; n && bid && r; n = n->next) {
+			char *nid;
+
+			if (!xml_is(n, "policy", SACM_NS))
+				continue;
+			nid = xml_prop(n, "id");
+			if (nid && strcmp(nid, bid) == 0)
+				r = xml_node_text(n, base, &len) < 0 ?
+				    -ENOMEM : 0;
+			free(nid);
+		}
+	}
+	free(kind);
+	free(bid);
+	return r;
+}
+
+int
+policy_fetch_pair(struct grid *g, const char *ann, const char *base,
+    size_t max, char **ds, size_t *dslen, char **tl, size_t *tlen, char *err,
+    size_t errlen)
+{
+	int r;
+
+	*ds = *tl = NULL;
+	*dslen = *tlen = 0;
+	if (base == NULL)
+		return policy_fetch(g, ann, strlen(ann), max, ds, dslen, err,
+		    errlen);
+	if ((r = policy_fetch(g, ann, strlen(ann), max, tl, tlen, err,
+	    errlen)) < 0)
+		return r;
+	if ((r = policy_fetch(g, base, strlen(base), max, ds, dslen, err,
+	    errlen)) < 0) {
+		free(*tl);
+		*tl = NULL;
+	}
+	return r;
+}

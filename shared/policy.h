@@ -23,6 +23,23 @@ int	policy_fetch(struct grid *, const char *announcement, size_t len,
 	    size_t max, char **content, size_t *clen, char *err,
 	    size_t errlen);
 
+/*
+ * A request (collection, evaluation) carries the policy's announcement
+ * and, for a tailoring (kind='tailoring'), its base datastream's
+ * announcement beside it as a second <policy/>.  *ann and *id get the
+ * first, *base the second (NULL for a datastream).  0, -ENOENT (no
+ * policy, or a tailoring without its base), -ENOMEM.
+ */
+#include <libxml/tree.h>
+int	policy_from_request(xmlNodePtr req, char **ann, char **base,
+	    char **id);
+
+/* The datastream (and the tailoring, when base is given: ann is then
+ * the tailoring's announcement).  As policy_fetch(). */
+int	policy_fetch_pair(struct grid *, const char *ann, const char *base,
+	    size_t max, char **ds, size_t *dslen, char **tl, size_t *tlen,
+	    char *err, size_t errlen);
+
 /* Asks repo to share policy id again; fills ref.  0 or -errno. */
 struct blob_ref;
 int	policy_reshare(struct grid *, const char *repo, const char *id,

@@ -40,6 +40,7 @@ struct col_job {
 	struct col_job	*next;
 	char		*request;	/* request id (made up for change) */
 	char		*policy;	/* the policy announcement (XML) */
+	char		*base;		/* a tailoring's datastream's, or NULL */
 	char		*policy_id;
 	char		*profile;	/* NULL: the benchmark's default */
 	enum col_reason	 reason;
@@ -47,7 +48,7 @@ struct col_job {
 
 /* A collection done before: what change and periodic jobs repeat. */
 struct col_known {
-	char	*policy, *policy_id, *profile;
+	char	*policy, *base, *policy_id, *profile;
 };
 #define COL_KNOWN_MAX	16
 
@@ -70,6 +71,8 @@ struct col {
 	time_t		 deadline;
 	char		*ds;		/* the last policy fetched */
 	size_t		 dslen;
+	char		*tl;		/* and its tailoring, if it is one */
+	size_t		 tllen;
 	char		*ds_id;
 	struct col_known known[COL_KNOWN_MAX];
 	size_t		 nknown;

@@ -61,7 +61,7 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
 	size_t olen = 0, colen = 0, sclen = 0, csclen = 0;
 	int r;
 
-	if ((r = collect_plan(c->ds, c->dslen, NULL, 0, j->profile, &p, err,
+	if ((r = collect_plan(c->ds, c->dslen, c->tl, c->tllen, j->profile, &p, err,
 	    errlen)) < 0)
 		return r;
 	malloc_trim(0);		/* the benchmark's model is gone */
@@ -162,6 +162,7 @@ remember(struct col *c, const struct col_job *j)
 	if (k == NULL) {
 		if (c->nknown == COL_KNOWN_MAX) {	/* forget the oldest */
 			free(c->known[0].policy);
+			free(c->known[0].base);
 			free(c->known[0].policy_id);
 			free(c->known[0].profile);
 			memmove(&c->known[0], &c->known[1],
@@ -174,7 +175,9 @@ remember(struct col *c, const struct col_job *j)
 		k->profile = j->profile ? strdup(j->profile) : NULL;
 	}
 	free(k->policy);
+	free(k->base);
 	k->policy = strdup(j->policy);
+	k->base = j->base ? strdup(j->base) : NULL;
 }
 
 void
@@ -184,7 +187,9 @@ col_repeat(struct col *c, enum col_reason why)
 		struct col_job *j = calloc(1, sizeof(*j));
 
 		if (j == NULL || (j->policy = strdup(c->known[i].policy)) ==
-		    NULL || (j->policy_id = strdup(c->known[i].policy_id)) ==
+		    NULL || (c->known[i].base && (j->base =
+		    strdup(c->known[i].base)) == NULL) ||
+		    (j->policy_id = strdup(c->known[i].policy_id)) ==
 		    NULL || (c->known[i].profile && (j->profile =
 		    strdup(c->known[i].profile)) == NULL)) {
 			col_job_free(j);
@@ -339,11 +344,12 @@ start(struct col *c, struct col_job *j)
 	    j->request, j->policy_id, j->profile ? j->profile : "(default)");
 	if (c->ds_id == NULL || strcmp(c->ds_id, j->policy_id) != 0) {
 		free(c->ds);
+		free(c->tl);
 		free(c->ds_id);
-		c->ds = c->ds_id = NULL;
-		if ((r = policy_fetch(c->g, j->policy, strlen(j->policy),
-		    (size_t)c->conf.max_content, &c->ds, &c->dslen, err,
-		    sizeof(err))) < 0) {
+		c->ds = c->tl = c->ds_id = NULL;
+		if ((r = policy_fetch_pair(c->g, j->policy, j->base,
+		    (size_t)c->conf.max_content, &c->ds, &c->dslen, &c->tl,
+		    &c->tllen, err, sizeof(err))) < 0) {
 			finish(c, 0, err);
 			return;
 		}
@@ -432,9 +438,11 @@ col_job_stop(struct col *c)
 	}
 	for (size_t i = 0; i < c->nknown; i++) {
 		free(c->known[i].policy);
+		free(c->known[i].base);
 		free(c->known[i].policy_id);
 		free(c->known[i].profile);
 	}
 	free(c->ds);
+	free(c->tl);
 	free(c->ds_id);
 }

@@ -14,6 +14,7 @@
 
 #include "col.h"
 #include "log.h"
+#include "policy.h"
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
@@ -29,6 +30,7 @@ col_job_free(struct col_job *j)
 		return;
 	free(j->request);
 	free(j->policy);
+	free(j->base);
 	free(j->policy_id);
 	free(j->profile);
 	free(j);
@@ -84,10 +86,9 @@ static void
 handle(struct col *c, const struct grid_event *ev)
 {
 	xmlDocPtr doc;
-	xmlNodePtr req, pol;
+	xmlNodePtr req;
 	struct col_job *j;
 	char err[1024];
-	size_t len;
 
 	if (strlen(ev->item_id) > 200) {
 		log_warnx("request id of %zu bytes ignored",
@@ -115,11 +116,10 @@ handle(struct col *c, const struct grid_event *ev)
 		free(j->profile);
 		j->profile = NULL;
 	}
-	pol = xml_child(req, "policy", SACM_NS);
-	j->policy_id = pol ? xml_prop(pol, "id") : NULL;
-	if (j->request == NULL || j->policy_id == NULL ||
-	    xml_node_text(pol, &j->policy, &len) < 0) {
-		log_warnx("request %s ignored: no policy", ev->item_id);
+	if (j->request == NULL || policy_from_request(req, &j->policy,
+	    &j->base, &j->policy_id) < 0) {
+		log_warnx("request %s ignored: no policy (or a tailoring "
+		    "without its datastream)", ev->item_id);
 		col_job_free(j);
 		goto out;
 	}

@@ -29,6 +29,7 @@ struct ev_job {
 	char		*request;	/* item id */
 	char		*endpoint, *hostname, *assessment, *profile;
 	char		*policy;	/* announcement (XML) */
+	char		*base;		/* a tailoring's datastream's */
 	char		*policy_id;
 	char		*posture;	/* posture-stored (XML) */
 };
@@ -55,6 +56,8 @@ struct ev {
 
 	char		*ds, *ds_id;	/* the last policy fetched */
 	size_t		 dslen;
+	char		*tl;		/* its tailoring, if it is one */
+	size_t		 tllen;
 	struct ev_loaded loaded[EV_CACHE_MAX];
 	unsigned long	 done, failed;
 };

@@ -316,7 +316,8 @@ loaded(struct ev *e, struct ev_job *j, char *err, size_t errlen)
 		memset(slot, 0, sizeof(*slot));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	if (eval_load(e->ds, e->dslen, NULL, 0, j->profile, e->conf.state_dir,
+	if (eval_load(e->ds, e->dslen, e->tl, e->tllen, j->profile,
+	    e->conf.state_dir,
 	    &slot->eval, err, errlen) < 0)
 		return NULL;
 	slot->policy_id = strdup(j->policy_id);
@@ -370,7 +371,8 @@ start(struct ev *e, struct ev_job *j)
 	e->workdir[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &e->started);
 	if (!j->endpoint || !j->policy_id || !j->policy) {
-		fail(e, "the request needs an endpoint and a policy");
+		fail(e, "the request needs an endpoint and a policy (and a "
+		    "tailoring its datastream)");
 		return;
 	}
 	if (posture(e, j, &p, err, sizeof(err)) < 0) {
@@ -380,11 +382,12 @@ start(struct ev *e, struct ev_job *j)
 	}
 	if (e->ds_id == NULL || strcmp(e->ds_id, j->policy_id) != 0) {
 		free(e->ds);
+		free(e->tl);
 		free(e->ds_id);
-		e->ds = e->ds_id = NULL;
-		if (policy_fetch(e->g, j->policy, strlen(j->policy),
-		    (size_t)e->conf.max_content, &e->ds, &e->dslen, err,
-		    sizeof(err)) < 0) {
+		e->ds = e->tl = e->ds_id = NULL;
+		if (policy_fetch_pair(e->g, j->policy, j->base,
+		    (size_t)e->conf.max_content, &e->ds, &e->dslen, &e->tl,
+		    &e->tllen, err, sizeof(err)) < 0) {
 			posture_free(&p);
 			fail(e, err);
 			return;
@@ -532,5 +535,6 @@ ev_stop(struct ev *e)
 		free(e->loaded[i].profile);
 	}
 	free(e->ds);
+	free(e->tl);
 	free(e->ds_id);
 }

@@ -15,6 +15,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "policy.h"
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
@@ -29,7 +30,7 @@ ev_job_free(struct ev_job *j)
 	if (j == NULL)
 		return;
 	free(j->request); free(j->endpoint); free(j->hostname);
-	free(j->assessment); free(j->profile); free(j->policy);
+	free(j->assessment); free(j->profile); free(j->policy); free(j->base);
 	free(j->policy_id); free(j->posture);
 	free(j);
 }
@@ -57,7 +58,7 @@ static void
 handle(struct ev *e, const struct grid_event *gev)
 {
 	xmlDocPtr doc;
-	xmlNodePtr req, pol, post;
+	xmlNodePtr req, post;
 	struct ev_job *j;
 	char err[1024], *assigned;
 	size_t len;
@@ -102,11 +103,8 @@ handle(struct ev *e, const struct grid_event *gev)
 		free(j->profile);
 		j->profile = NULL;
 	}
-	pol = xml_child(req, "policy", SACM_NS);
 	post = xml_child(req, "posture-stored", SACM_NS);
-	j->policy_id = pol ? xml_prop(pol, "id") : NULL;
-	if (pol)
-		(void)xml_node_text(pol, &j->policy, &len);
+	(void)policy_from_request(req, &j->policy, &j->base, &j->policy_id);
 	if (post)
 		(void)xml_node_text(post, &j->posture, &len);
 	/* Even a request we cannot use gets a (failed) result. */

@@ -114,6 +114,31 @@ check "a request assigned to the other evaluator is done by it" wait_for 120 res
 only_e2() { [ "$(attr "$W/res-e3.xml" evaluator)" = evaluator-2@grid.test ] && ! grep -q 'request e3 ' "$W/ev1.log"; }
 check "... and only by it" only_e2
 
+# A tailored profile that changes values, end to end: the tailoring is a
+# policy of its own; the requests carry its announcement and its
+# datastream's.
+TL=$PWD/tests/targets/tailoring-password-ages.xml
+TPROF=xccdf_dev.sacm-grid_profile_password_ages
+"$S" policy publish "$DS" --tailoring "$TL" >/dev/null 2>&1
+TANN=$("$S" items sacm/policy -n 20 --json | /usr/bin/python3 -c '
+import json, sys
+for l in sys.stdin:
+    if "kind=\"tailoring\"" in json.loads(l)["payload"]:
+        print(json.loads(l)["payload"])' 2>/dev/null | head -1)
+echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$TPROF'><endpoint id='${MID[hardened]}'/>$TANN$ANN</collection-request>" > "$W/creq.xml"
+"$S" publish sacm/collection/requests "$W/creq.xml" --id t1 >/dev/null
+check "a tailored profile: the posture is collected" wait_for 90 stored hardened t1
+echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='${MID[hardened]}' hostname='target-hardened' assessment='a-t' profile='$TPROF' evaluator='evaluator-1@grid.test'>$TANN$ANN$(cat "$W/stored-hardened-t1.xml")</evaluation-request>" > "$W/ereq.xml"
+SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id et >/dev/null
+check "... and evaluated" wait_for 120 result et
+APT_CONFIG=$W/apt.conf oscap-chroot "$W/t/hardened" xccdf eval --tailoring-file "$TL" --profile "$TPROF" --results "$W/live-t.xml" "$DS" >/dev/null 2>&1
+check "... equal to oscap-chroot --tailoring-file on the tree" cmp_live "$W/res-et.xml" "$W/live-t.xml"
+rule_result() {	# file rule-suffix
+	/usr/bin/python3 -c 'import sys, xml.etree.ElementTree as ET
+print([r.get("result") for r in ET.parse(sys.argv[1]).getroot().iter("{http://sacm-grid.dev/protocol/1}rule") if r.get("id").endswith(sys.argv[2])][0])' "$1" "$2"
+}
+check "... with the tailored value deciding the rule" test "$(rule_result "$W/res-et.xml" _accounts_minimum_age_login_defs)" = pass
+
 # Requests that cannot be evaluated.
 request f1 hardened evaluator-1@grid.test xccdf_org.ssgproject.content_profile_anssi_np_nt28_high "$W/stored-hardened-c1.xml"
 check "posture collected for another profile: failed, with the reason" wait_for 60 result f1
