@@ -104,3 +104,28 @@ last=$(grep ' stored (' "$W/ps.log" | tail -1 | cut -d' ' -f1)
 secs=$(/usr/bin/python3 -c "from datetime import datetime as d; import sys; f=lambda s: d.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ'); print((f(sys.argv[2]) - f(sys.argv[1])).total_seconds())" "$first" "$last")
 printf '\n%-34s %10s %12s\n' "posture-repo ingest" "reports" "reports/s"
 printf '%-34s %10s %12.1f\n' "fetch+verify+XSD+store+announce" "$want" "$(awk -v n="$want" -v s="$secs" 'BEGIN{print n / s}')"
+
+# Results: one real evaluation by the evaluator, then NREPORTS copies of
+# its result (new ids) taken in by a fresh results repository.
+{ cat "$L/accounts/evaluator-1.conf"; echo "state_dir = $W/ev"; } > "$W/ev.conf"
+"$BIN/sacm-evaluator" -f "$W/ev.conf" > "$W/ev.log" 2>&1 & PIDS+=($!)
+wait_for 60 bash -c "'$S' items sacm/posture/stored --id '$MID/bench-$ROUNDS' --json > '$W/st.json' 2>/dev/null"
+ST=$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])' < "$W/st.json")
+echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' profile='$PROFILE' evaluator='evaluator-1@grid.test'>$ANN$ST</evaluation-request>" > "$W/ereq.xml"
+SACM_CONFIG=$L/accounts/orchestrator.conf "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id bench-e >/dev/null
+wait_for 120 bash -c "'$S' items sacm/evaluation/results --id bench-e --json > '$W/er.json' 2>/dev/null" ||
+    { echo "results bench: no evaluation"; exit 1; }
+/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])' < "$W/er.json" > "$W/er.xml"
+for i in $(seq 1 "$NREPORTS"); do
+	SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/er.xml" --id "ingest-$i" >/dev/null
+done
+{ cat "$L/accounts/results-repo.conf"; echo "db = $W/rr.sqlite"
+  echo "catchup_items = $((NREPORTS + 10))"; } > "$W/rr.conf"
+"$BIN/sacm-results-repo" -f "$W/rr.conf" > "$W/rr.log" 2>&1 & PIDS+=($!)
+want=$((NREPORTS + 1))
+wait_for 600 bash -c "[ \$(grep -c ' stored: ' '$W/rr.log') -ge $want ]" || { echo "results ingest: only $(grep -c ' stored: ' "$W/rr.log") of $want"; exit 1; }
+first=$(grep -m1 ' ready: ' "$W/rr.log" | cut -d' ' -f1)
+last=$(grep ' stored: ' "$W/rr.log" | tail -1 | cut -d' ' -f1)
+secs=$(/usr/bin/python3 -c "from datetime import datetime as d; import sys; f=lambda s: d.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ'); print((f(sys.argv[2]) - f(sys.argv[1])).total_seconds())" "$first" "$last")
+printf '\n%-34s %10s %12s\n' "results-repo ingest" "results" "results/s"
+printf '%-34s %10s %12.1f\n' "fetch ARF+store+current+incidents" "$want" "$(awk -v n="$want" -v s="$secs" 'BEGIN{print n / s}')"
