@@ -105,6 +105,18 @@ ctl_results(struct ctl *c, int argc, char **argv)
 		if (rows(c, &h, "diff", &r) != 0)
 			return 1;
 		ctl_print_rows(c, &r, cols, heads, 5, "no change");
+	} else if (strcmp(argv[0], "failing") == 0 && argc == 2) {
+		static const char *const cols[] = { "id", "hostname",
+		    "profile", "evaluation", "evaluated" };
+		static const char *const heads[] = { "ENDPOINT", "HOSTNAME",
+		    "PROFILE", "EVALUATION", "EVALUATED" };
+
+		buf_adds(&h, " type='failing'");
+		head_add(&h, "rule", argv[1]);
+		head_add(&h, "policy", c->policy);
+		if (rows(c, &h, "endpoints", &r) != 0)
+			return 1;
+		ctl_print_rows(c, &r, cols, heads, 5, "no endpoint fails it");
 	} else {
 		buf_free(&h);
 		return 2;

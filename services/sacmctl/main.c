@@ -55,9 +55,11 @@ static const struct {
 	    "an endpoint's packages; the endpoints that have a package "
 	    "(RANGE like '>=1.2,<<2')" },
 	{ "results", ctl_results, "results [--endpoint E] [--policy ID] | "
-	    "results history ENDPOINT | results diff ENDPOINT [FROM TO]",
+	    "results history ENDPOINT | results diff ENDPOINT [FROM TO] | "
+	    "results failing RULE",
 	    "the estate's current results; an endpoint's evaluations; what "
-	    "changed between two evaluations (default: the last two)" },
+	    "changed between two evaluations (default: the last two); the "
+	    "endpoints failing a rule now" },
 	{ "report", ctl_report, "report ENDPOINT [--assessment A] -o FILE",
 	    "the HTML report of an evaluation (default: the latest)" },
 	{ "incidents", ctl_incidents, "incidents [-n N]",

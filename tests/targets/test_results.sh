@@ -95,6 +95,8 @@ sys.exit(not (r and r["change"] == "newly-passing" and r["before"] == "fail" and
 check "history lists both evaluations, newest first" test "$("$S" results history "$MID" --json | /usr/bin/python3 -c 'import json,sys; print(",".join(e["request"] for e in json.load(sys.stdin)))')" = "e2,e1"
 check "sacm/results still holds one item for the endpoint" test "$("$S" items sacm/results -n 100 --json | grep -c "\"id\":\"$MID/")" = 1
 check "no new incident for rules that kept failing" test "$("$S" incidents --json | count)" = "$N1"
+check "results failing: the endpoint fails the shadow permissions rule" bash -c "'$S' results failing xccdf_org.ssgproject.content_rule_file_permissions_etc_shadow --json | grep -q '\"id\":\"$MID\"'"
+check "... and no longer the passwd one" test "$("$S" results failing xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd --json | count)" = 0
 chmod 0666 "$T/etc/passwd"
 check "a third evaluation, the rule failing again" assess 3
 check "... raises one new incident" wait_for 20 bash -c "[ \$('$S' incidents --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') = $((N1 + 1)) ]"
