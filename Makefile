@@ -99,6 +99,7 @@ check-integration: all
 	BUILD=$(BUILD) tests/targets/test_evaluate.sh
 	BUILD=$(BUILD) tests/targets/test_evaluator.sh
 	BUILD=$(BUILD) tests/targets/test_results.sh
+	BUILD=$(BUILD) tests/targets/test_orchestrator.sh
 
 check: check-unit check-integration
 

@@ -466,10 +466,11 @@ ejabberd_start() {
 }
 
 # ---- daemons ----------------------------------------------------------
-# The SACM daemons of the lab, "program:account".  The orchestration issue
-# adds the orchestrator, the second evaluator and a collector per tree.
+# The SACM daemons of the lab, "program:account".  Still to come: the
+# second evaluator, a collector per tree, supervision.
 DAEMONS="sacm-policy-repo:policy-repo sacm-posture-repo:posture-repo
-sacm-evaluator:evaluator-1 sacm-results-repo:results-repo"
+sacm-evaluator:evaluator-1 sacm-results-repo:results-repo
+sacm-orchestrator:orchestrator"
 
 daemon_pid() {
 	local f=$LAB/run/$1.pid pid
@@ -490,6 +491,7 @@ daemon_config() {
 	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
 	  sacm-evaluator) echo "state_dir = $LAB/data/$account" ;;
 	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
+	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite" ;;
 	  esac; } > "$c"
 	chmod 600 "$c"
 	if [ "$(id -u)" = 0 ]; then

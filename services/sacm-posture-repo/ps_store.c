@@ -51,10 +51,13 @@ static const char *const migrations[] = {
 	"  announced INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX report_endpoint ON report(endpoint, policy, profile, id);"
 	"CREATE INDEX report_pending ON report(announced) WHERE announced = 0;"
+	/* A rowid table: SQLite 3.40's INSERT OR IGNORE into a WITHOUT
+	 * ROWID table with a second index leaves it failing
+	 * integrity_check when a row is ignored. */
 	"CREATE TABLE package ("
 	"  inventory TEXT NOT NULL REFERENCES doc(digest),"
 	"  name TEXT NOT NULL, version TEXT NOT NULL, arch TEXT NOT NULL,"
-	"  PRIMARY KEY (inventory, name, arch)) WITHOUT ROWID;"
+	"  PRIMARY KEY (inventory, name, arch));"
 	"CREATE INDEX package_name ON package(name);",
 };
 

@@ -40,7 +40,7 @@ static const char *const migrations[] = {
 	"  evaluation INTEGER NOT NULL REFERENCES evaluation(id),"
 	"  rule INTEGER NOT NULL REFERENCES rule(id),"
 	"  result TEXT NOT NULL,"
-	"  PRIMARY KEY (evaluation, rule)) WITHOUT ROWID;"
+	"  PRIMARY KEY (evaluation, rule));"
 	"CREATE INDEX result_rule ON result(rule, result);"
 	"CREATE TABLE current ("
 	"  endpoint TEXT NOT NULL, policy TEXT NOT NULL, profile TEXT NOT NULL,"

@@ -38,6 +38,7 @@ struct ctl {
 	const char	*endpoint;	/* --endpoint E */
 	const char	*assessment;	/* --assessment A */
 	char		*results_repo;	/* its JID (configuration) */
+	int		 wait;		/* --wait */
 };
 
 extern volatile sig_atomic_t ctl_quit;
@@ -54,6 +55,8 @@ int	ctl_blob(struct ctl *, int argc, char **argv);
 int	ctl_policy(struct ctl *, int argc, char **argv);
 int	ctl_feeds(struct ctl *, int argc, char **argv);
 int	ctl_disco(struct ctl *, int argc, char **argv);
+int	ctl_assess(struct ctl *, int argc, char **argv);
+int	ctl_assessments(struct ctl *, int argc, char **argv);
 int	ctl_results(struct ctl *, int argc, char **argv);
 int	ctl_report(struct ctl *, int argc, char **argv);
 int	ctl_incidents(struct ctl *, int argc, char **argv);

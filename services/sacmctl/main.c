@@ -54,6 +54,12 @@ static const struct {
 	    "PACKAGE [--version RANGE]",
 	    "an endpoint's packages; the endpoints that have a package "
 	    "(RANGE like '>=1.2,<<2')" },
+	{ "assess", ctl_assess, "assess POLICY [--profile P] [--endpoint "
+	    "E[,E...]] [--wait] [--timeout S]",
+	    "ask the orchestrator to assess endpoints (default: every one the "
+	    "policy applies to); --wait shows progress until done" },
+	{ "assessments", ctl_assessments, "assessments [list | show ID]",
+	    "assessments and their state (sacm/assessments)" },
 	{ "results", ctl_results, "results [--endpoint E] [--policy ID] | "
 	    "results history ENDPOINT | results diff ENDPOINT [FROM TO] | "
 	    "results failing RULE",
@@ -159,6 +165,7 @@ main(int argc, char **argv)
 		{ "node", required_argument, NULL, 'D' },
 		{ "endpoint", required_argument, NULL, 'E' },
 		{ "assessment", required_argument, NULL, 'G' },
+		{ "wait", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* After a command, --version takes a version range. */
@@ -230,6 +237,7 @@ main(int argc, char **argv)
 		case 'D': c.node = optarg; break;
 		case 'E': c.endpoint = optarg; break;
 		case 'G': c.assessment = optarg; break;
+		case 'K': c.wait = 1; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 

@@ -9,7 +9,7 @@ export SACM_CONFIG=$L/accounts/ctl.conf
 "$BIN/sacm-lab" up --dir "$L" > "$L/lab-up.log" 2>&1
 check "sacm-lab up starts the policy repository" grep -q "started sacm-policy-repo" "$L/lab-up.log"
 check "sacm-lab status shows it running" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q 'sacm-policy-repo *running'"
-for d in sacm-posture-repo sacm-evaluator sacm-results-repo; do
+for d in sacm-posture-repo sacm-evaluator sacm-results-repo sacm-orchestrator; do
 	check "... and $d" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '$d *running'"
 done
 out=$("$BIN/sacmctl" policy publish /usr/share/xml/scap/ssg/content/ssg-firefox-ds.xml 2>&1)

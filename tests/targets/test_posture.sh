@@ -174,4 +174,6 @@ P
 )
 check "... and is stored once ($H)" test "$H" = "(1, 2)"
 check "the posture repository is still running" kill -0 $PS
+ic=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$W/ps.sqlite" 2>&1)
+check "its database passes integrity_check ($ic)" test "$ic" = ok
 exit $((fails > 0))

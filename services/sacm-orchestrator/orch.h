@@ -1,0 +1,89 @@
+/*
+ * orch.h - sacm-orchestrator: the Orchestrator of Figure 2.
+ *
+ * Assessments are persisted state machines (orch_store.c):
+ *
+ *   requested -> collecting -> collected -> evaluating -> complete
+ *        ^            |            ^            |
+ *        +-- retry ---+            +-- retry ---+      -> failed, timed-out
+ *
+ * Each step has `retries` attempts (the count starts again at collected).
+ *
+ * orch_events.c turns grid events (policies, endpoints, stored posture,
+ * evaluation results) and operators' requests into assessments and
+ * transitions; orch_tick.c does what each state asks (publish a request,
+ * time out, retry) and picks evaluators by their advertised capacity.
+ */
+#ifndef ORCH_H
+#define ORCH_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "grid.h"
+
+#define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
+
+struct orch_conf {
+	char	*db;
+	char	*evaluators;		/* full JIDs, space-separated */
+	char	*default_profile;	/* for a policy nobody assigned */
+	long	 collect_timeout;	/* seconds */
+	long	 evaluate_timeout;
+	long	 retries;
+	int	 log_level;
+};
+
+#define ORCH_MAX_EVALUATORS	16
+struct orch_evaluator {
+	char	*jid;
+	int	 online;
+	long	 capacity;
+	time_t	 checked;
+};
+
+struct orch {
+	struct orch_conf	 conf;
+	struct grid_conf	 gc;
+	struct grid		*g;
+	sqlite3			*db;
+	struct orch_evaluator	 ev[ORCH_MAX_EVALUATORS];
+	size_t			 nev;
+};
+
+enum orch_state {
+	A_REQUESTED, A_COLLECTING, A_COLLECTED, A_EVALUATING, A_COMPLETE,
+	A_FAILED, A_TIMED_OUT,
+};
+const char	*orch_state_name(enum orch_state);
+
+/* orch_store.c */
+int	orch_store_open(struct orch *);
+void	orch_store_close(struct orch *);
+int	orch_prep(struct orch *, const char *, sqlite3_stmt **);
+void	orch_bind(sqlite3_stmt *, int, const char *);
+/* Creates an assessment unless one for the same (policy, profile,
+ * endpoint, trigger key) exists; *id (to free) names it.  1 created,
+ * 0 existed, -errno. */
+int	orch_create(struct orch *, const char *policy, const char *profile,
+	    const char *endpoint, const char *trigger, const char *key,
+	    char **id);
+/* Moves an assessment to a state, logs "old -> new", publishes it. */
+int	orch_move(struct orch *, const char *id, enum orch_state,
+	    const char *reason);
+void	orch_publish(struct orch *, const char *id);
+
+/* orch_events.c */
+void	orch_on_event(struct grid *, const struct grid_event *, void *);
+int	orch_on_request(struct grid *, const struct grid_request *,
+	    struct buf *, void *);
+int	orch_assess_policy(struct orch *, const char *policy,
+	    const char *profile, char *const *endpoints, size_t n,
+	    const char *trigger, const char *key, struct buf *ids);
+
+/* orch_tick.c */
+void	orch_tick(struct orch *);
+
+#endif

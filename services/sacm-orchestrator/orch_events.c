@@ -1,0 +1,430 @@
+/*
+ * orch_events.c - what starts and advances assessments.
+ *
+ *   sacm/policy            a new policy: assess every endpoint it applies
+ *                          to (its platforms against theirs), with the
+ *                          default profile
+ *   sacm/endpoints         a new endpoint: assess it for the policies known
+ *   sacm/posture/stored    collecting -> collected; an unsolicited report
+ *                          whose posture changed: re-evaluate (no new
+ *                          collection) what was assessed on that endpoint
+ *   sacm/evaluation/results  evaluating -> complete (or failed)
+ *   IQ <assess/>           an operator's request
+ *
+ * Every handler is idempotent: an item delivered twice (catch-up after a
+ * reconnect or a restart) finds its assessment already moved, or already
+ * created, and does nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "orch.h"
+#include "topics.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+static xmlDocPtr
+parse(const struct grid_event *ev, const char *root, char *err, size_t len)
+{
+	xmlDocPtr doc;
+
+	if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20, root,
+	    SACM_NS, &doc, err, len) < 0)
+		return NULL;
+	return doc;
+}
+
+/* The profile to use when nobody said: the policy's profile whose id is
+ * default_profile or ends in "_<default_profile>"; for a tailoring, its
+ * first profile. */
+static char *
+default_profile(struct orch *o, xmlNodePtr pol)
+{
+	const char *want = o->conf.default_profile;
+	char *kind = xml_prop(pol, "kind"), *found = NULL;
+	int tailoring = kind && strcmp(kind, "tailoring") == 0;
+
+	free(kind);
+	for (xmlNodePtr p = pol->children; p && !found; p = p->next) {
+		char *id;
+		size_t n, w = want ? strlen(want) : 0;
+
+		if (!xml_is(p, "profile", SACM_NS) ||
+		    (id = xml_prop(p, "id")) == NULL)
+			continue;
+		n = strlen(id);
+		if (tailoring || (want && (strcmp(id, want) == 0 || (n > w &&
+		    id[n - w - 1] == '_' && strcmp(id + n - w, want) == 0))))
+			found = id;
+		else
+			free(id);
+	}
+	return found;
+}
+
+/* Does an endpoint's platform fall under the policy's platforms? */
+static int
+applies(xmlNodePtr pol, const char *platform)
+{
+	int any = 0;
+
+	for (xmlNodePtr p = pol->children; p; p = p->next) {
+		char *cpe;
+		int ok;
+
+		if (!xml_is(p, "platform", SACM_NS) ||
+		    (cpe = xml_prop(p, "cpe")) == NULL)
+			continue;
+		any = 1;
+		ok = platform && strncmp(platform, cpe, strlen(cpe)) == 0;
+		free(cpe);
+		if (ok)
+			return 1;
+	}
+	return !any;
+}
+
+int
+orch_assess_policy(struct orch *o, const char *policy, const char *profile,
+    char *const *endpoints, size_t n, const char *trigger, const char *key,
+    struct buf *ids)
+{
+	sqlite3_stmt *st;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr pol;
+	char err[256], *prof = NULL;
+	int count = 0;
+
+	if (orch_prep(o, "SELECT announcement FROM policy WHERE id = ?", &st) <
+	    0)
+		return -EIO;
+	orch_bind(st, 1, policy);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+
+		(void)xmlsafe_parse_root(a, strlen(a), 1 << 20, "policy",
+		    SACM_NS, &doc, err, sizeof(err));
+	}
+	sqlite3_finalize(st);
+	if (doc == NULL)
+		return -ENOENT;
+	pol = xmlDocGetRootElement(doc);
+	if (profile == NULL && (prof = default_profile(o, pol)) == NULL) {
+		log_info("policy %.12s: no %s profile; assess it with a profile "
+		    "(sacmctl assess)", policy, o->conf.default_profile);
+		xmlFreeDoc(doc);
+		return 0;
+	}
+	if (orch_prep(o, "SELECT id, platform FROM endpoint ORDER BY id",
+	    &st) < 0) {
+		free(prof);
+		xmlFreeDoc(doc);
+		return -EIO;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *ep = (const char *)sqlite3_column_text(st, 0);
+		const char *plat = (const char *)sqlite3_column_text(st, 1);
+		int named = n == 0, made;
+		char *id;
+
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(endpoints[i], ep) == 0)
+				named = 1;
+		if (!named || (n == 0 && !applies(pol, plat)))
+			continue;
+		made = orch_create(o, policy, profile ? profile : prof, ep,
+		    trigger, key, &id);
+		if (made >= 0 && id && ids) {
+			buf_adds(ids, "<assessment id='");
+			buf_add_xml(ids, id);
+			buf_printf(ids, "' endpoint='%s'/>", ep);
+		}
+		count += made > 0;
+		free(id);
+	}
+	sqlite3_finalize(st);
+	free(prof);
+	xmlFreeDoc(doc);
+	return count;
+}
+
+static void
+policy_in(struct orch *o, const struct grid_event *ev)
+{
+	sqlite3_stmt *st;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char err[256], now[32], *id, *kind, *base;
+	int fresh;
+
+	if ((doc = parse(ev, "policy", err, sizeof(err))) == NULL) {
+		log_warnx("policy %s ignored: %s", ev->item_id, err);
+		return;
+	}
+	root = xmlDocGetRootElement(doc);
+	id = xml_prop(root, "id");
+	kind = xml_prop(root, "kind");
+	base = xml_prop(root, "base");
+	xmlFreeDoc(doc);
+	if (id == NULL || strcmp(id, ev->item_id) != 0) {
+		log_warnx("policy %s ignored: the item id is not its id",
+		    ev->item_id);
+		goto out;
+	}
+	if (orch_prep(o, "INSERT OR IGNORE INTO policy (id, kind, base, "
+	    "announcement, received) VALUES (?,?,?,?,?)", &st) < 0)
+		goto out;
+	time_iso(now, 0);
+	orch_bind(st, 1, id);
+	orch_bind(st, 2, kind);
+	orch_bind(st, 3, base);
+	sqlite3_bind_text(st, 4, ev->payload, (int)ev->payload_len,
+	    SQLITE_TRANSIENT);
+	orch_bind(st, 5, now);
+	fresh = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(o->db) > 0;
+	sqlite3_finalize(st);
+	if (fresh)
+		log_info("policy %.12s (%s): %d assessment(s) requested", id,
+		    kind ? kind : "?", orch_assess_policy(o, id, NULL, NULL, 0,
+		    "policy", id, NULL));
+out:
+	free(id); free(kind); free(base);
+}
+
+static void
+endpoint_in(struct orch *o, const struct grid_event *ev)
+{
+	sqlite3_stmt *st, *pl;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char err[256], now[32], *id;
+	int fresh;
+
+	if ((doc = parse(ev, "endpoint", err, sizeof(err))) == NULL) {
+		log_warnx("endpoint %s ignored: %s", ev->item_id, err);
+		return;
+	}
+	root = xmlDocGetRootElement(doc);
+	id = xml_prop(root, "id");
+	if (id && strcmp(id, ev->item_id) == 0 && orch_prep(o, "INSERT INTO "
+	    "endpoint (id, hostname, platform, collector, updated) VALUES "
+	    "(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET hostname = "
+	    "excluded.hostname, platform = excluded.platform, collector = "
+	    "excluded.collector, updated = excluded.updated RETURNING "
+	    "(SELECT count(*) FROM assessment WHERE endpoint = ?1)", &st) ==
+	    0) {
+		char *h = xml_prop(root, "hostname"), *p = xml_prop(root,
+		    "platform"), *c = xml_prop(root, "collector");
+
+		time_iso(now, 0);
+		orch_bind(st, 1, id);
+		orch_bind(st, 2, h);
+		orch_bind(st, 3, p);
+		orch_bind(st, 4, c);
+		orch_bind(st, 5, now);
+		fresh = sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int(st, 0) == 0;
+		sqlite3_finalize(st);
+		free(h); free(p); free(c);
+		/* A new endpoint: the datastream policies known apply. */
+		if (fresh && orch_prep(o, "SELECT id FROM policy WHERE kind = "
+		    "'datastream'", &pl) == 0) {
+			while (sqlite3_step(pl) == SQLITE_ROW) {
+				const char *pid = (const char *)
+				    sqlite3_column_text(pl, 0);
+
+				(void)orch_assess_policy(o, pid, NULL, &id, 1,
+				    "policy", pid, NULL);
+			}
+			sqlite3_finalize(pl);
+		}
+	}
+	free(id);
+	xmlFreeDoc(doc);
+}
+
+static void
+posture_in(struct orch *o, const struct grid_event *ev)
+{
+	sqlite3_stmt *st;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char err[256], *ep, *req, *state, *changed, *reason_s = NULL, *aid = NULL;
+	char *pol, *prof;
+
+	if ((doc = parse(ev, "posture-stored", err, sizeof(err))) == NULL) {
+		log_warnx("stored posture %s ignored: %s", ev->item_id, err);
+		return;
+	}
+	root = xmlDocGetRootElement(doc);
+	ep = xml_prop(root, "endpoint");
+	req = xml_prop(root, "request");
+	state = xml_prop(root, "state");
+	changed = xml_prop(root, "changed");
+	pol = xml_prop(root, "policy");
+	prof = xml_prop(root, "profile");
+	if (xml_child(root, "reason", SACM_NS))
+		reason_s = (char *)xmlNodeGetContent(xml_child(root, "reason",
+		    SACM_NS));
+	xmlFreeDoc(doc);
+	if (!ep || !req || !state)
+		goto out;
+	if (orch_prep(o, "SELECT id FROM assessment WHERE collection = ? AND "
+	    "endpoint = ? AND state = 1", &st) == 0) {
+		orch_bind(st, 1, req);
+		orch_bind(st, 2, ep);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			aid = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	if (aid) {
+		if (strcmp(state, "collected") != 0) {
+			(void)orch_move(o, aid, A_FAILED, reason_s ? reason_s :
+			    "the collection failed");
+		} else if (orch_prep(o, "UPDATE assessment SET posture = ?, "
+		    "attempts = 0, deadline = NULL WHERE id = ?", &st) == 0) {
+			sqlite3_bind_text(st, 1, ev->payload,
+			    (int)ev->payload_len, SQLITE_TRANSIENT);
+			orch_bind(st, 2, aid);
+			(void)sqlite3_step(st);
+			sqlite3_finalize(st);
+			(void)orch_move(o, aid, A_COLLECTED, NULL);
+		}
+	} else if (strncmp(req, "change-", 7) == 0 && changed &&
+	    strcmp(changed, "true") == 0 && strcmp(state, "collected") == 0 &&
+	    pol) {
+		/* The endpoint changed: evaluate again what was assessed. */
+		char *id = NULL;
+
+		if (orch_create(o, pol, prof, ep, "change", ev->item_id,
+		    &id) == 1 && orch_prep(o, "UPDATE assessment SET posture = "
+		    "?, state = 2 WHERE id = ?", &st) == 0) {
+			sqlite3_bind_text(st, 1, ev->payload,
+			    (int)ev->payload_len, SQLITE_TRANSIENT);
+			orch_bind(st, 2, id);
+			(void)sqlite3_step(st);
+			sqlite3_finalize(st);
+			log_info("assessment %s: requested -> collected (posture "
+			    "changed on %s)", id, ep);
+			orch_publish(o, id);
+		}
+		free(id);
+	}
+out:
+	free(ep); free(req); free(state); free(changed); free(aid);
+	free(pol); free(prof); xmlFree(reason_s);
+}
+
+static void
+result_in(struct orch *o, const struct grid_event *ev)
+{
+	sqlite3_stmt *st;
+	xmlDocPtr doc;
+	xmlNodePtr root, rn;
+	char err[256], *state, *aid = NULL;
+	xmlChar *reason = NULL;
+
+	if ((doc = parse(ev, "evaluation-result", err, sizeof(err))) == NULL) {
+		log_warnx("evaluation result %s ignored: %s", ev->item_id, err);
+		return;
+	}
+	root = xmlDocGetRootElement(doc);
+	state = xml_prop(root, "state");
+	if ((rn = xml_child(root, "reason", SACM_NS)) != NULL)
+		reason = xmlNodeGetContent(rn);
+	xmlFreeDoc(doc);
+	if (orch_prep(o, "SELECT id FROM assessment WHERE evaluation = ? AND "
+	    "state = 3", &st) == 0) {
+		orch_bind(st, 1, ev->item_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			aid = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	if (aid)
+		(void)orch_move(o, aid, state && strcmp(state, "complete") == 0 ?
+		    A_COMPLETE : A_FAILED, state && strcmp(state,
+		    "complete") == 0 ? NULL : reason ? (char *)reason :
+		    "the evaluation failed");
+	free(aid);
+	free(state);
+	xmlFree(reason);
+}
+
+void
+orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
+{
+	struct orch *o = arg;
+
+	(void)g;
+	if (ev->retract || ev->payload == NULL || strlen(ev->item_id) > 600)
+		return;
+	if (strcmp(ev->node, "sacm/policy") == 0)
+		policy_in(o, ev);
+	else if (strcmp(ev->node, "sacm/endpoints") == 0)
+		endpoint_in(o, ev);
+	else if (strcmp(ev->node, "sacm/posture/stored") == 0)
+		posture_in(o, ev);
+	else if (strcmp(ev->node, "sacm/evaluation/results") == 0)
+		result_in(o, ev);
+}
+
+/* <assess xmlns=NS_ORCH policy='ID' [profile='P']><endpoint id='E'/>
+ * ...</assess>: an operator's request; the answer lists the assessments. */
+int
+orch_on_request(struct grid *g, const struct grid_request *req,
+    struct buf *reply, void *arg)
+{
+	struct orch *o = arg;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char err[256], *policy, *profile, *eps[64], key[64];
+	struct buf ids;
+	size_t n = 0;
+	int r;
+
+	(void)g;
+	if (strcmp(req->type, "set") != 0) {
+		buf_adds(reply, "assess is an IQ set");
+		return -EINVAL;
+	}
+	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536,
+	    "assess", NS_ORCH, &doc, err, sizeof(err)) < 0) {
+		buf_adds(reply, err);
+		return -EINVAL;
+	}
+	root = xmlDocGetRootElement(doc);
+	policy = xml_prop(root, "policy");
+	profile = xml_prop(root, "profile");
+	for (xmlNodePtr e = root->children; e && n < 64; e = e->next)
+		if (xml_is(e, "endpoint", NS_ORCH) &&
+		    (eps[n] = xml_prop(e, "id")) != NULL)
+			n++;
+	xmlFreeDoc(doc);
+	/* Each request is new work: the key makes it distinct. */
+	snprintf(key, sizeof(key), "request-%ld-%ld", (long)time(NULL),
+	    random());
+	buf_init(&ids, reply->max);
+	r = policy ? orch_assess_policy(o, policy, profile, eps, n,
+	    "request", key, &ids) : -EINVAL;
+	if (r == -ENOENT || r == -EINVAL)
+		buf_adds(reply, policy ? "no such policy" : "policy is "
+		    "required");
+	else if (r >= 0) {
+		buf_adds(reply, "<assessments xmlns='" NS_ORCH "'>");
+		if (ids.data)
+			buf_adds(reply, ids.data);
+		buf_adds(reply, "</assessments>");
+		r = 0;
+	}
+	log_info("operator %s: assess %.12s: %d", req->from, policy ? policy :
+	    "?", r);
+	buf_free(&ids);
+	for (size_t i = 0; i < n; i++)
+		free(eps[i]);
+	free(policy);
+	free(profile);
+	return r;
+}

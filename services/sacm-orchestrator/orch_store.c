@@ -1,0 +1,248 @@
+/*
+ * orch_store.c - the orchestrator's sqlite database: endpoints and
+ * policies as announced, and the assessments with their state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "orch.h"
+#include "pubsub.h"
+#include "topics.h"
+#include "xmlutil.h"
+
+static const char *const names[] = {
+	"requested", "collecting", "collected", "evaluating", "complete",
+	"failed", "timed-out",
+};
+
+const char *
+orch_state_name(enum orch_state s)
+{
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE endpoint ("
+	"  id TEXT PRIMARY KEY, hostname TEXT, platform TEXT,"
+	"  collector TEXT, updated TEXT NOT NULL);"
+	"CREATE TABLE policy ("
+	"  id TEXT PRIMARY KEY, kind TEXT, base TEXT,"
+	"  announcement TEXT NOT NULL, received TEXT NOT NULL);"
+	"CREATE TABLE assessment ("
+	"  id TEXT PRIMARY KEY,"
+	"  policy TEXT NOT NULL, profile TEXT NOT NULL DEFAULT '',"
+	"  endpoint TEXT NOT NULL, trigger TEXT NOT NULL, key TEXT NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  collection TEXT, evaluation TEXT, evaluator TEXT,"
+	"  posture TEXT, deadline INTEGER, reason TEXT,"
+	"  created TEXT NOT NULL, updated TEXT NOT NULL,"
+	"  published INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (policy, profile, endpoint, trigger, key));"
+	"CREATE INDEX assessment_open ON assessment(state) WHERE state < 4;",
+};
+
+int
+orch_store_open(struct orch *o)
+{
+	char err[512];
+
+	if (db_open(o->conf.db, migrations, sizeof(migrations) /
+	    sizeof(migrations[0]), &o->db, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -EIO;
+	}
+	return 0;
+}
+
+void
+orch_store_close(struct orch *o)
+{
+	db_close(o->db);
+	o->db = NULL;
+}
+
+int
+orch_prep(struct orch *o, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(o->db, sql, -1, st, NULL) != SQLITE_OK) {
+		log_warnx("sqlite: %s", sqlite3_errmsg(o->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+void
+orch_bind(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+random_hex(char *out, size_t bytes)
+{
+	unsigned char r[16];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (bytes > sizeof(r))
+		bytes = sizeof(r);
+	if (fd < 0 || read(fd, r, bytes) != (ssize_t)bytes)
+		for (size_t i = 0; i < bytes; i++)
+			r[i] = (unsigned char)random();
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+int
+orch_create(struct orch *o, const char *policy, const char *profile,
+    const char *endpoint, const char *trigger, const char *key, char **id)
+{
+	sqlite3_stmt *st;
+	char now[32], rnd[17];
+	int r;
+
+	*id = NULL;
+	if (orch_prep(o, "SELECT id FROM assessment WHERE policy = ? AND "
+	    "profile = ? AND endpoint = ? AND trigger = ? AND key = ?", &st) <
+	    0)
+		return -EIO;
+	orch_bind(st, 1, policy);
+	orch_bind(st, 2, profile ? profile : "");
+	orch_bind(st, 3, endpoint);
+	orch_bind(st, 4, trigger);
+	orch_bind(st, 5, key);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*id = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (*id)
+		return 0;
+	random_hex(rnd, 8);
+	if (asprintf(id, "a-%s", rnd) < 0) {
+		*id = NULL;
+		return -ENOMEM;
+	}
+	if (orch_prep(o, "INSERT INTO assessment (id, policy, profile, "
+	    "endpoint, trigger, key, created, updated) VALUES "
+	    "(?,?,?,?,?,?,?,?)", &st) < 0)
+		return -EIO;
+	time_iso(now, 0);
+	orch_bind(st, 1, *id);
+	orch_bind(st, 2, policy);
+	orch_bind(st, 3, profile ? profile : "");
+	orch_bind(st, 4, endpoint);
+	orch_bind(st, 5, trigger);
+	orch_bind(st, 6, key);
+	orch_bind(st, 7, now);
+	orch_bind(st, 8, now);
+	r = sqlite3_step(st) == SQLITE_DONE ? 1 : -EIO;
+	sqlite3_finalize(st);
+	if (r == 1) {
+		log_info("assessment %s: requested (%s), policy %.12s, profile "
+		    "%s, endpoint %s", *id, trigger, policy, profile ? profile :
+		    "(default)", endpoint);
+		orch_publish(o, *id);
+	}
+	return r;
+}
+
+int
+orch_move(struct orch *o, const char *id, enum orch_state to,
+    const char *reason)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int from = -1, r;
+
+	if (orch_prep(o, "SELECT state FROM assessment WHERE id = ?", &st) < 0)
+		return -EIO;
+	orch_bind(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		from = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (from < 0)
+		return -ENOENT;
+	if (orch_prep(o, "UPDATE assessment SET state = ?, reason = ?, "
+	    "updated = ?, published = 0 WHERE id = ?", &st) < 0)
+		return -EIO;
+	time_iso(now, 0);
+	sqlite3_bind_int(st, 1, (int)to);
+	orch_bind(st, 2, reason);
+	orch_bind(st, 3, now);
+	orch_bind(st, 4, id);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	if (r == 0) {
+		log_info("assessment %s: %s -> %s%s%s", id, orch_state_name(
+		    (enum orch_state)from), orch_state_name(to),
+		    reason ? ": " : "", reason ? reason : "");
+		orch_publish(o, id);
+	}
+	return r;
+}
+
+void
+orch_publish(struct orch *o, const char *id)
+{
+	static const char *const cols[] = { "policy", "profile", "endpoint",
+	    "trigger", "attempts", "collection", "evaluation", "evaluator",
+	    "created", "updated" };
+	sqlite3_stmt *st, *up;
+	struct buf b;
+	int ok = 0;
+
+	if (orch_prep(o, "SELECT policy, profile, endpoint, trigger, attempts,"
+	    " collection, evaluation, evaluator, created, updated, state, "
+	    "reason FROM assessment WHERE id = ?", &st) < 0)
+		return;
+	orch_bind(st, 1, id);
+	buf_init(&b, 65536);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int state = sqlite3_column_int(st, 10);
+		const char *reason = (const char *)sqlite3_column_text(st, 11);
+
+		buf_adds(&b, "<assessment xmlns='" SACM_NS "' id='");
+		buf_add_xml(&b, id);
+		buf_printf(&b, "' state='%s' step='%d' steps='4'",
+		    orch_state_name((enum orch_state)state),
+		    state >= A_COMPLETE ? 4 : state);
+		for (int i = 0; i < 10; i++) {
+			const char *v = (const char *)sqlite3_column_text(st,
+			    i);
+
+			if (v == NULL || *v == '\0')
+				continue;
+			buf_printf(&b, " %s='", cols[i]);
+			buf_add_xml(&b, v);
+			buf_adds(&b, "'");
+		}
+		buf_adds(&b, ">");
+		if (reason) {
+			buf_adds(&b, "<reason>");
+			buf_add_xml(&b, reason);
+			buf_adds(&b, "</reason>");
+		}
+		buf_adds(&b, "</assessment>");
+		ok = b.data && pubsub_publish(o->g, "sacm/assessments", id,
+		    b.data, NULL, NULL) == 0;
+	}
+	sqlite3_finalize(st);
+	buf_free(&b);
+	if (ok && orch_prep(o, "UPDATE assessment SET published = 1 WHERE "
+	    "id = ?", &up) == 0) {
+		orch_bind(up, 1, id);
+		(void)sqlite3_step(up);
+		sqlite3_finalize(up);
+	}
+}

@@ -1,0 +1,237 @@
+/*
+ * ctl_assess.c - assess (an operator's request to the orchestrator, with
+ * progress) and assessments (sacm/assessments).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+
+#include "buf.h"
+#include "ctl.h"
+#include "grid_iq.h"
+#include "json.h"
+#include "pubsub.h"
+#include "query.h"
+#include "topics.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
+#define T_ASSESSMENTS	"sacm/assessments"
+
+struct one {
+	char	*state, *payload;
+};
+
+static int
+grab(const struct grid_event *ev, void *arg)
+{
+	struct one *o = arg;
+	xmlDocPtr doc;
+	char err[128];
+
+	if (ev->payload && o->payload == NULL) {
+		o->payload = strdup(ev->payload);
+		if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20,
+		    "assessment", SACM_NS, &doc, err, sizeof(err)) == 0) {
+			o->state = xml_prop(xmlDocGetRootElement(doc), "state");
+			xmlFreeDoc(doc);
+		}
+	}
+	return 1;
+}
+
+static int
+terminal(const char *s)
+{
+	return s && (!strcmp(s, "complete") || !strcmp(s, "failed") ||
+	    !strcmp(s, "timed-out"));
+}
+
+int
+ctl_assess(struct ctl *c, int argc, char **argv)
+{
+	struct buf q;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char to[512], err[1024], *ids[1024];
+	size_t n = 0;
+	int r, bad = 0;
+
+	if (argc != 1)
+		return 2;
+	query_service_jid(c->g, "orchestrator", "sacm-orchestrator", to,
+	    sizeof(to));
+	buf_init(&q, 65536);
+	buf_adds(&q, "<assess xmlns='" NS_ORCH "' policy='");
+	buf_add_xml(&q, argv[0]);
+	buf_adds(&q, "'");
+	if (c->profile) {
+		buf_adds(&q, " profile='");
+		buf_add_xml(&q, c->profile);
+		buf_adds(&q, "'");
+	}
+	buf_adds(&q, ">");
+	if (c->endpoint) {
+		char *s = strdup(c->endpoint), *p, *save = NULL;
+
+		for (p = strtok_r(s, ", ", &save); p; p = strtok_r(NULL, ", ",
+		    &save)) {
+			buf_adds(&q, "<endpoint id='");
+			buf_add_xml(&q, p);
+			buf_adds(&q, "'/>");
+		}
+		free(s);
+	}
+	buf_adds(&q, "</assess>");
+	{
+		xmpp_stanza_t *reply = NULL, *a;
+		char *text;
+		size_t len;
+
+		r = q.data ? grid_iq(c->g, to, "set", q.data, &reply) : -E2BIG;
+		buf_free(&q);
+		if (r < 0)
+			return ctl_fail("assess", "%s%s", grid_errstr(c->g),
+			    r == -EOPNOTSUPP || r == -ETIMEDOUT ? " (is "
+			    "sacm-orchestrator running?)" : "");
+		a = xmpp_stanza_get_child_by_name_and_ns(reply, "assessments",
+		    NS_ORCH);
+		if (a == NULL || xmpp_stanza_to_text(a, &text, &len) !=
+		    XMPP_EOK) {
+			xmpp_stanza_release(reply);
+			return ctl_fail("assess", "malformed answer");
+		}
+		r = xmlsafe_parse(text, len, 16 << 20, &doc, err, sizeof(err));
+		xmpp_free(grid_xmpp_ctx(c->g), text);
+		xmpp_stanza_release(reply);
+		if (r < 0)
+			return ctl_fail("assess", "%s", err);
+	}
+	root = xmlDocGetRootElement(doc);
+	for (xmlNodePtr e = root->children; e && n < 1024; e = e->next)
+		if (xml_is(e, "assessment", NS_ORCH) &&
+		    (ids[n] = xml_prop(e, "id")) != NULL)
+			n++;
+	xmlFreeDoc(doc);
+	if (n == 0) {
+		printf("no endpoint to assess (none applies, or none is known "
+		    "yet)\n");
+		return 0;
+	}
+	for (size_t i = 0; i < n && !c->json; i++)
+		printf("%s\n", ids[i]);
+	if (c->wait) {
+		time_t end = time(NULL) + (c->timeout ? c->timeout : 1800);
+		size_t done = 0;
+
+		while (!ctl_quit && time(NULL) < end) {
+			char step[64] = "";
+
+			done = 0;
+			bad = 0;
+			for (size_t i = 0; i < n; i++) {
+				struct one o = { 0 };
+
+				(void)pubsub_items(c->g, T_ASSESSMENTS, ids[i],
+				    0, grab, &o);
+				if (terminal(o.state)) {
+					done++;
+					bad += strcmp(o.state, "complete") != 0;
+				} else if (o.state && !step[0])
+					snprintf(step, sizeof(step), "%s",
+					    o.state);
+				free(o.state);
+				free(o.payload);
+			}
+			if (!c->json)
+				fprintf(stderr, "\r%zu/%zu done%s%s   ", done,
+				    n, step[0] ? ", now " : "", step);
+			if (done == n)
+				break;
+			grid_run_once(c->g, 1000);
+		}
+		if (!c->json)
+			fputc('\n', stderr);
+		if (done < n)
+			r = ctl_fail("assess", "%zu of %zu assessments still "
+			    "open", n - done, n);
+		else if (bad)
+			r = ctl_fail("assess", "%d assessment(s) did not "
+			    "complete (sacmctl assessments show ID)", bad);
+	}
+	if (c->json) {
+		printf("[");
+		for (size_t i = 0; i < n; i++)
+			printf("%s\"%s\"", i ? "," : "", ids[i]);
+		printf("]\n");
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	return r < 0 ? 1 : r;
+}
+
+static int
+row(const struct grid_event *ev, void *arg)
+{
+	struct buf *b = arg;
+	xmlDocPtr doc;
+	xmlNodePtr a;
+	char err[128];
+	static const char *const cols[] = { "id", "state", "endpoint",
+	    "trigger", "updated" };
+
+	if (ev->payload == NULL || xmlsafe_parse_root(ev->payload,
+	    ev->payload_len, 1 << 20, "assessment", SACM_NS, &doc, err,
+	    sizeof(err)) < 0)
+		return 0;
+	a = xmlDocGetRootElement(doc);
+	for (size_t i = 0; i < 5; i++) {
+		char *v = xml_prop(a, cols[i]);
+
+		static const int w[] = { 18, 10, 32, 8, 0 };
+
+		if (i < 4)
+			buf_printf(b, "%-*s  ", w[i], v ? v : "-");
+		else
+			buf_printf(b, "%s\n", v ? v : "-");
+		free(v);
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int
+ctl_assessments(struct ctl *c, int argc, char **argv)
+{
+	struct buf b;
+	struct one o = { 0 };
+
+	if (argc == 2 && strcmp(argv[0], "show") == 0) {
+		if (pubsub_items(c->g, T_ASSESSMENTS, argv[1], 0, grab, &o) <
+		    0 || o.payload == NULL)
+			return ctl_fail("assessments", "no assessment %s",
+			    argv[1]);
+		printf("%s\n", o.payload);
+		free(o.payload);
+		free(o.state);
+		return 0;
+	}
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "list") != 0))
+		return 2;
+	buf_init(&b, 64u << 20);
+	buf_printf(&b, "%-18s  %-10s  %-32s  %-8s  %s\n", "ASSESSMENT",
+	    "STATE", "ENDPOINT", "TRIGGER", "UPDATED");
+	if (pubsub_items(c->g, T_ASSESSMENTS, NULL, c->n_set ? c->n : 0, row,
+	    &b) < 0) {
+		buf_free(&b);
+		return ctl_fail("assessments", "%s", grid_errstr(c->g));
+	}
+	fputs(b.data ? b.data : "", stdout);
+	buf_free(&b);
+	return 0;
+}
