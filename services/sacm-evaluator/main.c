@@ -26,7 +26,7 @@ static const struct conf_opt ev_opts[] = {
 	    "134217728", 0, "largest policy accepted (bytes)" },
 	{ "max_document_size", CONF_INT, OFF(max_doc), 1024, 1L << 30,
 	    "268435456", 0, "largest posture document accepted, decoded" },
-	{ "eval_timeout", CONF_INT, OFF(timeout), 1, 86400, "600", 0,
+	{ "eval_timeout", CONF_INT, OFF(timeout), 1, 86400, "120", 0,
 	    "seconds an evaluation may take before it is stopped" },
 	{ "cache_policies", CONF_INT, OFF(cache), 1, EV_CACHE_MAX, "2", 0,
 	    "loaded policies (datastream and profile) kept for the next "

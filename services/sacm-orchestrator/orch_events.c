@@ -343,11 +343,27 @@ result_in(struct orch *o, const struct grid_event *ev)
 			aid = strdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
-	if (aid)
-		(void)orch_move(o, aid, state && strcmp(state, "complete") == 0 ?
-		    A_COMPLETE : A_FAILED, state && strcmp(state,
-		    "complete") == 0 ? NULL : reason ? (char *)reason :
-		    "the evaluation failed");
+	if (aid && state && strcmp(state, "complete") == 0)
+		(void)orch_move(o, aid, A_COMPLETE, NULL);
+	else if (aid) {
+		/* A failed evaluation may be passing (an evaluator killed at
+		 * its time limit): evaluated again while attempts remain. */
+		char why[600];
+		int attempts = 0;
+
+		if (orch_prep(o, "SELECT attempts FROM assessment WHERE id = ?",
+		    &st) == 0) {
+			orch_bind(st, 1, aid);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				attempts = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+		}
+		snprintf(why, sizeof(why), "%.500s%s", reason ? (char *)reason :
+		    "the evaluation failed", attempts < o->conf.retries ?
+		    "; evaluating again" : "");
+		(void)orch_move(o, aid, attempts < o->conf.retries ?
+		    A_COLLECTED : A_FAILED, why);
+	}
 	free(aid);
 	free(state);
 	xmlFree(reason);
