@@ -5,6 +5,7 @@
  * evaluation, persisted, with timeouts and retries.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,9 @@ static const struct conf_opt orch_opts[] = {
 	{ "default_profile", CONF_STR, OFF(default_profile), 0, 0,
 	    "standard", 0, "profile for a new policy (its id, or the part "
 	    "after the last _)" },
+	{ "operators", CONF_STR, OFF(operators), 0, 0, NULL, 0,
+	    "accounts (bare JIDs, space-separated) that may request "
+	    "assessments (default: ctl@<domain>)" },
 	{ "collect_timeout", CONF_INT, OFF(collect_timeout), 1, 86400, "900",
 	    0, "seconds to wait for posture before collecting again" },
 	{ "evaluate_timeout", CONF_INT, OFF(evaluate_timeout), 1, 86400,
@@ -72,6 +76,12 @@ main(int argc, char **argv)
 			    sizeof(err));
 			o.ev[o.nev++].jid = strdup(err);
 		}
+	if (o.conf.operators == NULL) {
+		const char *b = grid_bare_jid(o.g), *at = strchr(b, '@');
+
+		if (asprintf(&o.conf.operators, "ctl@%s", at ? at + 1 : b) < 0)
+			fatalx("out of memory");
+	}
 	grid_set_event_handler(o.g, orch_on_event, &o);
 	grid_handle_requests(o.g, NS_ORCH, orch_on_request, &o);
 	if (daemon_connect(o.g) < 0)

@@ -30,6 +30,7 @@ struct orch_conf {
 	char	*db;
 	char	*evaluators;		/* full JIDs, space-separated */
 	char	*default_profile;	/* for a policy nobody assigned */
+	char	*operators;		/* bare JIDs that may request */
 	long	 collect_timeout;	/* seconds */
 	long	 evaluate_timeout;
 	long	 retries;

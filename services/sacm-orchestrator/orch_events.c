@@ -387,6 +387,25 @@ orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 		result_in(o, ev);
 }
 
+/* Is from (a full JID) one of the configured operators? */
+static int
+operator(struct orch *o, const char *from)
+{
+	const char *p = o->conf.operators;
+	size_t n = from ? strcspn(from, "/") : 0;
+
+	while (p && *p && n) {
+		size_t w;
+
+		p += strspn(p, " \t,");
+		w = strcspn(p, " \t,");
+		if (w == n && strncmp(p, from, n) == 0)
+			return 1;
+		p += w;
+	}
+	return 0;
+}
+
 /* <assess xmlns=NS_ORCH policy='ID' [profile='P']><endpoint id='E'/>
  * ...</assess>: an operator's request; the answer lists the assessments. */
 int
@@ -402,6 +421,12 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 	int r;
 
 	(void)g;
+	if (!operator(o, req->from)) {
+		buf_adds(reply, "only operators may request assessments");
+		log_warnx("assess refused: %s is not an operator",
+		    req->from ? req->from : "?");
+		return -EACCES;
+	}
 	if (strcmp(req->type, "set") != 0) {
 		buf_adds(reply, "assess is an IQ set");
 		return -EINVAL;

@@ -97,6 +97,9 @@ check "... and no new assessment of the others" test "$(evals installed)/$(evals
 check "sacmctl assess --wait runs an assessment to the end" test $rc = 0
 check "... showing progress" grep -q "1/1 done" "$W/assess.err"
 
+SACM_CONFIG=$L/accounts/collector-1.conf "$S" assess "$ID" > /dev/null 2> "$W/forbidden.err"; rc=$?
+check "only an operator may request an assessment" bash -c "[ $rc = 1 ] && grep -q 'only operators may request assessments' '$W/forbidden.err'"
+
 # Killed mid-assessment: it resumes after a restart.
 "$S" assess "$ID" --profile xccdf_org.ssgproject.content_profile_anssi_np_nt28_high \
     --endpoint "${MID[misconfigured]}" > "$W/a2.out"
