@@ -107,3 +107,46 @@ query_service_jid(struct grid *g, const char *account, const char *program,
 
 	snprintf(out, len, "%s@%s/%s", account, at ? at + 1 : bare, program);
 }
+
+static long
+page_num(xmlNodePtr set, const char *name, long dflt)
+{
+	xmlNodePtr n = set ? xml_child(set, name, QUERY_RSM_NS) : NULL;
+	xmlChar *v;
+	char *e;
+	long x = dflt;
+
+	if (n && (v = xmlNodeGetContent(n)) != NULL) {
+		x = strtol((char *)v, &e, 10);
+		if (*v == '\0' || *e || x < 0)
+			x = -1;
+		xmlFree(v);
+	}
+	return x;
+}
+
+int
+query_page_request(xmlNodePtr q, long dflt, long cap, long *max,
+    long *offset)
+{
+	xmlNodePtr set = xml_child(q, "set", QUERY_RSM_NS);
+	long after = page_num(set, "after", -2);
+
+	*max = page_num(set, "max", dflt);
+	if (*max < 0 || after == -1)
+		return -EINVAL;
+	if (*max > cap)
+		*max = cap;
+	*offset = after >= 0 ? after + 1 : 0;
+	return 0;
+}
+
+void
+query_page_answer(struct buf *b, long offset, long n, long count)
+{
+	buf_adds(b, "<set xmlns='" QUERY_RSM_NS "'>");
+	if (n > 0)
+		buf_printf(b, "<first index='%ld'>%ld</first><last>%ld</last>",
+		    offset, offset, offset + n - 1);
+	buf_printf(b, "<count>%ld</count></set>", count);
+}

@@ -31,6 +31,18 @@ int	query_all(struct grid *, const char *to, const char *head,
 	    long page, long max_pages, const char *name, const char *ns,
 	    query_page_fn *fn, void *arg, char *err, size_t errlen);
 
+/*
+ * The answering side of XEP-0059 paging by index: the <set/> of a request
+ * element q (max, default dflt, at most cap; after = the last index of the
+ * previous page) as a row limit and offset.  0, or -EINVAL when max or
+ * after are not numbers.  query_page_answer() appends the <set/> of an
+ * answer with n rows from offset out of count.
+ */
+int	query_page_request(xmlNodePtr q, long dflt, long cap, long *max,
+	    long *offset);
+struct buf;
+void	query_page_answer(struct buf *, long offset, long n, long count);
+
 /* The JID of a service in the lab's naming: ACCOUNT@<our domain>/PROGRAM */
 void	query_service_jid(struct grid *, const char *account,
 	    const char *program, char *out, size_t len);

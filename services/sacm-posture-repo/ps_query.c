@@ -18,11 +18,11 @@
 
 #include "debver.h"
 #include "log.h"
+#include "query.h"
 #include "ps.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define NS_RSM		"http://jabber.org/protocol/rsm"
 #define PAGE_DEFAULT	100
 #define PAGE_MAX	500
 
@@ -38,30 +38,13 @@ q_free(struct q *q)
 	free(q->profile); free(q->package); free(q->version);
 }
 
-static long
-num(xmlNodePtr set, const char *name, long dflt)
-{
-	xmlNodePtr n = set ? xml_child(set, name, NS_RSM) : NULL;
-	xmlChar *v;
-	char *e;
-	long x = dflt;
-
-	if (n && (v = xmlNodeGetContent(n)) != NULL) {
-		x = strtol((char *)v, &e, 10);
-		if (*v == '\0' || *e || x < 0)
-			x = -1;
-		xmlFree(v);
-	}
-	return x;
-}
-
 static int
 parse(const struct grid_request *req, struct q *q, struct buf *reply)
 {
 	char err[512];
 	xmlDocPtr doc;
-	xmlNodePtr root, set;
-	long after;
+	xmlNodePtr root;
+	int r;
 
 	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536, "query",
 	    NS_POSTURE, &doc, err, sizeof(err)) < 0) {
@@ -75,32 +58,18 @@ parse(const struct grid_request *req, struct q *q, struct buf *reply)
 	q->profile = xml_prop(root, "profile");
 	q->package = xml_prop(root, "package");
 	q->version = xml_prop(root, "version");
-	set = xml_child(root, "set", NS_RSM);
-	q->max = num(set, "max", PAGE_DEFAULT);
-	after = num(set, "after", -2);
+	r = query_page_request(root, PAGE_DEFAULT, PAGE_MAX, &q->max,
+	    &q->offset);
 	xmlFreeDoc(doc);
-	if (q->max < 0 || after == -1) {
+	if (r < 0) {
 		buf_adds(reply, "bad <set/>: max and after are numbers");
 		return -EINVAL;
 	}
-	if (q->max > PAGE_MAX)
-		q->max = PAGE_MAX;
-	q->offset = after >= 0 ? after + 1 : 0;
 	if (q->type == NULL) {
 		buf_adds(reply, "type is required");
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static void
-rsm(struct buf *b, long offset, long n, long count)
-{
-	buf_adds(b, "<set xmlns='" NS_RSM "'>");
-	if (n > 0)
-		buf_printf(b, "<first index='%ld'>%ld</first><last>%ld</last>",
-		    offset, offset, offset + n - 1);
-	buf_printf(b, "<count>%ld</count></set>", count);
 }
 
 static int
@@ -187,7 +156,7 @@ q_endpoints(struct ps *ps, const struct q *q, struct buf *b)
 	}
 	sqlite3_finalize(st);
 	buf_adds(b, "</endpoints>");
-	rsm(b, q->offset, n, total);
+	query_page_answer(b, q->offset, n, total);
 	return 0;
 }
 
@@ -231,7 +200,7 @@ q_reports(struct ps *ps, const struct q *q, int latest, struct buf *b)
 		(void)ps_report_xml(ps, ids[i], "report", b);
 	buf_adds(b, "</reports>");
 	if (!latest)
-		rsm(b, q->offset, n, total);
+		query_page_answer(b, q->offset, n, total);
 	return 0;
 }
 
@@ -269,7 +238,7 @@ q_packages(struct ps *ps, const struct q *q, struct buf *b)
 	}
 	sqlite3_finalize(st);
 	buf_adds(b, "</packages>");
-	rsm(b, q->offset, n, total);
+	query_page_answer(b, q->offset, n, total);
 	return 0;
 }
 
@@ -317,7 +286,7 @@ q_search(struct ps *ps, const struct q *q, struct buf *b)
 	}
 	sqlite3_finalize(st);
 	buf_adds(b, "</endpoints>");
-	rsm(b, q->offset, n, k);
+	query_page_answer(b, q->offset, n, k);
 	return 0;
 }
 

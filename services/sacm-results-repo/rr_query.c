@@ -23,11 +23,11 @@
 
 #include "blob.h"
 #include "log.h"
+#include "query.h"
 #include "rr.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define NS_RSM		"http://jabber.org/protocol/rsm"
 #define PAGE_DEFAULT	100
 #define PAGE_MAX	500
 #define REPORT_XSL	"/usr/share/openscap/xsl/xccdf-report.xsl"
@@ -46,30 +46,13 @@ q_free(struct q *q)
 	free(q->assessment);
 }
 
-static long
-num(xmlNodePtr set, const char *name, long dflt)
-{
-	xmlNodePtr n = set ? xml_child(set, name, NS_RSM) : NULL;
-	xmlChar *v;
-	char *e;
-	long x = dflt;
-
-	if (n && (v = xmlNodeGetContent(n)) != NULL) {
-		x = strtol((char *)v, &e, 10);
-		if (*v == '\0' || *e || x < 0)
-			x = -1;
-		xmlFree(v);
-	}
-	return x;
-}
-
 static int
 parse(const struct grid_request *req, struct q *q, struct buf *err)
 {
 	char why[512];
 	xmlDocPtr doc;
-	xmlNodePtr root, set;
-	long after;
+	xmlNodePtr root;
+	int r;
 
 	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536, "query",
 	    NS_RESULTS, &doc, why, sizeof(why)) < 0) {
@@ -86,32 +69,18 @@ parse(const struct grid_request *req, struct q *q, struct buf *err)
 	q->to = xml_prop(root, "to");
 	q->evaluation = xml_prop(root, "evaluation");
 	q->assessment = xml_prop(root, "assessment");
-	set = xml_child(root, "set", NS_RSM);
-	q->max = num(set, "max", PAGE_DEFAULT);
-	after = num(set, "after", -2);
+	r = query_page_request(root, PAGE_DEFAULT, PAGE_MAX, &q->max,
+	    &q->offset);
 	xmlFreeDoc(doc);
-	if (q->max < 0 || after == -1) {
+	if (r < 0) {
 		buf_adds(err, "bad <set/>: max and after are numbers");
 		return -EINVAL;
 	}
-	if (q->max > PAGE_MAX)
-		q->max = PAGE_MAX;
-	q->offset = after >= 0 ? after + 1 : 0;
 	if (q->type == NULL) {
 		buf_adds(err, "type is required");
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static void
-rsm(struct buf *b, long offset, long n, long count)
-{
-	buf_adds(b, "<set xmlns='" NS_RSM "'>");
-	if (n > 0)
-		buf_printf(b, "<first index='%ld'>%ld</first><last>%ld</last>",
-		    offset, offset, offset + n - 1);
-	buf_printf(b, "<count>%ld</count></set>", count);
 }
 
 /* Attributes from the columns of a row, named by names[]. */
@@ -163,7 +132,7 @@ listing(struct rr *rr, const struct q *q, const char *sql,
 	}
 	sqlite3_finalize(st);
 	buf_printf(b, "</%s>", list);
-	rsm(b, q->offset, n, total);
+	query_page_answer(b, q->offset, n, total);
 	return 0;
 }
 
