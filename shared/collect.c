@@ -264,7 +264,10 @@ collect_plan(const char *ds, size_t len, const char *tailoring, size_t tlen,
 	walk_items(&w, it);
 	xccdf_item_iterator_free(it);
 	r = w.err;
-	if (r == 0 && (r = tmpname(path, sizeof(path), "vars")) == 0) {
+	/* No external variable: no variables document (an empty one would
+	 * not import). */
+	if (r == 0 && p->nvars > 0 && (r = tmpname(path, sizeof(path),
+	    "vars")) == 0) {
 		if (oval_variable_model_export(w.vm, path) < 0) {
 			snprintf(err, errlen, "cannot export the variables: %s",
 			    reason("?"));

@@ -109,11 +109,11 @@ xmlsafe_parse_root(const char *data, size_t len, size_t max,
 	if ((rc = xmlsafe_parse(data, len, max, &doc, err, errlen)) < 0)
 		return rc;
 	r = xmlDocGetRootElement(doc);
-	if (r == NULL || strcmp((const char *)r->name, root) != 0 ||
+	if (r == NULL || (root && strcmp((const char *)r->name, root) != 0) ||
 	    (ns && (r->ns == NULL ||
 	    strcmp((const char *)r->ns->href, ns) != 0))) {
 		snprintf(err, errlen, "root element is not {%s}%s",
-		    ns ? ns : "", root);
+		    ns ? ns : "", root ? root : "*");
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}

@@ -20,7 +20,8 @@
 int	xmlsafe_parse(const char *data, size_t len, size_t max,
 	    xmlDocPtr *docp, char *err, size_t errlen);
 
-/* The same with a root element check: its local name and namespace. */
+/* The same with a root element check: its local name (any if NULL) and
+ * namespace (any if NULL). */
 int	xmlsafe_parse_root(const char *data, size_t len, size_t max,
 	    const char *root, const char *ns, xmlDocPtr *docp, char *err,
 	    size_t errlen);

@@ -31,10 +31,18 @@ commands:
                  create (first time) and start the lab: CA and certificates,
                  one account per service and collector, the broker on free
                  loopback ports, every topic with its affiliations, and the
-                 SACM daemons (not with --broker-only).
+                 SACM daemons (not with --broker-only): policy repository,
+                 posture repository, two evaluators, results repository,
+                 orchestrator, and one collector per target tree (N trees,
+                 default 3, built with sacm-targets when missing).  Each
+                 daemon is supervised: restarted when it dies, logged.
                  Running it again is safe.
   down           stop the daemons and the broker (state is kept)
-  status         what runs where
+  status         what runs where: the broker, every daemon (with its
+                 restarts), the endpoints, the topics
+  start|stop|restart NAME
+                 one daemon (a stopped daemon stays stopped until `start`
+                 or the next `up`)
   env            print the exports that point sacmctl at this lab:
                  eval "\$(sacm-lab env)"
   account NAME [ROLE]
@@ -466,11 +474,22 @@ ejabberd_start() {
 }
 
 # ---- daemons ----------------------------------------------------------
-# The SACM daemons of the lab, "program:account".  Still to come: the
-# second evaluator, a collector per tree, supervision.
-DAEMONS="sacm-policy-repo:policy-repo sacm-posture-repo:posture-repo
-sacm-evaluator:evaluator-1 sacm-results-repo:results-repo
-sacm-orchestrator:orchestrator"
+# The SACM daemons of the lab, one instance per account ("NAME:program"),
+# and one sacm-collector per target tree (collector-I on the I-th tree of
+# `sacm-targets names`).  Each runs under a supervisor (`sacm-lab
+# supervise`, below) that restarts it when it dies and logs the event.
+SERVICE_DAEMONS="policy-repo:sacm-policy-repo posture-repo:sacm-posture-repo
+evaluator-1:sacm-evaluator evaluator-2:sacm-evaluator
+results-repo:sacm-results-repo orchestrator:sacm-orchestrator"
+
+instances() {
+	echo "$SERVICE_DAEMONS" | tr ' ' '\n'
+	local i=1 t
+	for t in $("$HERE/sacm-targets" names --count "${COLLECTORS:-3}"); do
+		echo "collector-$i:sacm-collector:$t"
+		i=$((i + 1))
+	done
+}
 
 daemon_pid() {
 	local f=$LAB/run/$1.pid pid
@@ -480,57 +499,167 @@ daemon_pid() {
 	echo "$pid"
 }
 
+# Collectors read the target trees as root reads a system; the other
+# daemons run as nobody when we are root.
+runs_as() {
+	case "$1" in
+	sacm-collector) ;;
+	*) [ "$(id -u)" = 0 ] && echo nobody ;;
+	esac
+}
+
 # A daemon's configuration: its account's grid settings, then its own.
 daemon_config() {
-	local prog=$1 account=$2 c=$LAB/etc/$1.conf
+	local name=$1 prog=$2 tree=${3:-} c=$LAB/etc/$1.conf
 	mkdir -p "$LAB/etc" "$LAB/data" "$LAB/run" "$LAB/log"
-	{ echo "# $prog in the lab $LAB (written by sacm-lab)"
-	  grep -v '^#' "$LAB/accounts/$account.conf"
+	{ echo "# $prog ($name) in the lab $LAB (written by sacm-lab)"
+	  grep -v '^#' "$LAB/accounts/$name.conf"
 	  case "$prog" in
 	  sacm-policy-repo) echo "db = $LAB/data/policy-repo.sqlite" ;;
 	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
-	  sacm-evaluator) echo "state_dir = $LAB/data/$account" ;;
+	  sacm-evaluator) echo "state_dir = $LAB/data/$name" ;;
 	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
 	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite" ;;
+	  sacm-collector)
+		echo "root = $LAB/targets/$tree"
+		echo "state_dir = $LAB/data/$name"
+		# dpkg probes read the tree's apt settings, not the host's
+		echo "apt_config = $LAB/etc/apt-targets.conf"
+		echo "change_settle_ms = 2000" ;;
 	  esac; } > "$c"
 	chmod 600 "$c"
-	if [ "$(id -u)" = 0 ]; then
+	if [ "$(runs_as "$prog")" = nobody ]; then
 		chown nobody:nogroup "$c" "$LAB/data" "$LAB/run" "$LAB/log" \
-		    "$LAB/accounts/$account.pass"
+		    "$LAB/accounts/$name.pass"
 		chmod 755 "$LAB/accounts"
 	fi
 }
 
-start_daemons() {
-	local d prog account pid
-	for d in $DAEMONS; do
-		prog=${d%%:*} account=${d##*:}
-		if pid=$(daemon_pid "$prog"); then
-			continue
+# sacm-lab supervise NAME PROGRAM CONFIG (started by `up`, detached):
+# runs the daemon, and when it dies logs how and starts it again after
+# 1 s, doubling up to 60 s while it keeps dying within a minute.  TERM
+# stops the daemon and the supervisor.
+cmd_supervise() {
+	local name=$1 prog=$2 conf=$3 child= stopping=0 delay=1 started rc ran how
+	local log=$LAB/log/$name.log user
+	user=$(runs_as "$prog")
+	trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT HUP
+	echo $$ > "$LAB/run/$name.supervisor.pid"
+	while [ $stopping = 0 ]; do
+		started=$(date +%s)
+		if [ -n "$user" ]; then
+			setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			    "$HERE/$prog" -f "$conf" >>"$log" 2>&1 </dev/null &
+		else
+			"$HERE/$prog" -f "$conf" >>"$log" 2>&1 </dev/null &
 		fi
-		[ -x "$HERE/$prog" ] || { say "$prog not built; skipped"; continue; }
-		daemon_config "$prog" "$account"
-		"${AS_BROKER[@]}" "$HERE/$prog" -n -f "$LAB/etc/$prog.conf" >/dev/null ||
-		    die "$prog: bad configuration $LAB/etc/$prog.conf"
-		(exec "${AS_BROKER[@]}" setsid "$HERE/$prog" -f "$LAB/etc/$prog.conf" \
-		    >>"$LAB/log/$prog.log" 2>&1 </dev/null) &
-		echo $! > "$LAB/run/$prog.pid"
-		say "started $prog (log $LAB/log/$prog.log)"
+		child=$!
+		echo "$child" > "$LAB/run/$name.pid"
+		while :; do
+			rc=0
+			wait "$child" || rc=$?
+			kill -0 "$child" 2>/dev/null || break
+		done
+		child=
+		rm -f "$LAB/run/$name.pid"
+		[ $stopping = 1 ] && break
+		ran=$(( $(date +%s) - started ))
+		[ $ran -ge 60 ] && delay=1
+		if [ $rc -gt 128 ]; then how="killed by signal $((rc - 128))"
+		else how="exited with status $rc"; fi
+		printf '%s sacm-lab: %s (%s) %s after %ss; restarting in %ss\n' \
+		    "$(date -u +%FT%TZ)" "$name" "$prog" "$how" "$ran" "$delay" |
+		    tee -a "$log" >> "$LAB/log/supervisor.log"
+		sleep "$delay" & wait $! 2>/dev/null || true
+		delay=$(( delay * 2 > 60 ? 60 : delay * 2 ))
+	done
+	rm -f "$LAB/run/$name.supervisor.pid"
+}
+
+start_daemon() {
+	local name=$1 prog=$2 tree=${3:-}
+	if daemon_pid "$name.supervisor" >/dev/null; then
+		return 0
+	fi
+	[ -x "$HERE/$prog" ] || { say "$prog not built; $name skipped"; return 0; }
+	if [ "$prog" = sacm-collector ] && [ ! -f "$LAB/targets/$tree/etc/debian_version" ]; then
+		say "no target tree $LAB/targets/$tree; $name skipped (sacm-lab targets)"
+		return 0
+	fi
+	daemon_config "$name" "$prog" "$tree"
+	local user
+	user=$(runs_as "$prog")
+	if ! ${user:+setpriv --reuid=nobody --regid=nogroup --clear-groups --} \
+	    "$HERE/$prog" -n -f "$LAB/etc/$name.conf" >/dev/null; then
+		die "$name: bad configuration $LAB/etc/$name.conf"
+	fi
+	(exec setsid "$0" supervise --dir "$LAB" "$name" "$prog" \
+	    "$LAB/etc/$name.conf" >>"$LAB/log/supervisor.log" 2>&1 </dev/null) &
+	local i
+	for i in $(seq 1 50); do
+		daemon_pid "$name" >/dev/null && break
+		sleep 0.1
+	done
+	say "started $name ($prog, log $LAB/log/$name.log)"
+}
+
+start_daemons() {
+	local d name prog tree
+	echo 'Dir::Etc::parts "/nonexistent";' > "$LAB/etc/apt-targets.conf" 2>/dev/null ||
+	    { mkdir -p "$LAB/etc"; echo 'Dir::Etc::parts "/nonexistent";' > "$LAB/etc/apt-targets.conf"; }
+	for d in $(instances); do
+		IFS=: read -r name prog tree <<<"$d"
+		start_daemon "$name" "$prog" "$tree"
 	done
 }
 
+stop_daemon() {
+	local name=$1 spid pid i
+	spid=$(daemon_pid "$name.supervisor") || spid=
+	pid=$(daemon_pid "$name") || pid=
+	[ -n "$spid$pid" ] || return 0
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	[ -z "$spid" ] && [ -n "$pid" ] && kill "$pid" 2>/dev/null
+	for i in $(seq 1 100); do
+		{ [ -z "$spid" ] || ! kill -0 "$spid" 2>/dev/null; } &&
+		    { [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; } && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+	[ -n "$spid" ] && kill -0 "$spid" 2>/dev/null && kill -9 "$spid"
+	rm -f "$LAB/run/$name.pid" "$LAB/run/$name.supervisor.pid"
+	say "stopped $name"
+}
+
 stop_daemons() {
-	local d prog pid i
-	for d in $DAEMONS; do
-		prog=${d%%:*}
-		pid=$(daemon_pid "$prog") || continue
-		kill "$pid"
-		for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-		rm -f "$LAB/run/$prog.pid"
-		say "stopped $prog"
+	local f name
+	for f in "$LAB"/run/*.supervisor.pid "$LAB"/run/*.pid; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .pid)
+		name=${name%.supervisor}
+		stop_daemon "$name"
 	done
 	return 0
+}
+
+# Target trees for the collectors: built when missing (debootstrap needs
+# root; otherwise say how).
+ensure_targets() {
+	local missing=0 t
+	for t in $("$HERE/sacm-targets" names --count "$COLLECTORS"); do
+		[ -f "$LAB/targets/$t/etc/debian_version" ] || missing=1
+	done
+	[ $missing = 1 ] || return 0
+	if [ "$(id -u)" = 0 ]; then
+		say "building the target trees in $LAB/targets (first time: a few minutes)"
+		"$HERE/sacm-targets" build "$LAB/targets" --count "$COLLECTORS" >&2 ||
+		    die "target trees not built"
+	elif sudo -n true 2>/dev/null; then
+		sudo "$HERE/sacm-targets" build "$LAB/targets" --count "$COLLECTORS" >&2 ||
+		    die "target trees not built"
+	else
+		say "target trees need root: run 'sudo $HERE/sacm-targets build $LAB/targets --count $COLLECTORS' (collectors without a tree are skipped)"
+	fi
 }
 
 # ---- commands ---------------------------------------------------------
@@ -605,7 +734,11 @@ EOF
 		sleep 0.5
 	done
 	[ $ok = 1 ] || { cat "$LAB/grid-init.log" >&2; die "grid init failed"; }
-	[ "$BROKER_ONLY" = 1 ] || start_daemons
+	sed -i "s/^COLLECTORS=.*/COLLECTORS=$COLLECTORS/" "$LAB/lab.env"
+	if [ "$BROKER_ONLY" != 1 ]; then
+		ensure_targets
+		start_daemons
+	fi
 	cmd_status
 	echo
 	echo "Point sacmctl at this lab with:  eval \"\$($HERE/sacm-lab env --dir $LAB)\""
@@ -651,19 +784,46 @@ https      https://127.0.0.1:$HTTPS_PORT/ (uploads, websocket)
 CA         $LAB/pki/ca.crt
 accounts   $LAB/accounts/NAME.conf (password) and NAME-cert.conf (certificate)
 EOF
-	local d prog dpid
-	for d in $DAEMONS; do
-		prog=${d%%:*}
-		if dpid=$(daemon_pid "$prog"); then
-			printf '%-18s running (pid %s), log %s\n' "$prog" "$dpid" "$LAB/log/$prog.log"
-		elif [ -f "$LAB/etc/$prog.conf" ]; then
-			printf '%-18s stopped\n' "$prog"
+	local d name prog tree dpid restarts what
+	echo "daemons:"
+	for d in $(instances); do
+		IFS=: read -r name prog tree <<<"$d"
+		[ -f "$LAB/etc/$name.conf" ] || continue
+		restarts=$(grep -c " sacm-lab: $name (" "$LAB/log/supervisor.log" 2>/dev/null || true)
+		what=$prog${tree:+ on targets/$tree}
+		if dpid=$(daemon_pid "$name"); then
+			printf '  %-14s %-40s running (pid %s, %s restarts)\n' "$name" "$what" "$dpid" "${restarts:-0}"
+		elif daemon_pid "$name.supervisor" >/dev/null; then
+			printf '  %-14s %-40s restarting (%s restarts)\n' "$name" "$what" "${restarts:-0}"
+		else
+			printf '  %-14s %-40s stopped\n' "$name" "$what"
 		fi
 	done
+	echo "  logs: $LAB/log/NAME.log; restarts: $LAB/log/supervisor.log"
 	if [ "$state" != stopped ]; then
+		echo "endpoints:"
+		timeout 20 "$SACMCTL" -c "$LAB/accounts/ctl.conf" endpoints 2>&1 | sed 's/^/  /' || true
 		echo "topics:"
-		"$SACMCTL" -c "$LAB/accounts/ctl.conf" topics 2>&1 | sed 's/^/  /' || true
+		timeout 20 "$SACMCTL" -c "$LAB/accounts/ctl.conf" topics 2>&1 | sed 's/^/  /' || true
 	fi
+}
+
+# sacm-lab start|stop|restart NAME: one daemon (names as in status).
+cmd_one() {
+	local what=$1 want=${2:-} d name prog tree
+	load_env
+	[ -n "$want" ] || die "usage: sacm-lab $what NAME"
+	for d in $(instances); do
+		IFS=: read -r name prog tree <<<"$d"
+		[ "$name" = "$want" ] || continue
+		case $what in
+		stop) stop_daemon "$name" ;;
+		start) start_daemon "$name" "$prog" "$tree" ;;
+		restart) stop_daemon "$name"; start_daemon "$name" "$prog" "$tree" ;;
+		esac
+		return 0
+	done
+	die "no daemon '$want' in this lab (see sacm-lab status)"
 }
 
 cmd_env() {
@@ -728,6 +888,8 @@ main() {
 	up) cmd_up ;;
 	down) cmd_down ;;
 	status) cmd_status ;;
+	start|stop|restart) cmd_one "$cmd" "${args[@]}" ;;
+	supervise) load_env; cmd_supervise "${args[@]}" ;;
 	env) cmd_env ;;
 	account) cmd_account "${args[@]}" ;;
 	targets) cmd_targets ;;

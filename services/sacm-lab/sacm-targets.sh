@@ -2,9 +2,11 @@
 # sacm-targets - Debian 11 (bullseye) root trees for the lab's target
 # systems, made with debootstrap from the Debian mirror apt already uses.
 #
-#   sacm-targets build DIR [--cache DIR]
+#   sacm-targets build DIR [--count N] [--cache DIR]
 #
-# DIR gets one tree per configuration:
+# DIR gets one tree per configuration (with --count N > 3, N trees: the
+# fourth and later are installed-4, hardened-5, misconfigured-6, ... each
+# with its own identity):
 #   installed      a minimal bullseye as debootstrap leaves it
 #   hardened       with the logging, time and audit services the SSG rules
 #                  ask for, and tightened file permissions and sysctls
@@ -23,7 +25,7 @@ say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 usage() {
-	sed -n '2,13s/^# \{0,1\}//p' "$0"
+	sed -n '2,16s/^# \{0,1\}//p' "$0"
 }
 
 # The Debian archive apt is configured with (never a hard-coded host):
@@ -111,18 +113,34 @@ ClientAliveInterval 0
 EOF
 }
 
+# The trees for COUNT targets, in order.
+target_names() {
+	local i=1 t
+	for t in $TARGETS; do
+		[ $i -le "$COUNT" ] && echo "$t"
+		i=$((i + 1))
+	done
+	set -- $TARGETS
+	while [ $i -le "$COUNT" ]; do
+		eval "t=\${$(( (i - 1) % 3 + 1 ))}"
+		echo "$t-$i"
+		i=$((i + 1))
+	done
+}
+
 build() {
-	local out=$1 t base
+	local out=$1 t base conf
 	[ "$(id -u)" = 0 ] || die "debootstrap needs root (run with sudo)"
 	command -v debootstrap >/dev/null || die "debootstrap is not installed (make deps)"
 	MIRROR=$(mirror)
 	mkdir -p "$out"
-	for t in $TARGETS; do
+	for t in $(target_names); do
 		if [ -f "$out/$t/etc/debian_version" ]; then
 			say "$out/$t exists; kept"
 			continue
 		fi
-		case $t in
+		conf=${t%%-*}
+		case $conf in
 		hardened) base=$(cached_base hardened "$HARDENED_PKGS") ;;
 		*) base=$(cached_base minimal "") ;;
 		esac
@@ -130,10 +148,10 @@ build() {
 		rm -rf "$out/$t.tmp"
 		cp -a "$base" "$out/$t.tmp"
 		identity "$out/$t.tmp" "target-$t"
-		"configure_$t" "$out/$t.tmp"
+		"configure_$conf" "$out/$t.tmp"
 		mv "$out/$t.tmp" "$out/$t"
 	done
-	for t in $TARGETS; do
+	for t in $(target_names); do
 		printf '%-14s %s (Debian %s, machine-id %s)\n' "$t" "$out/$t" \
 		    "$(cat "$out/$t/etc/debian_version")" "$(cat "$out/$t/etc/machine-id")"
 	done
@@ -143,6 +161,7 @@ main() {
 	[ $# -ge 1 ] || { usage >&2; exit 2; }
 	local cmd=$1 out=
 	shift
+	COUNT=3
 	if [ "$(id -u)" = 0 ]; then
 		CACHE=/var/cache/sacm-grid/targets
 	else
@@ -151,12 +170,16 @@ main() {
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--cache) CACHE=$2; shift 2 ;;
+		--count) COUNT=$2; shift 2 ;;
 		-h|--help) usage; exit 0 ;;
 		*) out=$1; shift ;;
 		esac
 	done
 	case "$cmd" in
-	build) [ -n "$out" ] || die "usage: sacm-targets build DIR"; build "$out" ;;
+	build) [ -n "$out" ] || die "usage: sacm-targets build DIR [--count N]"
+	    case $COUNT in ''|*[!0-9]*|0) die "--count takes a number from 1" ;; esac
+	    build "$out" ;;
+	names) target_names ;;
 	mirror) mirror ;;
 	-h|--help|help) usage ;;
 	*) usage >&2; exit 2 ;;

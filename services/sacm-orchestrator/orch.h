@@ -12,7 +12,9 @@
  * orch_events.c turns grid events (policies, endpoints, stored posture,
  * evaluation results) and operators' requests into assessments and
  * transitions; orch_tick.c does what each state asks (publish a request,
- * time out, retry) and picks evaluators by their advertised capacity.
+ * time out, retry), waits for endpoints whose collector is offline, and
+ * picks evaluators by their advertised capacity; orch_assign.c keeps
+ * operators' assignments and their schedules.
  */
 #ifndef ORCH_H
 #define ORCH_H
@@ -20,6 +22,8 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <time.h>
+
+#include <libxml/tree.h>
 
 #include "buf.h"
 #include "grid.h"
@@ -75,6 +79,8 @@ int	orch_create(struct orch *, const char *policy, const char *profile,
 int	orch_move(struct orch *, const char *id, enum orch_state,
 	    const char *reason);
 void	orch_publish(struct orch *, const char *id);
+/* bytes random bytes as hex into out (2 * bytes + 1). */
+void	orch_random_hex(char *out, size_t bytes);
 
 /* orch_events.c */
 void	orch_on_event(struct grid *, const struct grid_event *, void *);
@@ -82,7 +88,15 @@ int	orch_on_request(struct grid *, const struct grid_request *,
 	    struct buf *, void *);
 int	orch_assess_policy(struct orch *, const char *policy,
 	    const char *profile, char *const *endpoints, size_t n,
-	    const char *trigger, const char *key, struct buf *ids);
+	    const char *trigger, const char *key, struct buf *ids,
+	    const char *only);
+
+/* orch_assign.c */
+int	orch_assign_request(struct orch *, xmlNodePtr, const char *type,
+	    const char *by, struct buf *reply);
+void	orch_assign_tick(struct orch *);
+void	orch_assign_endpoint(struct orch *, const char *endpoint);
+void	orch_assign_policy(struct orch *, const char *policy);
 
 /* orch_tick.c */
 void	orch_tick(struct orch *);

@@ -87,10 +87,29 @@ applies(xmlNodePtr pol, const char *platform)
 	return !any;
 }
 
+static int
+open_for(struct orch *o, const char *policy, const char *profile,
+    const char *endpoint)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (orch_prep(o, "SELECT count(*) FROM assessment WHERE state < 4 AND "
+	    "policy = ? AND profile = ? AND endpoint = ?", &st) < 0)
+		return 0;
+	orch_bind(st, 1, policy);
+	orch_bind(st, 2, profile);
+	orch_bind(st, 3, endpoint);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n > 0;
+}
+
 int
 orch_assess_policy(struct orch *o, const char *policy, const char *profile,
     char *const *endpoints, size_t n, const char *trigger, const char *key,
-    struct buf *ids)
+    struct buf *ids, const char *only)
 {
 	sqlite3_stmt *st;
 	xmlDocPtr doc = NULL;
@@ -133,7 +152,14 @@ orch_assess_policy(struct orch *o, const char *policy, const char *profile,
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(endpoints[i], ep) == 0)
 				named = 1;
-		if (!named || (n == 0 && !applies(pol, plat)))
+		if (!named || (n == 0 && !applies(pol, plat)) ||
+		    (only && strcmp(only, ep) != 0))
+			continue;
+		/* A scheduled run does not queue behind one still open (an
+		 * endpoint offline for days gets one assessment, not one per
+		 * run). */
+		if (strcmp(trigger, "schedule") == 0 && open_for(o, policy,
+		    profile ? profile : prof, ep))
 			continue;
 		made = orch_create(o, policy, profile ? profile : prof, ep,
 		    trigger, key, &id);
@@ -186,10 +212,12 @@ policy_in(struct orch *o, const struct grid_event *ev)
 	orch_bind(st, 5, now);
 	fresh = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(o->db) > 0;
 	sqlite3_finalize(st);
-	if (fresh)
+	if (fresh) {
 		log_info("policy %.12s (%s): %d assessment(s) requested", id,
 		    kind ? kind : "?", orch_assess_policy(o, id, NULL, NULL, 0,
-		    "policy", id, NULL));
+		    "policy", id, NULL, NULL));
+		orch_assign_policy(o, id);
+	}
 out:
 	free(id); free(kind); free(base);
 }
@@ -213,7 +241,8 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	    "endpoint (id, hostname, platform, collector, updated) VALUES "
 	    "(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET hostname = "
 	    "excluded.hostname, platform = excluded.platform, collector = "
-	    "excluded.collector, updated = excluded.updated RETURNING "
+	    "excluded.collector, updated = excluded.updated, online = 1, "
+	    "checked = 0, offline_since = NULL RETURNING "
 	    "(SELECT count(*) FROM assessment WHERE endpoint = ?1)", &st) ==
 	    0) {
 		char *h = xml_prop(root, "hostname"), *p = xml_prop(root,
@@ -236,11 +265,13 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 				const char *pid = (const char *)
 				    sqlite3_column_text(pl, 0);
 
-				(void)orch_assess_policy(o, pid, NULL, &id, 1,
-				    "policy", pid, NULL);
+				(void)orch_assess_policy(o, pid, NULL, NULL, 0,
+				    "policy", pid, NULL, id);
 			}
 			sqlite3_finalize(pl);
 		}
+		if (fresh)
+			orch_assign_endpoint(o, id);
 	}
 	free(id);
 	xmlFreeDoc(doc);
@@ -408,48 +439,26 @@ operator(struct orch *o, const char *from)
 
 /* <assess xmlns=NS_ORCH policy='ID' [profile='P']><endpoint id='E'/>
  * ...</assess>: an operator's request; the answer lists the assessments. */
-int
-orch_on_request(struct grid *g, const struct grid_request *req,
-    struct buf *reply, void *arg)
+static int
+assess(struct orch *o, xmlNodePtr root, const char *from, struct buf *reply)
 {
-	struct orch *o = arg;
-	xmlDocPtr doc;
-	xmlNodePtr root;
-	char err[256], *policy, *profile, *eps[64], key[64];
+	char *policy, *profile, *eps[64], key[64];
 	struct buf ids;
 	size_t n = 0;
 	int r;
 
-	(void)g;
-	if (!operator(o, req->from)) {
-		buf_adds(reply, "only operators may request assessments");
-		log_warnx("assess refused: %s is not an operator",
-		    req->from ? req->from : "?");
-		return -EACCES;
-	}
-	if (strcmp(req->type, "set") != 0) {
-		buf_adds(reply, "assess is an IQ set");
-		return -EINVAL;
-	}
-	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536,
-	    "assess", NS_ORCH, &doc, err, sizeof(err)) < 0) {
-		buf_adds(reply, err);
-		return -EINVAL;
-	}
-	root = xmlDocGetRootElement(doc);
 	policy = xml_prop(root, "policy");
 	profile = xml_prop(root, "profile");
 	for (xmlNodePtr e = root->children; e && n < 64; e = e->next)
 		if (xml_is(e, "endpoint", NS_ORCH) &&
 		    (eps[n] = xml_prop(e, "id")) != NULL)
 			n++;
-	xmlFreeDoc(doc);
 	/* Each request is new work: the key makes it distinct. */
 	snprintf(key, sizeof(key), "request-%ld-%ld", (long)time(NULL),
 	    random());
 	buf_init(&ids, reply->max);
 	r = policy ? orch_assess_policy(o, policy, profile, eps, n,
-	    "request", key, &ids) : -EINVAL;
+	    "request", key, &ids, NULL) : -EINVAL;
 	if (r == -ENOENT || r == -EINVAL)
 		buf_adds(reply, policy ? "no such policy" : "policy is "
 		    "required");
@@ -460,12 +469,52 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 		buf_adds(reply, "</assessments>");
 		r = 0;
 	}
-	log_info("operator %s: assess %.12s: %d", req->from, policy ? policy :
+	log_info("operator %s: assess %.12s: %d", from, policy ? policy :
 	    "?", r);
 	buf_free(&ids);
 	for (size_t i = 0; i < n; i++)
 		free(eps[i]);
 	free(policy);
 	free(profile);
+	return r;
+}
+
+/* Operators' requests in NS_ORCH: assess (set), assign (set), unassign
+ * (set), assignments (get). */
+int
+orch_on_request(struct grid *g, const struct grid_request *req,
+    struct buf *reply, void *arg)
+{
+	struct orch *o = arg;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char err[256], by[512];
+	int r;
+
+	(void)g;
+	if (!operator(o, req->from)) {
+		buf_adds(reply, "only operators may request assessments");
+		log_warnx("request refused: %s is not an operator",
+		    req->from ? req->from : "?");
+		return -EACCES;
+	}
+	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536,
+	    NULL, NS_ORCH, &doc, err, sizeof(err)) < 0) {
+		buf_adds(reply, err);
+		return -EINVAL;
+	}
+	root = xmlDocGetRootElement(doc);
+	snprintf(by, sizeof(by), "%.*s", (int)strcspn(req->from, "/"),
+	    req->from);
+	if (strcmp((const char *)root->name, "assess") == 0) {
+		if (strcmp(req->type, "set") == 0)
+			r = assess(o, root, req->from, reply);
+		else {
+			buf_adds(reply, "assess is an IQ set");
+			r = -EINVAL;
+		}
+	} else
+		r = orch_assign_request(o, root, req->type, by, reply);
+	xmlFreeDoc(doc);
 	return r;
 }

@@ -47,6 +47,15 @@ static const char *const migrations[] = {
 	"  published INTEGER NOT NULL DEFAULT 0,"
 	"  UNIQUE (policy, profile, endpoint, trigger, key));"
 	"CREATE INDEX assessment_open ON assessment(state) WHERE state < 4;",
+	/* 2: operators' assignments; whether an endpoint's collector answers */
+	"CREATE TABLE assignment ("
+	"  id TEXT PRIMARY KEY, policy TEXT NOT NULL, profile TEXT NOT NULL,"
+	"  endpoints TEXT NOT NULL DEFAULT '', benchmark TEXT,"
+	"  every INTEGER NOT NULL DEFAULT 0, next INTEGER NOT NULL DEFAULT 0,"
+	"  runs INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, by TEXT);"
+	"ALTER TABLE endpoint ADD COLUMN online INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE endpoint ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE endpoint ADD COLUMN offline_since TEXT;",
 };
 
 int
@@ -88,8 +97,8 @@ orch_bind(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-static void
-random_hex(char *out, size_t bytes)
+void
+orch_random_hex(char *out, size_t bytes)
 {
 	unsigned char r[16];
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -128,7 +137,7 @@ orch_create(struct orch *o, const char *policy, const char *profile,
 	sqlite3_finalize(st);
 	if (*id)
 		return 0;
-	random_hex(rnd, 8);
+	orch_random_hex(rnd, 8);
 	if (asprintf(id, "a-%s", rnd) < 0) {
 		*id = NULL;
 		return -ENOMEM;

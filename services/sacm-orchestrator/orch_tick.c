@@ -1,7 +1,9 @@
 /*
  * orch_tick.c - what each open assessment needs next.
  *
- *   requested   publish a collection request for the endpoint (the
+ *   requested   if the endpoint's collector does not answer (XEP-0030),
+ *               say so in the assessment and wait for it; else
+ *               publish a collection request for the endpoint (the
  *               policy's announcement, and its datastream's for a
  *               tailoring) -> collecting, with a deadline
  *   collecting  past the deadline: again (up to retries), or timed-out
@@ -22,9 +24,12 @@
 #include "orch.h"
 #include "pubsub.h"
 #include "topics.h"
+#include "xmlutil.h"
 
 #define PER_TICK	32
 #define EVAL_RECHECK	15	/* seconds between evaluator checks */
+#define EP_RECHECK	15	/* ... and checks of an endpoint's collector */
+#define OFFLINE		"endpoint offline"
 
 /* The evaluators that answer, and their advertised capacity. */
 static void
@@ -54,6 +59,98 @@ refresh_evaluators(struct orch *o)
 			log_info("evaluator %s %s (capacity %ld)", e->jid,
 			    e->online ? "available" : "gone", e->capacity);
 	}
+}
+
+/*
+ * Does the endpoint's collector answer?  Asked (disco#info to the
+ * collector's full JID, which the broker answers with an error when that
+ * session is gone) at most every EP_RECHECK seconds; an endpoint that
+ * announces itself again is online at once (orch_events.c).
+ */
+static int
+endpoint_online(struct orch *o, const char *endpoint, char *since,
+    size_t len)
+{
+	sqlite3_stmt *st;
+	char *collector = NULL, now_s[32];
+	int online = 1, checked = 0;
+	time_t now = time(NULL);
+
+	*since = '\0';
+	if (orch_prep(o, "SELECT collector, online, checked, offline_since "
+	    "FROM endpoint WHERE id = ?", &st) < 0)
+		return 1;
+	orch_bind(st, 1, endpoint);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		const char *s = (const char *)sqlite3_column_text(st, 3);
+
+		collector = c && *c ? strdup(c) : NULL;
+		online = sqlite3_column_int(st, 1);
+		checked = now - sqlite3_column_int64(st, 2) < EP_RECHECK;
+		snprintf(since, len, "%s", s ? s : "");
+	}
+	sqlite3_finalize(st);
+	if (collector == NULL || checked) {
+		free(collector);
+		return online;
+	}
+	{
+		struct disco_info d;
+		int was = online;
+
+		online = disco_info(o->g, collector, NULL, &d) == 0;
+		if (online)
+			disco_info_free(&d);
+		if (!online && was) {
+			time_iso(now_s, 0);
+			snprintf(since, len, "%s", now_s);
+			log_warnx("endpoint %s is offline (its collector %s "
+			    "does not answer); its assessments wait for it",
+			    endpoint, collector);
+		} else if (online && !was)
+			log_info("endpoint %s is back (collector %s)", endpoint,
+			    collector);
+	}
+	if (orch_prep(o, "UPDATE endpoint SET online = ?, checked = ?, "
+	    "offline_since = ? WHERE id = ?", &st) == 0) {
+		sqlite3_bind_int(st, 1, online);
+		sqlite3_bind_int64(st, 2, now);
+		orch_bind(st, 3, online ? NULL : since);
+		orch_bind(st, 4, endpoint);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	free(collector);
+	return online;
+}
+
+static void
+postpone(struct orch *o, const char *id, long deadline)
+{
+	sqlite3_stmt *st;
+
+	if (orch_prep(o, "UPDATE assessment SET deadline = ? WHERE id = ?",
+	    &st) < 0)
+		return;
+	sqlite3_bind_int64(st, 1, deadline);
+	orch_bind(st, 2, id);
+	(void)sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+/* Records, once, that an assessment waits for its endpoint. */
+static void
+wait_offline(struct orch *o, const char *id, const char *reason,
+    const char *since, enum orch_state to)
+{
+	char why[160];
+
+	if (reason && strncmp(reason, OFFLINE, strlen(OFFLINE)) == 0)
+		return;
+	snprintf(why, sizeof(why), OFFLINE " since %s: assessed when it "
+	    "returns", since);
+	(void)orch_move(o, id, to, why);
 }
 
 /* An evaluator's bare JID (what assessments record). */
@@ -266,7 +363,8 @@ orch_tick(struct orch *o)
 {
 	sqlite3_stmt *st;
 	struct row {
-		char	*id, *policy, *profile, *endpoint, *posture, *ev;
+		char	*id, *policy, *profile, *endpoint, *posture, *ev,
+			*reason;
 		int	 state, attempts;
 		long	 deadline;
 	} rows[PER_TICK];
@@ -276,8 +374,10 @@ orch_tick(struct orch *o)
 	if (grid_state(o->g) != GRID_ONLINE)
 		return;
 	refresh_evaluators(o);
+	orch_assign_tick(o);
 	if (orch_prep(o, "SELECT id, policy, profile, endpoint, posture, "
-	    "evaluator, state, attempts, deadline FROM assessment WHERE state "
+	    "evaluator, state, attempts, deadline, reason FROM assessment "
+	    "WHERE state "
 	    "< 4 ORDER BY updated LIMIT ?", &st) < 0)
 		return;
 	sqlite3_bind_int(st, 1, PER_TICK);
@@ -293,20 +393,37 @@ orch_tick(struct orch *o)
 		r->state = sqlite3_column_int(st, 6);
 		r->attempts = sqlite3_column_int(st, 7);
 		r->deadline = sqlite3_column_int64(st, 8);
+		r->reason = dup_col(st, 9);
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
 		struct row *r = &rows[i];
 		int late = r->deadline && now >= r->deadline;
 		int more = r->attempts < o->conf.retries;
+		char since[32];
 
 		switch (r->state) {
 		case A_REQUESTED:
-			request_collection(o, r->id, r->policy, r->profile ?
-			    r->profile : "", r->endpoint, r->attempts);
+			if (!endpoint_online(o, r->endpoint, since,
+			    sizeof(since)))
+				wait_offline(o, r->id, r->reason, since,
+				    A_REQUESTED);
+			else
+				request_collection(o, r->id, r->policy,
+				    r->profile ? r->profile : "", r->endpoint,
+				    r->attempts);
 			break;
 		case A_COLLECTING:
-			if (late)
+			/* Gone meanwhile: it gets the request when it is
+			 * back (catch-up); the clock stops until then. */
+			if (!endpoint_online(o, r->endpoint, since,
+			    sizeof(since))) {
+				if (late)
+					postpone(o, r->id, now +
+					    o->conf.collect_timeout);
+				wait_offline(o, r->id, r->reason, since,
+				    A_COLLECTING);
+			} else if (late)
 				(void)orch_move(o, r->id, more ? A_REQUESTED :
 				    A_TIMED_OUT, more ? "no posture in time; "
 				    "collecting again" : "no posture in time "
@@ -328,6 +445,7 @@ orch_tick(struct orch *o)
 		}
 		free(r->id); free(r->policy); free(r->profile);
 		free(r->endpoint); free(r->posture); free(r->ev);
+		free(r->reason);
 	}
 	/* Whatever the broker did not take before. */
 	if (orch_prep(o, "SELECT id FROM assessment WHERE published = 0 "

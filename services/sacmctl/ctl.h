@@ -39,7 +39,10 @@ struct ctl {
 	const char	*assessment;	/* --assessment A */
 	char		*results_repo;	/* its JID (configuration) */
 	int		 wait;		/* --wait */
+	const char	*every;		/* --every DURATION */
 };
+
+#define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
 
 extern volatile sig_atomic_t ctl_quit;
 
@@ -57,6 +60,16 @@ int	ctl_feeds(struct ctl *, int argc, char **argv);
 int	ctl_disco(struct ctl *, int argc, char **argv);
 int	ctl_assess(struct ctl *, int argc, char **argv);
 int	ctl_assessments(struct ctl *, int argc, char **argv);
+int	ctl_assign(struct ctl *, int argc, char **argv);
+int	ctl_assignments(struct ctl *, int argc, char **argv);
+int	ctl_unassign(struct ctl *, int argc, char **argv);
+/* An IQ to the orchestrator; *docp is its answer element `answer`.
+ * 0, or 1 with the reason printed. */
+/* <endpoint id='E'/> for each of a comma-separated list (may be NULL). */
+struct buf;
+void	ctl_add_endpoints(struct buf *, const char *list);
+int	ctl_orch_iq(struct ctl *, const char *what, const char *type,
+	    const char *query, const char *answer, xmlDocPtr *docp);
 int	ctl_results(struct ctl *, int argc, char **argv);
 int	ctl_report(struct ctl *, int argc, char **argv);
 int	ctl_incidents(struct ctl *, int argc, char **argv);

@@ -20,7 +20,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
 #define T_ASSESSMENTS	"sacm/assessments"
 
 struct one {
@@ -58,14 +57,12 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 	struct buf q;
 	xmlDocPtr doc;
 	xmlNodePtr root;
-	char to[512], err[1024], *ids[1024];
+	char *ids[1024];
 	size_t n = 0;
 	int r, bad = 0;
 
 	if (argc != 1)
 		return 2;
-	query_service_jid(c->g, "orchestrator", "sacm-orchestrator", to,
-	    sizeof(to));
 	buf_init(&q, 65536);
 	buf_adds(&q, "<assess xmlns='" NS_ORCH "' policy='");
 	buf_add_xml(&q, argv[0]);
@@ -76,42 +73,13 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 		buf_adds(&q, "'");
 	}
 	buf_adds(&q, ">");
-	if (c->endpoint) {
-		char *s = strdup(c->endpoint), *p, *save = NULL;
-
-		for (p = strtok_r(s, ", ", &save); p; p = strtok_r(NULL, ", ",
-		    &save)) {
-			buf_adds(&q, "<endpoint id='");
-			buf_add_xml(&q, p);
-			buf_adds(&q, "'/>");
-		}
-		free(s);
-	}
+	ctl_add_endpoints(&q, c->endpoint);
 	buf_adds(&q, "</assess>");
-	{
-		xmpp_stanza_t *reply = NULL, *a;
-		char *text;
-		size_t len;
-
-		r = q.data ? grid_iq(c->g, to, "set", q.data, &reply) : -E2BIG;
-		buf_free(&q);
-		if (r < 0)
-			return ctl_fail("assess", "%s%s", grid_errstr(c->g),
-			    r == -EOPNOTSUPP || r == -ETIMEDOUT ? " (is "
-			    "sacm-orchestrator running?)" : "");
-		a = xmpp_stanza_get_child_by_name_and_ns(reply, "assessments",
-		    NS_ORCH);
-		if (a == NULL || xmpp_stanza_to_text(a, &text, &len) !=
-		    XMPP_EOK) {
-			xmpp_stanza_release(reply);
-			return ctl_fail("assess", "malformed answer");
-		}
-		r = xmlsafe_parse(text, len, 16 << 20, &doc, err, sizeof(err));
-		xmpp_free(grid_xmpp_ctx(c->g), text);
-		xmpp_stanza_release(reply);
-		if (r < 0)
-			return ctl_fail("assess", "%s", err);
-	}
+	r = q.data ? ctl_orch_iq(c, "assess", "set", q.data, "assessments",
+	    &doc) : ctl_fail("assess", "request too large");
+	buf_free(&q);
+	if (r)
+		return r;
 	root = xmlDocGetRootElement(doc);
 	for (xmlNodePtr e = root->children; e && n < 1024; e = e->next)
 		if (xml_is(e, "assessment", NS_ORCH) &&
@@ -193,13 +161,19 @@ row(const struct grid_event *ev, void *arg)
 	for (size_t i = 0; i < 5; i++) {
 		char *v = xml_prop(a, cols[i]);
 
-		static const int w[] = { 18, 10, 32, 8, 0 };
+		static const int w[] = { 18, 10, 32, 8, 20 };
 
-		if (i < 4)
-			buf_printf(b, "%-*s  ", w[i], v ? v : "-");
-		else
-			buf_printf(b, "%s\n", v ? v : "-");
+		buf_printf(b, "%-*s  ", w[i], v ? v : "-");
 		free(v);
+	}
+	{
+		/* why it is where it is (waiting for an offline endpoint,
+		 * a retry, a failure) */
+		xmlNodePtr why = xml_child(a, "reason", SACM_NS);
+		char *t = why ? xml_text(why) : NULL;
+
+		buf_printf(b, "%s\n", t ? t : "");
+		free(t);
 	}
 	xmlFreeDoc(doc);
 	return 0;
@@ -224,8 +198,8 @@ ctl_assessments(struct ctl *c, int argc, char **argv)
 	if (argc > 1 || (argc == 1 && strcmp(argv[0], "list") != 0))
 		return 2;
 	buf_init(&b, 64u << 20);
-	buf_printf(&b, "%-18s  %-10s  %-32s  %-8s  %s\n", "ASSESSMENT",
-	    "STATE", "ENDPOINT", "TRIGGER", "UPDATED");
+	buf_printf(&b, "%-18s  %-10s  %-32s  %-8s  %-20s  %s\n", "ASSESSMENT",
+	    "STATE", "ENDPOINT", "TRIGGER", "UPDATED", "NOTE");
 	if (pubsub_items(c->g, T_ASSESSMENTS, NULL, c->n_set ? c->n : 0, row,
 	    &b) < 0) {
 		buf_free(&b);

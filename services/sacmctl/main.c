@@ -60,6 +60,14 @@ static const struct {
 	    "policy applies to); --wait shows progress until done" },
 	{ "assessments", ctl_assessments, "assessments [list | show ID]",
 	    "assessments and their state (sacm/assessments)" },
+	{ "assign", ctl_assign, "assign POLICY --profile P [--endpoints "
+	    "E[,E...]] [--every DURATION]",
+	    "assess a policy's profile on endpoints (default: every one it "
+	    "applies to, now and as they appear), now and every DURATION "
+	    "(90s, 15m, 6h, 1d); it follows updates of the policy" },
+	{ "assignments", ctl_assignments, "assignments",
+	    "the operators' assignments and their schedules" },
+	{ "unassign", ctl_unassign, "unassign ID", "remove an assignment" },
 	{ "results", ctl_results, "results [--endpoint E] [--policy ID] | "
 	    "results history ENDPOINT | results diff ENDPOINT [FROM TO] | "
 	    "results failing RULE",
@@ -164,6 +172,8 @@ main(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'F' },
 		{ "node", required_argument, NULL, 'D' },
 		{ "endpoint", required_argument, NULL, 'E' },
+		{ "endpoints", required_argument, NULL, 'E' },
+		{ "every", required_argument, NULL, 'X' },
 		{ "assessment", required_argument, NULL, 'G' },
 		{ "wait", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
@@ -238,6 +248,7 @@ main(int argc, char **argv)
 		case 'E': c.endpoint = optarg; break;
 		case 'G': c.assessment = optarg; break;
 		case 'K': c.wait = 1; break;
+		case 'X': c.every = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 

@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
-# The lab as a user starts it: `sacm-lab up` brings the daemons up with the
-# broker, and publishing a datastream needs no other step.
+# The lab as a user starts it: `sacm-lab up` brings up every daemon with the
+# broker (policy repository, posture repository, two evaluators, results
+# repository, orchestrator, a collector per target tree), supervised:
+# a daemon killed is restarted and the event logged.
 set -uo pipefail
 L=$SACM_LAB_DIR
 export SACM_CONFIG=$L/accounts/ctl.conf
 . "$(dirname "$0")/lib.sh"
 
 "$BIN/sacm-lab" up --dir "$L" > "$L/lab-up.log" 2>&1
-check "sacm-lab up starts the policy repository" grep -q "started sacm-policy-repo" "$L/lab-up.log"
-check "sacm-lab status shows it running" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q 'sacm-policy-repo *running'"
-for d in sacm-posture-repo sacm-evaluator sacm-results-repo sacm-orchestrator; do
-	check "... and $d" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '$d *running'"
+check "sacm-lab up starts the policy repository" grep -q "started policy-repo (sacm-policy-repo" "$L/lab-up.log"
+"$BIN/sacm-lab" status --dir "$L" > "$L/status.out" 2>&1
+for d in policy-repo posture-repo evaluator-1 evaluator-2 results-repo orchestrator; do
+	check "sacm-lab status shows $d running" grep -q "^  $d .* running (pid" "$L/status.out"
 done
+if [ "$(id -u)" = 0 ]; then
+	for i in 1 2 3; do
+		check "... and collector-$i on its own target tree" grep -q "^  collector-$i *sacm-collector on targets/.* running" "$L/status.out"
+	done
+	check "status lists the endpoints" wait_for 30 bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -A4 '^endpoints:' | grep -c target- | grep -qx 3"
+fi
 out=$("$BIN/sacmctl" policy publish /usr/share/xml/scap/ssg/content/ssg-firefox-ds.xml 2>&1)
 check "policy publish works against the lab's own repository" grep -q "^accepted: policy" <<<"$out"
-check "the daemon runs unprivileged" bash -c "[ \"\$(ps -o user= -p \$(cat '$L/run/sacm-policy-repo.pid'))\" = '$( [ "$(id -u)" = 0 ] && echo nobody || id -un)' ]"
+check "the daemons run unprivileged" bash -c "[ \"\$(ps -o user= -p \$(cat '$L/run/policy-repo.pid'))\" = '$( [ "$(id -u)" = 0 ] && echo nobody || id -un)' ]"
+
+# Supervision: kill -9 a daemon; it comes back, and the event is logged.
+old=$(cat "$L/run/results-repo.pid")
+kill -9 "$old"
+back() { local p; p=$(cat "$L/run/results-repo.pid" 2>/dev/null) && [ "$p" != "$old" ] && kill -0 "$p"; }
+check "a daemon killed with -9 is restarted by its supervisor" wait_for 15 back
+check "... and the event logged" grep -q "results-repo (sacm-results-repo) killed by signal 9 after .*; restarting in 1s" "$L/log/supervisor.log"
+check "... status counts the restart" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '^  results-repo .*running (pid .*, 1 restarts)'"
+"$BIN/sacm-lab" stop evaluator-2 --dir "$L" >/dev/null 2>&1
+check "sacm-lab stop NAME stops one daemon" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '^  evaluator-2 .* stopped'"
 "$BIN/sacm-lab" down --dir "$L" > "$L/lab-down.log" 2>&1
-check "sacm-lab down stops it" grep -q "stopped sacm-policy-repo" "$L/lab-down.log"
+check "sacm-lab down stops them" grep -q "stopped policy-repo" "$L/lab-down.log"
+check "... every one" bash -c "! pgrep -f -- '-f $L/etc/' >/dev/null"
 # Give the other tests their broker back.
 "$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1
 exit $((fails > 0))
