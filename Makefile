@@ -48,6 +48,9 @@ BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 all: $(PROGS) $(SCRIPTS) $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 
+# The daemons, sacmctl and the lab scripts only (the container image).
+programs: $(PROGS) $(SCRIPTS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -99,7 +102,8 @@ check-integration: all
 	BUILD=$(BUILD) tests/targets/test_evaluate.sh
 	BUILD=$(BUILD) tests/targets/test_evaluator.sh
 	BUILD=$(BUILD) tests/targets/test_results.sh
-	BUILD=$(BUILD) tests/targets/test_orchestrator.sh
+	BUILD=$(BUILD) tests/targets/test_pipeline.sh
+	tests/compose/test_compose.sh
 
 check: check-unit check-integration
 
@@ -142,7 +146,7 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all check check-unit check-integration check-asan bench deps lab fuzz \
+.PHONY: all programs check check-unit check-integration check-asan bench deps lab fuzz \
 	targets \
 	format clean
 .PRECIOUS: $(BUILD)/%.o

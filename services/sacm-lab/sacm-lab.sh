@@ -19,6 +19,17 @@ SERVICES="policy-repo:policy-repo orchestrator:orchestrator
 posture-repo:posture-repo evaluator-1:evaluator evaluator-2:evaluator
 results-repo:results-repo dashboard:dashboard siem:siem"
 
+# Containers (compose/): the broker listens on every interface
+# (SACM_LAB_LISTEN=*), on fixed ports (SACM_LAB_PORTS="C2S TLS HTTP
+# HTTPS"), and clients reach it by name (SACM_LAB_CONNECT=broker; the
+# network resolves upload.grid.test too).
+LISTEN=${SACM_LAB_LISTEN:-127.0.0.1}
+LISTEN_IP=$LISTEN
+[ "$LISTEN" = "*" ] && LISTEN_IP=0.0.0.0
+CONNECT=${SACM_LAB_CONNECT:-127.0.0.1}
+RESOLVE="upload_resolve = 127.0.0.1"
+[ "$CONNECT" = 127.0.0.1 ] || RESOLVE=
+
 say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
@@ -28,6 +39,7 @@ usage: sacm-lab COMMAND [--dir DIR] [options]
 
 commands:
   up [--broker prosody|ejabberd] [--collectors N] [--broker-only]
+     [--foreground]
                  create (first time) and start the lab: CA and certificates,
                  one account per service and collector, the broker on free
                  loopback ports, every topic with its affiliations, and the
@@ -36,6 +48,8 @@ commands:
                  orchestrator, and one collector per target tree (N trees,
                  default 3, built with sacm-targets when missing).  Each
                  daemon is supervised: restarted when it dies, logged.
+                 --foreground stays until the broker ends (for a
+                 container; TERM stops everything).
                  Running it again is safe.
   down           stop the daemons and the broker (state is kept)
   status         what runs where: the broker, every daemon (with its
@@ -188,9 +202,9 @@ write_account_conf() {
 jid = $name@$DOMAIN
 password_file = $a/$name.pass
 ca_file = $LAB/pki/ca.crt
-host = 127.0.0.1
+host = $CONNECT
 port = $C2S_PORT
-upload_resolve = 127.0.0.1
+${RESOLVE}
 EOF
 	[ "$name" = ctl ] && echo "roles_file = $LAB/roles.conf" >> "$a/$name.conf"
 	cat > "$a/$name-cert.conf" <<EOF
@@ -199,12 +213,12 @@ jid = $name@$extdom
 cert = $LAB/pki/clients/$name.crt
 key = $LAB/pki/clients/$name.key
 ca_file = $LAB/pki/ca.crt
-host = 127.0.0.1
+host = $CONNECT
 port = $certport
 direct_tls = $direct
 pubsub = pubsub.$DOMAIN
 upload = upload.$DOMAIN
-upload_resolve = 127.0.0.1
+${RESOLVE}
 EOF
 	chmod 600 "$a/$name.conf" "$a/$name-cert.conf"
 }
@@ -275,13 +289,13 @@ modules_enabled = {
   "offline"; "admin_shell"; "http"; "websocket"; "bosh"; "http_files";
 }
 modules_disabled = { "s2s" }
-interfaces = { "127.0.0.1" }
+interfaces = { "$LISTEN" }
 c2s_ports = { $C2S_PORT }
 c2s_direct_tls_ports = { $C2S_TLS_PORT }
 http_ports = { $HTTP_PORT }
 https_ports = { $HTTPS_PORT }
-http_interfaces = { "127.0.0.1" }
-https_interfaces = { "127.0.0.1" }
+http_interfaces = { "$LISTEN" }
+https_interfaces = { "$LISTEN" }
 c2s_require_encryption = true
 tls_profile = "intermediate"          -- TLS 1.2+
 certificates = "$pki"
@@ -379,14 +393,14 @@ define_macro:
 c2s_protocol_options: TLSOPTS
 listen:
   - port: $C2S_PORT
-    ip: "127.0.0.1"
+    ip: "$LISTEN_IP"
     module: ejabberd_c2s
     starttls_required: true
     max_stanza_size: 16777216
     tls_verify: false
     shaper: none
   - port: $C2S_TLS_PORT
-    ip: "127.0.0.1"
+    ip: "$LISTEN_IP"
     module: ejabberd_c2s
     tls: true
     tls_verify: true
@@ -394,7 +408,7 @@ listen:
     max_stanza_size: 16777216
     shaper: none
   - port: $HTTPS_PORT
-    ip: "127.0.0.1"
+    ip: "$LISTEN_IP"
     module: ejabberd_http
     tls: true
     request_handlers:
@@ -557,7 +571,7 @@ cmd_supervise() {
 		echo "$child" > "$LAB/run/$name.pid"
 		while :; do
 			rc=0
-			wait "$child" || rc=$?
+			wait "$child" 2>/dev/null || rc=$?
 			kill -0 "$child" 2>/dev/null || break
 		done
 		child=
@@ -693,7 +707,9 @@ cmd_up() {
 	if pid=$(broker_pid); then
 		say "$BROKER already running (pid $pid)"
 	else
-		if [ -z "${C2S_PORT:-}" ] || ! port_free "$C2S_PORT" ||
+		if [ -n "${SACM_LAB_PORTS:-}" ]; then
+			read -r C2S_PORT C2S_TLS_PORT HTTP_PORT HTTPS_PORT <<<"$SACM_LAB_PORTS"
+		elif [ -z "${C2S_PORT:-}" ] || ! port_free "$C2S_PORT" ||
 		    ! port_free "$C2S_TLS_PORT" || ! port_free "$HTTPS_PORT"; then
 			local base
 			base=$(pick_ports)
@@ -717,7 +733,7 @@ EOF
 			# Prosody registers accounts with the server stopped.
 			all_accounts
 		fi
-		say "starting $BROKER on 127.0.0.1:$C2S_PORT"
+		say "starting $BROKER on $LISTEN:$C2S_PORT"
 		"${BROKER}_start"
 		wait_port "$C2S_PORT" || die "$BROKER did not open port $C2S_PORT (see $LAB/$BROKER/)"
 		[ "$BROKER" = ejabberd ] && all_accounts
@@ -738,6 +754,16 @@ EOF
 	if [ "$BROKER_ONLY" != 1 ]; then
 		ensure_targets
 		start_daemons
+	fi
+	if [ "$FOREGROUND" = 1 ]; then
+		# A container's main process: stays with the broker, stops it
+		# on TERM, and ends (with its status) when it ends.
+		local bpid
+		bpid=$(broker_pid) || die "$BROKER is not running"
+		say "$BROKER running (pid $bpid); in the foreground"
+		trap 'say "stopping"; cmd_down; exit 0' TERM INT
+		while kill -0 "$bpid" 2>/dev/null; do sleep 1 & wait $! || true; done
+		die "$BROKER (pid $bpid) ended"
 	fi
 	cmd_status
 	echo
@@ -869,7 +895,7 @@ main() {
 	local cmd=$1
 	shift
 	LAB=${SACM_LAB_DIR:-$(default_dir)}
-	BROKER_ARG= COLLECTORS_ARG= BROKER_ONLY=0
+	BROKER_ARG= COLLECTORS_ARG= BROKER_ONLY=0 FOREGROUND=0
 	local args=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -879,6 +905,7 @@ main() {
 		--broker=*) BROKER_ARG=${1#--broker=}; shift ;;
 		--collectors) COLLECTORS_ARG=$2; shift 2 ;;
 		--broker-only) BROKER_ONLY=1; shift ;;
+		--foreground) FOREGROUND=1; shift ;;
 		-h|--help) usage; exit 0 ;;
 		*) args+=("$1"); shift ;;
 		esac

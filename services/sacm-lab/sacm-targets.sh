@@ -3,6 +3,7 @@
 # systems, made with debootstrap from the Debian mirror apt already uses.
 #
 #   sacm-targets build DIR [--count N] [--cache DIR]
+#   sacm-targets configure CONFIG [DIR]   (one configuration, in place; /)
 #
 # DIR gets one tree per configuration (with --count N > 3, N trees: the
 # fourth and later are installed-4, hardened-5, misconfigured-6, ... each
@@ -25,7 +26,7 @@ say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 usage() {
-	sed -n '2,16s/^# \{0,1\}//p' "$0"
+	sed -n '2,17s/^# \{0,1\}//p' "$0"
 }
 
 # The Debian archive apt is configured with (never a hard-coded host):
@@ -161,7 +162,7 @@ main() {
 	[ $# -ge 1 ] || { usage >&2; exit 2; }
 	local cmd=$1 out=
 	shift
-	COUNT=3
+	COUNT=3 DIR=
 	if [ "$(id -u)" = 0 ]; then
 		CACHE=/var/cache/sacm-grid/targets
 	else
@@ -172,7 +173,7 @@ main() {
 		--cache) CACHE=$2; shift 2 ;;
 		--count) COUNT=$2; shift 2 ;;
 		-h|--help) usage; exit 0 ;;
-		*) out=$1; shift ;;
+		*) if [ -n "$out" ]; then DIR=$1; else out=$1; fi; shift ;;
 		esac
 	done
 	case "$cmd" in
@@ -180,6 +181,10 @@ main() {
 	    case $COUNT in ''|*[!0-9]*|0) die "--count takes a number from 1" ;; esac
 	    build "$out" ;;
 	names) target_names ;;
+	configure)	# configure CONFIG [DIR]: one configuration, in place
+	    case ${out%% *} in installed|hardened|misconfigured) ;;
+	    *) die "usage: sacm-targets configure installed|hardened|misconfigured [DIR]" ;; esac
+	    "configure_${out%% *}" "${DIR:-/}" ;;
 	mirror) mirror ;;
 	-h|--help|help) usage ;;
 	*) usage >&2; exit 2 ;;

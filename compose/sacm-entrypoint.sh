@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# sacm-entrypoint - what each container of the compose lab runs.
+#
+#   broker                    the XMPP broker; on first start it makes the
+#                             lab's CA, certificates, accounts and topics
+#                             in the shared volume /lab (sacm-lab)
+#   daemon NAME PROGRAM       a SACM daemon logged in as account NAME, its
+#                             state in /data
+#   target NAME CONFIG        a target system: CONFIG (installed, hardened,
+#                             misconfigured) applied once, then its own
+#                             collector, account NAME, on / (root)
+set -euo pipefail
+LAB=/lab
+say() { printf 'sacm-entrypoint: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# The broker has made our account and the topics.
+wait_grid() {
+	local name=$1 i
+	for i in $(seq 1 180); do
+		if [ -f "$LAB/accounts/$name.conf" ] && [ -f "$LAB/accounts/ctl.conf" ] &&
+		    sacmctl -c "$LAB/accounts/ctl.conf" topics 2>/dev/null | grep -q '^sacm/results '; then
+			return 0
+		fi
+		[ $((i % 15)) = 1 ] && say "waiting for the broker and account $name"
+		sleep 1
+	done
+	die "no grid after 180 s (is the broker running?)"
+}
+
+config() {	# name program extra-lines...
+	local name=$1 prog=$2
+	shift 2
+	mkdir -p /etc/sacm
+	{ echo "# $prog as $name (written by sacm-entrypoint)"
+	  grep -v '^#' "$LAB/accounts/$name.conf"
+	  printf '%s\n' "$@"; } > "/etc/sacm/$name.conf"
+	chmod 600 "/etc/sacm/$name.conf"
+	"$prog" -n -f "/etc/sacm/$name.conf" >/dev/null ||
+	    die "$prog: bad configuration /etc/sacm/$name.conf"
+}
+
+case "${1:-}" in
+broker)
+	exec sacm-lab up --dir "$LAB" --broker-only --foreground \
+	    --broker "${SACM_BROKER:-prosody}" --collectors "${SACM_COLLECTORS:-3}"
+	;;
+daemon)
+	[ $# = 3 ] || die "usage: sacm-entrypoint daemon NAME PROGRAM"
+	name=$2 prog=$3
+	wait_grid "$name"
+	mkdir -p /data
+	case $prog in
+	sacm-policy-repo) config "$name" "$prog" "db = /data/policy-repo.sqlite" ;;
+	sacm-posture-repo) config "$name" "$prog" "db = /data/posture-repo.sqlite" ;;
+	sacm-results-repo) config "$name" "$prog" "db = /data/results-repo.sqlite" ;;
+	sacm-orchestrator) config "$name" "$prog" "db = /data/orchestrator.sqlite" ;;
+	sacm-evaluator) config "$name" "$prog" "state_dir = /data/$name" ;;
+	*) die "unknown daemon $prog" ;;
+	esac
+	say "starting $prog as $name"
+	exec "$prog" -f "/etc/sacm/$name.conf"
+	;;
+target)
+	[ $# = 3 ] || die "usage: sacm-entrypoint target NAME CONFIG"
+	name=$2 conf=$3
+	state=/var/lib/sacm-collector
+	mkdir -p "$state"
+	# This system's identity, kept in its volume across re-creations.
+	[ -s "$state/machine-id" ] ||
+	    head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$state/machine-id"
+	cp "$state/machine-id" /etc/machine-id
+	if [ ! -f "$state/configured-$conf" ]; then
+		sacm-targets configure "$conf" /
+		touch "$state/configured-$conf"
+		say "configured as $conf"
+	fi
+	wait_grid "$name"
+	config "$name" sacm-collector "state_dir = $state"
+	say "collector $name on $(hostname) ($conf)"
+	exec sacm-collector -f "/etc/sacm/$name.conf"
+	;;
+-h|--help|'')
+	sed -n '2,12s/^# \{0,1\}//p' "$0"
+	;;
+*)
+	exec "$@"
+	;;
+esac

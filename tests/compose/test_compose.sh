@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The compose lab for real: build the image from Debian images, bring up
+# the broker, every daemon and three Debian 12 target containers (each with
+# its own configuration and collector), publish the datastream that fits
+# them (Debian 13's ssg-debian12-ds.xml, in the image), and check that every
+# target gets a result equal rule for rule to `oscap xccdf eval` run inside
+# that container; every healthcheck passes.
+#
+# Needs a container engine with docker-compose (Docker, or podman's Docker
+# API: ../shared/tools/container-engine.sh, whose env.sh is used when
+# present); skipped without one.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+ENGINE_ENV=${SACM_ENGINE_ENV:-/var/tmp/sacm-podman/env.sh}
+[ -z "${DOCKER_HOST:-}" ] && [ -f "$ENGINE_ENV" ] && . "$ENGINE_ENV"
+if ! command -v docker-compose >/dev/null || ! docker-compose version >/dev/null 2>&1 ||
+    { ! command -v docker >/dev/null && ! command -v podman >/dev/null; }; then
+	echo "skip: no container engine with docker-compose"
+	exit 0
+fi
+engine() { if command -v podman >/dev/null; then podman "$@"; else docker "$@"; fi; }
+engine ps >/dev/null 2>&1 || { echo "skip: the container engine does not answer"; exit 0; }
+
+P=sacmtest$$
+W=$(mktemp -d /tmp/sacm-compose-XXXXXX)
+export SACM_XMPP_PORT=$(free_port) SACM_HTTPS_PORT=$(free_port)
+dc() { docker-compose -p "$P" -f compose/docker-compose.yml "$@"; }
+ctl() { dc exec -T broker sacmctl -c /lab/accounts/ctl.conf "$@"; }
+cleanup() {
+	if [ "$fails" != 0 ]; then
+		dc logs --tail=20 > "$W/logs.txt" 2>&1
+		tail -150 "$W/logs.txt"
+	fi
+	dc down -v >/dev/null 2>&1
+	rm -rf "$W"
+}
+trap cleanup EXIT
+if ! dc build > "$W/build.log" 2>&1; then
+	tail -30 "$W/build.log"
+	no "the image builds from Debian images (multi-stage)"
+	exit 1
+fi
+ok "the image builds from Debian images (multi-stage)"
+dc up -d > "$W/up.log" 2>&1
+check "docker-compose up starts the broker, the daemons and three targets" \
+    test "$(dc ps -q | wc -l)" = 10
+endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge 3 ]; }
+check "the broker makes accounts and topics on first start; each target announces itself" wait_for 180 endpoints
+
+DS=/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml
+PROFILE=xccdf_org.ssgproject.content_profile_standard
+ID=$(ctl policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+check "the Debian 12 datastream is accepted" test -n "$ID"
+declare -A MID
+for n in 1 2 3; do
+	MID[$n]=$(dc exec -T "target-$n" cat /etc/machine-id | tr -d '\r\n')
+done
+current() { ctl items sacm/results --id "${MID[$1]}/$ID/$PROFILE" >/dev/null 2>&1; }
+for n in 1 2 3; do
+	check "publishing it gives target-$n a result" wait_for 300 current "$n"
+done
+for n in 1 2 3; do
+	dc exec -T "target-$n" oscap xccdf eval --profile "$PROFILE" \
+	    --results /tmp/live.xml "$DS" >/dev/null 2>&1
+	dc exec -T "target-$n" cat /tmp/live.xml > "$W/live-$n.xml"
+	req=$(ctl results history "${MID[$n]}" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["request"])')
+	ctl items sacm/evaluation/results --id "$req" --json |
+	    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])' > "$W/res-$n.xml"
+	check "... target-$n's rule results equal oscap xccdf eval inside it" /usr/bin/python3 - "$W/res-$n.xml" "$W/live-$n.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+S = "{http://sacm-grid.dev/protocol/1}"
+X = "{http://checklists.nist.gov/xccdf/1.2}"
+ours = {r.get("id"): r.get("result") for r in ET.parse(sys.argv[1]).getroot().iter(S + "rule")}
+live = {rr.get("idref"): rr.find(X + "result").text for rr in ET.parse(sys.argv[2]).getroot().iter(X + "rule-result")
+        if rr.find(X + "result").text != "notselected"}
+if ours != live:
+    for k in sorted(set(ours) | set(live)):
+        if ours.get(k) != live.get(k):
+            print("  %s: ours %s, oscap %s" % (k, ours.get(k), live.get(k)), file=sys.stderr)
+sys.exit(1 if not ours or ours != live else 0)
+PY
+done
+fail3=$(ctl results --json | /usr/bin/python3 -c 'import json,sys; print(sorted(r["fail"] for r in json.load(sys.stdin)))')
+check "the targets' own configurations give different results ($fail3)" bash -c "[ '$fail3' != '[0, 0, 0]' ]"
+# Healthchecks (podman runs them on request; Docker on its own schedule).
+for c in $(dc ps -q); do
+	name=$(engine inspect -f '{{.Name}}' "$c")
+	if command -v podman >/dev/null; then
+		check "healthcheck of ${name#/}" podman healthcheck run "$c"
+	else
+		check "healthcheck of ${name#/}" wait_for 120 bash -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $c)\" = healthy ]"
+	fi
+done
+# Restarting a daemon's container keeps its data (volumes).
+dc restart results-repo >/dev/null 2>&1
+check "a repository keeps its data across a restart (volumes)" wait_for 60 bash -c "[ \"\$(docker-compose -p $P -f compose/docker-compose.yml exec -T broker sacmctl -c /lab/accounts/ctl.conf results --json 2>/dev/null | grep -o '\"endpoint\"' | wc -l)\" = 3 ]"
+exit $((fails > 0))

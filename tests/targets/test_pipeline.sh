@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The whole pipeline as a user runs it: `sacm-lab up` (every daemon, two
+# evaluators, a collector per target tree, supervised), then publishing
+# the SSG Debian 11 datastream gives, with no other step, a result for
+# every target on sacm/results, each equal rule for rule to `oscap-chroot
+# TREE xccdf eval`.  Then: a change in one tree re-evaluates that endpoint
+# alone; operators' assessments (--wait) and assignments with a schedule;
+# an endpoint whose collector is offline is reported and assessed when it
+# returns; kill -9 of each daemon in turn, and a broker restart, in the
+# middle of assessments: every one completes, no result is lost or
+# duplicated, every sqlite database passes integrity_check.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+BIN=$PWD/$BUILD/bin
+. tests/integration/lib.sh
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: target trees need root (debootstrap)"
+	exit 0
+fi
+W=$(mktemp -d /tmp/sacm-pipe-XXXXXX)
+chmod 755 "$W"
+L=$W/lab
+cleanup() {
+	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
+	if [ "$fails" != 0 ]; then
+		for f in "$L"/log/*.log "$W"/*.err; do
+			[ -f "$f" ] && { echo "== $f"; tail -15 "$f"; }
+		done
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+"$BIN/sacm-lab" up --dir "$L" > "$W/up.out" 2>&1 || { cat "$W/up.out"; echo "lab did not start"; exit 1; }
+export SACM_CONFIG=$L/accounts/ctl.conf
+S=$BIN/sacmctl
+DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
+PROFILE=xccdf_org.ssgproject.content_profile_standard
+HIGH=xccdf_org.ssgproject.content_profile_anssi_np_nt28_high
+TREES="installed hardened misconfigured"
+echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
+declare -A MID
+for t in $TREES; do MID[$t]=$(cat "$L/targets/$t/etc/machine-id"); done
+check "sacm-lab up builds the target trees and starts a collector on each" \
+    wait_for 30 bash -c "[ \$('$S' items sacm/endpoints -n 10 --json | grep -c '\"id\"') -ge 3 ]"
+
+ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+current() { "$S" items sacm/results --id "${MID[$1]}/$ID/$PROFILE" >/dev/null 2>&1; }
+for t in $TREES; do
+	check "publishing the policy gives $t a result on sacm/results" wait_for 180 current $t
+done
+# Our evaluation's rule results (from the request it answered) against
+# oscap-chroot's on the same tree.
+same_as_oscap() {	# tree profile request
+	APT_CONFIG=$W/apt.conf oscap-chroot "$L/targets/$1" xccdf eval --profile "$2" \
+	    --results "$W/live.xml" "$DS" >/dev/null 2>&1
+	"$S" items sacm/evaluation/results --id "$3" --json |
+	    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])' > "$W/res.xml"
+	/usr/bin/python3 - "$W/res.xml" "$W/live.xml" <<'P'
+import sys, xml.etree.ElementTree as ET
+S = "{http://sacm-grid.dev/protocol/1}"
+X = "{http://checklists.nist.gov/xccdf/1.2}"
+ours = {r.get("id"): r.get("result") for r in ET.parse(sys.argv[1]).getroot().iter(S + "rule")}
+live = {rr.get("idref"): rr.find(X + "result").text for rr in ET.parse(sys.argv[2]).getroot().iter(X + "rule-result")
+        if rr.find(X + "result").text != "notselected"}
+sys.exit(1 if not ours or ours != live else 0)
+P
+}
+hist() { "$S" results history "${MID[$1]}" --json; }
+first_request() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["request"])'; }
+for t in $TREES; do
+	check "... $t's rule results equal oscap-chroot's" same_as_oscap "$t" "$PROFILE" "$(first_request $t)"
+done
+check "the evaluations were spread over both evaluators" bash -c "grep -q 'evaluated in' '$L/log/evaluator-1.log' && grep -q 'evaluated in' '$L/log/evaluator-2.log'"
+check "sacm/assessments shows them complete" test "$("$S" assessments | grep -c ' complete ')" = 3
+check "... with each change logged old -> new" grep -q "collecting -> collected" "$L/log/orchestrator.log"
+
+# A change in one tree: a new result for that endpoint alone.
+evals() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+chmod 0644 "$L/targets/misconfigured/etc/passwd"
+check "a change in a tree brings a new result for that endpoint" wait_for 120 bash -c "[ \$('$S' results history '${MID[misconfigured]}' --json | grep -c '\"request\"') -ge 2 ]"
+check "... by a change assessment (no new collection request)" grep -q "(posture changed on ${MID[misconfigured]})" "$L/log/orchestrator.log"
+sleep 2
+check "... and no new assessment of the others" test "$(evals installed)/$(evals hardened)" = 1/1
+
+# An operator's assessment, with progress, to the end.
+"$S" assess "$ID" --profile "$HIGH" --endpoint "${MID[hardened]}" --wait > "$W/assess.out" 2> "$W/assess.err"; rc=$?
+check "sacmctl assess --wait runs an assessment to the end" test $rc = 0
+check "... showing progress" grep -q "1/1 done" "$W/assess.err"
+req=$(hist hardened | /usr/bin/python3 -c 'import json,sys; print([e["request"] for e in json.load(sys.stdin) if e["profile"].endswith("_high")][0])')
+check "... its rule results equal oscap-chroot's (anssi high)" same_as_oscap hardened "$HIGH" "$req"
+SACM_CONFIG=$L/accounts/collector-1.conf "$S" assess "$ID" > /dev/null 2> "$W/forbidden.err"; rc=$?
+check "only an operator may request an assessment" bash -c "[ $rc = 1 ] && grep -q 'only operators may request assessments' '$W/forbidden.err'"
+
+# Assignment with a schedule.
+MIN=xccdf_org.ssgproject.content_profile_anssi_np_nt28_minimal
+"$S" assign "$ID" --profile "$MIN" --endpoints "${MID[installed]}" --every 15s > "$W/assign.out" 2>&1
+A=$(awk -F: '{print $1; exit}' "$W/assign.out")
+check "sacmctl assign makes an assignment and assesses it now" grep -q "^asg-.*: 1 assessment(s) now, next run" "$W/assign.out"
+runs() { "$S" assignments --json | /usr/bin/python3 -c 'import json,sys; print([a["runs"] for a in json.load(sys.stdin) if a["id"]==sys.argv[1]][0])' "$A"; }
+check "... and assesses it again on schedule" wait_for 60 bash -c "[ \"\$(SACM_CONFIG=$SACM_CONFIG '$S' assignments --json | grep -o '\"runs\":\"[0-9]*\"' | tr -dc 0-9)\" -ge 2 ]"
+mins() { hist installed | grep -o "\"profile\":\"$MIN\"" | wc -l; }
+check "... each run with a result" wait_for 60 bash -c "[ \$('$S' results history '${MID[installed]}' --json | grep -o '$MIN' | wc -l) -ge 3 ]"
+check "... only for the endpoint assigned" test "$(hist hardened | grep -c "$MIN")" = 0
+"$S" unassign "$A" > /dev/null
+check "sacmctl unassign removes it" bash -c "'$S' assignments | grep -q 'no assignments'"
+
+# An endpoint that is offline: reported, then assessed when it returns.
+"$BIN/sacm-lab" stop collector-1 --dir "$L" > /dev/null 2>&1
+sleep 16	# past the orchestrator's last check of that collector
+"$S" assess "$ID" --profile "$HIGH" > "$W/off.ids"
+offline() { "$S" assessments | grep "${MID[installed]}" | grep -q "endpoint offline since"; }
+check "an endpoint whose collector is offline is reported as such" wait_for 30 offline
+"$BIN/sacm-lab" start collector-1 --dir "$L" > /dev/null 2>&1
+done_all() {
+	local id
+	for id in $(cat "$1"); do
+		"$S" assessments show "$id" | grep -q 'state="complete"' || return 1
+	done
+}
+check "... and assessed when it returns" wait_for 180 done_all "$W/off.ids"
+
+# Faults: kill -9 each daemon in turn in the middle of assessments (the
+# supervisor restarts it), then a broker restart.
+: > "$W/all.ids"
+for d in orchestrator collector-2 posture-repo evaluator-1 evaluator-2 results-repo policy-repo; do
+	"$S" assess "$ID" --profile "$HIGH" > "$W/f.ids"
+	cat "$W/f.ids" >> "$W/all.ids"
+	sleep 1
+	kill -9 "$(cat "$L/run/$d.pid")"
+	check "kill -9 $d mid-assessment: every assessment completes" wait_for 300 done_all "$W/f.ids"
+done
+check "... each daemon killed was restarted and the event logged" test "$(grep -c 'killed by signal 9' "$L/log/supervisor.log")" -ge 7
+"$S" assess "$ID" --profile "$HIGH" > "$W/f.ids"
+cat "$W/f.ids" >> "$W/all.ids"
+sleep 1
+kill "$(cat "$L/prosody/prosody.pid")"
+sleep 2
+"$BIN/sacm-lab" up --dir "$L" > "$W/up2.out" 2>&1
+check "a broker restarted mid-assessment: every assessment completes" wait_for 300 done_all "$W/f.ids"
+check "... on the same ports, with the daemons kept" grep -q "orchestrator .* running" "$W/up2.out"
+# No result lost or duplicated: exactly one evaluation per assessment.
+for t in $TREES; do hist "$t"; done > "$W/hist.json"
+check "no result lost or duplicated: one result per assessment ($(wc -l < "$W/all.ids") assessments)" \
+    /usr/bin/python3 - "$W/all.ids" "$W/hist.json" <<'P'
+import json, sys, collections
+ids = open(sys.argv[1]).read().split()
+seen = collections.Counter()
+dec = json.JSONDecoder()
+text = open(sys.argv[2]).read()
+i = 0
+while i < len(text):
+    if text[i].isspace():
+        i += 1; continue
+    rows, i = dec.raw_decode(text, i)
+    for r in rows:
+        seen[r.get("assessment")] += 1
+bad = [a for a in ids if seen[a] != 1]
+print("\n".join("%s: %d results" % (a, seen[a]) for a in bad), file=sys.stderr)
+sys.exit(1 if bad or len(ids) != 24 else 0)
+P
+for db in "$L"/data/*.sqlite; do
+	ic=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$db" 2>&1)
+	check "$(basename "$db") passes integrity_check ($ic)" test "$ic" = ok
+done
+exit $((fails > 0))
