@@ -116,6 +116,7 @@ bench: all
 	BUILD=$(BUILD) bench/run.sh
 	BUILD=$(BUILD) bench/collect.sh
 	BUILD=$(BUILD) bench/evaluate.sh
+	BUILD=$(BUILD) bench/pipeline.sh
 
 fuzz:
 	@set -e; for f in $(FUZZ_NAMES); do \

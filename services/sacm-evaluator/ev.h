@@ -50,6 +50,7 @@ struct ev {
 
 	struct ev_job	*jobs, *jobs_tail, *running;
 	pid_t		 child;
+	long		 peak_mb;	/* of the last evaluation's process */
 	time_t		 deadline;
 	struct timespec	 started;
 	char		 workdir[3072];

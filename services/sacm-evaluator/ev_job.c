@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,8 +175,8 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 		    ms / 1000.0, failure);
 	} else {
 		e->done++;
-		log_info("%s: evaluated in %.1f s, result published",
-		    j->request, ms / 1000.0);
+		log_info("%s: evaluated in %.1f s (peak %ld MB), result "
+		    "published", j->request, ms / 1000.0, e->peak_mb);
 	}
 	buf_free(&b);
 }
@@ -485,16 +486,19 @@ ev_tick(struct ev *e)
 {
 	if (e->child) {
 		int status;
-		pid_t p = waitpid(e->child, &status, WNOHANG);
+		struct rusage ru;
+		pid_t p = wait4(e->child, &status, WNOHANG, &ru);
 
 		if (p == 0 && time(NULL) >= e->deadline) {
 			log_warnx("%s: over the time limit of %ld s; stopping "
 			    "it", e->running->request, e->conf.timeout);
 			kill(e->child, SIGKILL);
-			p = waitpid(e->child, &status, 0);
+			p = wait4(e->child, &status, 0, &ru);
 		}
-		if (p == e->child)
+		if (p == e->child) {
+			e->peak_mb = ru.ru_maxrss / 1024;
 			reap(e, status);
+		}
 		else if (p < 0 && errno != EINTR) {
 			e->child = 0;
 			fail(e, "the evaluation process was lost");

@@ -235,6 +235,30 @@ pick(struct rr *rr, const char *request, const char *endpoint,
 	return id;
 }
 
+/* One evaluation's rule results (by request id, or the endpoint's latest
+ * for the policy and profile), with each rule's title and severity. */
+static int
+q_rules(struct rr *rr, const struct q *q, struct buf *b)
+{
+	static const char *const names[] = { "id", "title", "severity",
+	    "result", "idents" };
+	int64_t eid = pick(rr, q->evaluation, q->endpoint, q->policy,
+	    q->profile, 0);
+	char id[32];
+	const char *params[1] = { id };
+
+	if (eid < 0 || (!q->evaluation && !q->endpoint)) {
+		buf_adds(b, "no such evaluation (evaluation, or endpoint)");
+		return -ENOENT;
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)eid);
+	return listing(rr, q, "SELECT u.name, u.title, u.severity, r.result, "
+	    "u.idents FROM result r JOIN rule u ON u.id = r.rule WHERE "
+	    "r.evaluation = ? ORDER BY u.name LIMIT ? OFFSET ?",
+	    "SELECT count(*) FROM result WHERE evaluation = ?", params, 1,
+	    "rules", "rule", names, 5, b);
+}
+
 static int
 q_diff(struct rr *rr, const struct q *q, struct buf *b)
 {
@@ -433,6 +457,8 @@ rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
 		r = q_failing(rr, &q, &b);
 	else if (strcmp(q.type, "report") == 0)
 		r = q_report(rr, &q, &b);
+	else if (strcmp(q.type, "rules") == 0)
+		r = q_rules(rr, &q, &b);
 	else {
 		buf_printf(&b, "unknown query type '%.40s'", q.type);
 		r = -EINVAL;

@@ -105,6 +105,22 @@ ctl_results(struct ctl *c, int argc, char **argv)
 		if (rows(c, &h, "diff", &r) != 0)
 			return 1;
 		ctl_print_rows(c, &r, cols, heads, 5, "no change");
+	} else if (strcmp(argv[0], "rules") == 0 && (argc == 2 ||
+	    (argc == 1 && c->id))) {
+		static const char *const cols[] = { "result", "severity",
+		    "id", "title" };
+		static const char *const heads[] = { "RESULT", "SEVERITY",
+		    "RULE", "TITLE" };
+
+		buf_adds(&h, " type='rules'");
+		/* an endpoint (its latest), or an evaluation by request id */
+		head_add(&h, "endpoint", argc == 2 ? argv[1] : NULL);
+		head_add(&h, "evaluation", c->id);
+		head_add(&h, "policy", c->policy);
+		head_add(&h, "profile", c->profile);
+		if (rows(c, &h, "rules", &r) != 0)
+			return 1;
+		ctl_print_rows(c, &r, cols, heads, 4, "no rule results");
 	} else if (strcmp(argv[0], "failing") == 0 && argc == 2) {
 		static const char *const cols[] = { "id", "hostname",
 		    "profile", "evaluation", "evaluated" };

@@ -70,10 +70,12 @@ static const struct {
 	{ "unassign", ctl_unassign, "unassign ID", "remove an assignment" },
 	{ "results", ctl_results, "results [--endpoint E] [--policy ID] | "
 	    "results history ENDPOINT | results diff ENDPOINT [FROM TO] | "
+	    "results rules ENDPOINT | results rules --id EVALUATION | "
 	    "results failing RULE",
 	    "the estate's current results; an endpoint's evaluations; what "
-	    "changed between two evaluations (default: the last two); the "
-	    "endpoints failing a rule now" },
+	    "changed between two evaluations (default: the last two); one "
+	    "evaluation's rule results (default: the latest); the endpoints "
+	    "failing a rule now" },
 	{ "report", ctl_report, "report ENDPOINT [--assessment A] -o FILE",
 	    "the HTML report of an evaluation (default: the latest)" },
 	{ "incidents", ctl_incidents, "incidents [-n N]",

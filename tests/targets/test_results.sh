@@ -92,6 +92,14 @@ import json, sys
 d = {r["id"]: r for r in json.load(open(sys.argv[1]))}
 r = d.get("xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd")
 sys.exit(not (r and r["change"] == "newly-passing" and r["before"] == "fail" and r["after"] == "pass"))' "$W/diff.json"
+check "results rules: the latest evaluation's rule results, as evaluated" /usr/bin/python3 - <("$S" results rules "$MID" --json) <("$S" items sacm/evaluation/results --id e2 --json | payload) <<'P'
+import json, sys, xml.etree.ElementTree as ET
+S = "{http://sacm-grid.dev/protocol/1}"
+ours = {r["id"]: (r["result"], r.get("severity")) for r in json.load(open(sys.argv[1]))}
+ev = {r.get("id"): (r.get("result"), r.get("severity")) for r in ET.parse(sys.argv[2]).getroot().iter(S + "rule")}
+sys.exit(not ours or ours != ev)
+P
+check "... and of an earlier one by its request id" bash -c "'$S' results rules --id e1 --json | grep -q '\"id\":\"xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd\",[^}]*\"result\":\"fail\"'"
 check "history lists both evaluations, newest first" test "$("$S" results history "$MID" --json | /usr/bin/python3 -c 'import json,sys; print(",".join(e["request"] for e in json.load(sys.stdin)))')" = "e2,e1"
 check "sacm/results still holds one item for the endpoint" test "$("$S" items sacm/results -n 100 --json | grep -c "\"id\":\"$MID/")" = 1
 check "no new incident for rules that kept failing" test "$("$S" incidents --json | count)" = "$N1"
