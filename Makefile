@@ -46,7 +46,21 @@ FUZZ_SECONDS ?= 60
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-all: $(PROGS) $(SCRIPTS) $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN) $(FUZZ_BIN)
+all: $(PROGS) $(SCRIPTS) $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN) $(FUZZ_BIN) \
+    dashboard
+
+# The dashboard: static files and strophe.js (npm), served by the broker.
+DASH_DIR = $(BUILD)/www/dashboard
+DASH_SRC = services/dashboard/index.html services/dashboard/dashboard.js \
+	services/dashboard/dashboard.css
+STROPHE = services/dashboard/node_modules/strophe.js/dist/strophe.esm.js
+dashboard: $(DASH_DIR)/index.html
+$(DASH_DIR)/index.html: $(DASH_SRC) $(STROPHE)
+	@mkdir -p $(DASH_DIR)
+	cp $(DASH_SRC) $(STROPHE) $(DASH_DIR)/
+$(STROPHE): services/dashboard/package-lock.json
+	cd services/dashboard && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # The daemons, sacmctl and the lab scripts only (the container image).
 programs: $(PROGS) $(SCRIPTS)
@@ -103,6 +117,7 @@ check-integration: all
 	BUILD=$(BUILD) tests/targets/test_evaluator.sh
 	BUILD=$(BUILD) tests/targets/test_results.sh
 	BUILD=$(BUILD) tests/targets/test_pipeline.sh
+	BUILD=$(BUILD) tests/dashboard/test_dashboard.sh
 	tests/compose/test_compose.sh
 
 check: check-unit check-integration
@@ -147,7 +162,7 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all programs check check-unit check-integration check-asan bench deps lab fuzz \
+.PHONY: all programs dashboard check check-unit check-integration check-asan bench deps lab fuzz \
 	targets \
 	format clean
 .PRECIOUS: $(BUILD)/%.o

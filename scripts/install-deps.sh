@@ -14,8 +14,13 @@ libcurl4-openssl-dev zlib1g-dev libssl-dev
 prosody prosody-modules lua-dbi-sqlite3 ejabberd erlang-base debootstrap
 openscap-scanner openscap-utils ssg-base ssg-debian ssg-debderived ssg-applications
 python3 python3-slixmpp util-linux procps iproute2 clang libclang-rt-14-dev nginx
-strace
+strace chromium
 "
+
+# The dashboard's build (npm: strophe.js) and its browser tests
+# (playwright-core drives Debian's chromium): Debian's nodejs and npm,
+# unless a node with npm is installed already.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 SUDO=
 if [ "$(id -u)" != 0 ]; then

@@ -306,6 +306,7 @@ disable_sasl_mechanisms = { "PLAIN"; "DIGEST-MD5" }
 c2s_stanza_size_limit = 16*1024*1024
 http_max_content_size = 64*1024*1024
 http_files_dir = "$LAB/www"
+http_default_host = "$DOMAIN"          -- the dashboard at https://127.0.0.1:PORT/files/
 storage = { pubsub_data = "sql"; pubsub_nodes = "sql" }
 sql = { driver = "SQLite3"; database = "$p/data/prosody.sqlite" }
 
@@ -676,6 +677,29 @@ ensure_targets() {
 	fi
 }
 
+# The dashboard (make dashboard) in the broker's HTTP file tree, with the
+# lab's settings; the browser connects back over WebSocket.
+DASH_PATH=/files/dashboard/
+install_dashboard() {
+	local src=$HERE/../www/dashboard d=$LAB/www/dashboard ws=/xmpp-websocket
+	[ -f "$src/index.html" ] || return 0
+	[ "$BROKER" = ejabberd ] && ws=/ws
+	mkdir -p "$d"
+	cp "$src"/* "$d"/
+	cat > "$d/config.json" <<EOF
+{"domain": "$DOMAIN", "pubsub": "pubsub.$DOMAIN",
+ "results": "results-repo@$DOMAIN/sacm-results-repo",
+ "websocket": "$ws", "jid": "dashboard@$DOMAIN"}
+EOF
+	chmod -R a+rX "$LAB/www"
+}
+
+dashboard_url() {
+	local path=$DASH_PATH
+	[ "$BROKER" = ejabberd ] && path=/dashboard/
+	echo "https://127.0.0.1:$HTTPS_PORT$path"
+}
+
 # ---- commands ---------------------------------------------------------
 
 wait_port() {
@@ -751,6 +775,7 @@ EOF
 	done
 	[ $ok = 1 ] || { cat "$LAB/grid-init.log" >&2; die "grid init failed"; }
 	sed -i "s/^COLLECTORS=.*/COLLECTORS=$COLLECTORS/" "$LAB/lab.env"
+	install_dashboard
 	if [ "$BROKER_ONLY" != 1 ]; then
 		ensure_targets
 		start_daemons
@@ -768,6 +793,10 @@ EOF
 	cmd_status
 	echo
 	echo "Point sacmctl at this lab with:  eval \"\$($HERE/sacm-lab env --dir $LAB)\""
+	if [ -f "$LAB/www/dashboard/index.html" ]; then
+		echo "Dashboard: $(dashboard_url)  (trust $LAB/pki/ca.crt in the browser)"
+		echo "  account dashboard@$DOMAIN, password $(cat "$LAB/accounts/dashboard.pass")"
+	fi
 }
 
 cmd_down() {
