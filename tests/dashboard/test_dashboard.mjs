@@ -5,6 +5,7 @@
 //   SACMCTL and SACM_CONFIG (to ask the grid what the page should show)
 //   CHANGE_CMD (a shell command that changes one target; its endpoint
 //   gets a new result)  CHANGED (that endpoint)
+//   BROKER_STOP_CMD  BROKER_START_CMD
 import { execSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
@@ -150,6 +151,19 @@ try {
 
   await check('the page logged no console errors', async () => {
     if (consoleErrors.length) throw new Error(consoleErrors.join(' | '));
+  });
+
+  // The broker goes away: the page says so and reconnects when it is back.
+  await page.click('nav a[data-view=estate]');
+  execSync(env.BROKER_STOP_CMD);
+  await check('a broker that is unreachable is shown as such', async () => {
+    await page.waitForSelector('body[data-status=reconnecting]', { timeout: 30000 });
+    await shot('broker-unreachable');
+  });
+  execSync(env.BROKER_START_CMD);
+  await check('... and the page reconnects when it is back, with the estate', async () => {
+    await page.waitForSelector('body[data-status=online]', { timeout: 90000 });
+    await page.waitForSelector('#estate tbody tr', { timeout: 20000 });
   });
 } catch (e) {
   no('the dashboard test ran to the end', e.message.split('\n')[0]);
