@@ -646,13 +646,30 @@ stop_daemon() {
 	say "stopped $name"
 }
 
+# All at once: TERM to every supervisor (or daemon without one), then
+# wait for all of them.
 stop_daemons() {
-	local f name
-	for f in "$LAB"/run/*.supervisor.pid "$LAB"/run/*.pid; do
+	local f name pid names=() pids=() i alive
+	for f in "$LAB"/run/*.pid; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f" .pid)
 		name=${name%.supervisor}
-		stop_daemon "$name"
+		pid=$(daemon_pid "$name.supervisor") || pid=$(daemon_pid "$name") || pid=
+		case " ${names[*]} " in *" $name "*) continue ;; esac
+		names+=("$name")
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null && pids+=("$pid")
+		pid=$(daemon_pid "$name") && pids+=("$pid")
+	done
+	for i in $(seq 1 100); do
+		alive=0
+		for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && kill -9 "$pid"; done
+	for name in "${names[@]}"; do
+		rm -f "$LAB/run/$name.pid" "$LAB/run/$name.supervisor.pid"
+		say "stopped $name"
 	done
 	return 0
 }

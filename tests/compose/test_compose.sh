@@ -83,6 +83,7 @@ PY
 done
 fail3=$(ctl results --json | /usr/bin/python3 -c 'import json,sys; print(sorted(r["fail"] for r in json.load(sys.stdin)))')
 check "the targets' own configurations give different results ($fail3)" bash -c "[ '$fail3' != '[0, 0, 0]' ]"
+check "the broker serves the dashboard on the published HTTPS port" bash -c "curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/index.html | grep -q 'SACM Grid dashboard' && curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/strophe.esm.js >/dev/null && curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/config.json | grep -q xmpp-websocket"
 # Healthchecks (podman runs them on request; Docker on its own schedule).
 for c in $(dc ps -q); do
 	name=$(engine inspect -f '{{.Name}}' "$c")
