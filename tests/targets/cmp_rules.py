@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""Compares the rule results of two XCCDF 1.2 result documents (or ARFs):
-every rule-result idref must have the same result in both.  Prints a
+"""Compares the rule results of two documents, each an XCCDF 1.2 result
+document (or an ARF) or a SACM Grid <evaluation-result>: every rule must
+have the same result in both (rules not selected are left out).  Prints a
 summary (counts per result) and each difference; exit 1 if any."""
 import sys
 import xml.etree.ElementTree as ET
 
 NS = "{http://checklists.nist.gov/xccdf/1.2}"
+SACM = "{http://sacm-grid.dev/protocol/1}"
 
 
 def results(path):
     out = {}
-    for tr in ET.parse(path).getroot().iter(NS + "TestResult"):
+    root = ET.parse(path).getroot()
+    if root.tag == SACM + "evaluation-result":
+        out = {r.get("id"): r.get("result") for r in root.iter(SACM + "rule")}
+    for tr in root.iter(NS + "TestResult"):
         for rr in tr.iter(NS + "rule-result"):
             out[rr.get("idref")] = rr.find(NS + "result").text
-    return out
+    return {k: v for k, v in out.items() if v != "notselected"}
 
 
 ours, live = results(sys.argv[1]), results(sys.argv[2])

@@ -3,17 +3,7 @@
 # announced, a collection request gets a posture report whose system
 # characteristics equal `oscap oval collect`'s on the same tree, requests
 # for other endpoints are left alone, and a failure is reported as such.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-BIN=$PWD/$BUILD/bin
-. tests/integration/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: target trees need root (debootstrap)"
-	exit 0
-fi
-W=$(mktemp -d /tmp/sacm-collector-XXXXXX)
-chmod 755 "$W"
+. "$(dirname "$0")/lib.sh"
 L=$W/lab
 cleanup() {
 	kill $PR $COL 2>/dev/null; wait 2>/dev/null

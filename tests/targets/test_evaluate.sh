@@ -5,16 +5,7 @@
 # evaluated offline (eval_tool); every rule result must equal oscap's live
 # one.  The ARF validates and names the endpoint; and the evaluation
 # opens none of the host's files that the checks are about.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-BIN=$PWD/$BUILD/bin
-. tests/integration/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: target trees need root (debootstrap)"
-	exit 0
-fi
-W=$(mktemp -d /tmp/sacm-evaluate-XXXXXX)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$W"' EXIT
 "$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
 DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml

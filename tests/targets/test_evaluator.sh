@@ -6,17 +6,7 @@
 # the next endpoint; a request assigned to another evaluator is left to
 # it; requests that cannot be evaluated fail with a reason, and the
 # evaluator carries on.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-BIN=$PWD/$BUILD/bin
-. tests/integration/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: target trees need root (debootstrap)"
-	exit 0
-fi
-W=$(mktemp -d /tmp/sacm-evaluator-XXXXXX)
-chmod 755 "$W"
+. "$(dirname "$0")/lib.sh"
 L=$W/lab
 PIDS=()
 cleanup() {
@@ -34,7 +24,6 @@ ORCH=$L/accounts/orchestrator.conf
 DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
 PROFILE=xccdf_org.ssgproject.content_profile_standard
 echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
-wait_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done; return 1; }
 payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])'; }
 attr() { /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().get(sys.argv[2]))' "$1" "$2"; }
 

@@ -5,17 +5,7 @@
 # package; a change in a tree brings a new report by itself; with the
 # broker stopped, reports wait in the outbox and arrive in order; and
 # hostile reports are rejected, storing nothing, while the daemon serves.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-BIN=$PWD/$BUILD/bin
-. tests/integration/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: target trees need root (debootstrap)"
-	exit 0
-fi
-W=$(mktemp -d /tmp/sacm-posture-XXXXXX)
-chmod 755 "$W"
+. "$(dirname "$0")/lib.sh"
 L=$W/lab
 PIDS=()
 cleanup() {
@@ -34,11 +24,6 @@ PROFILE=xccdf_org.ssgproject.content_profile_standard
 echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
 
 # wait_for SECONDS COMMAND...: until the command succeeds.
-wait_for() {
-	local n=$(($1 * 4)); shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done
-	return 1
-}
 
 { cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
 "$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PIDS+=($!)

@@ -7,17 +7,7 @@
 # failing rule and again only after it passed; the HTML report equals
 # `oscap xccdf generate report` for the ARF; a result delivered twice is
 # stored once and a malformed one is rejected.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-BIN=$PWD/$BUILD/bin
-. tests/integration/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: target trees need root (debootstrap)"
-	exit 0
-fi
-W=$(mktemp -d /tmp/sacm-results-XXXXXX)
-chmod 755 "$W"
+. "$(dirname "$0")/lib.sh"
 L=$W/lab
 PIDS=()
 cleanup() {
@@ -38,7 +28,6 @@ PROFILE=xccdf_org.ssgproject.content_profile_standard
 T=$W/t/misconfigured
 MID=$(cat "$T/etc/machine-id")
 echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
-wait_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done; return 1; }
 payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])'; }
 count() { /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 

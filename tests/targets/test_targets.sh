@@ -2,15 +2,7 @@
 # Target trees: real debootstrap from the configured mirror, three
 # configurations that oscap (run offline on each tree, as oscap-chroot
 # does) tells apart in the intended order.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-BIN=$PWD/${BUILD:-build}/bin
-. tests/integration/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "skip: target trees need root (debootstrap)"
-	exit 0
-fi
-W=$(mktemp -d /tmp/sacm-targets-XXXXXX)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$W"' EXIT
 DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
 
