@@ -364,7 +364,7 @@ orch_tick(struct orch *o)
 	sqlite3_stmt *st;
 	struct row {
 		char	*id, *policy, *profile, *endpoint, *posture, *ev,
-			*reason;
+			*reason, *evaluation;
 		int	 state, attempts;
 		long	 deadline;
 	} rows[PER_TICK];
@@ -376,7 +376,8 @@ orch_tick(struct orch *o)
 	refresh_evaluators(o);
 	orch_assign_tick(o);
 	if (orch_prep(o, "SELECT id, policy, profile, endpoint, posture, "
-	    "evaluator, state, attempts, deadline, reason FROM assessment "
+	    "evaluator, state, attempts, deadline, reason, evaluation FROM "
+	    "assessment "
 	    "WHERE state "
 	    "< 4 ORDER BY updated LIMIT ?", &st) < 0)
 		return;
@@ -394,6 +395,7 @@ orch_tick(struct orch *o)
 		r->attempts = sqlite3_column_int(st, 7);
 		r->deadline = sqlite3_column_int64(st, 8);
 		r->reason = dup_col(st, 9);
+		r->evaluation = dup_col(st, 10);
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
@@ -435,17 +437,24 @@ orch_tick(struct orch *o)
 			    r->attempts);
 			break;
 		case A_EVALUATING:
-			if (late || (r->ev && !evaluator_online(o, r->ev)))
-				(void)orch_move(o, r->id, more ? A_COLLECTED :
-				    A_TIMED_OUT, late ? (more ? "no result in "
-				    "time; evaluating again" : "no result in "
-				    "time") : "the evaluator is gone; "
-				    "assigning again");
+			if (!late && (!r->ev || evaluator_online(o, r->ev)))
+				break;
+			/* Withdrawn, so that an evaluator coming back does not
+			 * evaluate it too (one that does anyway is stored once:
+			 * the results repository keeps one per assessment). */
+			if (r->evaluation && pubsub_retract(o->g,
+			    "sacm/evaluation/requests", r->evaluation) == 0)
+				log_info("assessment %s: request %s withdrawn",
+				    r->id, r->evaluation);
+			(void)orch_move(o, r->id, more ? A_COLLECTED :
+			    A_TIMED_OUT, late ? (more ? "no result in time; "
+			    "evaluating again" : "no result in time") : "the "
+			    "evaluator is gone; assigning again");
 			break;
 		}
 		free(r->id); free(r->policy); free(r->profile);
 		free(r->endpoint); free(r->posture); free(r->ev);
-		free(r->reason);
+		free(r->reason); free(r->evaluation);
 	}
 	/* Whatever the broker did not take before. */
 	if (orch_prep(o, "SELECT id FROM assessment WHERE published = 0 "

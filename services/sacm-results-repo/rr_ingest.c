@@ -429,6 +429,24 @@ fail:
 	return r;
 }
 
+/* Has the result's assessment a complete evaluation stored already? */
+static int
+answered(struct rr *rr, const struct ev *e)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (e->assessment == NULL || *e->assessment == '\0' || rr_prep(rr,
+	    "SELECT 1 FROM evaluation WHERE assessment = ? AND endpoint = ? "
+	    "AND state = 'complete'", &st) < 0)
+		return 0;
+	rr_bind(st, 1, e->assessment);
+	rr_bind(st, 2, e->endpoint);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 static void
 result_in(struct rr *rr, const struct grid_event *gev)
 {
@@ -457,8 +475,15 @@ result_in(struct rr *rr, const struct grid_event *gev)
 	e.request = strdup(gev->item_id);
 	if (xmlsafe_parse_root(gev->payload, gev->payload_len, 16u << 20,
 	    "evaluation-result", SACM_NS, &doc, err, sizeof(err)) < 0 ||
-	    parse(rr, xmlDocGetRootElement(doc), &e, err, sizeof(err)) < 0 ||
-	    store(rr, &e, err, sizeof(err)) < 0) {
+	    parse(rr, xmlDocGetRootElement(doc), &e, err, sizeof(err)) < 0) {
+		rr->rejected++;
+		log_warnx("result %s rejected: %s", gev->item_id, err);
+	} else if (answered(rr, &e)) {
+		/* An evaluation assigned again (its evaluator looked gone)
+		 * may be answered twice: the assessment has one result. */
+		log_info("result %s: assessment %s has its result already; "
+		    "not stored twice", e.request, e.assessment);
+	} else if (store(rr, &e, err, sizeof(err)) < 0) {
 		rr->rejected++;
 		log_warnx("result %s rejected: %s", gev->item_id, err);
 	} else {

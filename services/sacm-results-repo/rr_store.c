@@ -56,6 +56,9 @@ static const char *const migrations[] = {
 	"  document TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX incident_open ON incident(endpoint, policy, profile, "
 	"  rule) WHERE closed IS NULL;",
+	/* 2: one result per assessment (rr_ingest.c answered()) */
+	"CREATE INDEX evaluation_assessment ON evaluation(assessment) "
+	"  WHERE assessment IS NOT NULL;",
 };
 
 int
