@@ -116,6 +116,11 @@ echo "<evaluation-result xmlns='http://sacm-grid.dev/protocol/1' state='complete
 SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/bad.xml" --id bad1 >/dev/null
 check "a malformed result is rejected with a reason" wait_for 20 grep -q "result bad1 rejected: a complete result needs rule results" "$W/rr.log"
 check "a result delivered twice is stored once" test "$("$S" results history "$MID" --json | count)" = 3
+# The same assessment answered again under another request id (an
+# evaluation assigned again): one result per assessment.
+SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id e1-again >/dev/null
+check "a second result for an assessment is not stored" wait_for 20 grep -q "result e1-again: assessment a1 has its result already" "$W/rr.log"
+check "... the history is unchanged" test "$("$S" results history "$MID" --json | count)" = 3
 check "the results repository is still running" kill -0 $RR
 check "its database is intact" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$W/rr.sqlite")" = ok
 exit $((fails > 0))
