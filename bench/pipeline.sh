@@ -96,6 +96,6 @@ for f in "$W"/labn/run/*.pid; do
 	name=$(basename "$f" .pid)
 	pid=$(cat "$f")
 	hwm=$(awk '/^VmHWM/ {printf "%d", $2 / 1024}' "/proc/$pid/status" 2>/dev/null || echo "?")
-	child=$(grep -o '(peak [0-9]* MB)' "$W/labn/log/$name.log" 2>/dev/null | tr -dc '0-9\n' | sort -n | tail -1)
+	child=$(grep -o '(peak [0-9]* MB)' "$W/labn/log/$name.log" 2>/dev/null | tr -dc '0-9\n' | sort -n | tail -1 || true)
 	printf '%-16s %12s %16s\n' "$name" "$hwm" "${child:--}"
 done

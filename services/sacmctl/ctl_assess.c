@@ -121,7 +121,7 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 				    n, step[0] ? ", now " : "", step);
 			if (done == n)
 				break;
-			grid_run_once(c->g, 1000);
+			grid_run_once(c->g, 250);
 		}
 		if (!c->json)
 			fputc('\n', stderr);
