@@ -256,6 +256,13 @@ set(struct orch *o, const char *id, const char *col, const char *v,
 	sqlite3_finalize(st);
 }
 
+/* A step's time limit: doubled at each attempt again, up to 8 times. */
+static long
+backoff(long timeout, int attempts)
+{
+	return timeout << (attempts < 3 ? attempts : 3);
+}
+
 static void
 request_collection(struct orch *o, const char *id, const char *policy,
     const char *profile, const char *endpoint, int attempts)
@@ -283,7 +290,7 @@ request_collection(struct orch *o, const char *id, const char *policy,
 	if (b.data && pubsub_publish(o->g, "sacm/collection/requests", rid,
 	    b.data, NULL, NULL) == 0) {
 		set(o, id, "collection", rid, time(NULL) +
-		    o->conf.collect_timeout, 1);
+		    backoff(o->conf.collect_timeout, attempts), 1);
 		(void)orch_move(o, id, A_COLLECTING, NULL);
 	} else
 		log_warnx("assessment %s: collection request not published: "
@@ -340,9 +347,9 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	if (b.data && pubsub_publish(o->g, "sacm/evaluation/requests", rid,
 	    b.data, NULL, NULL) == 0) {
 		set(o, id, "evaluation", rid, time(NULL) +
-		    o->conf.evaluate_timeout, 1);
+		    backoff(o->conf.evaluate_timeout, attempts), 1);
 		set(o, id, "evaluator", jid, time(NULL) +
-		    o->conf.evaluate_timeout, 0);
+		    backoff(o->conf.evaluate_timeout, attempts), 0);
 		(void)orch_move(o, id, A_EVALUATING, NULL);
 	} else
 		log_warnx("assessment %s: evaluation request not published: "
