@@ -33,6 +33,8 @@ cleanup() {
 		tail -150 "$W/logs.txt"
 	fi
 	dc down -v >/dev/null 2>&1
+	# podman 4.3 leaves the monitors of `exec` sessions behind
+	pkill -f "conmon .* -n ${P}_" 2>/dev/null
 	rm -rf "$W"
 }
 trap cleanup EXIT
