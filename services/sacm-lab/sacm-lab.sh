@@ -711,10 +711,14 @@ EOF
 	chmod -R a+rX "$LAB/www"
 }
 
+# ejabberd serves files only for a Host header that is one of its hosts:
+# the browser must reach it as the lab domain (a hosts entry).
 dashboard_url() {
-	local path=$DASH_PATH
-	[ "$BROKER" = ejabberd ] && path=/dashboard/
-	echo "https://127.0.0.1:$HTTPS_PORT$path"
+	if [ "$BROKER" = ejabberd ]; then
+		echo "https://$DOMAIN:$HTTPS_PORT/dashboard/ ($DOMAIN -> 127.0.0.1 in /etc/hosts)"
+	else
+		echo "https://127.0.0.1:$HTTPS_PORT$DASH_PATH"
+	fi
 }
 
 # ---- commands ---------------------------------------------------------
