@@ -25,6 +25,12 @@ int	db_exec(sqlite3 *, const char *sql);
 int	db_begin(sqlite3 *);		/* BEGIN IMMEDIATE */
 int	db_commit(sqlite3 *);
 void	db_rollback(sqlite3 *);
+/* Prepares sql (logging sqlite's reason on failure).  0 or -EIO. */
+int	db_prep(sqlite3 *, const char *sql, sqlite3_stmt **);
+/* Binds text, or NULL when v is NULL. */
+void	db_bind_text(sqlite3_stmt *, int i, const char *v);
+/* A column's text as a copy to free, or NULL. */
+char	*db_column_dup(sqlite3_stmt *, int i);
 /* The schema version (PRAGMA user_version), or -EIO. */
 int	db_version(sqlite3 *);
 

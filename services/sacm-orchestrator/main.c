@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "db.h"
 #include "log.h"
 #include "orch.h"
 #include "query.h"

@@ -67,8 +67,6 @@ const char	*orch_state_name(enum orch_state);
 /* orch_store.c */
 int	orch_store_open(struct orch *);
 void	orch_store_close(struct orch *);
-int	orch_prep(struct orch *, const char *, sqlite3_stmt **);
-void	orch_bind(sqlite3_stmt *, int, const char *);
 /* Creates an assessment unless one for the same (policy, profile,
  * endpoint, trigger key) exists; *id (to free) names it.  1 created,
  * 0 existed, -errno. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db.h"
 #include "log.h"
 #include "orch.h"
 #include "topics.h"
@@ -158,10 +159,10 @@ announcement(struct orch *o, const char *policy)
 	xmlDocPtr doc = NULL;
 	char err[128];
 
-	if (orch_prep(o, "SELECT announcement FROM policy WHERE id = ?", &st) <
+	if (db_prep(o->db, "SELECT announcement FROM policy WHERE id = ?", &st) <
 	    0)
 		return NULL;
-	orch_bind(st, 1, policy);
+	db_bind_text(st, 1, policy);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *x = (const char *)sqlite3_column_text(st, 0);
 
@@ -232,21 +233,21 @@ assign(struct orch *o, xmlNodePtr root, const char *by, struct buf *reply)
 	}
 	a.next = a.every > 0 ? (long)time(NULL) + a.every : 0;
 	time_iso(now, 0);
-	if (orch_prep(o, "INSERT INTO assignment (id, policy, profile, "
+	if (db_prep(o->db, "INSERT INTO assignment (id, policy, profile, "
 	    "endpoints, benchmark, every, next, runs, created, by) VALUES "
 	    "(?,?,?,?,?,?,?,0,?,?)", &st) < 0) {
 		r = -EIO;
 		goto out;
 	}
-	orch_bind(st, 1, a.id);
-	orch_bind(st, 2, a.policy);
-	orch_bind(st, 3, a.profile);
-	orch_bind(st, 4, a.endpoints);
-	orch_bind(st, 5, bench);
+	db_bind_text(st, 1, a.id);
+	db_bind_text(st, 2, a.policy);
+	db_bind_text(st, 3, a.profile);
+	db_bind_text(st, 4, a.endpoints);
+	db_bind_text(st, 5, bench);
 	sqlite3_bind_int64(st, 6, a.every);
 	sqlite3_bind_int64(st, 7, a.next);
-	orch_bind(st, 8, now);
-	orch_bind(st, 9, by);
+	db_bind_text(st, 8, now);
+	db_bind_text(st, 9, by);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 	sqlite3_finalize(st);
 	if (r < 0)
@@ -276,7 +277,7 @@ list(struct orch *o, struct buf *reply)
 	sqlite3_stmt *st;
 	struct assignment a;
 
-	if (orch_prep(o, SELECT_A "ORDER BY created, id", &st) < 0)
+	if (db_prep(o->db, SELECT_A "ORDER BY created, id", &st) < 0)
 		return -EIO;
 	buf_adds(reply, "<assignments xmlns='" NS_ORCH "'>");
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -296,9 +297,9 @@ unassign(struct orch *o, xmlNodePtr root, const char *by, struct buf *reply)
 	char *id = xml_prop(root, "id");
 	int gone = 0;
 
-	if (id && orch_prep(o, "DELETE FROM assignment WHERE id = ?", &st) ==
+	if (id && db_prep(o->db, "DELETE FROM assignment WHERE id = ?", &st) ==
 	    0) {
-		orch_bind(st, 1, id);
+		db_bind_text(st, 1, id);
 		gone = sqlite3_step(st) == SQLITE_DONE &&
 		    sqlite3_changes(o->db) > 0;
 		sqlite3_finalize(st);
@@ -338,7 +339,7 @@ orch_assign_tick(struct orch *o)
 	long now = (long)time(NULL);
 	int n = 0;
 
-	if (orch_prep(o, SELECT_A "WHERE every > 0 AND next <= ? ORDER BY "
+	if (db_prep(o->db, SELECT_A "WHERE every > 0 AND next <= ? ORDER BY "
 	    "next LIMIT 16", &st) < 0)
 		return;
 	sqlite3_bind_int64(st, 1, now);
@@ -355,11 +356,11 @@ orch_assign_tick(struct orch *o)
 		a->runs++;
 		/* Recorded before the assessments: a crash in between skips
 		 * a run rather than making it twice. */
-		if (orch_prep(o, "UPDATE assignment SET next = ?, runs = ? "
+		if (db_prep(o->db, "UPDATE assignment SET next = ?, runs = ? "
 		    "WHERE id = ?", &up) == 0) {
 			sqlite3_bind_int64(up, 1, next);
 			sqlite3_bind_int64(up, 2, a->runs);
-			orch_bind(up, 3, a->id);
+			db_bind_text(up, 3, a->id);
 			(void)sqlite3_step(up);
 			sqlite3_finalize(up);
 		}
@@ -377,7 +378,7 @@ orch_assign_endpoint(struct orch *o, const char *endpoint)
 	sqlite3_stmt *st;
 	struct assignment a;
 
-	if (orch_prep(o, SELECT_A "ORDER BY id", &st) < 0)
+	if (db_prep(o->db, SELECT_A "ORDER BY id", &st) < 0)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		row(st, &a);
@@ -406,12 +407,12 @@ orch_assign_policy(struct orch *o, const char *policy)
 	root = xmlDocGetRootElement(pol);
 	bench = xml_prop(root, "benchmark");
 	kind = xml_prop(root, "kind");
-	if (bench && kind && strcmp(kind, "datastream") == 0 && orch_prep(o,
+	if (bench && kind && strcmp(kind, "datastream") == 0 && db_prep(o->db,
 	    SELECT_A "WHERE benchmark = ? AND policy != ? AND policy IN "
 	    "(SELECT id FROM policy WHERE kind = 'datastream') LIMIT 16",
 	    &st) == 0) {
-		orch_bind(st, 1, bench);
-		orch_bind(st, 2, policy);
+		db_bind_text(st, 1, bench);
+		db_bind_text(st, 2, policy);
 		while (n < 16 && sqlite3_step(st) == SQLITE_ROW)
 			row(st, &a[n++]);
 		sqlite3_finalize(st);
@@ -421,10 +422,10 @@ orch_assign_policy(struct orch *o, const char *policy)
 			log_warnx("assignment %s: policy %.12s updates %.12s "
 			    "but has no profile %s; the assignment stays",
 			    a[i].id, policy, a[i].policy, a[i].profile);
-		} else if (orch_prep(o, "UPDATE assignment SET policy = ?, "
+		} else if (db_prep(o->db, "UPDATE assignment SET policy = ?, "
 		    "runs = runs + 1 WHERE id = ?", &up) == 0) {
-			orch_bind(up, 1, policy);
-			orch_bind(up, 2, a[i].id);
+			db_bind_text(up, 1, policy);
+			db_bind_text(up, 2, a[i].id);
 			(void)sqlite3_step(up);
 			sqlite3_finalize(up);
 			log_info("assignment %s follows the policy update "

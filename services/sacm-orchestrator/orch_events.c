@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "log.h"
 #include "orch.h"
 #include "topics.h"
@@ -94,12 +95,12 @@ open_for(struct orch *o, const char *policy, const char *profile,
 	sqlite3_stmt *st;
 	int n = 0;
 
-	if (orch_prep(o, "SELECT count(*) FROM assessment WHERE state < 4 AND "
+	if (db_prep(o->db, "SELECT count(*) FROM assessment WHERE state < 4 AND "
 	    "policy = ? AND profile = ? AND endpoint = ?", &st) < 0)
 		return 0;
-	orch_bind(st, 1, policy);
-	orch_bind(st, 2, profile);
-	orch_bind(st, 3, endpoint);
+	db_bind_text(st, 1, policy);
+	db_bind_text(st, 2, profile);
+	db_bind_text(st, 3, endpoint);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -117,10 +118,10 @@ orch_assess_policy(struct orch *o, const char *policy, const char *profile,
 	char err[256], *prof = NULL;
 	int count = 0;
 
-	if (orch_prep(o, "SELECT announcement FROM policy WHERE id = ?", &st) <
+	if (db_prep(o->db, "SELECT announcement FROM policy WHERE id = ?", &st) <
 	    0)
 		return -EIO;
-	orch_bind(st, 1, policy);
+	db_bind_text(st, 1, policy);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(st, 0);
 
@@ -137,7 +138,7 @@ orch_assess_policy(struct orch *o, const char *policy, const char *profile,
 		xmlFreeDoc(doc);
 		return 0;
 	}
-	if (orch_prep(o, "SELECT id, platform FROM endpoint ORDER BY id",
+	if (db_prep(o->db, "SELECT id, platform FROM endpoint ORDER BY id",
 	    &st) < 0) {
 		free(prof);
 		xmlFreeDoc(doc);
@@ -200,16 +201,16 @@ policy_in(struct orch *o, const struct grid_event *ev)
 		    ev->item_id);
 		goto out;
 	}
-	if (orch_prep(o, "INSERT OR IGNORE INTO policy (id, kind, base, "
+	if (db_prep(o->db, "INSERT OR IGNORE INTO policy (id, kind, base, "
 	    "announcement, received) VALUES (?,?,?,?,?)", &st) < 0)
 		goto out;
 	time_iso(now, 0);
-	orch_bind(st, 1, id);
-	orch_bind(st, 2, kind);
-	orch_bind(st, 3, base);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, kind);
+	db_bind_text(st, 3, base);
 	sqlite3_bind_text(st, 4, ev->payload, (int)ev->payload_len,
 	    SQLITE_TRANSIENT);
-	orch_bind(st, 5, now);
+	db_bind_text(st, 5, now);
 	fresh = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(o->db) > 0;
 	sqlite3_finalize(st);
 	if (fresh) {
@@ -237,7 +238,7 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	}
 	root = xmlDocGetRootElement(doc);
 	id = xml_prop(root, "id");
-	if (id && strcmp(id, ev->item_id) == 0 && orch_prep(o, "INSERT INTO "
+	if (id && strcmp(id, ev->item_id) == 0 && db_prep(o->db, "INSERT INTO "
 	    "endpoint (id, hostname, platform, collector, updated) VALUES "
 	    "(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET hostname = "
 	    "excluded.hostname, platform = excluded.platform, collector = "
@@ -249,17 +250,17 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 		    "platform"), *c = xml_prop(root, "collector");
 
 		time_iso(now, 0);
-		orch_bind(st, 1, id);
-		orch_bind(st, 2, h);
-		orch_bind(st, 3, p);
-		orch_bind(st, 4, c);
-		orch_bind(st, 5, now);
+		db_bind_text(st, 1, id);
+		db_bind_text(st, 2, h);
+		db_bind_text(st, 3, p);
+		db_bind_text(st, 4, c);
+		db_bind_text(st, 5, now);
 		fresh = sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_int(st, 0) == 0;
 		sqlite3_finalize(st);
 		free(h); free(p); free(c);
 		/* A new endpoint: the datastream policies known apply. */
-		if (fresh && orch_prep(o, "SELECT id FROM policy WHERE kind = "
+		if (fresh && db_prep(o->db, "SELECT id FROM policy WHERE kind = "
 		    "'datastream'", &pl) == 0) {
 			while (sqlite3_step(pl) == SQLITE_ROW) {
 				const char *pid = (const char *)
@@ -303,10 +304,10 @@ posture_in(struct orch *o, const struct grid_event *ev)
 	xmlFreeDoc(doc);
 	if (!ep || !req || !state)
 		goto out;
-	if (orch_prep(o, "SELECT id FROM assessment WHERE collection = ? AND "
+	if (db_prep(o->db, "SELECT id FROM assessment WHERE collection = ? AND "
 	    "endpoint = ? AND state = 1", &st) == 0) {
-		orch_bind(st, 1, req);
-		orch_bind(st, 2, ep);
+		db_bind_text(st, 1, req);
+		db_bind_text(st, 2, ep);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			aid = strdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
@@ -315,11 +316,11 @@ posture_in(struct orch *o, const struct grid_event *ev)
 		if (strcmp(state, "collected") != 0) {
 			(void)orch_move(o, aid, A_FAILED, reason_s ? reason_s :
 			    "the collection failed");
-		} else if (orch_prep(o, "UPDATE assessment SET posture = ?, "
+		} else if (db_prep(o->db, "UPDATE assessment SET posture = ?, "
 		    "attempts = 0, deadline = NULL WHERE id = ?", &st) == 0) {
 			sqlite3_bind_text(st, 1, ev->payload,
 			    (int)ev->payload_len, SQLITE_TRANSIENT);
-			orch_bind(st, 2, aid);
+			db_bind_text(st, 2, aid);
 			(void)sqlite3_step(st);
 			sqlite3_finalize(st);
 			(void)orch_move(o, aid, A_COLLECTED, NULL);
@@ -331,11 +332,11 @@ posture_in(struct orch *o, const struct grid_event *ev)
 		char *id = NULL;
 
 		if (orch_create(o, pol, prof, ep, "change", ev->item_id,
-		    &id) == 1 && orch_prep(o, "UPDATE assessment SET posture = "
+		    &id) == 1 && db_prep(o->db, "UPDATE assessment SET posture = "
 		    "?, state = 2 WHERE id = ?", &st) == 0) {
 			sqlite3_bind_text(st, 1, ev->payload,
 			    (int)ev->payload_len, SQLITE_TRANSIENT);
-			orch_bind(st, 2, id);
+			db_bind_text(st, 2, id);
 			(void)sqlite3_step(st);
 			sqlite3_finalize(st);
 			log_info("assessment %s: requested -> collected (posture "
@@ -367,9 +368,9 @@ result_in(struct orch *o, const struct grid_event *ev)
 	if ((rn = xml_child(root, "reason", SACM_NS)) != NULL)
 		reason = xmlNodeGetContent(rn);
 	xmlFreeDoc(doc);
-	if (orch_prep(o, "SELECT id FROM assessment WHERE evaluation = ? AND "
+	if (db_prep(o->db, "SELECT id FROM assessment WHERE evaluation = ? AND "
 	    "state = 3", &st) == 0) {
-		orch_bind(st, 1, ev->item_id);
+		db_bind_text(st, 1, ev->item_id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			aid = strdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
@@ -382,9 +383,9 @@ result_in(struct orch *o, const struct grid_event *ev)
 		char why[600];
 		int attempts = 0;
 
-		if (orch_prep(o, "SELECT attempts FROM assessment WHERE id = ?",
+		if (db_prep(o->db, "SELECT attempts FROM assessment WHERE id = ?",
 		    &st) == 0) {
-			orch_bind(st, 1, aid);
+			db_bind_text(st, 1, aid);
 			if (sqlite3_step(st) == SQLITE_ROW)
 				attempts = sqlite3_column_int(st, 0);
 			sqlite3_finalize(st);

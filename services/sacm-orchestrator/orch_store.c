@@ -78,25 +78,6 @@ orch_store_close(struct orch *o)
 	o->db = NULL;
 }
 
-int
-orch_prep(struct orch *o, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(o->db, sql, -1, st, NULL) != SQLITE_OK) {
-		log_warnx("sqlite: %s", sqlite3_errmsg(o->db));
-		return -EIO;
-	}
-	return 0;
-}
-
-void
-orch_bind(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 void
 orch_random_hex(char *out, size_t bytes)
 {
@@ -123,15 +104,15 @@ orch_create(struct orch *o, const char *policy, const char *profile,
 	int r;
 
 	*id = NULL;
-	if (orch_prep(o, "SELECT id FROM assessment WHERE policy = ? AND "
+	if (db_prep(o->db, "SELECT id FROM assessment WHERE policy = ? AND "
 	    "profile = ? AND endpoint = ? AND trigger = ? AND key = ?", &st) <
 	    0)
 		return -EIO;
-	orch_bind(st, 1, policy);
-	orch_bind(st, 2, profile ? profile : "");
-	orch_bind(st, 3, endpoint);
-	orch_bind(st, 4, trigger);
-	orch_bind(st, 5, key);
+	db_bind_text(st, 1, policy);
+	db_bind_text(st, 2, profile ? profile : "");
+	db_bind_text(st, 3, endpoint);
+	db_bind_text(st, 4, trigger);
+	db_bind_text(st, 5, key);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*id = strdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
@@ -142,19 +123,19 @@ orch_create(struct orch *o, const char *policy, const char *profile,
 		*id = NULL;
 		return -ENOMEM;
 	}
-	if (orch_prep(o, "INSERT INTO assessment (id, policy, profile, "
+	if (db_prep(o->db, "INSERT INTO assessment (id, policy, profile, "
 	    "endpoint, trigger, key, created, updated) VALUES "
 	    "(?,?,?,?,?,?,?,?)", &st) < 0)
 		return -EIO;
 	time_iso(now, 0);
-	orch_bind(st, 1, *id);
-	orch_bind(st, 2, policy);
-	orch_bind(st, 3, profile ? profile : "");
-	orch_bind(st, 4, endpoint);
-	orch_bind(st, 5, trigger);
-	orch_bind(st, 6, key);
-	orch_bind(st, 7, now);
-	orch_bind(st, 8, now);
+	db_bind_text(st, 1, *id);
+	db_bind_text(st, 2, policy);
+	db_bind_text(st, 3, profile ? profile : "");
+	db_bind_text(st, 4, endpoint);
+	db_bind_text(st, 5, trigger);
+	db_bind_text(st, 6, key);
+	db_bind_text(st, 7, now);
+	db_bind_text(st, 8, now);
 	r = sqlite3_step(st) == SQLITE_DONE ? 1 : -EIO;
 	sqlite3_finalize(st);
 	if (r == 1) {
@@ -174,22 +155,22 @@ orch_move(struct orch *o, const char *id, enum orch_state to,
 	char now[32];
 	int from = -1, r;
 
-	if (orch_prep(o, "SELECT state FROM assessment WHERE id = ?", &st) < 0)
+	if (db_prep(o->db, "SELECT state FROM assessment WHERE id = ?", &st) < 0)
 		return -EIO;
-	orch_bind(st, 1, id);
+	db_bind_text(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		from = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (from < 0)
 		return -ENOENT;
-	if (orch_prep(o, "UPDATE assessment SET state = ?, reason = ?, "
+	if (db_prep(o->db, "UPDATE assessment SET state = ?, reason = ?, "
 	    "updated = ?, published = 0 WHERE id = ?", &st) < 0)
 		return -EIO;
 	time_iso(now, 0);
 	sqlite3_bind_int(st, 1, (int)to);
-	orch_bind(st, 2, reason);
-	orch_bind(st, 3, now);
-	orch_bind(st, 4, id);
+	db_bind_text(st, 2, reason);
+	db_bind_text(st, 3, now);
+	db_bind_text(st, 4, id);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 	sqlite3_finalize(st);
 	if (r == 0) {
@@ -211,11 +192,11 @@ orch_publish(struct orch *o, const char *id)
 	struct buf b;
 	int ok = 0;
 
-	if (orch_prep(o, "SELECT policy, profile, endpoint, trigger, attempts,"
+	if (db_prep(o->db, "SELECT policy, profile, endpoint, trigger, attempts,"
 	    " collection, evaluation, evaluator, created, updated, state, "
 	    "reason FROM assessment WHERE id = ?", &st) < 0)
 		return;
-	orch_bind(st, 1, id);
+	db_bind_text(st, 1, id);
 	buf_init(&b, 65536);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 10);
@@ -248,9 +229,9 @@ orch_publish(struct orch *o, const char *id)
 	}
 	sqlite3_finalize(st);
 	buf_free(&b);
-	if (ok && orch_prep(o, "UPDATE assessment SET published = 1 WHERE "
+	if (ok && db_prep(o->db, "UPDATE assessment SET published = 1 WHERE "
 	    "id = ?", &up) == 0) {
-		orch_bind(up, 1, id);
+		db_bind_text(up, 1, id);
 		(void)sqlite3_step(up);
 		sqlite3_finalize(up);
 	}

@@ -20,6 +20,7 @@
 
 #include "caps.h"
 #include "disco.h"
+#include "db.h"
 #include "log.h"
 #include "orch.h"
 #include "pubsub.h"
@@ -77,10 +78,10 @@ endpoint_online(struct orch *o, const char *endpoint, char *since,
 	time_t now = time(NULL);
 
 	*since = '\0';
-	if (orch_prep(o, "SELECT collector, online, checked, offline_since "
+	if (db_prep(o->db, "SELECT collector, online, checked, offline_since "
 	    "FROM endpoint WHERE id = ?", &st) < 0)
 		return 1;
-	orch_bind(st, 1, endpoint);
+	db_bind_text(st, 1, endpoint);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *c = (const char *)sqlite3_column_text(st, 0);
 		const char *s = (const char *)sqlite3_column_text(st, 3);
@@ -112,12 +113,12 @@ endpoint_online(struct orch *o, const char *endpoint, char *since,
 			log_info("endpoint %s is back (collector %s)", endpoint,
 			    collector);
 	}
-	if (orch_prep(o, "UPDATE endpoint SET online = ?, checked = ?, "
+	if (db_prep(o->db, "UPDATE endpoint SET online = ?, checked = ?, "
 	    "offline_since = ? WHERE id = ?", &st) == 0) {
 		sqlite3_bind_int(st, 1, online);
 		sqlite3_bind_int64(st, 2, now);
-		orch_bind(st, 3, online ? NULL : since);
-		orch_bind(st, 4, endpoint);
+		db_bind_text(st, 3, online ? NULL : since);
+		db_bind_text(st, 4, endpoint);
 		(void)sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
@@ -130,11 +131,11 @@ postpone(struct orch *o, const char *id, long deadline)
 {
 	sqlite3_stmt *st;
 
-	if (orch_prep(o, "UPDATE assessment SET deadline = ? WHERE id = ?",
+	if (db_prep(o->db, "UPDATE assessment SET deadline = ? WHERE id = ?",
 	    &st) < 0)
 		return;
 	sqlite3_bind_int64(st, 1, deadline);
-	orch_bind(st, 2, id);
+	db_bind_text(st, 2, id);
 	(void)sqlite3_step(st);
 	sqlite3_finalize(st);
 }
@@ -168,9 +169,9 @@ inflight(struct orch *o, const char *full)
 	long n = 0;
 
 	bare(full, jid, sizeof(jid));
-	if (orch_prep(o, "SELECT count(*) FROM assessment WHERE state = 3 AND "
+	if (db_prep(o->db, "SELECT count(*) FROM assessment WHERE state = 3 AND "
 	    "evaluator = ?", &st) == 0) {
-		orch_bind(st, 1, jid);
+		db_bind_text(st, 1, jid);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
@@ -219,10 +220,10 @@ announcements(struct orch *o, const char *policy, struct buf *b)
 	char *base = NULL;
 	int found = 0;
 
-	if (orch_prep(o, "SELECT announcement, base FROM policy WHERE id = ?",
+	if (db_prep(o->db, "SELECT announcement, base FROM policy WHERE id = ?",
 	    &st) < 0)
 		return -EIO;
-	orch_bind(st, 1, policy);
+	db_bind_text(st, 1, policy);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		buf_adds(b, (const char *)sqlite3_column_text(st, 0));
 		if (sqlite3_column_text(st, 1))
@@ -246,12 +247,12 @@ set(struct orch *o, const char *id, const char *col, const char *v,
 
 	snprintf(sql, sizeof(sql), "UPDATE assessment SET %s = ?, deadline = "
 	    "?, attempts = attempts + ? WHERE id = ?", col);
-	if (orch_prep(o, sql, &st) < 0)
+	if (db_prep(o->db, sql, &st) < 0)
 		return;
-	orch_bind(st, 1, v);
+	db_bind_text(st, 1, v);
 	sqlite3_bind_int64(st, 2, deadline);
 	sqlite3_bind_int(st, 3, bump);
-	orch_bind(st, 4, id);
+	db_bind_text(st, 4, id);
 	(void)sqlite3_step(st);
 	sqlite3_finalize(st);
 }
@@ -263,12 +264,36 @@ backoff(long timeout, int attempts)
 	return timeout << (attempts < 3 ? attempts : 3);
 }
 
+/*
+ * Publishes a step's request, item id "<c|e>-<assessment>-<attempt>", and
+ * records it in column col (collection, evaluation) with its deadline and
+ * one more attempt.  Returns the deadline, or 0 when the broker did not
+ * take it (the next tick tries again).
+ */
+static long
+publish_step(struct orch *o, const char *id, const char *node,
+    const char *col, const struct buf *b, long timeout, int attempts)
+{
+	char rid[128];
+	long deadline;
+
+	snprintf(rid, sizeof(rid), "%c-%s-%d", col[0], id, attempts + 1);
+	if (b->data == NULL || pubsub_publish(o->g, node, rid, b->data, NULL,
+	    NULL) < 0) {
+		log_warnx("assessment %s: %s request not published: %s "
+		    "(later)", id, col, grid_errstr(o->g));
+		return 0;
+	}
+	deadline = (long)time(NULL) + backoff(timeout, attempts);
+	set(o, id, col, rid, deadline, 1);
+	return deadline;
+}
+
 static void
 request_collection(struct orch *o, const char *id, const char *policy,
     const char *profile, const char *endpoint, int attempts)
 {
 	struct buf b;
-	char rid[128];
 
 	buf_init(&b, (size_t)grid_get_conf(o->g)->max_item_size);
 	buf_adds(&b, "<collection-request xmlns='" SACM_NS "'");
@@ -286,15 +311,9 @@ request_collection(struct orch *o, const char *id, const char *policy,
 		return;
 	}
 	buf_adds(&b, "</collection-request>");
-	snprintf(rid, sizeof(rid), "c-%s-%d", id, attempts + 1);
-	if (b.data && pubsub_publish(o->g, "sacm/collection/requests", rid,
-	    b.data, NULL, NULL) == 0) {
-		set(o, id, "collection", rid, time(NULL) +
-		    backoff(o->conf.collect_timeout, attempts), 1);
+	if (publish_step(o, id, "sacm/collection/requests", "collection", &b,
+	    o->conf.collect_timeout, attempts) > 0)
 		(void)orch_move(o, id, A_COLLECTING, NULL);
-	} else
-		log_warnx("assessment %s: collection request not published: "
-		    "%s (later)", id, grid_errstr(o->g));
 	buf_free(&b);
 }
 
@@ -306,14 +325,15 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	struct orch_evaluator *ev = pick_evaluator(o);
 	sqlite3_stmt *st;
 	struct buf b;
-	char rid[128], jid[512], *host = NULL;
+	char jid[512], *host = NULL;
+	long deadline;
 
 	if (ev == NULL)
 		return;		/* none free: wait */
 	bare(ev->jid, jid, sizeof(jid));
-	if (orch_prep(o, "SELECT hostname FROM endpoint WHERE id = ?", &st) ==
+	if (db_prep(o->db, "SELECT hostname FROM endpoint WHERE id = ?", &st) ==
 	    0) {
-		orch_bind(st, 1, endpoint);
+		db_bind_text(st, 1, endpoint);
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st,
 		    0))
 			host = strdup((const char *)sqlite3_column_text(st, 0));
@@ -343,26 +363,12 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	}
 	buf_adds(&b, posture ? posture : "");
 	buf_adds(&b, "</evaluation-request>");
-	snprintf(rid, sizeof(rid), "e-%s-%d", id, attempts + 1);
-	if (b.data && pubsub_publish(o->g, "sacm/evaluation/requests", rid,
-	    b.data, NULL, NULL) == 0) {
-		set(o, id, "evaluation", rid, time(NULL) +
-		    backoff(o->conf.evaluate_timeout, attempts), 1);
-		set(o, id, "evaluator", jid, time(NULL) +
-		    backoff(o->conf.evaluate_timeout, attempts), 0);
+	if ((deadline = publish_step(o, id, "sacm/evaluation/requests",
+	    "evaluation", &b, o->conf.evaluate_timeout, attempts)) > 0) {
+		set(o, id, "evaluator", jid, deadline, 0);
 		(void)orch_move(o, id, A_EVALUATING, NULL);
-	} else
-		log_warnx("assessment %s: evaluation request not published: "
-		    "%s (later)", id, grid_errstr(o->g));
+	}
 	buf_free(&b);
-}
-
-static char *
-dup_col(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-
-	return v ? strdup(v) : NULL;
 }
 
 void
@@ -382,7 +388,7 @@ orch_tick(struct orch *o)
 		return;
 	refresh_evaluators(o);
 	orch_assign_tick(o);
-	if (orch_prep(o, "SELECT id, policy, profile, endpoint, posture, "
+	if (db_prep(o->db, "SELECT id, policy, profile, endpoint, posture, "
 	    "evaluator, state, attempts, deadline, reason, evaluation FROM "
 	    "assessment "
 	    "WHERE state "
@@ -392,17 +398,17 @@ orch_tick(struct orch *o)
 	while (n < PER_TICK && sqlite3_step(st) == SQLITE_ROW) {
 		struct row *r = &rows[n++];
 
-		r->id = dup_col(st, 0);
-		r->policy = dup_col(st, 1);
-		r->profile = dup_col(st, 2);
-		r->endpoint = dup_col(st, 3);
-		r->posture = dup_col(st, 4);
-		r->ev = dup_col(st, 5);
+		r->id = db_column_dup(st, 0);
+		r->policy = db_column_dup(st, 1);
+		r->profile = db_column_dup(st, 2);
+		r->endpoint = db_column_dup(st, 3);
+		r->posture = db_column_dup(st, 4);
+		r->ev = db_column_dup(st, 5);
 		r->state = sqlite3_column_int(st, 6);
 		r->attempts = sqlite3_column_int(st, 7);
 		r->deadline = sqlite3_column_int64(st, 8);
-		r->reason = dup_col(st, 9);
-		r->evaluation = dup_col(st, 10);
+		r->reason = db_column_dup(st, 9);
+		r->evaluation = db_column_dup(st, 10);
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
@@ -464,7 +470,7 @@ orch_tick(struct orch *o)
 		free(r->reason); free(r->evaluation);
 	}
 	/* Whatever the broker did not take before. */
-	if (orch_prep(o, "SELECT id FROM assessment WHERE published = 0 "
+	if (db_prep(o->db, "SELECT id FROM assessment WHERE published = 0 "
 	    "LIMIT ?", &st) == 0) {
 		char *ids[PER_TICK];
 		int k = 0;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "debver.h"
+#include "db.h"
 #include "log.h"
 #include "query.h"
 #include "ps.h"
@@ -72,22 +73,6 @@ parse(const struct grid_request *req, struct q *q, struct buf *reply)
 	return 0;
 }
 
-static int
-prep(struct ps *ps, const char *sql, sqlite3_stmt **st)
-{
-	return sqlite3_prepare_v2(ps->db, sql, -1, st, NULL) == SQLITE_OK ?
-	    0 : -EIO;
-}
-
-static void
-bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 static void
 attr(struct buf *b, const char *name, sqlite3_stmt *st, int i)
 {
@@ -107,11 +92,11 @@ count(struct ps *ps, const char *sql, const char *a, const char *b,
 	sqlite3_stmt *st;
 	long n = 0;
 
-	if (prep(ps, sql, &st) < 0)
+	if (db_prep(ps->db, sql, &st) < 0)
 		return 0;
-	bind_opt(st, 1, a);
-	bind_opt(st, 2, b);
-	bind_opt(st, 3, c);
+	db_bind_text(st, 1, a);
+	db_bind_text(st, 2, b);
+	db_bind_text(st, 3, c);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -126,7 +111,7 @@ q_endpoints(struct ps *ps, const struct q *q, struct buf *b)
 	    NULL, NULL);
 	time_t now = time(NULL);
 
-	if (prep(ps, "SELECT e.id, e.hostname, e.platform, e.publisher, "
+	if (db_prep(ps->db, "SELECT e.id, e.hostname, e.platform, e.publisher, "
 	    "e.capabilities, r.collected, r.state, r.policy, r.profile, "
 	    "r.received_at, (SELECT count(*) FROM report WHERE endpoint = "
 	    "e.id) FROM endpoint e LEFT JOIN report r ON r.id = (SELECT "
@@ -176,14 +161,14 @@ q_reports(struct ps *ps, const struct q *q, int latest, struct buf *b)
 	}
 	total = latest ? 1 : count(ps, "SELECT count(*) FROM report "
 	    WHERE_EP, q->endpoint, q->policy, q->profile);
-	if (prep(ps, latest ? "SELECT id FROM report " WHERE_EP " AND state "
+	if (db_prep(ps->db, latest ? "SELECT id FROM report " WHERE_EP " AND state "
 	    "= 'collected' ORDER BY id DESC LIMIT 1" :
 	    "SELECT id FROM report " WHERE_EP " ORDER BY id DESC "
 	    "LIMIT ?4 OFFSET ?5", &st) < 0)
 		return -EIO;
-	bind_opt(st, 1, q->endpoint);
-	bind_opt(st, 2, q->policy);
-	bind_opt(st, 3, q->profile);
+	db_bind_text(st, 1, q->endpoint);
+	db_bind_text(st, 2, q->policy);
+	db_bind_text(st, 3, q->profile);
 	if (!latest) {
 		sqlite3_bind_int64(st, 4, q->max);
 		sqlite3_bind_int64(st, 5, q->offset);
@@ -220,11 +205,11 @@ q_packages(struct ps *ps, const struct q *q, struct buf *b)
 	}
 	total = count(ps, "SELECT count(*) FROM package WHERE inventory = "
 	    LATEST_INV, q->endpoint, NULL, NULL);
-	if (prep(ps, "SELECT name, version, arch FROM package WHERE inventory "
+	if (db_prep(ps->db, "SELECT name, version, arch FROM package WHERE inventory "
 	    "= " LATEST_INV " ORDER BY name, arch LIMIT ?2 OFFSET ?3",
 	    &st) < 0)
 		return -EIO;
-	bind_opt(st, 1, q->endpoint);
+	db_bind_text(st, 1, q->endpoint);
 	sqlite3_bind_int64(st, 2, q->max);
 	sqlite3_bind_int64(st, 3, q->offset);
 	buf_adds(b, "<packages>");
@@ -259,12 +244,12 @@ q_search(struct ps *ps, const struct q *q, struct buf *b)
 		return -EINVAL;
 	}
 	/* Each endpoint's latest inventory; the range is checked here. */
-	if (prep(ps, "SELECT e.id, e.hostname, p.version, p.arch FROM "
+	if (db_prep(ps->db, "SELECT e.id, e.hostname, p.version, p.arch FROM "
 	    "endpoint e JOIN package p ON p.inventory = (SELECT inventory FROM "
 	    "report WHERE endpoint = e.id AND inventory IS NOT NULL ORDER BY "
 	    "id DESC LIMIT 1) AND p.name = ?1 ORDER BY e.id, p.arch", &st) < 0)
 		return -EIO;
-	bind_opt(st, 1, q->package);
+	db_bind_text(st, 1, q->package);
 	buf_adds(b, "<endpoints>");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 2);

@@ -81,33 +81,6 @@ ps_store_close(struct ps *ps)
 	ps->db = NULL;
 }
 
-static int
-prep(struct ps *ps, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(ps->db, sql, -1, st, NULL) != SQLITE_OK) {
-		log_warnx("sqlite: %s", sqlite3_errmsg(ps->db));
-		return -EIO;
-	}
-	return 0;
-}
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static char *
-col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return v ? strdup((const char *)v) : NULL;
-}
-
 void
 ps_endpoint_free(struct ps_endpoint *e)
 {
@@ -123,17 +96,17 @@ ps_endpoint_get(struct ps *ps, const char *id, struct ps_endpoint *e)
 	int r = -ENOENT;
 
 	memset(e, 0, sizeof(*e));
-	if (prep(ps, "SELECT id, hostname, platform, collector, publisher, "
+	if (db_prep(ps->db, "SELECT id, hostname, platform, collector, publisher, "
 	    "capabilities FROM endpoint WHERE id = ?", &st) < 0)
 		return -EIO;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		e->id = col_dup(st, 0);
-		e->hostname = col_dup(st, 1);
-		e->platform = col_dup(st, 2);
-		e->collector = col_dup(st, 3);
-		e->publisher = col_dup(st, 4);
-		e->capabilities = col_dup(st, 5);
+		e->id = db_column_dup(st, 0);
+		e->hostname = db_column_dup(st, 1);
+		e->platform = db_column_dup(st, 2);
+		e->collector = db_column_dup(st, 3);
+		e->publisher = db_column_dup(st, 4);
+		e->capabilities = db_column_dup(st, 5);
 		r = 0;
 	}
 	sqlite3_finalize(st);
@@ -147,7 +120,7 @@ ps_endpoint_put(struct ps *ps, const struct ps_endpoint *e)
 	char now[32];
 	int r;
 
-	if (prep(ps, "INSERT INTO endpoint (id, hostname, platform, collector,"
+	if (db_prep(ps->db, "INSERT INTO endpoint (id, hostname, platform, collector,"
 	    " publisher, capabilities, updated) VALUES (?,?,?,?,?,?,?) "
 	    "ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, "
 	    "platform = excluded.platform, collector = excluded.collector, "
@@ -155,13 +128,13 @@ ps_endpoint_put(struct ps *ps, const struct ps_endpoint *e)
 	    "excluded.capabilities, updated = excluded.updated", &st) < 0)
 		return -EIO;
 	time_iso(now, 0);
-	bind_text(st, 1, e->id);
-	bind_text(st, 2, e->hostname);
-	bind_text(st, 3, e->platform);
-	bind_text(st, 4, e->collector);
-	bind_text(st, 5, e->publisher);
-	bind_text(st, 6, e->capabilities);
-	bind_text(st, 7, now);
+	db_bind_text(st, 1, e->id);
+	db_bind_text(st, 2, e->hostname);
+	db_bind_text(st, 3, e->platform);
+	db_bind_text(st, 4, e->collector);
+	db_bind_text(st, 5, e->publisher);
+	db_bind_text(st, 6, e->capabilities);
+	db_bind_text(st, 7, now);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 	if (r < 0)
 		log_warnx("sqlite: %s", sqlite3_errmsg(ps->db));
@@ -175,9 +148,9 @@ ps_report_exists(struct ps *ps, const char *item)
 	sqlite3_stmt *st;
 	int r;
 
-	if (prep(ps, "SELECT 1 FROM report WHERE item = ?", &st) < 0)
+	if (db_prep(ps->db, "SELECT 1 FROM report WHERE item = ?", &st) < 0)
 		return -EIO;
-	bind_text(st, 1, item);
+	db_bind_text(st, 1, item);
 	r = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return r;
@@ -192,22 +165,22 @@ doc_put(struct ps *ps, const char *kind, const struct ps_doc *d)
 	size_t gzlen;
 	int r;
 
-	if (prep(ps, "SELECT 1 FROM doc WHERE digest = ?", &st) < 0)
+	if (db_prep(ps->db, "SELECT 1 FROM doc WHERE digest = ?", &st) < 0)
 		return -EIO;
-	bind_text(st, 1, d->digest);
+	db_bind_text(st, 1, d->digest);
 	r = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	if (r)
 		return 0;
 	if (blob_gzip(d->data, d->len, &gz, &gzlen) < 0)
 		return -ENOMEM;
-	if (prep(ps, "INSERT INTO doc (digest, kind, size, gz) VALUES "
+	if (db_prep(ps->db, "INSERT INTO doc (digest, kind, size, gz) VALUES "
 	    "(?,?,?,?)", &st) < 0) {
 		free(gz);
 		return -EIO;
 	}
-	bind_text(st, 1, d->digest);
-	bind_text(st, 2, kind);
+	db_bind_text(st, 1, d->digest);
+	db_bind_text(st, 2, kind);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)d->len);
 	sqlite3_bind_blob(st, 4, gz, (int)gzlen, free);
 	r = sqlite3_step(st) == SQLITE_DONE ? 1 : -EIO;
@@ -221,14 +194,14 @@ packages_put(struct ps *ps, const struct ps_report *rp)
 	sqlite3_stmt *st;
 	int r = 0;
 
-	if (prep(ps, "INSERT OR IGNORE INTO package (inventory, name, version,"
+	if (db_prep(ps->db, "INSERT OR IGNORE INTO package (inventory, name, version,"
 	    " arch) VALUES (?,?,?,?)", &st) < 0)
 		return -EIO;
 	for (size_t i = 0; i < rp->npkgs && r == 0; i++) {
-		bind_text(st, 1, rp->docs[DOC_INVENTORY].digest);
-		bind_text(st, 2, rp->pkgs[i].name);
-		bind_text(st, 3, rp->pkgs[i].version);
-		bind_text(st, 4, rp->pkgs[i].arch ? rp->pkgs[i].arch : "");
+		db_bind_text(st, 1, rp->docs[DOC_INVENTORY].digest);
+		db_bind_text(st, 2, rp->pkgs[i].name);
+		db_bind_text(st, 3, rp->pkgs[i].version);
+		db_bind_text(st, 4, rp->pkgs[i].arch ? rp->pkgs[i].arch : "");
 		if (sqlite3_step(st) != SQLITE_DONE)
 			r = -EIO;
 		sqlite3_reset(st);
@@ -245,13 +218,13 @@ changed(struct ps *ps, const struct ps_report *rp)
 	sqlite3_stmt *st;
 	int r = 1;
 
-	if (prep(ps, "SELECT oval, cpe, inventory FROM report WHERE endpoint "
+	if (db_prep(ps->db, "SELECT oval, cpe, inventory FROM report WHERE endpoint "
 	    "= ? AND policy IS ? AND profile IS ? AND state = 'collected' "
 	    "ORDER BY id DESC LIMIT 1", &st) < 0)
 		return 1;
-	bind_text(st, 1, rp->endpoint);
-	bind_text(st, 2, rp->policy);
-	bind_text(st, 3, rp->profile);
+	db_bind_text(st, 1, rp->endpoint);
+	db_bind_text(st, 2, rp->policy);
+	db_bind_text(st, 3, rp->profile);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		r = 0;
 		for (int i = 0; i < NDOCS; i++) {
@@ -290,7 +263,7 @@ ps_report_add(struct ps *ps, struct ps_report *rp)
 	if (newinv && packages_put(ps, rp) < 0)
 		goto fail;
 	rp->changed = rp->docs[DOC_OVAL].data ? changed(ps, rp) : 0;
-	if (prep(ps, "INSERT INTO report (item, endpoint, hostname, platform, "
+	if (db_prep(ps->db, "INSERT INTO report (item, endpoint, hostname, platform, "
 	    "request, policy, profile, reason, state, sequence, collected, "
 	    "duration_ms, failure, publisher, received, received_at, oval, "
 	    "oval_ref, cpe, cpe_ref, inventory, inventory_ref, packages, "
@@ -298,26 +271,26 @@ ps_report_add(struct ps *ps, struct ps_report *rp)
 	    &st) < 0)
 		goto fail;
 	time_iso(now, 0);
-	bind_text(st, 1, rp->item);
-	bind_text(st, 2, rp->endpoint);
-	bind_text(st, 3, rp->hostname);
-	bind_text(st, 4, rp->platform);
-	bind_text(st, 5, rp->request);
-	bind_text(st, 6, rp->policy);
-	bind_text(st, 7, rp->profile);
-	bind_text(st, 8, rp->reason);
-	bind_text(st, 9, rp->state);
+	db_bind_text(st, 1, rp->item);
+	db_bind_text(st, 2, rp->endpoint);
+	db_bind_text(st, 3, rp->hostname);
+	db_bind_text(st, 4, rp->platform);
+	db_bind_text(st, 5, rp->request);
+	db_bind_text(st, 6, rp->policy);
+	db_bind_text(st, 7, rp->profile);
+	db_bind_text(st, 8, rp->reason);
+	db_bind_text(st, 9, rp->state);
 	sqlite3_bind_int64(st, 10, rp->sequence);
-	bind_text(st, 11, rp->collected);
+	db_bind_text(st, 11, rp->collected);
 	sqlite3_bind_int64(st, 12, rp->duration_ms);
-	bind_text(st, 13, rp->failure);
-	bind_text(st, 14, rp->publisher);
-	bind_text(st, 15, now);
+	db_bind_text(st, 13, rp->failure);
+	db_bind_text(st, 14, rp->publisher);
+	db_bind_text(st, 15, now);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
 	for (int i = 0; i < NDOCS; i++) {
-		bind_text(st, 17 + 2 * i, rp->docs[i].data ?
+		db_bind_text(st, 17 + 2 * i, rp->docs[i].data ?
 		    rp->docs[i].digest : NULL);
-		bind_text(st, 18 + 2 * i, rp->docs[i].data ? rp->docs[i].ref :
+		db_bind_text(st, 18 + 2 * i, rp->docs[i].data ? rp->docs[i].ref :
 		    NULL);
 	}
 	if (rp->docs[DOC_INVENTORY].data)
@@ -346,7 +319,7 @@ ps_unannounced(struct ps *ps, void (*fn)(struct ps *, int64_t))
 	int64_t ids[64];
 	int n = 0;
 
-	if (prep(ps, "SELECT id FROM report WHERE announced = 0 ORDER BY id "
+	if (db_prep(ps->db, "SELECT id FROM report WHERE announced = 0 ORDER BY id "
 	    "LIMIT 64", &st) < 0)
 		return -EIO;
 	while (sqlite3_step(st) == SQLITE_ROW)
@@ -363,7 +336,7 @@ ps_mark_announced(struct ps *ps, int64_t id)
 	sqlite3_stmt *st;
 	int r;
 
-	if (prep(ps, "UPDATE report SET announced = 1 WHERE id = ?", &st) < 0)
+	if (db_prep(ps->db, "UPDATE report SET announced = 1 WHERE id = ?", &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
@@ -377,11 +350,11 @@ ps_report_item(struct ps *ps, int64_t id)
 	sqlite3_stmt *st;
 	char *item = NULL;
 
-	if (prep(ps, "SELECT item FROM report WHERE id = ?", &st) < 0)
+	if (db_prep(ps->db, "SELECT item FROM report WHERE id = ?", &st) < 0)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		item = col_dup(st, 0);
+		item = db_column_dup(st, 0);
 	sqlite3_finalize(st);
 	return item;
 }
@@ -410,7 +383,7 @@ ps_report_xml(struct ps *ps, int64_t id, const char *name, struct buf *b)
 	const char *fail;
 	int r = -ENOENT;
 
-	if (prep(ps, "SELECT item, endpoint, hostname, platform, request, "
+	if (db_prep(ps->db, "SELECT item, endpoint, hostname, platform, request, "
 	    "policy, profile, reason, state, sequence, collected, duration_ms,"
 	    " received, changed, packages, failure, oval, oval_ref, cpe, "
 	    "cpe_ref, inventory, inventory_ref FROM report WHERE id = ?",

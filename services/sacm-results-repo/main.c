@@ -13,6 +13,7 @@
 #include <libxslt/xslt.h>
 
 #include "daemon.h"
+#include "db.h"
 #include "log.h"
 #include "rr.h"
 

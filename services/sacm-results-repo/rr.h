@@ -36,8 +36,6 @@ struct rr {
 /* rr_store.c */
 int	rr_store_open(struct rr *);
 void	rr_store_close(struct rr *);
-int	rr_prep(struct rr *, const char *sql, sqlite3_stmt **);
-void	rr_bind(sqlite3_stmt *, int, const char *);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);

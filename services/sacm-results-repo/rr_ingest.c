@@ -190,14 +190,14 @@ rule_id(struct rr *rr, xmlNodePtr rule)
 			    v ? (char *)v : "");
 			xmlFree(v);
 		}
-	if (name && rr_prep(rr, "INSERT INTO rule (name, title, severity, "
+	if (name && db_prep(rr->db, "INSERT INTO rule (name, title, severity, "
 	    "idents) VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE SET title ="
 	    " excluded.title, severity = excluded.severity, idents = "
 	    "excluded.idents RETURNING id", &st) == 0) {
-		rr_bind(st, 1, name);
-		rr_bind(st, 2, title);
-		rr_bind(st, 3, sev);
-		rr_bind(st, 4, idents.len ? idents.data : NULL);
+		db_bind_text(st, 1, name);
+		db_bind_text(st, 2, title);
+		db_bind_text(st, 3, sev);
+		db_bind_text(st, 4, idents.len ? idents.data : NULL);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			id = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
@@ -294,15 +294,15 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 		res = xml_prop(rule, "result");
 		sev = xml_prop(rule, "severity");
 		rid = rule_id(rr, rule);
-		if (rid < 0 || rr_prep(rr, "SELECT id FROM incident WHERE "
+		if (rid < 0 || db_prep(rr->db, "SELECT id FROM incident WHERE "
 		    "endpoint = ? AND policy = ? AND profile = ? AND rule = ? "
 		    "AND closed IS NULL", &st) < 0) {
 			free(res); free(sev);
 			return -EIO;
 		}
-		rr_bind(st, 1, e->endpoint);
-		rr_bind(st, 2, e->policy);
-		rr_bind(st, 3, prof);
+		db_bind_text(st, 1, e->endpoint);
+		db_bind_text(st, 2, e->policy);
+		db_bind_text(st, 3, prof);
 		sqlite3_bind_int64(st, 4, rid);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			open = sqlite3_column_int64(st, 0);
@@ -311,19 +311,19 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 			if (!open && rr_severity_rank(sev) >= min) {
 				uuid4(uuid);
 				if ((doc = iodef(uuid, e, rule)) == NULL ||
-				    rr_prep(rr, "INSERT INTO incident (uuid, "
+				    db_prep(rr->db, "INSERT INTO incident (uuid, "
 				    "endpoint, policy, profile, rule, opened, "
 				    "document) VALUES (?,?,?,?,?,?,?)", &st) <
 				    0)
 					r = -EIO;
 				else {
-					rr_bind(st, 1, uuid);
-					rr_bind(st, 2, e->endpoint);
-					rr_bind(st, 3, e->policy);
-					rr_bind(st, 4, prof);
+					db_bind_text(st, 1, uuid);
+					db_bind_text(st, 2, e->endpoint);
+					db_bind_text(st, 3, e->policy);
+					db_bind_text(st, 4, prof);
 					sqlite3_bind_int64(st, 5, rid);
 					sqlite3_bind_int64(st, 6, eid);
-					rr_bind(st, 7, doc);
+					db_bind_text(st, 7, doc);
 					r = exec_done(rr, st);
 				}
 				free(doc);
@@ -331,7 +331,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 		} else if (open && res && strcmp(res, "error") &&
 		    strcmp(res, "unknown")) {
 			/* It passes (or no longer applies): closed. */
-			if (rr_prep(rr, "UPDATE incident SET closed = ? WHERE "
+			if (db_prep(rr->db, "UPDATE incident SET closed = ? WHERE "
 			    "id = ?", &st) < 0)
 				r = -EIO;
 			else {
@@ -340,11 +340,11 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 				r = exec_done(rr, st);
 			}
 		}
-		if (r == 0 && rr_prep(rr, "INSERT INTO result (evaluation, rule,"
+		if (r == 0 && db_prep(rr->db, "INSERT INTO result (evaluation, rule,"
 		    " result) VALUES (?,?,?)", &st) == 0) {
 			sqlite3_bind_int64(st, 1, eid);
 			sqlite3_bind_int64(st, 2, rid);
-			rr_bind(st, 3, res ? res : "unknown");
+			db_bind_text(st, 3, res ? res : "unknown");
 			r = exec_done(rr, st);
 		}
 		free(res);
@@ -366,18 +366,18 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 		return -EIO;
 	if (e->arf) {
 		if (blob_gzip(e->arf, e->arflen, &gz, &gzlen) < 0 ||
-		    rr_prep(rr, "INSERT OR IGNORE INTO arf (sha256, size, gz) "
+		    db_prep(rr->db, "INSERT OR IGNORE INTO arf (sha256, size, gz) "
 		    "VALUES (?,?,?)", &st) < 0) {
 			free(gz);
 			goto fail;
 		}
-		rr_bind(st, 1, e->arf_sha);
+		db_bind_text(st, 1, e->arf_sha);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)e->arflen);
 		sqlite3_bind_blob(st, 3, gz, (int)gzlen, free);
 		if (exec_done(rr, st) < 0)
 			goto fail;
 	}
-	if (rr_prep(rr, "INSERT INTO evaluation (request, endpoint, hostname, "
+	if (db_prep(rr->db, "INSERT INTO evaluation (request, endpoint, hostname, "
 	    "assessment, policy, profile, evaluator, state, reason, evaluated,"
 	    " duration_ms, received, score, max, pass, fail, error, unknown, "
 	    "notapplicable, notchecked, informational, fixed, arf, arf_ref) "
@@ -385,37 +385,37 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 	    0)
 		goto fail;
 	time_iso(now, 0);
-	rr_bind(st, 1, e->request);
-	rr_bind(st, 2, e->endpoint);
-	rr_bind(st, 3, e->hostname);
-	rr_bind(st, 4, e->assessment);
-	rr_bind(st, 5, e->policy);
-	rr_bind(st, 6, e->profile ? e->profile : "");
-	rr_bind(st, 7, e->evaluator);
-	rr_bind(st, 8, e->state);
-	rr_bind(st, 9, e->reason);
-	rr_bind(st, 10, e->evaluated);
-	rr_bind(st, 11, e->duration);
-	rr_bind(st, 12, now);
-	rr_bind(st, 13, e->score);
-	rr_bind(st, 14, e->max);
+	db_bind_text(st, 1, e->request);
+	db_bind_text(st, 2, e->endpoint);
+	db_bind_text(st, 3, e->hostname);
+	db_bind_text(st, 4, e->assessment);
+	db_bind_text(st, 5, e->policy);
+	db_bind_text(st, 6, e->profile ? e->profile : "");
+	db_bind_text(st, 7, e->evaluator);
+	db_bind_text(st, 8, e->state);
+	db_bind_text(st, 9, e->reason);
+	db_bind_text(st, 10, e->evaluated);
+	db_bind_text(st, 11, e->duration);
+	db_bind_text(st, 12, now);
+	db_bind_text(st, 13, e->score);
+	db_bind_text(st, 14, e->max);
 	for (size_t i = 0; i < NCOUNTS; i++)
-		rr_bind(st, 15 + (int)i, e->count[i]);
-	rr_bind(st, 23, e->arf ? e->arf_sha : NULL);
-	rr_bind(st, 24, e->arf_ref);
+		db_bind_text(st, 15 + (int)i, e->count[i]);
+	db_bind_text(st, 23, e->arf ? e->arf_sha : NULL);
+	db_bind_text(st, 24, e->arf_ref);
 	if (exec_done(rr, st) < 0)
 		goto fail;
 	eid = sqlite3_last_insert_rowid(rr->db);
 	if (e->rules) {
 		if (incidents(rr, e, eid) < 0)
 			goto fail;
-		if (rr_prep(rr, "INSERT INTO current (endpoint, policy, profile,"
+		if (db_prep(rr->db, "INSERT INTO current (endpoint, policy, profile,"
 		    " evaluation) VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET "
 		    "evaluation = excluded.evaluation, published = 0", &st) < 0)
 			goto fail;
-		rr_bind(st, 1, e->endpoint);
-		rr_bind(st, 2, e->policy);
-		rr_bind(st, 3, e->profile ? e->profile : "");
+		db_bind_text(st, 1, e->endpoint);
+		db_bind_text(st, 2, e->policy);
+		db_bind_text(st, 3, e->profile ? e->profile : "");
 		sqlite3_bind_int64(st, 4, eid);
 		if (exec_done(rr, st) < 0)
 			goto fail;
@@ -436,12 +436,12 @@ answered(struct rr *rr, const struct ev *e)
 	sqlite3_stmt *st;
 	int found = 0;
 
-	if (e->assessment == NULL || *e->assessment == '\0' || rr_prep(rr,
+	if (e->assessment == NULL || *e->assessment == '\0' || db_prep(rr->db,
 	    "SELECT 1 FROM evaluation WHERE assessment = ? AND endpoint = ? "
 	    "AND state = 'complete'", &st) < 0)
 		return 0;
-	rr_bind(st, 1, e->assessment);
-	rr_bind(st, 2, e->endpoint);
+	db_bind_text(st, 1, e->assessment);
+	db_bind_text(st, 2, e->endpoint);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
@@ -462,9 +462,9 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		rr->rejected++;
 		return;
 	}
-	if (rr_prep(rr, "SELECT 1 FROM evaluation WHERE request = ?", &st) ==
+	if (db_prep(rr->db, "SELECT 1 FROM evaluation WHERE request = ?", &st) ==
 	    0) {
-		rr_bind(st, 1, gev->item_id);
+		db_bind_text(st, 1, gev->item_id);
 		exists = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 	}
@@ -521,7 +521,7 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 	char *out = NULL;
 
 	*item = NULL;
-	if (rr_prep(rr, "SELECT endpoint, hostname, assessment, policy, "
+	if (db_prep(rr->db, "SELECT endpoint, hostname, assessment, policy, "
 	    "profile, request, evaluated, score, max, pass, fail, error, "
 	    "unknown, notapplicable, notchecked, informational, fixed FROM "
 	    "evaluation WHERE id = ?", &st) < 0)
@@ -550,7 +550,7 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 		buf_adds(&b, ">");
 	}
 	sqlite3_finalize(st);
-	if (rr_prep(rr, "SELECT ru.name, ru.severity, ru.title FROM result r "
+	if (db_prep(rr->db, "SELECT ru.name, ru.severity, ru.title FROM result r "
 	    "JOIN rule ru ON ru.id = r.rule WHERE r.evaluation = ? AND "
 	    "r.result = 'fail' ORDER BY ru.name", &st) == 0) {
 		sqlite3_bind_int64(st, 1, eid);
@@ -583,7 +583,7 @@ rr_flush_pending(struct rr *rr)
 
 	if (grid_state(rr->g) != GRID_ONLINE)
 		return;
-	if (rr_prep(rr, "SELECT rowid, evaluation FROM current WHERE "
+	if (db_prep(rr->db, "SELECT rowid, evaluation FROM current WHERE "
 	    "published = 0", &st) == 0) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			int64_t row = sqlite3_column_int64(st, 0);
@@ -596,7 +596,7 @@ rr_flush_pending(struct rr *rr)
 				log_warnx("publishing %s: %s (later)",
 				    item ? item : "a current result",
 				    grid_errstr(rr->g));
-			else if (rr_prep(rr, "UPDATE current SET published = 1"
+			else if (db_prep(rr->db, "UPDATE current SET published = 1"
 			    " WHERE rowid = ?", &up) == 0) {
 				sqlite3_bind_int64(up, 1, row);
 				(void)exec_done(rr, up);
@@ -606,7 +606,7 @@ rr_flush_pending(struct rr *rr)
 		}
 		sqlite3_finalize(st);
 	}
-	if (rr_prep(rr, "SELECT id, uuid, document FROM incident WHERE "
+	if (db_prep(rr->db, "SELECT id, uuid, document FROM incident WHERE "
 	    "published = 0 ORDER BY id", &st) == 0) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *uuid = (const char *)sqlite3_column_text(
@@ -621,7 +621,7 @@ rr_flush_pending(struct rr *rr)
 			}
 			rr->incidents++;
 			log_info("incident %s published", uuid);
-			if (rr_prep(rr, "UPDATE incident SET published = 1 "
+			if (db_prep(rr->db, "UPDATE incident SET published = 1 "
 			    "WHERE id = ?", &up) == 0) {
 				sqlite3_bind_int64(up, 1,
 				    sqlite3_column_int64(st, 0));

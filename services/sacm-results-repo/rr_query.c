@@ -24,6 +24,7 @@
 #include <openscap/oscap.h>
 
 #include "blob.h"
+#include "db.h"
 #include "log.h"
 #include "query.h"
 #include "rr.h"
@@ -113,17 +114,17 @@ listing(struct rr *rr, const struct q *q, const char *sql,
 	sqlite3_stmt *st;
 	long n = 0, total = 0;
 
-	if (rr_prep(rr, count_sql, &st) < 0)
+	if (db_prep(rr->db, count_sql, &st) < 0)
 		return -EIO;
 	for (int i = 0; i < nparams; i++)
-		rr_bind(st, i + 1, params[i]);
+		db_bind_text(st, i + 1, params[i]);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (rr_prep(rr, sql, &st) < 0)
+	if (db_prep(rr->db, sql, &st) < 0)
 		return -EIO;
 	for (int i = 0; i < nparams; i++)
-		rr_bind(st, i + 1, params[i]);
+		db_bind_text(st, i + 1, params[i]);
 	sqlite3_bind_int64(st, nparams + 1, q->max);
 	sqlite3_bind_int64(st, nparams + 2, q->offset);
 	buf_printf(b, "<%s>", list);
@@ -214,12 +215,12 @@ pick(struct rr *rr, const char *request, const char *endpoint,
 	int64_t id = -1;
 
 	if (request) {
-		if (rr_prep(rr, "SELECT id FROM evaluation WHERE request = ? "
+		if (db_prep(rr->db, "SELECT id FROM evaluation WHERE request = ? "
 		    "AND state = 'complete'", &st) < 0)
 			return -1;
-		rr_bind(st, 1, request);
+		db_bind_text(st, 1, request);
 	} else {
-		if (rr_prep(rr, "SELECT id FROM evaluation WHERE endpoint = ?1"
+		if (db_prep(rr->db, "SELECT id FROM evaluation WHERE endpoint = ?1"
 		    " AND state = 'complete' AND policy = coalesce(?2, (SELECT "
 		    "policy FROM evaluation WHERE endpoint = ?1 AND state = "
 		    "'complete' ORDER BY id DESC LIMIT 1)) AND profile = "
@@ -227,9 +228,9 @@ pick(struct rr *rr, const char *request, const char *endpoint,
 		    "= ?1 AND state = 'complete' ORDER BY id DESC LIMIT 1)) "
 		    "ORDER BY id DESC LIMIT 1 OFFSET ?4", &st) < 0)
 			return -1;
-		rr_bind(st, 1, endpoint);
-		rr_bind(st, 2, policy);
-		rr_bind(st, 3, profile);
+		db_bind_text(st, 1, endpoint);
+		db_bind_text(st, 2, policy);
+		db_bind_text(st, 3, profile);
 		sqlite3_bind_int(st, 4, n);
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -281,7 +282,7 @@ q_diff(struct rr *rr, const struct q *q, struct buf *b)
 		buf_adds(b, "no two complete evaluations to compare");
 		return -ENOENT;
 	}
-	if (rr_prep(rr, "SELECT ru.name, ru.title, ru.severity, a.result, "
+	if (db_prep(rr->db, "SELECT ru.name, ru.title, ru.severity, a.result, "
 	    "b.result FROM rule ru LEFT JOIN result a ON a.rule = ru.id AND "
 	    "a.evaluation = ?1 LEFT JOIN result b ON b.rule = ru.id AND "
 	    "b.evaluation = ?2 WHERE (a.result IS NOT NULL OR b.result IS NOT "
@@ -293,7 +294,7 @@ q_diff(struct rr *rr, const struct q *q, struct buf *b)
 	{
 		sqlite3_stmt *r;
 
-		if (rr_prep(rr, "SELECT (SELECT request FROM evaluation WHERE "
+		if (db_prep(rr->db, "SELECT (SELECT request FROM evaluation WHERE "
 		    "id = ?1), (SELECT request FROM evaluation WHERE id = ?2)",
 		    &r) == 0) {
 			static const char *const names[] = { "from", "to" };
@@ -340,7 +341,7 @@ render(struct rr *rr, int64_t eid, struct buf *html, char *err, size_t elen)
 	int n = 0, r = -ENOENT;
 	const char *params[] = { "oscap-version", ver, "pwd", "'/'", NULL };
 
-	if (rr_prep(rr, "SELECT a.gz FROM evaluation e JOIN arf a ON a.sha256"
+	if (db_prep(rr->db, "SELECT a.gz FROM evaluation e JOIN arf a ON a.sha256"
 	    " = e.arf WHERE e.id = ?", &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, eid);
@@ -410,12 +411,12 @@ q_report(struct rr *rr, const struct q *q, struct buf *b)
 	if (q->evaluation)
 		eid = pick(rr, q->evaluation, NULL, NULL, NULL, 0);
 	else if (q->endpoint && q->assessment) {
-		if (rr_prep(rr, "SELECT id FROM evaluation WHERE endpoint = ? "
+		if (db_prep(rr->db, "SELECT id FROM evaluation WHERE endpoint = ? "
 		    "AND assessment = ? AND state = 'complete' ORDER BY id DESC "
 		    "LIMIT 1", &st) < 0)
 			return -EIO;
-		rr_bind(st, 1, q->endpoint);
-		rr_bind(st, 2, q->assessment);
+		db_bind_text(st, 1, q->endpoint);
+		db_bind_text(st, 2, q->assessment);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			eid = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
@@ -444,7 +445,7 @@ q_report(struct rr *rr, const struct q *q, struct buf *b)
 			buf_adds(b, "out of memory");
 		return -EIO;
 	}
-	if (rr_prep(rr, "SELECT request FROM evaluation WHERE id = ?", &st) ==
+	if (db_prep(rr->db, "SELECT request FROM evaluation WHERE id = ?", &st) ==
 	    0) {
 		static const char *const names[] = { "evaluation" };
 

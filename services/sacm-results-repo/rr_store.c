@@ -81,21 +81,3 @@ rr_store_close(struct rr *rr)
 	rr->db = NULL;
 }
 
-int
-rr_prep(struct rr *rr, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(rr->db, sql, -1, st, NULL) != SQLITE_OK) {
-		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
-		return -EIO;
-	}
-	return 0;
-}
-
-void
-rr_bind(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
