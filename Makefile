@@ -30,9 +30,12 @@ LIB_SRC	= $(wildcard shared/*.c)
 LIB_OBJ	= $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB	= $(BUILD)/lib/libsacm.a
 
-# Each directory under services/ with C sources is one program.
+# Each directory under services/ with a main.c is one program, named after
+# its directory with the sacm- prefix (services/orchestrator is
+# sacm-orchestrator); services/ctl is sacmctl.
 C_SERVICES = $(patsubst services/%/,%,$(dir $(wildcard services/*/main.c)))
-PROGS	= $(C_SERVICES:%=$(BUILD)/bin/%)
+prog	= $(if $(filter ctl,$(1)),sacmctl,sacm-$(1))
+PROGS	= $(foreach s,$(C_SERVICES),$(BUILD)/bin/$(call prog,$(s)))
 SCRIPTS	= $(BUILD)/bin/sacm-lab $(BUILD)/bin/sacm-targets
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -74,15 +77,15 @@ $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 define service_rule
-$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
+$(BUILD)/bin/$(call prog,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(C_SERVICES),$(eval $(call service_rule,$(s))))
 
-$(BUILD)/bin/sacm-%: services/sacm-lab/sacm-%.sh
+$(BUILD)/bin/sacm-%: services/lab/sacm-%.sh
 	@mkdir -p $(dir $@)
-	cp $< $@ && chmod +x $@
+	sed "s/@VERSION@/$(VERSION)/" $< > $@ && chmod +x $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -102,25 +105,26 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check-unit: $(UNIT_BIN) $(FUZZ_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
-	@set -e; for f in $(FUZZ_NAMES); do \
-	    $(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_}; done
+# The suites, each run by tests/check.sh: exit 0 passed, 77 skipped (a
+# failure of make check unless SACM_ALLOW_SKIP=1), anything else failed.
+UNIT_SUITES = $(UNIT_BIN) \
+	$(foreach f,$(FUZZ_NAMES),"$(BUILD)/fuzz/$(f) tests/fuzz/corpus/$(f:fuzz_%=%)") \
+	$(wildcard tests/scripts/test_*.sh)
+INTEGRATION_SUITES = tests/integration/run.sh \
+	tests/targets/test_targets.sh tests/targets/test_collect.sh \
+	tests/targets/test_collector.sh tests/targets/test_posture.sh \
+	tests/targets/test_evaluate.sh tests/targets/test_evaluator.sh \
+	tests/targets/test_results.sh tests/targets/test_pipeline.sh \
+	tests/dashboard/test_dashboard.sh tests/compose/test_compose.sh
+
+check-unit: $(UNIT_BIN) $(FUZZ_BIN) $(PROGS) $(SCRIPTS)
+	BUILD=$(BUILD) tests/check.sh $(UNIT_SUITES)
 
 check-integration: all
-	BUILD=$(BUILD) tests/integration/run.sh
-	BUILD=$(BUILD) tests/targets/test_targets.sh
-	BUILD=$(BUILD) tests/targets/test_collect.sh
-	BUILD=$(BUILD) tests/targets/test_collector.sh
-	BUILD=$(BUILD) tests/targets/test_posture.sh
-	BUILD=$(BUILD) tests/targets/test_evaluate.sh
-	BUILD=$(BUILD) tests/targets/test_evaluator.sh
-	BUILD=$(BUILD) tests/targets/test_results.sh
-	BUILD=$(BUILD) tests/targets/test_pipeline.sh
-	BUILD=$(BUILD) tests/dashboard/test_dashboard.sh
-	tests/compose/test_compose.sh
+	BUILD=$(BUILD) tests/check.sh $(INTEGRATION_SUITES)
 
-check: check-unit check-integration
+check: all
+	BUILD=$(BUILD) tests/check.sh $(UNIT_SUITES) $(INTEGRATION_SUITES)
 
 check-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \

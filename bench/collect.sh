@@ -17,7 +17,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 NREPORTS=${BENCH_REPORTS:-50}
 if [ "$(id -u)" != 0 ]; then
 	echo "collector bench skipped: target trees need root"
-	exit 0
+	exit 77
 fi
 W=$(mktemp -d /tmp/sacm-bench-collect-XXXXXX)
 chmod 755 "$W"

@@ -15,7 +15,7 @@ BIN=$PWD/$BUILD/bin
 REPEAT=${BENCH_ROUNDS:-3}
 if [ "$(id -u)" != 0 ]; then
 	echo "evaluator bench skipped: target trees need root"
-	exit 0
+	exit 77
 fi
 W=$(mktemp -d /tmp/sacm-bench-eval-XXXXXX)
 trap 'rm -rf "$W"' EXIT

@@ -20,7 +20,7 @@ BIN=$PWD/$BUILD/bin
 N=${BENCH_TARGETS:-10}
 if [ "$(id -u)" != 0 ]; then
 	echo "pipeline bench skipped: target trees need root"
-	exit 0
+	exit 77
 fi
 W=$(mktemp -d /tmp/sacm-bench-pipe-XXXXXX)
 chmod 755 "$W"

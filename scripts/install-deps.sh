@@ -39,14 +39,21 @@ if [ -z "$missing" ]; then
 fi
 echo "install-deps: installing$missing"
 
-rc_d=/usr/sbin/policy-rc.d
+# SACM_POLICY_RC_D: for the test of this script only.
+rc_d=${SACM_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 own_rc_d=
 if [ ! -e "$rc_d" ]; then
 	printf '#!/bin/sh\n# installed by SACM Grid install-deps\nexit 101\n' | $SUDO tee "$rc_d" >/dev/null
 	$SUDO chmod 755 "$rc_d"
 	own_rc_d=1
 fi
-cleanup() { [ -n "$own_rc_d" ] && $SUDO rm -f "$rc_d"; }
+# The trap's own status must not become the script's: a plain `&&` list
+# here made every run on a machine with a policy-rc.d of its own exit 1.
+cleanup() {
+	if [ -n "$own_rc_d" ]; then
+		$SUDO rm -f "$rc_d" || true
+	fi
+}
 trap cleanup EXIT
 
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
@@ -54,3 +61,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     --no-install-recommends $missing
 echo "install-deps: done"
+exit 0

@@ -289,12 +289,12 @@ conf_free(struct conf_table *t, size_t nt)
 void
 conf_usage(const struct conf_table *t, size_t nt)
 {
-	fprintf(stderr, "configuration options (name = value):\n");
+	printf("configuration options (name = value):\n");
 	for (size_t i = 0; i < nt; i++)
 		for (size_t j = 0; j < t[i].nopts; j++) {
 			const struct conf_opt *o = &t[i].opts[j];
 
-			fprintf(stderr, "  %-22s %s%s%s%s\n", o->name,
+			printf("  %-22s %s%s%s%s\n", o->name,
 			    o->help ? o->help : "",
 			    o->def ? " (default: " : "",
 			    o->def ? o->def : "", o->def ? ")" : "");

@@ -462,8 +462,8 @@ async function endpointPage() {
   fill();
   // the difference between two evaluations (default: the last two)
   const diffBox = h('div', { id: 'diff' });
-  const fromSel = h('select', { id: 'diff-from' }, complete.map((e, i) => h('option', { value: e.request, selected: i === 1 }, `${e.evaluated} (${e.request})`)));
-  const toSel = h('select', { id: 'diff-to' }, complete.map((e, i) => h('option', { value: e.request, selected: i === 0 }, `${e.evaluated} (${e.request})`)));
+  const fromSel = h('select', { id: 'diff-from' }, complete.map((e, i) => h('option', { value: e.id, selected: i === 1 }, `${e.evaluated} (${e.id})`)));
+  const toSel = h('select', { id: 'diff-to' }, complete.map((e, i) => h('option', { value: e.id, selected: i === 0 }, `${e.evaluated} (${e.id})`)));
   const showDiff = async () => {
     if (complete.length < 2) { diffBox.replaceChildren(h('p', { class: 'muted' }, 'One evaluation so far: nothing to compare.')); return; }
     try {
@@ -487,7 +487,7 @@ async function endpointPage() {
       h('div', { class: 'card' }, h('b', {}, ago(latest.evaluated)), 'last assessed')),
     h('h3', {}, 'Score over time'), chart(history),
     h('h3', {}, 'Report'),
-    h('p', {}, h('button', { id: 'report', onclick: () => openReport(latest.request), disabled: !latest.request }, 'Open the HTML report'), ' ',
+    h('p', {}, h('button', { id: 'report', onclick: () => openReport(latest.id), disabled: !latest.id }, 'Open the HTML report'), ' ',
       h('a', { id: 'report-download', hidden: true }, 'download'), ' ', h('span', { id: 'report-error', class: 'error' })),
     h('h3', {}, 'Difference between two evaluations'),
     h('div', { class: 'toolbar' }, h('label', {}, 'from ', fromSel), h('label', {}, 'to ', toSel)), diffBox,

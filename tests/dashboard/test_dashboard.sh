@@ -8,11 +8,11 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 BIN=$PWD/$BUILD/bin
 . tests/integration/lib.sh
-if [ "$(id -u)" != 0 ]; then echo "skip: target trees need root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then echo "skip: target trees need root"; exit 77; fi
 if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null ||
     [ ! -d services/dashboard/node_modules/playwright-core ]; then
 	echo "skip: chromium, node or playwright-core missing (scripts/install-deps.sh, make)"
-	exit 0
+	exit 77
 fi
 SHOTS=${SHOTS:-$PWD/$BUILD/screenshots}
 mkdir -p "$SHOTS"

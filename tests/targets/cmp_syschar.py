@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Compares two OVAL system-characteristics files: every object of the
-first must be in the second with the same flag and the same items (item
-ids differ between files, so items are compared by content, without the
-access times, which the probes themselves change)."""
+"""Compares two OVAL system-characteristics files, ours and the reference
+(oscap oval collect over the same OVAL definitions, so every object that
+was planned): the same objects both ways, each with the same flag and the
+same items (item ids differ between files, so items are compared by
+content, without the access times, which the probes themselves change).
+An empty collection is a failure, not a match."""
 import sys
 import xml.etree.ElementTree as ET
 
@@ -29,5 +31,10 @@ for oid, (flag, refs) in ours.items():
         print("missing in reference:", oid); bad += 1
     elif ref[oid] != (flag, refs):
         print("differs:", oid, flag, len(refs), "vs", ref[oid][0], len(ref[oid][1])); bad += 1
+for oid in ref:
+    if oid not in ours:
+        print("missing in ours:", oid); bad += 1
+if not ref or not ours:
+    print("no objects: ours %d, reference %d" % (len(ours), len(ref))); bad += 1
 print("%d objects compared, %d differ, %d items" % (len(ours), bad, sum(len(r) for _, r in ours.values())))
 sys.exit(1 if bad else 0)

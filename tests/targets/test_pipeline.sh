@@ -49,7 +49,7 @@ same_as_oscap() {	# tree profile request
 	/usr/bin/python3 tests/targets/cmp_rules.py "$W/res.xml" "$W/live.xml" >/dev/null
 }
 hist() { "$S" results history "${MID[$1]}" --json; }
-first_request() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["request"])'; }
+first_request() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'; }
 for t in $TREES; do
 	check "... $t's rule results equal oscap-chroot's" same_as_oscap "$t" "$PROFILE" "$(first_request $t)"
 done
@@ -60,7 +60,7 @@ check "... with each change logged old -> new" grep -q "collecting -> collected"
 # A change in one tree: a new result for that endpoint alone.
 evals() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 chmod 0644 "$L/targets/misconfigured/etc/passwd"
-check "a change in a tree brings a new result for that endpoint" wait_for 120 bash -c "[ \$('$S' results history '${MID[misconfigured]}' --json | grep -c '\"request\"') -ge 2 ]"
+check "a change in a tree brings a new result for that endpoint" wait_for 120 bash -c "[ \$('$S' results history '${MID[misconfigured]}' --json | grep -c '\"assessment\"') -ge 2 ]"
 check "... by a change assessment (no new collection request)" grep -q "(posture changed on ${MID[misconfigured]})" "$L/log/orchestrator.log"
 sleep 2
 check "... and no new assessment of the others" test "$(evals installed)/$(evals hardened)" = 1/1
@@ -69,7 +69,7 @@ check "... and no new assessment of the others" test "$(evals installed)/$(evals
 "$S" assess "$ID" --profile "$HIGH" --endpoint "${MID[hardened]}" --wait > "$W/assess.out" 2> "$W/assess.err"; rc=$?
 check "sacmctl assess --wait runs an assessment to the end" test $rc = 0
 check "... showing progress" grep -q "1/1 done" "$W/assess.err"
-req=$(hist hardened | /usr/bin/python3 -c 'import json,sys; print([e["request"] for e in json.load(sys.stdin) if e["profile"].endswith("_high")][0])')
+req=$(hist hardened | /usr/bin/python3 -c 'import json,sys; print([e["id"] for e in json.load(sys.stdin) if e["profile"].endswith("_high")][0])')
 check "... its rule results equal oscap-chroot's (anssi high)" same_as_oscap hardened "$HIGH" "$req"
 SACM_CONFIG=$L/accounts/collector-1.conf "$S" assess "$ID" > /dev/null 2> "$W/forbidden.err"; rc=$?
 check "only an operator may request an assessment" bash -c "[ $rc = 1 ] && grep -q 'only operators may request assessments' '$W/forbidden.err'"
@@ -80,12 +80,55 @@ MIN=xccdf_org.ssgproject.content_profile_anssi_np_nt28_minimal
 A=$(awk -F: '{print $1; exit}' "$W/assign.out")
 check "sacmctl assign makes an assignment and assesses it now" grep -q "^asg-.*: 1 assessment(s) now, next run" "$W/assign.out"
 runs() { "$S" assignments --json | /usr/bin/python3 -c 'import json,sys; print([a["runs"] for a in json.load(sys.stdin) if a["id"]==sys.argv[1]][0])' "$A"; }
-check "... and assesses it again on schedule" wait_for 60 bash -c "[ \"\$(SACM_CONFIG=$SACM_CONFIG '$S' assignments --json | grep -o '\"runs\":\"[0-9]*\"' | tr -dc 0-9)\" -ge 2 ]"
+check "... and assesses it again on schedule" wait_for 60 bash -c "[ \"\$(SACM_CONFIG=$SACM_CONFIG '$S' assignments --json | grep -o '\"runs\":[0-9]*' | tr -dc 0-9)\" -ge 2 ]"
 mins() { hist installed | grep -o "\"profile\":\"$MIN\"" | wc -l; }
 check "... each run with a result" wait_for 60 bash -c "[ \$('$S' results history '${MID[installed]}' --json | grep -o '$MIN' | wc -l) -ge 3 ]"
 check "... only for the endpoint assigned" test "$(hist hardened | grep -c "$MIN")" = 0
 "$S" unassign "$A" > /dev/null
 check "sacmctl unassign removes it" bash -c "'$S' assignments | grep -q 'no assignments'"
+
+# Every command that lists or shows takes --json and prints JSON, with the
+# protocol's numbers as numbers (docs/sacmctl.md): what jq and dashboards
+# read.
+E=${MID[hardened]}
+A1=$("$S" assessments --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+EV=$(first_request hardened)
+RULE=xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd
+json_ok() { "$S" "$@" --json > "$W/j.json" 2> "$W/j.err" && /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$W/j.json"; }
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	check "sacmctl $cmd --json is JSON" json_ok $cmd
+done <<EOC
+topics
+affiliations sacm/results
+items sacm/results -n 2
+policy list
+policy show $ID
+feeds list
+endpoints
+posture show $E
+posture show $E --history
+inventory show $E
+inventory search bash
+assessments
+assessments show $A1
+assignments
+results
+results history $E
+results diff $E
+results rules $E
+results rules --id $EV
+results failing $RULE
+incidents -n 3
+disco pubsub.grid.test
+EOC
+check "... numbers are numbers: results" /usr/bin/python3 -c '
+import json, subprocess, sys
+r = json.loads(subprocess.run([sys.argv[1], "results", "--json"], capture_output=True, text=True).stdout)
+ok = r and all(isinstance(x["score"], (int, float)) and isinstance(x["pass"], int) and isinstance(x["fail"], int) and isinstance(x["endpoint"], str) for x in r)
+sys.exit(0 if ok else 1)' "$S"
+check "... one id per evaluation: the id results history shows is the one rules --id takes" json_ok results rules --id "$EV"
+check "... and gives that evaluation's rules" /usr/bin/python3 -c 'import json,sys; sys.exit(0 if len(json.load(open(sys.argv[1]))) > 10 else 1)' "$W/j.json"
 
 # An endpoint that is offline: reported, then assessed when it returns.
 "$BIN/sacm-lab" stop collector-1 --dir "$L" > /dev/null 2>&1

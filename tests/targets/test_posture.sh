@@ -57,8 +57,8 @@ check "endpoints lists the three endpoints, each with one report" /usr/bin/pytho
 import json, sys
 e = {x["id"]: x for x in json.load(open(sys.argv[1]))}
 want = set(sys.argv[2:])
-sys.exit(not (set(e) == want and all(e[i]["reports"] == "1" and
-    e[i]["last-state"] == "collected" and int(e[i]["age-s"]) < 600 for i in want)))
+sys.exit(not (set(e) == want and all(e[i]["reports"] == 1 and
+    e[i]["last-state"] == "collected" and e[i]["age-s"] < 600 for i in want)))
 P
 "$S" endpoints > "$W/endpoints.txt"
 check "... and as a table" bash -c "head -1 '$W/endpoints.txt' | grep -q '^ENDPOINT  *HOSTNAME' && grep -q '^${MID[hardened]}  *target-hardened ' '$W/endpoints.txt'"

@@ -89,7 +89,7 @@ ev = {r.get("id"): (r.get("result"), r.get("severity")) for r in ET.parse(sys.ar
 sys.exit(not ours or ours != ev)
 P
 check "... and of an earlier one by its request id" bash -c "'$S' results rules --id e1 --json | grep -q '\"id\":\"xccdf_org.ssgproject.content_rule_file_permissions_etc_passwd\",[^}]*\"result\":\"fail\"'"
-check "history lists both evaluations, newest first" test "$("$S" results history "$MID" --json | /usr/bin/python3 -c 'import json,sys; print(",".join(e["request"] for e in json.load(sys.stdin)))')" = "e2,e1"
+check "history lists both evaluations, newest first" test "$("$S" results history "$MID" --json | /usr/bin/python3 -c 'import json,sys; print(",".join(e["id"] for e in json.load(sys.stdin)))')" = "e2,e1"
 check "sacm/results still holds one item for the endpoint" test "$("$S" items sacm/results -n 100 --json | grep -c "\"id\":\"$MID/")" = 1
 check "no new incident for rules that kept failing" test "$("$S" incidents --json | count)" = "$N1"
 check "results failing: the endpoint fails the shadow permissions rule" bash -c "'$S' results failing xccdf_org.ssgproject.content_rule_file_permissions_etc_shadow --json | grep -q '\"id\":\"$MID\"'"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 static int t_failed;
+static int t_skipped;	/* cases that could not run: exit 77 */
 
 #define T_FAIL(...) do {						\
 	fprintf(stderr, "  FAIL %s:%d: ", __FILE__, __LINE__);		\
@@ -37,7 +38,9 @@ static int t_failed;
 	printf("%s %s\n", t_failed == _before ? "ok  " : "FAIL", #fn);	\
 } while (0)
 
+/* 1 on a failure, else 77 (skipped) when a case could not run, else 0. */
 #define T_DONE() (t_failed ? (fprintf(stderr, "%d failure(s)\n",	\
-	t_failed), 1) : 0)
+	t_failed), 1) : t_skipped ? (fprintf(stderr, "%d case(s) "	\
+	"skipped\n", t_skipped), 77) : 0)
 
 #endif

@@ -81,17 +81,20 @@ test_debian11(void)
 	scap_info_free(&s);
 }
 
-/* What the reference tool says of the file: 1 valid, 0 invalid. */
+/* What the reference tool says of the file, by its exit status: 1 valid,
+ * 0 invalid, -1 when oscap could not be run (no oracle: the case fails). */
 static int
 oscap_says_valid(const char *path)
 {
 	char cmd[1024];
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "oscap ds sds-validate '%s' 2>&1 | "
-	    "grep -q 'OpenSCAP Error'", path);
+	snprintf(cmd, sizeof(cmd), "oscap ds sds-validate '%s' >/dev/null "
+	    "2>&1", path);
 	st = system(cmd);
-	return WEXITSTATUS(st) != 0;
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) > 1)
+		return -1;	/* 127: not installed; 2: oscap's own error */
+	return WEXITSTATUS(st) == 0;
 }
 
 /* Every datastream Debian installs: our verdict is oscap's, and the
@@ -109,6 +112,13 @@ test_every_ssg_datastream(void)
 		struct timespec a, b;
 		int valid = oscap_says_valid(g.gl_pathv[i]), r;
 
+		if (valid < 0) {
+			fprintf(stderr, "  FAIL %s: oscap ds sds-validate did "
+			    "not run (openscap-scanner installed?)\n",
+			    g.gl_pathv[i]);
+			t_failed++;
+			continue;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		r = inspect_file(g.gl_pathv[i], &s, err);
 		if ((r == 0) != valid) {

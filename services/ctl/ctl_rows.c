@@ -53,6 +53,57 @@ ctl_query_rows(struct ctl *c, const char *what, const char *to,
 	return 0;
 }
 
+/*
+ * The attributes that are numbers in the protocol (docs/protocol.md):
+ * --json prints them as JSON numbers.  By name, not by looks: an
+ * endpoint id of digits stays a string.
+ */
+static const char *const numeric[] = {
+	"age-s", "attempts", "duration-ms", "error", "every", "fail",
+	"fixed", "informational", "interval", "items", "max",
+	"notapplicable", "notchecked", "packages", "pass", "reports", "runs",
+	"score", "sequence", "size", "unknown",
+};
+
+static int
+is_number(const char *name, const char *v)
+{
+	char *end;
+
+	for (size_t i = 0; i < sizeof(numeric) / sizeof(numeric[0]); i++)
+		if (strcmp(name, numeric[i]) == 0) {
+			/* JSON's grammar, not strtod's: no hex, inf, nan, +,
+			 * leading dot or trailing dot */
+			if (v[0] == '\0' || v[0] == '+' || v[0] == '.' ||
+			    strpbrk(v, "xXiInN") != NULL)
+				return 0;
+			(void)strtod(v, &end);
+			return *end == '\0' && end[-1] != '.';
+		}
+	return 0;
+}
+
+void
+ctl_json_attrs(struct buf *b, xmlNodePtr e)
+{
+	buf_adds(b, "{");
+	for (xmlAttrPtr a = e->properties; a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+		const char *s = v ? (const char *)v : "";
+
+		if (a != e->properties)
+			buf_adds(b, ",");
+		json_str(b, (const char *)a->name);
+		buf_adds(b, ":");
+		if (is_number((const char *)a->name, s))
+			buf_adds(b, s);
+		else
+			json_str(b, s);
+		xmlFree(v);
+	}
+	buf_adds(b, "}");
+}
+
 char *
 ctl_prop(xmlNodePtr e, const char *name)
 {
@@ -74,18 +125,10 @@ ctl_print_rows(struct ctl *c, struct ctl_rows *r, const char *const *cols,
 		buf_init(&b, 256u << 20);
 		buf_adds(&b, "[");
 		for (xmlNodePtr e = r->root->children; e; e = e->next) {
-			buf_adds(&b, n++ ? ",\n {" : "{");
-			for (xmlAttrPtr a = e->properties; a; a = a->next) {
-				xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-
-				if (a != e->properties)
-					buf_adds(&b, ",");
-				json_str(&b, (const char *)a->name);
-				buf_adds(&b, ":");
-				json_str(&b, (const char *)v);
-				xmlFree(v);
-			}
-			buf_adds(&b, "}");
+			if (e->type != XML_ELEMENT_NODE)
+				continue;
+			buf_adds(&b, n++ ? ",\n " : "");
+			ctl_json_attrs(&b, e);
 		}
 		buf_adds(&b, "]\n");
 		fputs(b.data ? b.data : "[]\n", stdout);

@@ -77,7 +77,7 @@ ctl_results(struct ctl *c, int argc, char **argv)
 			return 1;
 		ctl_print_rows(c, &r, cols, heads, 8, "no results yet");
 	} else if (strcmp(argv[0], "history") == 0 && argc == 2) {
-		static const char *const cols[] = { "request", "assessment",
+		static const char *const cols[] = { "id", "assessment",
 		    "evaluated", "state", "score", "pass", "fail" };
 		static const char *const heads[] = { "EVALUATION",
 		    "ASSESSMENT", "EVALUATED", "STATE", "SCORE", "PASS",

@@ -143,38 +143,31 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 	return r < 0 ? 1 : r;
 }
 
+/* An assessment item as a row: its attributes, and its reason (why it
+ * is where it is: waiting for an offline endpoint, a retry, a failure)
+ * as the attribute "note". */
 static int
 row(const struct grid_event *ev, void *arg)
 {
-	struct buf *b = arg;
+	struct ctl_rows *r = arg;
 	xmlDocPtr doc;
-	xmlNodePtr a;
+	xmlNodePtr a, copy, why;
 	char err[128];
-	static const char *const cols[] = { "id", "state", "endpoint",
-	    "trigger", "updated" };
 
 	if (ev->payload == NULL || xmlsafe_parse_root(ev->payload,
 	    ev->payload_len, 1 << 20, "assessment", SACM_NS, &doc, err,
 	    sizeof(err)) < 0)
 		return 0;
 	a = xmlDocGetRootElement(doc);
-	for (size_t i = 0; i < 5; i++) {
-		char *v = xml_prop(a, cols[i]);
+	copy = xmlDocCopyNode(a, r->doc, 2);	/* attributes only */
+	if ((why = xml_child(a, "reason", SACM_NS)) != NULL) {
+		char *t = xml_text(why);
 
-		static const int w[] = { 18, 10, 32, 8, 20 };
-
-		buf_printf(b, "%-*s  ", w[i], v ? v : "-");
-		free(v);
-	}
-	{
-		/* why it is where it is (waiting for an offline endpoint,
-		 * a retry, a failure) */
-		xmlNodePtr why = xml_child(a, "reason", SACM_NS);
-		char *t = why ? xml_text(why) : NULL;
-
-		buf_printf(b, "%s\n", t ? t : "");
+		if (t)
+			xmlSetProp(copy, BAD_CAST "note", BAD_CAST t);
 		free(t);
 	}
+	xmlAddChild(r->root, copy);
 	xmlFreeDoc(doc);
 	return 0;
 }
@@ -182,10 +175,19 @@ row(const struct grid_event *ev, void *arg)
 int
 ctl_assessments(struct ctl *c, int argc, char **argv)
 {
-	struct buf b;
-	struct one o = { 0 };
+	static const char *const cols[] = { "id", "state", "endpoint",
+	    "trigger", "updated", "note" };
+	static const char *const heads[] = { "ASSESSMENT", "STATE",
+	    "ENDPOINT", "TRIGGER", "UPDATED", "NOTE" };
+	struct ctl_rows r;
+	int show = argc == 2 && strcmp(argv[0], "show") == 0;
 
-	if (argc == 2 && strcmp(argv[0], "show") == 0) {
+	if (!show && (argc > 1 || (argc == 1 && strcmp(argv[0], "list") !=
+	    0)))
+		return 2;
+	if (show && !c->json) {
+		struct one o = { 0 };
+
 		if (pubsub_items(c->g, T_ASSESSMENTS, argv[1], 0, grab, &o) <
 		    0 || o.payload == NULL)
 			return ctl_fail("assessments", "no assessment %s",
@@ -195,17 +197,31 @@ ctl_assessments(struct ctl *c, int argc, char **argv)
 		free(o.state);
 		return 0;
 	}
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "list") != 0))
-		return 2;
-	buf_init(&b, 64u << 20);
-	buf_printf(&b, "%-18s  %-10s  %-32s  %-8s  %-20s  %s\n", "ASSESSMENT",
-	    "STATE", "ENDPOINT", "TRIGGER", "UPDATED", "NOTE");
-	if (pubsub_items(c->g, T_ASSESSMENTS, NULL, c->n_set ? c->n : 0, row,
-	    &b) < 0) {
-		buf_free(&b);
-		return ctl_fail("assessments", "%s", grid_errstr(c->g));
+	r.doc = xmlNewDoc(BAD_CAST "1.0");
+	r.root = xmlNewNode(NULL, BAD_CAST "rows");
+	r.list = NULL;
+	xmlDocSetRootElement(r.doc, r.root);
+	if (pubsub_items(c->g, T_ASSESSMENTS, show ? argv[1] : NULL,
+	    show ? 0 : c->n_set ? c->n : 0, row, &r) < 0) {
+		xmlFreeDoc(r.doc);
+		return show ? ctl_fail("assessments", "no assessment %s",
+		    argv[1]) : ctl_fail("assessments", "%s",
+		    grid_errstr(c->g));
 	}
-	fputs(b.data ? b.data : "", stdout);
-	buf_free(&b);
+	if (show) {
+		struct buf b;
+
+		if (r.root->children == NULL) {
+			xmlFreeDoc(r.doc);
+			return ctl_fail("assessments", "no assessment %s",
+			    argv[1]);
+		}
+		buf_init(&b, 1 << 20);
+		ctl_json_attrs(&b, r.root->children);
+		printf("%s\n", b.data ? b.data : "{}");
+		buf_free(&b);
+	} else
+		ctl_print_rows(c, &r, cols, heads, 6, "no assessments");
+	xmlFreeDoc(r.doc);
 	return 0;
 }

@@ -89,6 +89,9 @@ int	ctl_query_rows(struct ctl *, const char *what, const char *to,
 /* A table of the columns (or JSON of every attribute with --json). */
 void	ctl_print_rows(struct ctl *, struct ctl_rows *, const char *const *cols,
 	    const char *const *heads, size_t ncols, const char *empty);
+/* One element's attributes as a JSON object (protocol numbers as
+ * numbers). */
+void	ctl_json_attrs(struct buf *, xmlNodePtr);
 /* The attribute, or "-" (to free). */
 char	*ctl_prop(xmlNodePtr, const char *);
 

@@ -140,15 +140,17 @@ listing(struct rr *rr, const struct q *q, const char *sql,
 	return 0;
 }
 
-#define SUMMARY	"e.id, e.request, e.endpoint, e.hostname, e.assessment, " \
+/* An evaluation is named by one id everywhere: its request id (the
+ * sqlite rowid stays inside). */
+#define SUMMARY	"e.request, e.endpoint, e.hostname, e.assessment, " \
 		"e.policy, e.profile, e.state, e.evaluated, e.score, e.max, " \
 		"e.pass, e.fail, e.error, e.unknown, e.notapplicable, " \
 		"e.notchecked, e.informational, e.fixed, e.reason"
-static const char *const summary[] = { "id", "request", "endpoint",
+static const char *const summary[] = { "id", "endpoint",
     "hostname", "assessment", "policy", "profile", "state", "evaluated",
     "score", "max", "pass", "fail", "error", "unknown", "notapplicable",
     "notchecked", "informational", "fixed", "reason" };
-#define NSUMMARY	20
+#define NSUMMARY	19
 
 static int
 q_state(struct rr *rr, const struct q *q, struct buf *b)

@@ -187,6 +187,7 @@ main() {
 	    "configure_${out%% *}" "${DIR:-/}" ;;
 	mirror) mirror ;;
 	-h|--help|help) usage ;;
+	-V|--version|version) echo "sacm-targets @VERSION@" ;;
 	*) usage >&2; exit 2 ;;
 	esac
 }

@@ -11,6 +11,7 @@
 set -euo pipefail
 
 PROG=sacm-lab
+VERSION=@VERSION@
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 SACMCTL=${SACMCTL:-$HERE/sacmctl}
 DOMAIN=grid.test
@@ -55,8 +56,8 @@ commands:
   status         what runs where: the broker, every daemon (with its
                  restarts), the endpoints, the topics
   start|stop|restart NAME
-                 one daemon (a stopped daemon stays stopped until `start`
-                 or the next `up`)
+                 one daemon (a stopped daemon stays stopped until 'start'
+                 or the next 'up')
   env            print the exports that point sacmctl at this lab:
                  eval "\$(sacm-lab env)"
   account NAME [ROLE]
@@ -64,6 +65,7 @@ commands:
   targets        build the Debian 11 target trees in DIR/targets
                  (debootstrap, cached; see sacm-targets --help)
   destroy        stop and delete the lab directory
+  --version      print the version
 
 options:
   --dir DIR      lab state directory (default: \$SACM_LAB_DIR, else
@@ -972,6 +974,7 @@ main() {
 	targets) cmd_targets ;;
 	destroy) cmd_destroy ;;
 	-h|--help|help) usage ;;
+	-V|--version|version) echo "sacm-lab $VERSION" ;;
 	*) usage >&2; exit 2 ;;
 	esac
 }
