@@ -76,32 +76,41 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# A program is its main.c and its service's library (every other .c of
+# its directory); the test tools, benchmarks and fuzz targets link the
+# libraries of the code they test.
+SVC_LIBS = $(C_SERVICES:%=$(BUILD)/lib/lib%.a)
+SVC_INC	= $(C_SERVICES:%=-Iservices/%)
 define service_rule
-$(BUILD)/bin/$(call prog,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
+$(BUILD)/lib/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(filter-out services/$(1)/main.c,$(wildcard services/$(1)/*.c)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+$(BUILD)/bin/$(call prog,$(1)): $(BUILD)/services/$(1)/main.o $(BUILD)/lib/lib$(1).a $(LIB)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(C_SERVICES),$(eval $(call service_rule,$(s))))
+$(BUILD)/tests/%.o $(BUILD)/bench/%.o: CPPFLAGS += $(SVC_INC)
 
 $(BUILD)/bin/sacm-%: services/lab/sacm-%.sh
 	@mkdir -p $(dir $@)
 	sed "s/@VERSION@/$(VERSION)/" $< > $@ && chmod +x $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SVC_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(SVC_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Fuzz targets, linked with a replay driver: make check runs each over its
 # corpus.  `make fuzz` builds them with clang's libFuzzer and fuzzes.
-$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIB)
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(SVC_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(SVC_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -141,9 +150,12 @@ fuzz:
 	@set -e; for f in $(FUZZ_NAMES); do \
 	    $(MAKE) --no-print-directory BUILD=build/fuzz-clang CC=clang \
 	        OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined" \
-	        build/fuzz-clang/tests/fuzz/$$f.o build/fuzz-clang/lib/libsacm.a; \
-	    clang -fsanitize=fuzzer,address,undefined -o build/fuzz-clang/$$f \
 	        build/fuzz-clang/tests/fuzz/$$f.o build/fuzz-clang/lib/libsacm.a \
+	        $(C_SERVICES:%=build/fuzz-clang/lib/lib%.a); \
+	    clang -fsanitize=fuzzer,address,undefined -o build/fuzz-clang/$$f \
+	        build/fuzz-clang/tests/fuzz/$$f.o \
+	        $(C_SERVICES:%=build/fuzz-clang/lib/lib%.a) \
+	        build/fuzz-clang/lib/libsacm.a \
 	        $(LDLIBS); \
 	    mkdir -p build/fuzz-corpus/$${f#fuzz_}; \
 	    build/fuzz-clang/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \

@@ -1,17 +1,16 @@
 /*
- * grid.c - the XMPP-Grid connection: see grid.h.
+ * grid.c - the XMPP-Grid connection (grid.h): its life cycle and the
+ * connection state machine (idle -> connecting -> online -> wait-retry),
+ * with the reasons a connection fails (TLS verification, SASL, stream
+ * errors) turned into one clear error.  The rest of the handle lives in
+ * the files grid_private.h lists.
  *
- * Design notes.
- * - XEP-0198 stream management is off.  Loss is covered instead by
- *   bare-JID subscriptions with notification_type=normal (the broker keeps
- *   events for an offline account) plus item retrieval after every
- *   (re)connect.  SM would double the stanza count, keep a copy of every
- *   unacknowledged stanza, and leave hibernating sessions that swallow
- *   offline delivery (reference notes, pitfalls 1 and 2).
- * - Events are queued by the libstrophe handler and dispatched by
- *   grid_run_once() afterwards, so handlers may make synchronous requests.
- * - A short ring of digests of (node, item id, payload) suppresses the
- *   duplicates that catch-up and offline delivery can both bring.
+ * XEP-0198 stream management is off.  Loss is covered instead by bare-JID
+ * subscriptions with notification_type=normal (the broker keeps events for
+ * an offline account) plus item retrieval after every (re)connect
+ * (pubsub_sub.c).  SM would double the stanza count, keep a copy of every
+ * unacknowledged stanza, and leave hibernating sessions that swallow
+ * offline delivery (reference notes, pitfalls 1 and 2).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,154 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <strophe.h>
-
-#include "backoff.h"
-#include "buf.h"
-#include "caps.h"
-#include "grid.h"
-#include "grid_iq.h"
+#include "grid_private.h"
 #include "log.h"
-
-#define NS_PUBSUB	"http://jabber.org/protocol/pubsub"
-#define NS_EVENT	"http://jabber.org/protocol/pubsub#event"
-#define NS_DELAY	"urn:xmpp:delay"
-#define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
-#define NS_DISCO_INFO	"http://jabber.org/protocol/disco#info"
-
-#define GRID_MAX_PENDING	4096
-#define GRID_MAX_QUEUE		65536
-#define GRID_MAX_SUBS		256
-#define GRID_DEDUP		4096
-
-#define OFF(f)	offsetof(struct grid_conf, f)
-const struct conf_opt grid_conf_opts[] = {
-	{ "jid", CONF_STR, OFF(jid), 0, 0, NULL, 1,
-	    "this service's XMPP address" },
-	{ "password_file", CONF_STR, OFF(password_file), 0, 0, NULL, 0,
-	    "file whose first line is the password (SCRAM-SHA-256)" },
-	{ "password", CONF_STR, OFF(password), 0, 0, NULL, 0,
-	    "the password inline (prefer password_file)" },
-	{ "cert", CONF_STR, OFF(cert), 0, 0, NULL, 0,
-	    "client certificate (PEM) for SASL EXTERNAL" },
-	{ "key", CONF_STR, OFF(key), 0, 0, NULL, 0,
-	    "client certificate's private key (PEM)" },
-	{ "ca_file", CONF_STR, OFF(ca_file), 0, 0, NULL, 1,
-	    "CA certificate that signed the broker's certificate" },
-	{ "host", CONF_STR, OFF(host), 0, 0, NULL, 0,
-	    "broker address (default: the JID's domain)" },
-	{ "port", CONF_INT, OFF(port), 1, 65535, "5222", 0,
-	    "broker client port" },
-	{ "pubsub", CONF_STR, OFF(pubsub), 0, 0, NULL, 0,
-	    "pubsub service (default: pubsub.<domain>)" },
-	{ "upload", CONF_STR, OFF(upload), 0, 0, NULL, 0,
-	    "HTTP upload service (default: upload.<domain>)" },
-	{ "upload_resolve", CONF_STR, OFF(upload_resolve), 0, 0, NULL, 0,
-	    "address the upload host name is pinned to (labs without DNS)" },
-	{ "connect_timeout_ms", CONF_INT, OFF(connect_timeout_ms), 100,
-	    600000, "15000", 0, "time allowed for one connection attempt" },
-	{ "iq_timeout_ms", CONF_INT, OFF(iq_timeout_ms), 100, 3600000,
-	    "30000", 0, "time allowed for an answer to a request" },
-	{ "catchup_items", CONF_INT, OFF(catchup_items), 0, 10000, "50", 0,
-	    "newest items retrieved per topic after a (re)connect" },
-	{ "max_item_size", CONF_INT, OFF(max_item_size), 1024,
-	    16 * 1024 * 1024, "1048576", 0, "largest item payload in bytes" },
-	{ "reconnect_max_ms", CONF_INT, OFF(reconnect_max_ms), 100, 3600000,
-	    "30000", 0, "longest wait between reconnection attempts" },
-	{ "direct_tls", CONF_BOOL, OFF(direct_tls), 0, 0, "no", 0,
-	    "TLS from the first byte (XEP-0368) instead of STARTTLS" },
-	{ "resource", CONF_STR, OFF(resource), 0, 0, NULL, 0,
-	    "resource to bind (default: the program's name for services)" },
-	{ "insecure_trust_any_cert", CONF_BOOL, OFF(insecure_trust_any_cert),
-	    0, 0, "no", 0, "TESTS ONLY: accept any broker certificate" },
-};
-const size_t grid_conf_nopts = sizeof(grid_conf_opts) /
-    sizeof(grid_conf_opts[0]);
-
-struct pending {
-	struct pending	*next;
-	char		 id[48];
-	grid_iq_fn	*fn;
-	void		*arg;
-	int		 done;
-	int		 status;
-	xmpp_stanza_t	*reply;
-	uint64_t	 deadline;
-};
-
-struct qevent {
-	struct qevent	*next;
-	char		*node, *item_id, *publisher, *delay, *payload;
-	size_t		 payload_len;
-	int		 retract, catchup;
-};
-
-struct sub {
-	char	*node;
-	int	 flags;
-};
-
-struct qreq {
-	struct qreq	*next;
-	char		*from, *id, *type, *payload;
-	size_t		 len;
-	size_t		 handler;
-};
-
-#define GRID_MAX_HANDLERS	8
-#define GRID_MAX_REQUESTS	256
-
-struct grid {
-	struct grid_conf conf;		/* copies of the caller's strings */
-	char		*password;
-	char		*domain;
-	char		*bare;
-	char		*pubsub;
-	char		*upload;
-	xmpp_ctx_t	*ctx;
-	xmpp_conn_t	*conn;
-	xmpp_log_t	 xlog;
-	enum grid_state	 state;
-	int		 closing;
-	int		 need_resync;
-	int		 ever_online;
-	int		 auth_failed;
-	int		 cert_failed;
-	unsigned	 reconnects;
-	uint64_t	 retry_at;
-	struct backoff	 backoff;
-	char		 err[512];
-	int		 errcode;
-	char		 lasterr[512];	/* last error libstrophe logged */
-
-	struct pending	*pending;
-	size_t		 npending;
-	unsigned long	 nextid;
-
-	struct qevent	*qhead, *qtail;
-	size_t		 qlen;
-	int		 dispatching;
-
-	struct sub	 subs[GRID_MAX_SUBS];
-	size_t		 nsubs;
-
-	uint64_t	 dedup[GRID_DEDUP];
-	size_t		 dedup_pos;
-
-	grid_event_fn	*on_event;
-	void		*on_event_arg;
-
-	struct {
-		char		*ns;
-		grid_request_fn	*fn;
-		void		*arg;
-	}		 handlers[GRID_MAX_HANDLERS];
-	size_t		 nhandlers;
-	struct qreq	*rhead, *rtail;
-	size_t		 rlen;
-
-	struct caps	*caps;		/* disco#info and XEP-0115 */
-};
 
 static const char *const state_names[] = {
 	"idle", "connecting", "online", "wait-retry"
@@ -182,8 +35,8 @@ static const char *const state_names[] = {
  * is single-threaded, so the last verification error is kept here. */
 static char tls_verify_error[256];
 
-static uint64_t
-now_ms(void)
+uint64_t
+grid_now_ms(void)
 {
 	struct timespec ts;
 
@@ -341,8 +194,8 @@ read_first_line(const char *path, char *err, size_t errlen)
 	return strdup(line);
 }
 
-static char *
-dupnull(const char *s)
+char *
+grid_dupnull(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
@@ -396,16 +249,16 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 		return NULL;
 	}
 	g->conf = *conf;
-	g->conf.jid = dupnull(conf->jid);
-	g->conf.password_file = dupnull(conf->password_file);
+	g->conf.jid = grid_dupnull(conf->jid);
+	g->conf.password_file = grid_dupnull(conf->password_file);
 	g->conf.password = NULL;
-	g->conf.cert = dupnull(conf->cert);
-	g->conf.key = dupnull(conf->key);
-	g->conf.ca_file = dupnull(conf->ca_file);
-	g->conf.host = dupnull(conf->host);
-	g->conf.pubsub = dupnull(conf->pubsub);
-	g->conf.upload = dupnull(conf->upload);
-	g->conf.upload_resolve = dupnull(conf->upload_resolve);
+	g->conf.cert = grid_dupnull(conf->cert);
+	g->conf.key = grid_dupnull(conf->key);
+	g->conf.ca_file = grid_dupnull(conf->ca_file);
+	g->conf.host = grid_dupnull(conf->host);
+	g->conf.pubsub = grid_dupnull(conf->pubsub);
+	g->conf.upload = grid_dupnull(conf->upload);
+	g->conf.upload_resolve = grid_dupnull(conf->upload_resolve);
 	g->conf.resource = NULL;
 	if (conf->resource && strchr(conf->jid, '/') == NULL) {
 		if (asprintf(&tmp, "%s/%s", conf->jid, conf->resource) < 0) {
@@ -461,55 +314,24 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 	}
 	configure_conn(g);
 	backoff_init(&g->backoff, 250, (unsigned)g->conf.reconnect_max_ms,
-	    (unsigned)getpid() ^ (unsigned)now_ms());
+	    (unsigned)getpid() ^ (unsigned)grid_now_ms());
 	return g;
 fail:
 	grid_free(g);
 	return NULL;
 }
 
-static void
-free_qevent(struct qevent *e)
-{
-	free(e->node); free(e->item_id); free(e->publisher); free(e->delay);
-	free(e->payload);
-	free(e);
-}
-
-static void fail_pending(struct grid *, int);
-static void free_qreq(struct qreq *);
 
 void
 grid_free(struct grid *g)
 {
-	struct qevent *e;
-
 	if (g == NULL)
 		return;
-	fail_pending(g, -ENOTCONN);
-	while (g->pending) {
-		struct pending *p = g->pending;
-
-		g->pending = p->next;
-		if (p->reply)
-			xmpp_stanza_release(p->reply);
-		free(p);
-	}
-	while ((e = g->qhead) != NULL) {
-		g->qhead = e->next;
-		free_qevent(e);
-	}
-	for (size_t i = 0; i < g->nsubs; i++)
-		free(g->subs[i].node);
-	for (size_t i = 0; i < g->nhandlers; i++)
-		free(g->handlers[i].ns);
+	grid_client_free(g);
+	grid_events_free(g);
+	grid_subs_free(g);
+	grid_server_free(g);
 	caps_free(g->caps);
-	while (g->rhead) {
-		struct qreq *r = g->rhead;
-
-		g->rhead = r->next;
-		free_qreq(r);
-	}
 	if (g->conn)
 		xmpp_conn_release(g->conn);
 	if (g->ctx)
@@ -521,775 +343,6 @@ grid_free(struct grid *g)
 	free(g->domain); free(g->bare); free(g->pubsub); free(g->upload);
 	free_conf(&g->conf);
 	free(g);
-}
-
-/* ---- events ------------------------------------------------------- */
-
-static uint64_t
-fnv(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/*
- * Duplicate suppression for the recovery paths.  Every delivered event's
- * digest (node, item id, payload) is remembered; an event that arrives by
- * catch-up or late from offline storage is dropped when its digest was
- * delivered already.  A live event is always delivered: publishing the
- * same item again is a real event.
- */
-static int
-seen_before(struct grid *g, const struct grid_event *ev)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	h = fnv(h, ev->node, strlen(ev->node) + 1);
-	h = fnv(h, ev->item_id, strlen(ev->item_id) + 1);
-	h = fnv(h, ev->retract ? "R" : "P", 1);
-	h = fnv(h, ev->payload ? ev->payload : "", ev->payload_len);
-	if (h == 0)
-		h = 1;
-	if (ev->catchup || ev->delay)
-		for (size_t i = 0; i < GRID_DEDUP; i++)
-			if (g->dedup[i] == h)
-				return 1;
-	g->dedup[g->dedup_pos] = h;
-	g->dedup_pos = (g->dedup_pos + 1) % GRID_DEDUP;
-	return 0;
-}
-
-static void
-queue_event(struct grid *g, const struct grid_event *ev)
-{
-	struct qevent *e;
-
-	if (seen_before(g, ev)) {
-		log_debug("grid: duplicate of %s/%s suppressed", ev->node,
-		    ev->item_id);
-		return;
-	}
-	if (g->qlen >= GRID_MAX_QUEUE) {
-		log_warnx("grid: event queue full (%d); %s/%s dropped, it will "
-		    "be retrieved on the next catch-up", GRID_MAX_QUEUE,
-		    ev->node, ev->item_id);
-		return;
-	}
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		goto oom;
-	e->node = strdup(ev->node);
-	e->item_id = strdup(ev->item_id);
-	e->publisher = dupnull(ev->publisher);
-	e->delay = dupnull(ev->delay);
-	if (ev->payload) {
-		e->payload = malloc(ev->payload_len + 1);
-		if (e->payload) {
-			memcpy(e->payload, ev->payload, ev->payload_len);
-			e->payload[ev->payload_len] = '\0';
-		}
-	}
-	e->payload_len = ev->payload_len;
-	e->retract = ev->retract;
-	e->catchup = ev->catchup;
-	if (!e->node || !e->item_id || (ev->publisher && !e->publisher) ||
-	    (ev->delay && !e->delay) || (ev->payload && !e->payload)) {
-		free_qevent(e);
-		goto oom;
-	}
-	if (g->qtail)
-		g->qtail->next = e;
-	else
-		g->qhead = e;
-	g->qtail = e;
-	g->qlen++;
-	return;
-oom:
-	log_warnx("grid: out of memory; event %s/%s dropped", ev->node,
-	    ev->item_id);
-}
-
-/*
- * Calls fn with each <item/> and <retract/> of an <items node=.../>
- * element, the payload serialized.  Items over max_item_size are skipped.
- */
-int
-grid_items_foreach(struct grid *g, xmpp_stanza_t *items, const char *delay,
-    int catchup, grid_item_fn *fn, void *arg)
-{
-	const char *node = xmpp_stanza_get_attribute(items, "node");
-	xmpp_stanza_t *it;
-	int r = 0;
-
-	if (node == NULL || *node == '\0')
-		return 0;
-	for (it = xmpp_stanza_get_children(items); it && r == 0;
-	    it = xmpp_stanza_get_next(it)) {
-		const char *name = xmpp_stanza_get_name(it);
-		struct grid_event ev = {
-			.node = node, .item_id = xmpp_stanza_get_id(it),
-			.delay = delay, .catchup = catchup,
-		};
-		xmpp_stanza_t *pl;
-		char *text = NULL;
-		size_t len = 0;
-
-		if (!xmpp_stanza_is_tag(it) || name == NULL ||
-		    ev.item_id == NULL)
-			continue;
-		if (strcmp(name, "retract") == 0) {
-			ev.retract = 1;
-			r = fn(&ev, arg);
-			continue;
-		}
-		if (strcmp(name, "item") != 0)
-			continue;
-		for (pl = xmpp_stanza_get_children(it); pl &&
-		    !xmpp_stanza_is_tag(pl); pl = xmpp_stanza_get_next(pl))
-			;
-		if (pl && xmpp_stanza_to_text(pl, &text, &len) != XMPP_EOK) {
-			log_warnx("grid: cannot serialize %s/%s", node,
-			    ev.item_id);
-			continue;
-		}
-		if (len > (size_t)g->conf.max_item_size) {
-			log_warnx("grid: item %s/%s of %zu bytes is over "
-			    "max_item_size; ignored", node, ev.item_id, len);
-			xmpp_free(g->ctx, text);
-			continue;
-		}
-		ev.publisher = xmpp_stanza_get_attribute(it, "publisher");
-		ev.payload = text;
-		ev.payload_len = len;
-		r = fn(&ev, arg);
-		xmpp_free(g->ctx, text);
-	}
-	return r;
-}
-
-static int
-queue_one(const struct grid_event *ev, void *arg)
-{
-	queue_event(arg, ev);
-	return 0;
-}
-
-static void
-queue_items(struct grid *g, xmpp_stanza_t *items, const char *delay,
-    int catchup)
-{
-	(void)grid_items_foreach(g, items, delay, catchup, queue_one, g);
-}
-
-static int
-same_bare(const char *jid, const char *bare)
-{
-	size_t n = strlen(bare);
-
-	return jid && strncmp(jid, bare, n) == 0 &&
-	    (jid[n] == '\0' || jid[n] == '/');
-}
-
-static int
-on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
-{
-	struct grid *g = ud;
-	xmpp_stanza_t *ev, *items, *delay;
-	const char *stamp = NULL;
-
-	(void)conn;
-	ev = xmpp_stanza_get_child_by_name_and_ns(st, "event", NS_EVENT);
-	if (ev == NULL)
-		return 1;
-	if (!same_bare(xmpp_stanza_get_from(st), g->pubsub)) {
-		log_warnx("grid: pubsub event from %s ignored (not %s)",
-		    xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "?",
-		    g->pubsub);
-		return 1;
-	}
-	if ((delay = xmpp_stanza_get_child_by_name_and_ns(st, "delay",
-	    NS_DELAY)) != NULL)
-		stamp = xmpp_stanza_get_attribute(delay, "stamp");
-	for (items = xmpp_stanza_get_children(ev); items;
-	    items = xmpp_stanza_get_next(items))
-		if (xmpp_stanza_is_tag(items) &&
-		    strcmp(xmpp_stanza_get_name(items), "items") == 0)
-			queue_items(g, items, stamp, 0);
-	return 1;
-}
-
-int
-grid_handle_requests(struct grid *g, const char *ns, grid_request_fn *fn,
-    void *arg)
-{
-	if (g->nhandlers >= GRID_MAX_HANDLERS)
-		return -ENOSPC;
-	if ((g->handlers[g->nhandlers].ns = strdup(ns)) == NULL)
-		return -ENOMEM;
-	g->handlers[g->nhandlers].fn = fn;
-	g->handlers[g->nhandlers].arg = arg;
-	g->nhandlers++;
-	return caps_add_feature(g->caps, ns);
-}
-
-struct caps *
-grid_caps(struct grid *g)
-{
-	return g->caps;
-}
-
-/* Initial presence, with our entity capabilities (XEP-0115). */
-static void
-send_presence(struct grid *g)
-{
-	struct buf b;
-
-	buf_init(&b, 4096);
-	buf_adds(&b, "<presence>");
-	caps_element(g->caps, &b);
-	buf_adds(&b, "</presence>");
-	xmpp_send_raw_string(g->conn, "%s", b.data ? b.data : "<presence/>");
-	buf_free(&b);
-}
-
-void
-grid_update_presence(struct grid *g)
-{
-	if (g->state == GRID_ONLINE)
-		send_presence(g);
-}
-
-static void
-free_qreq(struct qreq *r)
-{
-	free(r->from); free(r->id); free(r->type); free(r->payload);
-	free(r);
-}
-
-/* Starts an answer: <iq id=.. to=.. type=... */
-static void
-reply_head(struct buf *b, const char *id, const char *to, const char *type)
-{
-	buf_adds(b, "<iq id='");
-	buf_add_xml(b, id ? id : "");
-	if (to) {
-		buf_adds(b, "' to='");
-		buf_add_xml(b, to);
-	}
-	buf_printf(b, "' type='%s'", type);
-}
-
-static void
-reply_error(struct buf *b, const char *cond, const char *text)
-{
-	buf_printf(b, "><error type='%s'><%s xmlns='" NS_STANZAS "'/>",
-	    strcmp(cond, "internal-server-error") == 0 ? "wait" : "cancel",
-	    cond);
-	if (text && *text) {
-		buf_adds(b, "<text xmlns='" NS_STANZAS "'>");
-		buf_add_xml(b, text);
-		buf_adds(b, "</text>");
-	}
-	buf_adds(b, "</error></iq>");
-}
-
-/* disco#info answers for no node and for our caps node#ver. */
-static int
-info_node_ok(struct grid *g, const char *node)
-{
-	char want[128], ver[32];
-
-	if (node == NULL)
-		return 1;
-	if (caps_ver(g->caps, ver, sizeof(ver)) < 0)
-		return 0;
-	snprintf(want, sizeof(want), "%s#%s", CAPS_NODE, ver);
-	return strcmp(node, want) == 0;
-}
-
-/*
- * IQ requests addressed to us (RFC 6120 8.2.3: every get/set gets an
- * answer): XEP-0199 ping and XEP-0030 disco#info are answered here; those
- * in a namespace with a handler are queued for grid_run_once(); anything
- * else is service-unavailable.
- */
-static int
-on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
-{
-	struct grid *g = ud;
-	const char *type = xmpp_stanza_get_type(st);
-	const char *id = xmpp_stanza_get_id(st), *from, *ns = NULL;
-	xmpp_stanza_t *q;
-	struct buf b;
-
-	if (type == NULL || (strcmp(type, "get") && strcmp(type, "set")))
-		return 1;
-	from = xmpp_stanza_get_from(st);
-	q = xmpp_stanza_get_children(st);
-	while (q && !xmpp_stanza_is_tag(q))
-		q = xmpp_stanza_get_next(q);
-	if (q)
-		ns = xmpp_stanza_get_ns(q);
-	for (size_t i = 0; ns && i < g->nhandlers; i++) {
-		struct qreq *r;
-		char *text = NULL;
-		size_t len = 0;
-
-		if (strcmp(ns, g->handlers[i].ns) != 0)
-			continue;
-		if (g->rlen >= GRID_MAX_REQUESTS ||
-		    (r = calloc(1, sizeof(*r))) == NULL)
-			break;	/* answered below as unavailable */
-		if (xmpp_stanza_to_text(q, &text, &len) != XMPP_EOK) {
-			free(r);
-			break;
-		}
-		r->from = dupnull(from);
-		r->id = dupnull(id);
-		r->type = strdup(type);
-		r->payload = strndup(text, len);
-		r->len = len;
-		r->handler = i;
-		xmpp_free(g->ctx, text);
-		if (g->rtail)
-			g->rtail->next = r;
-		else
-			g->rhead = r;
-		g->rtail = r;
-		g->rlen++;
-		return 1;
-	}
-	buf_init(&b, 65536);
-	if (ns && strcmp(type, "get") == 0 &&
-	    strcmp(ns, "urn:xmpp:ping") == 0) {
-		reply_head(&b, id, from, "result");
-		buf_adds(&b, "/>");
-	} else if (ns && strcmp(type, "get") == 0 &&
-	    strcmp(ns, NS_DISCO_INFO) == 0 && info_node_ok(g,
-	    xmpp_stanza_get_attribute(q, "node"))) {
-		reply_head(&b, id, from, "result");
-		buf_adds(&b, ">");
-		caps_query(g->caps, xmpp_stanza_get_attribute(q, "node"), &b);
-		buf_adds(&b, "</iq>");
-	} else {
-		reply_head(&b, id, from, "error");
-		reply_error(&b, "service-unavailable", NULL);
-	}
-	if (b.data)
-		xmpp_send_raw(conn, b.data, b.len);
-	buf_free(&b);
-	return 1;
-}
-
-static void
-dispatch_requests(struct grid *g)
-{
-	struct qreq *r;
-
-	while (g->state == GRID_ONLINE && (r = g->rhead) != NULL) {
-		struct grid_request req = { r->from, r->type, r->payload,
-		    r->len };
-		struct buf reply, out;
-		int rc;
-
-		g->rhead = r->next;
-		if (g->rhead == NULL)
-			g->rtail = NULL;
-		g->rlen--;
-		buf_init(&reply, (size_t)g->conf.max_item_size);
-		rc = g->handlers[r->handler].fn(g, &req, &reply,
-		    g->handlers[r->handler].arg);
-		buf_init(&out, (size_t)g->conf.max_item_size + 4096);
-		if (rc == 0) {
-			reply_head(&out, r->id, r->from, "result");
-			if (reply.len) {
-				buf_adds(&out, ">");
-				buf_add(&out, reply.data, reply.len);
-				buf_adds(&out, "</iq>");
-			} else
-				buf_adds(&out, "/>");
-		} else {
-			reply_head(&out, r->id, r->from, "error");
-			reply_error(&out, rc == -ENOENT ? "item-not-found" :
-			    rc == -EACCES ? "forbidden" : rc == -EINVAL ?
-			    "bad-request" : rc == -E2BIG ? "not-acceptable" :
-			    "internal-server-error", reply.data);
-		}
-		if (out.data && g->state == GRID_ONLINE)
-			xmpp_send_raw(g->conn, out.data, out.len);
-		buf_free(&out);
-		buf_free(&reply);
-		free_qreq(r);
-	}
-}
-
-static void
-dispatch_events(struct grid *g)
-{
-	struct qevent *e;
-
-	if (g->dispatching)
-		return;
-	g->dispatching = 1;
-	while ((e = g->qhead) != NULL) {
-		struct grid_event ev = {
-			.node = e->node, .item_id = e->item_id,
-			.publisher = e->publisher, .delay = e->delay,
-			.payload = e->payload, .payload_len = e->payload_len,
-			.retract = e->retract, .catchup = e->catchup,
-		};
-
-		g->qhead = e->next;
-		if (g->qhead == NULL)
-			g->qtail = NULL;
-		g->qlen--;
-		if (g->on_event)
-			g->on_event(g, &ev, g->on_event_arg);
-		free_qevent(e);
-	}
-	g->dispatching = 0;
-}
-
-/* ---- IQ requests -------------------------------------------------- */
-
-static int
-on_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
-{
-	struct pending *p = ud;
-	const char *type = xmpp_stanza_get_type(st);
-
-	(void)conn;
-	p->done = 1;
-	p->reply = xmpp_stanza_clone(st);
-	p->status = (type && strcmp(type, "result") == 0) ? 0 : -EPROTO;
-	return 0;
-}
-
-static void
-unlink_pending(struct grid *g, struct pending *p)
-{
-	struct pending **pp;
-
-	for (pp = &g->pending; *pp; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			g->npending--;
-			return;
-		}
-}
-
-static void
-fail_pending(struct grid *g, int err)
-{
-	for (struct pending *p = g->pending; p; p = p->next)
-		if (!p->done) {
-			if (g->conn)
-				xmpp_id_handler_delete(g->conn, on_reply,
-				    p->id);
-			p->done = 1;
-			p->status = err;
-		}
-}
-
-static int
-send_iq(struct grid *g, const char *to, const char *type, const char *inner,
-    struct pending **pp)
-{
-	struct pending *p;
-	struct buf b;
-
-	if (g->state != GRID_ONLINE)
-		return grid_fail(g, -ENOTCONN, "not connected to the broker");
-	if (g->npending >= GRID_MAX_PENDING)
-		return grid_fail(g, -EAGAIN, "too many requests in flight");
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return grid_fail(g, -ENOMEM, "out of memory");
-	snprintf(p->id, sizeof(p->id), "g%lx-%lu", (unsigned long)getpid(),
-	    ++g->nextid);
-	buf_init(&b, (size_t)g->conf.max_item_size + 65536);
-	if (buf_printf(&b, "<iq type='%s' id='%s'", type, p->id) < 0 ||
-	    (to && (buf_adds(&b, " to='") < 0 || buf_add_xml(&b, to) < 0 ||
-	    buf_adds(&b, "'") < 0)) ||
-	    buf_adds(&b, ">") < 0 || buf_adds(&b, inner) < 0 ||
-	    buf_adds(&b, "</iq>") < 0) {
-		buf_free(&b);
-		free(p);
-		return grid_fail(g, -E2BIG, "request larger than "
-		    "max_item_size (%ld bytes)", g->conf.max_item_size);
-	}
-	p->deadline = now_ms() + (uint64_t)g->conf.iq_timeout_ms;
-	xmpp_id_handler_add(g->conn, on_reply, p->id, p);
-	xmpp_send_raw(g->conn, b.data, b.len);
-	buf_free(&b);
-	p->next = g->pending;
-	g->pending = p;
-	g->npending++;
-	*pp = p;
-	return 0;
-}
-
-static const struct {
-	const char	*cond;
-	int		 err;
-} conditions[] = {
-	{ "forbidden", -EACCES }, { "not-authorized", -EACCES },
-	{ "not-allowed", -EACCES }, { "registration-required", -EACCES },
-	{ "item-not-found", -ENOENT }, { "conflict", -EEXIST },
-	{ "bad-request", -EINVAL }, { "not-acceptable", -EINVAL },
-	{ "policy-violation", -E2BIG },
-	{ "feature-not-implemented", -EOPNOTSUPP },
-	{ "service-unavailable", -EOPNOTSUPP },
-	{ "resource-constraint", -EAGAIN },
-};
-
-int
-grid_iq_error(struct grid *g, xmpp_stanza_t *reply)
-{
-	xmpp_stanza_t *e, *c;
-	const char *cond = NULL, *app = NULL;
-	char *text = NULL;
-	int err = -EPROTO;
-
-	e = reply ? xmpp_stanza_get_child_by_name(reply, "error") : NULL;
-	if (e == NULL)
-		return grid_fail(g, -EPROTO, "malformed error reply");
-	for (c = xmpp_stanza_get_children(e); c; c = xmpp_stanza_get_next(c)) {
-		const char *ns = xmpp_stanza_get_ns(c);
-
-		if (!xmpp_stanza_is_tag(c))
-			continue;
-		if (ns && strcmp(ns, NS_STANZAS) == 0) {
-			if (strcmp(xmpp_stanza_get_name(c), "text") == 0)
-				text = xmpp_stanza_get_text(c);
-			else if (cond == NULL)
-				cond = xmpp_stanza_get_name(c);
-		} else if (app == NULL)
-			app = xmpp_stanza_get_name(c);
-	}
-	for (size_t i = 0; cond && i < sizeof(conditions) /
-	    sizeof(conditions[0]); i++)
-		if (strcmp(cond, conditions[i].cond) == 0)
-			err = conditions[i].err;
-	if (app && (strcmp(app, "payload-too-big") == 0 ||
-	    strcmp(app, "file-too-large") == 0))
-		err = -E2BIG;
-	grid_fail(g, err, "%s%s%s%s%s", cond ? cond : "error",
-	    app ? " (" : "", app ? app : "", app ? ")" : "",
-	    text ? ": " : "");
-	if (text) {
-		size_t n = strlen(g->err);
-
-		snprintf(g->err + n, sizeof(g->err) - n, "%s", text);
-		xmpp_free(g->ctx, text);
-	}
-	return err;
-}
-
-int
-grid_iq(struct grid *g, const char *to, const char *type, const char *inner,
-    xmpp_stanza_t **reply)
-{
-	struct pending *p;
-	int st;
-
-	if ((st = send_iq(g, to, type, inner, &p)) < 0)
-		return st;
-	while (!p->done) {
-		xmpp_run_once(g->ctx, 20);
-		if (!p->done && now_ms() >= p->deadline) {
-			xmpp_id_handler_delete(g->conn, on_reply, p->id);
-			p->done = 1;
-			p->status = -ETIMEDOUT;
-		}
-	}
-	unlink_pending(g, p);
-	st = p->status;
-	if (st == -EPROTO && p->reply)
-		st = grid_iq_error(g, p->reply);
-	else if (st == -ETIMEDOUT)
-		grid_fail(g, st, "no answer from %s within %ld ms",
-		    to ? to : "the server", g->conf.iq_timeout_ms);
-	else if (st == -ENOTCONN)
-		grid_fail(g, st, "connection lost before the answer");
-	if (st == 0 && reply)
-		*reply = p->reply;
-	else if (p->reply)
-		xmpp_stanza_release(p->reply);
-	free(p);
-	return st;
-}
-
-int
-grid_iq_async(struct grid *g, const char *to, const char *type,
-    const char *inner, grid_iq_fn *fn, void *arg)
-{
-	struct pending *p;
-	int r;
-
-	if ((r = send_iq(g, to, type, inner, &p)) < 0)
-		return r;
-	p->fn = fn;
-	p->arg = arg;
-	return 0;
-}
-
-size_t
-grid_iq_pending(const struct grid *g)
-{
-	return g->npending;
-}
-
-/* Calls back the asynchronous requests that are answered or timed out. */
-static void
-complete_async(struct grid *g)
-{
-	uint64_t now = now_ms();
-	struct pending *p, *next;
-
-	for (p = g->pending; p; p = next) {
-		next = p->next;
-		if (p->fn == NULL)
-			continue;
-		if (!p->done && now >= p->deadline) {
-			xmpp_id_handler_delete(g->conn, on_reply, p->id);
-			p->done = 1;
-			p->status = -ETIMEDOUT;
-		}
-		if (!p->done)
-			continue;
-		unlink_pending(g, p);
-		if (p->status == -EPROTO && p->reply)
-			p->status = grid_iq_error(g, p->reply);
-		p->fn(g, p->status, p->status == 0 ? p->reply : NULL, p->arg);
-		if (p->reply)
-			xmpp_stanza_release(p->reply);
-		free(p);
-		next = g->pending;	/* the callback may have changed it */
-	}
-}
-
-/* ---- subscriptions ------------------------------------------------ */
-
-static int
-grid_track_subscription(struct grid *g, const char *node, int flags)
-{
-	for (size_t i = 0; i < g->nsubs; i++)
-		if (strcmp(g->subs[i].node, node) == 0) {
-			g->subs[i].flags = flags;
-			return 0;
-		}
-	if (g->nsubs >= GRID_MAX_SUBS)
-		return grid_fail(g, -ENOSPC, "more than %d subscriptions",
-		    GRID_MAX_SUBS);
-	if ((g->subs[g->nsubs].node = strdup(node)) == NULL)
-		return -ENOMEM;
-	g->subs[g->nsubs++].flags = flags;
-	return 0;
-}
-
-static void
-grid_untrack_subscription(struct grid *g, const char *node)
-{
-	for (size_t i = 0; i < g->nsubs; i++)
-		if (strcmp(g->subs[i].node, node) == 0) {
-			free(g->subs[i].node);
-			g->subs[i] = g->subs[--g->nsubs];
-			return;
-		}
-}
-
-/* Sends a request about one node: fmt has %s for the escaped node name,
- * then %s for our bare JID or %ld for n. */
-static int
-iq_node(struct grid *g, const char *type, const char *fmt, const char *node,
-    long n, xmpp_stanza_t **reply)
-{
-	struct buf b, esc;
-	int r;
-
-	buf_init(&esc, 4096);
-	buf_init(&b, 8192);
-	if (buf_add_xml(&esc, node) < 0 || (n < 0 ?
-	    buf_printf(&b, fmt, esc.data, g->bare) :
-	    buf_printf(&b, fmt, esc.data, n)) < 0)
-		r = grid_fail(g, -E2BIG, "node name too long");
-	else
-		r = grid_iq(g, g->pubsub, type, b.data, reply);
-	buf_free(&b);
-	buf_free(&esc);
-	return r;
-}
-
-static int
-subscribe_iq(struct grid *g, const char *node)
-{
-	return iq_node(g, "set", "<pubsub xmlns='" NS_PUBSUB "'><subscribe "
-	    "node='%s' jid='%s'/></pubsub>", node, -1, NULL);
-}
-
-static int
-catchup(struct grid *g, const char *node)
-{
-	xmpp_stanza_t *reply = NULL, *items;
-	int r;
-
-	if ((r = iq_node(g, "get", "<pubsub xmlns='" NS_PUBSUB "'><items "
-	    "node='%s' max_items='%ld'/></pubsub>", node,
-	    g->conf.catchup_items, &reply)) < 0)
-		return r;
-	items = xmpp_stanza_get_child_by_path(reply, "iq", "pubsub", "items",
-	    NULL);
-	if (items)
-		queue_items(g, items, NULL, 1);
-	xmpp_stanza_release(reply);
-	return 0;
-}
-
-int
-grid_subscribe(struct grid *g, const char *node, int flags)
-{
-	int r;
-
-	if ((r = subscribe_iq(g, node)) < 0)
-		return r;
-	if ((r = grid_track_subscription(g, node, flags)) < 0)
-		return r;
-	if ((flags & GRID_SUB_CATCHUP) && g->conf.catchup_items > 0 &&
-	    (r = catchup(g, node)) < 0)
-		return r;
-	return 0;
-}
-
-int
-grid_unsubscribe(struct grid *g, const char *node)
-{
-	grid_untrack_subscription(g, node);
-	return iq_node(g, "set", "<pubsub xmlns='" NS_PUBSUB "'><unsubscribe "
-	    "node='%s' jid='%s'/></pubsub>", node, -1, NULL);
-}
-
-/*
- * After a reconnect: re-subscribe every tracked topic (a broker that lost
- * its state gets the subscriptions back) and retrieve the newest items of
- * the topics that asked for catch-up.
- */
-static void
-resync(struct grid *g)
-{
-	g->need_resync = 0;
-	for (size_t i = 0; i < g->nsubs && g->state == GRID_ONLINE; i++) {
-		const char *node = g->subs[i].node;
-
-		if (subscribe_iq(g, node) < 0)
-			log_warnx("grid: re-subscribing to %s failed: %s",
-			    node, grid_errstr(g));
-		if ((g->subs[i].flags & GRID_SUB_CATCHUP) &&
-		    g->conf.catchup_items > 0 && catchup(g, node) < 0)
-			log_warnx("grid: catch-up on %s failed: %s", node,
-			    grid_errstr(g));
-	}
 }
 
 /* ---- connection ----------------------------------------------------- */
@@ -1309,9 +362,9 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 			g->reconnects++;
 		g->ever_online = 1;
 		g->err[0] = '\0';
-		xmpp_handler_add(g->conn, on_message, NULL, "message", NULL, g);
-		xmpp_handler_add(g->conn, on_iq, NULL, "iq", NULL, g);
-		send_presence(g);
+		xmpp_handler_add(g->conn, grid_on_message, NULL, "message", NULL, g);
+		xmpp_handler_add(g->conn, grid_on_iq, NULL, "iq", NULL, g);
+		grid_send_presence(g);
 		set_state(g, GRID_ONLINE);
 		g->need_resync = 1;
 		return;
@@ -1320,9 +373,9 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		return;
 
 	/* XMPP_CONN_DISCONNECT or XMPP_CONN_FAIL */
-	xmpp_handler_delete(g->conn, on_message);
-	xmpp_handler_delete(g->conn, on_iq);
-	fail_pending(g, -ENOTCONN);
+	xmpp_handler_delete(g->conn, grid_on_message);
+	xmpp_handler_delete(g->conn, grid_on_iq);
+	grid_fail_pending(g, -ENOTCONN);
 	if (tls_verify_error[0])
 		grid_fail(g, -EBADMSG, "broker certificate not trusted: %s",
 		    tls_verify_error);
@@ -1347,7 +400,7 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		set_state(g, GRID_IDLE);
 		return;
 	}
-	g->retry_at = now_ms() + backoff_next(&g->backoff);
+	g->retry_at = grid_now_ms() + backoff_next(&g->backoff);
 	if (g->state == GRID_ONLINE)
 		log_warnx("grid %s: %s; reconnecting", g->bare, g->err);
 	set_state(g, GRID_WAIT_RETRY);
@@ -1392,7 +445,7 @@ start_connect(struct grid *g)
 	if (r != XMPP_EOK) {
 		grid_fail(g, -ECONNREFUSED, "cannot start a connection to %s",
 		    g->conf.host ? g->conf.host : g->domain);
-		g->retry_at = now_ms() + backoff_next(&g->backoff);
+		g->retry_at = grid_now_ms() + backoff_next(&g->backoff);
 		set_state(g, GRID_WAIT_RETRY);
 	}
 }
@@ -1400,17 +453,17 @@ start_connect(struct grid *g)
 int
 grid_connect(struct grid *g)
 {
-	uint64_t deadline = now_ms() + (uint64_t)g->conf.connect_timeout_ms;
+	uint64_t deadline = grid_now_ms() + (uint64_t)g->conf.connect_timeout_ms;
 
 	g->closing = 0;
 	if (g->state == GRID_ONLINE)
 		return 0;
 	start_connect(g);
-	while (g->state == GRID_CONNECTING && now_ms() < deadline)
+	while (g->state == GRID_CONNECTING && grid_now_ms() < deadline)
 		xmpp_run_once(g->ctx, 50);
 	if (g->state == GRID_ONLINE) {
 		if (g->need_resync)
-			resync(g);
+			grid_resync(g);
 		return 0;
 	}
 	if (g->state == GRID_CONNECTING) {
@@ -1441,13 +494,13 @@ grid_close(struct grid *g)
 		return;
 	}
 	/* Let queued stanzas go out before </stream>. */
-	deadline = now_ms() + 2000;
+	deadline = grid_now_ms() + 2000;
 	while (g->state == GRID_ONLINE && xmpp_conn_send_queue_len(g->conn) >
-	    0 && now_ms() < deadline)
+	    0 && grid_now_ms() < deadline)
 		xmpp_run_once(g->ctx, 10);
 	xmpp_disconnect(g->conn);
-	deadline = now_ms() + 2000;
-	while (g->state != GRID_IDLE && now_ms() < deadline)
+	deadline = grid_now_ms() + 2000;
+	while (g->state != GRID_IDLE && grid_now_ms() < deadline)
 		xmpp_run_once(g->ctx, 20);
 	set_state(g, GRID_IDLE);
 }
@@ -1455,13 +508,13 @@ grid_close(struct grid *g)
 void
 grid_run_once(struct grid *g, unsigned long timeout_ms)
 {
-	if (g->state == GRID_WAIT_RETRY && now_ms() >= g->retry_at) {
+	if (g->state == GRID_WAIT_RETRY && grid_now_ms() >= g->retry_at) {
 		log_info("grid %s: reconnecting to %s:%ld", g->bare,
 		    g->conf.host ? g->conf.host : g->domain, g->conf.port);
 		start_connect(g);
 	}
 	if (g->state == GRID_WAIT_RETRY) {
-		uint64_t left = g->retry_at - now_ms();
+		uint64_t left = g->retry_at - grid_now_ms();
 
 		if (left < timeout_ms)
 			timeout_ms = (unsigned long)left;
@@ -1473,9 +526,9 @@ grid_run_once(struct grid *g, unsigned long timeout_ms)
 	else if (timeout_ms)
 		usleep((useconds_t)timeout_ms * 1000);
 	if (g->state == GRID_ONLINE && g->need_resync && !g->dispatching)
-		resync(g);
-	complete_async(g);
-	dispatch_events(g);
+		grid_resync(g);
+	grid_complete_async(g);
+	grid_dispatch_events(g);
 	if (!g->dispatching)
-		dispatch_requests(g);
+		grid_dispatch_requests(g);
 }

@@ -66,14 +66,4 @@ void	scap_info_free(struct scap_info *);
 int	scap_tailor(const char *ds, size_t dslen, const char *tailoring,
 	    size_t tlen, struct scap_info *t, char *err, size_t errlen);
 
-/*
- * Checks untrusted bytes to be an OVAL 5 system-characteristics document
- * (safe parse, root element, XSD with libopenscap) and gives the digest
- * of its posture: a SHA-256 that leaves out what differs between two
- * collections of the same system (the generator's time stamp, item ids,
- * file access times), so that the same posture has the same digest.  0, -E2BIG, -EPERM, -EINVAL.
- */
-int	scap_check_syschar(const char *data, size_t len, size_t max,
-	    char digest[65], char *err, size_t errlen);
-
 #endif

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "col.h"
 #include "collect.h"
+#include "ds.h"
 #include "inventory.h"
 #include "log.h"
 #include "policy.h"
@@ -72,13 +73,13 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
 	}
 	buf_init(&inv, 64u << 20);
 	buf_init(&w, 64u << 20);
-	if ((r = collect_component(c->ds, c->dslen, p.oval_href, &oval, &olen,
+	if ((r = ds_component(c->ds, c->dslen, p.oval_href, &oval, &olen,
 	    err, errlen)) < 0 || (malloc_trim(0), 0) ||
 	    (r = collect_syschar(oval, olen, p.variables, p.variables_len,
 	    p.defs, p.ndefs, c->conf.root, &sc, &sclen, err, errlen)) < 0)
 		goto out;
 	/* The platform checks: the whole CPE-OVAL component, if any. */
-	r = collect_cpe_oval(c->ds, c->dslen, &coval, &colen, err, errlen);
+	r = ds_cpe_oval(c->ds, c->dslen, &coval, &colen, err, errlen);
 	if (r == 0)
 		r = collect_syschar(coval, colen, NULL, 0, NULL, 0,
 		    c->conf.root, &csc, &csclen, err, errlen);

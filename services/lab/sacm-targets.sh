@@ -46,22 +46,38 @@ mirror() {
 	echo "$m"
 }
 
-# A cached debootstrap of SUITE with the given extra packages.
+# Unmounts whatever an interrupted debootstrap left mounted below $1 (its
+# /proc, /sys), so that removing the tree never reaches the host's.
+unmount_below() {
+	local m
+	awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r |
+	    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+
+# A cached debootstrap of SUITE with the given extra packages.  Two labs
+# building at once (two test runs, two users) take turns on the cache.
 cached_base() {
 	local name=$1 include=$2 dir=$CACHE/$1
+	mkdir -p "$CACHE"
+	exec 9> "$CACHE/.$name.lock"
+	flock 9
 	if [ -f "$dir/etc/debian_version" ] && [ -f "$dir/.sacm-complete" ]; then
+		exec 9>&-
 		echo "$dir"
 		return
 	fi
-	rm -rf "$dir.tmp"
-	mkdir -p "$CACHE"
+	unmount_below "$dir.tmp"
+	rm -rf --one-file-system "$dir.tmp"
 	say "debootstrap $SUITE ($name) from $MIRROR"
 	debootstrap --variant=minbase ${include:+--include=$include} \
 	    "$SUITE" "$dir.tmp" "$MIRROR" > "$CACHE/$name.log" 2>&1 ||
 	    { tail -5 "$CACHE/$name.log" >&2; die "debootstrap failed (log: $CACHE/$name.log)"; }
+	unmount_below "$dir.tmp"
 	touch "$dir.tmp/.sacm-complete"
-	rm -rf "$dir"
+	unmount_below "$dir"
+	rm -rf --one-file-system "$dir"
 	mv "$dir.tmp" "$dir"
+	exec 9>&-
 	echo "$dir"
 }
 

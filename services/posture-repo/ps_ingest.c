@@ -25,6 +25,7 @@
 #include "ps.h"
 #include "pubsub.h"
 #include "scap.h"
+#include "syschar.h"
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
@@ -191,7 +192,7 @@ document(struct ps *ps, struct ps_report *rp, int kind, xmlNodePtr blob,
 			snprintf(err, errlen, "inventory: %s", why);
 		return r;
 	}
-	if ((r = scap_check_syschar(d->data, d->len, (size_t)ps->conf.max_doc,
+	if ((r = syschar_check(d->data, d->len, (size_t)ps->conf.max_doc,
 	    d->digest, why, sizeof(why))) < 0)
 		snprintf(err, errlen, "%s system characteristics: %s",
 		    ps_doc_kinds[kind], why);

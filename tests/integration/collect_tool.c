@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "collect.h"
+#include "ds.h"
 #include "scap.h"
 
 static int
@@ -65,7 +66,7 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	if (collect_plan(ds.data, ds.len, tl.data, tl.len, argv[2], &p, err,
 	    sizeof(err)) < 0 ||
-	    collect_component(ds.data, ds.len, p.oval_href, &oval, &olen, err,
+	    ds_component(ds.data, ds.len, p.oval_href, &oval, &olen, err,
 	    sizeof(err)) < 0 ||
 	    collect_syschar(oval, olen, p.variables, p.variables_len, p.defs,
 	    p.ndefs, argv[3], &sc, &sclen, err, sizeof(err)) < 0) {
@@ -95,7 +96,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < info.ncomponents; i++)
 		if (strcmp(info.components[i].kind, "cpe-oval") == 0)
 			cpe = info.components[i].id;
-	if (cpe == NULL || collect_component(ds.data, ds.len, cpe, &coval,
+	if (cpe == NULL || ds_component(ds.data, ds.len, cpe, &coval,
 	    &colen, err, sizeof(err)) < 0 || collect_syschar(coval, colen,
 	    NULL, 0, NULL, 0, argv[3], &csc, &csclen, err, sizeof(err)) < 0) {
 		fprintf(stderr, "collect_tool: CPE-OVAL: %s\n", cpe ? err :

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "scap.h"
+#include "syschar.h"
 #include "t.h"
 
 #define SSG	"/usr/share/xml/scap/ssg/content"
@@ -209,15 +210,15 @@ test_posture_digest(void)
 	    "mitre.org/XMLSchema/oval-system-characteristics-5'><bogus/>"
 	    "</oval_system_characteristics>";
 
-	T_EQ(scap_check_syschar(a, strlen(a), MAX, da, err, sizeof(err)), 0);
-	T_EQ(scap_check_syschar(b, strlen(b), MAX, db, err, sizeof(err)), 0);
-	T_EQ(scap_check_syschar(c, strlen(c), MAX, dc, err, sizeof(err)), 0);
+	T_EQ(syschar_check(a, strlen(a), MAX, da, err, sizeof(err)), 0);
+	T_EQ(syschar_check(b, strlen(b), MAX, db, err, sizeof(err)), 0);
+	T_EQ(syschar_check(c, strlen(c), MAX, dc, err, sizeof(err)), 0);
 	/* time stamp, item ids and access times are not posture */
 	T_STREQ(da, db);
 	T_ASSERT(strcmp(da, dc) != 0);
-	T_EQ(scap_check_syschar(bogus, strlen(bogus), MAX, da, err,
+	T_EQ(syschar_check(bogus, strlen(bogus), MAX, da, err,
 	    sizeof(err)), -EINVAL);
-	T_EQ(scap_check_syschar("<x/>", 4, MAX, da, err, sizeof(err)),
+	T_EQ(syschar_check("<x/>", 4, MAX, da, err, sizeof(err)),
 	    -EINVAL);
 	free(a);
 	free(b);

@@ -33,24 +33,6 @@ int	collect_plan(const char *ds, size_t len, const char *tailoring,
 void	collect_plan_free(struct collect_plan *);
 
 /*
- * The ds:component with the given catalog name (or component id) as a
- * document of its own.  0, -ENOENT, -EINVAL.
- */
-int	collect_component(const char *ds, size_t len, const char *name,
-	    char **out, size_t *outlen, char *err, size_t errlen);
-
-/* The CPE-OVAL component (the OVAL definitions the CPE dictionary's
- * catalog refers to).  0, -ENOENT (none), -EINVAL. */
-int	collect_cpe_oval(const char *ds, size_t len, char **out,
-	    size_t *outlen, char *err, size_t errlen);
-
-/* The CPE dictionary (cpe-list) and the XCCDF benchmark, the same way. */
-int	collect_cpe_dict(const char *ds, size_t len, char **out,
-	    size_t *outlen, char *err, size_t errlen);
-int	collect_benchmark(const char *ds, size_t len, char **out,
-	    size_t *outlen, char *err, size_t errlen);
-
-/*
  * Collects the system characteristics of the OVAL document oval for the
  * definitions defs (ndefs 0: every object), with the variables document
  * (may be NULL), probing the system under root (NULL: this host).

@@ -30,55 +30,12 @@
 
 #include "buf.h"
 #include "collect.h"
+#include "ds.h"
+#include "oscap_util.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
 #define NS_OVAL_DEFS	"http://oval.mitre.org/XMLSchema/oval-definitions-5"
-#define NS_DS		"http://scap.nist.gov/schema/scap/source/1.2"
-#define NS_CAT		"urn:oasis:names:tc:entity:xmlns:xml:catalog"
-#define NS_XLINK	"http://www.w3.org/1999/xlink"
-
-static int	stream_component(const char *, size_t, const char *, char **,
-		    size_t *, char *, size_t);
-
-static const char *
-reason(const char *what)
-{
-	const char *d = oscap_err() ? oscap_err_desc() : NULL;
-
-	return d ? d : what;
-}
-
-/* libopenscap exports models to files; read one back and remove it. */
-static int
-slurp_tmp(const char *path, char **out, size_t *len)
-{
-	struct buf b;
-	int r;
-
-	buf_init(&b, 256u << 20);
-	r = buf_read_file(&b, path);
-	unlink(path);
-	if (r < 0) {
-		buf_free(&b);
-		return r;
-	}
-	*out = buf_steal(&b, len);
-	return *out ? 0 : -ENOMEM;
-}
-
-static int
-tmpname(char *path, size_t n, const char *what)
-{
-	int fd;
-
-	snprintf(path, n, "%s/sacm-%s-XXXXXX", getenv("TMPDIR") ?
-	    getenv("TMPDIR") : "/tmp", what);
-	if ((fd = mkstemp(path)) < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
 
 /* ---- plan ----------------------------------------------------------- */
 
@@ -206,7 +163,7 @@ collect_plan(const char *ds, size_t len, const char *tailoring, size_t tlen,
 	oscap_clearerr();
 	/* The benchmark alone: libopenscap would build the whole datastream
 	 * as a tree, which costs several times its size. */
-	if ((r = stream_component(ds, len, NULL, &xccdf, &xlen, err,
+	if ((r = ds_benchmark(ds, len, &xccdf, &xlen, err,
 	    errlen)) < 0)
 		return r;
 	if ((src = oscap_source_new_from_memory(xccdf, xlen,
@@ -216,7 +173,7 @@ collect_plan(const char *ds, size_t len, const char *tailoring, size_t tlen,
 	}
 	if ((s = xccdf_session_new_from_source(src)) == NULL) {
 		snprintf(err, errlen, "cannot open the datastream: %s",
-		    reason("?"));
+		    ou_reason("?"));
 		oscap_source_free(src);
 		free(xccdf);
 		return -EINVAL;
@@ -224,7 +181,7 @@ collect_plan(const char *ds, size_t len, const char *tailoring, size_t tlen,
 	if (tailoring) {
 		FILE *f;
 
-		if (tmpname(tpath, sizeof(tpath), "tailoring") < 0 ||
+		if (ou_tmpfile(tpath, sizeof(tpath), "tailoring") < 0 ||
 		    (f = fopen(tpath, "w")) == NULL ||
 		    fwrite(tailoring, 1, tlen, f) != tlen || fclose(f) != 0) {
 			snprintf(err, errlen, "cannot write the tailoring");
@@ -243,7 +200,7 @@ collect_plan(const char *ds, size_t len, const char *tailoring, size_t tlen,
 		unlink(tpath);
 	if (r != 0) {
 		snprintf(err, errlen, "cannot load the benchmark: %s",
-		    reason("?"));
+		    ou_reason("?"));
 		xccdf_session_free(s);
 		free(xccdf);
 		return -EINVAL;
@@ -266,15 +223,15 @@ collect_plan(const char *ds, size_t len, const char *tailoring, size_t tlen,
 	r = w.err;
 	/* No external variable: no variables document (an empty one would
 	 * not import). */
-	if (r == 0 && p->nvars > 0 && (r = tmpname(path, sizeof(path),
+	if (r == 0 && p->nvars > 0 && (r = ou_tmpfile(path, sizeof(path),
 	    "vars")) == 0) {
 		if (oval_variable_model_export(w.vm, path) < 0) {
 			snprintf(err, errlen, "cannot export the variables: %s",
-			    reason("?"));
+			    ou_reason("?"));
 			unlink(path);
 			r = -EIO;
 		} else
-			r = slurp_tmp(path, &p->variables, &p->variables_len);
+			r = ou_slurp_tmp(path, &p->variables, &p->variables_len);
 	}
 	oval_variable_model_free(w.vm);
 	xccdf_session_free(s);	/* frees src too */
@@ -298,296 +255,7 @@ collect_plan_free(struct collect_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* ---- components ------------------------------------------------------- */
-
-/* Calls fn(ref, arg) for every component-ref of the data-stream until it
- * returns non-NULL, and returns that. */
-/*
- * Components are read from the datastream with a streaming reader: only
- * the component wanted is ever built as a tree, so extracting a 4 MB
- * OVAL component from a 6 MB datastream costs the component, not the
- * datastream.  The data-stream (its component-refs and their catalogs)
- * comes before the components, so one pass resolves the name and finds
- * the component.
- */
-struct cref {
-	char	*id, *href;
-	int	 checklist;	/* in ds:checklists (the XCCDF) */
-	int	 dictionary;	/* in ds:dictionaries (CPE) */
-};
-struct catentry {
-	char	*name, *uri;
-	int	 dictionary;	/* in a catalog of ds:dictionaries */
-};
-struct index {
-	struct cref	*crefs;
-	size_t		 ncrefs;
-	struct catentry	*cat;
-	size_t		 ncat;
-};
-
-static void
-index_free(struct index *x)
-{
-	for (size_t i = 0; i < x->ncrefs; i++) {
-		free(x->crefs[i].id);
-		free(x->crefs[i].href);
-	}
-	for (size_t i = 0; i < x->ncat; i++) {
-		free(x->cat[i].name);
-		free(x->cat[i].uri);
-	}
-	free(x->crefs);
-	free(x->cat);
-}
-
-static char *
-rd_attr(xmlTextReaderPtr rd, const char *name, const char *ns)
-{
-	xmlChar *v = ns ? xmlTextReaderGetAttributeNs(rd, BAD_CAST name,
-	    BAD_CAST ns) : xmlTextReaderGetAttribute(rd, BAD_CAST name);
-	char *r = v ? strdup((char *)v) : NULL;
-
-	xmlFree(v);
-	return r;
-}
-
-/* The component id wanted: the checklist's, or name resolved through
- * the catalogs, or name itself. */
-static char *
-resolve(const struct index *x, const char *name)
-{
-	const char *cref = NULL;
-
-	if (name == NULL) {
-		for (size_t i = 0; i < x->ncrefs; i++)
-			if (x->crefs[i].checklist && x->crefs[i].href &&
-			    x->crefs[i].href[0] == '#')
-				return strdup(x->crefs[i].href + 1);
-		return NULL;
-	}
-	for (size_t i = 0; i < x->ncat && !cref; i++)
-		if (x->cat[i].name && x->cat[i].uri && x->cat[i].uri[0] == '#' &&
-		    strcmp(x->cat[i].name, name) == 0)
-			cref = x->cat[i].uri + 1;
-	for (size_t i = 0; cref && i < x->ncrefs; i++)
-		if (x->crefs[i].id && strcmp(x->crefs[i].id, cref) == 0 &&
-		    x->crefs[i].href && x->crefs[i].href[0] == '#')
-			return strdup(x->crefs[i].href + 1);
-	return strdup(name);
-}
-
-static int
-is_el(xmlTextReaderPtr rd, const char *name, const char *ns)
-{
-	const xmlChar *ln = xmlTextReaderConstLocalName(rd);
-	const xmlChar *uri = xmlTextReaderConstNamespaceUri(rd);
-
-	return ln && uri && strcmp((const char *)ln, name) == 0 &&
-	    strcmp((const char *)uri, ns) == 0;
-}
-
-/* Is component id one that a dictionary's catalog points at? */
-static int
-in_dictionary(const struct index *x, const char *id)
-{
-	for (size_t i = 0; i < x->ncat; i++) {
-		if (!x->cat[i].dictionary || !x->cat[i].uri ||
-		    x->cat[i].uri[0] != '#')
-			continue;
-		for (size_t k = 0; k < x->ncrefs; k++)
-			if (x->crefs[k].id && x->crefs[k].href &&
-			    strcmp(x->crefs[k].id, x->cat[i].uri + 1) == 0 &&
-			    strcmp(x->crefs[k].href + 1, id) == 0)
-				return 1;
-	}
-	return 0;
-}
-
-#define CPE_OVAL	((const char *)1)	/* name: the CPE-OVAL component */
-#define CPE_DICT	((const char *)2)	/* name: the CPE dictionary */
-
-/* Is component id one that a component-ref in ds:dictionaries is? */
-static int
-dictionary_ref(const struct index *x, const char *id)
-{
-	for (size_t k = 0; k < x->ncrefs; k++)
-		if (x->crefs[k].dictionary && x->crefs[k].href &&
-		    x->crefs[k].href[0] == '#' &&
-		    strcmp(x->crefs[k].href + 1, id) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * name NULL: the XCCDF benchmark the data-stream's checklist refers to;
- * CPE_OVAL: the OVAL definitions a dictionary's catalog refers to.
- */
-static int
-stream_component(const char *ds, size_t len, const char *name, char **out,
-    size_t *outlen, char *err, size_t errlen)
-{
-	xmlTextReaderPtr rd;
-	struct index x = { 0 };
-	char *want = NULL;
-	int ret, r = -ENOENT, in_checklists = 0, in_dicts = 0, resolved = 0;
-
-	if (len > INT_MAX || (rd = xmlReaderForMemory(ds, (int)len, "ds.xml",
-	    NULL, XML_PARSE_NONET)) == NULL) {
-		snprintf(err, errlen, "cannot read the datastream");
-		return -EINVAL;
-	}
-	ret = xmlTextReaderRead(rd);
-	while (ret == 1 && r == -ENOENT) {
-		int type = xmlTextReaderNodeType(rd);
-
-		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
-			snprintf(err, errlen, "the datastream has a DOCTYPE");
-			r = -EPERM;
-			break;
-		}
-		if (type == XML_READER_TYPE_END_ELEMENT &&
-		    is_el(rd, "checklists", NS_DS))
-			in_checklists = 0;
-		if (type == XML_READER_TYPE_END_ELEMENT &&
-		    is_el(rd, "dictionaries", NS_DS))
-			in_dicts = 0;
-		if (type != XML_READER_TYPE_ELEMENT) {
-			ret = xmlTextReaderRead(rd);
-			continue;
-		}
-		if (is_el(rd, "checklists", NS_DS))
-			in_checklists = !xmlTextReaderIsEmptyElement(rd);
-		else if (is_el(rd, "dictionaries", NS_DS))
-			in_dicts = !xmlTextReaderIsEmptyElement(rd);
-		else if (is_el(rd, "component-ref", NS_DS)) {
-			struct cref *nv = reallocarray(x.crefs, x.ncrefs + 1,
-			    sizeof(*nv));
-
-			if (nv == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			x.crefs = nv;
-			nv[x.ncrefs].id = rd_attr(rd, "id", NULL);
-			nv[x.ncrefs].href = rd_attr(rd, "href", NS_XLINK);
-			nv[x.ncrefs].checklist = in_checklists;
-			nv[x.ncrefs].dictionary = in_dicts;
-			x.ncrefs++;
-		} else if (is_el(rd, "uri", NS_CAT)) {
-			struct catentry *nv = reallocarray(x.cat, x.ncat + 1,
-			    sizeof(*nv));
-
-			if (nv == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			x.cat = nv;
-			nv[x.ncat].name = rd_attr(rd, "name", NULL);
-			nv[x.ncat].uri = rd_attr(rd, "uri", NULL);
-			nv[x.ncat].dictionary = in_dicts;
-			x.ncat++;
-		} else if (is_el(rd, "component", NS_DS)) {
-			char *id = rd_attr(rd, "id", NULL);
-			xmlNodePtr n, body;
-
-			if (!resolved && name != CPE_OVAL && name != CPE_DICT) {
-				want = resolve(&x, name);
-				resolved = 1;
-			}
-			if (id && name == CPE_DICT && dictionary_ref(&x, id)) {
-				if ((n = xmlTextReaderExpand(rd)) != NULL &&
-				    (body = xml_child(n, NULL, NULL)) != NULL &&
-				    strcmp((const char *)body->name,
-				    "cpe-list") == 0) {
-					free(id);
-					r = xml_node_text(body, out, outlen);
-					break;
-				}
-			} else if (id && name == CPE_OVAL && in_dictionary(&x, id)) {
-				if ((n = xmlTextReaderExpand(rd)) != NULL &&
-				    (body = xml_child(n, NULL, NULL)) != NULL &&
-				    strcmp((const char *)body->name,
-				    "oval_definitions") == 0) {
-					free(id);
-					r = xml_node_text(body, out, outlen);
-					break;
-				}
-			} else if (id && want && strcmp(id, want) == 0) {
-				free(id);
-				if ((n = xmlTextReaderExpand(rd)) == NULL ||
-				    (body = xml_child(n, NULL, NULL)) == NULL) {
-					snprintf(err, errlen, "component %s is "
-					    "empty or malformed", want);
-					r = -EINVAL;
-				} else
-					r = xml_node_text(body, out, outlen);
-				break;
-			}
-			free(id);
-			ret = xmlTextReaderNext(rd);	/* skip it whole */
-			continue;
-		}
-		ret = xmlTextReaderRead(rd);
-	}
-	if (ret < 0 && r == -ENOENT) {
-		const xmlError *e = xmlGetLastError();
-
-		snprintf(err, errlen, "the datastream is not well-formed: %s",
-		    e && e->message ? e->message : "?");
-		r = -EINVAL;
-	} else if (r == -ENOENT)
-		snprintf(err, errlen, "no component %s in the datastream",
-		    name == CPE_OVAL ? "(CPE-OVAL)" : name == CPE_DICT ?
-		    "(CPE dictionary)" : name ? name :
-		    "(checklist)");
-	xmlFreeTextReader(rd);
-	index_free(&x);
-	free(want);
-	return r;
-}
-
-int
-collect_component(const char *ds, size_t len, const char *name, char **out,
-    size_t *outlen, char *err, size_t errlen)
-{
-	return stream_component(ds, len, name, out, outlen, err, errlen);
-}
-
-int
-collect_cpe_oval(const char *ds, size_t len, char **out, size_t *outlen,
-    char *err, size_t errlen)
-{
-	return stream_component(ds, len, CPE_OVAL, out, outlen, err, errlen);
-}
-
-int
-collect_cpe_dict(const char *ds, size_t len, char **out, size_t *outlen,
-    char *err, size_t errlen)
-{
-	return stream_component(ds, len, CPE_DICT, out, outlen, err, errlen);
-}
-
-int
-collect_benchmark(const char *ds, size_t len, char **out, size_t *outlen,
-    char *err, size_t errlen)
-{
-	return stream_component(ds, len, NULL, out, outlen, err, errlen);
-}
-
 /* ---- collection ------------------------------------------------------- */
-
-static struct oval_result_system *
-first_system(struct oval_results_model *rm)
-{
-	struct oval_result_system_iterator *it = oval_results_model_get_systems(
-	    rm);
-	struct oval_result_system *s = oval_result_system_iterator_has_more(it)
-	    ? oval_result_system_iterator_next(it) : NULL;
-
-	oval_result_system_iterator_free(it);
-	return s;
-}
 
 int
 collect_syschar(const char *oval, size_t len, const char *vars, size_t vlen,
@@ -610,7 +278,7 @@ collect_syschar(const char *oval, size_t len, const char *vars, size_t vlen,
 	oscap_source_free(src);
 	if (dm == NULL) {
 		snprintf(err, errlen, "cannot load the OVAL definitions: %s",
-		    reason("?"));
+		    ou_reason("?"));
 		return -EINVAL;
 	}
 	if (vars && vlen) {
@@ -620,7 +288,7 @@ collect_syschar(const char *oval, size_t len, const char *vars, size_t vlen,
 		if (vm == NULL ||
 		    oval_definition_model_bind_variable_model(dm, vm) != 0) {
 			snprintf(err, errlen, "cannot bind the variables: %s",
-			    reason("?"));
+			    ou_reason("?"));
 			oval_variable_model_free(vm);
 			oval_definition_model_free(dm);
 			return -EINVAL;
@@ -632,7 +300,7 @@ collect_syschar(const char *oval, size_t len, const char *vars, size_t vlen,
 	ag = oval_agent_new_session(dm, "collect");
 	if (ag == NULL) {
 		snprintf(err, errlen, "cannot start the OVAL agent: %s",
-		    reason("?"));
+		    ou_reason("?"));
 		r = -EIO;
 		goto out;
 	}
@@ -641,22 +309,22 @@ collect_syschar(const char *oval, size_t len, const char *vars, size_t vlen,
 	for (size_t i = 0; i < ndefs; i++)
 		if (oval_agent_eval_definition(ag, defs[i]) == -1) {
 			snprintf(err, errlen, "definition %s: %s", defs[i],
-			    reason("evaluation failed"));
+			    ou_reason("evaluation failed"));
 			r = -EIO;
 			break;
 		}
 	if (r == 0) {
-		sm = oval_result_system_get_syschar_model(first_system(
+		sm = oval_result_system_get_syschar_model(ou_first_system(
 		    oval_agent_get_results_model(ag)));
-		if ((r = tmpname(path, sizeof(path), "syschar")) == 0) {
+		if ((r = ou_tmpfile(path, sizeof(path), "syschar")) == 0) {
 			if (sm == NULL || oval_syschar_model_export(sm, path) <
 			    0) {
 				snprintf(err, errlen, "cannot export the system "
-				    "characteristics: %s", reason("?"));
+				    "characteristics: %s", ou_reason("?"));
 				unlink(path);
 				r = -EIO;
 			} else
-				r = slurp_tmp(path, sc, sclen);
+				r = ou_slurp_tmp(path, sc, sclen);
 		}
 	}
 	oval_agent_destroy_session(ag);

@@ -30,7 +30,8 @@
 #include <openscap/xccdf_session.h>
 
 #include "buf.h"
-#include "collect.h"
+#include "ds.h"
+#include "oscap_util.h"
 #include "evaluate.h"
 #include "topics.h"
 #include "xmlsafe.h"
@@ -58,14 +59,6 @@ static struct {
 	int				 seed_failed;
 } cur;
 
-static const char *
-reason(const char *what)
-{
-	const char *d = oscap_err() ? oscap_err_desc() : NULL;
-
-	return d ? d : what;
-}
-
 static struct oscap_source *
 source(const char *data, size_t len, const char *name)
 {
@@ -73,18 +66,6 @@ source(const char *data, size_t len, const char *name)
 }
 
 /* ---- seeding the OVAL agents ------------------------------------------ */
-
-static struct oval_result_system *
-first_system(struct oval_results_model *rm)
-{
-	struct oval_result_system_iterator *it = oval_results_model_get_systems(
-	    rm);
-	struct oval_result_system *r = oval_result_system_iterator_has_more(
-	    it) ? oval_result_system_iterator_next(it) : NULL;
-
-	oval_result_system_iterator_free(it);
-	return r;
-}
 
 /* Every object the posture does not have becomes "not collected", so
  * that nothing can ever trigger a probe here. */
@@ -108,7 +89,7 @@ static int
 seed(oval_agent_session_t *ag)
 {
 	struct oval_syschar_model *sm = oval_result_system_get_syschar_model(
-	    first_system(oval_agent_get_results_model(ag)));
+	    ou_first_system(oval_agent_get_results_model(ag)));
 	struct oscap_source *src;
 	int r;
 
@@ -163,7 +144,7 @@ eval_load(const char *ds, size_t dslen, const char *tailoring, size_t tlen,
 		return -ENOMEM;
 	/* The CPE-OVAL definitions and the CPE dictionary, for offline
 	 * applicability. */
-	if ((r = collect_cpe_oval(ds, dslen, &doc, &len, err, errlen)) < 0)
+	if ((r = ds_cpe_oval(ds, dslen, &doc, &len, err, errlen)) < 0)
 		goto fail;
 	src = source(doc, len, "cpe-oval.xml");
 	e->cpe_defs = src ? oval_definition_model_import_source(src) : NULL;
@@ -171,11 +152,11 @@ eval_load(const char *ds, size_t dslen, const char *tailoring, size_t tlen,
 	free(doc);
 	doc = NULL;
 	if (e->cpe_defs == NULL) {
-		snprintf(err, errlen, "CPE-OVAL: %s", reason("cannot load"));
+		snprintf(err, errlen, "CPE-OVAL: %s", ou_reason("cannot load"));
 		r = -EINVAL;
 		goto fail;
 	}
-	if ((r = collect_cpe_dict(ds, dslen, &doc, &len, err, errlen)) == 0) {
+	if ((r = ds_cpe_dict(ds, dslen, &doc, &len, err, errlen)) == 0) {
 		src = source(doc, len, "cpe-dictionary.xml");
 		e->dict = src ? cpe_dict_model_import_source(src) : NULL;
 		oscap_source_free(src);
@@ -188,7 +169,7 @@ eval_load(const char *ds, size_t dslen, const char *tailoring, size_t tlen,
 	    (e->s = xccdf_session_new_from_source(src)) == NULL) {
 		oscap_source_free(src);
 		snprintf(err, errlen, "cannot open the datastream: %s",
-		    reason("?"));
+		    ou_reason("?"));
 		r = -EINVAL;
 		goto fail;
 	}
@@ -211,7 +192,7 @@ eval_load(const char *ds, size_t dslen, const char *tailoring, size_t tlen,
 	}
 	if (xccdf_session_load(e->s) != 0) {
 		snprintf(err, errlen, "cannot load the policy: %s",
-		    reason("?"));
+		    ou_reason("?"));
 		r = -EINVAL;
 		goto fail;
 	}
@@ -455,7 +436,7 @@ eval_run(struct eval *e, const struct eval_target *t, const char *dir,
 		    NULL || oval_syschar_model_import_source(csm, src) != 0) {
 			oscap_source_free(src);
 			snprintf(err, errlen, "the CPE-OVAL posture: %s",
-			    reason("cannot load"));
+			    ou_reason("cannot load"));
 			goto out;
 		}
 		oscap_source_free(src);
@@ -463,7 +444,7 @@ eval_run(struct eval *e, const struct eval_target *t, const char *dir,
 	fence(e->cpe_defs, csm);
 	csms[0] = csm;
 	crm = oval_results_model_new(e->cpe_defs, csms);
-	cur.cpe = first_system(crm);
+	cur.cpe = ou_first_system(crm);
 
 	/* 2. platforms: computed here, written into the benchmark */
 	b = xccdf_policy_model_get_benchmark(xccdf_session_get_policy_model(
@@ -482,7 +463,7 @@ eval_run(struct eval *e, const struct eval_target *t, const char *dir,
 	if (xccdf_session_evaluate(e->s) != 0 || cur.seed_failed) {
 		snprintf(err, errlen, "evaluation failed: %s", cur.seed_failed ?
 		    "the posture does not fit the policy's OVAL" :
-		    reason("?"));
+		    ou_reason("?"));
 		goto out;
 	}
 	pol = xccdf_session_get_xccdf_policy(e->s);
@@ -503,7 +484,7 @@ eval_run(struct eval *e, const struct eval_target *t, const char *dir,
 	    xccdf_session_export_oval(e->s) != 0 ||
 	    xccdf_session_export_xccdf(e->s) != 0 ||
 	    xccdf_session_export_arf(e->s) != 0) {
-		snprintf(err, errlen, "export failed: %s", reason("?"));
+		snprintf(err, errlen, "export failed: %s", ou_reason("?"));
 		goto out;
 	}
 	r = 0;

@@ -1,0 +1,246 @@
+/*
+ * grid_client.c - IQ requests we send (grid_iq.h): a bounded table of
+ * pending requests, each answered, failed with the connection, or timed
+ * out; synchronous (grid_iq) or called back from grid_run_once()
+ * (grid_iq_async); error replies mapped to -errno.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "grid_private.h"
+#include "log.h"
+
+static int
+on_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	struct pending *p = ud;
+	const char *type = xmpp_stanza_get_type(st);
+
+	(void)conn;
+	p->done = 1;
+	p->reply = xmpp_stanza_clone(st);
+	p->status = (type && strcmp(type, "result") == 0) ? 0 : -EPROTO;
+	return 0;
+}
+
+static void
+unlink_pending(struct grid *g, struct pending *p)
+{
+	struct pending **pp;
+
+	for (pp = &g->pending; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			g->npending--;
+			return;
+		}
+}
+
+void
+grid_fail_pending(struct grid *g, int err)
+{
+	for (struct pending *p = g->pending; p; p = p->next)
+		if (!p->done) {
+			if (g->conn)
+				xmpp_id_handler_delete(g->conn, on_reply,
+				    p->id);
+			p->done = 1;
+			p->status = err;
+		}
+}
+
+static int
+send_iq(struct grid *g, const char *to, const char *type, const char *inner,
+    struct pending **pp)
+{
+	struct pending *p;
+	struct buf b;
+
+	if (g->state != GRID_ONLINE)
+		return grid_fail(g, -ENOTCONN, "not connected to the broker");
+	if (g->npending >= GRID_MAX_PENDING)
+		return grid_fail(g, -EAGAIN, "too many requests in flight");
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return grid_fail(g, -ENOMEM, "out of memory");
+	snprintf(p->id, sizeof(p->id), "g%lx-%lu", (unsigned long)getpid(),
+	    ++g->nextid);
+	buf_init(&b, (size_t)g->conf.max_item_size + 65536);
+	if (buf_printf(&b, "<iq type='%s' id='%s'", type, p->id) < 0 ||
+	    (to && (buf_adds(&b, " to='") < 0 || buf_add_xml(&b, to) < 0 ||
+	    buf_adds(&b, "'") < 0)) ||
+	    buf_adds(&b, ">") < 0 || buf_adds(&b, inner) < 0 ||
+	    buf_adds(&b, "</iq>") < 0) {
+		buf_free(&b);
+		free(p);
+		return grid_fail(g, -E2BIG, "request larger than "
+		    "max_item_size (%ld bytes)", g->conf.max_item_size);
+	}
+	p->deadline = grid_now_ms() + (uint64_t)g->conf.iq_timeout_ms;
+	xmpp_id_handler_add(g->conn, on_reply, p->id, p);
+	xmpp_send_raw(g->conn, b.data, b.len);
+	buf_free(&b);
+	p->next = g->pending;
+	g->pending = p;
+	g->npending++;
+	*pp = p;
+	return 0;
+}
+
+static const struct {
+	const char	*cond;
+	int		 err;
+} conditions[] = {
+	{ "forbidden", -EACCES }, { "not-authorized", -EACCES },
+	{ "not-allowed", -EACCES }, { "registration-required", -EACCES },
+	{ "item-not-found", -ENOENT }, { "conflict", -EEXIST },
+	{ "bad-request", -EINVAL }, { "not-acceptable", -EINVAL },
+	{ "policy-violation", -E2BIG },
+	{ "feature-not-implemented", -EOPNOTSUPP },
+	{ "service-unavailable", -EOPNOTSUPP },
+	{ "resource-constraint", -EAGAIN },
+};
+
+int
+grid_iq_error(struct grid *g, xmpp_stanza_t *reply)
+{
+	xmpp_stanza_t *e, *c;
+	const char *cond = NULL, *app = NULL;
+	char *text = NULL;
+	int err = -EPROTO;
+
+	e = reply ? xmpp_stanza_get_child_by_name(reply, "error") : NULL;
+	if (e == NULL)
+		return grid_fail(g, -EPROTO, "malformed error reply");
+	for (c = xmpp_stanza_get_children(e); c; c = xmpp_stanza_get_next(c)) {
+		const char *ns = xmpp_stanza_get_ns(c);
+
+		if (!xmpp_stanza_is_tag(c))
+			continue;
+		if (ns && strcmp(ns, NS_STANZAS) == 0) {
+			if (strcmp(xmpp_stanza_get_name(c), "text") == 0)
+				text = xmpp_stanza_get_text(c);
+			else if (cond == NULL)
+				cond = xmpp_stanza_get_name(c);
+		} else if (app == NULL)
+			app = xmpp_stanza_get_name(c);
+	}
+	for (size_t i = 0; cond && i < sizeof(conditions) /
+	    sizeof(conditions[0]); i++)
+		if (strcmp(cond, conditions[i].cond) == 0)
+			err = conditions[i].err;
+	if (app && (strcmp(app, "payload-too-big") == 0 ||
+	    strcmp(app, "file-too-large") == 0))
+		err = -E2BIG;
+	grid_fail(g, err, "%s%s%s%s%s", cond ? cond : "error",
+	    app ? " (" : "", app ? app : "", app ? ")" : "",
+	    text ? ": " : "");
+	if (text) {
+		size_t n = strlen(g->err);
+
+		snprintf(g->err + n, sizeof(g->err) - n, "%s", text);
+		xmpp_free(g->ctx, text);
+	}
+	return err;
+}
+
+int
+grid_iq(struct grid *g, const char *to, const char *type, const char *inner,
+    xmpp_stanza_t **reply)
+{
+	struct pending *p;
+	int st;
+
+	if ((st = send_iq(g, to, type, inner, &p)) < 0)
+		return st;
+	while (!p->done) {
+		xmpp_run_once(g->ctx, 20);
+		if (!p->done && grid_now_ms() >= p->deadline) {
+			xmpp_id_handler_delete(g->conn, on_reply, p->id);
+			p->done = 1;
+			p->status = -ETIMEDOUT;
+		}
+	}
+	unlink_pending(g, p);
+	st = p->status;
+	if (st == -EPROTO && p->reply)
+		st = grid_iq_error(g, p->reply);
+	else if (st == -ETIMEDOUT)
+		grid_fail(g, st, "no answer from %s within %ld ms",
+		    to ? to : "the server", g->conf.iq_timeout_ms);
+	else if (st == -ENOTCONN)
+		grid_fail(g, st, "connection lost before the answer");
+	if (st == 0 && reply)
+		*reply = p->reply;
+	else if (p->reply)
+		xmpp_stanza_release(p->reply);
+	free(p);
+	return st;
+}
+
+int
+grid_iq_async(struct grid *g, const char *to, const char *type,
+    const char *inner, grid_iq_fn *fn, void *arg)
+{
+	struct pending *p;
+	int r;
+
+	if ((r = send_iq(g, to, type, inner, &p)) < 0)
+		return r;
+	p->fn = fn;
+	p->arg = arg;
+	return 0;
+}
+
+size_t
+grid_iq_pending(const struct grid *g)
+{
+	return g->npending;
+}
+
+/* Calls back the asynchronous requests that are answered or timed out. */
+void
+grid_complete_async(struct grid *g)
+{
+	uint64_t now = grid_now_ms();
+	struct pending *p, *next;
+
+	for (p = g->pending; p; p = next) {
+		next = p->next;
+		if (p->fn == NULL)
+			continue;
+		if (!p->done && now >= p->deadline) {
+			xmpp_id_handler_delete(g->conn, on_reply, p->id);
+			p->done = 1;
+			p->status = -ETIMEDOUT;
+		}
+		if (!p->done)
+			continue;
+		unlink_pending(g, p);
+		if (p->status == -EPROTO && p->reply)
+			p->status = grid_iq_error(g, p->reply);
+		p->fn(g, p->status, p->status == 0 ? p->reply : NULL, p->arg);
+		if (p->reply)
+			xmpp_stanza_release(p->reply);
+		free(p);
+		next = g->pending;	/* the callback may have changed it */
+	}
+}
+
+void
+grid_client_free(struct grid *g)
+{
+	grid_fail_pending(g, -ENOTCONN);
+	while (g->pending) {
+		struct pending *p = g->pending;
+
+		g->pending = p->next;
+		if (p->reply)
+			xmpp_stanza_release(p->reply);
+		free(p);
+	}
+	g->npending = 0;
+}
