@@ -22,14 +22,33 @@ buf_free(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 }
 
 void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->err = 0;
 	if (b->data)
 		b->data[0] = '\0';
+}
+
+int
+buf_error(const struct buf *b)
+{
+	return b->err;
+}
+
+/* The first failure: the data goes, the error stays. */
+static int
+fail(struct buf *b, int err)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->err = err;
+	return err;
 }
 
 static int
@@ -38,8 +57,10 @@ reserve(struct buf *b, size_t extra)
 	size_t need, cap;
 	char *p;
 
+	if (b->err)
+		return b->err;
 	if (extra > b->max || b->len > b->max - extra)
-		return -E2BIG;
+		return fail(b, -E2BIG);
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -47,7 +68,7 @@ reserve(struct buf *b, size_t extra)
 	while (cap < need)
 		cap *= 2;
 	if ((p = realloc(b->data, cap)) == NULL)
-		return -ENOMEM;
+		return fail(b, -ENOMEM);
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -83,7 +104,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return -EINVAL;
+		return b->err ? b->err : fail(b, -EINVAL);
 	if ((r = reserve(b, (size_t)n)) < 0)
 		return r;
 	va_start(ap, fmt);
@@ -118,6 +139,36 @@ buf_add_xml(struct buf *b, const char *s)
 	return buf_add(b, run, (size_t)(s - run));
 }
 
+static int
+is_name(const char *s)
+{
+	if (s == NULL || !(((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z') ||
+	    *s == '_' || *s == ':'))
+		return 0;
+	for (s++; *s; s++)
+		if (!(((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._:-", *s)))
+			return 0;
+	return 1;
+}
+
+int
+buf_add_attr(struct buf *b, const char *name, const char *value)
+{
+	int r;
+
+	if (b->err)
+		return b->err;
+	if (!is_name(name))
+		return fail(b, -EINVAL);
+	if (value == NULL)
+		return 0;
+	if ((r = buf_adds(b, " ")) < 0 || (r = buf_adds(b, name)) < 0 ||
+	    (r = buf_adds(b, "='")) < 0 || (r = buf_add_xml(b, value)) < 0)
+		return r;
+	return buf_adds(b, "'");
+}
+
 int
 buf_read_file(struct buf *b, const char *path)
 {
@@ -132,7 +183,7 @@ buf_read_file(struct buf *b, const char *path)
 		if ((r = buf_add(b, chunk, n)) < 0)
 			break;
 	if (r == 0 && ferror(f))
-		r = -EIO;
+		r = fail(b, -EIO);
 	if (f != stdin)
 		fclose(f);
 	return r;
@@ -143,6 +194,8 @@ buf_steal(struct buf *b, size_t *lenp)
 {
 	char *p = b->data;
 
+	if (b->err)		/* a failed buffer has nothing to hand over */
+		return NULL;
 	if (p == NULL && (p = calloc(1, 1)) == NULL)
 		return NULL;
 	if (lenp)

@@ -4,6 +4,12 @@
  * Every append fails with -E2BIG rather than grow past the limit given to
  * buf_init(), and with -ENOMEM when allocation fails.  The data is always
  * NUL-terminated so that text can be used as a C string.
+ *
+ * A buffer that failed stays failed: the failing append frees the data
+ * (data NULL, len 0), every later append is a no-op that returns the same
+ * error, and buf_error() reports it.  So a message built by many appends
+ * is checked once, before it is used, and can never go out truncated.
+ * buf_reset() and buf_free() make it usable again.
  */
 #ifndef SACM_BUF_H
 #define SACM_BUF_H
@@ -15,6 +21,7 @@ struct buf {
 	size_t	 len;
 	size_t	 cap;
 	size_t	 max;
+	int	 err;		/* 0, or the first failure (sticky) */
 };
 
 void	buf_init(struct buf *, size_t max);
@@ -24,8 +31,16 @@ int	buf_add(struct buf *, const void *, size_t);
 int	buf_adds(struct buf *, const char *);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* 0, or the error of the first append that failed. */
+int	buf_error(const struct buf *);
 /* Appends text with the five XML special characters escaped. */
 int	buf_add_xml(struct buf *, const char *);
+/*
+ * Appends  name='value'  with the value escaped; nothing when value is
+ * NULL.  The name is ours, never the wire's: one that is not an XML name
+ * fails the buffer with -EINVAL.
+ */
+int	buf_add_attr(struct buf *, const char *name, const char *value);
 /*
  * Appends the whole file at path ("-" = standard input), at most the
  * buffer's limit.  0, -E2BIG, or -errno from opening or reading.

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "db.h"
 #include "log.h"
 
@@ -134,4 +135,20 @@ db_column_dup(sqlite3_stmt *st, int i)
 	const unsigned char *v = sqlite3_column_text(st, i);
 
 	return v ? strdup((const char *)v) : NULL;
+}
+
+int
+db_column_attr(struct buf *b, const char *name, sqlite3_stmt *st, int i)
+{
+	return buf_add_attr(b, name, (const char *)sqlite3_column_text(st, i));
+}
+
+int
+db_row_attrs(struct buf *b, sqlite3_stmt *st, const char *const *names,
+    int n)
+{
+	for (int i = 0; i < n; i++)
+		if (names[i] != NULL)
+			db_column_attr(b, names[i], st, i);
+	return buf_error(b);
 }

@@ -31,6 +31,13 @@ int	db_prep(sqlite3 *, const char *sql, sqlite3_stmt **);
 void	db_bind_text(sqlite3_stmt *, int i, const char *v);
 /* A column's text as a copy to free, or NULL. */
 char	*db_column_dup(sqlite3_stmt *, int i);
+struct buf;
+/* Appends  name='column i'  (escaped) when the column is not NULL. */
+int	db_column_attr(struct buf *, const char *name, sqlite3_stmt *, int i);
+/* The same for the first n columns of a row, named by names[] (a NULL
+ * name skips its column). */
+int	db_row_attrs(struct buf *, sqlite3_stmt *, const char *const *names,
+	    int n);
 /* The schema version (PRAGMA user_version), or -EIO. */
 int	db_version(sqlite3 *);
 

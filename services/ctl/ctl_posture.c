@@ -32,16 +32,6 @@ run(struct ctl *c, const char *what, const char *head, const char *list,
 	return ctl_query_rows(c, what, to, NS_POSTURE, head, list, r);
 }
 
-static void
-head_add(struct buf *b, const char *name, const char *v)
-{
-	if (v == NULL)
-		return;
-	buf_printf(b, " %s='", name);
-	buf_add_xml(b, v);
-	buf_adds(b, "'");
-}
-
 int
 ctl_endpoints(struct ctl *c, int argc, char **argv)
 {
@@ -71,9 +61,9 @@ posture_query(struct ctl *c, const char *type, const char *ep,
 
 	buf_init(&h, 65536);
 	buf_printf(&h, "<query xmlns='" NS_POSTURE "' type='%s'", type);
-	head_add(&h, "endpoint", ep);
-	head_add(&h, "policy", c->policy);
-	head_add(&h, "profile", c->profile);
+	buf_add_attr(&h, "endpoint", ep);
+	buf_add_attr(&h, "policy", c->policy);
+	buf_add_attr(&h, "profile", c->profile);
 	buf_adds(&h, ">");
 	rc = h.data ? run(c, "posture", h.data, list, r) : 2;
 	buf_free(&h);
@@ -152,7 +142,7 @@ ctl_inventory(struct ctl *c, int argc, char **argv)
 		    "ARCH" };
 
 		buf_adds(&h, "<query xmlns='" NS_POSTURE "' type='packages'");
-		head_add(&h, "endpoint", argv[1]);
+		buf_add_attr(&h, "endpoint", argv[1]);
 		buf_adds(&h, ">");
 		rc = run(c, "inventory", h.data, "packages", &r);
 		buf_free(&h);
@@ -173,8 +163,8 @@ ctl_inventory(struct ctl *c, int argc, char **argv)
 		}
 		buf_adds(&h, "<query xmlns='" NS_POSTURE "' type="
 		    "'package-search'");
-		head_add(&h, "package", argv[1]);
-		head_add(&h, "version", c->range);
+		buf_add_attr(&h, "package", argv[1]);
+		buf_add_attr(&h, "version", c->range);
 		buf_adds(&h, ">");
 		rc = run(c, "inventory", h.data, "endpoints", &r);
 		buf_free(&h);

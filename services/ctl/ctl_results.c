@@ -31,16 +31,6 @@ repo(struct ctl *c, char *to, size_t len)
 		    to, len);
 }
 
-static void
-head_add(struct buf *b, const char *name, const char *v)
-{
-	if (v == NULL)
-		return;
-	buf_printf(b, " %s='", name);
-	buf_add_xml(b, v);
-	buf_adds(b, "'");
-}
-
 static int
 rows(struct ctl *c, struct buf *h, const char *list, struct ctl_rows *r)
 {
@@ -71,8 +61,8 @@ ctl_results(struct ctl *c, int argc, char **argv)
 		    "PROFILE", "SCORE", "PASS", "FAIL", "N/A", "EVALUATED" };
 
 		buf_adds(&h, " type='state'");
-		head_add(&h, "endpoint", c->endpoint);
-		head_add(&h, "policy", c->policy);
+		buf_add_attr(&h, "endpoint", c->endpoint);
+		buf_add_attr(&h, "policy", c->policy);
 		if (rows(c, &h, "results", &r) != 0)
 			return 1;
 		ctl_print_rows(c, &r, cols, heads, 8, "no results yet");
@@ -84,9 +74,9 @@ ctl_results(struct ctl *c, int argc, char **argv)
 		    "FAIL" };
 
 		buf_adds(&h, " type='history'");
-		head_add(&h, "endpoint", argv[1]);
-		head_add(&h, "policy", c->policy);
-		head_add(&h, "profile", c->profile);
+		buf_add_attr(&h, "endpoint", argv[1]);
+		buf_add_attr(&h, "policy", c->policy);
+		buf_add_attr(&h, "profile", c->profile);
 		if (rows(c, &h, "evaluations", &r) != 0)
 			return 1;
 		ctl_print_rows(c, &r, cols, heads, 7, "no evaluations");
@@ -97,10 +87,10 @@ ctl_results(struct ctl *c, int argc, char **argv)
 		    "SEVERITY", "BEFORE", "AFTER" };
 
 		buf_adds(&h, " type='diff'");
-		head_add(&h, "endpoint", argv[1]);
+		buf_add_attr(&h, "endpoint", argv[1]);
 		if (argc == 4) {
-			head_add(&h, "from", argv[2]);
-			head_add(&h, "to", argv[3]);
+			buf_add_attr(&h, "from", argv[2]);
+			buf_add_attr(&h, "to", argv[3]);
 		}
 		if (rows(c, &h, "diff", &r) != 0)
 			return 1;
@@ -114,10 +104,10 @@ ctl_results(struct ctl *c, int argc, char **argv)
 
 		buf_adds(&h, " type='rules'");
 		/* an endpoint (its latest), or an evaluation by request id */
-		head_add(&h, "endpoint", argc == 2 ? argv[1] : NULL);
-		head_add(&h, "evaluation", c->id);
-		head_add(&h, "policy", c->policy);
-		head_add(&h, "profile", c->profile);
+		buf_add_attr(&h, "endpoint", argc == 2 ? argv[1] : NULL);
+		buf_add_attr(&h, "evaluation", c->id);
+		buf_add_attr(&h, "policy", c->policy);
+		buf_add_attr(&h, "profile", c->profile);
 		if (rows(c, &h, "rules", &r) != 0)
 			return 1;
 		ctl_print_rows(c, &r, cols, heads, 4, "no rule results");
@@ -128,8 +118,8 @@ ctl_results(struct ctl *c, int argc, char **argv)
 		    "PROFILE", "EVALUATION", "EVALUATED" };
 
 		buf_adds(&h, " type='failing'");
-		head_add(&h, "rule", argv[1]);
-		head_add(&h, "policy", c->policy);
+		buf_add_attr(&h, "rule", argv[1]);
+		buf_add_attr(&h, "policy", c->policy);
 		if (rows(c, &h, "endpoints", &r) != 0)
 			return 1;
 		ctl_print_rows(c, &r, cols, heads, 5, "no endpoint fails it");
@@ -158,10 +148,10 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	repo(c, to, sizeof(to));
 	buf_init(&h, 65536);
 	buf_adds(&h, "<query xmlns='" NS_RESULTS "' type='report'");
-	head_add(&h, "endpoint", argv[0]);
-	head_add(&h, "assessment", c->assessment);
-	head_add(&h, "policy", c->policy);
-	head_add(&h, "profile", c->profile);
+	buf_add_attr(&h, "endpoint", argv[0]);
+	buf_add_attr(&h, "assessment", c->assessment);
+	buf_add_attr(&h, "policy", c->policy);
+	buf_add_attr(&h, "profile", c->profile);
 	buf_adds(&h, "/>");
 	r = h.data ? query_get(c->g, to, h.data, "query", NS_RESULTS, &doc, err,
 	    sizeof(err)) : -E2BIG;

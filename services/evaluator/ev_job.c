@@ -70,16 +70,6 @@ ms_since(const struct timespec *a)
 }
 
 static void
-attr(struct buf *b, const char *name, const char *v)
-{
-	if (v == NULL)
-		return;
-	buf_printf(b, " %s='", name);
-	buf_add_xml(b, v);
-	buf_adds(b, "'");
-}
-
-static void
 rmdir_flat(const char *dir)
 {
 	static const char *const files[] = {
@@ -118,10 +108,10 @@ summarize(const char *rules, size_t len, struct buf *b)
 		free(v);
 	}
 	v = xml_prop(root, "score");
-	attr(b, "score", v);
+	buf_add_attr(b, "score", v);
 	free(v);
 	v = xml_prop(root, "max");
-	attr(b, "max", v);
+	buf_add_attr(b, "max", v);
 	free(v);
 	for (size_t i = 0; i < NRESULTS; i++)
 		buf_printf(b, " %s='%ld'", results[i], n[i]);
@@ -139,15 +129,15 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 	time_iso(when, 0);
 	buf_init(&b, (size_t)grid_get_conf(e->g)->max_item_size);
 	buf_adds(&b, "<evaluation-result xmlns='" SACM_NS "'");
-	attr(&b, "request", j->request);
-	attr(&b, "endpoint", j->endpoint);
-	attr(&b, "hostname", j->hostname);
-	attr(&b, "assessment", j->assessment);
-	attr(&b, "policy", j->policy_id);
-	attr(&b, "profile", j->profile);
-	attr(&b, "evaluator", e->bare);
-	attr(&b, "state", failure ? "failed" : "complete");
-	attr(&b, "evaluated", when);
+	buf_add_attr(&b, "request", j->request);
+	buf_add_attr(&b, "endpoint", j->endpoint);
+	buf_add_attr(&b, "hostname", j->hostname);
+	buf_add_attr(&b, "assessment", j->assessment);
+	buf_add_attr(&b, "policy", j->policy_id);
+	buf_add_attr(&b, "profile", j->profile);
+	buf_add_attr(&b, "evaluator", e->bare);
+	buf_add_attr(&b, "state", failure ? "failed" : "complete");
+	buf_add_attr(&b, "evaluated", when);
 	buf_printf(&b, " duration-ms='%ld'", ms);
 	if (rules)
 		summarize(rules, rlen, &b);

@@ -544,16 +544,6 @@ title_of(const struct titles *t, const char *id)
 	return NULL;
 }
 
-static void
-attr(struct buf *b, const char *name, const char *v)
-{
-	if (v == NULL)
-		return;
-	buf_printf(b, " %s='", name);
-	buf_add_xml(b, v);
-	buf_adds(b, "'");
-}
-
 int
 eval_rule_results(const char *xml, size_t len, struct buf *out, char *err,
     size_t errlen)
@@ -578,15 +568,15 @@ eval_rule_results(const char *xml, size_t len, struct buf *out, char *err,
 	collect_titles(root->children, &t);
 	buf_adds(out, "<rule-results xmlns='" SACM_NS "'");
 	v = xml_prop(tr, "id");
-	attr(out, "test-result", v);
+	buf_add_attr(out, "test-result", v);
 	free(v);
 	if ((score = xml_child(tr, "score", NS_XCCDF12)) != NULL) {
 		xmlChar *sv = xmlNodeGetContent(score);
 
-		attr(out, "score", (char *)sv);
+		buf_add_attr(out, "score", (char *)sv);
 		xmlFree(sv);
 		v = xml_prop(score, "maximum");
-		attr(out, "max", v);
+		buf_add_attr(out, "max", v);
 		free(v);
 	}
 	buf_adds(out, ">");
@@ -606,10 +596,10 @@ eval_rule_results(const char *xml, size_t len, struct buf *out, char *err,
 		id = xml_prop(rr, "idref");
 		sev = xml_prop(rr, "severity");
 		buf_adds(out, "<rule");
-		attr(out, "id", id);
-		attr(out, "result", (char *)rv);
-		attr(out, "severity", sev);
-		attr(out, "title", id ? title_of(&t, id) : NULL);
+		buf_add_attr(out, "id", id);
+		buf_add_attr(out, "result", (char *)rv);
+		buf_add_attr(out, "severity", sev);
+		buf_add_attr(out, "title", id ? title_of(&t, id) : NULL);
 		buf_adds(out, ">");
 		for (xmlNodePtr c = rr->children; c; c = c->next) {
 			xmlChar *iv;
@@ -619,7 +609,7 @@ eval_rule_results(const char *xml, size_t len, struct buf *out, char *err,
 			v = xml_prop(c, "system");
 			iv = xmlNodeGetContent(c);
 			buf_adds(out, "<ident");
-			attr(out, "system", v);
+			buf_add_attr(out, "system", v);
 			buf_adds(out, ">");
 			buf_add_xml(out, (char *)iv);
 			buf_adds(out, "</ident>");

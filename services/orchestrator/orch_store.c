@@ -211,11 +211,8 @@ orch_publish(struct orch *o, const char *id)
 			const char *v = (const char *)sqlite3_column_text(st,
 			    i);
 
-			if (v == NULL || *v == '\0')
-				continue;
-			buf_printf(&b, " %s='", cols[i]);
-			buf_add_xml(&b, v);
-			buf_adds(&b, "'");
+			if (v != NULL && *v != '\0')
+				buf_add_attr(&b, cols[i], v);
 		}
 		buf_adds(&b, ">");
 		if (reason) {

@@ -28,16 +28,6 @@
 #define T_POLICY	"sacm/policy"
 #define STATUS_SUFFIX	"/status"
 
-static void
-attr(struct buf *b, const char *name, const char *v)
-{
-	if (v == NULL)
-		return;
-	buf_printf(b, " %s='", name);
-	buf_add_xml(b, v);
-	buf_adds(b, "'");
-}
-
 /* The announcement: everything a consumer needs to decide and to fetch. */
 static char *
 announcement(const char *id, const struct scap_info *s, const char *name,
@@ -50,19 +40,19 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	time_iso(when, 0);
 	buf_init(&b, 512 * 1024);
 	buf_adds(&b, "<policy xmlns='" SACM_NS "'");
-	attr(&b, "id", id);
-	attr(&b, "kind", s->kind == SCAP_DATASTREAM ? "datastream" :
+	buf_add_attr(&b, "id", id);
+	buf_add_attr(&b, "kind", s->kind == SCAP_DATASTREAM ? "datastream" :
 	    "tailoring");
-	attr(&b, "name", name);
-	attr(&b, "scap-version", s->scap_version);
-	attr(&b, "benchmark", s->benchmark_id);
-	attr(&b, "version", s->benchmark_version);
-	attr(&b, "received", when);
-	attr(&b, "source", source);
-	attr(&b, "source-ref", source_ref);
-	attr(&b, "submitted-by", by);
-	attr(&b, "repository", repository);
-	attr(&b, "base", base);
+	buf_add_attr(&b, "name", name);
+	buf_add_attr(&b, "scap-version", s->scap_version);
+	buf_add_attr(&b, "benchmark", s->benchmark_id);
+	buf_add_attr(&b, "version", s->benchmark_version);
+	buf_add_attr(&b, "received", when);
+	buf_add_attr(&b, "source", source);
+	buf_add_attr(&b, "source-ref", source_ref);
+	buf_add_attr(&b, "submitted-by", by);
+	buf_add_attr(&b, "repository", repository);
+	buf_add_attr(&b, "base", base);
 	buf_adds(&b, ">");
 	if (s->title) {
 		buf_adds(&b, "<title>");
@@ -71,17 +61,17 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	}
 	if (s->datastream_id) {
 		buf_adds(&b, "<datastream");
-		attr(&b, "id", s->datastream_id);
+		buf_add_attr(&b, "id", s->datastream_id);
 		buf_adds(&b, "/>");
 	}
 	for (size_t i = 0; i < s->nplatforms; i++) {
 		buf_adds(&b, "<platform");
-		attr(&b, "cpe", s->platforms[i]);
+		buf_add_attr(&b, "cpe", s->platforms[i]);
 		buf_adds(&b, "/>");
 	}
 	for (size_t i = 0; i < s->nprofiles; i++) {
 		buf_adds(&b, "<profile");
-		attr(&b, "id", s->profiles[i].id);
+		buf_add_attr(&b, "id", s->profiles[i].id);
 		if (s->profiles[i].rules >= 0)
 			buf_printf(&b, " rules='%d'", s->profiles[i].rules);
 		buf_adds(&b, ">");
@@ -91,9 +81,9 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	}
 	for (size_t i = 0; i < s->ncomponents; i++) {
 		buf_adds(&b, "<component");
-		attr(&b, "id", s->components[i].id);
-		attr(&b, "kind", s->components[i].kind);
-		attr(&b, "name", s->components[i].name);
+		buf_add_attr(&b, "id", s->components[i].id);
+		buf_add_attr(&b, "kind", s->components[i].kind);
+		buf_add_attr(&b, "name", s->components[i].name);
 		buf_adds(&b, "/>");
 	}
 	blob_ref_to_xml(ref, &b);
@@ -112,9 +102,9 @@ status_xml(const char *subid, const char *state, const char *policy,
 
 	buf_init(&b, 16384);
 	buf_adds(&b, "<submission-status xmlns='" SACM_NS "'");
-	attr(&b, "submission", subid);
-	attr(&b, "state", state);
-	attr(&b, "policy", policy);
+	buf_add_attr(&b, "submission", subid);
+	buf_add_attr(&b, "state", state);
+	buf_add_attr(&b, "policy", policy);
 	if (duplicate)
 		buf_adds(&b, " duplicate='true'");
 	buf_adds(&b, ">");

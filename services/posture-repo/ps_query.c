@@ -73,18 +73,6 @@ parse(const struct grid_request *req, struct q *q, struct buf *reply)
 	return 0;
 }
 
-static void
-attr(struct buf *b, const char *name, sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-
-	if (v == NULL)
-		return;
-	buf_printf(b, " %s='", name);
-	buf_add_xml(b, v);
-	buf_adds(b, "'");
-}
-
 static long
 count(struct ps *ps, const char *sql, const char *a, const char *b,
     const char *c)
@@ -123,15 +111,15 @@ q_endpoints(struct ps *ps, const struct q *q, struct buf *b)
 	buf_adds(b, "<endpoints>");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		buf_adds(b, "<endpoint");
-		attr(b, "id", st, 0);
-		attr(b, "hostname", st, 1);
-		attr(b, "platform", st, 2);
-		attr(b, "collector", st, 3);
-		attr(b, "capabilities", st, 4);
-		attr(b, "last-collected", st, 5);
-		attr(b, "last-state", st, 6);
-		attr(b, "last-policy", st, 7);
-		attr(b, "last-profile", st, 8);
+		db_column_attr(b, "id", st, 0);
+		db_column_attr(b, "hostname", st, 1);
+		db_column_attr(b, "platform", st, 2);
+		db_column_attr(b, "collector", st, 3);
+		db_column_attr(b, "capabilities", st, 4);
+		db_column_attr(b, "last-collected", st, 5);
+		db_column_attr(b, "last-state", st, 6);
+		db_column_attr(b, "last-policy", st, 7);
+		db_column_attr(b, "last-profile", st, 8);
 		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
 			buf_printf(b, " age-s='%lld'", (long long)(now -
 			    sqlite3_column_int64(st, 9)));
@@ -215,9 +203,9 @@ q_packages(struct ps *ps, const struct q *q, struct buf *b)
 	buf_adds(b, "<packages>");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		buf_adds(b, "<package");
-		attr(b, "name", st, 0);
-		attr(b, "version", st, 1);
-		attr(b, "arch", st, 2);
+		db_column_attr(b, "name", st, 0);
+		db_column_attr(b, "version", st, 1);
+		db_column_attr(b, "arch", st, 2);
 		buf_adds(b, "/>");
 		n++;
 	}
@@ -259,13 +247,13 @@ q_search(struct ps *ps, const struct q *q, struct buf *b)
 		if (k++ < q->offset || n >= q->max)
 			continue;
 		buf_adds(b, "<endpoint");
-		attr(b, "id", st, 0);
-		attr(b, "hostname", st, 1);
+		db_column_attr(b, "id", st, 0);
+		db_column_attr(b, "hostname", st, 1);
 		buf_adds(b, " package='");
 		buf_add_xml(b, q->package);
 		buf_adds(b, "'");
-		attr(b, "version", st, 2);
-		attr(b, "arch", st, 3);
+		db_column_attr(b, "version", st, 2);
+		db_column_attr(b, "arch", st, 3);
 		buf_adds(b, "/>");
 		n++;
 	}

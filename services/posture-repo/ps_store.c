@@ -359,18 +359,6 @@ ps_report_item(struct ps *ps, int64_t id)
 	return item;
 }
 
-static void
-attr(struct buf *b, const char *name, sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-
-	if (v == NULL)
-		return;
-	buf_printf(b, " %s='", name);
-	buf_add_xml(b, v);
-	buf_adds(b, "'");
-}
-
 int
 ps_report_xml(struct ps *ps, int64_t id, const char *name, struct buf *b)
 {
@@ -400,7 +388,7 @@ ps_report_xml(struct ps *ps, int64_t id, const char *name, struct buf *b)
 				    sqlite3_column_int(st, i) ? "true" :
 				    "false");
 			else
-				attr(b, names[i], st, i);
+				db_column_attr(b, names[i], st, i);
 		}
 		buf_adds(b, ">");
 		if ((fail = (const char *)sqlite3_column_text(st, 15))) {

@@ -540,12 +540,7 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 			const char *v = (const char *)sqlite3_column_text(st,
 			    i);
 
-			if (v == NULL)
-				continue;
-			buf_printf(&b, " %s='", i == 5 ? "evaluation" :
-			    cols[i]);
-			buf_add_xml(&b, v);
-			buf_adds(&b, "'");
+			buf_add_attr(&b, i == 5 ? "evaluation" : cols[i], v);
 		}
 		buf_adds(&b, ">");
 	}

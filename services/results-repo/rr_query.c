@@ -87,21 +87,6 @@ parse(const struct grid_request *req, struct q *q, struct buf *err)
 	return 0;
 }
 
-/* Attributes from the columns of a row, named by names[]. */
-static void
-row_attrs(struct buf *b, sqlite3_stmt *st, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++) {
-		const char *v = (const char *)sqlite3_column_text(st, i);
-
-		if (v == NULL || names[i] == NULL)
-			continue;
-		buf_printf(b, " %s='", names[i]);
-		buf_add_xml(b, v);
-		buf_adds(b, "'");
-	}
-}
-
 /* Runs a paged listing: sql selects the rows (its last two parameters
  * are LIMIT and OFFSET), counted by count_sql; the text parameters are
  * bound in order. */
@@ -130,7 +115,7 @@ listing(struct rr *rr, const struct q *q, const char *sql,
 	buf_printf(b, "<%s>", list);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		buf_printf(b, "<%s", el);
-		row_attrs(b, st, names, ncols);
+		db_row_attrs(b, st, names, ncols);
 		buf_adds(b, "/>");
 		n++;
 	}
@@ -304,7 +289,7 @@ q_diff(struct rr *rr, const struct q *q, struct buf *b)
 			sqlite3_bind_int64(r, 1, from);
 			sqlite3_bind_int64(r, 2, to);
 			if (sqlite3_step(r) == SQLITE_ROW)
-				row_attrs(b, r, names, 2);
+				db_row_attrs(b, r, names, 2);
 			sqlite3_finalize(r);
 		}
 	}
@@ -318,7 +303,7 @@ q_diff(struct rr *rr, const struct q *q, struct buf *b)
 		int zf = z && strcmp(z, "fail") == 0;
 
 		buf_adds(b, "<rule");
-		row_attrs(b, st, names, 5);
+		db_row_attrs(b, st, names, 5);
 		buf_printf(b, " change='%s'/>", zf && !af ? "newly-failing" :
 		    af && z && strcmp(z, "pass") == 0 ? "newly-passing" :
 		    "changed");
@@ -454,7 +439,7 @@ q_report(struct rr *rr, const struct q *q, struct buf *b)
 		sqlite3_bind_int64(st, 1, eid);
 		buf_adds(b, "<report");
 		if (sqlite3_step(st) == SQLITE_ROW)
-			row_attrs(b, st, names, 1);
+			db_row_attrs(b, st, names, 1);
 		sqlite3_finalize(st);
 		buf_adds(b, ">");
 		if (b64) {

@@ -13,9 +13,64 @@ test_buf_limits(void)
 
 	buf_init(&b, 8);
 	T_EQ(buf_adds(&b, "12345678"), 0);
-	T_EQ(buf_adds(&b, "9"), -E2BIG);
-	T_EQ(b.len, 8);
 	T_STREQ(b.data, "12345678");
+	T_EQ(buf_error(&b), 0);
+	T_EQ(buf_adds(&b, "9"), -E2BIG);
+	buf_free(&b);
+}
+
+/* One failed append fails the buffer for good (curl's dynbuf): nothing
+ * that follows is appended, the partial message is gone, the final
+ * check sees the first error. */
+static void
+test_buf_stays_failed(void)
+{
+	struct buf b;
+	size_t len = 99;
+
+	buf_init(&b, 16);
+	T_EQ(buf_adds(&b, "<a>"), 0);
+	T_EQ(buf_adds(&b, "0123456789abcdefXYZ"), -E2BIG);
+	T_ASSERT(b.data == NULL);
+	T_EQ(b.len, 0);
+	T_EQ(buf_adds(&b, "</a>"), -E2BIG);	/* would fit: still refused */
+	T_EQ(buf_printf(&b, "%d", 1), -E2BIG);
+	T_EQ(buf_add_xml(&b, "x"), -E2BIG);
+	T_EQ(buf_add_attr(&b, "id", "x"), -E2BIG);
+	T_ASSERT(b.data == NULL);
+	T_EQ(buf_error(&b), -E2BIG);
+	T_ASSERT(buf_steal(&b, &len) == NULL);
+	T_EQ(len, 99);				/* untouched on failure */
+	buf_reset(&b);
+	T_EQ(buf_error(&b), 0);
+	T_EQ(buf_adds(&b, "ok"), 0);
+	T_STREQ(b.data, "ok");
+	buf_free(&b);
+}
+
+static void
+test_buf_add_attr(void)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	T_EQ(buf_adds(&b, "<e"), 0);
+	T_EQ(buf_add_attr(&b, "id", "x'/><iq type='set'"), 0);
+	T_EQ(buf_add_attr(&b, "absent", NULL), 0);
+	T_EQ(buf_add_attr(&b, "xml:lang", "en"), 0);
+	T_EQ(buf_adds(&b, "/>"), 0);
+	T_STREQ(b.data, "<e id='x&apos;/&gt;&lt;iq type=&apos;set&apos;' "
+	    "xml:lang='en'/>");
+	/* a name that is not one fails the buffer */
+	T_EQ(buf_add_attr(&b, "a b", "v"), -EINVAL);
+	T_EQ(buf_error(&b), -EINVAL);
+	T_ASSERT(b.data == NULL);
+	buf_free(&b);
+	buf_init(&b, 64);
+	T_EQ(buf_add_attr(&b, "", "v"), -EINVAL);
+	buf_free(&b);
+	buf_init(&b, 64);
+	T_EQ(buf_add_attr(&b, "1st", "v"), -EINVAL);
 	buf_free(&b);
 }
 
@@ -77,6 +132,8 @@ int
 main(void)
 {
 	T_RUN(test_buf_limits);
+	T_RUN(test_buf_stays_failed);
+	T_RUN(test_buf_add_attr);
 	T_RUN(test_xml_escape);
 	T_RUN(test_json);
 	T_RUN(test_topics_least_privilege);
