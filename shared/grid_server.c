@@ -195,6 +195,18 @@ grid_dispatch_requests(struct grid *g)
 		buf_init(&reply, (size_t)g->conf.max_item_size);
 		rc = g->handlers[r->handler].fn(g, &req, &reply,
 		    g->handlers[r->handler].arg);
+		if (buf_error(&reply) < 0) {
+			/* an answer that did not fit is an error, never a
+			 * truncated result */
+			log_warnx("grid: answer to %s from %s failed (%s)",
+			    g->handlers[r->handler].ns, r->from ? r->from :
+			    "?", strerror(-buf_error(&reply)));
+			rc = rc < 0 ? rc : buf_error(&reply) == -E2BIG ?
+			    -E2BIG : -ENOMEM;
+			buf_reset(&reply);
+			buf_adds(&reply, rc == -E2BIG ? "answer too large; ask "
+			    "for fewer rows" : "out of memory");
+		}
 		buf_init(&out, (size_t)g->conf.max_item_size + 4096);
 		if (rc == 0) {
 			reply_head(&out, r->id, r->from, "result");
@@ -211,7 +223,10 @@ grid_dispatch_requests(struct grid *g)
 			    "bad-request" : rc == -E2BIG ? "not-acceptable" :
 			    "internal-server-error", reply.data);
 		}
-		if (out.data && g->state == GRID_ONLINE)
+		if (buf_error(&out) < 0)
+			log_warnx("grid: answer to %s not sent: %s", r->from ?
+			    r->from : "?", strerror(-buf_error(&out)));
+		else if (g->state == GRID_ONLINE)
 			xmpp_send_raw(g->conn, out.data, out.len);
 		buf_free(&out);
 		buf_free(&reply);

@@ -33,6 +33,11 @@
 #define NS_CAT		"urn:oasis:names:tc:entity:xmlns:xml:catalog"
 #define NS_XLINK	"http://www.w3.org/1999/xlink"
 
+const char *const scap_result_names[SCAP_NRESULTS] = {
+	"pass", "fail", "error", "unknown", "notapplicable", "notchecked",
+	"informational", "fixed",
+};
+
 void
 scap_init(void)
 {

@@ -66,4 +66,9 @@ void	scap_info_free(struct scap_info *);
 int	scap_tailor(const char *ds, size_t dslen, const char *tailoring,
 	    size_t tlen, struct scap_info *t, char *err, size_t errlen);
 
+/* The XCCDF 1.2 rule results that the protocol counts, in the order of
+ * its count attributes (docs/protocol.md, evaluation-result). */
+#define SCAP_NRESULTS	8
+extern const char *const scap_result_names[SCAP_NRESULTS];
+
 #endif

@@ -11,6 +11,20 @@
 #define SACM_NS		"http://sacm-grid.dev/protocol/1"
 #define IODEF_NS	"urn:ietf:params:xml:ns:iodef-2.0"
 
+/* The topics' names: use these, never the string. */
+#define TOPIC_SUBMISSIONS	"sacm/policy/submissions"
+#define TOPIC_FEEDS		"sacm/policy/feeds"
+#define TOPIC_POLICY		"sacm/policy"
+#define TOPIC_ENDPOINTS		"sacm/endpoints"
+#define TOPIC_ASSESSMENTS	"sacm/assessments"
+#define TOPIC_COLLECTION_REQUESTS	"sacm/collection/requests"
+#define TOPIC_POSTURE		"sacm/posture"
+#define TOPIC_POSTURE_STORED	"sacm/posture/stored"
+#define TOPIC_EVALUATION_REQUESTS	"sacm/evaluation/requests"
+#define TOPIC_EVALUATION_RESULTS	"sacm/evaluation/results"
+#define TOPIC_RESULTS		"sacm/results"
+#define TOPIC_INCIDENTS		"sacm/incidents"
+
 #define TOPIC_MAX_ROLES	8
 
 struct topic_def {

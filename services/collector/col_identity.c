@@ -150,7 +150,7 @@ col_announce(struct col *c)
 			buf_printf(&b, "<capability>%s</capability>",
 			    capabilities[i]);
 	buf_adds(&b, "</endpoint>");
-	r = b.data ? pubsub_publish(c->g, "sacm/endpoints", c->id, b.data,
+	r = b.data ? pubsub_publish(c->g, TOPIC_ENDPOINTS, c->id, b.data,
 	    NULL, NULL) : -ENOMEM;
 	buf_free(&b);
 	if (r < 0)

@@ -25,8 +25,8 @@
 #include "col.h"
 #include "log.h"
 #include "pubsub.h"
+#include "topics.h"
 
-#define T_POSTURE	"sacm/posture"
 #define MAX_DOC		(256u << 20)
 #define SEND_PER_TICK	4
 
@@ -306,7 +306,7 @@ send_entry(struct col *c, const char *dir, char *err, size_t errlen)
 		if (out.data == NULL) {
 			snprintf(err, errlen, "report over max_item_size");
 			r = -E2BIG;
-		} else if ((r = pubsub_publish(c->g, T_POSTURE, item.data,
+		} else if ((r = pubsub_publish(c->g, TOPIC_POSTURE, item.data,
 		    out.data, NULL, NULL)) < 0)
 			snprintf(err, errlen, "publishing: %s",
 			    grid_errstr(c->g));

@@ -20,8 +20,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_REQUESTS	"sacm/collection/requests"
-#define T_POSTURE	"sacm/posture"
 
 void
 col_job_free(struct col_job *j)
@@ -78,7 +76,7 @@ answered(struct col *c, const char *reqid)
 	if (c->running && c->running->request &&
 	    strcmp(c->running->request, reqid) == 0)
 		return 1;
-	(void)pubsub_items(c->g, T_POSTURE, item, 0, found, &seen);
+	(void)pubsub_items(c->g, TOPIC_POSTURE, item, 0, found, &seen);
 	return seen;
 }
 
@@ -136,7 +134,7 @@ col_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	struct col *c = arg;
 
 	(void)g;
-	if (strcmp(ev->node, T_REQUESTS) != 0 || ev->retract ||
+	if (strcmp(ev->node, TOPIC_COLLECTION_REQUESTS) != 0 || ev->retract ||
 	    ev->payload == NULL)
 		return;
 	handle(c, ev);

@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "scap.h"
+#include "topics.h"
 
 #define OFF(f)	offsetof(struct col_conf, f)
 static const struct conf_opt col_opts[] = {
@@ -77,7 +78,7 @@ main(int argc, char **argv)
 	if (daemon_connect(c.g) < 0)
 		goto out;
 	(void)col_announce(&c);
-	if (grid_subscribe(c.g, "sacm/collection/requests",
+	if (grid_subscribe(c.g, TOPIC_COLLECTION_REQUESTS,
 	    GRID_SUB_CATCHUP) < 0)
 		fatalx("cannot subscribe: %s", grid_errstr(c.g));
 	log_info("ready: endpoint %s, root %s", c.id, c.conf.root ?

@@ -20,7 +20,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_ASSESSMENTS	"sacm/assessments"
 
 struct one {
 	char	*state, *payload;
@@ -105,7 +104,7 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 			for (size_t i = 0; i < n; i++) {
 				struct one o = { 0 };
 
-				(void)pubsub_items(c->g, T_ASSESSMENTS, ids[i],
+				(void)pubsub_items(c->g, TOPIC_ASSESSMENTS, ids[i],
 				    0, grab, &o);
 				if (terminal(o.state)) {
 					done++;
@@ -188,7 +187,7 @@ ctl_assessments(struct ctl *c, int argc, char **argv)
 	if (show && !c->json) {
 		struct one o = { 0 };
 
-		if (pubsub_items(c->g, T_ASSESSMENTS, argv[1], 0, grab, &o) <
+		if (pubsub_items(c->g, TOPIC_ASSESSMENTS, argv[1], 0, grab, &o) <
 		    0 || o.payload == NULL)
 			return ctl_fail("assessments", "no assessment %s",
 			    argv[1]);
@@ -201,7 +200,7 @@ ctl_assessments(struct ctl *c, int argc, char **argv)
 	r.root = xmlNewNode(NULL, BAD_CAST "rows");
 	r.list = NULL;
 	xmlDocSetRootElement(r.doc, r.root);
-	if (pubsub_items(c->g, T_ASSESSMENTS, show ? argv[1] : NULL,
+	if (pubsub_items(c->g, TOPIC_ASSESSMENTS, show ? argv[1] : NULL,
 	    show ? 0 : c->n_set ? c->n : 0, row, &r) < 0) {
 		xmlFreeDoc(r.doc);
 		return show ? ctl_fail("assessments", "no assessment %s",

@@ -21,7 +21,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_FEEDS	"sacm/policy/feeds"
 
 static void
 feed_id(const char *url, char out[24])
@@ -63,7 +62,7 @@ feeds_add(struct ctl *c, const char *url)
 	}
 	buf_adds(&b, "</feed>");
 	free(ca);
-	r = pubsub_publish(c->g, T_FEEDS, id, b.data, NULL, NULL);
+	r = pubsub_publish(c->g, TOPIC_FEEDS, id, b.data, NULL, NULL);
 	buf_free(&b);
 	if (r < 0)
 		return ctl_fail("feeds add", "%s", grid_errstr(c->g));
@@ -147,7 +146,7 @@ feeds_list(struct ctl *c)
 	struct feedlist l = { NULL, 0 };
 	struct buf out;
 
-	if (pubsub_items(c->g, T_FEEDS, NULL, 0, collect, &l) < 0)
+	if (pubsub_items(c->g, TOPIC_FEEDS, NULL, 0, collect, &l) < 0)
 		return ctl_fail("feeds list", "%s", grid_errstr(c->g));
 	buf_init(&out, 16 << 20);
 	if (c->json)
@@ -208,7 +207,7 @@ feeds_poll(struct ctl *c, const char *id)
 	    "feed='%.500s'/>", id);
 	if (strpbrk(id, "<>&'\"") != NULL)
 		return ctl_fail("feeds poll", "bad feed id");
-	if (pubsub_publish(c->g, T_FEEDS, item, xml, NULL, NULL) < 0)
+	if (pubsub_publish(c->g, TOPIC_FEEDS, item, xml, NULL, NULL) < 0)
 		return ctl_fail("feeds poll", "%s", grid_errstr(c->g));
 	return 0;
 }
@@ -223,7 +222,7 @@ ctl_feeds(struct ctl *c, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "poll") == 0)
 		return feeds_poll(c, argv[1]);
 	if (argc == 2 && strcmp(argv[0], "remove") == 0) {
-		if (pubsub_retract(c->g, T_FEEDS, argv[1]) < 0)
+		if (pubsub_retract(c->g, TOPIC_FEEDS, argv[1]) < 0)
 			return ctl_fail("feeds remove", "%s",
 			    grid_errstr(c->g));
 		return 0;

@@ -27,8 +27,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_SUBMISSIONS	"sacm/policy/submissions"
-#define T_POLICY	"sacm/policy"
 #define POLICY_MAX	(512u << 20)
 
 static void
@@ -234,7 +232,7 @@ policy_list(struct ctl *c)
 	else
 		buf_printf(&out, "%-12s  %-28s %-14s %3s  %s\n", "POLICY",
 		    "NAME", "VERSION", "PRF", "TITLE");
-	if (pubsub_items(c->g, T_POLICY, NULL, 0, list_item, &l) < 0) {
+	if (pubsub_items(c->g, TOPIC_POLICY, NULL, 0, list_item, &l) < 0) {
 		buf_free(&out);
 		return ctl_fail("policy list", "%s", grid_errstr(c->g));
 	}
@@ -275,7 +273,7 @@ policy_show(struct ctl *c, const char *id)
 	if (strlen(id) < 4)
 		return ctl_fail("policy show", "give at least 4 characters of "
 		    "the policy id");
-	if (pubsub_items(c->g, T_POLICY, NULL, 0, list_item, &l) < 0)
+	if (pubsub_items(c->g, TOPIC_POLICY, NULL, 0, list_item, &l) < 0)
 		return ctl_fail("policy show", "%s", grid_errstr(c->g));
 	if (l.matches == 0)
 		r = ctl_fail("policy show", "no policy %s", id);
@@ -333,7 +331,7 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 	buf_adds(&sub, "</submission>");
 	blob_ref_free(&ref);
 	free(copy);
-	r = pubsub_publish(c->g, T_SUBMISSIONS, subid, sub.data, NULL, NULL);
+	r = pubsub_publish(c->g, TOPIC_SUBMISSIONS, subid, sub.data, NULL, NULL);
 	buf_free(&sub);
 	if (r < 0)
 		return ctl_fail("policy publish", "submitting: %s",
@@ -347,7 +345,7 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 	while (!ctl_quit && time(NULL) < end) {
 		if (time(NULL) != last) {
 			last = time(NULL);
-			status = get_item(c, T_SUBMISSIONS, statusid, &rc);
+			status = get_item(c, TOPIC_SUBMISSIONS, statusid, &rc);
 			if (status)
 				break;
 			if (rc < 0 && rc != -ENOENT)
@@ -389,7 +387,7 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 				    : "");
 			if (idout)
 				memcpy(idout, policy, 65);
-			ann = get_item(c, T_POLICY, policy, &rc);
+			ann = get_item(c, TOPIC_POLICY, policy, &rc);
 			r = ann ? show_payload(c, ann) : 0;
 			free(ann);
 		} else {
@@ -435,7 +433,7 @@ policy_fetch_cmd(struct ctl *c, const char *id)
 	if (strlen(id) < 4)
 		return ctl_fail("policy fetch", "give at least 4 characters of "
 		    "the policy id");
-	if (pubsub_items(c->g, T_POLICY, NULL, 0, list_item, &l) < 0)
+	if (pubsub_items(c->g, TOPIC_POLICY, NULL, 0, list_item, &l) < 0)
 		return ctl_fail("policy fetch", "%s", grid_errstr(c->g));
 	if (l.matches != 1) {
 		free(l.match);

@@ -282,7 +282,7 @@ ctl_incidents(struct ctl *c, int argc, char **argv)
 	else
 		buf_printf(&in.out, "%-36s  %-20s  %-20s  %-6s  %s\n",
 		    "INCIDENT", "DETECTED", "HOST", "SEV", "RULE");
-	if ((r = pubsub_items(c->g, "sacm/incidents", NULL, c->n_set ? c->n :
+	if ((r = pubsub_items(c->g, TOPIC_INCIDENTS, NULL, c->n_set ? c->n :
 	    0, incident, &in)) < 0) {
 		buf_free(&in.out);
 		return ctl_fail("incidents", "%s", grid_errstr(c->g));

@@ -26,17 +26,12 @@
 #include "log.h"
 #include "policy.h"
 #include "pubsub.h"
+#include "scap.h"
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_RESULTS	"sacm/evaluation/results"
 
-static const char *const results[] = {
-	"pass", "fail", "error", "unknown", "notapplicable", "notchecked",
-	"informational", "fixed",
-};
-#define NRESULTS	(sizeof(results) / sizeof(results[0]))
 
 void
 ev_enqueue(struct ev *e, struct ev_job *j)
@@ -89,7 +84,7 @@ rmdir_flat(const char *dir)
 static void
 summarize(const char *rules, size_t len, struct buf *b)
 {
-	long n[NRESULTS] = { 0 };
+	long n[SCAP_NRESULTS] = { 0 };
 	char err[256], *v;
 	xmlDocPtr doc;
 	xmlNodePtr root;
@@ -102,8 +97,8 @@ summarize(const char *rules, size_t len, struct buf *b)
 		if (!xml_is(r, "rule", SACM_NS) ||
 		    (v = xml_prop(r, "result")) == NULL)
 			continue;
-		for (size_t i = 0; i < NRESULTS; i++)
-			if (strcmp(v, results[i]) == 0)
+		for (size_t i = 0; i < SCAP_NRESULTS; i++)
+			if (strcmp(v, scap_result_names[i]) == 0)
 				n[i]++;
 		free(v);
 	}
@@ -113,8 +108,8 @@ summarize(const char *rules, size_t len, struct buf *b)
 	v = xml_prop(root, "max");
 	buf_add_attr(b, "max", v);
 	free(v);
-	for (size_t i = 0; i < NRESULTS; i++)
-		buf_printf(b, " %s='%ld'", results[i], n[i]);
+	for (size_t i = 0; i < SCAP_NRESULTS; i++)
+		buf_printf(b, " %s='%ld'", scap_result_names[i], n[i]);
 	xmlFreeDoc(doc);
 }
 
@@ -155,7 +150,7 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 	buf_adds(&b, "</evaluation-result>");
 	if (b.data == NULL)
 		log_warnx("%s: the result is over max_item_size", j->request);
-	else if (pubsub_publish(e->g, T_RESULTS, j->request, b.data, NULL,
+	else if (pubsub_publish(e->g, TOPIC_EVALUATION_RESULTS, j->request, b.data, NULL,
 	    NULL) < 0)
 		log_warnx("%s: publishing the result: %s", j->request,
 		    grid_errstr(e->g));

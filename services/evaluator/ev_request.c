@@ -21,8 +21,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_REQUESTS	"sacm/evaluation/requests"
-#define T_RESULTS	"sacm/evaluation/results"
 
 void
 ev_job_free(struct ev_job *j)
@@ -85,7 +83,7 @@ handle(struct ev *e, const struct grid_event *gev)
 	if (ev_busy(e, gev->item_id))
 		goto out;
 	if (gev->catchup) {
-		(void)pubsub_items(e->g, T_RESULTS, gev->item_id, 0, found,
+		(void)pubsub_items(e->g, TOPIC_EVALUATION_RESULTS, gev->item_id, 0, found,
 		    &seen);
 		if (seen) {
 			log_debug("request %s answered before", gev->item_id);
@@ -120,7 +118,7 @@ void
 ev_on_event(struct grid *g, const struct grid_event *gev, void *arg)
 {
 	(void)g;
-	if (strcmp(gev->node, T_REQUESTS) != 0 || gev->retract ||
+	if (strcmp(gev->node, TOPIC_EVALUATION_REQUESTS) != 0 || gev->retract ||
 	    gev->payload == NULL)
 		return;
 	handle(arg, gev);

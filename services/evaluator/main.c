@@ -72,7 +72,7 @@ main(int argc, char **argv)
 	grid_set_event_handler(ev.g, ev_on_event, &ev);
 	if (daemon_connect(ev.g) < 0)
 		goto out;
-	if (grid_subscribe(ev.g, "sacm/evaluation/requests",
+	if (grid_subscribe(ev.g, TOPIC_EVALUATION_REQUESTS,
 	    GRID_SUB_CATCHUP) < 0)
 		fatalx("cannot subscribe: %s", grid_errstr(ev.g));
 	log_info("ready: %s, capacity %ld", grid_jid(ev.g), ev.conf.capacity);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "orch.h"
 #include "query.h"
+#include "topics.h"
 
 #define OFF(f)	offsetof(struct orch_conf, f)
 static const struct conf_opt orch_opts[] = {
@@ -41,8 +42,8 @@ static const struct conf_opt orch_opts[] = {
 int
 main(int argc, char **argv)
 {
-	static const char *const topics[] = { "sacm/endpoints", "sacm/policy",
-	    "sacm/posture/stored", "sacm/evaluation/results" };
+	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_POLICY,
+	    TOPIC_POSTURE_STORED, TOPIC_EVALUATION_RESULTS };
 	struct orch o;
 	struct conf_table t[] = {
 		{ grid_conf_opts, grid_conf_nopts, &o.gc },

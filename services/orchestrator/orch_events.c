@@ -409,13 +409,13 @@ orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	(void)g;
 	if (ev->retract || ev->payload == NULL || strlen(ev->item_id) > 600)
 		return;
-	if (strcmp(ev->node, "sacm/policy") == 0)
+	if (strcmp(ev->node, TOPIC_POLICY) == 0)
 		policy_in(o, ev);
-	else if (strcmp(ev->node, "sacm/endpoints") == 0)
+	else if (strcmp(ev->node, TOPIC_ENDPOINTS) == 0)
 		endpoint_in(o, ev);
-	else if (strcmp(ev->node, "sacm/posture/stored") == 0)
+	else if (strcmp(ev->node, TOPIC_POSTURE_STORED) == 0)
 		posture_in(o, ev);
-	else if (strcmp(ev->node, "sacm/evaluation/results") == 0)
+	else if (strcmp(ev->node, TOPIC_EVALUATION_RESULTS) == 0)
 		result_in(o, ev);
 }
 

@@ -221,7 +221,7 @@ orch_publish(struct orch *o, const char *id)
 			buf_adds(&b, "</reason>");
 		}
 		buf_adds(&b, "</assessment>");
-		ok = b.data && pubsub_publish(o->g, "sacm/assessments", id,
+		ok = b.data && pubsub_publish(o->g, TOPIC_ASSESSMENTS, id,
 		    b.data, NULL, NULL) == 0;
 	}
 	sqlite3_finalize(st);

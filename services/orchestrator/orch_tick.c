@@ -311,7 +311,7 @@ request_collection(struct orch *o, const char *id, const char *policy,
 		return;
 	}
 	buf_adds(&b, "</collection-request>");
-	if (publish_step(o, id, "sacm/collection/requests", "collection", &b,
+	if (publish_step(o, id, TOPIC_COLLECTION_REQUESTS, "collection", &b,
 	    o->conf.collect_timeout, attempts) > 0)
 		(void)orch_move(o, id, A_COLLECTING, NULL);
 	buf_free(&b);
@@ -363,7 +363,7 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	}
 	buf_adds(&b, posture ? posture : "");
 	buf_adds(&b, "</evaluation-request>");
-	if ((deadline = publish_step(o, id, "sacm/evaluation/requests",
+	if ((deadline = publish_step(o, id, TOPIC_EVALUATION_REQUESTS,
 	    "evaluation", &b, o->conf.evaluate_timeout, attempts)) > 0) {
 		set(o, id, "evaluator", jid, deadline, 0);
 		(void)orch_move(o, id, A_EVALUATING, NULL);
@@ -456,7 +456,7 @@ orch_tick(struct orch *o)
 			 * evaluate it too (one that does anyway is stored once:
 			 * the results repository keeps one per assessment). */
 			if (r->evaluation && pubsub_retract(o->g,
-			    "sacm/evaluation/requests", r->evaluation) == 0)
+			    TOPIC_EVALUATION_REQUESTS, r->evaluation) == 0)
 				log_info("assessment %s: request %s withdrawn",
 				    r->id, r->evaluation);
 			(void)orch_move(o, r->id, more ? A_COLLECTED :

@@ -59,8 +59,8 @@ main(int argc, char **argv)
 	grid_handle_requests(pr.g, SACM_NS, pr_on_reshare, &pr);
 	if (daemon_connect(pr.g) < 0)
 		goto out;
-	if (grid_subscribe(pr.g, "sacm/policy/submissions",
-	    GRID_SUB_CATCHUP) < 0 || grid_subscribe(pr.g, "sacm/policy/feeds",
+	if (grid_subscribe(pr.g, TOPIC_SUBMISSIONS,
+	    GRID_SUB_CATCHUP) < 0 || grid_subscribe(pr.g, TOPIC_FEEDS,
 	    GRID_SUB_CATCHUP) < 0)
 		fatalx("cannot subscribe: %s", grid_errstr(pr.g));
 	log_info("ready: %s, database %s", grid_jid(pr.g), pr.conf.db);

@@ -33,7 +33,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_FEEDS		"sacm/policy/feeds"
 #define NS_ATOM		"http://www.w3.org/2005/Atom"
 #define NS_APP		"http://www.w3.org/2007/app"
 #define NS_ROLIE	"urn:ietf:params:xml:ns:rolie-1.0"
@@ -391,7 +390,7 @@ publish_status(struct pr *pr, const struct feed *f, const struct poll *p,
 	buf_adds(&b, "</feed-status>");
 	snprintf(item, sizeof(item), "%s/status", f->id);
 	if (b.data && grid_state(pr->g) == GRID_ONLINE &&
-	    pubsub_publish(pr->g, T_FEEDS, item, b.data, NULL, NULL) < 0)
+	    pubsub_publish(pr->g, TOPIC_FEEDS, item, b.data, NULL, NULL) < 0)
 		log_warnx("feed %s: cannot publish its status: %s", f->id,
 		    grid_errstr(pr->g));
 	buf_free(&b);

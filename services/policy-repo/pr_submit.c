@@ -24,8 +24,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_SUBMISSIONS	"sacm/policy/submissions"
-#define T_POLICY	"sacm/policy"
 #define STATUS_SUFFIX	"/status"
 
 /* The announcement: everything a consumer needs to decide and to fetch. */
@@ -127,17 +125,17 @@ publish_pending(struct pr *pr, const char *kind, const char *id,
 	char item[600];
 
 	if (strcmp(kind, "policy") == 0) {
-		if (pubsub_publish(pr->g, T_POLICY, id, xml, NULL, NULL) < 0) {
+		if (pubsub_publish(pr->g, TOPIC_POLICY, id, xml, NULL, NULL) < 0) {
 			log_warnx("announcing policy %s: %s", id,
 			    grid_errstr(pr->g));
 			return -EAGAIN;
 		}
-		log_info("policy %s announced on " T_POLICY, id);
+		log_info("policy %s announced on " TOPIC_POLICY, id);
 		pr_store_mark(pr, "policy", id, "announced");
 		return 0;
 	}
 	snprintf(item, sizeof(item), "%s" STATUS_SUFFIX, id);
-	if (pubsub_publish(pr->g, T_SUBMISSIONS, item, xml, NULL, NULL) < 0) {
+	if (pubsub_publish(pr->g, TOPIC_SUBMISSIONS, item, xml, NULL, NULL) < 0) {
 		log_warnx("publishing the status of %s: %s", id,
 		    grid_errstr(pr->g));
 		return -EAGAIN;
@@ -349,11 +347,11 @@ pr_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	size_t n = strlen(ev->item_id);
 
 	(void)g;
-	if (strcmp(ev->node, "sacm/policy/feeds") == 0) {
+	if (strcmp(ev->node, TOPIC_FEEDS) == 0) {
 		pr_feeds_on_event(pr, ev);
 		return;
 	}
-	if (strcmp(ev->node, T_SUBMISSIONS) != 0 || ev->retract ||
+	if (strcmp(ev->node, TOPIC_SUBMISSIONS) != 0 || ev->retract ||
 	    ev->payload == NULL)
 		return;
 	/* Our own verdicts come back on the same topic. */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "ps.h"
 #include "scap.h"
+#include "topics.h"
 
 #define OFF(f)	offsetof(struct ps_conf, f)
 static const struct conf_opt ps_opts[] = {
@@ -50,8 +51,8 @@ main(int argc, char **argv)
 	grid_handle_requests(ps.g, NS_POSTURE, ps_on_query, &ps);
 	if (daemon_connect(ps.g) < 0)
 		goto out;
-	if (grid_subscribe(ps.g, "sacm/endpoints", GRID_SUB_CATCHUP) < 0 ||
-	    grid_subscribe(ps.g, "sacm/posture", GRID_SUB_CATCHUP) < 0)
+	if (grid_subscribe(ps.g, TOPIC_ENDPOINTS, GRID_SUB_CATCHUP) < 0 ||
+	    grid_subscribe(ps.g, TOPIC_POSTURE, GRID_SUB_CATCHUP) < 0)
 		fatalx("cannot subscribe: %s", grid_errstr(ps.g));
 	log_info("ready: %s, database %s", grid_jid(ps.g), ps.conf.db);
 

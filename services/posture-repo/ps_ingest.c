@@ -30,9 +30,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define T_ENDPOINTS	"sacm/endpoints"
-#define T_POSTURE	"sacm/posture"
-#define T_STORED	"sacm/posture/stored"
 
 /* The bare JID of a full one, in out. */
 static void
@@ -114,7 +111,7 @@ endpoint_known(struct ps *ps, const char *id, struct ps_endpoint *e)
 {
 	if (ps_endpoint_get(ps, id, e) == 0)
 		return 0;
-	(void)pubsub_items(ps->g, T_ENDPOINTS, id, 0, endpoint_fetched, ps);
+	(void)pubsub_items(ps->g, TOPIC_ENDPOINTS, id, 0, endpoint_fetched, ps);
 	return ps_endpoint_get(ps, id, e);
 }
 
@@ -320,7 +317,7 @@ report_in(struct ps *ps, const struct grid_event *ev)
 	}
 	if (endpoint_known(ps, rp.endpoint, &e) < 0) {
 		snprintf(err, sizeof(err), "unknown endpoint %.128s (not "
-		    "announced on " T_ENDPOINTS ")", rp.endpoint);
+		    "announced on " TOPIC_ENDPOINTS ")", rp.endpoint);
 		r = -EPERM;
 		goto reject;
 	}
@@ -361,9 +358,9 @@ ps_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	(void)g;
 	if (ev->retract || ev->payload == NULL)
 		return;
-	if (strcmp(ev->node, T_ENDPOINTS) == 0)
+	if (strcmp(ev->node, TOPIC_ENDPOINTS) == 0)
 		(void)endpoint_in(ps, ev);
-	else if (strcmp(ev->node, T_POSTURE) == 0)
+	else if (strcmp(ev->node, TOPIC_POSTURE) == 0)
 		report_in(ps, ev);
 }
 
@@ -382,7 +379,7 @@ ps_announce(struct ps *ps, int64_t id)
 		buf_free(&b);
 		return;
 	}
-	if ( pubsub_publish(ps->g, T_STORED, item, b.data, NULL,
+	if ( pubsub_publish(ps->g, TOPIC_POSTURE_STORED, item, b.data, NULL,
 	    NULL) == 0)
 		(void)ps_mark_announced(ps, id);
 	else

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "log.h"
 #include "rr.h"
+#include "topics.h"
 
 #define OFF(f)	offsetof(struct rr_conf, f)
 static const struct conf_opt rr_opts[] = {
@@ -71,7 +72,7 @@ main(int argc, char **argv)
 	grid_handle_requests(rr.g, NS_RESULTS, rr_on_query, &rr);
 	if (daemon_connect(rr.g) < 0)
 		goto out;
-	if (grid_subscribe(rr.g, "sacm/evaluation/results",
+	if (grid_subscribe(rr.g, TOPIC_EVALUATION_RESULTS,
 	    GRID_SUB_CATCHUP) < 0)
 		fatalx("cannot subscribe: %s", grid_errstr(rr.g));
 	log_info("ready: %s, database %s", grid_jid(rr.g), rr.conf.db);

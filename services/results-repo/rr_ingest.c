@@ -27,17 +27,10 @@
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
+#include "scap.h"
 
-#define T_EVALUATIONS	"sacm/evaluation/results"
-#define T_RESULTS	"sacm/results"
-#define T_INCIDENTS	"sacm/incidents"
 #define NS_ARF		"http://scap.nist.gov/schema/asset-reporting-format/1.1"
 
-static const char *const counts[] = {
-	"pass", "fail", "error", "unknown", "notapplicable", "notchecked",
-	"informational", "fixed",
-};
-#define NCOUNTS	(sizeof(counts) / sizeof(counts[0]))
 
 int
 rr_severity_rank(const char *s)
@@ -85,7 +78,7 @@ exec_done(struct rr *rr, sqlite3_stmt *st)
 struct ev {
 	char	*request, *endpoint, *hostname, *assessment, *policy;
 	char	*profile, *evaluator, *state, *evaluated, *reason;
-	char	*score, *max, *duration, *count[NCOUNTS];
+	char	*score, *max, *duration, *count[SCAP_NRESULTS];
 	xmlNodePtr rules;		/* <rule-results/> */
 	char	*arf, arf_sha[65];	/* decoded ARF */
 	size_t	 arflen;
@@ -99,7 +92,7 @@ ev_free(struct ev *e)
 	free(e->assessment); free(e->policy); free(e->profile);
 	free(e->evaluator); free(e->state); free(e->evaluated);
 	free(e->reason); free(e->score); free(e->max); free(e->duration);
-	for (size_t i = 0; i < NCOUNTS; i++)
+	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		free(e->count[i]);
 	free(e->arf); free(e->arf_ref);
 }
@@ -125,8 +118,8 @@ parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
 	e->score = xml_prop(root, "score");
 	e->max = xml_prop(root, "max");
 	e->duration = xml_prop(root, "duration-ms");
-	for (size_t i = 0; i < NCOUNTS; i++)
-		e->count[i] = xml_prop(root, counts[i]);
+	for (size_t i = 0; i < SCAP_NRESULTS; i++)
+		e->count[i] = xml_prop(root, scap_result_names[i]);
 	if ((reason = xml_child(root, "reason", SACM_NS)) != NULL)
 		e->reason = (char *)xmlNodeGetContent(reason);
 	if (!e->endpoint || !e->policy || !e->state) {
@@ -399,7 +392,7 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 	db_bind_text(st, 12, now);
 	db_bind_text(st, 13, e->score);
 	db_bind_text(st, 14, e->max);
-	for (size_t i = 0; i < NCOUNTS; i++)
+	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		db_bind_text(st, 15 + (int)i, e->count[i]);
 	db_bind_text(st, 23, e->arf ? e->arf_sha : NULL);
 	db_bind_text(st, 24, e->arf_ref);
@@ -501,7 +494,7 @@ void
 rr_on_event(struct grid *g, const struct grid_event *gev, void *arg)
 {
 	(void)g;
-	if (strcmp(gev->node, T_EVALUATIONS) == 0 && !gev->retract &&
+	if (strcmp(gev->node, TOPIC_EVALUATION_RESULTS) == 0 && !gev->retract &&
 	    gev->payload)
 		result_in(arg, gev);
 }
@@ -585,7 +578,7 @@ rr_flush_pending(struct rr *rr)
 			char *item, *x = current_xml(rr,
 			    sqlite3_column_int64(st, 1), &item);
 
-			ok = x && pubsub_publish(rr->g, T_RESULTS, item, x,
+			ok = x && pubsub_publish(rr->g, TOPIC_RESULTS, item, x,
 			    NULL, NULL) == 0;
 			if (!ok)
 				log_warnx("publishing %s: %s (later)",
@@ -607,7 +600,7 @@ rr_flush_pending(struct rr *rr)
 			const char *uuid = (const char *)sqlite3_column_text(
 			    st, 1);
 
-			if (pubsub_publish(rr->g, T_INCIDENTS, uuid,
+			if (pubsub_publish(rr->g, TOPIC_INCIDENTS, uuid,
 			    (const char *)sqlite3_column_text(st, 2), NULL,
 			    NULL) < 0) {
 				log_warnx("publishing incident %s: %s (later)",
