@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "child.h"
 #include "grid.h"
 
 struct col_conf {
@@ -37,7 +38,7 @@ enum col_reason { REASON_REQUEST, REASON_CHANGE, REASON_PERIODIC };
 
 /* One collection to do. */
 struct col_job {
-	struct col_job	*next;
+	struct fifo_node node;		/* first: the queue's link */
 	char		*request;	/* request id (made up for change) */
 	char		*policy;	/* the policy announcement (XML) */
 	char		*base;		/* a tailoring's datastream's, or NULL */
@@ -63,12 +64,10 @@ struct col {
 	char		 os[128];	/* CPE name */
 
 	/* jobs */
-	struct col_job	*jobs, *jobs_tail;
+	struct fifo	 jobs;		/* waiting */
 	struct col_job	*running;
-	pid_t		 child;
+	struct child	 child;		/* collecting it */
 	char		 workdir[4096];
-	struct timespec	 started;
-	time_t		 deadline;
 	char		*ds;		/* the last policy fetched */
 	size_t		 dslen;
 	char		*tl;		/* and its tailoring, if it is one */
@@ -97,6 +96,7 @@ void	col_on_event(struct grid *, const struct grid_event *, void *);
 void	col_job_free(struct col_job *);
 
 /* col_job.c */
+#define COL_QUEUE_MAX	64	/* jobs waiting; more are refused */
 void	col_enqueue(struct col *, struct col_job *);
 void	col_repeat(struct col *, enum col_reason);
 void	col_job_tick(struct col *);

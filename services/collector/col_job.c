@@ -36,18 +36,10 @@ static const char *const reason_names[] = { "request", "change", "periodic" };
 static int
 put(const char *dir, const char *name, const char *data, size_t len)
 {
-	char p[4096];
-	FILE *f;
+	char p[4200];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if ((f = fopen(p, "wb")) == NULL)
-		return -errno;
-	if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0) {
-		fclose(f);
-		return -EIO;
-	}
-	return fclose(f) == 0 ? 0 : -EIO;
+	snprintf(p, sizeof(p), "%.4000s/%s", dir, name);
+	return child_write_file(p, data, len);
 }
 
 /* ---- the child ------------------------------------------------------- */
@@ -113,18 +105,18 @@ out:
 	return r;
 }
 
-static void
-child_main(struct col *c, const struct col_job *j, const char *dir)
+/* The child's main: collect, or say why not in error.txt. */
+static int
+child_main(void *arg)
 {
+	struct col *c = arg;
 	char err[2048];
 
-	if (setpriority(PRIO_PROCESS, 0, (int)c->conf.nice) < 0)
-		fprintf(stderr, "setpriority: %s\n", strerror(errno));
-	if (child_collect(c, j, dir, err, sizeof(err)) < 0) {
-		(void)put(dir, "error.txt", err, strlen(err));
-		_exit(1);
+	if (child_collect(c, c->running, c->workdir, err, sizeof(err)) < 0) {
+		(void)put(c->workdir, "error.txt", err, strlen(err));
+		return 1;
 	}
-	_exit(0);
+	return 0;
 }
 
 /* ---- the daemon's side ----------------------------------------------- */
@@ -132,7 +124,9 @@ child_main(struct col *c, const struct col_job *j, const char *dir)
 void
 col_enqueue(struct col *c, struct col_job *j)
 {
-	for (struct col_job *q = c->jobs; q; q = q->next)
+	for (struct fifo_node *n = c->jobs.head; n; n = n->next) {
+		struct col_job *q = (struct col_job *)n;
+
 		if ((j->request && q->request &&
 		    strcmp(j->request, q->request) == 0) ||
 		    (j->reason != REASON_REQUEST && q->reason == j->reason &&
@@ -142,11 +136,13 @@ col_enqueue(struct col *c, struct col_job *j)
 			col_job_free(j);	/* the same job is waiting */
 			return;
 		}
-	if (c->jobs_tail)
-		c->jobs_tail->next = j;
-	else
-		c->jobs = j;
-	c->jobs_tail = j;
+	}
+	if (fifo_push(&c->jobs, &j->node) < 0) {
+		log_warnx("%s: %zu collections waiting already; refused",
+		    j->request ? j->request : reason_names[j->reason],
+		    c->jobs.n);
+		col_job_free(j);
+	}
 }
 
 static void
@@ -247,22 +243,12 @@ write_report(struct col *c, const struct col_job *j, unsigned long seq,
 	return r;
 }
 
-static long
-ms_since(const struct timespec *a)
-{
-	struct timespec b;
-
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) /
-	    1000000;
-}
-
 /* The job is over, one way or another: into the outbox with it. */
 static void
 finish(struct col *c, long rss_kb, const char *failure)
 {
 	struct col_job *j = c->running;
-	long ms = ms_since(&c->started);
+	long ms = child_elapsed_ms(&c->child);
 	unsigned long seq = strtoul(strrchr(c->workdir, '/') + 1, NULL, 10);
 
 	if (failure)
@@ -277,7 +263,6 @@ finish(struct col *c, long rss_kb, const char *failure)
 		log_warnx("%s: the report could not be written to %s",
 		    j->request, c->workdir);
 	c->running = NULL;
-	c->child = 0;
 	col_job_free(j);
 }
 
@@ -301,20 +286,9 @@ reap(struct col *c, int status, const struct rusage *ru)
 		finish(c, ru->ru_maxrss, NULL);
 		return;
 	}
-	if (WIFEXITED(status)) {
-		snprintf(p, sizeof(p), "%.4000s/error.txt", c->workdir);
-		buf_init(&b, sizeof(err) - 1);
-		if (buf_read_file(&b, p) == 0 && b.data)
-			snprintf(err, sizeof(err), "%s", b.data);
-		else
-			snprintf(err, sizeof(err), "the collection ended with "
-			    "status %d", WEXITSTATUS(status));
-		buf_free(&b);
-		unlink(p);
-	} else
-		snprintf(err, sizeof(err), "the collection was killed by "
-		    "signal %d%s", WTERMSIG(status), c->deadline &&
-		    time(NULL) >= c->deadline ? " at the time limit" : "");
+	snprintf(p, sizeof(p), "%.4000s/error.txt", c->workdir);
+	child_failure(&c->child, status, p, c->conf.timeout, err,
+	    sizeof(err));
 	finish(c, ru->ru_maxrss, err);
 }
 
@@ -324,10 +298,9 @@ start(struct col *c, struct col_job *j)
 	char err[1024], name[64];
 	unsigned long seq = col_outbox_next_seq(c);
 	int r = 0;
-	pid_t pid;
 
 	c->running = j;
-	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	child_reset(&c->child);
 	if (j->request == NULL) {
 		snprintf(name, sizeof(name), "%s-%lu", reason_names[j->reason],
 		    seq);
@@ -356,16 +329,11 @@ start(struct col *c, struct col_job *j)
 		}
 		c->ds_id = strdup(j->policy_id);
 	}
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		snprintf(err, sizeof(err), "fork: %s", strerror(errno));
+	if ((r = child_start(&c->child, c->conf.timeout, (int)c->conf.nice,
+	    child_main, c)) < 0) {
+		snprintf(err, sizeof(err), "fork: %s", strerror(-r));
 		finish(c, 0, err);
-		return;
 	}
-	if (pid == 0)
-		child_main(c, j, c->workdir);
-	c->child = pid;
-	c->deadline = time(NULL) + c->conf.timeout;
 }
 
 void
@@ -373,22 +341,17 @@ col_job_tick(struct col *c)
 {
 	time_t now = time(NULL);
 
-	if (c->child) {
+	if (c->child.pid) {
 		struct rusage ru;
-		int status;
-		pid_t p = wait4(c->child, &status, WNOHANG, &ru);
+		int status, r = child_poll(&c->child, &status, &ru);
 
-		if (p == 0 && now >= c->deadline) {
-			log_warnx("%s: over the time limit of %ld s; stopping "
-			    "it", c->running->request, c->conf.timeout);
-			kill(c->child, SIGKILL);
-			p = wait4(c->child, &status, 0, &ru);
-		}
-		if (p == c->child)
+		if (r > 0 && c->child.timed_out)
+			log_warnx("%s: over the time limit of %ld s; stopped",
+			    c->running->request, c->conf.timeout);
+		if (r > 0)
 			reap(c, status, &ru);
-		else if (p < 0 && errno != EINTR) {
-			log_warn("wait");
-			memset(&ru, 0, sizeof(ru));
+		else if (r < 0) {
+			log_warnx("wait: %s", strerror(-r));
 			finish(c, 0, "the collection process was lost");
 		}
 	}
@@ -399,9 +362,7 @@ col_job_tick(struct col *c)
 	}
 	if (c->conf.watch && col_watch_poll(c->watch, c->conf.settle_ms))
 		col_repeat(c, REASON_CHANGE);
-	if (c->running == NULL && c->jobs) {
-		struct col_job *j;
-
+	if (c->running == NULL && c->jobs.head) {
 		if (col_outbox_count(c) >= (size_t)c->conf.outbox_max) {
 			if (!c->outbox_full_logged)
 				log_warnx("outbox full (%ld reports): no new "
@@ -411,32 +372,24 @@ col_job_tick(struct col *c)
 			return;
 		}
 		c->outbox_full_logged = 0;
-		j = c->jobs;
-		if ((c->jobs = j->next) == NULL)
-			c->jobs_tail = NULL;
-		j->next = NULL;
-		start(c, j);
+		start(c, (struct col_job *)fifo_pop(&c->jobs));
 	}
 }
 
 void
 col_job_stop(struct col *c)
 {
-	struct col_job *j;
+	struct fifo_node *n;
 
-	if (c->child) {
-		kill(c->child, SIGKILL);
-		waitpid(c->child, NULL, 0);
+	if (c->child.pid) {
+		child_kill(&c->child);
 		log_info("%s: collection abandoned (stopping)",
 		    c->running->request);
-		c->child = 0;
 		col_job_free(c->running);
 		c->running = NULL;
 	}
-	while ((j = c->jobs) != NULL) {
-		c->jobs = j->next;
-		col_job_free(j);
-	}
+	while ((n = fifo_pop(&c->jobs)) != NULL)
+		col_job_free((struct col_job *)n);
 	for (size_t i = 0; i < c->nknown; i++) {
 		free(c->known[i].policy);
 		free(c->known[i].base);

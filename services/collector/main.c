@@ -56,6 +56,7 @@ main(int argc, char **argv)
 	char err[512];
 
 	memset(&c, 0, sizeof(c));
+	fifo_init(&c.jobs, COL_QUEUE_MAX);
 	daemon_setup(argc, argv, "sacm-collector", "Collector: announces its "
 	    "endpoint and collects posture (OVAL system characteristics).",
 	    t, 2, &c.conf.log_level);
@@ -84,7 +85,7 @@ main(int argc, char **argv)
 	log_info("ready: endpoint %s, root %s", c.id, c.conf.root ?
 	    c.conf.root : "/");
 	while (!daemon_quit) {
-		grid_run_once(c.g, c.child ? 100 : 250);
+		grid_run_once(c.g, c.child.pid ? 100 : 250);
 		col_job_tick(&c);
 		col_outbox_tick(&c);
 	}

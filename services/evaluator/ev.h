@@ -2,9 +2,9 @@
  * ev.h - sacm-evaluator: the Evaluator of Figure 2.
  *
  *   ev_request.c  evaluation requests in -> jobs
- *   ev_job.c      one job at a time: fetch policy and posture, evaluate in
- *                 a child forked from the process that holds the loaded
- *                 policy, publish the result
+ *   ev_job.c      up to capacity jobs at a time: fetch policy and posture,
+ *                 evaluate in a child forked from the process that holds
+ *                 the loaded policy, publish the result
  */
 #ifndef EV_H
 #define EV_H
@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "child.h"
 #include "grid.h"
 
 struct ev_conf {
@@ -25,7 +26,7 @@ struct ev_conf {
 };
 
 struct ev_job {
-	struct ev_job	*next;
+	struct fifo_node node;		/* first: the queue's link */
 	char		*request;	/* item id */
 	char		*endpoint, *hostname, *assessment, *profile;
 	char		*policy;	/* announcement (XML) */
@@ -42,18 +43,24 @@ struct ev_loaded {
 };
 #define EV_CACHE_MAX	16
 
+/* One evaluation running: its job, its child, its work directory. */
+struct ev_run {
+	struct ev_job	*job;		/* NULL: a free slot */
+	struct child	 child;
+	char		 workdir[3072];
+};
+#define EV_RUNS_MAX	64		/* the highest capacity */
+#define EV_QUEUE_MAX	4096		/* requests waiting; more refused */
+
 struct ev {
 	struct ev_conf	 conf;
 	struct grid_conf gc;
 	struct grid	*g;
 	char		 bare[512];	/* our bare JID (assignments) */
 
-	struct ev_job	*jobs, *jobs_tail, *running;
-	pid_t		 child;
-	long		 peak_mb;	/* of the last evaluation's process */
-	time_t		 deadline;
-	struct timespec	 started;
-	char		 workdir[3072];
+	struct fifo	 jobs;		/* waiting */
+	struct ev_run	 runs[EV_RUNS_MAX];	/* capacity of them used */
+	size_t		 nrunning;
 
 	char		*ds, *ds_id;	/* the last policy fetched */
 	size_t		 dslen;

@@ -36,20 +36,22 @@
 void
 ev_enqueue(struct ev *e, struct ev_job *j)
 {
-	if (e->jobs_tail)
-		e->jobs_tail->next = j;
-	else
-		e->jobs = j;
-	e->jobs_tail = j;
+	if (fifo_push(&e->jobs, &j->node) < 0) {
+		log_warnx("%s: %zu requests waiting already; refused (the "
+		    "orchestrator assigns it again)", j->request, e->jobs.n);
+		ev_job_free(j);
+	}
 }
 
 int
 ev_busy(const struct ev *e, const char *request)
 {
-	if (e->running && strcmp(e->running->request, request) == 0)
-		return 1;
-	for (const struct ev_job *j = e->jobs; j; j = j->next)
-		if (strcmp(j->request, request) == 0)
+	for (size_t i = 0; i < EV_RUNS_MAX; i++)
+		if (e->runs[i].job && strcmp(e->runs[i].job->request,
+		    request) == 0)
+			return 1;
+	for (const struct fifo_node *n = e->jobs.head; n; n = n->next)
+		if (strcmp(((const struct ev_job *)n)->request, request) == 0)
 			return 1;
 	return 0;
 }
@@ -116,7 +118,8 @@ summarize(const char *rules, size_t len, struct buf *b)
 /* Publishes the job's result: complete (rules and ARF) or failed. */
 static void
 publish(struct ev *e, struct ev_job *j, const char *failure,
-    const char *rules, size_t rlen, const struct blob_ref *arf, long ms)
+    const char *rules, size_t rlen, const struct blob_ref *arf, long ms,
+    long peak_mb)
 {
 	struct buf b;
 	char when[32];
@@ -161,20 +164,29 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 	} else {
 		e->done++;
 		log_info("%s: evaluated in %.1f s (peak %ld MB), result "
-		    "published", j->request, ms / 1000.0, e->peak_mb);
+		    "published", j->request, ms / 1000.0, peak_mb);
 	}
 	buf_free(&b);
 }
 
+/* The run is over: its job, its work directory and its slot go. */
 static void
-fail(struct ev *e, const char *why)
+done(struct ev *e, struct ev_run *run)
 {
-	publish(e, e->running, why, NULL, 0, NULL, ms_since(&e->started));
-	if (e->workdir[0])
-		rmdir_flat(e->workdir);
-	e->workdir[0] = '\0';
-	ev_job_free(e->running);
-	e->running = NULL;
+	if (run->workdir[0])
+		rmdir_flat(run->workdir);
+	run->workdir[0] = '\0';
+	ev_job_free(run->job);
+	run->job = NULL;
+	e->nrunning--;
+}
+
+static void
+fail(struct ev *e, struct ev_run *run, const char *why)
+{
+	publish(e, run->job, why, NULL, 0, NULL, child_elapsed_ms(&run->child),
+	    0);
+	done(e, run);
 }
 
 /* ---- the posture -------------------------------------------------------- */
@@ -316,54 +328,60 @@ loaded(struct ev *e, struct ev_job *j, char *err, size_t errlen)
 
 /* ---- the child ---------------------------------------------------------- */
 
-static void
-child(struct eval *ev, const struct eval_target *t, const char *dir)
+struct child_arg {
+	struct eval			*ev;
+	const struct eval_target	*t;
+	const char			*dir;
+};
+
+/* The child's main: evaluate, write the rule results, or say why not in
+ * error.txt. */
+static int
+child_main(void *arg)
 {
+	const struct child_arg *a = arg;
 	char err[2048], p[4096];
 	struct buf x, rules;
-	FILE *f;
 
 	buf_init(&x, 1u << 30);
 	buf_init(&rules, 64u << 20);
-	snprintf(p, sizeof(p), "%.3000s/xccdf.xml", dir);
-	if (eval_run(ev, t, dir, err, sizeof(err)) < 0 ||
+	err[0] = '\0';
+	snprintf(p, sizeof(p), "%.3000s/xccdf.xml", a->dir);
+	if (eval_run(a->ev, a->t, a->dir, err, sizeof(err)) < 0 ||
 	    buf_read_file(&x, p) < 0 || eval_rule_results(x.data, x.len,
 	    &rules, err, sizeof(err)) < 0) {
-		snprintf(p, sizeof(p), "%.3000s/error.txt", dir);
-		if ((f = fopen(p, "w")) != NULL) {
-			fputs(err[0] ? err : "evaluation failed", f);
-			fclose(f);
-		}
-		_exit(1);
+		snprintf(p, sizeof(p), "%.3000s/error.txt", a->dir);
+		(void)child_write_file(p, err[0] ? err : "evaluation failed",
+		    strlen(err[0] ? err : "evaluation failed"));
+		return 1;
 	}
-	snprintf(p, sizeof(p), "%.3000s/rules.xml", dir);
-	if ((f = fopen(p, "w")) == NULL || fputs(rules.data, f) < 0 ||
-	    fclose(f) != 0)
-		_exit(1);
-	_exit(0);
+	snprintf(p, sizeof(p), "%.3000s/rules.xml", a->dir);
+	return child_write_file(p, rules.data, rules.len) < 0 ? 1 : 0;
 }
 
 static void
-start(struct ev *e, struct ev_job *j)
+start(struct ev *e, struct ev_run *run, struct ev_job *j)
 {
 	static unsigned long n;
 	struct posture p;
 	struct eval_target t = { 0 };
+	struct child_arg ca;
 	struct eval *ev;
 	char err[1024];
-	pid_t pid;
+	int r;
 
-	e->running = j;
-	e->workdir[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &e->started);
+	run->job = j;
+	run->workdir[0] = '\0';
+	child_reset(&run->child);
+	e->nrunning++;
 	if (!j->endpoint || !j->policy_id || !j->policy) {
-		fail(e, "the request needs an endpoint and a policy (and a "
-		    "tailoring its datastream)");
+		fail(e, run, "the request needs an endpoint and a policy (and "
+		    "a tailoring its datastream)");
 		return;
 	}
 	if (posture(e, j, &p, err, sizeof(err)) < 0) {
 		posture_free(&p);
-		fail(e, err);
+		fail(e, run, err);
 		return;
 	}
 	if (e->ds_id == NULL || strcmp(e->ds_id, j->policy_id) != 0) {
@@ -375,24 +393,24 @@ start(struct ev *e, struct ev_job *j)
 		    (size_t)e->conf.max_content, &e->ds, &e->dslen, &e->tl,
 		    &e->tllen, err, sizeof(err)) < 0) {
 			posture_free(&p);
-			fail(e, err);
+			fail(e, run, err);
 			return;
 		}
 		e->ds_id = strdup(j->policy_id);
 	}
 	if ((ev = loaded(e, j, err, sizeof(err))) == NULL) {
 		posture_free(&p);
-		fail(e, err);
+		fail(e, run, err);
 		return;
 	}
-	snprintf(e->workdir, sizeof(e->workdir), "%.2000s/work-%ld-%lu",
+	snprintf(run->workdir, sizeof(run->workdir), "%.2000s/work-%ld-%lu",
 	    e->conf.state_dir, (long)getpid(), ++n);
-	if (mkdir(e->workdir, 0700) < 0) {
-		snprintf(err, sizeof(err), "%.900s: %s", e->workdir,
+	if (mkdir(run->workdir, 0700) < 0) {
+		snprintf(err, sizeof(err), "%.900s: %s", run->workdir,
 		    strerror(errno));
-		e->workdir[0] = '\0';
+		run->workdir[0] = '\0';
 		posture_free(&p);
-		fail(e, err);
+		fail(e, run, err);
 		return;
 	}
 	t.sc = p.sc;
@@ -401,49 +419,37 @@ start(struct ev *e, struct ev_job *j)
 	t.cpe_sclen = p.cpelen;
 	t.hostname = j->hostname ? j->hostname : p.host;
 	t.endpoint = j->endpoint;
-	fflush(NULL);
-	if ((pid = fork()) == 0)
-		child(ev, &t, e->workdir);
+	ca.ev = ev;
+	ca.t = &t;
+	ca.dir = run->workdir;
+	r = child_start(&run->child, e->conf.timeout, 0, child_main, &ca);
 	posture_free(&p);
-	if (pid < 0) {
-		snprintf(err, sizeof(err), "fork: %s", strerror(errno));
-		fail(e, err);
-		return;
+	if (r < 0) {
+		snprintf(err, sizeof(err), "fork: %s", strerror(-r));
+		fail(e, run, err);
 	}
-	e->child = pid;
-	e->deadline = time(NULL) + e->conf.timeout;
 }
 
 static void
-reap(struct ev *e, int status)
+reap(struct ev *e, struct ev_run *run, int status, long peak_mb)
 {
 	struct blob_ref arf = { 0 };
 	struct buf rules, a;
 	char p[4096], err[2048];
 	int r;
 
-	e->child = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(p, sizeof(p), "%.3000s/error.txt", e->workdir);
-		buf_init(&a, sizeof(err) - 1);
-		if (WIFEXITED(status) && buf_read_file(&a, p) == 0 && a.data)
-			snprintf(err, sizeof(err), "%s", a.data);
-		else if (WIFSIGNALED(status))
-			snprintf(err, sizeof(err), "the evaluation was killed "
-			    "by signal %d%s", WTERMSIG(status),
-			    time(NULL) >= e->deadline ? " at the time limit" :
-			    "");
-		else
-			snprintf(err, sizeof(err), "the evaluation failed");
-		buf_free(&a);
-		fail(e, err);
+		snprintf(p, sizeof(p), "%.3000s/error.txt", run->workdir);
+		child_failure(&run->child, status, p, e->conf.timeout, err,
+		    sizeof(err));
+		fail(e, run, err);
 		return;
 	}
 	buf_init(&rules, 64u << 20);
 	buf_init(&a, 1u << 30);
-	snprintf(p, sizeof(p), "%.3000s/rules.xml", e->workdir);
+	snprintf(p, sizeof(p), "%.3000s/rules.xml", run->workdir);
 	r = buf_read_file(&rules, p);
-	snprintf(p, sizeof(p), "%.3000s/arf.xml", e->workdir);
+	snprintf(p, sizeof(p), "%.3000s/arf.xml", run->workdir);
 	if (r == 0)
 		r = buf_read_file(&a, p);
 	if (r == 0 && (r = blob_put(e->g, "arf.xml", a.data, a.len,
@@ -453,13 +459,11 @@ reap(struct ev *e, int status)
 	else if (r < 0)
 		snprintf(err, sizeof(err), "the evaluation left no results");
 	if (r < 0)
-		fail(e, err);
+		fail(e, run, err);
 	else {
-		publish(e, e->running, NULL, rules.data, rules.len, &arf,
-		    ms_since(&e->started));
-		rmdir_flat(e->workdir);
-		ev_job_free(e->running);
-		e->running = NULL;
+		publish(e, run->job, NULL, rules.data, rules.len, &arf,
+		    child_elapsed_ms(&run->child), peak_mb);
+		done(e, run);
 	}
 	blob_ref_free(&arf);
 	buf_free(&rules);
@@ -469,55 +473,53 @@ reap(struct ev *e, int status)
 void
 ev_tick(struct ev *e)
 {
-	if (e->child) {
-		int status;
+	for (size_t i = 0; i < EV_RUNS_MAX; i++) {
+		struct ev_run *run = &e->runs[i];
 		struct rusage ru;
-		pid_t p = wait4(e->child, &status, WNOHANG, &ru);
+		int status, r;
 
-		if (p == 0 && time(NULL) >= e->deadline) {
-			log_warnx("%s: over the time limit of %ld s; stopping "
-			    "it", e->running->request, e->conf.timeout);
-			kill(e->child, SIGKILL);
-			p = wait4(e->child, &status, 0, &ru);
-		}
-		if (p == e->child) {
-			e->peak_mb = ru.ru_maxrss / 1024;
-			reap(e, status);
-		}
-		else if (p < 0 && errno != EINTR) {
-			e->child = 0;
-			fail(e, "the evaluation process was lost");
-		}
-		return;
+		if (run->job == NULL || run->child.pid == 0)
+			continue;
+		if ((r = child_poll(&run->child, &status, &ru)) == 0)
+			continue;
+		if (r > 0 && run->child.timed_out)
+			log_warnx("%s: over the time limit of %ld s; stopped",
+			    run->job->request, e->conf.timeout);
+		if (r > 0)
+			reap(e, run, status, ru.ru_maxrss / 1024);
+		else
+			fail(e, run, "the evaluation process was lost");
 	}
-	if (e->running == NULL && e->jobs &&
+	while (e->nrunning < (size_t)e->conf.capacity && e->jobs.head &&
 	    grid_state(e->g) == GRID_ONLINE) {
-		struct ev_job *j = e->jobs;
+		struct ev_run *run = NULL;
 
-		if ((e->jobs = j->next) == NULL)
-			e->jobs_tail = NULL;
-		j->next = NULL;
-		start(e, j);
+		for (size_t i = 0; run == NULL && i < EV_RUNS_MAX; i++)
+			if (e->runs[i].job == NULL)
+				run = &e->runs[i];
+		if (run == NULL)
+			break;
+		start(e, run, (struct ev_job *)fifo_pop(&e->jobs));
 	}
 }
 
 void
 ev_stop(struct ev *e)
 {
-	struct ev_job *j;
+	struct fifo_node *n;
 
-	if (e->child) {
-		kill(e->child, SIGKILL);
-		waitpid(e->child, NULL, 0);
-		e->child = 0;
+	for (size_t i = 0; i < EV_RUNS_MAX; i++) {
+		struct ev_run *run = &e->runs[i];
+
+		if (run->job == NULL)
+			continue;
+		child_kill(&run->child);
+		log_info("%s: evaluation abandoned (stopping)",
+		    run->job->request);
+		done(e, run);
 	}
-	if (e->workdir[0])
-		rmdir_flat(e->workdir);
-	ev_job_free(e->running);
-	while ((j = e->jobs) != NULL) {
-		e->jobs = j->next;
-		ev_job_free(j);
-	}
+	while ((n = fifo_pop(&e->jobs)) != NULL)
+		ev_job_free((struct ev_job *)n);
 	for (size_t i = 0; i < EV_CACHE_MAX; i++) {
 		eval_free(e->loaded[i].eval);
 		free(e->loaded[i].policy_id);

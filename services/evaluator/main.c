@@ -31,8 +31,9 @@ static const struct conf_opt ev_opts[] = {
 	{ "cache_policies", CONF_INT, OFF(cache), 1, EV_CACHE_MAX, "2", 0,
 	    "loaded policies (datastream and profile) kept for the next "
 	    "endpoint" },
-	{ "capacity", CONF_INT, OFF(capacity), 1, 1000, "1", 0,
-	    "evaluations at a time, as advertised to the orchestrator" },
+	{ "capacity", CONF_INT, OFF(capacity), 1, EV_RUNS_MAX, "1", 0,
+	    "evaluations at a time (each in its own process), as advertised "
+	    "to the orchestrator" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -48,6 +49,7 @@ main(int argc, char **argv)
 	char err[512], cap[32];
 
 	memset(&ev, 0, sizeof(ev));
+	fifo_init(&ev.jobs, EV_QUEUE_MAX);
 	daemon_setup(argc, argv, "sacm-evaluator", "Evaluator: evaluates "
 	    "policies against stored posture, offline, with libopenscap.",
 	    t, 2, &ev.conf.log_level);
@@ -77,7 +79,7 @@ main(int argc, char **argv)
 		fatalx("cannot subscribe: %s", grid_errstr(ev.g));
 	log_info("ready: %s, capacity %ld", grid_jid(ev.g), ev.conf.capacity);
 	while (!daemon_quit) {
-		grid_run_once(ev.g, ev.child ? 100 : 250);
+		grid_run_once(ev.g, ev.nrunning ? 100 : 250);
 		ev_tick(&ev);
 	}
 	log_info("stopping (%lu evaluated, %lu failed)", ev.done, ev.failed);
