@@ -24,8 +24,8 @@ on_signal(int sig)
 		daemon_quit = 1;
 }
 
-void
-daemon_signals(void)
+static void
+signals(void)
 {
 	struct sigaction sa;
 
@@ -39,69 +39,76 @@ daemon_signals(void)
 }
 
 static void
-usage(FILE *f, const char *name, const char *summary)
+usage(FILE *f, const struct daemon_spec *s)
 {
 	fprintf(f, "usage: %s [-nv] [-f FILE]\n\n%s\n\n"
 	    "  -f FILE    configuration file (default: $SACM_CONFIG)\n"
-	    "  -n         check the configuration and exit\n"
+	    "  -n         check the configuration (everything the daemon checks"
+	    "\n             before it connects) and exit\n"
 	    "  -v         log debug messages\n"
 	    "  --help     this text and the configuration options\n"
-	    "  --version  print the version\n\n", name, summary);
+	    "  --version  print the version\n\n"
+	    "signals: TERM and INT stop it; HUP reads the configuration again"
+	    "\n(log_level applies at once, the rest at the next start)\n\n",
+	    s->name, s->summary);
 }
 
-void
-daemon_setup(int argc, char **argv, const char *name, const char *summary,
-    struct conf_table *t, size_t nt, const int *loglevel)
+/* Loads path into the tables and runs every check that needs no grid.
+ * 0, or -1 with err. */
+static int
+load(const struct daemon_spec *s, const char *path, struct conf_table *t,
+    char *err, size_t errlen)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *conf = getenv("SACM_CONFIG");
-	int check = 0, verbose = 0, ch;
-	char err[512];
+	struct grid *g;
 
-	log_init(name, LOG_LVL_INFO, 1);
-	while ((ch = getopt_long(argc, argv, "f:nvh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': conf = optarg; break;
-		case 'n': check = 1; break;
-		case 'v': verbose = 1; break;
-		case 'h':
-			usage(stdout, name, summary);
-			conf_usage(t, nt);
-			exit(0);
-		case 'V':
-			printf("%s %s\n", name, SACM_VERSION);
-			exit(0);
-		default:
-			usage(stderr, name, summary);
-			exit(2);
-		}
-	}
-	if (optind != argc) {
-		usage(stderr, name, summary);
-		exit(2);
-	}
-	if (conf == NULL) {
-		fprintf(stderr, "%s: no configuration: use -f FILE or set "
-		    "SACM_CONFIG\n", name);
-		exit(2);
-	}
-	if (conf_load(conf, t, nt, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", name, err);
-		exit(1);
-	}
-	if (check) {
-		printf("%s: configuration %s OK\n", name, conf);
-		exit(0);
-	}
-	log_setlevel(verbose ? LOG_LVL_DEBUG : *loglevel);
+	if (conf_load(path, t, 2, err, errlen) < 0)
+		return -1;
+	if (s->check && s->check(t[1].base, err, errlen) < 0)
+		return -1;
+	/* The grid's settings as grid_new() takes them (the JID, the CA,
+	 * the password file), without connecting. */
+	if ((g = grid_new(t[0].base, err, errlen)) == NULL)
+		return -1;
+	grid_free(g);
+	return 0;
 }
 
-int
-daemon_connect(struct grid *g)
+/* SIGHUP: a new configuration, checked; only log_level changes live. */
+static void
+reload(const struct daemon_spec *s, const char *path)
+{
+	struct grid_conf gc;
+	void *conf = calloc(1, s->conf_size);
+	struct conf_table t[] = {
+		{ grid_conf_opts, grid_conf_nopts, &gc },
+		{ s->opts, s->nopts, conf },
+	};
+	char err[512];
+	int level;
+
+	memset(&gc, 0, sizeof(gc));
+	if (conf == NULL) {
+		log_warnx("reload: out of memory; configuration kept");
+		return;
+	}
+	if (load(s, path, t, err, sizeof(err)) < 0)
+		log_warnx("reload: %s; the running configuration is kept", err);
+	else {
+		level = *(int *)(void *)((char *)conf +
+		    ((char *)s->log_level - (char *)s->conf));
+		*s->log_level = level;
+		log_setlevel(level);
+		log_info("reload: %s is valid; log_level applied, other "
+		    "changes take effect at the next start", path);
+	}
+	conf_free(t, 2);
+	free(conf);
+}
+
+/* Connects, retrying with backoff until it works or a signal asks to
+ * quit; 0 or -EINTR. */
+static int
+connect_grid(struct grid *g)
 {
 	struct backoff b;
 
@@ -122,4 +129,116 @@ daemon_connect(struct grid *g)
 		}
 	}
 	return -EINTR;
+}
+
+int
+daemon_main(int argc, char **argv, const struct daemon_spec *s)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf_table t[] = {
+		{ grid_conf_opts, grid_conf_nopts, s->gc },
+		{ s->opts, s->nopts, s->conf },
+	};
+	const char *path = getenv("SACM_CONFIG");
+	int check = 0, verbose = 0, ch, rc = 1;
+	char err[512], ready[512] = "";
+
+	log_init(s->name, LOG_LVL_INFO, 1);
+	while ((ch = getopt_long(argc, argv, "f:nvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': path = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h':
+			usage(stdout, s);
+			conf_usage(t, 2);
+			return 0;
+		case 'V':
+			printf("%s %s\n", s->name, SACM_VERSION);
+			return 0;
+		default:
+			usage(stderr, s);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr, s);
+		return 2;
+	}
+	if (path == NULL) {
+		fprintf(stderr, "%s: no configuration: use -f FILE or set "
+		    "SACM_CONFIG\n", s->name);
+		return 2;
+	}
+	if (load(s, path, t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", s->name, err);
+		conf_free(t, 2);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration %s OK\n", s->name, path);
+		conf_free(t, 2);
+		return 0;
+	}
+	log_setlevel(verbose ? LOG_LVL_DEBUG : *s->log_level);
+	signals();
+	if (s->gc->resource == NULL && (s->gc->resource = strdup(s->name)) ==
+	    NULL)
+		fatalx("out of memory");
+	if (s->open && s->open(s->arg, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if ((*s->g = grid_new(s->gc, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto close;
+	}
+	if (s->attach && s->attach(s->arg, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		goto free;
+	}
+	rc = 0;
+	if (connect_grid(*s->g) < 0)
+		goto free;
+	for (size_t i = 0; s->topics && s->topics[i]; i++)
+		if (grid_subscribe(*s->g, s->topics[i], GRID_SUB_CATCHUP) < 0) {
+			log_warnx("cannot subscribe to %s: %s", s->topics[i],
+			    grid_errstr(*s->g));
+			rc = 1;
+			goto stop;
+		}
+	if (s->online)
+		s->online(s->arg);
+	if (s->ready)
+		s->ready(s->arg, ready, sizeof(ready));
+	log_info("ready: %s%s%s", grid_jid(*s->g), ready[0] ? ", " : "",
+	    ready);
+	while (!daemon_quit) {
+		grid_run_once(*s->g, s->wait_ms ? s->wait_ms(s->arg) :
+		    s->poll_ms);
+		if (daemon_reload) {
+			daemon_reload = 0;
+			reload(s, path);
+		}
+		if (s->tick)
+			s->tick(s->arg);
+	}
+	log_info("stopping");
+stop:
+	if (s->stop)
+		s->stop(s->arg);
+	grid_close(*s->g);
+free:
+	grid_free(*s->g);
+	*s->g = NULL;
+close:
+	if (s->close)
+		s->close(s->arg);
+out:
+	conf_free(t, 2);
+	return rc;
 }

@@ -4,6 +4,7 @@
  * characteristics with libopenscap's probes when asked.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,56 +46,100 @@ static const struct conf_opt col_opts[] = {
 	    "error, warn, info or debug" },
 };
 
+static int
+open_state(void *arg, char *err, size_t errlen)
+{
+	struct col *c = arg;
+
+	fifo_init(&c->jobs, COL_QUEUE_MAX);
+	scap_init();
+	if (c->conf.apt_config)
+		setenv("APT_CONFIG", c->conf.apt_config, 1);
+	if (col_identity(c) < 0) {
+		snprintf(err, errlen, "cannot tell who this endpoint is");
+		return -1;
+	}
+	if (col_outbox_open(c) < 0) {
+		snprintf(err, errlen, "state_dir %s unusable",
+		    c->conf.state_dir);
+		return -1;
+	}
+	if (c->conf.watch && (c->watch = col_watch_new()) == NULL) {
+		snprintf(err, errlen, "cannot watch for changes (inotify)");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+attach(void *arg, char *err, size_t errlen)
+{
+	struct col *c = arg;
+
+	col_caps(c);
+	grid_set_event_handler(c->g, col_on_event, c);
+	return 0;
+}
+
+static void
+online(void *arg)
+{
+	(void)col_announce(arg);
+}
+
+static void
+ready(void *arg, char *buf, size_t len)
+{
+	struct col *c = arg;
+
+	snprintf(buf, len, "endpoint %s, root %s", c->id, c->conf.root ?
+	    c->conf.root : "/");
+}
+
+static unsigned long
+wait_ms(void *arg)
+{
+	return ((struct col *)arg)->child.pid ? 100 : 250;
+}
+
+static void
+tick(void *arg)
+{
+	col_job_tick(arg);
+	col_outbox_tick(arg);
+}
+
+static void
+stop(void *arg)
+{
+	col_job_stop(arg);
+}
+
+static void
+close_state(void *arg)
+{
+	col_watch_free(((struct col *)arg)->watch);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct col c;
-	struct conf_table t[] = {
-		{ grid_conf_opts, grid_conf_nopts, &c.gc },
-		{ col_opts, sizeof(col_opts) / sizeof(col_opts[0]), &c.conf },
+	static const char *const topics[] = { TOPIC_COLLECTION_REQUESTS,
+	    NULL };
+	static struct col c;
+	const struct daemon_spec spec = {
+		.name = "sacm-collector",
+		.summary = "Collector: announces its endpoint and collects "
+		    "posture (OVAL system characteristics).",
+		.opts = col_opts,
+		.nopts = sizeof(col_opts) / sizeof(col_opts[0]),
+		.conf = &c.conf, .conf_size = sizeof(c.conf),
+		.log_level = &c.conf.log_level, .gc = &c.gc, .g = &c.g,
+		.topics = topics, .poll_ms = 250, .arg = &c,
+		.open = open_state, .attach = attach, .online = online,
+		.ready = ready, .wait_ms = wait_ms, .tick = tick, .stop = stop,
+		.close = close_state,
 	};
-	char err[512];
 
-	memset(&c, 0, sizeof(c));
-	fifo_init(&c.jobs, COL_QUEUE_MAX);
-	daemon_setup(argc, argv, "sacm-collector", "Collector: announces its "
-	    "endpoint and collects posture (OVAL system characteristics).",
-	    t, 2, &c.conf.log_level);
-	daemon_signals();
-	scap_init();
-	if (c.conf.apt_config)
-		setenv("APT_CONFIG", c.conf.apt_config, 1);
-	if (col_identity(&c) < 0)
-		fatalx("cannot tell who this endpoint is");
-	if (c.gc.resource == NULL)
-		c.gc.resource = strdup("sacm-collector");
-	if (col_outbox_open(&c) < 0)
-		fatalx("state_dir %s unusable", c.conf.state_dir);
-	if (c.conf.watch && (c.watch = col_watch_new()) == NULL)
-		fatalx("cannot watch for changes (inotify)");
-	if ((c.g = grid_new(&c.gc, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	col_caps(&c);
-	grid_set_event_handler(c.g, col_on_event, &c);
-	if (daemon_connect(c.g) < 0)
-		goto out;
-	(void)col_announce(&c);
-	if (grid_subscribe(c.g, TOPIC_COLLECTION_REQUESTS,
-	    GRID_SUB_CATCHUP) < 0)
-		fatalx("cannot subscribe: %s", grid_errstr(c.g));
-	log_info("ready: endpoint %s, root %s", c.id, c.conf.root ?
-	    c.conf.root : "/");
-	while (!daemon_quit) {
-		grid_run_once(c.g, c.child.pid ? 100 : 250);
-		col_job_tick(&c);
-		col_outbox_tick(&c);
-	}
-	log_info("stopping");
-	col_job_stop(&c);
-	grid_close(c.g);
-out:
-	grid_free(c.g);
-	col_watch_free(c.watch);
-	conf_free(t, 2);
-	return 0;
+	return daemon_main(argc, argv, &spec);
 }

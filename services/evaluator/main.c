@@ -38,55 +38,89 @@ static const struct conf_opt ev_opts[] = {
 	    "error, warn, info or debug" },
 };
 
+static int
+open_state(void *arg, char *err, size_t errlen)
+{
+	struct ev *e = arg;
+	char root[4096];
+
+	fifo_init(&e->jobs, EV_QUEUE_MAX);
+	scap_init();
+	if (mkdir(e->conf.state_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", e->conf.state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	/* Nothing here probes; should anything try, it finds an empty
+	 * system rather than this host. */
+	snprintf(root, sizeof(root), "%.4000s/empty-root", e->conf.state_dir);
+	(void)mkdir(root, 0500);
+	setenv("OSCAP_PROBE_ROOT", root, 1);
+	return 0;
+}
+
+static int
+attach(void *arg, char *err, size_t errlen)
+{
+	struct ev *e = arg;
+	char cap[32];
+
+	snprintf(e->bare, sizeof(e->bare), "%s", grid_bare_jid(e->g));
+	snprintf(cap, sizeof(cap), "%ld", e->conf.capacity);
+	if (caps_add_feature(grid_caps(e->g), SACM_NS "#evaluator") < 0 ||
+	    caps_add_field(grid_caps(e->g), SACM_NS "#evaluator", "capacity",
+	    cap) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	grid_set_event_handler(e->g, ev_on_event, e);
+	return 0;
+}
+
+static void
+ready(void *arg, char *buf, size_t len)
+{
+	snprintf(buf, len, "capacity %ld", ((struct ev *)arg)->conf.capacity);
+}
+
+static unsigned long
+wait_ms(void *arg)
+{
+	return ((struct ev *)arg)->nrunning ? 100 : 250;
+}
+
+static void
+tick(void *arg)
+{
+	ev_tick(arg);
+}
+
+static void
+stop(void *arg)
+{
+	struct ev *e = arg;
+
+	log_info("%lu evaluated, %lu failed", e->done, e->failed);
+	ev_stop(e);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct ev ev;
-	struct conf_table t[] = {
-		{ grid_conf_opts, grid_conf_nopts, &ev.gc },
-		{ ev_opts, sizeof(ev_opts) / sizeof(ev_opts[0]), &ev.conf },
+	static const char *const topics[] = { TOPIC_EVALUATION_REQUESTS,
+	    NULL };
+	static struct ev ev;
+	const struct daemon_spec spec = {
+		.name = "sacm-evaluator",
+		.summary = "Evaluator: evaluates policies against stored "
+		    "posture, offline, with libopenscap.",
+		.opts = ev_opts, .nopts = sizeof(ev_opts) / sizeof(ev_opts[0]),
+		.conf = &ev.conf, .conf_size = sizeof(ev.conf),
+		.log_level = &ev.conf.log_level, .gc = &ev.gc, .g = &ev.g,
+		.topics = topics, .poll_ms = 250, .arg = &ev,
+		.open = open_state, .attach = attach, .ready = ready,
+		.wait_ms = wait_ms, .tick = tick, .stop = stop,
 	};
-	char err[512], cap[32];
 
-	memset(&ev, 0, sizeof(ev));
-	fifo_init(&ev.jobs, EV_QUEUE_MAX);
-	daemon_setup(argc, argv, "sacm-evaluator", "Evaluator: evaluates "
-	    "policies against stored posture, offline, with libopenscap.",
-	    t, 2, &ev.conf.log_level);
-	daemon_signals();
-	scap_init();
-	if (mkdir(ev.conf.state_dir, 0700) < 0 && errno != EEXIST)
-		fatal("%s", ev.conf.state_dir);
-	/* Nothing here probes; should anything try, it finds an empty
-	 * system rather than this host. */
-	snprintf(err, sizeof(err), "%s/empty-root", ev.conf.state_dir);
-	(void)mkdir(err, 0500);
-	setenv("OSCAP_PROBE_ROOT", err, 1);
-	if (ev.gc.resource == NULL)
-		ev.gc.resource = strdup("sacm-evaluator");
-	if ((ev.g = grid_new(&ev.gc, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	snprintf(ev.bare, sizeof(ev.bare), "%s", grid_bare_jid(ev.g));
-	(void)caps_add_feature(grid_caps(ev.g), SACM_NS "#evaluator");
-	snprintf(cap, sizeof(cap), "%ld", ev.conf.capacity);
-	(void)caps_add_field(grid_caps(ev.g), SACM_NS "#evaluator",
-	    "capacity", cap);
-	grid_set_event_handler(ev.g, ev_on_event, &ev);
-	if (daemon_connect(ev.g) < 0)
-		goto out;
-	if (grid_subscribe(ev.g, TOPIC_EVALUATION_REQUESTS,
-	    GRID_SUB_CATCHUP) < 0)
-		fatalx("cannot subscribe: %s", grid_errstr(ev.g));
-	log_info("ready: %s, capacity %ld", grid_jid(ev.g), ev.conf.capacity);
-	while (!daemon_quit) {
-		grid_run_once(ev.g, ev.nrunning ? 100 : 250);
-		ev_tick(&ev);
-	}
-	log_info("stopping (%lu evaluated, %lu failed)", ev.done, ev.failed);
-	ev_stop(&ev);
-	grid_close(ev.g);
-out:
-	grid_free(ev.g);
-	conf_free(t, 2);
-	return 0;
+	return daemon_main(argc, argv, &spec);
 }

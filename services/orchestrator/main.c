@@ -39,72 +39,102 @@ static const struct conf_opt orch_opts[] = {
 	    "error, warn, info or debug" },
 };
 
-int
-main(int argc, char **argv)
+static int
+open_store(void *arg, char *err, size_t errlen)
 {
-	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_POLICY,
-	    TOPIC_POSTURE_STORED, TOPIC_EVALUATION_RESULTS };
-	struct orch o;
-	struct conf_table t[] = {
-		{ grid_conf_opts, grid_conf_nopts, &o.gc },
-		{ orch_opts, sizeof(orch_opts) / sizeof(orch_opts[0]), &o.conf },
-	};
-	char err[512];
+	struct orch *o = arg;
 
-	memset(&o, 0, sizeof(o));
-	daemon_setup(argc, argv, "sacm-orchestrator", "Orchestrator: takes "
-	    "assessments through collection and evaluation.", t, 2,
-	    &o.conf.log_level);
-	daemon_signals();
-	if (orch_store_open(&o) < 0)
-		fatalx("cannot open the database %s", o.conf.db);
-	if (o.gc.resource == NULL)
-		o.gc.resource = strdup("sacm-orchestrator");
-	if ((o.g = grid_new(&o.gc, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	if (o.conf.evaluators) {
-		char *s = strdup(o.conf.evaluators), *p, *save = NULL;
+	if (orch_store_open(o) < 0) {
+		snprintf(err, errlen, "cannot open the database %s",
+		    o->conf.db);
+		return -1;
+	}
+	return 0;
+}
 
-		for (p = strtok_r(s, " \t,", &save); p && o.nev <
+/* The evaluators (configured, or evaluator-1 and -2 of the domain) and
+ * the operators (default ctl@domain), then the handlers. */
+static int
+attach(void *arg, char *err, size_t errlen)
+{
+	struct orch *o = arg;
+	char jid[512];
+
+	if (o->conf.evaluators) {
+		char *s = strdup(o->conf.evaluators), *p, *save = NULL;
+
+		for (p = s ? strtok_r(s, " \t,", &save) : NULL; p && o->nev <
 		    ORCH_MAX_EVALUATORS; p = strtok_r(NULL, " \t,", &save))
-			o.ev[o.nev++].jid = strdup(p);
+			o->ev[o->nev++].jid = strdup(p);
 		free(s);
 	} else
 		for (int i = 1; i <= 2; i++) {
 			char name[32];
 
 			snprintf(name, sizeof(name), "evaluator-%d", i);
-			query_service_jid(o.g, name, "sacm-evaluator", err,
-			    sizeof(err));
-			o.ev[o.nev++].jid = strdup(err);
+			query_service_jid(o->g, name, "sacm-evaluator", jid,
+			    sizeof(jid));
+			o->ev[o->nev++].jid = strdup(jid);
 		}
-	if (o.conf.operators == NULL) {
-		const char *b = grid_bare_jid(o.g), *at = strchr(b, '@');
+	if (o->conf.operators == NULL) {
+		const char *b = grid_bare_jid(o->g), *at = strchr(b, '@');
 
-		if (asprintf(&o.conf.operators, "ctl@%s", at ? at + 1 : b) < 0)
-			fatalx("out of memory");
+		if (asprintf(&o->conf.operators, "ctl@%s", at ? at + 1 : b) <
+		    0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
-	grid_set_event_handler(o.g, orch_on_event, &o);
-	grid_handle_requests(o.g, NS_ORCH, orch_on_request, &o);
-	if (daemon_connect(o.g) < 0)
-		goto out;
-	for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
-		if (grid_subscribe(o.g, topics[i], GRID_SUB_CATCHUP) < 0)
-			fatalx("cannot subscribe to %s: %s", topics[i],
-			    grid_errstr(o.g));
-	log_info("ready: %s, %zu evaluators, database %s", grid_jid(o.g),
-	    o.nev, o.conf.db);
-	while (!daemon_quit) {
-		grid_run_once(o.g, 500);
-		orch_tick(&o);
+	grid_set_event_handler(o->g, orch_on_event, o);
+	if (grid_handle_requests(o->g, NS_ORCH, orch_on_request, o) < 0) {
+		snprintf(err, errlen, "cannot serve %s", NS_ORCH);
+		return -1;
 	}
-	log_info("stopping");
-	grid_close(o.g);
-out:
-	grid_free(o.g);
-	for (size_t i = 0; i < o.nev; i++)
-		free(o.ev[i].jid);
-	orch_store_close(&o);
-	conf_free(t, 2);
 	return 0;
+}
+
+static void
+ready(void *arg, char *buf, size_t len)
+{
+	struct orch *o = arg;
+
+	snprintf(buf, len, "%zu evaluators, database %s", o->nev, o->conf.db);
+}
+
+static void
+tick(void *arg)
+{
+	orch_tick(arg);
+}
+
+static void
+close_store(void *arg)
+{
+	struct orch *o = arg;
+
+	for (size_t i = 0; i < o->nev; i++)
+		free(o->ev[i].jid);
+	orch_store_close(o);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_POLICY,
+	    TOPIC_POSTURE_STORED, TOPIC_EVALUATION_RESULTS, NULL };
+	static struct orch o;
+	const struct daemon_spec spec = {
+		.name = "sacm-orchestrator",
+		.summary = "Orchestrator: takes assessments through collection "
+		    "and evaluation.",
+		.opts = orch_opts,
+		.nopts = sizeof(orch_opts) / sizeof(orch_opts[0]),
+		.conf = &o.conf, .conf_size = sizeof(o.conf),
+		.log_level = &o.conf.log_level, .gc = &o.gc, .g = &o.g,
+		.topics = topics, .poll_ms = 500, .arg = &o,
+		.open = open_store, .attach = attach, .ready = ready,
+		.tick = tick, .close = close_store,
+	};
+
+	return daemon_main(argc, argv, &spec);
 }

@@ -6,6 +6,7 @@
  * every accepted policy on sacm/policy.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,55 +34,78 @@ static const struct conf_opt pr_opts[] = {
 	    0, "entries ingested per feed per poll (the rest next time)" },
 };
 
+static int
+open_store(void *arg, char *err, size_t errlen)
+{
+	struct pr *pr = arg;
+
+	scap_init();
+	if (pr_store_open(pr) < 0) {
+		snprintf(err, errlen, "cannot open the database %s",
+		    pr->conf.db);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+attach(void *arg, char *err, size_t errlen)
+{
+	struct pr *pr = arg;
+
+	grid_set_event_handler(pr->g, pr_on_event, pr);
+	if (grid_handle_requests(pr->g, SACM_NS, pr_on_reshare, pr) < 0) {
+		snprintf(err, errlen, "cannot serve %s", SACM_NS);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ready(void *arg, char *buf, size_t len)
+{
+	snprintf(buf, len, "database %s", ((struct pr *)arg)->conf.db);
+}
+
+static void
+tick(void *arg)
+{
+	struct pr *pr = arg;
+
+	/* Anything stored but not yet published (a restart, or the broker
+	 * away at the time) goes out every 5 s. */
+	if (time(NULL) - pr->last_flush >= 5) {
+		pr_flush_pending(pr);
+		pr_retry_tick(pr);
+		pr->last_flush = time(NULL);
+	}
+	if (grid_state(pr->g) == GRID_ONLINE)
+		pr_feeds_tick(pr);
+}
+
+static void
+close_store(void *arg)
+{
+	pr_store_close(arg);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct pr pr = { 0 };
-	struct conf_table t[] = {
-		{ grid_conf_opts, grid_conf_nopts, &pr.gc },
-		{ pr_opts, sizeof(pr_opts) / sizeof(pr_opts[0]), &pr.conf },
+	static const char *const topics[] = { TOPIC_SUBMISSIONS, TOPIC_FEEDS,
+	    NULL };
+	static struct pr pr;
+	const struct daemon_spec spec = {
+		.name = "sacm-policy-repo",
+		.summary = "Policy repository: validates, stores and announces "
+		    "SCAP policies.",
+		.opts = pr_opts, .nopts = sizeof(pr_opts) / sizeof(pr_opts[0]),
+		.conf = &pr.conf, .conf_size = sizeof(pr.conf),
+		.log_level = &pr.conf.log_level, .gc = &pr.gc, .g = &pr.g,
+		.topics = topics, .poll_ms = 500, .arg = &pr,
+		.open = open_store, .attach = attach, .ready = ready,
+		.tick = tick, .close = close_store,
 	};
-	char err[512];
-	time_t last_flush = 0;
 
-	daemon_setup(argc, argv, "sacm-policy-repo", "Policy repository: "
-	    "validates, stores and announces SCAP policies.", t, 2,
-	    &pr.conf.log_level);
-	daemon_signals();
-	scap_init();
-	if (pr_store_open(&pr) < 0)
-		fatalx("cannot open the database %s", pr.conf.db);
-	if (pr.gc.resource == NULL)
-		pr.gc.resource = strdup("sacm-policy-repo");
-	if ((pr.g = grid_new(&pr.gc, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	grid_set_event_handler(pr.g, pr_on_event, &pr);
-	grid_handle_requests(pr.g, SACM_NS, pr_on_reshare, &pr);
-	if (daemon_connect(pr.g) < 0)
-		goto out;
-	if (grid_subscribe(pr.g, TOPIC_SUBMISSIONS,
-	    GRID_SUB_CATCHUP) < 0 || grid_subscribe(pr.g, TOPIC_FEEDS,
-	    GRID_SUB_CATCHUP) < 0)
-		fatalx("cannot subscribe: %s", grid_errstr(pr.g));
-	log_info("ready: %s, database %s", grid_jid(pr.g), pr.conf.db);
-
-	while (!daemon_quit) {
-		grid_run_once(pr.g, 500);
-		/* Anything stored but not yet published (a restart, or the
-		 * broker away at the time) goes out now. */
-		if (time(NULL) - last_flush >= 5) {
-			pr_flush_pending(&pr);
-			pr_retry_tick(&pr);
-			last_flush = time(NULL);
-		}
-		if (grid_state(pr.g) == GRID_ONLINE)
-			pr_feeds_tick(&pr);
-	}
-	log_info("stopping");
-	grid_close(pr.g);
-out:
-	grid_free(pr.g);
-	pr_store_close(&pr);
-	conf_free(t, 2);
-	return 0;
+	return daemon_main(argc, argv, &spec);
 }

@@ -5,6 +5,7 @@
 #define PR_H
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include "grid.h"
 #include "scap.h"
@@ -22,6 +23,7 @@ struct pr {
 	struct pr_conf	 conf;
 	struct grid_conf gc;
 	struct grid	*g;
+	time_t		 last_flush;	/* pending publications retried */
 	sqlite3		*db;
 };
 

@@ -4,11 +4,13 @@
  * per endpoint with history, and answers questions about it.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "daemon.h"
+#include <stdio.h>
 #include "log.h"
 #include "ps.h"
 #include "scap.h"
@@ -25,50 +27,83 @@ static const struct conf_opt ps_opts[] = {
 	    "error, warn, info or debug" },
 };
 
+static int
+open_store(void *arg, char *err, size_t errlen)
+{
+	struct ps *ps = arg;
+
+	scap_init();
+	if (ps_store_open(ps) < 0) {
+		snprintf(err, errlen, "cannot open the database %s",
+		    ps->conf.db);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+attach(void *arg, char *err, size_t errlen)
+{
+	struct ps *ps = arg;
+
+	grid_set_event_handler(ps->g, ps_on_event, ps);
+	if (grid_handle_requests(ps->g, NS_POSTURE, ps_on_query, ps) < 0) {
+		snprintf(err, errlen, "cannot serve %s", NS_POSTURE);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ready(void *arg, char *buf, size_t len)
+{
+	snprintf(buf, len, "database %s", ((struct ps *)arg)->conf.db);
+}
+
+/* Anything stored but not yet published (a restart, or the broker away
+ * at the time) goes out every 5 s. */
+static void
+tick(void *arg)
+{
+	struct ps *ps = arg;
+
+	if (time(NULL) - ps->last_flush >= 5) {
+		ps_flush_pending(ps);
+		ps->last_flush = time(NULL);
+	}
+}
+
+static void
+stop(void *arg)
+{
+	struct ps *ps = arg;
+
+	log_info("%lu reports stored, %lu rejected", ps->stored, ps->rejected);
+}
+
+static void
+close_store(void *arg)
+{
+	ps_store_close(arg);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct ps ps = { 0 };
-	struct conf_table t[] = {
-		{ grid_conf_opts, grid_conf_nopts, &ps.gc },
-		{ ps_opts, sizeof(ps_opts) / sizeof(ps_opts[0]), &ps.conf },
+	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_POSTURE,
+	    NULL };
+	static struct ps ps;
+	const struct daemon_spec spec = {
+		.name = "sacm-posture-repo",
+		.summary = "Posture attribute repository: verifies, stores and "
+		    "answers for endpoint posture.",
+		.opts = ps_opts, .nopts = sizeof(ps_opts) / sizeof(ps_opts[0]),
+		.conf = &ps.conf, .conf_size = sizeof(ps.conf),
+		.log_level = &ps.conf.log_level, .gc = &ps.gc, .g = &ps.g,
+		.topics = topics, .poll_ms = 500, .arg = &ps,
+		.open = open_store, .attach = attach, .ready = ready,
+		.tick = tick, .stop = stop, .close = close_store,
 	};
-	char err[512];
-	time_t last_flush = 0;
 
-	daemon_setup(argc, argv, "sacm-posture-repo", "Posture attribute "
-	    "repository: verifies, stores and answers for endpoint posture.",
-	    t, 2, &ps.conf.log_level);
-	daemon_signals();
-	scap_init();
-	if (ps_store_open(&ps) < 0)
-		fatalx("cannot open the database %s", ps.conf.db);
-	if (ps.gc.resource == NULL)
-		ps.gc.resource = strdup("sacm-posture-repo");
-	if ((ps.g = grid_new(&ps.gc, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	grid_set_event_handler(ps.g, ps_on_event, &ps);
-	grid_handle_requests(ps.g, NS_POSTURE, ps_on_query, &ps);
-	if (daemon_connect(ps.g) < 0)
-		goto out;
-	if (grid_subscribe(ps.g, TOPIC_ENDPOINTS, GRID_SUB_CATCHUP) < 0 ||
-	    grid_subscribe(ps.g, TOPIC_POSTURE, GRID_SUB_CATCHUP) < 0)
-		fatalx("cannot subscribe: %s", grid_errstr(ps.g));
-	log_info("ready: %s, database %s", grid_jid(ps.g), ps.conf.db);
-
-	while (!daemon_quit) {
-		grid_run_once(ps.g, 500);
-		if (time(NULL) - last_flush >= 5) {
-			ps_flush_pending(&ps);
-			last_flush = time(NULL);
-		}
-	}
-	log_info("stopping (%lu reports stored, %lu rejected)", ps.stored,
-	    ps.rejected);
-	grid_close(ps.g);
-out:
-	grid_free(ps.g);
-	ps_store_close(&ps);
-	conf_free(t, 2);
-	return 0;
+	return daemon_main(argc, argv, &spec);
 }

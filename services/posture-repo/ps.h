@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "grid.h"
@@ -27,6 +28,7 @@ struct ps {
 	struct ps_conf	 conf;
 	struct grid_conf gc;
 	struct grid	*g;
+	time_t		 last_flush;	/* pending publications retried */
 	sqlite3		*db;
 	unsigned long	 stored, rejected;	/* since start, for the log */
 };

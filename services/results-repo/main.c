@@ -4,6 +4,7 @@
  * incidents for newly failing rules, and answers for results and reports.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,66 +32,113 @@ static const struct conf_opt rr_opts[] = {
 	    "error, warn, info or debug" },
 };
 
+static int
+check(const void *conf, char *err, size_t errlen)
+{
+	const struct rr_conf *c = conf;
+
+	if (rr_severity_rank(c->incident_severity) < 2) {
+		snprintf(err, errlen, "incident_severity: low, medium or high, "
+		    "not '%s'", c->incident_severity);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_store(void *arg, char *err, size_t errlen)
+{
+	struct rr *rr = arg;
+
+	/* OpenSCAP's XSL renders reports; it has no business writing files
+	 * or reaching the network. */
+	if ((rr->xslt_sec = xsltNewSecurityPrefs()) == NULL ||
+	    xsltSetSecurityPrefs(rr->xslt_sec, XSLT_SECPREF_WRITE_FILE,
+	    xsltSecurityForbid) < 0 || xsltSetSecurityPrefs(rr->xslt_sec,
+	    XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid) < 0 ||
+	    xsltSetSecurityPrefs(rr->xslt_sec, XSLT_SECPREF_WRITE_NETWORK,
+	    xsltSecurityForbid) < 0 || xsltSetSecurityPrefs(rr->xslt_sec,
+	    XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid) < 0) {
+		snprintf(err, errlen, "cannot set up XSLT security");
+		return -1;
+	}
+	xsltSetDefaultSecurityPrefs(rr->xslt_sec);
+	exsltRegisterAll();	/* the XSL uses EXSLT, as oscap provides */
+	if (rr_store_open(rr) < 0) {
+		snprintf(err, errlen, "cannot open the database %s",
+		    rr->conf.db);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+attach(void *arg, char *err, size_t errlen)
+{
+	struct rr *rr = arg;
+
+	grid_set_event_handler(rr->g, rr_on_event, rr);
+	if (grid_handle_requests(rr->g, NS_RESULTS, rr_on_query, rr) < 0) {
+		snprintf(err, errlen, "cannot serve %s", NS_RESULTS);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ready(void *arg, char *buf, size_t len)
+{
+	snprintf(buf, len, "database %s", ((struct rr *)arg)->conf.db);
+}
+
+static void
+tick(void *arg)
+{
+	struct rr *rr = arg;
+
+	if (time(NULL) - rr->last_flush >= 5) {
+		rr_flush_pending(rr);
+		rr->last_flush = time(NULL);
+	}
+}
+
+static void
+stop(void *arg)
+{
+	struct rr *rr = arg;
+
+	log_info("%lu results stored, %lu rejected, %lu incidents",
+	    rr->stored, rr->rejected, rr->incidents);
+}
+
+static void
+close_store(void *arg)
+{
+	struct rr *rr = arg;
+
+	rr_store_close(rr);
+	xsltFreeSecurityPrefs(rr->xslt_sec);
+	xsltCleanupGlobals();
+}
+
 int
 main(int argc, char **argv)
 {
-	struct rr rr;
-	struct conf_table t[] = {
-		{ grid_conf_opts, grid_conf_nopts, &rr.gc },
-		{ rr_opts, sizeof(rr_opts) / sizeof(rr_opts[0]), &rr.conf },
+	static const char *const topics[] = { TOPIC_EVALUATION_RESULTS,
+	    NULL };
+	static struct rr rr;
+	const struct daemon_spec spec = {
+		.name = "sacm-results-repo",
+		.summary = "Results repository: stores evaluations, keeps "
+		    "sacm/results current, raises incidents.",
+		.opts = rr_opts, .nopts = sizeof(rr_opts) / sizeof(rr_opts[0]),
+		.conf = &rr.conf, .conf_size = sizeof(rr.conf),
+		.log_level = &rr.conf.log_level, .gc = &rr.gc, .g = &rr.g,
+		.topics = topics, .poll_ms = 500, .arg = &rr,
+		.check = check, .open = open_store, .attach = attach,
+		.ready = ready, .tick = tick, .stop = stop,
+		.close = close_store,
 	};
-	char err[512];
-	time_t last = 0;
-	xsltSecurityPrefsPtr sec;
 
-	memset(&rr, 0, sizeof(rr));
-	daemon_setup(argc, argv, "sacm-results-repo", "Results repository: "
-	    "stores evaluations, keeps sacm/results current, raises "
-	    "incidents.", t, 2, &rr.conf.log_level);
-	if (rr_severity_rank(rr.conf.incident_severity) < 2)
-		fatalx("incident_severity: low, medium or high");
-	daemon_signals();
-	/* OpenSCAP's XSL renders reports; it has no business writing files
-	 * or reaching the network. */
-	if ((sec = xsltNewSecurityPrefs()) == NULL ||
-	    xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_FILE,
-	    xsltSecurityForbid) < 0 || xsltSetSecurityPrefs(sec,
-	    XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid) < 0 ||
-	    xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_NETWORK,
-	    xsltSecurityForbid) < 0 || xsltSetSecurityPrefs(sec,
-	    XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid) < 0)
-		fatalx("cannot set up XSLT security");
-	xsltSetDefaultSecurityPrefs(sec);
-	exsltRegisterAll();	/* the XSL uses EXSLT, as oscap provides */
-	if (rr_store_open(&rr) < 0)
-		fatalx("cannot open the database %s", rr.conf.db);
-	if (rr.gc.resource == NULL)
-		rr.gc.resource = strdup("sacm-results-repo");
-	if ((rr.g = grid_new(&rr.gc, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	grid_set_event_handler(rr.g, rr_on_event, &rr);
-	grid_handle_requests(rr.g, NS_RESULTS, rr_on_query, &rr);
-	if (daemon_connect(rr.g) < 0)
-		goto out;
-	if (grid_subscribe(rr.g, TOPIC_EVALUATION_RESULTS,
-	    GRID_SUB_CATCHUP) < 0)
-		fatalx("cannot subscribe: %s", grid_errstr(rr.g));
-	log_info("ready: %s, database %s", grid_jid(rr.g), rr.conf.db);
-	while (!daemon_quit) {
-		grid_run_once(rr.g, 500);
-		if (time(NULL) - last >= 5) {
-			rr_flush_pending(&rr);
-			last = time(NULL);
-		}
-	}
-	log_info("stopping (%lu results stored, %lu rejected, %lu incidents)",
-	    rr.stored, rr.rejected, rr.incidents);
-	grid_close(rr.g);
-out:
-	grid_free(rr.g);
-	rr_store_close(&rr);
-	xsltFreeSecurityPrefs(sec);
-	xsltCleanupGlobals();
-	conf_free(t, 2);
-	return 0;
+	return daemon_main(argc, argv, &spec);
 }

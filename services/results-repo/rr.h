@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "grid.h"
@@ -29,6 +30,8 @@ struct rr {
 	struct rr_conf	 conf;
 	struct grid_conf gc;
 	struct grid	*g;
+	time_t		 last_flush;	/* pending publications retried */
+	struct _xsltSecurityPrefs *xslt_sec;	/* reports: no files, no network */
 	sqlite3		*db;
 	unsigned long	 stored, rejected, incidents;
 };
