@@ -2,6 +2,7 @@
  * db.c - see db.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,12 +130,66 @@ db_bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+void
+db_bind_texts(sqlite3_stmt *st, int first, int n, ...)
+{
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		db_bind_text(st, first + i, va_arg(ap, const char *));
+	va_end(ap);
+}
+
 char *
 db_column_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 
 	return v ? strdup((const char *)v) : NULL;
+}
+
+int
+db_columns_dup(sqlite3_stmt *st, int first, int n, ...)
+{
+	va_list ap;
+	int r = 0;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		char **out = va_arg(ap, char **);
+
+		*out = db_column_dup(st, first + i);
+		if (*out == NULL && sqlite3_column_type(st, first + i) !=
+		    SQLITE_NULL)
+			r = -ENOMEM;
+	}
+	va_end(ap);
+	return r;
+}
+
+long
+db_count(sqlite3 *db, const char *sql, int n, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	long v = 0;
+	int rc;
+
+	if (db_prep(db, sql, &st) < 0)
+		return -EIO;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		db_bind_text(st, i + 1, va_arg(ap, const char *));
+	va_end(ap);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		log_warnx("sqlite: %s", sqlite3_errmsg(db));
+		v = -EIO;
+	}
+	sqlite3_finalize(st);
+	return v;
 }
 
 int

@@ -29,8 +29,17 @@ void	db_rollback(sqlite3 *);
 int	db_prep(sqlite3 *, const char *sql, sqlite3_stmt **);
 /* Binds text, or NULL when v is NULL. */
 void	db_bind_text(sqlite3_stmt *, int i, const char *v);
+/* Binds n texts (NULL ones as NULL) from parameter first on. */
+void	db_bind_texts(sqlite3_stmt *, int first, int n, ...);
 /* A column's text as a copy to free, or NULL. */
 char	*db_column_dup(sqlite3_stmt *, int i);
+/* Copies n columns from column first on into the char ** that follow
+ * (each a copy to free, or NULL).  0, or -ENOMEM (the copies made are
+ * left for the caller to free). */
+int	db_columns_dup(sqlite3_stmt *, int first, int n, ...);
+/* The single integer sql selects (a count), with n text parameters;
+ * 0 when there is no row, -EIO on an sqlite error. */
+long	db_count(sqlite3 *, const char *sql, int n, ...);
 struct buf;
 /* Appends  name='column i'  (escaped) when the column is not NULL. */
 int	db_column_attr(struct buf *, const char *name, sqlite3_stmt *, int i);

@@ -126,6 +126,37 @@ page_num(xmlNodePtr set, const char *name, long dflt)
 }
 
 int
+query_parse(const struct grid_request *req, const char *ns,
+    const struct query_attr *attrs, size_t n, long dflt, long cap,
+    long *max, long *offset, struct buf *err)
+{
+	char why[512];
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	int r;
+
+	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536, "query",
+	    ns, &doc, why, sizeof(why)) < 0) {
+		buf_adds(err, why);
+		return -EINVAL;
+	}
+	root = xmlDocGetRootElement(doc);
+	for (size_t i = 0; i < n; i++)
+		*attrs[i].out = xml_prop(root, attrs[i].name);
+	r = query_page_request(root, dflt, cap, max, offset);
+	xmlFreeDoc(doc);
+	if (r < 0) {
+		buf_adds(err, "bad <set/>: max and after are numbers");
+		return -EINVAL;
+	}
+	if (n > 0 && *attrs[0].out == NULL) {
+		buf_printf(err, "%s is required", attrs[0].name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
 query_page_request(xmlNodePtr q, long dflt, long cap, long *max,
     long *offset)
 {

@@ -43,6 +43,23 @@ int	query_page_request(xmlNodePtr q, long dflt, long cap, long *max,
 struct buf;
 void	query_page_answer(struct buf *, long offset, long n, long count);
 
+/*
+ * The answering side of a query: the request's <query xmlns=ns/>, parsed
+ * safely (at most 64 KiB), each attribute attrs[i].name copied into
+ * *attrs[i].out (NULL when absent; the caller frees), and its paging as
+ * query_page_request() gives it.  The first attribute (the query's type)
+ * is required.  0, or -EINVAL with the reason appended to err; the outs
+ * may be set either way.
+ */
+struct query_attr {
+	const char	*name;
+	char		**out;
+};
+struct grid_request;
+int	query_parse(const struct grid_request *, const char *ns,
+	    const struct query_attr *attrs, size_t n, long dflt, long cap,
+	    long *max, long *offset, struct buf *err);
+
 /* The JID of a service in the lab's naming: ACCOUNT@<our domain>/PROGRAM */
 void	query_service_jid(struct grid *, const char *account,
 	    const char *program, char *out, size_t len);

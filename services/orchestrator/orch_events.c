@@ -92,19 +92,9 @@ static int
 open_for(struct orch *o, const char *policy, const char *profile,
     const char *endpoint)
 {
-	sqlite3_stmt *st;
-	int n = 0;
-
-	if (db_prep(o->db, "SELECT count(*) FROM assessment WHERE state < 4 AND "
-	    "policy = ? AND profile = ? AND endpoint = ?", &st) < 0)
-		return 0;
-	db_bind_text(st, 1, policy);
-	db_bind_text(st, 2, profile);
-	db_bind_text(st, 3, endpoint);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n > 0;
+	return db_count(o->db, "SELECT count(*) FROM assessment WHERE state "
+	    "< 4 AND policy = ? AND profile = ? AND endpoint = ?", 3, policy,
+	    profile, endpoint) > 0;
 }
 
 int

@@ -164,19 +164,13 @@ bare(const char *jid, char *out, size_t len)
 static long
 inflight(struct orch *o, const char *full)
 {
-	sqlite3_stmt *st;
 	char jid[512];
-	long n = 0;
+	long n;
 
 	bare(full, jid, sizeof(jid));
-	if (db_prep(o->db, "SELECT count(*) FROM assessment WHERE state = 3 AND "
-	    "evaluator = ?", &st) == 0) {
-		db_bind_text(st, 1, jid);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	return n;
+	n = db_count(o->db, "SELECT count(*) FROM assessment WHERE state = 3 "
+	    "AND evaluator = ?", 1, jid);
+	return n < 0 ? 0 : n;
 }
 
 static struct orch_evaluator *
@@ -398,12 +392,8 @@ orch_tick(struct orch *o)
 	while (n < PER_TICK && sqlite3_step(st) == SQLITE_ROW) {
 		struct row *r = &rows[n++];
 
-		r->id = db_column_dup(st, 0);
-		r->policy = db_column_dup(st, 1);
-		r->profile = db_column_dup(st, 2);
-		r->endpoint = db_column_dup(st, 3);
-		r->posture = db_column_dup(st, 4);
-		r->ev = db_column_dup(st, 5);
+		(void)db_columns_dup(st, 0, 6, &r->id, &r->policy,
+		    &r->profile, &r->endpoint, &r->posture, &r->ev);
 		r->state = sqlite3_column_int(st, 6);
 		r->attempts = sqlite3_column_int(st, 7);
 		r->deadline = sqlite3_column_int64(st, 8);

@@ -390,17 +390,10 @@ pr_store_feed_polled(struct pr *pr, const char *id, const char *when,
 long
 pr_store_feed_ingested(struct pr *pr, const char *id)
 {
-	sqlite3_stmt *st;
-	long n = 0;
+	long n = db_count(pr->db, "SELECT count(*) FROM feed_entry WHERE "
+	    "feed_id = ? AND state = 'accepted'", 1, id);
 
-	if (sqlite3_prepare_v2(pr->db, "SELECT count(*) FROM feed_entry WHERE "
-	    "feed_id = ? AND state = 'accepted'", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return n < 0 ? 0 : n;
 }
 
 void

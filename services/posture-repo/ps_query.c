@@ -42,63 +42,26 @@ q_free(struct q *q)
 static int
 parse(const struct grid_request *req, struct q *q, struct buf *reply)
 {
-	char err[512];
-	xmlDocPtr doc;
-	xmlNodePtr root;
-	int r;
+	const struct query_attr a[] = {
+		{ "type", &q->type }, { "endpoint", &q->endpoint },
+		{ "policy", &q->policy }, { "profile", &q->profile },
+		{ "package", &q->package }, { "version", &q->version },
+	};
 
-	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536, "query",
-	    NS_POSTURE, &doc, err, sizeof(err)) < 0) {
-		buf_adds(reply, err);
-		return -EINVAL;
-	}
-	root = xmlDocGetRootElement(doc);
-	q->type = xml_prop(root, "type");
-	q->endpoint = xml_prop(root, "endpoint");
-	q->policy = xml_prop(root, "policy");
-	q->profile = xml_prop(root, "profile");
-	q->package = xml_prop(root, "package");
-	q->version = xml_prop(root, "version");
-	r = query_page_request(root, PAGE_DEFAULT, PAGE_MAX, &q->max,
-	    &q->offset);
-	xmlFreeDoc(doc);
-	if (r < 0) {
-		buf_adds(reply, "bad <set/>: max and after are numbers");
-		return -EINVAL;
-	}
-	if (q->type == NULL) {
-		buf_adds(reply, "type is required");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static long
-count(struct ps *ps, const char *sql, const char *a, const char *b,
-    const char *c)
-{
-	sqlite3_stmt *st;
-	long n = 0;
-
-	if (db_prep(ps->db, sql, &st) < 0)
-		return 0;
-	db_bind_text(st, 1, a);
-	db_bind_text(st, 2, b);
-	db_bind_text(st, 3, c);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return query_parse(req, NS_POSTURE, a, sizeof(a) / sizeof(a[0]),
+	    PAGE_DEFAULT, PAGE_MAX, &q->max, &q->offset, reply);
 }
 
 static int
 q_endpoints(struct ps *ps, const struct q *q, struct buf *b)
 {
 	sqlite3_stmt *st;
-	long n = 0, total = count(ps, "SELECT count(*) FROM endpoint", NULL,
-	    NULL, NULL);
+	long n = 0, total = db_count(ps->db, "SELECT count(*) FROM endpoint",
+	    0);
 	time_t now = time(NULL);
 
+	if (total < 0)
+		return -EIO;
 	if (db_prep(ps->db, "SELECT e.id, e.hostname, e.platform, e.publisher, "
 	    "e.capabilities, r.collected, r.state, r.policy, r.profile, "
 	    "r.received_at, (SELECT count(*) FROM report WHERE endpoint = "
@@ -147,8 +110,10 @@ q_reports(struct ps *ps, const struct q *q, int latest, struct buf *b)
 		buf_adds(b, "endpoint is required");
 		return -EINVAL;
 	}
-	total = latest ? 1 : count(ps, "SELECT count(*) FROM report "
-	    WHERE_EP, q->endpoint, q->policy, q->profile);
+	total = latest ? 1 : db_count(ps->db, "SELECT count(*) FROM report "
+	    WHERE_EP, 3, q->endpoint, q->policy, q->profile);
+	if (total < 0)
+		return -EIO;
 	if (db_prep(ps->db, latest ? "SELECT id FROM report " WHERE_EP " AND state "
 	    "= 'collected' ORDER BY id DESC LIMIT 1" :
 	    "SELECT id FROM report " WHERE_EP " ORDER BY id DESC "
@@ -191,8 +156,10 @@ q_packages(struct ps *ps, const struct q *q, struct buf *b)
 		buf_adds(b, "endpoint is required");
 		return -EINVAL;
 	}
-	total = count(ps, "SELECT count(*) FROM package WHERE inventory = "
-	    LATEST_INV, q->endpoint, NULL, NULL);
+	total = db_count(ps->db, "SELECT count(*) FROM package WHERE "
+	    "inventory = " LATEST_INV, 1, q->endpoint);
+	if (total < 0)
+		return -EIO;
 	if (db_prep(ps->db, "SELECT name, version, arch FROM package WHERE inventory "
 	    "= " LATEST_INV " ORDER BY name, arch LIMIT ?2 OFFSET ?3",
 	    &st) < 0)

@@ -101,13 +101,9 @@ ps_endpoint_get(struct ps *ps, const char *id, struct ps_endpoint *e)
 		return -EIO;
 	db_bind_text(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		e->id = db_column_dup(st, 0);
-		e->hostname = db_column_dup(st, 1);
-		e->platform = db_column_dup(st, 2);
-		e->collector = db_column_dup(st, 3);
-		e->publisher = db_column_dup(st, 4);
-		e->capabilities = db_column_dup(st, 5);
-		r = 0;
+		r = db_columns_dup(st, 0, 6, &e->id, &e->hostname,
+		    &e->platform, &e->collector, &e->publisher,
+		    &e->capabilities);
 	}
 	sqlite3_finalize(st);
 	return r;
@@ -271,15 +267,9 @@ ps_report_add(struct ps *ps, struct ps_report *rp)
 	    &st) < 0)
 		goto fail;
 	time_iso(now, 0);
-	db_bind_text(st, 1, rp->item);
-	db_bind_text(st, 2, rp->endpoint);
-	db_bind_text(st, 3, rp->hostname);
-	db_bind_text(st, 4, rp->platform);
-	db_bind_text(st, 5, rp->request);
-	db_bind_text(st, 6, rp->policy);
-	db_bind_text(st, 7, rp->profile);
-	db_bind_text(st, 8, rp->reason);
-	db_bind_text(st, 9, rp->state);
+	db_bind_texts(st, 1, 9, rp->item, rp->endpoint, rp->hostname,
+	    rp->platform, rp->request, rp->policy, rp->profile, rp->reason,
+	    rp->state);
 	sqlite3_bind_int64(st, 10, rp->sequence);
 	db_bind_text(st, 11, rp->collected);
 	sqlite3_bind_int64(st, 12, rp->duration_ms);

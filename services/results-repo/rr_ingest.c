@@ -378,20 +378,10 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 	    0)
 		goto fail;
 	time_iso(now, 0);
-	db_bind_text(st, 1, e->request);
-	db_bind_text(st, 2, e->endpoint);
-	db_bind_text(st, 3, e->hostname);
-	db_bind_text(st, 4, e->assessment);
-	db_bind_text(st, 5, e->policy);
-	db_bind_text(st, 6, e->profile ? e->profile : "");
-	db_bind_text(st, 7, e->evaluator);
-	db_bind_text(st, 8, e->state);
-	db_bind_text(st, 9, e->reason);
-	db_bind_text(st, 10, e->evaluated);
-	db_bind_text(st, 11, e->duration);
-	db_bind_text(st, 12, now);
-	db_bind_text(st, 13, e->score);
-	db_bind_text(st, 14, e->max);
+	db_bind_texts(st, 1, 14, e->request, e->endpoint, e->hostname,
+	    e->assessment, e->policy, e->profile ? e->profile : "",
+	    e->evaluator, e->state, e->reason, e->evaluated, e->duration, now,
+	    e->score, e->max);
 	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		db_bind_text(st, 15 + (int)i, e->count[i]);
 	db_bind_text(st, 23, e->arf ? e->arf_sha : NULL);

@@ -52,39 +52,16 @@ q_free(struct q *q)
 static int
 parse(const struct grid_request *req, struct q *q, struct buf *err)
 {
-	char why[512];
-	xmlDocPtr doc;
-	xmlNodePtr root;
-	int r;
+	const struct query_attr a[] = {
+		{ "type", &q->type }, { "endpoint", &q->endpoint },
+		{ "policy", &q->policy }, { "profile", &q->profile },
+		{ "rule", &q->rule }, { "from", &q->from }, { "to", &q->to },
+		{ "evaluation", &q->evaluation },
+		{ "assessment", &q->assessment }, { "inline", &q->inline_ },
+	};
 
-	if (xmlsafe_parse_root(req->payload, req->payload_len, 65536, "query",
-	    NS_RESULTS, &doc, why, sizeof(why)) < 0) {
-		buf_adds(err, why);
-		return -EINVAL;
-	}
-	root = xmlDocGetRootElement(doc);
-	q->type = xml_prop(root, "type");
-	q->endpoint = xml_prop(root, "endpoint");
-	q->policy = xml_prop(root, "policy");
-	q->profile = xml_prop(root, "profile");
-	q->rule = xml_prop(root, "rule");
-	q->from = xml_prop(root, "from");
-	q->to = xml_prop(root, "to");
-	q->evaluation = xml_prop(root, "evaluation");
-	q->assessment = xml_prop(root, "assessment");
-	q->inline_ = xml_prop(root, "inline");
-	r = query_page_request(root, PAGE_DEFAULT, PAGE_MAX, &q->max,
-	    &q->offset);
-	xmlFreeDoc(doc);
-	if (r < 0) {
-		buf_adds(err, "bad <set/>: max and after are numbers");
-		return -EINVAL;
-	}
-	if (q->type == NULL) {
-		buf_adds(err, "type is required");
-		return -EINVAL;
-	}
-	return 0;
+	return query_parse(req, NS_RESULTS, a, sizeof(a) / sizeof(a[0]),
+	    PAGE_DEFAULT, PAGE_MAX, &q->max, &q->offset, err);
 }
 
 /* Runs a paged listing: sql selects the rows (its last two parameters
