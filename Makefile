@@ -36,7 +36,11 @@ LIB	= $(BUILD)/lib/libsacm.a
 C_SERVICES = $(patsubst services/%/,%,$(dir $(wildcard services/*/main.c)))
 prog	= $(if $(filter ctl,$(1)),sacmctl,sacm-$(1))
 PROGS	= $(foreach s,$(C_SERVICES),$(BUILD)/bin/$(call prog,$(s)))
-SCRIPTS	= $(BUILD)/bin/sacm-lab $(BUILD)/bin/sacm-targets
+SCRIPTS	= $(BUILD)/bin/sacm-lab $(BUILD)/bin/sacm-targets \
+	$(BUILD)/bin/sacm-supervise $(LAB_SHARE)
+# sacm-lab's parts and the brokers' configuration templates.
+LAB_SHARE = $(patsubst services/lab/%,$(BUILD)/share/sacm-lab/%, \
+	$(wildcard services/lab/lib/*.sh services/lab/templates/*.in))
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -91,6 +95,15 @@ $(BUILD)/bin/$(call prog,$(1)): $(BUILD)/services/$(1)/main.o $(BUILD)/lib/lib$(
 endef
 $(foreach s,$(C_SERVICES),$(eval $(call service_rule,$(s))))
 $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CPPFLAGS += $(SVC_INC)
+
+# The lab's supervisor: a small C program of its own (services/lab).
+$(BUILD)/bin/sacm-supervise: $(BUILD)/services/lab/supervise.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/share/sacm-lab/%: services/lab/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(BUILD)/bin/sacm-%: services/lab/sacm-%.sh
 	@mkdir -p $(dir $@)

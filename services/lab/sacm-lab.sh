@@ -13,6 +13,17 @@ set -euo pipefail
 PROG=sacm-lab
 VERSION=@VERSION@
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+# The parts and the templates: installed beside the programs
+# (build/share/sacm-lab), or in the source tree (services/lab).
+if [ -d "$HERE/../share/sacm-lab/lib" ]; then
+	SHARE=$(cd "$HERE/../share/sacm-lab" && pwd)
+else
+	SHARE=$HERE
+fi
+for part in common pki accounts prosody ejabberd daemons; do
+	# shellcheck disable=SC1090
+	. "$SHARE/lib/$part.sh"
+done
 SACMCTL=${SACMCTL:-$HERE/sacmctl}
 DOMAIN=grid.test
 # One account per service instance and per collector (DESIGN.md, Security).
@@ -30,9 +41,6 @@ LISTEN_IP=$LISTEN
 CONNECT=${SACM_LAB_CONNECT:-127.0.0.1}
 RESOLVE="upload_resolve = 127.0.0.1"
 [ "$CONNECT" = 127.0.0.1 ] || RESOLVE=
-
-say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 usage() {
 	cat <<EOF
@@ -81,658 +89,17 @@ default_dir() {
 	fi
 }
 
-# The broker runs as this user: ourselves, or nobody when we are root.
-if [ "$(id -u)" = 0 ]; then
-	AS_BROKER=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
-else
-	AS_BROKER=()
-fi
-as_broker() {
-	"${AS_BROKER[@]}" "$@"
-}
-
-# Starts a long-running broker process detached from this script: its own
-# session, no inherited terminal or pipes.
-spawn() {
-	local dir=$1 log=$2
-	shift 2
-	(cd "$dir" && exec "${AS_BROKER[@]}" setsid "$@") \
-	    >>"$log" 2>&1 </dev/null &
-}
-
-port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# A block of four consecutive free ports.
-pick_ports() {
-	local base tries=0
-	while [ $tries -lt 200 ]; do
-		base=$((20000 + (RANDOM % 2000) * 16))
-		if port_free "$base" && port_free $((base + 1)) &&
-		    port_free $((base + 2)) && port_free $((base + 3)); then
-			echo "$base"
-			return 0
-		fi
-		tries=$((tries + 1))
-	done
-	die "no free loopback ports found"
-}
-
-load_env() {
-	[ -f "$LAB/lab.env" ] || die "no lab in $LAB (run: sacm-lab up)"
-	# shellcheck disable=SC1091
-	. "$LAB/lab.env"
-}
-
 broker_pid() {
-	local f
-	case "${BROKER:-}" in
-	prosody) f=$LAB/prosody/prosody.pid ;;
-	ejabberd) f=$LAB/ejabberd/ejabberd.pid ;;
-	*) return 1 ;;
-	esac
-	[ -s "$f" ] || return 1
-	local pid
-	pid=$(cat "$f")
-	kill -0 "$pid" 2>/dev/null || return 1
-	echo "$pid"
-}
-
-# ---- PKI --------------------------------------------------------------
-
-make_ca() {
-	local d=$LAB/pki
-	mkdir -p "$d/clients"
-	[ -f "$d/ca.crt" ] && return 0
-	say "creating the lab CA and the broker certificate"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$d/ca.key" -out "$d/ca.crt" -days 3650 \
-	    -subj "/O=SACM Grid lab/CN=SACM Grid lab CA" \
-	    -addext "basicConstraints=critical,CA:TRUE" \
-	    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$d/server.key" -out "$d/server.csr" \
-	    -subj "/O=SACM Grid lab/CN=$DOMAIN" 2>/dev/null
-	cat > "$d/server.ext" <<EOF
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=DNS:$DOMAIN,DNS:pubsub.$DOMAIN,DNS:upload.$DOMAIN,DNS:ext.$DOMAIN,DNS:localhost,IP:127.0.0.1
-EOF
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" \
-	    -CAkey "$d/ca.key" -CAcreateserial -days 825 \
-	    -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
-	rm -f "$d/server.csr"
-	chmod 600 "$d/ca.key" "$d/server.key"
-}
-
-# Client certificate with both lab identities as xmppAddr (RFC 6120
-# 13.7.1.4): NAME@grid.test (ejabberd) and NAME@ext.grid.test (Prosody,
-# whose EXTERNAL users live on their own host).
-make_client_cert() {
-	local name=$1 d=$LAB/pki/clients
-	[ -f "$d/$name.crt" ] && return 0
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$d/$name.key" -out "$d/$name.csr" \
-	    -subj "/O=SACM Grid lab/CN=$name" 2>/dev/null
-	cat > "$d/$name.ext" <<EOF
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=clientAuth
-subjectAltName=otherName:1.3.6.1.5.5.7.8.5;UTF8:$name@$DOMAIN,otherName:1.3.6.1.5.5.7.8.5;UTF8:$name@ext.$DOMAIN
-EOF
-	openssl x509 -req -in "$d/$name.csr" -CA "$LAB/pki/ca.crt" \
-	    -CAkey "$LAB/pki/ca.key" -CAcreateserial -days 825 \
-	    -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
-	rm -f "$d/$name.csr" "$d/$name.ext"
-	chmod 600 "$d/$name.key"
-}
-
-# ---- accounts ---------------------------------------------------------
-
-write_account_conf() {
-	local name=$1 a=$LAB/accounts
-	# Certificate logins: Prosody keeps them on their own host; ejabberd
-	# verifies client certificates on its direct-TLS listener.
-	local extdom=$DOMAIN certport=$C2S_TLS_PORT direct=yes
-	if [ "$BROKER" = prosody ]; then
-		extdom=ext.$DOMAIN certport=$C2S_PORT direct=no
-	fi
-	cat > "$a/$name.conf" <<EOF
-# $name on the SACM Grid lab in $LAB (written by sacm-lab)
-jid = $name@$DOMAIN
-password_file = $a/$name.pass
-ca_file = $LAB/pki/ca.crt
-host = $CONNECT
-port = $C2S_PORT
-${RESOLVE}
-EOF
-	[ "$name" = ctl ] && echo "roles_file = $LAB/roles.conf" >> "$a/$name.conf"
-	cat > "$a/$name-cert.conf" <<EOF
-# $name authenticating with its client certificate (SASL EXTERNAL)
-jid = $name@$extdom
-cert = $LAB/pki/clients/$name.crt
-key = $LAB/pki/clients/$name.key
-ca_file = $LAB/pki/ca.crt
-host = $CONNECT
-port = $certport
-direct_tls = $direct
-pubsub = pubsub.$DOMAIN
-upload = upload.$DOMAIN
-${RESOLVE}
-EOF
-	chmod 600 "$a/$name.conf" "$a/$name-cert.conf"
-}
-
-register() {
-	local name=$1 pw=$2
-	case "$BROKER" in
-	prosody)
-		as_broker prosodyctl --config "$LAB/prosody/prosody.cfg.lua" \
-		    register "$name" "$DOMAIN" "$pw" >/dev/null ;;
-	ejabberd)
-		if [ -z "${EJ_USERS+x}" ]; then
-			EJ_USERS=" $(ejctl registered_users "$DOMAIN" | tr '\n' ' ') "
-		fi
-		case "$EJ_USERS" in *" $name "*) return 0 ;; esac
-		ejctl register "$name" "$DOMAIN" "$pw" >/dev/null
-		EJ_USERS="$EJ_USERS$name " ;;
-	esac
-}
-
-# Creates NAME's password, certificate and settings once; registers it
-# with the broker (idempotent); records ROLE in roles.conf.
-ensure_account() {
-	local name=$1 role=${2:-} a=$LAB/accounts
-	mkdir -p "$a"
-	if [ ! -s "$a/$name.pass" ]; then
-		(umask 077; openssl rand -hex 18 > "$a/$name.pass")
-	fi
-	make_client_cert "$name"
-	write_account_conf "$name"
-	register "$name" "$(cat "$a/$name.pass")"
-	if [ -n "$role" ]; then
-		touch "$LAB/roles.conf"
-		grep -qx "$role $name@$DOMAIN" "$LAB/roles.conf" ||
-		    echo "$role $name@$DOMAIN" >> "$LAB/roles.conf"
-		[ "$BROKER" = prosody ] && ! grep -qx "$role $name@ext.$DOMAIN" \
-		    "$LAB/roles.conf" && echo "$role $name@ext.$DOMAIN" >> "$LAB/roles.conf"
-	fi
-	return 0
-}
-
-all_accounts() {
-	ensure_account ctl operator
-	local s
-	for s in $SERVICES; do
-		ensure_account "${s%%:*}" "${s##*:}"
-	done
-	local i
-	for i in $(seq 1 "$COLLECTORS"); do
-		ensure_account "collector-$i" collector
-	done
-}
-
-# ---- Prosody ----------------------------------------------------------
-
-prosody_config() {
-	local p=$LAB/prosody pki=$LAB/pki
-	mkdir -p "$p/data"
-	cat > "$p/prosody.cfg.lua" <<EOF
--- SACM Grid lab broker (written by sacm-lab; edits are overwritten)
-pidfile = "$p/prosody.pid"
-data_path = "$p/data"
-admin_socket = "$p/data/prosody.sock"
-log = { info = "$p/prosody.log"; error = "$p/prosody.err" }
-admins = { "ctl@$DOMAIN" }   -- the grid administrator owns every topic
-modules_enabled = {
-  "roster"; "saslauth"; "tls"; "disco"; "ping"; "time"; "version";
-  "offline"; "admin_shell"; "http"; "websocket"; "bosh"; "http_files";
-}
-modules_disabled = { "s2s" }
-interfaces = { "$LISTEN" }
-c2s_ports = { $C2S_PORT }
-c2s_direct_tls_ports = { $C2S_TLS_PORT }
-http_ports = { $HTTP_PORT }
-https_ports = { $HTTPS_PORT }
-http_interfaces = { "$LISTEN" }
-https_interfaces = { "$LISTEN" }
-c2s_require_encryption = true
-tls_profile = "intermediate"          -- TLS 1.2+
-certificates = "$pki"
-ssl = { certificate = "$pki/server.crt"; key = "$pki/server.key" }
-https_ssl = { certificate = "$pki/server.crt"; key = "$pki/server.key" }
-password_hash = "SHA-256"             -- SCRAM-SHA-256
-disable_sasl_mechanisms = { "PLAIN"; "DIGEST-MD5" }
-c2s_stanza_size_limit = 16*1024*1024
-http_max_content_size = 64*1024*1024
-http_files_dir = "$LAB/www"
-http_default_host = "$DOMAIN"          -- the dashboard at https://127.0.0.1:PORT/files/
-storage = { pubsub_data = "sql"; pubsub_nodes = "sql" }
-sql = { driver = "SQLite3"; database = "$p/data/prosody.sqlite" }
-
-VirtualHost "$DOMAIN"
-  authentication = "internal_hashed"
-
-VirtualHost "ext.$DOMAIN"
-  authentication = "ccert"
-  certificate_match = "xmppaddr"
-  ssl = {
-    certificate = "$pki/server.crt"; key = "$pki/server.key";
-    cafile = "$pki/ca.crt"; capath = false;
-    verify = { "peer"; "client_once" };
-    verifyext = { lsec_ignore_purpose = false };
-  }
-
-Component "pubsub.$DOMAIN" "pubsub"
-  name = "SACM XMPP-Grid"
-  pubsub_max_items = 10000
-  expose_publisher = true
-
-Component "upload.$DOMAIN" "http_file_share"
-  http_file_share_size_limit = 64*1024*1024
-  http_file_share_daily_quota = 4*1024*1024*1024
-  http_file_share_expires_after = 7*86400
-  http_file_share_access = { "$DOMAIN"; "ext.$DOMAIN" }
-  http_external_url = "https://upload.$DOMAIN:$HTTPS_PORT/"
-EOF
-	mkdir -p "$LAB/www"
-	if [ "$(id -u)" = 0 ]; then
-		chown -R nobody:nogroup "$p"
-		chgrp nogroup "$LAB/pki" "$LAB/pki/server.key"
-		chmod 750 "$LAB/pki"
-		chmod 640 "$LAB/pki/server.key"
-	fi
-}
-
-prosody_start() {
-	local p=$LAB/prosody
-	# Pubsub in SQLite with WAL: ~20x the default file store (reference).
-	if [ ! -f "$p/data/prosody.sqlite" ]; then
-		as_broker sqlite3 "$p/data/prosody.sqlite" \
-		    'PRAGMA journal_mode=WAL;' >/dev/null
-	fi
-	: > "$p/prosody.err"
-	[ "$(id -u)" = 0 ] && chown nobody:nogroup "$p/prosody.err"
-	spawn "$p" "$p/stdout.log" prosody -F --config "$p/prosody.cfg.lua"
-}
-
-# ---- ejabberd ---------------------------------------------------------
-
-ejctl() {
-	local e=$LAB/ejabberd
-	as_broker env HOME="$e/home" ERL_EPMD_ADDRESS=127.0.0.1 \
-	    ERLANG_NODE="$EJABBERD_NODE" "$e/ejabberdctl" \
-	    --config "$e/ejabberd.yml" --ctl-config "$e/ejabberdctl.cfg" \
-	    --spool "$e/spool" --logs "$e/logs" "$@"
-}
-
-ejabberd_config() {
-	local e=$LAB/ejabberd pki=$LAB/pki
-	mkdir -p "$e/home" "$e/spool" "$e/logs" "$e/upload" "$LAB/www"
-	cat "$pki/server.crt" "$pki/server.key" > "$e/server.pem"
-	chmod 600 "$e/server.pem"
-	# ejabberdctl insists on its own system user; a copy without that
-	# check runs as anyone (reference notes, ejabberd section).
-	sed -e 's/^INSTALLUSER=.*/INSTALLUSER=/' \
-	    -e "s|^ERL_INETRC=.*|ERL_INETRC=$e/inetrc|" \
-	    /usr/sbin/ejabberdctl > "$e/ejabberdctl"
-	echo '{lookup, [file, native]}.' > "$e/inetrc"
-	chmod 755 "$e/ejabberdctl"
-	cat > "$e/ejabberdctl.cfg" <<EOF
-ERLANG_NODE=$EJABBERD_NODE
-INET_DIST_INTERFACE=127.0.0.1
-ERL_OPTIONS="-kernel inet_dist_use_interface {127,0,0,1}"
-EOF
-	cat > "$e/ejabberd.yml" <<EOF
-# SACM Grid lab broker (written by sacm-lab; edits are overwritten)
-hosts: ["$DOMAIN"]
-loglevel: info
-certfiles: ["$e/server.pem"]
-ca_file: "$pki/ca.crt"
-define_macro:
-  TLSOPTS: ["no_sslv2", "no_sslv3", "no_tlsv1", "no_tlsv1_1", "cipher_server_preference", "no_compression"]
-c2s_protocol_options: TLSOPTS
-listen:
-  - port: $C2S_PORT
-    ip: "$LISTEN_IP"
-    module: ejabberd_c2s
-    starttls_required: true
-    max_stanza_size: 16777216
-    tls_verify: false
-    shaper: none
-  - port: $C2S_TLS_PORT
-    ip: "$LISTEN_IP"
-    module: ejabberd_c2s
-    tls: true
-    tls_verify: true
-    cafile: "$pki/ca.crt"
-    max_stanza_size: 16777216
-    shaper: none
-  - port: $HTTPS_PORT
-    ip: "$LISTEN_IP"
-    module: ejabberd_http
-    tls: true
-    request_handlers:
-      /ws: ejabberd_http_ws
-      /bosh: mod_bosh
-      /upload: mod_http_upload
-      /: mod_http_fileserver
-auth_method: internal
-auth_password_format: scram
-auth_scram_hash: sha256
-s2s_access: none
-acl:
-  admin: {user: "ctl@$DOMAIN"}
-  local: {user_regexp: ""}
-access_rules:
-  local: {allow: local}
-  c2s: {allow: all}
-  pubsub_createnode: {allow: admin}
-  upload: {allow: local}
-shaper_rules:
-  c2s_shaper: none
-  max_user_sessions: 10
-  max_user_offline_messages: 100000
-modules:
-  mod_disco: {}
-  mod_ping: {}
-  mod_roster: {}
-  mod_offline: {access_max_user_messages: max_user_offline_messages}
-  mod_stream_mgmt: {resume_timeout: 60}
-  mod_bosh: {}
-  mod_http_fileserver:
-    docroot: "$LAB/www"
-  mod_http_upload:
-    host: "upload.$DOMAIN"
-    put_url: "https://upload.$DOMAIN:$HTTPS_PORT/upload"
-    docroot: "$e/upload"
-    max_size: 67108864
-    access: upload
-  mod_pubsub:
-    host: "pubsub.$DOMAIN"
-    access_createnode: pubsub_createnode
-    plugins: ["flat"]
-    max_items_node: 10000
-    default_node_config:
-      access_model: whitelist
-      persist_items: true
-      max_items: 1000
-      notification_type: normal
-      send_last_published_item: never
-      max_payload_size: 16000000
-EOF
-	if [ "$(id -u)" = 0 ]; then
-		chown -R nobody:nogroup "$e"
-		chmod 755 "$LAB/pki"
-	fi
-}
-
-ejabberd_start() {
-	local e=$LAB/ejabberd
-	spawn "$e" "$e/stdout.log" env HOME="$e/home" \
-	    ERL_EPMD_ADDRESS=127.0.0.1 ERLANG_NODE="$EJABBERD_NODE" \
-	    "$e/ejabberdctl" --config "$e/ejabberd.yml" \
-	    --ctl-config "$e/ejabberdctl.cfg" --spool "$e/spool" \
-	    --logs "$e/logs" foreground
-	# The Erlang VM's own PID is the one that listens.
-	local i
-	for i in $(seq 1 100); do
-		if ejctl status >/dev/null 2>&1; then
-			(pgrep -f -- "beam.* -sname $EJABBERD_NODE " || true) |
-			    head -1 > "$e/ejabberd.pid"
-			[ -s "$e/ejabberd.pid" ] && return 0
-		fi
-		sleep 0.3
-	done
-	tail -20 "$e/logs/ejabberd.log" >&2 2>/dev/null || true
-	die "ejabberd did not start (logs in $e/logs)"
-}
-
-# ---- daemons ----------------------------------------------------------
-# The SACM daemons of the lab, one instance per account ("NAME:program"),
-# and one sacm-collector per target tree (collector-I on the I-th tree of
-# `sacm-targets names`).  Each runs under a supervisor (`sacm-lab
-# supervise`, below) that restarts it when it dies and logs the event.
-SERVICE_DAEMONS="policy-repo:sacm-policy-repo posture-repo:sacm-posture-repo
-evaluator-1:sacm-evaluator evaluator-2:sacm-evaluator
-results-repo:sacm-results-repo orchestrator:sacm-orchestrator"
-
-instances() {
-	echo "$SERVICE_DAEMONS" | tr ' ' '\n'
-	local i=1 t
-	for t in $("$HERE/sacm-targets" names --count "${COLLECTORS:-3}"); do
-		echo "collector-$i:sacm-collector:$t"
-		i=$((i + 1))
-	done
-}
-
-daemon_pid() {
-	local f=$LAB/run/$1.pid pid
+	local f pid
+	case "${BROKER:-}" in prosody|ejabberd) ;; *) return 1 ;; esac
+	f=$("${BROKER}_pidfile")
 	[ -s "$f" ] || return 1
 	pid=$(cat "$f")
 	kill -0 "$pid" 2>/dev/null || return 1
 	echo "$pid"
-}
-
-# Collectors read the target trees as root reads a system; the other
-# daemons run as nobody when we are root.
-runs_as() {
-	case "$1" in
-	sacm-collector) ;;
-	*) [ "$(id -u)" = 0 ] && echo nobody ;;
-	esac
-}
-
-# A daemon's configuration: its account's grid settings, then its own.
-daemon_config() {
-	local name=$1 prog=$2 tree=${3:-} c=$LAB/etc/$1.conf
-	mkdir -p "$LAB/etc" "$LAB/data" "$LAB/run" "$LAB/log"
-	{ echo "# $prog ($name) in the lab $LAB (written by sacm-lab)"
-	  grep -v '^#' "$LAB/accounts/$name.conf"
-	  case "$prog" in
-	  sacm-policy-repo) echo "db = $LAB/data/policy-repo.sqlite" ;;
-	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
-	  sacm-evaluator) echo "state_dir = $LAB/data/$name" ;;
-	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
-	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite" ;;
-	  sacm-collector)
-		echo "root = $LAB/targets/$tree"
-		echo "state_dir = $LAB/data/$name"
-		# dpkg probes read the tree's apt settings, not the host's
-		echo "apt_config = $LAB/etc/apt-targets.conf"
-		echo "change_settle_ms = 2000" ;;
-	  esac; } > "$c"
-	chmod 600 "$c"
-	if [ "$(runs_as "$prog")" = nobody ]; then
-		chown nobody:nogroup "$c" "$LAB/data" "$LAB/run" "$LAB/log" \
-		    "$LAB/accounts/$name.pass"
-		chmod 755 "$LAB/accounts"
-	fi
-}
-
-# sacm-lab supervise NAME PROGRAM CONFIG (started by `up`, detached):
-# runs the daemon, and when it dies logs how and starts it again after
-# 1 s, doubling up to 60 s while it keeps dying within a minute.  TERM
-# stops the daemon and the supervisor.
-cmd_supervise() {
-	local name=$1 prog=$2 conf=$3 child= stopping=0 delay=1 started rc ran how
-	local log=$LAB/log/$name.log user
-	user=$(runs_as "$prog")
-	trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT HUP
-	echo $$ > "$LAB/run/$name.supervisor.pid"
-	while [ $stopping = 0 ]; do
-		started=$(date +%s)
-		if [ -n "$user" ]; then
-			setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
-			    "$HERE/$prog" -f "$conf" >>"$log" 2>&1 </dev/null &
-		else
-			"$HERE/$prog" -f "$conf" >>"$log" 2>&1 </dev/null &
-		fi
-		child=$!
-		echo "$child" > "$LAB/run/$name.pid"
-		while :; do
-			rc=0
-			wait "$child" 2>/dev/null || rc=$?
-			kill -0 "$child" 2>/dev/null || break
-		done
-		child=
-		rm -f "$LAB/run/$name.pid"
-		[ $stopping = 1 ] && break
-		ran=$(( $(date +%s) - started ))
-		[ $ran -ge 60 ] && delay=1
-		if [ $rc -gt 128 ]; then how="killed by signal $((rc - 128))"
-		else how="exited with status $rc"; fi
-		printf '%s sacm-lab: %s (%s) %s after %ss; restarting in %ss\n' \
-		    "$(date -u +%FT%TZ)" "$name" "$prog" "$how" "$ran" "$delay" |
-		    tee -a "$log" >> "$LAB/log/supervisor.log"
-		sleep "$delay" & wait $! 2>/dev/null || true
-		delay=$(( delay * 2 > 60 ? 60 : delay * 2 ))
-	done
-	rm -f "$LAB/run/$name.supervisor.pid"
-}
-
-start_daemon() {
-	local name=$1 prog=$2 tree=${3:-}
-	if daemon_pid "$name.supervisor" >/dev/null; then
-		return 0
-	fi
-	[ -x "$HERE/$prog" ] || { say "$prog not built; $name skipped"; return 0; }
-	if [ "$prog" = sacm-collector ] && [ ! -f "$LAB/targets/$tree/etc/debian_version" ]; then
-		say "no target tree $LAB/targets/$tree; $name skipped (sacm-lab targets)"
-		return 0
-	fi
-	daemon_config "$name" "$prog" "$tree"
-	local user
-	user=$(runs_as "$prog")
-	if ! ${user:+setpriv --reuid=nobody --regid=nogroup --clear-groups --} \
-	    "$HERE/$prog" -n -f "$LAB/etc/$name.conf" >/dev/null; then
-		die "$name: bad configuration $LAB/etc/$name.conf"
-	fi
-	(exec setsid "$0" supervise --dir "$LAB" "$name" "$prog" \
-	    "$LAB/etc/$name.conf" >>"$LAB/log/supervisor.log" 2>&1 </dev/null) &
-	local i
-	for i in $(seq 1 50); do
-		daemon_pid "$name" >/dev/null && break
-		sleep 0.1
-	done
-	say "started $name ($prog, log $LAB/log/$name.log)"
-}
-
-start_daemons() {
-	local d name prog tree
-	echo 'Dir::Etc::parts "/nonexistent";' > "$LAB/etc/apt-targets.conf" 2>/dev/null ||
-	    { mkdir -p "$LAB/etc"; echo 'Dir::Etc::parts "/nonexistent";' > "$LAB/etc/apt-targets.conf"; }
-	for d in $(instances); do
-		IFS=: read -r name prog tree <<<"$d"
-		start_daemon "$name" "$prog" "$tree"
-	done
-}
-
-stop_daemon() {
-	local name=$1 spid pid i
-	spid=$(daemon_pid "$name.supervisor") || spid=
-	pid=$(daemon_pid "$name") || pid=
-	[ -n "$spid$pid" ] || return 0
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null
-	[ -z "$spid" ] && [ -n "$pid" ] && kill "$pid" 2>/dev/null
-	for i in $(seq 1 100); do
-		{ [ -z "$spid" ] || ! kill -0 "$spid" 2>/dev/null; } &&
-		    { [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; } && break
-		sleep 0.1
-	done
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-	[ -n "$spid" ] && kill -0 "$spid" 2>/dev/null && kill -9 "$spid"
-	rm -f "$LAB/run/$name.pid" "$LAB/run/$name.supervisor.pid"
-	say "stopped $name"
-}
-
-# All at once: TERM to every supervisor (or daemon without one), then
-# wait for all of them.
-stop_daemons() {
-	local f name pid names=() pids=() i alive
-	for f in "$LAB"/run/*.pid; do
-		[ -e "$f" ] || continue
-		name=$(basename "$f" .pid)
-		name=${name%.supervisor}
-		pid=$(daemon_pid "$name.supervisor") || pid=$(daemon_pid "$name") || pid=
-		case " ${names[*]} " in *" $name "*) continue ;; esac
-		names+=("$name")
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null && pids+=("$pid")
-		pid=$(daemon_pid "$name") && pids+=("$pid")
-	done
-	for i in $(seq 1 100); do
-		alive=0
-		for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.1
-	done
-	for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && kill -9 "$pid"; done
-	for name in "${names[@]}"; do
-		rm -f "$LAB/run/$name.pid" "$LAB/run/$name.supervisor.pid"
-		say "stopped $name"
-	done
-	return 0
-}
-
-# Target trees for the collectors: built when missing (debootstrap needs
-# root; otherwise say how).
-ensure_targets() {
-	local missing=0 t
-	for t in $("$HERE/sacm-targets" names --count "$COLLECTORS"); do
-		[ -f "$LAB/targets/$t/etc/debian_version" ] || missing=1
-	done
-	[ $missing = 1 ] || return 0
-	if [ "$(id -u)" = 0 ]; then
-		say "building the target trees in $LAB/targets (first time: a few minutes)"
-		"$HERE/sacm-targets" build "$LAB/targets" --count "$COLLECTORS" >&2 ||
-		    die "target trees not built"
-	elif sudo -n true 2>/dev/null; then
-		sudo "$HERE/sacm-targets" build "$LAB/targets" --count "$COLLECTORS" >&2 ||
-		    die "target trees not built"
-	else
-		say "target trees need root: run 'sudo $HERE/sacm-targets build $LAB/targets --count $COLLECTORS' (collectors without a tree are skipped)"
-	fi
-}
-
-# The dashboard (make dashboard) in the broker's HTTP file tree, with the
-# lab's settings; the browser connects back over WebSocket.
-DASH_PATH=/files/dashboard/
-install_dashboard() {
-	local src=$HERE/../www/dashboard d=$LAB/www/dashboard ws=/xmpp-websocket
-	[ -f "$src/index.html" ] || return 0
-	[ "$BROKER" = ejabberd ] && ws=/ws
-	mkdir -p "$d"
-	cp "$src"/* "$d"/
-	cat > "$d/config.json" <<EOF
-{"domain": "$DOMAIN", "pubsub": "pubsub.$DOMAIN",
- "results": "results-repo@$DOMAIN/sacm-results-repo",
- "websocket": "$ws", "jid": "dashboard@$DOMAIN"}
-EOF
-	chmod -R a+rX "$LAB/www"
-}
-
-# ejabberd serves files only for a Host header that is one of its hosts:
-# the browser must reach it as the lab domain (a hosts entry).
-dashboard_url() {
-	if [ "$BROKER" = ejabberd ]; then
-		echo "https://$DOMAIN:$HTTPS_PORT/dashboard/ ($DOMAIN -> 127.0.0.1 in /etc/hosts)"
-	else
-		echo "https://127.0.0.1:$HTTPS_PORT$DASH_PATH"
-	fi
 }
 
 # ---- commands ---------------------------------------------------------
-
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		port_free "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 cmd_up() {
 	mkdir -p "$LAB"
@@ -823,28 +190,21 @@ EOF
 }
 
 cmd_down() {
+	local pid i
 	load_env
-	stop_daemons
-	local pid
+	# shellcheck disable=SC2046
+	stop_daemons $(all_daemon_names)
 	if pid=$(broker_pid); then
 		say "stopping $BROKER (pid $pid)"
-		if [ "$BROKER" = ejabberd ]; then
-			ejctl stop >/dev/null 2>&1 || kill "$pid"
-		else
-			kill "$pid"
-		fi
-		local i
+		"${BROKER}_stop" "$pid"
 		for i in $(seq 1 100); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
 		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+		"${BROKER}_stopped"
 	else
 		say "$BROKER is not running"
-	fi
-	if [ "$BROKER" = ejabberd ]; then
-		# ejabberd leaves an epmd behind (reference notes).
-		pkill -u "$( [ "$(id -u)" = 0 ] && echo nobody || id -un)" -x epmd 2>/dev/null || true
 	fi
 	return 0
 }
@@ -871,7 +231,7 @@ EOF
 		what=$prog${tree:+ on targets/$tree}
 		if dpid=$(daemon_pid "$name"); then
 			printf '  %-14s %-40s running (pid %s, %s restarts)\n' "$name" "$what" "$dpid" "${restarts:-0}"
-		elif daemon_pid "$name.supervisor" >/dev/null; then
+		elif supervised "$name"; then
 			printf '  %-14s %-40s restarting (%s restarts)\n' "$name" "$what" "${restarts:-0}"
 		else
 			printf '  %-14s %-40s stopped\n' "$name" "$what"
@@ -895,9 +255,9 @@ cmd_one() {
 		IFS=: read -r name prog tree <<<"$d"
 		[ "$name" = "$want" ] || continue
 		case $what in
-		stop) stop_daemon "$name" ;;
+		stop) stop_daemons "$name" ;;
 		start) start_daemon "$name" "$prog" "$tree" ;;
-		restart) stop_daemon "$name"; start_daemon "$name" "$prog" "$tree" ;;
+		restart) stop_daemons "$name"; start_daemon "$name" "$prog" "$tree" ;;
 		esac
 		return 0
 	done
@@ -968,7 +328,6 @@ main() {
 	down) cmd_down ;;
 	status) cmd_status ;;
 	start|stop|restart) cmd_one "$cmd" "${args[@]}" ;;
-	supervise) load_env; cmd_supervise "${args[@]}" ;;
 	env) cmd_env ;;
 	account) cmd_account "${args[@]}" ;;
 	targets) cmd_targets ;;

@@ -1,0 +1,73 @@
+# sacm-lab: what every part uses (sourced).  Sets nothing on its own but
+# functions; the main script owns the variables.
+
+say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
+
+# render TEMPLATE OUT: the checked-in template with every @NAME@ replaced
+# by the value of the shell variable NAME (unset is an error, so that a
+# template and this script cannot drift apart silently).
+shopt -u patsub_replacement 2>/dev/null || true
+render() {
+	local in=$SHARE/templates/$1 out=$2 text var
+	[ -f "$in" ] || die "no template $in"
+	text=$(<"$in")
+	for var in $(grep -o '@[A-Z_][A-Z0-9_]*@' "$in" | sort -u); do
+		var=${var//@/}
+		[ -n "${!var+x}" ] || die "template $1: $var is not set"
+		text=${text//@$var@/${!var}}
+	done
+	printf '%s\n' "$text" > "$out"
+}
+
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A block of four consecutive free ports.
+pick_ports() {
+	local base tries=0
+	while [ $tries -lt 200 ]; do
+		base=$((20000 + (RANDOM % 2000) * 16))
+		if port_free "$base" && port_free $((base + 1)) &&
+		    port_free $((base + 2)) && port_free $((base + 3)); then
+			echo "$base"
+			return 0
+		fi
+		tries=$((tries + 1))
+	done
+	die "no free loopback ports found"
+}
+
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		port_free "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The broker and the daemons run as this user: ourselves, or nobody when
+# we are root.
+if [ "$(id -u)" = 0 ]; then
+	AS_BROKER=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+else
+	AS_BROKER=()
+fi
+as_broker() { "${AS_BROKER[@]}" "$@"; }
+
+# Starts a long-running broker process detached from this script: its own
+# session, no inherited terminal or pipes.
+spawn() {
+	local dir=$1 log=$2
+	shift 2
+	(cd "$dir" && exec "${AS_BROKER[@]}" setsid "$@") \
+	    >>"$log" 2>&1 </dev/null &
+}
+
+load_env() {
+	[ -f "$LAB/lab.env" ] || die "no lab in $LAB (run: sacm-lab up)"
+	# shellcheck disable=SC1091
+	. "$LAB/lab.env"
+}

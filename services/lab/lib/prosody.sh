@@ -1,0 +1,37 @@
+# sacm-lab: the Prosody broker (sourced): its configuration from
+# templates/prosody.cfg.lua.in, start, accounts.
+
+prosody_config() {
+	local PROSODY_DIR=$LAB/prosody PKI=$LAB/pki
+	mkdir -p "$PROSODY_DIR/data" "$LAB/www"
+	render prosody.cfg.lua.in "$PROSODY_DIR/prosody.cfg.lua"
+	if [ "$(id -u)" = 0 ]; then
+		chown -R nobody:nogroup "$PROSODY_DIR"
+		chgrp nogroup "$PKI" "$PKI/server.key"
+		chmod 750 "$PKI"
+		chmod 640 "$PKI/server.key"
+	fi
+}
+
+prosody_start() {
+	local p=$LAB/prosody
+	# Pubsub in SQLite with WAL: ~20x the default file store (reference).
+	if [ ! -f "$p/data/prosody.sqlite" ]; then
+		as_broker sqlite3 "$p/data/prosody.sqlite" \
+		    'PRAGMA journal_mode=WAL;' >/dev/null
+	fi
+	: > "$p/prosody.err"
+	[ "$(id -u)" = 0 ] && chown nobody:nogroup "$p/prosody.err"
+	spawn "$p" "$p/stdout.log" prosody -F --config "$p/prosody.cfg.lua"
+}
+
+prosody_pidfile() { echo "$LAB/prosody/prosody.pid"; }
+
+# Prosody registers accounts with the server stopped or running alike.
+prosody_register() {
+	as_broker prosodyctl --config "$LAB/prosody/prosody.cfg.lua" \
+	    register "$1" "$DOMAIN" "$2" >/dev/null
+}
+
+prosody_stop() { kill "$1"; }
+prosody_stopped() { :; }
