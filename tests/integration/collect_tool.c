@@ -103,6 +103,19 @@ main(int argc, char **argv)
 		    "no CPE-OVAL component");
 		return 1;
 	}
+	{
+		struct buf d;	/* the planned definitions, for the oracle */
+		int bad;
+
+		buf_init(&d, 16u << 20);
+		for (size_t i = 0; i < p.ndefs; i++)
+			buf_printf(&d, "%s\n", p.defs[i]);
+		bad = buf_error(&d) || put(argv[4], "defs.txt", d.data ?
+		    d.data : "", d.len);
+		buf_free(&d);
+		if (bad)
+			return 1;
+	}
 	if (put(argv[4], "variables.xml", p.variables, p.variables_len) ||
 	    put(argv[4], "oval.xml", oval, olen) ||
 	    put(argv[4], "syschar.xml", sc, sclen) ||

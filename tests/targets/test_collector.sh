@@ -71,8 +71,8 @@ APT_CONFIG=$W/apt.conf OSCAP_PROBE_ROOT=$W/t/hardened oscap oval collect \
     --variables "$W/variables.xml" --syschar "$W/ref.xml" "$W/oval.xml" >/dev/null 2>&1
 APT_CONFIG=$W/apt.conf OSCAP_PROBE_ROOT=$W/t/hardened oscap oval collect \
     --syschar "$W/cpe-ref.xml" "$W/cpe-oval.xml" >/dev/null 2>&1
-check "the reported posture equals oscap oval collect on the tree" \
-    /usr/bin/python3 tests/targets/cmp_syschar.py "$W/sc.xml" "$W/ref.xml"
+check "the reported posture equals oscap oval collect on the tree, every planned object" \
+    /usr/bin/python3 tests/targets/cmp_syschar.py "$W/sc.xml" "$W/ref.xml" "$W/oval.xml" "$W/defs.txt"
 check "... and so does its CPE-OVAL posture" \
     /usr/bin/python3 tests/targets/cmp_syschar.py "$W/cpe-sc.xml" "$W/cpe-ref.xml"
 
