@@ -98,7 +98,8 @@ ready(void *arg, char *buf, size_t len)
 {
 	struct orch *o = arg;
 
-	snprintf(buf, len, "%zu evaluators, database %s", o->nev, o->conf.db);
+	snprintf(buf, len, "%zu evaluators, database %s, collectors rechecked "
+	    "every %d s", o->nev, o->conf.db, EP_RECHECK);
 }
 
 static void

@@ -19,6 +19,10 @@
 #ifndef ORCH_H
 #define ORCH_H
 
+/* Seconds an answer of an endpoint's collector is trusted (its last
+ * disco#info): an offline endpoint is noticed this late at worst. */
+#define EP_RECHECK	15
+
 #include <sqlite3.h>
 #include <stdint.h>
 #include <time.h>

@@ -29,7 +29,6 @@
 
 #define PER_TICK	32
 #define EVAL_RECHECK	15	/* seconds between evaluator checks */
-#define EP_RECHECK	15	/* ... and checks of an endpoint's collector */
 #define OFFLINE		"endpoint offline"
 
 /* The evaluators that answer, and their advertised capacity. */

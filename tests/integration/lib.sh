@@ -6,3 +6,12 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else no "$what"; fi; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { local p; while :; do p=$((30000 + RANDOM % 20000)); port_free $p && { echo $p; return; }; done; }
 wait_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done; return 1; }
+# holds_for SECONDS CMD...: CMD keeps succeeding for SECONDS (checked every
+# 0.25 s; fails at the first failure).  For absence: "nothing else
+# happened" over a window the test names, checked all along it.
+holds_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" || return 1; sleep 0.25; n=$((n - 1)); done; }
+# lines FILE: how many lines FILE has now (0 when it does not exist).
+lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+# ready_since LOG N [SECONDS]: a daemon logged "ready:" after the first N
+# lines of LOG (started, connected and subscribed).
+ready_since() { wait_for "${3:-30}" bash -c "tail -n +$(($2 + 1)) '$1' 2>/dev/null | grep -q 'ready:'"; }

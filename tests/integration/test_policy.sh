@@ -14,7 +14,13 @@ DB=$W/policy.sqlite
 { cat "$L/accounts/policy-repo.conf"
   echo "db = $DB"
   echo "max_content_size = 20000000"; } > "$W/policy-repo.conf"
-start() { "$BIN/sacm-policy-repo" -f "$W/policy-repo.conf" >> "$W/daemon.log" 2>&1 & PR=$!; sleep 0.5; }
+start() {	# the daemon, then wait until it says it is ready
+	local n
+	n=$(lines "$W/daemon.log")
+	"$BIN/sacm-policy-repo" -f "$W/policy-repo.conf" >> "$W/daemon.log" 2>&1 &
+	PR=$!
+	ready_since "$W/daemon.log" "$n" || echo "sacm-policy-repo did not get ready"
+}
 stop() { kill "$PR" 2>/dev/null; wait "$PR" 2>/dev/null; }
 npolicies() { sqlite3 "$DB" 'SELECT count(*) FROM policy'; }
 nitems() { "$S" items sacm/policy -n 10000 --json | grep -c '"topic"'; }

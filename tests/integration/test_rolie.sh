@@ -66,7 +66,13 @@ DB=$W/policy.sqlite
   echo "feed_timeout_ms = 2000"
   echo "feed_max_entries = 20"
   echo "catchup_items = 0  # not the other tests' submissions"; } > "$W/policy-repo.conf"
-start() { "$BIN/sacm-policy-repo" -f "$W/policy-repo.conf" >> "$W/daemon.log" 2>&1 & PR=$!; sleep 0.3; }
+start() {	# the daemon, then wait until it says it is ready
+	local n
+	n=$(lines "$W/daemon.log")
+	"$BIN/sacm-policy-repo" -f "$W/policy-repo.conf" >> "$W/daemon.log" 2>&1 &
+	PR=$!
+	ready_since "$W/daemon.log" "$n" || echo "sacm-policy-repo did not get ready"
+}
 cleanup() {
 	kill "$PR" "$SLOWPID" 2>/dev/null
 	[ -f "$W/nginx/nginx.pid" ] && kill "$(cat "$W/nginx/nginx.pid")" 2>/dev/null

@@ -29,9 +29,10 @@ check "topics lists all 12 with types" test "$(echo "$out" | grep -o '"type":"[^
 # publish, items, watch
 id=cli-$$-$RANDOM
 echo "<t xmlns='urn:test'>$id</t>" > "$SACM_LAB_DIR/t.xml"
-"$S" watch sacm/policy --count 1 --timeout 20 --json > "$SACM_LAB_DIR/watch.out" 2>/dev/null &
+"$S" watch sacm/policy --count 1 --timeout 20 --json > "$SACM_LAB_DIR/watch.out" 2> "$SACM_LAB_DIR/watch.err" &
 wpid=$!
-sleep 1.5
+# watch says so once it is subscribed
+check "watch subscribes" wait_for 20 grep -q "watching 1 topic" "$SACM_LAB_DIR/watch.err"
 check "publish prints the item id" test "$("$S" publish sacm/policy "$SACM_LAB_DIR/t.xml" --id "$id")" = "$id"
 wait $wpid; rc=$?
 check "watch saw the event and exited 0" test $rc = 0
