@@ -92,6 +92,9 @@ void	ctl_print_rows(struct ctl *, struct ctl_rows *, const char *const *cols,
 /* One element's attributes as a JSON object (protocol numbers as
  * numbers). */
 void	ctl_json_attrs(struct buf *, xmlNodePtr);
+/* Prints {"key": "value", ...} (NULL-terminated pairs; NULL values left
+ * out; protocol numbers as numbers) and a newline. */
+void	ctl_print_object(const char *key, ...);
 /* The attribute, or "-" (to free). */
 char	*ctl_prop(xmlNodePtr, const char *);
 

@@ -86,8 +86,8 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 			n++;
 	xmlFreeDoc(doc);
 	if (n == 0) {
-		printf("no endpoint to assess (none applies, or none is known "
-		    "yet)\n");
+		printf("%s\n", c->json ? "[]" : "no endpoint to assess (none "
+		    "applies, or none is known yet)");
 		return 0;
 	}
 	for (size_t i = 0; i < n && !c->json; i++)

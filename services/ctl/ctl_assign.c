@@ -197,7 +197,9 @@ ctl_unassign(struct ctl *c, int argc, char **argv)
 	if (r)
 		return r;
 	xmlFreeDoc(doc);
-	if (!c->json)
+	if (c->json)
+		ctl_print_object("id", argv[0], "state", "removed", NULL);
+	else
 		printf("%s removed\n", argv[0]);
 	return 0;
 }

@@ -85,7 +85,13 @@ blob_get_cmd(struct ctl *c, const char *refpath)
 		return ctl_fail("blob get", "%s: %s", c->out, strerror(errno));
 	}
 	free(data);
-	if (!c->json)
+	if (c->json) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%zu", len);
+		ctl_print_object("file", c->out, "size", n, "verified",
+		    "sha256", NULL);
+	} else
 		fprintf(stderr, "sacmctl: %zu bytes verified and written to "
 		    "%s\n", len, c->out);
 	return 0;

@@ -66,7 +66,10 @@ feeds_add(struct ctl *c, const char *url)
 	buf_free(&b);
 	if (r < 0)
 		return ctl_fail("feeds add", "%s", grid_errstr(c->g));
-	printf("%s\n", id);
+	if (c->json)
+		ctl_print_object("id", id, "url", url, NULL);
+	else
+		printf("%s\n", id);
 	return 0;
 }
 
@@ -209,6 +212,8 @@ feeds_poll(struct ctl *c, const char *id)
 		return ctl_fail("feeds poll", "bad feed id");
 	if (pubsub_publish(c->g, TOPIC_FEEDS, item, xml, NULL, NULL) < 0)
 		return ctl_fail("feeds poll", "%s", grid_errstr(c->g));
+	if (c->json)
+		ctl_print_object("id", id, "state", "poll requested", NULL);
 	return 0;
 }
 
@@ -225,6 +230,9 @@ ctl_feeds(struct ctl *c, int argc, char **argv)
 		if (pubsub_retract(c->g, TOPIC_FEEDS, argv[1]) < 0)
 			return ctl_fail("feeds remove", "%s",
 			    grid_errstr(c->g));
+		if (c->json)
+			ctl_print_object("id", argv[1], "state", "removed",
+			    NULL);
 		return 0;
 	}
 	return ctl_fail("feeds", "usage: sacmctl feeds add URL [--ca FILE] "

@@ -174,5 +174,8 @@ ctl_retract(struct ctl *c, int argc, char **argv)
 	if (pubsub_retract(c->g, argv[0], argv[1]) < 0)
 		return ctl_fail("retract", "%s %s: %s", argv[0], argv[1],
 		    grid_errstr(c->g));
+	if (c->json)
+		ctl_print_object("topic", argv[0], "id", argv[1], "state",
+		    "retracted", NULL);
 	return 0;
 }

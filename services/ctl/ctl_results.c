@@ -175,7 +175,12 @@ ctl_report(struct ctl *c, int argc, char **argv)
 		return ctl_fail("report", "%s: %s", c->out, strerror(errno));
 	}
 	free(html);
-	if (!c->json)
+	if (c->json) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%zu", len);
+		ctl_print_object("file", c->out, "size", n, NULL);
+	} else
 		printf("%s (%zu bytes)\n", c->out, len);
 	return 0;
 }

@@ -3,6 +3,7 @@
  * printed as a table or as JSON.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static const char *const numeric[] = {
 	"age-s", "attempts", "duration-ms", "error", "every", "fail",
 	"fixed", "informational", "interval", "items", "max",
 	"notapplicable", "notchecked", "packages", "pass", "reports", "runs",
-	"score", "sequence", "size", "unknown",
+	"score", "sequence", "size", "step", "steps", "unknown",
 };
 
 static int
@@ -102,6 +103,29 @@ ctl_json_attrs(struct buf *b, xmlNodePtr e)
 		xmlFree(v);
 	}
 	buf_adds(b, "}");
+}
+
+void
+ctl_print_object(const char *key, ...)
+{
+	xmlNodePtr e = xmlNewNode(NULL, BAD_CAST "o");
+	struct buf b;
+	va_list ap;
+
+	va_start(ap, key);
+	for (const char *k = key; k; k = va_arg(ap, const char *)) {
+		const char *v = va_arg(ap, const char *);
+
+		if (v)
+			xmlSetProp(e, BAD_CAST k, BAD_CAST v);
+	}
+	va_end(ap);
+	buf_init(&b, 1 << 20);
+	ctl_json_attrs(&b, e);
+	buf_adds(&b, "\n");
+	fputs(b.data ? b.data : "{}\n", stdout);
+	buf_free(&b);
+	xmlFreeNode(e);
 }
 
 char *
