@@ -12,14 +12,17 @@
 #include "json.h"
 #include "pubsub.h"
 
-/* One event or item as a line of JSON, or as a header and the payload. */
+/* One event or item as a line of JSON (after sep: "" or ",\n " inside
+ * an array), or as a header and the payload. */
 static void
-print_event(const struct ctl *c, const struct grid_event *ev)
+print_event(const struct ctl *c, const struct grid_event *ev,
+    const char *sep)
 {
 	struct buf b;
 
 	buf_init(&b, 64u << 20);
 	if (c->json) {
+		buf_adds(&b, sep);
 		buf_adds(&b, "{\"topic\":");
 		json_str(&b, ev->node);
 		buf_adds(&b, ",\"id\":");
@@ -34,7 +37,7 @@ print_event(const struct ctl *c, const struct grid_event *ev)
 			json_strn(&b, ev->payload, ev->payload_len);
 		else
 			buf_adds(&b, "null");
-		buf_adds(&b, "}\n");
+		buf_adds(&b, *sep ? "}" : "}\n");
 	} else {
 		buf_printf(&b, "== %s %s%s%s%s%s%s\n", ev->node, ev->item_id,
 		    ev->retract ? " (retracted)" : "",
@@ -51,22 +54,36 @@ print_event(const struct ctl *c, const struct grid_event *ev)
 	buf_free(&b);
 }
 
+struct listing {
+	struct ctl	*c;
+	size_t		 n;
+};
+
+/* items TOPIC --json is an array; items --id ID one object. */
 static int
 print_item(const struct grid_event *ev, void *arg)
 {
-	print_event(arg, ev);
+	struct listing *l = arg;
+
+	print_event(l->c, ev, !l->c->json || l->c->id ? "" : l->n ?
+	    ",\n " : "[");
+	l->n++;
 	return 0;
 }
 
 int
 ctl_items(struct ctl *c, int argc, char **argv)
 {
+	struct listing l = { c, 0 };
+
 	if (argc != 1)
 		return ctl_fail("items", "usage: sacmctl items TOPIC [-n N] "
 		    "[--id ID]");
 	if (pubsub_items(c->g, argv[0], c->id, c->id ? 0 : c->n, print_item,
-	    c) < 0)
+	    &l) < 0)
 		return ctl_fail("items", "%s: %s", argv[0], grid_errstr(c->g));
+	if (c->json && !c->id)
+		printf("%s\n", l.n ? "]" : "[]");
 	return 0;
 }
 
@@ -83,7 +100,7 @@ on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	(void)g;
 	if (w->c->count && w->seen >= w->c->count)
 		return;
-	print_event(w->c, ev);
+	print_event(w->c, ev, "");	/* a stream: a line each */
 	w->seen++;
 }
 

@@ -111,9 +111,9 @@ TPROF=xccdf_dev.sacm-grid_profile_password_ages
 "$S" policy publish "$DS" --tailoring "$TL" >/dev/null 2>&1
 TANN=$("$S" items sacm/policy -n 20 --json | /usr/bin/python3 -c '
 import json, sys
-for l in sys.stdin:
-    if "kind=\"tailoring\"" in json.loads(l)["payload"]:
-        print(json.loads(l)["payload"])' 2>/dev/null | head -1)
+for i in json.load(sys.stdin):
+    if "kind=\"tailoring\"" in i["payload"]:
+        print(i["payload"])' 2>/dev/null | head -1)
 echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$TPROF'><endpoint id='${MID[hardened]}'/>$TANN$ANN</collection-request>" > "$W/creq.xml"
 "$S" publish sacm/collection/requests "$W/creq.xml" --id t1 >/dev/null
 check "a tailored profile: the posture is collected" wait_for 90 stored hardened t1

@@ -117,7 +117,7 @@ assessments show $A1
 assignments
 results
 results history $E
-results diff $E
+results diff ${MID[misconfigured]}
 results rules $E
 results rules --id $EV
 results failing $RULE
