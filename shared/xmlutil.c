@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "xmlutil.h"
 
 char *
@@ -82,4 +83,25 @@ time_iso(char out[32], time_t t)
 		t = time(NULL);
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+char *
+xml_children_text(xmlNodePtr parent, const char *name, const char *ns)
+{
+	struct buf b;
+	char *out;
+
+	buf_init(&b, 1 << 20);
+	for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+		if (xml_is(c, name, ns)) {
+			xmlChar *v = xmlNodeGetContent(c);
+
+			if (b.len)
+				buf_adds(&b, " ");
+			buf_adds(&b, v ? (const char *)v : "");
+			xmlFree(v);
+		}
+	out = b.len ? buf_steal(&b, NULL) : NULL;
+	buf_free(&b);
+	return out;
 }

@@ -16,6 +16,12 @@ int		 xml_is(xmlNodePtr n, const char *name, const char *ns);
 /* The first child element {ns}name (name NULL: any), or NULL. */
 xmlNodePtr	 xml_child(xmlNodePtr, const char *name, const char *ns);
 
+/* The texts of the child elements {ns}name, joined by spaces (a list
+ * such as capabilities or idents), to free(); NULL when there are none
+ * or memory ran out. */
+char		*xml_children_text(xmlNodePtr, const char *name,
+		    const char *ns);
+
 /* The element as text with its namespaces declared and no XML
  * declaration (so it can be embedded), to free().  0 or -ENOMEM. */
 int		 xml_node_text(xmlNodePtr, char **out, size_t *len);

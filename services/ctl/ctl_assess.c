@@ -104,8 +104,8 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 			for (size_t i = 0; i < n; i++) {
 				struct one o = { 0 };
 
-				(void)pubsub_items(c->g, TOPIC_ASSESSMENTS, ids[i],
-				    0, grab, &o);
+				(void)pubsub_items(c->g, TOPIC_ASSESSMENTS,
+				    ids[i], 0, grab, &o);
 				if (terminal(o.state)) {
 					done++;
 					bad += strcmp(o.state, "complete") != 0;
@@ -187,8 +187,8 @@ ctl_assessments(struct ctl *c, int argc, char **argv)
 	if (show && !c->json) {
 		struct one o = { 0 };
 
-		if (pubsub_items(c->g, TOPIC_ASSESSMENTS, argv[1], 0, grab, &o) <
-		    0 || o.payload == NULL)
+		if (pubsub_items(c->g, TOPIC_ASSESSMENTS, argv[1], 0, grab,
+		    &o) < 0 || o.payload == NULL)
 			return ctl_fail("assessments", "no assessment %s",
 			    argv[1]);
 		printf("%s\n", o.payload);

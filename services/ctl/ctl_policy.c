@@ -331,7 +331,8 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 	buf_adds(&sub, "</submission>");
 	blob_ref_free(&ref);
 	free(copy);
-	r = pubsub_publish(c->g, TOPIC_SUBMISSIONS, subid, sub.data, NULL, NULL);
+	r = pubsub_publish(c->g, TOPIC_SUBMISSIONS, subid, sub.data, NULL,
+	    NULL);
 	buf_free(&sub);
 	if (r < 0)
 		return ctl_fail("policy publish", "submitting: %s",

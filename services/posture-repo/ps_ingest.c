@@ -45,7 +45,6 @@ static int
 endpoint_in(struct ps *ps, const struct grid_event *ev)
 {
 	struct ps_endpoint e = { 0 }, old;
-	struct buf caps;
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	char err[512], pub[512], col[512];
@@ -64,17 +63,7 @@ endpoint_in(struct ps *ps, const struct grid_event *ev)
 	bare(ev->publisher, pub, sizeof(pub));
 	bare(e.collector, col, sizeof(col));
 	e.publisher = ev->publisher ? strdup(pub) : NULL;
-	buf_init(&caps, 4096);
-	for (xmlNodePtr c = root->children; c; c = c->next)
-		if (xml_is(c, "capability", SACM_NS)) {
-			xmlChar *v = xmlNodeGetContent(c);
-
-			buf_printf(&caps, "%s%s", caps.len ? " " : "",
-			    v ? (char *)v : "");
-			xmlFree(v);
-		}
-	e.capabilities = caps.data ? strdup(caps.data) : NULL;
-	buf_free(&caps);
+	e.capabilities = xml_children_text(root, "capability", SACM_NS);
 	xmlFreeDoc(doc);
 
 	if (e.id == NULL || strcmp(e.id, ev->item_id) != 0)

@@ -209,8 +209,8 @@ syschar_check(const char *data, size_t len, size_t max,
 	int r;
 
 	oscap_clearerr();
-	if ((r = xmlsafe_parse_root(data, len, max, "oval_system_characteristics",
-	    NS_OVAL_SC, &doc, err, errlen)) < 0)
+	if ((r = xmlsafe_parse_root(data, len, max,
+	    "oval_system_characteristics", NS_OVAL_SC, &doc, err, errlen)) < 0)
 		return r;
 	r = posture_digest(doc, digest);
 	xmlFreeDoc(doc);

@@ -171,18 +171,9 @@ rule_id(struct rr *rr, xmlNodePtr rule)
 	sqlite3_stmt *st;
 	char *name = xml_prop(rule, "id"), *title = xml_prop(rule, "title");
 	char *sev = xml_prop(rule, "severity");
-	struct buf idents;
+	char *idents = xml_children_text(rule, "ident", SACM_NS);
 	int64_t id = -1;
 
-	buf_init(&idents, 65536);
-	for (xmlNodePtr i = rule->children; i; i = i->next)
-		if (xml_is(i, "ident", SACM_NS)) {
-			xmlChar *v = xmlNodeGetContent(i);
-
-			buf_printf(&idents, "%s%s", idents.len ? " " : "",
-			    v ? (char *)v : "");
-			xmlFree(v);
-		}
 	if (name && db_prep(rr->db, "INSERT INTO rule (name, title, severity, "
 	    "idents) VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE SET title ="
 	    " excluded.title, severity = excluded.severity, idents = "
@@ -190,12 +181,12 @@ rule_id(struct rr *rr, xmlNodePtr rule)
 		db_bind_text(st, 1, name);
 		db_bind_text(st, 2, title);
 		db_bind_text(st, 3, sev);
-		db_bind_text(st, 4, idents.len ? idents.data : NULL);
+		db_bind_text(st, 4, idents);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			id = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
-	buf_free(&idents);
+	free(idents);
 	free(name); free(title); free(sev);
 	return id;
 }

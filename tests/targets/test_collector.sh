@@ -4,27 +4,13 @@
 # characteristics equal `oscap oval collect`'s on the same tree, requests
 # for other endpoints are left alone, and a failure is reported as such.
 . "$(dirname "$0")/lib.sh"
-L=$W/lab
-cleanup() {
-	kill $PR $COL 2>/dev/null; wait 2>/dev/null
-	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
-"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
-"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 || { echo "lab did not start"; exit 1; }
-export SACM_CONFIG=$L/accounts/ctl.conf
-S=$BIN/sacmctl
-DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
-echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
-{ cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
-"$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PR=$!
-{ cat "$L/accounts/collector-1.conf"; echo "root = $W/t/hardened"
-  echo "apt_config = $W/apt.conf"; echo "state_dir = $W/col-state"; } > "$W/col.conf"
-"$BIN/sacm-collector" -f "$W/col.conf" > "$W/col.log" 2>&1 & COL=$!
+trap broker_lab_down EXIT
+broker_lab
+daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
+daemon col sacm-collector collector-1 "root = $W/t/hardened" \
+    "apt_config = $W/apt.conf" "state_dir = $W/col-state"
+COL=${DPID[col]}
 MID=$(cat "$W/t/hardened/etc/machine-id")
-check "the policy repository gets ready" ready_since "$W/pr.log" 0
-check "the collector gets ready" ready_since "$W/col.log" 0
 
 for i in $(seq 1 20); do "$S" items sacm/endpoints --id "$MID" > "$W/ep.xml" 2>/dev/null && break; sleep 0.5; done
 check "the endpoint is announced under its machine-id" grep -q "id=\"$MID\"" "$W/ep.xml"

@@ -7,44 +7,29 @@
 # it; requests that cannot be evaluated fail with a reason, and the
 # evaluator carries on.
 . "$(dirname "$0")/lib.sh"
-L=$W/lab
-PIDS=()
 cleanup() {
-	kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null
-	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
-	[ "$fails" = 0 ] || { for f in "$W"/*.log; do echo "== $f"; tail -20 "$f"; done; head -c 600 "$W/res-e1.xml"; }
-	rm -rf "$W"
+	[ "$fails" = 0 ] || head -c 600 "$W/res-e1.xml" 2>/dev/null
+	broker_lab_down
 }
 trap cleanup EXIT
-"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
-"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 || { echo "lab did not start"; exit 1; }
-export SACM_CONFIG=$L/accounts/ctl.conf
-S=$BIN/sacmctl
-ORCH=$L/accounts/orchestrator.conf
-DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
-PROFILE=xccdf_org.ssgproject.content_profile_standard
-echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
+broker_lab
 payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])'; }
 attr() { /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().get(sys.argv[2]))' "$1" "$2"; }
 
-{ cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
-"$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PIDS+=($!)
-{ cat "$L/accounts/posture-repo.conf"; echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
-"$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 & PIDS+=($!)
+daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
+daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite"
 declare -A MID
 i=1
 for t in hardened misconfigured; do
-	{ cat "$L/accounts/collector-$i.conf"; echo "root = $W/t/$t"; echo "apt_config = $W/apt.conf"
-	  echo "state_dir = $W/state-$t"; echo "watch = no"; } > "$W/col-$t.conf"
-	"$BIN/sacm-collector" -f "$W/col-$t.conf" > "$W/col-$t.log" 2>&1 & PIDS+=($!)
+	daemon "col-$t" sacm-collector "collector-$i" "root = $W/t/$t" \
+	    "apt_config = $W/apt.conf" "state_dir = $W/state-$t" "watch = no"
 	MID[$t]=$(cat "$W/t/$t/etc/machine-id")
 	i=$((i + 1))
 done
 for i in 1 2; do
-	{ cat "$L/accounts/evaluator-$i.conf"; echo "state_dir = $W/ev$i"; } > "$W/ev$i.conf"
-	"$BIN/sacm-evaluator" -f "$W/ev$i.conf" > "$W/ev$i.log" 2>&1 & PIDS+=($!)
+	daemon "ev$i" sacm-evaluator "evaluator-$i" "state_dir = $W/ev$i"
 done
-EV1=${PIDS[-2]}
+EV1=${DPID[ev1]}
 
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 ANN=$("$S" items sacm/policy --id "$ID" --json | payload)

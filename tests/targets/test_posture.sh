@@ -6,36 +6,18 @@
 # broker stopped, reports wait in the outbox and arrive in order; and
 # hostile reports are rejected, storing nothing, while the daemon serves.
 . "$(dirname "$0")/lib.sh"
-L=$W/lab
-PIDS=()
-cleanup() {
-	kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null
-	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
-	[ "$fails" = 0 ] || { for f in "$W"/*.log; do echo "== $f"; tail -30 "$f"; done; }
-	rm -rf "$W"
-}
-trap cleanup EXIT
-"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
-"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 || { echo "lab did not start"; exit 1; }
-export SACM_CONFIG=$L/accounts/ctl.conf
-S=$BIN/sacmctl
-DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
-PROFILE=xccdf_org.ssgproject.content_profile_standard
-echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
+trap broker_lab_down EXIT
+broker_lab
 
-# wait_for SECONDS COMMAND...: until the command succeeds.
-
-{ cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
-"$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PIDS+=($!)
-{ cat "$L/accounts/posture-repo.conf"; echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
-"$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 & PS=$!; PIDS+=($PS)
+daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
+daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite"
+PS=${DPID[ps]}
 declare -A MID
 i=1
 for t in installed hardened misconfigured; do
-	{ cat "$L/accounts/collector-$i.conf"; echo "root = $W/t/$t"
-	  echo "apt_config = $W/apt.conf"; echo "state_dir = $W/state-$t"
-	  echo "change_settle_ms = 1000"; } > "$W/col-$t.conf"
-	"$BIN/sacm-collector" -f "$W/col-$t.conf" > "$W/col-$t.log" 2>&1 & PIDS+=($!)
+	daemon "col-$t" sacm-collector "collector-$i" "root = $W/t/$t" \
+	    "apt_config = $W/apt.conf" "state_dir = $W/state-$t" \
+	    "change_settle_ms = 1000"
 	MID[$t]=$(cat "$W/t/$t/etc/machine-id")
 	i=$((i + 1))
 done

@@ -8,40 +8,20 @@
 # `oscap xccdf generate report` for the ARF; a result delivered twice is
 # stored once and a malformed one is rejected.
 . "$(dirname "$0")/lib.sh"
-L=$W/lab
-PIDS=()
-cleanup() {
-	[ -n "${KEEP:-}" ] && return	# debugging: leave it all running
-	kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null
-	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
-	[ "$fails" = 0 ] || { for f in "$W"/*.log; do echo "== $f"; tail -20 "$f"; done; }
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" || { cat "$W/build.err"; exit 1; }
-"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 || { echo "lab did not start"; exit 1; }
-export SACM_CONFIG=$L/accounts/ctl.conf
-S=$BIN/sacmctl
-ORCH=$L/accounts/orchestrator.conf
-DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
-PROFILE=xccdf_org.ssgproject.content_profile_standard
+trap broker_lab_down EXIT
+broker_lab
 T=$W/t/misconfigured
 MID=$(cat "$T/etc/machine-id")
-echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
 payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])'; }
 count() { /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
-{ cat "$L/accounts/policy-repo.conf"; echo "db = $W/pr.sqlite"; } > "$W/pr.conf"
-"$BIN/sacm-policy-repo" -f "$W/pr.conf" > "$W/pr.log" 2>&1 & PIDS+=($!)
-{ cat "$L/accounts/posture-repo.conf"; echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
-"$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 & PIDS+=($!)
-{ cat "$L/accounts/collector-1.conf"; echo "root = $T"; echo "apt_config = $W/apt.conf"
-  echo "state_dir = $W/col"; echo "watch = no"; } > "$W/col.conf"
-"$BIN/sacm-collector" -f "$W/col.conf" > "$W/col.log" 2>&1 & PIDS+=($!)
-{ cat "$L/accounts/evaluator-1.conf"; echo "state_dir = $W/ev"; } > "$W/ev.conf"
-"$BIN/sacm-evaluator" -f "$W/ev.conf" > "$W/ev.log" 2>&1 & PIDS+=($!)
-{ cat "$L/accounts/results-repo.conf"; echo "db = $W/rr.sqlite"; } > "$W/rr.conf"
-"$BIN/sacm-results-repo" -f "$W/rr.conf" > "$W/rr.log" 2>&1 & RR=$!; PIDS+=($RR)
+daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
+daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite"
+daemon col sacm-collector collector-1 "root = $T" "apt_config = $W/apt.conf" \
+    "state_dir = $W/col" "watch = no"
+daemon ev sacm-evaluator evaluator-1 "state_dir = $W/ev"
+daemon rr sacm-results-repo results-repo "db = $W/rr.sqlite"
+RR=${DPID[rr]}
 
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 ANN=$("$S" items sacm/policy --id "$ID" --json | payload)
