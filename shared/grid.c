@@ -20,12 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "grid_private.h"
 #include "log.h"
+#include "xmlsafe.h"
 
 static const char *const state_names[] = {
 	"idle", "connecting", "online", "wait-retry"
@@ -42,6 +44,50 @@ grid_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+grid_send(struct grid *g, const char *data, size_t len)
+{
+	xmlDocPtr doc;
+	char err[256];
+
+	if (g->state != GRID_ONLINE || g->conn == NULL)
+		return -ENOTCONN;
+	if (xmlsafe_parse(data, len, len + 1, &doc, err, sizeof(err)) < 0) {
+		log_warnx("grid %s: not sending a stanza that is not "
+		    "well-formed (%s): %.120s", g->bare, err, data);
+		return -EPROTO;
+	}
+	xmlFreeDoc(doc);
+	xmpp_send_raw(g->conn, data, len);
+	return 0;
+}
+
+int
+grid_random_hex(char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[64];
+	size_t got = 0;
+
+	if (n > sizeof(r))
+		return -EINVAL;
+	while (got < n) {
+		ssize_t k = getrandom(r + got, n - got, 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		got += (size_t)k;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return 0;
 }
 
 const char *
@@ -364,8 +410,8 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		g->err[0] = '\0';
 		xmpp_handler_add(g->conn, grid_on_message, NULL, "message", NULL, g);
 		xmpp_handler_add(g->conn, grid_on_iq, NULL, "iq", NULL, g);
-		grid_send_presence(g);
 		set_state(g, GRID_ONLINE);
+		grid_send_presence(g);
 		g->need_resync = 1;
 		return;
 	}

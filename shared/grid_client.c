@@ -14,13 +14,49 @@
 #include "grid_private.h"
 #include "log.h"
 
+/*
+ * Is from the entity the request went to?  The same JID; for a request to
+ * a bare JID, that account; for a request to the server (no 'to'), no
+ * 'from', our own bare JID or our domain (RFC 6120 8.1.2.1).  JIDs are
+ * compared without case (their domain parts are case-insensitive, and
+ * our services' local parts are lowercase).
+ */
+static int
+answered_by(const struct pending *p, const char *from)
+{
+	const struct grid *g = p->g;
+	size_t n;
+
+	if (p->to == NULL)
+		return from == NULL || strcasecmp(from, g->bare) == 0 ||
+		    strcasecmp(from, g->domain) == 0;
+	if (from == NULL)
+		return 0;
+	if (strcasecmp(from, p->to) == 0)
+		return 1;
+	n = strlen(p->to);
+	return strchr(p->to, '/') == NULL && strncasecmp(from, p->to, n) == 0
+	    && from[n] == '/';
+}
+
 static int
 on_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
 	struct pending *p = ud;
 	const char *type = xmpp_stanza_get_type(st);
+	const char *from = xmpp_stanza_get_from(st);
 
 	(void)conn;
+	if (type == NULL || (strcmp(type, "result") && strcmp(type, "error")))
+		return 1;	/* not an answer; keep waiting */
+	if (!answered_by(p, from)) {
+		/* a forged answer: whoever guessed the id is not who we
+		 * asked.  Keep waiting for the real one. */
+		log_warnx("grid: answer to %s from %s ignored (asked %s)",
+		    p->id, from ? from : "the server", p->to ? p->to :
+		    "the server");
+		return 1;
+	}
 	p->done = 1;
 	p->reply = xmpp_stanza_clone(st);
 	p->status = (type && strcmp(type, "result") == 0) ? 0 : -EPROTO;
@@ -64,10 +100,17 @@ send_iq(struct grid *g, const char *to, const char *type, const char *inner,
 		return grid_fail(g, -ENOTCONN, "not connected to the broker");
 	if (g->npending >= GRID_MAX_PENDING)
 		return grid_fail(g, -EAGAIN, "too many requests in flight");
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	if ((p = calloc(1, sizeof(*p))) == NULL || (to && (p->to =
+	    strdup(to)) == NULL)) {
+		free(p);
 		return grid_fail(g, -ENOMEM, "out of memory");
-	snprintf(p->id, sizeof(p->id), "g%lx-%lu", (unsigned long)getpid(),
-	    ++g->nextid);
+	}
+	p->g = g;
+	if (grid_random_hex(p->id, 16) < 0) {
+		free(p->to);
+		free(p);
+		return grid_fail(g, -EIO, "no random numbers for a request id");
+	}
 	buf_init(&b, (size_t)g->conf.max_item_size + 65536);
 	if (buf_printf(&b, "<iq type='%s' id='%s'", type, p->id) < 0 ||
 	    (to && (buf_adds(&b, " to='") < 0 || buf_add_xml(&b, to) < 0 ||
@@ -75,13 +118,20 @@ send_iq(struct grid *g, const char *to, const char *type, const char *inner,
 	    buf_adds(&b, ">") < 0 || buf_adds(&b, inner) < 0 ||
 	    buf_adds(&b, "</iq>") < 0) {
 		buf_free(&b);
+		free(p->to);
 		free(p);
 		return grid_fail(g, -E2BIG, "request larger than "
 		    "max_item_size (%ld bytes)", g->conf.max_item_size);
 	}
+	if (grid_send(g, b.data, b.len) < 0) {
+		buf_free(&b);
+		free(p->to);
+		free(p);
+		return grid_fail(g, -EPROTO, "request not well-formed; not "
+		    "sent");
+	}
 	p->deadline = grid_now_ms() + (uint64_t)g->conf.iq_timeout_ms;
 	xmpp_id_handler_add(g->conn, on_reply, p->id, p);
-	xmpp_send_raw(g->conn, b.data, b.len);
 	buf_free(&b);
 	p->next = g->pending;
 	g->pending = p;
@@ -177,6 +227,7 @@ grid_iq(struct grid *g, const char *to, const char *type, const char *inner,
 		*reply = p->reply;
 	else if (p->reply)
 		xmpp_stanza_release(p->reply);
+	free(p->to);
 	free(p);
 	return st;
 }
@@ -225,6 +276,7 @@ grid_complete_async(struct grid *g)
 		p->fn(g, p->status, p->status == 0 ? p->reply : NULL, p->arg);
 		if (p->reply)
 			xmpp_stanza_release(p->reply);
+		free(p->to);
 		free(p);
 		next = g->pending;	/* the callback may have changed it */
 	}
@@ -240,6 +292,7 @@ grid_client_free(struct grid *g)
 		g->pending = p->next;
 		if (p->reply)
 			xmpp_stanza_release(p->reply);
+		free(p->to);
 		free(p);
 	}
 	g->npending = 0;

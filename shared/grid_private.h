@@ -34,7 +34,9 @@
 
 struct pending {
 	struct pending	*next;
-	char		 id[48];
+	struct grid	*g;
+	char		 id[48];	/* random: not guessable */
+	char		*to;		/* who must answer (NULL: the server) */
 	grid_iq_fn	*fn;
 	void		*arg;
 	int		 done;
@@ -90,7 +92,6 @@ struct grid {
 
 	struct pending	*pending;
 	size_t		 npending;
-	unsigned long	 nextid;
 
 	struct qevent	*qhead, *qtail;
 	size_t		 qlen;
@@ -120,6 +121,12 @@ struct grid {
 /* grid.c */
 uint64_t grid_now_ms(void);
 char	*grid_dupnull(const char *);
+/* Sends a stanza after checking it is well-formed XML: nothing we send
+ * can break our stream or carry markup a value smuggled in.  0, or
+ * -EPROTO (logged, not sent), -ENOTCONN. */
+int	grid_send(struct grid *, const char *data, size_t len);
+/* n random bytes as 2n hex digits (getrandom).  0 or -errno. */
+int	grid_random_hex(char *out, size_t n);
 
 /* grid_event.c */
 int	grid_on_message(xmpp_conn_t *, xmpp_stanza_t *, void *);

@@ -44,7 +44,8 @@ grid_send_presence(struct grid *g)
 	buf_adds(&b, "<presence>");
 	caps_element(g->caps, &b);
 	buf_adds(&b, "</presence>");
-	xmpp_send_raw_string(g->conn, "%s", b.data ? b.data : "<presence/>");
+	if (buf_error(&b) || grid_send(g, b.data, b.len) < 0)
+		(void)grid_send(g, "<presence/>", 11);
 	buf_free(&b);
 }
 
@@ -171,8 +172,9 @@ grid_on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		reply_head(&b, id, from, "error");
 		reply_error(&b, "service-unavailable", NULL);
 	}
-	if (b.data)
-		xmpp_send_raw(conn, b.data, b.len);
+	(void)conn;
+	if (buf_error(&b) == 0)
+		(void)grid_send(g, b.data, b.len);
 	buf_free(&b);
 	return 1;
 }
@@ -226,8 +228,8 @@ grid_dispatch_requests(struct grid *g)
 		if (buf_error(&out) < 0)
 			log_warnx("grid: answer to %s not sent: %s", r->from ?
 			    r->from : "?", strerror(-buf_error(&out)));
-		else if (g->state == GRID_ONLINE)
-			xmpp_send_raw(g->conn, out.data, out.len);
+		else
+			(void)grid_send(g, out.data, out.len);
 		buf_free(&out);
 		buf_free(&reply);
 		free_qreq(r);
