@@ -408,7 +408,8 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 			g->reconnects++;
 		g->ever_online = 1;
 		g->err[0] = '\0';
-		xmpp_handler_add(g->conn, grid_on_message, NULL, "message", NULL, g);
+		xmpp_handler_add(g->conn, grid_on_message, NULL, "message",
+		    NULL, g);
 		xmpp_handler_add(g->conn, grid_on_iq, NULL, "iq", NULL, g);
 		set_state(g, GRID_ONLINE);
 		grid_send_presence(g);
@@ -499,7 +500,8 @@ start_connect(struct grid *g)
 int
 grid_connect(struct grid *g)
 {
-	uint64_t deadline = grid_now_ms() + (uint64_t)g->conf.connect_timeout_ms;
+	uint64_t deadline = grid_now_ms() +
+	    (uint64_t)g->conf.connect_timeout_ms;
 
 	g->closing = 0;
 	if (g->state == GRID_ONLINE)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "grid_private.h"
+#include "ident.h"
 #include "log.h"
 
 static void
@@ -136,6 +137,13 @@ grid_items_foreach(struct grid *g, xmpp_stanza_t *items, const char *delay,
 		if (!xmpp_stanza_is_tag(it) || name == NULL ||
 		    ev.item_id == NULL)
 			continue;
+		if (!ident_ok(ev.item_id)) {
+			/* item ids are identifiers (ident.h): anything
+			 * else is refused here, for every service */
+			log_warnx("grid: item on %s with an id that is not an "
+			    "identifier ignored", node);
+			continue;
+		}
 		if (strcmp(name, "retract") == 0) {
 			ev.retract = 1;
 			r = fn(&ev, arg);

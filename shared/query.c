@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "grid_iq.h"
+#include "ident.h"
 #include "query.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
@@ -153,6 +154,14 @@ query_parse(const struct grid_request *req, const char *ns,
 		buf_printf(err, "%s is required", attrs[0].name);
 		return -EINVAL;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (attrs[i].ident && *attrs[i].out &&
+		    !ident_ok(*attrs[i].out)) {
+			buf_printf(err, "%s is not an identifier (letters, "
+			    "digits and ._:/- only, at most %d)", attrs[i].name,
+			    IDENT_MAX);
+			return -EINVAL;
+		}
 	return 0;
 }
 

@@ -48,12 +48,14 @@ void	query_page_answer(struct buf *, long offset, long n, long count);
  * safely (at most 64 KiB), each attribute attrs[i].name copied into
  * *attrs[i].out (NULL when absent; the caller frees), and its paging as
  * query_page_request() gives it.  The first attribute (the query's type)
- * is required.  0, or -EINVAL with the reason appended to err; the outs
- * may be set either way.
+ * is required; an attribute marked ident must be an identifier
+ * (ident.h).  0, or -EINVAL with the reason appended to err; the outs may
+ * be set either way.
  */
 struct query_attr {
 	const char	*name;
 	char		**out;
+	int		 ident;		/* must be an identifier */
 };
 struct grid_request;
 int	query_parse(const struct grid_request *, const char *ns,

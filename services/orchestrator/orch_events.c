@@ -155,9 +155,10 @@ orch_assess_policy(struct orch *o, const char *policy, const char *profile,
 		made = orch_create(o, policy, profile ? profile : prof, ep,
 		    trigger, key, &id);
 		if (made >= 0 && id && ids) {
-			buf_adds(ids, "<assessment id='");
-			buf_add_xml(ids, id);
-			buf_printf(ids, "' endpoint='%s'/>", ep);
+			buf_adds(ids, "<assessment");
+			buf_add_attr(ids, "id", id);
+			buf_add_attr(ids, "endpoint", ep);
+			buf_adds(ids, "/>");
 		}
 		count += made > 0;
 		free(id);

@@ -43,9 +43,9 @@ static int
 parse(const struct grid_request *req, struct q *q, struct buf *reply)
 {
 	const struct query_attr a[] = {
-		{ "type", &q->type }, { "endpoint", &q->endpoint },
-		{ "policy", &q->policy }, { "profile", &q->profile },
-		{ "package", &q->package }, { "version", &q->version },
+		{ "type", &q->type, 1 }, { "endpoint", &q->endpoint, 1 },
+		{ "policy", &q->policy, 1 }, { "profile", &q->profile, 1 },
+		{ "package", &q->package, 0 }, { "version", &q->version, 0 },
 	};
 
 	return query_parse(req, NS_POSTURE, a, sizeof(a) / sizeof(a[0]),

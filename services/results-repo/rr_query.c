@@ -53,11 +53,12 @@ static int
 parse(const struct grid_request *req, struct q *q, struct buf *err)
 {
 	const struct query_attr a[] = {
-		{ "type", &q->type }, { "endpoint", &q->endpoint },
-		{ "policy", &q->policy }, { "profile", &q->profile },
-		{ "rule", &q->rule }, { "from", &q->from }, { "to", &q->to },
-		{ "evaluation", &q->evaluation },
-		{ "assessment", &q->assessment }, { "inline", &q->inline_ },
+		{ "type", &q->type, 1 }, { "endpoint", &q->endpoint, 1 },
+		{ "policy", &q->policy, 1 }, { "profile", &q->profile, 1 },
+		{ "rule", &q->rule, 1 }, { "from", &q->from, 1 },
+		{ "to", &q->to, 1 }, { "evaluation", &q->evaluation, 1 },
+		{ "assessment", &q->assessment, 1 },
+		{ "inline", &q->inline_, 0 },
 	};
 
 	return query_parse(req, NS_RESULTS, a, sizeof(a) / sizeof(a[0]),

@@ -139,10 +139,12 @@ test_query_parse(void)
 	static const char doctype[] = "<!DOCTYPE q [<!ENTITY x 'y'>]>"
 	    "<query xmlns='urn:q' type='&x;'/>";
 	static const char otherns[] = "<query xmlns='urn:other' type='a'/>";
+	static const char hostile[] = "<query xmlns='urn:q' type='rules' "
+	    "endpoint=\"x'/&gt;&lt;iq type='set'\"/>";
 	struct grid_request req = { "a@b/c", "get", ok, sizeof(ok) - 1 };
 	char *type = NULL, *ep = NULL;
-	const struct query_attr at[] = { { "type", &type },
-	    { "endpoint", &ep } };
+	const struct query_attr at[] = { { "type", &type, 1 },
+	    { "endpoint", &ep, 1 } };
 	long max = 0, off = 0;
 	struct buf err;
 
@@ -171,6 +173,16 @@ test_query_parse(void)
 	req.payload_len = sizeof(otherns) - 1;
 	T_EQ(query_parse(&req, "urn:q", at, 2, 100, 500, &max, &off, &err),
 	    -EINVAL);
+	buf_reset(&err);
+	/* an id that is not an identifier is refused, whatever it holds */
+	req.payload = hostile;
+	req.payload_len = sizeof(hostile) - 1;
+	type = ep = NULL;
+	T_EQ(query_parse(&req, "urn:q", at, 2, 100, 500, &max, &off, &err),
+	    -EINVAL);
+	T_ASSERT(err.data && strstr(err.data, "endpoint is not an "
+	    "identifier") != NULL);
+	free(type); free(ep);
 	buf_free(&err);
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "buf.h"
+#include "ident.h"
 #include "json.h"
 #include "topics.h"
 #include "t.h"
@@ -74,6 +75,39 @@ test_buf_add_attr(void)
 	buf_free(&b);
 }
 
+/* The identifier grammar: what ids from the wire may hold. */
+static void
+test_identifiers(void)
+{
+	static const char *const good[] = {
+		"5fcd0b1c7e3a4d9f8e2b6a1c0d3e4f5a",
+		"e-a-8dee5794edc8c14b-1",
+		"xccdf_org.ssgproject.content_profile_standard",
+		"b3f31cc996d28853c7cf1f65f96bb4b8/7d43/xccdf_org.x_profile_a",
+		"urn:e:1", "a",
+	};
+	static const char *const bad[] = {
+		"", "x'/></assessments></iq><iq type='set'>", "a'b", "a\"b",
+		"a<b", "a>b", "a&b", "a b", "a\tb", "a\nb", "\x01",
+		"caf\xc3\xa9", "a+b", "a@b",
+	};
+	char longid[IDENT_MAX + 2];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!ident_ok(good[i]))
+			T_FAIL("'%s' refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ident_ok(bad[i]))
+			T_FAIL("'%s' accepted", bad[i]);
+	T_ASSERT(!ident_ok(NULL));
+	memset(longid, 'a', IDENT_MAX);
+	longid[IDENT_MAX] = '\0';
+	T_ASSERT(ident_ok(longid));
+	longid[IDENT_MAX] = 'a';
+	longid[IDENT_MAX + 1] = '\0';
+	T_ASSERT(!ident_ok(longid));
+}
+
 static void
 test_xml_escape(void)
 {
@@ -134,6 +168,7 @@ main(void)
 	T_RUN(test_buf_limits);
 	T_RUN(test_buf_stays_failed);
 	T_RUN(test_buf_add_attr);
+	T_RUN(test_identifiers);
 	T_RUN(test_xml_escape);
 	T_RUN(test_json);
 	T_RUN(test_topics_least_privilege);
