@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "ident.h"
 #include "xmlutil.h"
 
 char *
@@ -104,4 +105,39 @@ xml_children_text(xmlNodePtr parent, const char *name, const char *ns)
 	out = b.len ? buf_steal(&b, NULL) : NULL;
 	buf_free(&b);
 	return out;
+}
+
+static int
+attrs_ok(xmlNodePtr n, const char *const *names, const char **bad)
+{
+	for (xmlAttrPtr a = n->properties; a; a = a->next)
+		for (size_t i = 0; names[i]; i++) {
+			xmlChar *v;
+			int ok;
+
+			if (strcmp((const char *)a->name, names[i]) != 0)
+				continue;
+			v = xmlNodeGetContent((xmlNodePtr)a);
+			ok = ident_ok((const char *)v);
+			xmlFree(v);
+			if (!ok) {
+				if (bad)
+					*bad = names[i];
+				return 0;
+			}
+		}
+	return 1;
+}
+
+int
+xml_ids_ok(xmlNodePtr n, const char *const *names, const char **bad)
+{
+	if (n == NULL || n->type != XML_ELEMENT_NODE)
+		return 1;
+	if (!attrs_ok(n, names, bad))
+		return 0;
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		if (!xml_ids_ok(c, names, bad))
+			return 0;
+	return 1;
 }

@@ -22,6 +22,12 @@ xmlNodePtr	 xml_child(xmlNodePtr, const char *name, const char *ns);
 char		*xml_children_text(xmlNodePtr, const char *name,
 		    const char *ns);
 
+/* 1 when every attribute named in names (NULL-terminated), on n and on
+ * every element below it, is an identifier (ident.h); else 0, with *bad
+ * (may be NULL) the name of the first one that is not. */
+int		 xml_ids_ok(xmlNodePtr n, const char *const *names,
+		    const char **bad);
+
 /* The element as text with its namespaces declared and no XML
  * declaration (so it can be embedded), to free().  0 or -ENOMEM. */
 int		 xml_node_text(xmlNodePtr, char **out, size_t *len);

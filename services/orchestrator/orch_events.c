@@ -175,7 +175,9 @@ policy_in(struct orch *o, const struct grid_event *ev)
 	sqlite3_stmt *st;
 	xmlDocPtr doc;
 	xmlNodePtr root;
+	static const char *const policy_ids[] = { "id", "base", NULL };
 	char err[256], now[32], *id, *kind, *base;
+	const char *bad;
 	int fresh;
 
 	if ((doc = parse(ev, "policy", err, sizeof(err))) == NULL) {
@@ -183,6 +185,12 @@ policy_in(struct orch *o, const struct grid_event *ev)
 		return;
 	}
 	root = xmlDocGetRootElement(doc);
+	if (!xml_ids_ok(root, policy_ids, &bad)) {
+		log_warnx("policy %s ignored: %s is not an identifier",
+		    ev->item_id, bad);
+		xmlFreeDoc(doc);
+		return;
+	}
 	id = xml_prop(root, "id");
 	kind = xml_prop(root, "kind");
 	base = xml_prop(root, "base");
@@ -275,14 +283,23 @@ posture_in(struct orch *o, const struct grid_event *ev)
 	sqlite3_stmt *st;
 	xmlDocPtr doc;
 	xmlNodePtr root;
-	char err[256], *ep, *req, *state, *changed, *reason_s = NULL, *aid = NULL;
-	char *pol, *prof;
+	static const char *const posture_ids[] = { "endpoint", "request",
+	    "policy", "profile", NULL };
+	char err[256], *ep, *req, *state, *changed, *reason_s = NULL;
+	char *pol, *prof, *aid = NULL;
+	const char *bad;
 
 	if ((doc = parse(ev, "posture-stored", err, sizeof(err))) == NULL) {
 		log_warnx("stored posture %s ignored: %s", ev->item_id, err);
 		return;
 	}
 	root = xmlDocGetRootElement(doc);
+	if (!xml_ids_ok(root, posture_ids, &bad)) {
+		log_warnx("stored posture %s ignored: %s is not an identifier",
+		    ev->item_id, bad);
+		xmlFreeDoc(doc);
+		return;
+	}
 	ep = xml_prop(root, "endpoint");
 	req = xml_prop(root, "request");
 	state = xml_prop(root, "state");
@@ -477,10 +494,12 @@ int
 orch_on_request(struct grid *g, const struct grid_request *req,
     struct buf *reply, void *arg)
 {
+	static const char *const ids[] = { "id", "policy", "profile", NULL };
 	struct orch *o = arg;
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	char err[256], by[512];
+	const char *bad;
 	int r;
 
 	(void)g;
@@ -496,6 +515,13 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 		return -EINVAL;
 	}
 	root = xmlDocGetRootElement(doc);
+	if (!xml_ids_ok(root, ids, &bad)) {
+		buf_printf(reply, "%s is not an identifier", bad);
+		log_warnx("request from %s refused: %s is not an identifier",
+		    req->from, bad);
+		xmlFreeDoc(doc);
+		return -EINVAL;
+	}
 	snprintf(by, sizeof(by), "%.*s", (int)strcspn(req->from, "/"),
 	    req->from);
 	if (strcmp((const char *)root->name, "assess") == 0) {
