@@ -107,6 +107,11 @@ xml_children_text(xmlNodePtr parent, const char *name, const char *ns)
 	return out;
 }
 
+const char *const xml_id_attrs[] = {
+	"id", "endpoint", "request", "policy", "profile", "assessment",
+	"evaluation", "base", "feed", NULL
+};
+
 static int
 attrs_ok(xmlNodePtr n, const char *const *names, const char **bad)
 {

@@ -27,6 +27,9 @@ char		*xml_children_text(xmlNodePtr, const char *name,
  * (may be NULL) the name of the first one that is not. */
 int		 xml_ids_ok(xmlNodePtr n, const char *const *names,
 		    const char **bad);
+/* The attributes of the protocol's messages that carry identifiers
+ * (docs/protocol.md, Identifiers), for xml_ids_ok(). */
+extern const char *const xml_id_attrs[];
 
 /* The element as text with its namespaces declared and no XML
  * declaration (so it can be embedded), to free().  0 or -ENOMEM. */

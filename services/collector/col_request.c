@@ -87,6 +87,7 @@ handle(struct col *c, const struct grid_event *ev)
 	xmlNodePtr req;
 	struct col_job *j;
 	char err[1024];
+	const char *bad;
 
 	if (strlen(ev->item_id) > 200) {
 		log_warnx("request id of %zu bytes ignored",
@@ -99,6 +100,11 @@ handle(struct col *c, const struct grid_event *ev)
 		return;
 	}
 	req = xmlDocGetRootElement(doc);
+	if (!xml_ids_ok(req, xml_id_attrs, &bad)) {
+		log_warnx("request %s ignored: %s is not an identifier",
+		    ev->item_id, bad);
+		goto out;
+	}
 	if (!for_us(c, req))
 		goto out;
 	if (ev->catchup && answered(c, ev->item_id)) {

@@ -59,6 +59,7 @@ handle(struct ev *e, const struct grid_event *gev)
 	xmlNodePtr req, post;
 	struct ev_job *j;
 	char err[1024], *assigned;
+	const char *bad;
 	size_t len;
 	int seen = 0;
 
@@ -73,6 +74,11 @@ handle(struct ev *e, const struct grid_event *gev)
 		return;
 	}
 	req = xmlDocGetRootElement(doc);
+	if (!xml_ids_ok(req, xml_id_attrs, &bad)) {
+		log_warnx("request %s ignored: %s is not an identifier",
+		    gev->item_id, bad);
+		goto out;
+	}
 	assigned = xml_prop(req, "evaluator");
 	if (!for_us(e, assigned)) {
 		log_debug("request %s is for %s", gev->item_id, assigned);

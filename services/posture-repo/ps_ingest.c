@@ -48,6 +48,7 @@ endpoint_in(struct ps *ps, const struct grid_event *ev)
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	char err[512], pub[512], col[512];
+	const char *bad;
 	int r = -EINVAL;
 
 	if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20,
@@ -56,6 +57,12 @@ endpoint_in(struct ps *ps, const struct grid_event *ev)
 		return -EINVAL;
 	}
 	root = xmlDocGetRootElement(doc);
+	if (!xml_ids_ok(root, xml_id_attrs, &bad)) {
+		log_warnx("endpoint %s ignored: %s is not an identifier",
+		    ev->item_id, bad);
+		xmlFreeDoc(doc);
+		return -EINVAL;
+	}
 	e.id = xml_prop(root, "id");
 	e.hostname = xml_prop(root, "hostname");
 	e.platform = xml_prop(root, "platform");
@@ -191,12 +198,17 @@ parse_head(const struct grid_event *ev, struct ps_report *rp, xmlDocPtr *docp,
     char *err, size_t errlen)
 {
 	xmlNodePtr root;
+	const char *bad;
 	char *v;
 
 	if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20,
 	    "posture-report", SACM_NS, docp, err, errlen) < 0)
 		return -EINVAL;
 	root = xmlDocGetRootElement(*docp);
+	if (!xml_ids_ok(root, xml_id_attrs, &bad)) {
+		snprintf(err, errlen, "%s is not an identifier", bad);
+		return -EINVAL;
+	}
 	rp->endpoint = xml_prop(root, "endpoint");
 	rp->hostname = xml_prop(root, "hostname");
 	rp->platform = xml_prop(root, "platform");

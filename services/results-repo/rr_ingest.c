@@ -104,9 +104,14 @@ parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
 	struct blob_ref ref;
 	xmlDocPtr d;
 	char why[512];
+	const char *bad;
 	size_t len;
 	int r;
 
+	if (!xml_ids_ok(root, xml_id_attrs, &bad)) {
+		snprintf(err, errlen, "%s is not an identifier", bad);
+		return -EINVAL;
+	}
 	e->endpoint = xml_prop(root, "endpoint");
 	e->hostname = xml_prop(root, "hostname");
 	e->assessment = xml_prop(root, "assessment");
