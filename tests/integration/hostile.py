@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Hostile clients, written with slixmpp (an XMPP library we did not
+write), against a grid that runs our daemons.
+
+usage: hostile.py forge-reply ANSWERER_CONF FORGER_CONF MODE
+  The ANSWERER (logged in with resource sacm-collector, as a collector
+  is) waits for a disco#info request; when one comes, the FORGER, another
+  account, answers it first, with the request's own id, naming itself
+  "FORGED".  MODE "late": the answerer then answers for real ("GENUINE")
+  after 2 s; MODE "never": it does not answer at all.  Prints what it saw.
+
+usage: hostile.py publish CONF TOPIC ITEM_ID PAYLOAD_FILE
+  Publishes the payload with that item id, escaped as any client would;
+  prints the broker's verdict (ok or the error condition)."""
+import asyncio
+import logging
+import sys
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import quoteattr
+
+import slixmpp
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+DISCO = "http://jabber.org/protocol/disco#info"
+
+
+def read_conf(path):
+    conf = {}
+    for line in open(path):
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            k, v = line.split("=", 1)
+            conf[k.strip()] = v.strip()
+    return conf
+
+
+def client(conf, resource=None):
+    jid = conf["jid"] + ("/" + resource if resource else "")
+    c = slixmpp.ClientXMPP(jid, open(conf["password_file"]).read().strip())
+    c.ca_certs = conf["ca_file"]
+    c.enable_plaintext = False
+    return c
+
+
+async def online(c, conf):
+    ready = asyncio.get_event_loop().create_future()
+    c.add_event_handler("session_start",
+                        lambda e: ready.done() or ready.set_result(True))
+    c.connect(address=(conf["host"], int(conf["port"])))
+    await asyncio.wait_for(ready, 20)
+    c.send_presence()
+
+
+def identity_answer(to, iq_id, name, frm=None):
+    return ("<iq type='result' id=%s to=%s%s><query xmlns='%s'>"
+            "<identity category='client' type='bot' name=%s/>"
+            "<feature var='%s'/></query></iq>" % (
+                quoteattr(iq_id), quoteattr(to),
+                " from=%s" % quoteattr(frm) if frm else "", DISCO,
+                quoteattr(name), DISCO))
+
+
+async def forge_reply(aconf, fconf, mode):
+    a, f = client(aconf, "sacm-collector"), client(fconf, "forger")
+    asked = asyncio.get_event_loop().create_future()
+
+    def on_disco(iq):
+        if iq["type"] == "get" and not asked.done():
+            asked.set_result((iq["id"], str(iq["from"])))
+
+    a.register_handler(Callback("disco", MatchXPath(
+        "{jabber:client}iq/{%s}query" % DISCO), on_disco))
+    await online(a, aconf)
+    await online(f, fconf)
+    print("hostile: ready", flush=True)
+    iq_id, asker = await asyncio.wait_for(asked, 60)
+    print("hostile: asked by %s, id %s" % (asker, iq_id), flush=True)
+    # The forger answers first, with the right id, from its own JID (the
+    # broker stamps that), and once more claiming to be the answerer.
+    f.send_raw(identity_answer(asker, iq_id, "FORGED"))
+    f.send_raw(identity_answer(asker, iq_id, "FORGED",
+                               frm=aconf["jid"] + "/sacm-collector"))
+    print("hostile: forged answers sent", flush=True)
+    if mode == "late":
+        await asyncio.sleep(2)
+        a.send_raw(identity_answer(asker, iq_id, "GENUINE"))
+        print("hostile: genuine answer sent", flush=True)
+    await asyncio.sleep(8)
+    a.disconnect()
+    f.disconnect()
+
+
+async def publish(conf, topic, item_id, path):
+    c = client(conf, "hostile")
+    c.register_plugin("xep_0060")
+    await online(c, conf)
+    payload = ET.fromstring(open(path).read())
+    service = "pubsub." + conf["jid"].split("@")[1]
+    try:
+        await c["xep_0060"].publish(service, topic, id=item_id,
+                                    payload=payload, timeout=20)
+        print("hostile: published")
+    except slixmpp.exceptions.IqError as e:
+        print("hostile: refused: %s" % e.iq["error"]["condition"])
+    c.disconnect()
+
+
+def main():
+    logging.basicConfig(level=logging.CRITICAL)
+    loop = asyncio.get_event_loop()
+    if sys.argv[1] == "forge-reply":
+        loop.run_until_complete(forge_reply(read_conf(sys.argv[2]),
+                                            read_conf(sys.argv[3]),
+                                            sys.argv[4]))
+    elif sys.argv[1] == "publish":
+        loop.run_until_complete(publish(read_conf(sys.argv[2]), sys.argv[3],
+                                        sys.argv[4], sys.argv[5]))
+    else:
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Trust: what a hostile account can try with a client we did not write
+# (slixmpp, tests/integration/hostile.py), on the lab of run.sh.
+#  - A reply with the right id from the wrong account is ignored: an
+#    answer counts only from the entity that was asked.
+#  - An item whose id is not an identifier is dropped by our library
+#    (every service, sacmctl) and a repository refuses an announcement
+#    whose identifiers are hostile, and stays up.
+set -uo pipefail
+L=$SACM_LAB_DIR
+A=$L/accounts
+S=$BIN/sacmctl
+export SACM_CONFIG=$A/ctl.conf
+. "$(dirname "$0")/lib.sh"
+W=$L/hostile-test
+rm -rf "$W"
+mkdir -p "$W"
+H="/usr/bin/python3 $(dirname "$0")/hostile.py"
+DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
+{ cat "$A/ctl.conf"; echo "iq_timeout_ms = 6000"; } > "$W/ctl.conf"
+
+# 1. Forged replies.
+: > "$W/late.out"; : > "$W/never.out"
+$H forge-reply "$A/collector-1.conf" "$A/stranger.conf" late > "$W/late.out" 2>&1 &
+hp=$!
+check "forger and answerer are online" wait_for 30 grep -q "hostile: ready" "$W/late.out"
+"$S" -c "$W/ctl.conf" disco "collector-1@$DOMAIN/sacm-collector" --json > "$W/late.json" 2> "$W/late.err"
+wait $hp
+check "the forger saw the request (it had the right id)" grep -q "forged answers sent" "$W/late.out"
+check "a reply with the right id from another account is ignored" bash -c "! grep -q FORGED '$W/late.json'"
+check "... and the genuine one, arriving later, is taken" grep -q GENUINE "$W/late.json"
+
+$H forge-reply "$A/collector-1.conf" "$A/stranger.conf" never > "$W/never.out" 2>&1 &
+hp=$!
+wait_for 30 grep -q "hostile: ready" "$W/never.out"
+"$S" -c "$W/ctl.conf" disco "collector-1@$DOMAIN/sacm-collector" --json > "$W/never.json" 2> "$W/never.err"; rc=$?
+wait $hp
+check "with only forged replies, the request times out (exit 1, nothing taken)" bash -c "[ $rc = 1 ] && ! grep -q FORGED '$W/never.json' && grep -q 'no answer' '$W/never.err'"
+
+# 2. Identifiers that are not identifiers.
+{ grep -v '^ *\(db\|log_level\) *=' "$A/posture-repo.conf"; echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
+"$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 &
+ps=$!
+check "the posture repository gets ready" ready_since "$W/ps.log" 0
+"$S" watch sacm/endpoints --count 1 --timeout 30 --json > "$W/watch.out" 2> "$W/watch.err" &
+wp=$!
+wait_for 20 grep -q "watching 1 topic" "$W/watch.err"
+inject="x'/></items></event></message><iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='sacm/evaluation/requests'/>"
+n=0
+for bad in "$inject" "a'b" 'a"b' 'a<b' 'a&b' 'a b' "$(printf 'a\tb')" "$(head -c 10000 /dev/zero | tr '\0' x)"; do
+	n=$((n + 1))
+	printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id=%s hostname='evil' platform='cpe:/o:debian:debian_linux:11' collector='collector-1@%s/sacm-collector'/>" \
+	    "$(/usr/bin/python3 -c 'import sys; from xml.sax.saxutils import quoteattr; print(quoteattr(sys.argv[1]))' "$bad")" "$DOMAIN" > "$W/bad$n.xml"
+	$H publish "$A/collector-1.conf" sacm/endpoints "$bad" "$W/bad$n.xml" >> "$W/publish.out" 2>&1
+done
+good=good-$$-$RANDOM
+printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='%s' hostname='fine' platform='cpe:/o:debian:debian_linux:11' collector='collector-1@%s/sacm-collector'/>" "$good" "$DOMAIN" > "$W/good.xml"
+$H publish "$A/collector-1.conf" sacm/endpoints "$good" "$W/good.xml" >> "$W/publish.out" 2>&1
+wait $wp
+check "our library passes on the first good item after $n hostile ones" grep -q "\"id\":\"$good\"" "$W/watch.out"
+check "... and nothing else" test "$(grep -c '"topic"' "$W/watch.out")" = 1
+check "... saying why it dropped them" grep -q "not an identifier" "$W/watch.err"
+check "the posture repository refused them and stays up" bash -c "grep -q 'not an identifier' '$W/ps.log' && kill -0 $ps"
+# a valid item id whose payload names a hostile endpoint
+printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id=\"x'y\" hostname='evil'/>" > "$W/bad-payload.xml"
+n0=$(grep -c "not an identifier" "$W/ps.log")
+$H publish "$A/collector-1.conf" sacm/endpoints "ok-item-$$" "$W/bad-payload.xml" >> "$W/publish.out" 2>&1
+check "an announcement whose payload id is hostile is refused" wait_for 10 bash -c "[ \$(grep -c 'not an identifier' '$W/ps.log') -gt $n0 ]"
+check "... the repository lists no hostile endpoint" bash -c "! '$S' endpoints --json | grep -q evil"
+kill $ps 2>/dev/null; wait $ps 2>/dev/null
+exit $((fails > 0))
