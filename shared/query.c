@@ -173,7 +173,9 @@ query_page_request(xmlNodePtr q, long dflt, long cap, long *max,
 	long after = page_num(set, "after", -2);
 
 	*max = page_num(set, "max", dflt);
-	if (*max < 0 || after == -1)
+	/* after is an index: no table has 10^12 rows, and after + 1 must
+	 * not overflow (found by fuzz_query) */
+	if (*max < 0 || after == -1 || after > 1000000000000L)
 		return -EINVAL;
 	if (*max > cap)
 		*max = cap;

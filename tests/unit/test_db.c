@@ -139,6 +139,9 @@ test_query_parse(void)
 	static const char doctype[] = "<!DOCTYPE q [<!ENTITY x 'y'>]>"
 	    "<query xmlns='urn:q' type='&x;'/>";
 	static const char otherns[] = "<query xmlns='urn:other' type='a'/>";
+	static const char overflow[] = "<query xmlns='urn:q' type='a'><set "
+	    "xmlns='" QUERY_RSM_NS "'><after>9223372036854775807</after>"
+	    "</set></query>";
 	static const char hostile[] = "<query xmlns='urn:q' type='rules' "
 	    "endpoint=\"x'/&gt;&lt;iq type='set'\"/>";
 	struct grid_request req = { "a@b/c", "get", ok, sizeof(ok) - 1 };
@@ -173,6 +176,14 @@ test_query_parse(void)
 	req.payload_len = sizeof(otherns) - 1;
 	T_EQ(query_parse(&req, "urn:q", at, 2, 100, 500, &max, &off, &err),
 	    -EINVAL);
+	buf_reset(&err);
+	/* an index that would overflow (found by fuzz_query) */
+	req.payload = overflow;
+	req.payload_len = sizeof(overflow) - 1;
+	type = ep = NULL;
+	T_EQ(query_parse(&req, "urn:q", at, 2, 100, 500, &max, &off, &err),
+	    -EINVAL);
+	free(type); free(ep);
 	buf_reset(&err);
 	/* an id that is not an identifier is refused, whatever it holds */
 	req.payload = hostile;
