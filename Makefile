@@ -40,7 +40,8 @@ SCRIPTS	= $(BUILD)/bin/sacm-lab $(BUILD)/bin/sacm-targets \
 	$(BUILD)/bin/sacm-supervise $(LAB_SHARE)
 # sacm-lab's parts and the brokers' configuration templates.
 LAB_SHARE = $(patsubst services/lab/%,$(BUILD)/share/sacm-lab/%, \
-	$(wildcard services/lab/lib/*.sh services/lab/templates/*.in))
+	$(wildcard services/lab/lib/*.sh services/lab/templates/*.in \
+	services/lab/prosody/*.lua))
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -11,7 +11,11 @@ usage: hostile.py forge-reply ANSWERER_CONF FORGER_CONF MODE
 
 usage: hostile.py publish CONF TOPIC ITEM_ID PAYLOAD_FILE
   Publishes the payload with that item id, escaped as any client would;
-  prints the broker's verdict (ok or the error condition)."""
+  prints the broker's verdict (ok or the error condition).
+
+usage: hostile.py retract CONF TOPIC ITEM_ID
+       hostile.py purge CONF TOPIC
+  The same for a retraction and a purge."""
 import asyncio
 import logging
 import sys
@@ -106,6 +110,23 @@ async def publish(conf, topic, item_id, path):
     c.disconnect()
 
 
+async def retract_or_purge(conf, what, topic, item_id=None):
+    c = client(conf, "hostile")
+    c.register_plugin("xep_0060")
+    await online(c, conf)
+    service = "pubsub." + conf["jid"].split("@")[1]
+    try:
+        if what == "retract":
+            await c["xep_0060"].retract(service, topic, item_id, notify=True,
+                                        timeout=20)
+        else:
+            await c["xep_0060"].purge(service, topic, timeout=20)
+        print("hostile: %s done" % what)
+    except slixmpp.exceptions.IqError as e:
+        print("hostile: refused: %s" % e.iq["error"]["condition"])
+    c.disconnect()
+
+
 def main():
     logging.basicConfig(level=logging.CRITICAL)
     loop = asyncio.get_event_loop()
@@ -116,6 +137,13 @@ def main():
     elif sys.argv[1] == "publish":
         loop.run_until_complete(publish(read_conf(sys.argv[2]), sys.argv[3],
                                         sys.argv[4], sys.argv[5]))
+    elif sys.argv[1] == "retract":
+        loop.run_until_complete(retract_or_purge(read_conf(sys.argv[2]),
+                                                 "retract", sys.argv[3],
+                                                 sys.argv[4]))
+    elif sys.argv[1] == "purge":
+        loop.run_until_complete(retract_or_purge(read_conf(sys.argv[2]),
+                                                 "purge", sys.argv[3]))
     else:
         sys.exit(2)
 

@@ -68,4 +68,16 @@ $H publish "$A/collector-1.conf" sacm/endpoints "ok-item-$$" "$W/bad-payload.xml
 check "an announcement whose payload id is hostile is refused" wait_for 10 bash -c "[ \$(grep -c 'not an identifier' '$W/ps.log') -gt $n0 ]"
 check "... the repository lists no hostile endpoint" bash -c "! '$S' endpoints --json | grep -q evil"
 kill $ps 2>/dev/null; wait $ps 2>/dev/null
+
+# 3. A publisher touches only its own items; only an owner purges.
+mine=mine-$$-$RANDOM
+printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='%s' hostname='one'/>" "$mine" > "$W/mine.xml"
+"$S" -c "$A/collector-1.conf" publish sacm/endpoints "$W/mine.xml" --id "$mine" > /dev/null
+printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='%s' hostname='HIJACKED'/>" "$mine" > "$W/theirs.xml"
+check "another publisher cannot replace an item" bash -c "$H publish '$A/collector-2.conf' sacm/endpoints '$mine' '$W/theirs.xml' | grep -q 'refused: forbidden'"
+check "... nor retract it" bash -c "$H retract '$A/collector-2.conf' sacm/endpoints '$mine' | grep -q 'refused: forbidden'"
+check "... nor purge the topic" bash -c "$H purge '$A/collector-2.conf' sacm/endpoints | grep -q 'refused'"
+check "... and the item is as its publisher left it" bash -c "'$S' items sacm/endpoints --id '$mine' | grep -q \"hostname=.one.\""
+check "its publisher replaces it" bash -c "$H publish '$A/collector-1.conf' sacm/endpoints '$mine' '$W/mine.xml' | grep -q 'hostile: published'"
+check "... and retracts it" bash -c "$H retract '$A/collector-1.conf' sacm/endpoints '$mine' | grep -q 'retract done'"
 exit $((fails > 0))

@@ -3,8 +3,9 @@
 
 prosody_config() {
 	local PROSODY_DIR=$LAB/prosody PKI=$LAB/pki
-	mkdir -p "$PROSODY_DIR/data" "$LAB/www"
+	mkdir -p "$PROSODY_DIR/data" "$PROSODY_DIR/modules" "$LAB/www"
 	render prosody.cfg.lua.in "$PROSODY_DIR/prosody.cfg.lua"
+	cp "$SHARE/prosody/"*.lua "$PROSODY_DIR/modules/"
 	if [ "$(id -u)" = 0 ]; then
 		chown -R nobody:nogroup "$PROSODY_DIR"
 		chgrp nogroup "$PKI" "$PKI/server.key"
