@@ -64,6 +64,13 @@ grid_send(struct grid *g, const char *data, size_t len)
 	return 0;
 }
 
+void
+jid_bare(const char *jid, char *out, size_t len)
+{
+	snprintf(out, len, "%.*s", (int)strcspn(jid ? jid : "", "/"),
+	    jid ? jid : "");
+}
+
 int
 grid_random_hex(char *out, size_t n)
 {

@@ -157,4 +157,7 @@ void		 grid_update_presence(struct grid *);
 int		 grid_subscribe(struct grid *, const char *node, int flags);
 int		 grid_unsubscribe(struct grid *, const char *node);
 
+/* The bare JID of a full one ("" for NULL), in out. */
+void	jid_bare(const char *jid, char *out, size_t len);
+
 #endif

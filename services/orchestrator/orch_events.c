@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db.h"
 #include "log.h"
@@ -222,6 +223,47 @@ out:
 	free(id); free(kind); free(base);
 }
 
+/*
+ * An endpoint announcement counts only from the collector account it
+ * names, as the broker names the publisher (pubsub#itemreply), and only
+ * for an endpoint that is new or already that account's: an announcement
+ * with a collector JID pointing anywhere else would mark the endpoint
+ * offline and stop its assessments.
+ */
+static int
+bound(struct orch *o, const struct grid_event *ev, xmlNodePtr root,
+    const char *id)
+{
+	char pub[512], col[512], was[512] = "";
+	char *c = xml_prop(root, "collector");
+	sqlite3_stmt *st;
+	int ok = 1;
+
+	jid_bare(ev->publisher, pub, sizeof(pub));
+	jid_bare(c, col, sizeof(col));
+	if (ev->publisher == NULL || c == NULL || strcasecmp(pub, col) != 0) {
+		log_warnx("endpoint %s ignored: published by %s, naming "
+		    "collector %s", ev->item_id, ev->publisher ? pub : "?",
+		    c ? col : "(none)");
+		ok = 0;
+	} else if (id && db_prep(o->db, "SELECT collector FROM endpoint WHERE "
+	    "id = ?", &st) == 0) {
+		db_bind_text(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_text(st, 0))
+			jid_bare((const char *)sqlite3_column_text(st, 0), was,
+			    sizeof(was));
+		sqlite3_finalize(st);
+		if (was[0] && strcasecmp(was, pub) != 0) {
+			log_warnx("endpoint %s ignored: it belongs to %s, not "
+			    "%s", id, was, pub);
+			ok = 0;
+		}
+	}
+	free(c);
+	return ok;
+}
+
 static void
 endpoint_in(struct orch *o, const struct grid_event *ev)
 {
@@ -237,6 +279,8 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	}
 	root = xmlDocGetRootElement(doc);
 	id = xml_prop(root, "id");
+	if (!bound(o, ev, root, id))
+		goto out;
 	if (id && strcmp(id, ev->item_id) == 0 && db_prep(o->db, "INSERT INTO "
 	    "endpoint (id, hostname, platform, collector, updated) VALUES "
 	    "(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET hostname = "
@@ -273,6 +317,7 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 		if (fresh)
 			orch_assign_endpoint(o, id);
 	}
+out:
 	free(id);
 	xmlFreeDoc(doc);
 }

@@ -153,20 +153,13 @@ wait_offline(struct orch *o, const char *id, const char *reason,
 	(void)orch_move(o, id, to, why);
 }
 
-/* An evaluator's bare JID (what assessments record). */
-static void
-bare(const char *jid, char *out, size_t len)
-{
-	snprintf(out, len, "%.*s", (int)strcspn(jid, "/"), jid);
-}
-
 static long
 inflight(struct orch *o, const char *full)
 {
 	char jid[512];
 	long n;
 
-	bare(full, jid, sizeof(jid));
+	jid_bare(full, jid, sizeof(jid));
 	n = db_count(o->db, "SELECT count(*) FROM assessment WHERE state = 3 "
 	    "AND evaluator = ?", 1, jid);
 	return n < 0 ? 0 : n;
@@ -198,7 +191,7 @@ evaluator_online(struct orch *o, const char *jid)
 	char b[512];
 
 	for (size_t i = 0; i < o->nev; i++) {
-		bare(o->ev[i].jid, b, sizeof(b));
+		jid_bare(o->ev[i].jid, b, sizeof(b));
 		if (strcmp(b, jid) == 0)
 			return o->ev[i].online;
 	}
@@ -323,7 +316,7 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 
 	if (ev == NULL)
 		return;		/* none free: wait */
-	bare(ev->jid, jid, sizeof(jid));
+	jid_bare(ev->jid, jid, sizeof(jid));
 	if (db_prep(o->db, "SELECT hostname FROM endpoint WHERE id = ?", &st) ==
 	    0) {
 		db_bind_text(st, 1, endpoint);

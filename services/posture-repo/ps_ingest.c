@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "blob.h"
 #include "inventory.h"
@@ -30,14 +31,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-
-/* The bare JID of a full one, in out. */
-static void
-bare(const char *jid, char *out, size_t len)
-{
-	snprintf(out, len, "%.*s", (int)strcspn(jid ? jid : "", "/"),
-	    jid ? jid : "");
-}
 
 /* ---- endpoints --------------------------------------------------------- */
 
@@ -67,22 +60,29 @@ endpoint_in(struct ps *ps, const struct grid_event *ev)
 	e.hostname = xml_prop(root, "hostname");
 	e.platform = xml_prop(root, "platform");
 	e.collector = xml_prop(root, "collector");
-	bare(ev->publisher, pub, sizeof(pub));
-	bare(e.collector, col, sizeof(col));
+	jid_bare(ev->publisher, pub, sizeof(pub));
+	jid_bare(e.collector, col, sizeof(col));
 	e.publisher = ev->publisher ? strdup(pub) : NULL;
 	e.capabilities = xml_children_text(root, "capability", SACM_NS);
 	xmlFreeDoc(doc);
 
+	/* Fail closed: an announcement is taken only when the broker
+	 * names its publisher (pubsub#itemreply), that account is the
+	 * collector it names, and the endpoint is new or already its. */
 	if (e.id == NULL || strcmp(e.id, ev->item_id) != 0)
 		log_warnx("endpoint %s ignored: the item id is not the "
 		    "endpoint id", ev->item_id);
-	else if (ev->publisher && e.collector && strcmp(pub, col) != 0)
+	else if (ev->publisher == NULL)
+		log_warnx("endpoint %s ignored: the broker did not say who "
+		    "published it (pubsub#itemreply)", e.id);
+	else if (e.collector == NULL || strcasecmp(pub, col) != 0)
 		log_warnx("endpoint %s ignored: it names collector %s but %s "
-		    "published it", e.id, col, pub);
-	else if (ps_endpoint_get(ps, e.id, &old) == 0 && old.publisher &&
-	    e.publisher && strcmp(old.publisher, e.publisher) != 0) {
+		    "published it", e.id, e.collector ? col : "(none)", pub);
+	else if (ps_endpoint_get(ps, e.id, &old) == 0 && (old.publisher ==
+	    NULL || strcasecmp(old.publisher, e.publisher) != 0)) {
 		log_warnx("endpoint %s ignored: it belongs to %s, not %s",
-		    e.id, old.publisher, e.publisher);
+		    e.id, old.publisher ? old.publisher : "(unknown)",
+		    e.publisher);
 		ps_endpoint_free(&old);
 	} else {
 		ps_endpoint_free(&old);
@@ -304,7 +304,7 @@ report_in(struct ps *ps, const struct grid_event *ev)
 		return;
 	}
 	rp.item = strdup(ev->item_id);
-	bare(ev->publisher, pub, sizeof(pub));
+	jid_bare(ev->publisher, pub, sizeof(pub));
 	rp.publisher = ev->publisher ? strdup(pub) : NULL;
 	/* Who claims what, before fetching anything. */
 	if ((r = parse_head(ev, &rp, &doc, err, sizeof(err))) < 0)
@@ -322,11 +322,12 @@ report_in(struct ps *ps, const struct grid_event *ev)
 		r = -EPERM;
 		goto reject;
 	}
-	if (e.publisher && rp.publisher && strcmp(e.publisher,
-	    rp.publisher) != 0) {
+	if (rp.publisher == NULL || e.publisher == NULL ||
+	    strcasecmp(e.publisher, rp.publisher) != 0) {
 		snprintf(err, sizeof(err), "%s reports for endpoint %.128s, "
-		    "which belongs to %s", rp.publisher, rp.endpoint,
-		    e.publisher);
+		    "which belongs to %s", rp.publisher ? rp.publisher :
+		    "an unnamed publisher", rp.endpoint, e.publisher ?
+		    e.publisher : "(unknown)");
 		r = -EPERM;
 		goto reject;
 	}
