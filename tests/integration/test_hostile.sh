@@ -67,6 +67,19 @@ n0=$(grep -c "not an identifier" "$W/ps.log")
 $H publish "$A/collector-1.conf" sacm/endpoints "ok-item-$$" "$W/bad-payload.xml" >> "$W/publish.out" 2>&1
 check "an announcement whose payload id is hostile is refused" wait_for 10 bash -c "[ \$(grep -c 'not an identifier' '$W/ps.log') -gt $n0 ]"
 check "... the repository lists no hostile endpoint" bash -c "! '$S' endpoints --json | grep -q evil"
+# Endpoints belong to the collector account that announced them.
+e1=ep1-$$-$RANDOM e2=ep2-$$-$RANDOM
+ann() {	# account endpoint collector-jid
+	printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='%s' hostname='h-%s' platform='cpe:/o:debian:debian_linux:11' collector='%s'/>" "$2" "$2" "$3" > "$W/ann.xml"
+	$H publish "$A/$1.conf" sacm/endpoints "$2" "$W/ann.xml"
+}
+ann collector-1 "$e1" "collector-1@$DOMAIN/sacm-collector" >> "$W/publish.out" 2>&1
+check "a collector's own announcement is taken" wait_for 10 grep -q "endpoint $e1 .* by collector-1@" "$W/ps.log"
+ann collector-2 "$e2" "collector-1@$DOMAIN/sacm-collector" >> "$W/publish.out" 2>&1
+check "an announcement naming another account's collector is refused" wait_for 10 grep -q "endpoint $e2 ignored: it names collector collector-1@$DOMAIN but collector-2@$DOMAIN published it" "$W/ps.log"
+printf "<posture-report xmlns='http://sacm-grid.dev/protocol/1' endpoint='%s' request='r1' policy='p1' profile='x' reason='request' state='collected' sequence='1' collected='2026-12-01T00:00:00Z'/>" "$e1" > "$W/rep.xml"
+$H publish "$A/collector-2.conf" sacm/posture "$e1/r1" "$W/rep.xml" >> "$W/publish.out" 2>&1
+check "posture for another account's endpoint is refused" wait_for 10 grep -q "collector-2@$DOMAIN reports for endpoint $e1, which belongs to collector-1@$DOMAIN" "$W/ps.log"
 kill $ps 2>/dev/null; wait $ps 2>/dev/null
 
 # 3. A publisher touches only its own items; only an owner purges.
