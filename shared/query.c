@@ -2,6 +2,7 @@
  * query.c - see query.h.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,4 +192,39 @@ query_page_answer(struct buf *b, long offset, long n, long count)
 		buf_printf(b, "<first index='%ld'>%ld</first><last>%ld</last>",
 		    offset, offset, offset + n - 1);
 	buf_printf(b, "<count>%ld</count></set>", count);
+}
+
+int
+query_allowed(const char *from, const char *allow)
+{
+	char bare[1024], *list, *p, *save = NULL;
+	int ok = 0;
+
+	if (from == NULL || allow == NULL)
+		return 0;
+	jid_bare(from, bare, sizeof(bare));
+	if ((list = strdup(allow)) == NULL)
+		return 0;
+	for (p = strtok_r(list, " \t,", &save); p && !ok;
+	    p = strtok_r(NULL, " \t,", &save))
+		ok = fnmatch(p, bare, FNM_CASEFOLD) == 0;
+	free(list);
+	return ok;
+}
+
+char *
+query_allow_default(struct grid *g, const char *names)
+{
+	const char *b = grid_bare_jid(g), *at = strchr(b, '@');
+	const char *domain = at ? at + 1 : b;
+	char *list, *p, *save = NULL;
+	struct buf out;
+
+	if ((list = strdup(names)) == NULL)
+		return NULL;
+	buf_init(&out, 4096);
+	for (p = strtok_r(list, " ", &save); p; p = strtok_r(NULL, " ", &save))
+		buf_printf(&out, "%s%s@%s", out.len ? " " : "", p, domain);
+	free(list);
+	return buf_steal(&out, NULL);
 }

@@ -62,6 +62,20 @@ int	query_parse(const struct grid_request *, const char *ns,
 	    const struct query_attr *attrs, size_t n, long dflt, long cap,
 	    long *max, long *offset, struct buf *err);
 
+/*
+ * Who may ask: 1 when the bare JID of from matches one of the
+ * space-separated patterns of allow (shell globs, without case:
+ * "ctl@grid.test collector-*@grid.test"), else 0.  NULL from or allow:
+ * 0.  A service's answerer checks it first (docs/protocol.md, "Who may
+ * ask what").
+ */
+int	query_allowed(const char *from, const char *allow);
+
+/* A service's default for allow: each name (space-separated) joined
+ * with @ and our domain ("ctl dashboard" -> "ctl@D dashboard@D").
+ * NULL when out of memory. */
+char	*query_allow_default(struct grid *, const char *names);
+
 /* The JID of a service in the lab's naming: ACCOUNT@<our domain>/PROGRAM */
 void	query_service_jid(struct grid *, const char *account,
 	    const char *program, char *out, size_t len);

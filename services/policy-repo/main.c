@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "query.h"
 #include "pr.h"
 #include "scap.h"
 #include "topics.h"
@@ -23,6 +24,9 @@ static const struct conf_opt pr_opts[] = {
 	    "sqlite database file" },
 	{ "max_content_size", CONF_INT, OFF(max_content_size), 1024,
 	    1L << 30, "134217728", 0, "largest datastream accepted (bytes)" },
+	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
+	    "accounts that may ask (bare JIDs, globs, space-separated; "
+	    "default: ctl@<domain> collector-*@<domain> evaluator-*@<domain>)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 	{ "feed_ca_file", CONF_STR, OFF(feed_ca_file), 0, 0, NULL, 0,
@@ -52,6 +56,13 @@ static int
 attach(void *arg, char *err, size_t errlen)
 {
 	struct pr *pr = arg;
+
+	if (pr->conf.allow == NULL &&
+	    (pr->conf.allow = query_allow_default(pr->g,
+	    "ctl collector-* evaluator-*")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 
 	grid_set_event_handler(pr->g, pr_on_event, pr);
 	if (grid_handle_requests(pr->g, SACM_NS, pr_on_reshare, pr) < 0) {

@@ -14,6 +14,7 @@ struct pr_conf {
 	char	*db;			/* sqlite file */
 	long	 max_content_size;	/* decoded bytes */
 	int	 log_level;
+	char	*allow;		/* who may ask (query_allowed) */
 	char	*feed_ca_file;		/* CA bundle for feeds without one */
 	long	 feed_timeout_ms;
 	long	 feed_max_entries;	/* entries ingested per poll */

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "log.h"
 #include "pr.h"
+#include "query.h"
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
@@ -466,6 +467,12 @@ pr_on_reshare(struct grid *g, const struct grid_request *req,
 	size_t len = 0;
 	int r;
 
+	if (!query_allowed(req->from, pr->conf.allow)) {
+		log_warnx("re-share for %s refused: not in allow",
+		    req->from ? req->from : "?");
+		buf_adds(reply, "not allowed to ask for a re-share");
+		return -EACCES;
+	}
 	if (xmlsafe_parse_root(req->payload, req->payload_len, 4096,
 	    "reshare", SACM_NS, &doc, err, sizeof(err)) < 0) {
 		buf_adds(reply, err);

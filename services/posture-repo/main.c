@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include <stdio.h>
 #include "log.h"
+#include "query.h"
 #include "ps.h"
 #include "scap.h"
 #include "topics.h"
@@ -23,6 +24,9 @@ static const struct conf_opt ps_opts[] = {
 	{ "max_document_size", CONF_INT, OFF(max_doc), 1024, 1L << 30,
 	    "268435456", 0, "largest posture document accepted, decoded "
 	    "(bytes)" },
+	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
+	    "accounts that may ask (bare JIDs, globs, space-separated; "
+	    "default: ctl@<domain> dashboard@<domain>)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -45,6 +49,13 @@ static int
 attach(void *arg, char *err, size_t errlen)
 {
 	struct ps *ps = arg;
+
+	if (ps->conf.allow == NULL &&
+	    (ps->conf.allow = query_allow_default(ps->g,
+	    "ctl dashboard")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 
 	grid_set_event_handler(ps->g, ps_on_event, ps);
 	if (grid_handle_requests(ps->g, NS_POSTURE, ps_on_query, ps) < 0) {

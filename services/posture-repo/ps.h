@@ -22,6 +22,7 @@ struct ps_conf {
 	char	*db;
 	long	 max_doc;	/* largest decoded document */
 	int	 log_level;
+	char	*allow;		/* who may ask (query_allowed) */
 };
 
 struct ps {

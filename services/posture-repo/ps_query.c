@@ -240,6 +240,12 @@ ps_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
 	int r;
 
 	(void)g;
+	if (!query_allowed(req->from, ps->conf.allow)) {
+		log_warnx("query from %s refused: not in allow",
+		    req->from ? req->from : "?");
+		buf_adds(reply, "not allowed to ask the posture repository");
+		return -EACCES;
+	}
 	if ((r = parse(req, &q, reply)) < 0) {
 		q_free(&q);
 		return r;

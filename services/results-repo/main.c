@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
+#include "query.h"
 #include "rr.h"
 #include "topics.h"
 
@@ -28,6 +29,9 @@ static const struct conf_opt rr_opts[] = {
 	    "incident: low, medium or high" },
 	{ "max_arf_size", CONF_INT, OFF(max_arf), 1024, 1L << 30, "268435456",
 	    0, "largest ARF accepted, decoded (bytes)" },
+	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
+	    "accounts that may ask (bare JIDs, globs, space-separated; "
+	    "default: ctl@<domain> dashboard@<domain>)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -76,6 +80,13 @@ static int
 attach(void *arg, char *err, size_t errlen)
 {
 	struct rr *rr = arg;
+
+	if (rr->conf.allow == NULL &&
+	    (rr->conf.allow = query_allow_default(rr->g,
+	    "ctl dashboard")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 
 	grid_set_event_handler(rr->g, rr_on_event, rr);
 	if (grid_handle_requests(rr->g, NS_RESULTS, rr_on_query, rr) < 0) {

@@ -24,6 +24,7 @@ struct rr_conf {
 	char	*incident_severity;	/* lowest severity that raises one */
 	long	 max_arf;		/* largest ARF accepted, decoded */
 	int	 log_level;
+	char	*allow;		/* who may ask (query_allowed) */
 };
 
 struct rr {

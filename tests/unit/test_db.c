@@ -197,6 +197,22 @@ test_query_parse(void)
 	buf_free(&err);
 }
 
+static void
+test_query_allowed(void)
+{
+	const char *allow = "ctl@grid.test collector-*@grid.test";
+
+	T_ASSERT(query_allowed("ctl@grid.test/sacmctl", allow));
+	T_ASSERT(query_allowed("CTL@Grid.Test", allow));
+	T_ASSERT(query_allowed("collector-12@grid.test/sacm-collector",
+	    allow));
+	T_ASSERT(!query_allowed("dashboard@grid.test/web", allow));
+	T_ASSERT(!query_allowed("ctl@evil.test/x", allow));
+	T_ASSERT(!query_allowed("ctlx@grid.test/x", allow));
+	T_ASSERT(!query_allowed(NULL, allow));
+	T_ASSERT(!query_allowed("ctl@grid.test", NULL));
+}
+
 int
 main(void)
 {
@@ -204,5 +220,6 @@ main(void)
 	T_RUN(test_transactions);
 	T_RUN(test_row_helpers);
 	T_RUN(test_query_parse);
+	T_RUN(test_query_allowed);
 	return T_DONE();
 }
