@@ -41,7 +41,9 @@ const struct topic_def topic_defs[] = {
 	    { "orchestrator", "dashboard", NULL } },
 	{ TOPIC_EVALUATION_REQUESTS, SACM_NS, "Evaluation requests", 1000,
 	    { "orchestrator", NULL },
-	    { "evaluator", NULL } },
+	    /* the results repository checks each result against its
+	     * request */
+	    { "evaluator", "results-repo", NULL } },
 	{ TOPIC_EVALUATION_RESULTS, SACM_NS, "Evaluation results", 1000,
 	    { "evaluator", NULL },
 	    { "results-repo", "orchestrator", NULL } },

@@ -32,6 +32,12 @@ static const struct conf_opt rr_opts[] = {
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "
 	    "default: ctl@<domain> dashboard@<domain>)" },
+	{ "evaluators", CONF_STR, OFF(evaluators), 0, 0, NULL, 0,
+	    "accounts whose results count (globs; default: "
+	    "evaluator-*@<domain>)" },
+	{ "orchestrator", CONF_STR, OFF(orchestrator), 0, 0, NULL, 0,
+	    "the account that publishes evaluation requests (default: "
+	    "orchestrator@<domain>)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -81,6 +87,13 @@ attach(void *arg, char *err, size_t errlen)
 {
 	struct rr *rr = arg;
 
+	if ((rr->conf.evaluators == NULL && (rr->conf.evaluators =
+	    query_allow_default(rr->g, "evaluator-*")) == NULL) ||
+	    (rr->conf.orchestrator == NULL && (rr->conf.orchestrator =
+	    query_allow_default(rr->g, "orchestrator")) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (rr->conf.allow == NULL &&
 	    (rr->conf.allow = query_allow_default(rr->g,
 	    "ctl dashboard")) == NULL) {

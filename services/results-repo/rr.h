@@ -25,6 +25,8 @@ struct rr_conf {
 	long	 max_arf;		/* largest ARF accepted, decoded */
 	int	 log_level;
 	char	*allow;		/* who may ask (query_allowed) */
+	char	*evaluators;	/* whose results count (globs) */
+	char	*orchestrator;	/* who publishes evaluation requests */
 };
 
 struct rr {
@@ -49,5 +51,21 @@ int	rr_severity_rank(const char *);
 /* rr_query.c */
 int	rr_on_query(struct grid *, const struct grid_request *, struct buf *,
 	    void *);
+
+/* rr_request.c: the evaluation request a result answers. */
+struct rr_request {
+	char	*endpoint, *hostname, *assessment, *policy, *profile;
+	char	*evaluator;		/* assigned, or NULL */
+};
+/* The request id, fetched from its topic and checked: published by the
+ * orchestrator, answered by an evaluator account (the assigned one when
+ * assigned).  0, -ENOENT, -EPERM, -EINVAL with err. */
+int	rr_request_get(struct rr *, const char *id, const char *publisher,
+	    struct rr_request *, char *err, size_t errlen);
+/* 0 when a result's claims are the request's, else -EPERM with err. */
+int	rr_request_agrees(const struct rr_request *, const char *endpoint,
+	    const char *policy, const char *profile, const char *assessment,
+	    char *err, size_t errlen);
+void	rr_request_free(struct rr_request *);
 
 #endif

@@ -426,9 +426,33 @@ answered(struct rr *rr, const struct ev *e)
 	return found;
 }
 
+/* What is stored comes from the request, not from the result's claims
+ * (which only had to agree); the evaluator is the account that
+ * published it. */
+static int
+take(struct ev *e, const struct rr_request *q, const struct grid_event *gev)
+{
+	char pub[512];
+
+	jid_bare(gev->publisher, pub, sizeof(pub));
+	free(e->endpoint); free(e->policy); free(e->profile);
+	free(e->assessment); free(e->evaluator);
+	e->endpoint = strdup(q->endpoint);
+	e->policy = strdup(q->policy);
+	e->profile = q->profile ? strdup(q->profile) : NULL;
+	e->assessment = q->assessment ? strdup(q->assessment) : NULL;
+	e->evaluator = strdup(pub);
+	if (q->hostname) {
+		free(e->hostname);
+		e->hostname = strdup(q->hostname);
+	}
+	return e->endpoint && e->policy && e->evaluator ? 0 : -ENOMEM;
+}
+
 static void
 result_in(struct rr *rr, const struct grid_event *gev)
 {
+	struct rr_request q = { 0 };
 	struct ev e = { 0 };
 	xmlDocPtr doc = NULL;
 	sqlite3_stmt *st;
@@ -452,9 +476,18 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		return;
 	}
 	e.request = strdup(gev->item_id);
+	if (rr_request_get(rr, gev->item_id, gev->publisher, &q, err,
+	    sizeof(err)) < 0) {
+		rr->rejected++;
+		log_warnx("result %s rejected: %s", gev->item_id, err);
+		ev_free(&e);
+		return;
+	}
 	if (xmlsafe_parse_root(gev->payload, gev->payload_len, 16u << 20,
 	    "evaluation-result", SACM_NS, &doc, err, sizeof(err)) < 0 ||
-	    parse(rr, xmlDocGetRootElement(doc), &e, err, sizeof(err)) < 0) {
+	    parse(rr, xmlDocGetRootElement(doc), &e, err, sizeof(err)) < 0 ||
+	    rr_request_agrees(&q, e.endpoint, e.policy, e.profile,
+	    e.assessment, err, sizeof(err)) < 0 || take(&e, &q, gev) < 0) {
 		rr->rejected++;
 		log_warnx("result %s rejected: %s", gev->item_id, err);
 	} else if (answered(rr, &e)) {
@@ -474,6 +507,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 	}
 	xmlFreeDoc(doc);
 	ev_free(&e);
+	rr_request_free(&q);
 }
 
 void

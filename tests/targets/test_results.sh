@@ -29,8 +29,8 @@ assess() {	# n: collect, then evaluate, then wait for the repository
 	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$PROFILE'>$ANN</collection-request>" > "$W/creq.xml"
 	"$S" publish sacm/collection/requests "$W/creq.xml" --id "c$1" >/dev/null
 	wait_for 90 bash -c "'$S' items sacm/posture/stored --id '$MID/c$1' --json 2>/dev/null > '$W/st.json'" || return 1
-	echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' hostname='target-misconfigured' assessment='a$1' profile='$PROFILE' evaluator='evaluator-1@grid.test'>$ANN$(payload < "$W/st.json")</evaluation-request>" > "$W/ereq.xml"
-	SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id "e$1" >/dev/null
+	echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' hostname='target-misconfigured' assessment='a$1' profile='$PROFILE' evaluator='evaluator-1@grid.test'>$ANN$(payload < "$W/st.json")</evaluation-request>" > "$W/ereq-$1.xml"
+	SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-$1.xml" --id "e$1" >/dev/null
 	wait_for 90 grep -q "result e$1 stored" "$W/rr.log"
 }
 check "an evaluation is stored by the results repository" assess 1
@@ -94,14 +94,34 @@ check "the HTML report equals oscap xccdf generate report's" cmp -s "$W/report.h
 
 # Redelivery and garbage.
 SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id e1 >/dev/null
-echo "<evaluation-result xmlns='http://sacm-grid.dev/protocol/1' state='complete' endpoint='$MID' policy='$ID'/>" > "$W/bad.xml"
-SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/bad.xml" --id bad1 >/dev/null
-check "a malformed result is rejected with a reason" wait_for 20 grep -q "result bad1 rejected: a complete result needs rule results" "$W/rr.log"
 check "a result delivered twice is stored once" test "$("$S" results history "$MID" --json | count)" = 3
+# A malformed result for a real request (assigned to evaluator-2, which
+# does not run here, so that no daemon answers it for real).
+echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' assessment='a6' profile='$PROFILE' evaluator='evaluator-2@grid.test'>$ANN</evaluation-request>" > "$W/ereq-6.xml"
+SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-6.xml" --id e6 >/dev/null
+echo "<evaluation-result xmlns='http://sacm-grid.dev/protocol/1' state='complete' endpoint='$MID' policy='$ID' profile='$PROFILE' assessment='a6'/>" > "$W/bad.xml"
+SACM_CONFIG=$L/accounts/evaluator-2.conf "$S" publish sacm/evaluation/results "$W/bad.xml" --id e6 >/dev/null
+check "a malformed result is rejected with a reason" wait_for 20 grep -q "result e6 rejected: a complete result needs rule results" "$W/rr.log"
+
+# A result counts only for a request the orchestrator made, from an
+# evaluator, repeating the request's claims.
+SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id never-asked >/dev/null
+check "a result for a request never made is not stored" wait_for 20 grep -q "result never-asked rejected: no evaluation request never-asked" "$W/rr.log"
+echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' assessment='a9' profile='$PROFILE' evaluator='evaluator-2@grid.test'>$ANN</evaluation-request>" > "$W/ereq-9.xml"
+SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-9.xml" --id e9 >/dev/null
+SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id e9 >/dev/null
+check "a result from an evaluator the request was not assigned to is not stored" wait_for 20 grep -q "result e9 rejected: request e9 was assigned to evaluator-2@grid.test, not evaluator-1@grid.test" "$W/rr.log"
+echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='someone-else' assessment='a8' profile='$PROFILE' evaluator='evaluator-2@grid.test'>$ANN</evaluation-request>" > "$W/ereq-8.xml"
+SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-8.xml" --id e8 >/dev/null
+SACM_CONFIG=$L/accounts/evaluator-2.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id e8 >/dev/null
+check "a result whose claims differ from its request (another endpoint) is not stored" wait_for 20 grep -q "result e8 rejected: its endpoint is not the request's" "$W/rr.log"
+SACM_CONFIG=$L/accounts/collector-1.conf "$S" publish sacm/evaluation/requests "$W/ereq-8.xml" --id e7 >/dev/null 2>&1
+check "... and a collector cannot publish a request to cover one (forbidden)" bash -c "! '$S' items sacm/evaluation/requests --id e7 >/dev/null 2>&1"
+check "... the history is unchanged" test "$("$S" results history "$MID" --json | count)" = 3
 # The same assessment answered again under another request id (an
 # evaluation assigned again): one result per assessment.
-SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id e1-again >/dev/null
-check "a second result for an assessment is not stored" wait_for 20 grep -q "result e1-again: assessment a1 has its result already" "$W/rr.log"
+SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-1.xml" --id e1-again >/dev/null
+check "a second result for an assessment is not stored" wait_for 90 grep -q "result e1-again: assessment a1 has its result already" "$W/rr.log"
 check "... the history is unchanged" test "$("$S" results history "$MID" --json | count)" = 3
 check "the results repository is still running" kill -0 $RR
 check "its database is intact" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$W/rr.sqlite")" = ok
