@@ -191,6 +191,38 @@ easy_new(struct grid *g, const char *url, struct curl_slist **resolve,
 	return h;
 }
 
+/*
+ * A blob link must point at the upload service this grid uses: https,
+ * the upload host, the configured port.  A link elsewhere (another host,
+ * another port, a redirect target) would let whoever wrote the reference
+ * make us fetch from anywhere.  0, or -EPERM with err.
+ */
+static int
+href_ok(struct grid *g, const char *href, char *err, size_t errlen)
+{
+	const struct grid_conf *c = grid_get_conf(g);
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	CURLU *u = curl_url();
+	int ok;
+
+	ok = u && href && curl_url_set(u, CURLUPART_URL, href, 0) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_PORT, &port,
+	    CURLU_DEFAULT_PORT) == CURLUE_OK && strcmp(scheme, "https") == 0 &&
+	    strcasecmp(host, grid_upload_jid(g)) == 0 &&
+	    strtol(port, NULL, 10) == (c->upload_port ? c->upload_port : 443);
+	if (!ok)
+		snprintf(err, errlen, "blob link %.200s is not on the upload "
+		    "service (https://%s:%ld/)", href ? href : "(none)",
+		    grid_upload_jid(g), c->upload_port ? c->upload_port : 443);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok ? 0 : -EPERM;
+}
+
 struct slot {
 	char	*put, *get;
 	char	*headers[MAX_HEADERS];
@@ -262,6 +294,17 @@ request_slot(struct grid *g, const char *name, size_t size,
 	if (!s->put || !s->get) {
 		slot_free(s);
 		return grid_fail(g, -ENOMEM, "out of memory");
+	}
+	{
+		char why[512];
+
+		/* the links we publish are the ones consumers accept */
+		if (href_ok(g, s->put, why, sizeof(why)) < 0 ||
+		    href_ok(g, s->get, why, sizeof(why)) < 0) {
+			slot_free(s);
+			return grid_fail(g, -EPROTO, "the upload service gave "
+			    "%s (check upload_port)", why);
+		}
 	}
 	return 0;
 }
@@ -368,10 +411,16 @@ blob_get(struct grid *g, const struct blob_ref *ref, size_t max, char **out,
 		    "%zu", ref->size, max);
 		return -E2BIG;
 	}
+	if ((r = href_ok(g, ref->href, err, errlen)) < 0)
+		return r;
 	if ((h = easy_new(g, ref->href, &resolve, errbuf)) == NULL) {
 		snprintf(err, errlen, "curl init failed");
 		return -ENOMEM;
 	}
+	/* A whole download has a deadline too, not only a speed floor:
+	 * 30 s and a second per 256 KB announced. */
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(30000 + ref->size /
+	    256));
 	/* Never read more than the reference announces. */
 	buf_init(&b, ref->size);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);

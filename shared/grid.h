@@ -51,6 +51,7 @@ struct grid_conf {
 	char	*pubsub;	/* pubsub service; default pubsub.<domain> */
 	char	*upload;	/* XEP-0363 service; default upload.<domain> */
 	char	*upload_resolve; /* pin the upload host to this address */
+	long	 upload_port;	/* the upload service's HTTPS port */
 	long	 connect_timeout_ms;
 	long	 iq_timeout_ms;
 	long	 catchup_items;	/* newest items fetched per topic on connect */

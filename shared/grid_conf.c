@@ -30,6 +30,9 @@ const struct conf_opt grid_conf_opts[] = {
 	    "HTTP upload service (default: upload.<domain>)" },
 	{ "upload_resolve", CONF_STR, OFF(upload_resolve), 0, 0, NULL, 0,
 	    "address the upload host name is pinned to (labs without DNS)" },
+	{ "upload_port", CONF_INT, OFF(upload_port), 1, 65535, "443", 0,
+	    "HTTPS port of the upload service: blob links elsewhere are "
+	    "refused" },
 	{ "connect_timeout_ms", CONF_INT, OFF(connect_timeout_ms), 100,
 	    600000, "15000", 0, "time allowed for one connection attempt" },
 	{ "iq_timeout_ms", CONF_INT, OFF(iq_timeout_ms), 100, 3600000,

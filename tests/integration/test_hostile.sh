@@ -97,4 +97,13 @@ check "... nor purge the topic" bash -c "$H purge '$A/collector-2.conf' sacm/end
 check "... and the item is as its publisher left it" bash -c "'$S' items sacm/endpoints --id '$mine' | grep -q \"hostname=.one.\""
 check "its publisher replaces it" bash -c "$H publish '$A/collector-1.conf' sacm/endpoints '$mine' '$W/mine.xml' | grep -q 'hostile: published'"
 check "... and retracts it" bash -c "$H retract '$A/collector-1.conf' sacm/endpoints '$mine' | grep -q 'retract done'"
+
+# 4. Blob links point at the upload service, nowhere else.
+echo "blob $$" > "$W/blob.txt"
+"$S" blob put "$W/blob.txt" > "$W/ref.xml"
+check "a blob link on the upload service is fetched" bash -c "'$S' blob get '$W/ref.xml' -o '$W/back.txt' 2>/dev/null && cmp -s '$W/blob.txt' '$W/back.txt'"
+sed 's#https://upload\.[^/:]*:[0-9]*#https://127.0.0.1:1#' "$W/ref.xml" > "$W/ref-elsewhere.xml"
+check "a link to another host is refused before any request" bash -c "'$S' blob get '$W/ref-elsewhere.xml' -o '$W/x' 2>&1 | grep -q 'is not on the upload service'"
+sed 's#\(https://upload\.[^/:]*\):[0-9]*#\1:1#' "$W/ref.xml" > "$W/ref-port.xml"
+check "... and to another port" bash -c "'$S' blob get '$W/ref-port.xml' -o '$W/x' 2>&1 | grep -q 'is not on the upload service'"
 exit $((fails > 0))
