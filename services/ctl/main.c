@@ -255,7 +255,8 @@ main(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 
 			if (*optarg == '\0' || *end || v < 0) {
-				fprintf(stderr, "sacmctl: %s: bad number '%s'\n",
+				fprintf(stderr, "sacmctl: %s: bad number "
+				    "'%s'\n",
 				    argv[0], optarg);
 				return 2;
 			}

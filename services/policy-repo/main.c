@@ -26,7 +26,8 @@ static const struct conf_opt pr_opts[] = {
 	    1L << 30, "134217728", 0, "largest datastream accepted (bytes)" },
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "
-	    "default: ctl@<domain> collector-*@<domain> evaluator-*@<domain>)" },
+	    "default: ctl@<domain> collector-*@<domain> "
+	    "evaluator-*@<domain>)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 	{ "feed_ca_file", CONF_STR, OFF(feed_ca_file), 0, 0, NULL, 0,

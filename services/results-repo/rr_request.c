@@ -69,7 +69,8 @@ rr_request_get(struct rr *rr, const char *id, const char *publisher,
 
 	memset(q, 0, sizeof(*q));
 	jid_bare(publisher, pub, sizeof(pub));
-	if (publisher == NULL || !query_allowed(publisher, rr->conf.evaluators)) {
+	if (publisher == NULL ||
+	    !query_allowed(publisher, rr->conf.evaluators)) {
 		snprintf(err, errlen, "%s is not an evaluator", publisher ?
 		    pub : "an unnamed publisher");
 		return -EPERM;

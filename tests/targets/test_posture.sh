@@ -127,8 +127,9 @@ check "a report for an unknown endpoint is rejected" wait_for 20 rejected "nosuc
 report "$M1/evil-6" "$M1" evil-6 "<syschar kind='oval'>$GOOD</syschar>"
 check "a report for another collector's endpoint is rejected" wait_for 20 rejected "$M1/evil-6" "belongs to"
 echo "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='$M1' collector='collector-3@grid.test/x'/>" > "$W/ep.xml"
-SACM_CONFIG=$C3 "$S" publish sacm/endpoints "$W/ep.xml" --id "$M1" >/dev/null 2>&1
-check "... and so is taking its endpoint over" wait_for 20 grep -q "endpoint $M1 ignored: it belongs to" "$W/ps.log"
+SACM_CONFIG=$C3 "$S" publish sacm/endpoints "$W/ep.xml" --id "$M1" >/dev/null 2> "$W/takeover.err"
+check "... and so is taking its endpoint over (the broker refuses it)" grep -q "forbidden" "$W/takeover.err"
+check "... the endpoint stays its collector's" bash -c "'$S' endpoints --json | /usr/bin/python3 -c 'import json,sys; sys.exit(0 if [e for e in json.load(sys.stdin) if e[\"id\"] == sys.argv[1] and e[\"collector\"].startswith(\"collector-1@\")] else 1)' '$M1'"
 "$S" publish sacm/collection/requests "$W/req.xml" --id req-2 >/dev/null
 check "the repository keeps serving: the next real report is stored" wait_for 60 stored installed req-2
 wait_for 60 stored misconfigured req-2
