@@ -23,20 +23,12 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
 import slixmpp
+
+from labconf import read_conf
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 DISCO = "http://jabber.org/protocol/disco#info"
-
-
-def read_conf(path):
-    conf = {}
-    for line in open(path):
-        line = line.split("#", 1)[0].strip()
-        if "=" in line:
-            k, v = line.split("=", 1)
-            conf[k.strip()] = v.strip()
-    return conf
 
 
 def client(conf, resource=None):

@@ -14,22 +14,14 @@ import xml.etree.ElementTree as ET
 
 import slixmpp
 
+from labconf import read_conf
+
 EXPECTED = {
     "sacm/policy/submissions", "sacm/policy", "sacm/endpoints",
     "sacm/assessments", "sacm/collection/requests", "sacm/posture",
     "sacm/posture/stored", "sacm/evaluation/requests",
     "sacm/evaluation/results", "sacm/results", "sacm/incidents",
 }
-
-
-def read_conf(path):
-    conf = {}
-    for line in open(path):
-        line = line.split("#", 1)[0].strip()
-        if "=" in line:
-            k, v = line.split("=", 1)
-            conf[k.strip()] = v.strip()
-    return conf
 
 
 class Probe(slixmpp.ClientXMPP):
