@@ -140,7 +140,7 @@ INTEGRATION_SUITES = tests/integration/run.sh \
 	tests/targets/test_results.sh tests/targets/test_pipeline.sh \
 	tests/dashboard/test_dashboard.sh tests/compose/test_compose.sh
 
-check-unit: $(UNIT_BIN) $(FUZZ_BIN) $(PROGS) $(SCRIPTS)
+check-unit: $(UNIT_BIN) $(ITEST_BIN) $(FUZZ_BIN) $(PROGS) $(SCRIPTS)
 	BUILD=$(BUILD) tests/check.sh $(UNIT_SUITES)
 
 check-integration: all
