@@ -8,12 +8,15 @@ L=$SACM_LAB_DIR
 export SACM_CONFIG=$L/accounts/ctl.conf
 . "$(dirname "$0")/lib.sh"
 
+n0=$(lines "$L/log/supervisor.log")
 "$BIN/sacm-lab" up --dir "$L" > "$L/lab-up.log" 2>&1
 check "sacm-lab up starts the policy repository" grep -q "started policy-repo (sacm-policy-repo" "$L/lab-up.log"
-"$BIN/sacm-lab" status --dir "$L" > "$L/status.out" 2>&1
+running() { "$BIN/sacm-lab" status --dir "$L" > "$L/status.out" 2>&1; grep -q "^  $1 .* running (pid" "$L/status.out"; }
 for d in policy-repo posture-repo evaluator-1 evaluator-2 results-repo orchestrator; do
-	check "sacm-lab status shows $d running" grep -q "^  $d .* running (pid" "$L/status.out"
+	check "sacm-lab status shows $d running" wait_for 30 running "$d"
 done
+check "no daemon died while the lab came up" bash -c "! tail -n +$((n0 + 1)) '$L/log/supervisor.log' 2>/dev/null | grep -q 'exited with status\|killed by signal'"
+[ $fails = 0 ] || { cat "$L/status.out"; tail -20 "$L/log/supervisor.log" "$L/log/orchestrator.log" 2>/dev/null; }
 if [ "$(id -u)" = 0 ]; then
 	for i in 1 2 3; do
 		check "... and collector-$i on its own target tree" grep -q "^  collector-$i *sacm-collector on targets/.* running" "$L/status.out"
@@ -30,7 +33,7 @@ kill -9 "$old"
 back() { local p; p=$(cat "$L/run/results-repo.pid" 2>/dev/null) && [ "$p" != "$old" ] && kill -0 "$p"; }
 check "a daemon killed with -9 is restarted by its supervisor" wait_for 15 back
 check "... and the event logged" grep -q "results-repo (sacm-results-repo) killed by signal 9 after .*; restarting in 1s" "$L/log/supervisor.log"
-check "... status counts the restart" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '^  results-repo .*running (pid .*, 1 restarts)'"
+check "... status counts the restart" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '^  results-repo .*running (pid .*, [1-9][0-9]* restarts)'"
 "$BIN/sacm-lab" stop evaluator-2 --dir "$L" >/dev/null 2>&1
 check "sacm-lab stop NAME stops one daemon" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '^  evaluator-2 .* stopped'"
 "$BIN/sacm-lab" down --dir "$L" > "$L/lab-down.log" 2>&1
