@@ -76,14 +76,10 @@ attach(void *arg, char *err, size_t errlen)
 			    sizeof(jid));
 			o->ev[o->nev++].jid = strdup(jid);
 		}
-	if (o->conf.operators == NULL) {
-		const char *b = grid_bare_jid(o->g), *at = strchr(b, '@');
-
-		if (asprintf(&o->conf.operators, "ctl@%s", at ? at + 1 : b) <
-		    0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+	if (o->conf.operators == NULL &&
+	    (o->conf.operators = query_allow_default(o->g, "ctl")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	grid_set_event_handler(o->g, orch_on_event, o);
 	if (grid_handle_requests(o->g, NS_ORCH, orch_on_request, o) < 0) {
