@@ -80,6 +80,12 @@ check "an announcement naming another account's collector is refused" wait_for 1
 printf "<posture-report xmlns='http://sacm-grid.dev/protocol/1' endpoint='%s' request='r1' policy='p1' profile='x' reason='request' state='collected' sequence='1' collected='2026-12-01T00:00:00Z'/>" "$e1" > "$W/rep.xml"
 $H publish "$A/collector-2.conf" sacm/posture "$e1/r1" "$W/rep.xml" >> "$W/publish.out" 2>&1
 check "posture for another account's endpoint is refused" wait_for 10 grep -q "collector-2@$DOMAIN reports for endpoint $e1, which belongs to collector-1@$DOMAIN" "$W/ps.log"
+# Leave the lab's topics as they were: the endpoints announced here
+# would otherwise be taken up by the lab's own daemons later.
+$H retract "$A/collector-1.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
+$H retract "$A/collector-1.conf" sacm/endpoints "ok-item-$$" >> "$W/publish.out" 2>&1
+$H retract "$A/collector-2.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
+$H retract "$A/collector-1.conf" sacm/endpoints "$good" >> "$W/publish.out" 2>&1
 # Who may ask: the operators and the dashboard, not a collector.
 check "the operator may query the posture repository" "$S" endpoints
 "$S" -c "$A/collector-2.conf" endpoints > /dev/null 2> "$W/q.err"
