@@ -89,6 +89,18 @@ default_dir() {
 	fi
 }
 
+# A restarted lab keeps its ports (the daemons' configurations name them);
+# a broker that was just stopped may hold them for a moment.
+ports_free_soon() {
+	local i
+	for i in $(seq 1 50); do
+		port_free "$C2S_PORT" && port_free "$C2S_TLS_PORT" &&
+		    port_free "$HTTPS_PORT" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 broker_pid() {
 	local f pid
 	case "${BROKER:-}" in prosody|ejabberd) ;; *) return 1 ;; esac
@@ -123,8 +135,7 @@ cmd_up() {
 	else
 		if [ -n "${SACM_LAB_PORTS:-}" ]; then
 			read -r C2S_PORT C2S_TLS_PORT HTTP_PORT HTTPS_PORT <<<"$SACM_LAB_PORTS"
-		elif [ -z "${C2S_PORT:-}" ] || ! port_free "$C2S_PORT" ||
-		    ! port_free "$C2S_TLS_PORT" || ! port_free "$HTTPS_PORT"; then
+		elif [ -z "${C2S_PORT:-}" ] || ! ports_free_soon; then
 			local base
 			base=$(pick_ports)
 			C2S_PORT=$base C2S_TLS_PORT=$((base + 1))

@@ -37,7 +37,7 @@ check "sacm-lab up prints the dashboard's URL and account" test -n "$URL"
 DASH_URL=$URL DASH_JID=dashboard@grid.test DASH_PASSWORD=$(cat "$L/accounts/dashboard.pass") \
     SHOTS=$SHOTS SACMCTL=$S CHANGED=$MIS CHANGE_CMD="chmod 0644 '$L/targets/misconfigured/etc/passwd'" \
     PLAYWRIGHT_CORE=$PWD/services/dashboard/node_modules/playwright-core \
-    BROKER_STOP_CMD="kill \$(cat '$L/prosody/prosody.pid')" \
+    BROKER_STOP_CMD="p=\$(cat '$L/prosody/prosody.pid'); kill \$p; while kill -0 \$p 2>/dev/null; do sleep 0.1; done" \
     BROKER_START_CMD="'$BIN/sacm-lab' up --dir '$L' >/dev/null 2>&1" \
     node tests/dashboard/test_dashboard.mjs || fails=$((fails + 1))
 echo "screenshots: $(ls "$SHOTS" | tr '\n' ' ')"
