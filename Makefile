@@ -51,6 +51,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -161,19 +162,24 @@ bench: all
 	BUILD=$(BUILD) bench/pipeline.sh
 
 fuzz:
-	@set -e; for f in $(FUZZ_NAMES); do \
-	    $(MAKE) --no-print-directory BUILD=build/fuzz-clang CC=clang \
-	        OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined" \
+	@set -e; for f in $(FUZZ_TARGETS); do \
+	    $(MAKE) -s --no-print-directory BUILD=build/fuzz-clang CC=clang \
+	        OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	        build/fuzz-clang/tests/fuzz/$$f.o build/fuzz-clang/lib/libsacm.a \
 	        $(C_SERVICES:%=build/fuzz-clang/lib/lib%.a); \
-	    clang -fsanitize=fuzzer,address,undefined -o build/fuzz-clang/$$f \
+	    clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o build/fuzz-clang/$$f \
 	        build/fuzz-clang/tests/fuzz/$$f.o \
 	        $(C_SERVICES:%=build/fuzz-clang/lib/lib%.a) \
 	        build/fuzz-clang/lib/libsacm.a \
 	        $(LDLIBS); \
-	    mkdir -p build/fuzz-corpus/$${f#fuzz_}; \
+	    mkdir -p build/fuzz-corpus/$${f#fuzz_} build/fuzz-artifacts; \
 	    build/fuzz-clang/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	        build/fuzz-corpus/$${f#fuzz_} tests/fuzz/corpus/$${f#fuzz_}; \
+	        -artifact_prefix=build/fuzz-artifacts/$$f- \
+	        build/fuzz-corpus/$${f#fuzz_} tests/fuzz/corpus/$${f#fuzz_} \
+	        2> build/fuzz-artifacts/$$f.log || \
+	        { tail -40 build/fuzz-artifacts/$$f.log; echo "$$f: FAILED"; exit 1; }; \
+	    echo "$$f: $$(grep -o 'Done [0-9]* runs in [0-9]* second' \
+	        build/fuzz-artifacts/$$f.log), clean (ASan, UBSan)"; \
 	done
 
 deps:

@@ -54,7 +54,10 @@ daemon)
 	sacm-policy-repo) config "$name" "$prog" "db = /data/policy-repo.sqlite" ;;
 	sacm-posture-repo) config "$name" "$prog" "db = /data/posture-repo.sqlite" ;;
 	sacm-results-repo) config "$name" "$prog" "db = /data/results-repo.sqlite" ;;
-	sacm-orchestrator) config "$name" "$prog" "db = /data/orchestrator.sqlite" ;;
+	# auto_approve: a lab convenience (an account's first endpoint
+	# needs no operator)
+	sacm-orchestrator) config "$name" "$prog" "db = /data/orchestrator.sqlite
+auto_approve = yes" ;;
 	sacm-evaluator) config "$name" "$prog" "state_dir = /data/$name" ;;
 	*) die "unknown daemon $prog" ;;
 	esac

@@ -31,6 +31,59 @@ on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *eid,
 	xmlStopParser(ctxt);
 }
 
+/* Where the terminator t ends after p, or end. */
+static const char *
+past(const char *p, const char *end, const char *t)
+{
+	const char *q = memmem(p, (size_t)(end - p), t, strlen(t));
+
+	return q ? q + strlen(t) : end;
+}
+
+/*
+ * libxml2 (2.9) looks for duplicate attributes in quadratic time: one
+ * element with 100,000 attributes keeps it busy for minutes.  A linear
+ * scan first: no start tag may carry more than XMLSAFE_MAX_ATTRS
+ * (counting the '=' outside quotes; comments, CDATA sections and
+ * processing instructions skipped).  0, or the offending tag's offset + 1.
+ */
+static size_t
+too_many_attrs(const char *p, size_t len)
+{
+	const char *start = p, *end = p + len, *lt;
+
+	while ((lt = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		int n = 0;
+		char q = 0;
+
+		p = lt + 1;
+		if (end - p >= 3 && memcmp(p, "!--", 3) == 0) {
+			p = past(p + 3, end, "-->");
+			continue;
+		}
+		if (end - p >= 8 && memcmp(p, "![CDATA[", 8) == 0) {
+			p = past(p + 8, end, "]]>");
+			continue;
+		}
+		if (p < end && *p == '?') {
+			p = past(p + 1, end, "?>");
+			continue;
+		}
+		for (; p < end; p++) {
+			if (q) {
+				if (*p == q)
+					q = 0;
+			} else if (*p == '"' || *p == '\'')
+				q = *p;
+			else if (*p == '>')
+				break;
+			else if (*p == '=' && ++n > XMLSAFE_MAX_ATTRS)
+				return (size_t)(lt - start) + 1;
+		}
+	}
+	return 0;
+}
+
 static void
 silent(void *ctx, const char *msg, ...)
 {
@@ -44,6 +97,7 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 	xmlParserCtxtPtr ctxt;
 	struct guard g = { 0 };
 	xmlDocPtr doc;
+	size_t at;
 	int opts;
 
 	if (len > max) {
@@ -54,6 +108,11 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 	if (len > (size_t)0x7fffffff) {
 		snprintf(err, errlen, "document too large");
 		return -E2BIG;
+	}
+	if ((at = too_many_attrs(data, len)) != 0) {
+		snprintf(err, errlen, "an element at byte %zu has more than %d "
+		    "attributes", at - 1, XMLSAFE_MAX_ATTRS);
+		return -EINVAL;
 	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL) {
 		snprintf(err, errlen, "out of memory");

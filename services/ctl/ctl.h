@@ -74,6 +74,8 @@ int	ctl_results(struct ctl *, int argc, char **argv);
 int	ctl_report(struct ctl *, int argc, char **argv);
 int	ctl_incidents(struct ctl *, int argc, char **argv);
 int	ctl_endpoints(struct ctl *, int argc, char **argv);
+/* ctl_approve.c: endpoints pending|approved|rejected|approve|reject */
+int	ctl_approvals(struct ctl *, int argc, char **argv);
 int	ctl_posture(struct ctl *, int argc, char **argv);
 int	ctl_inventory(struct ctl *, int argc, char **argv);
 

@@ -41,9 +41,8 @@ ctl_endpoints(struct ctl *c, int argc, char **argv)
 	    "PLATFORM", "LAST COLLECTED", "STATE", "AGE(S)", "REPORTS" };
 	struct ctl_rows r;
 
-	(void)argv;
-	if (argc != 0)
-		return 2;
+	if (argc > 0)
+		return ctl_approvals(c, argc, argv);
 	if (run(c, "endpoints", "<query xmlns='" NS_POSTURE "' type="
 	    "'endpoints'>", "endpoints", &r) != 0)
 		return 1;

@@ -45,8 +45,11 @@ static const struct {
 	    "follow ROLIE feeds (RFC 8322) of SCAP content" },
 	{ "disco", ctl_disco, "disco JID [--node NODE]",
 	    "what an entity says it is: identity, features, form (XEP-0030)" },
-	{ "endpoints", ctl_endpoints, "endpoints",
-	    "every endpoint with its last report and how old it is" },
+	{ "endpoints", ctl_endpoints, "endpoints | endpoints pending | "
+	    "approved | rejected | endpoints approve|reject ID...",
+	    "every endpoint with its last report and how old it is; the "
+	    "endpoints waiting for an operator (the orchestrator assesses "
+	    "approved ones only), approve or reject them" },
 	{ "posture", ctl_posture, "posture show ENDPOINT [--history] "
 	    "[--policy ID] [--profile ID]",
 	    "an endpoint's latest posture, or its reports" },

@@ -35,6 +35,18 @@ static const struct conf_opt orch_opts[] = {
 	    "600", 0, "seconds to wait for a result before assigning again" },
 	{ "retries", CONF_INT, OFF(retries), 1, 100, "3", 0,
 	    "attempts per step before an assessment times out" },
+	{ "auto_approve", CONF_BOOL, OFF(auto_approve), 0, 0, "no", 0,
+	    "approve an account's first endpoint without an operator (a lab "
+	    "convenience; a second endpoint always waits)" },
+	{ "max_announcements_per_minute", CONF_INT, OFF(max_announcements),
+	    0, 100000, "10", 0, "announcements of one endpoint taken per "
+	    "minute (a burst of as many); 0: no limit" },
+	{ "max_changes_per_minute", CONF_INT, OFF(max_changes), 0, 100000,
+	    "6", 0, "change events of one endpoint that start an assessment, "
+	    "per minute; 0: no limit" },
+	{ "max_assessments_per_trigger", CONF_INT, OFF(max_per_trigger), 1,
+	    10000000, "100000", 0, "assessments one policy, request or run "
+	    "creates at most" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -44,6 +56,13 @@ open_store(void *arg, char *err, size_t errlen)
 {
 	struct orch *o = arg;
 
+	if ((o->announcements = ratelimit_new(
+	    (unsigned)o->conf.max_announcements, 65536)) == NULL ||
+	    (o->changes = ratelimit_new((unsigned)o->conf.max_changes,
+	    65536)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (orch_store_open(o) < 0) {
 		snprintf(err, errlen, "cannot open the database %s",
 		    o->conf.db);
@@ -112,6 +131,8 @@ close_store(void *arg)
 	for (size_t i = 0; i < o->nev; i++)
 		free(o->ev[i].jid);
 	orch_store_close(o);
+	ratelimit_free(o->announcements);
+	ratelimit_free(o->changes);
 }
 
 int

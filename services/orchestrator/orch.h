@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "grid.h"
+#include "ratelimit.h"
 
 #define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
 
@@ -42,6 +43,10 @@ struct orch_conf {
 	long	 collect_timeout;	/* seconds */
 	long	 evaluate_timeout;
 	long	 retries;
+	int	 auto_approve;		/* an account's first endpoint */
+	long	 max_announcements;	/* per endpoint per minute */
+	long	 max_changes;		/* change events per endpoint per min */
+	long	 max_per_trigger;	/* assessments one event creates */
 	int	 log_level;
 };
 
@@ -60,6 +65,7 @@ struct orch {
 	sqlite3			*db;
 	struct orch_evaluator	 ev[ORCH_MAX_EVALUATORS];
 	size_t			 nev;
+	struct ratelimit	*announcements, *changes;	/* per endpoint */
 };
 
 enum orch_state {
@@ -102,5 +108,14 @@ void	orch_assign_policy(struct orch *, const char *policy);
 
 /* orch_tick.c */
 void	orch_tick(struct orch *);
+
+/* orch_approve.c: endpoints are approved, not trusted on first use. */
+int	orch_endpoint_approved(struct orch *, const char *id);
+/* After an announcement was stored: auto_approve, or it waits. */
+void	orch_endpoint_announced(struct orch *, const char *id,
+	    const char *account);
+/* endpoints (get), approve and reject (set); -ENOENT: not one of these. */
+int	orch_endpoints_request(struct orch *, xmlNodePtr, const char *type,
+	    const char *by, struct buf *reply);
 
 #endif

@@ -129,8 +129,8 @@ orch_assess_policy(struct orch *o, const char *policy, const char *profile,
 		xmlFreeDoc(doc);
 		return 0;
 	}
-	if (db_prep(o->db, "SELECT id, platform FROM endpoint ORDER BY id",
-	    &st) < 0) {
+	if (db_prep(o->db, "SELECT id, platform FROM endpoint WHERE approval = "
+	    "'approved' ORDER BY id", &st) < 0) {
 		free(prof);
 		xmlFreeDoc(doc);
 		return -EIO;
@@ -153,6 +153,13 @@ orch_assess_policy(struct orch *o, const char *policy, const char *profile,
 		if (strcmp(trigger, "schedule") == 0 && open_for(o, policy,
 		    profile ? profile : prof, ep))
 			continue;
+		if (count >= o->conf.max_per_trigger) {
+			log_warnx("policy %.12s (%s): over "
+			    "max_assessments_per_trigger (%ld); the other "
+			    "endpoints are not assessed this time", policy,
+			    trigger, o->conf.max_per_trigger);
+			break;
+		}
 		made = orch_create(o, policy, profile ? profile : prof, ep,
 		    trigger, key, &id);
 		if (made >= 0 && id && ids) {
@@ -235,7 +242,7 @@ bound(struct orch *o, const struct grid_event *ev, xmlNodePtr root,
     const char *id)
 {
 	char pub[512], col[512], was[512] = "";
-	char *c = xml_prop(root, "collector");
+	char *c = xml_prop(root, "collector"), *approval = NULL;
 	sqlite3_stmt *st;
 	int ok = 1;
 
@@ -246,32 +253,43 @@ bound(struct orch *o, const struct grid_event *ev, xmlNodePtr root,
 		    "collector %s", ev->item_id, ev->publisher ? pub : "?",
 		    c ? col : "(none)");
 		ok = 0;
-	} else if (id && db_prep(o->db, "SELECT collector FROM endpoint WHERE "
-	    "id = ?", &st) == 0) {
+	} else if (id && db_prep(o->db, "SELECT collector, approval FROM "
+	    "endpoint WHERE id = ?", &st) == 0) {
 		db_bind_text(st, 1, id);
 		if (sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_text(st, 0))
+		    sqlite3_column_text(st, 0)) {
 			jid_bare((const char *)sqlite3_column_text(st, 0), was,
 			    sizeof(was));
+			approval = strdup((const char *)
+			    sqlite3_column_text(st, 1));
+		}
 		sqlite3_finalize(st);
-		if (was[0] && strcasecmp(was, pub) != 0) {
+		if (was[0] && strcasecmp(was, pub) != 0 && approval &&
+		    strcmp(approval, "rejected") == 0) {
+			/* A rejected binding does not keep the id from the
+			 * account it belongs to: a new one, pending. */
+			log_warnx("endpoint %s (rejected for %s) announced by "
+			    "%s: pending again", id, was, pub);
+			ok = 2;
+		} else if (was[0] && strcasecmp(was, pub) != 0) {
 			log_warnx("endpoint %s ignored: it belongs to %s, not "
 			    "%s", id, was, pub);
 			ok = 0;
 		}
 	}
 	free(c);
+	free(approval);
 	return ok;
 }
 
 static void
 endpoint_in(struct orch *o, const struct grid_event *ev)
 {
-	sqlite3_stmt *st, *pl;
+	sqlite3_stmt *st;
 	xmlDocPtr doc;
 	xmlNodePtr root;
-	char err[256], now[32], *id;
-	int fresh;
+	char err[256], now[32], *id, pub[512];
+	int b;
 
 	if ((doc = parse(ev, "endpoint", err, sizeof(err))) == NULL) {
 		log_warnx("endpoint %s ignored: %s", ev->item_id, err);
@@ -279,16 +297,24 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	}
 	root = xmlDocGetRootElement(doc);
 	id = xml_prop(root, "id");
-	if (!bound(o, ev, root, id))
+	if ((b = bound(o, ev, root, id)) == 0)
 		goto out;
+	/* After the binding: nobody spends another account's budget. */
+	if (o->announcements && !ratelimit_allow(o->announcements, id,
+	    ratelimit_now())) {
+		log_warnx("endpoint %s: announcement over "
+		    "max_announcements_per_minute (%ld); ignored", id,
+		    o->conf.max_announcements);
+		goto out;
+	}
+	/* New: pending; a rejected one taken over (b == 2): pending again. */
 	if (id && strcmp(id, ev->item_id) == 0 && db_prep(o->db, "INSERT INTO "
-	    "endpoint (id, hostname, platform, collector, updated) VALUES "
-	    "(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET hostname = "
-	    "excluded.hostname, platform = excluded.platform, collector = "
-	    "excluded.collector, updated = excluded.updated, online = 1, "
-	    "checked = 0, offline_since = NULL RETURNING "
-	    "(SELECT count(*) FROM assessment WHERE endpoint = ?1)", &st) ==
-	    0) {
+	    "endpoint (id, hostname, platform, collector, updated, approval) "
+	    "VALUES (?,?,?,?,?,'pending') ON CONFLICT(id) DO UPDATE SET "
+	    "hostname = excluded.hostname, platform = excluded.platform, "
+	    "collector = excluded.collector, updated = excluded.updated, "
+	    "online = 1, checked = 0, offline_since = NULL, approval = CASE "
+	    "WHEN ?6 THEN 'pending' ELSE approval END", &st) == 0) {
 		char *h = xml_prop(root, "hostname"), *p = xml_prop(root,
 		    "platform"), *c = xml_prop(root, "collector");
 
@@ -298,28 +324,33 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 		db_bind_text(st, 3, p);
 		db_bind_text(st, 4, c);
 		db_bind_text(st, 5, now);
-		fresh = sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_int(st, 0) == 0;
+		sqlite3_bind_int(st, 6, b == 2);
+		b = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_finalize(st);
 		free(h); free(p); free(c);
-		/* A new endpoint: the datastream policies known apply. */
-		if (fresh && db_prep(o->db, "SELECT id FROM policy WHERE kind = "
-		    "'datastream'", &pl) == 0) {
-			while (sqlite3_step(pl) == SQLITE_ROW) {
-				const char *pid = (const char *)
-				    sqlite3_column_text(pl, 0);
-
-				(void)orch_assess_policy(o, pid, NULL, NULL, 0,
-				    "policy", pid, NULL, id);
-			}
-			sqlite3_finalize(pl);
-		}
-		if (fresh)
-			orch_assign_endpoint(o, id);
+		jid_bare(ev->publisher, pub, sizeof(pub));
+		if (b)
+			orch_endpoint_announced(o, id, pub);
 	}
 out:
 	free(id);
 	xmlFreeDoc(doc);
+}
+
+/* A change event starts an assessment for an approved endpoint within its
+ * rate. */
+static int
+change_allowed(struct orch *o, const char *ep)
+{
+	if (!orch_endpoint_approved(o, ep))
+		return 0;
+	if (o->changes && !ratelimit_allow(o->changes, ep, ratelimit_now())) {
+		log_warnx("endpoint %s: change event over "
+		    "max_changes_per_minute (%ld); not assessed", ep,
+		    o->conf.max_changes);
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -380,7 +411,7 @@ posture_in(struct orch *o, const struct grid_event *ev)
 		}
 	} else if (strncmp(req, "change-", 7) == 0 && changed &&
 	    strcmp(changed, "true") == 0 && strcmp(state, "collected") == 0 &&
-	    pol) {
+	    pol && change_allowed(o, ep)) {
 		/* The endpoint changed: evaluate again what was assessed. */
 		char *id = NULL;
 
@@ -569,7 +600,11 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 	}
 	snprintf(by, sizeof(by), "%.*s", (int)strcspn(req->from, "/"),
 	    req->from);
-	if (strcmp((const char *)root->name, "assess") == 0) {
+	if ((r = orch_endpoints_request(o, root, req->type, by, reply)) !=
+	    -ENOENT) {
+		log_info("operator %s: %s: %d", by, (const char *)root->name,
+		    r);
+	} else if (strcmp((const char *)root->name, "assess") == 0) {
 		if (strcmp(req->type, "set") == 0)
 			r = assess(o, root, req->from, reply);
 		else {

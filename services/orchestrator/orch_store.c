@@ -56,6 +56,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE endpoint ADD COLUMN online INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE endpoint ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE endpoint ADD COLUMN offline_since TEXT;",
+	/* 3: approval (endpoints known before it were in use: approved) */
+	"ALTER TABLE endpoint ADD COLUMN approval TEXT NOT NULL DEFAULT "
+	"  'approved' CHECK (approval IN ('pending', 'approved', 'rejected'));"
+	"ALTER TABLE endpoint ADD COLUMN decided TEXT;"
+	"ALTER TABLE endpoint ADD COLUMN decided_by TEXT;",
 };
 
 int

@@ -29,30 +29,53 @@ on_body(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* A validator is sent back in a request header: printable ASCII only,
+ * so that a server cannot make us send a header of its choosing. */
+static int
+header_value_ok(const char *v, size_t n)
+{
+	if (n == 0 || n > HTTP_MAX_VALIDATOR)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+int
+http_header(struct http_resp *r, const char *p, size_t len)
+{
+	size_t k;
+	char **dst = NULL, *v;
+	const char *s;
+
+	if (len > 5 && strncasecmp(p, "ETag:", 5) == 0)
+		dst = &r->etag, k = 5;
+	else if (len > 14 && strncasecmp(p, "Last-Modified:", 14) == 0)
+		dst = &r->last_modified, k = 14;
+	else
+		return 0;
+	s = p + k;
+	while (s < p + len && isspace((unsigned char)*s))
+		s++;
+	while (len > k && isspace((unsigned char)p[len - 1]))
+		len--;
+	if (p + len <= s || !header_value_ok(s, (size_t)(p + len - s)))
+		return -EINVAL;
+	if ((v = strndup(s, (size_t)(p + len - s))) == NULL)
+		return -ENOMEM;
+	free(*dst);
+	*dst = v;
+	return 0;
+}
+
 /* Keeps the validators for the next conditional request. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *ud)
 {
 	struct ctx *c = ud;
-	size_t len = size * n, k;
-	char **dst = NULL;
-	const char *v;
 
-	if (len > 11 && strncasecmp(p, "ETag:", 5) == 0)
-		dst = &c->resp->etag, k = 5;
-	else if (len > 15 && strncasecmp(p, "Last-Modified:", 14) == 0)
-		dst = &c->resp->last_modified, k = 14;
-	else
-		return len;
-	v = p + k;
-	while (v < p + len && isspace((unsigned char)*v))
-		v++;
-	while (len > 0 && isspace((unsigned char)p[len - 1]))
-		len--;
-	if (p + len > v) {
-		free(*dst);
-		*dst = strndup(v, (size_t)(p + len - v));
-	}
+	(void)http_header(c->resp, p, size * n);
 	return size * n;
 }
 

@@ -40,4 +40,13 @@ int	http_get(const struct http_req *, struct http_resp *, char *err,
 	    size_t errlen);
 void	http_resp_free(struct http_resp *);
 
+/*
+ * One response header line: keeps an ETag or Last-Modified value in r
+ * (replacing an earlier one).  0 (also for other headers), -EINVAL for
+ * a validator that is empty, longer than HTTP_MAX_VALIDATOR or not
+ * printable ASCII (not kept), -ENOMEM.
+ */
+#define HTTP_MAX_VALIDATOR	512
+int	http_header(struct http_resp *r, const char *line, size_t len);
+
 #endif

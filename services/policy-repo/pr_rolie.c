@@ -14,13 +14,11 @@
  * restart, the entry cap) is simply redone from the top next time.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <libxml/tree.h>
 
 #include "backoff.h"
@@ -29,15 +27,11 @@
 #include "log.h"
 #include "pr.h"
 #include "pubsub.h"
+#include "rolie.h"
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define NS_ATOM		"http://www.w3.org/2005/Atom"
-#define NS_APP		"http://www.w3.org/2007/app"
-#define NS_ROLIE	"urn:ietf:params:xml:ns:rolie-1.0"
-#define INFO_TYPE	"urn:ietf:params:rolie:category:information-type"
-#define NS_SDS		"http://scap.nist.gov/schema/scap/source/1.2"
 #define MAX_DOC		(8u << 20)
 #define MAX_PAGES	50
 #define MAX_QUEUE	64
@@ -59,66 +53,20 @@ struct poll {
 	int		 capped;
 	int		 transient;	/* entries to retry: fetch failed */
 	long		 http;
+	const char	*doc;		/* the document being read */
 	char		 reason[1024];
 };
 
-/* A possibly relative reference resolved against base; NULL if bad. */
-static char *
-resolve(const char *base, const char *ref)
-{
-	CURLU *u = curl_url();
-	char *out = NULL, *copy;
-
-	if (u == NULL)
-		return NULL;
-	if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
-	    curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK)
-		curl_url_get(u, CURLUPART_URL, &out, 0);
-	curl_url_cleanup(u);
-	copy = out ? strdup(out) : NULL;
-	curl_free(out);
-	return copy;
-}
-
-/* The information-type term of the element's categories, or NULL. */
-static char *
-info_type(xmlNodePtr n)
-{
-	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next) {
-		char *scheme, *term;
-
-		if (!xml_is(c, "category", NS_ATOM))
-			continue;
-		scheme = xml_prop(c, "scheme");
-		term = xml_prop(c, "term");
-		if (scheme && term && strcmp(scheme, INFO_TYPE) == 0) {
-			free(scheme);
-			return term;
-		}
-		free(scheme);
-		free(term);
-	}
-	return NULL;
-}
-
 static void
-enqueue(struct poll *p, const char *base, const char *ref)
+enqueue(struct poll *p, const char *base, const char *u)
 {
-	char *u = resolve(base, ref);
-
-	if (u == NULL)
-		return;
 	for (size_t i = 0; i < p->nq; i++)
-		if (strcmp(p->queue[i], u) == 0) {
-			free(u);
+		if (strcmp(p->queue[i], u) == 0)
 			return;
-		}
-	if (p->nq >= MAX_QUEUE) {
-		free(u);
+	if (p->nq >= MAX_QUEUE)
 		return;
-	}
 	p->parent[p->nq] = strdup(base);
-	p->queue[p->nq++] = u;
+	p->queue[p->nq++] = strdup(u);
 	/* Known from now on, so that it is polled even when base is
 	 * unchanged next time. */
 	pr_store_doc_link(p->pr, p->f->id, u, base);
@@ -129,38 +77,17 @@ enqueue(struct poll *p, const char *base, const char *ref)
 static void
 enqueue_known(void *arg, const char *url)
 {
-	struct poll *p = ((void **)arg)[0];
-	const char *base = ((void **)arg)[1];
+	struct poll *p = arg;
 
-	enqueue(p, base, url);
+	enqueue(p, p->doc, url);
 }
 
-/* Where an entry's content is: content@src, else an enclosure or
- * alternate link. */
-static char *
-content_ref(xmlNodePtr e)
+static void
+on_link(void *arg, const char *url)
 {
-	xmlNodePtr c = xml_child(e, "content", NS_ATOM);
-	char *src = c ? xml_prop(c, "src") : NULL;
-	static const char *const rels[] = { "enclosure", "alternate" };
+	struct poll *p = arg;
 
-	if (src)
-		return src;
-	for (size_t i = 0; i < 2; i++)
-		for (xmlNodePtr l = e->children; l; l = l->next) {
-			char *rel, *href;
-
-			if (!xml_is(l, "link", NS_ATOM))
-				continue;
-			rel = xml_prop(l, "rel");
-			if (strcmp(rel ? rel : "alternate", rels[i]) == 0 &&
-			    (href = xml_prop(l, "href")) != NULL) {
-				free(rel);
-				return href;
-			}
-			free(rel);
-		}
-	return NULL;
+	enqueue(p, p->doc, url);
 }
 
 static const char *
@@ -173,44 +100,34 @@ base_name(const char *url)
 
 /* One entry: selected?  seen?  then fetched, ingested, recorded. */
 static void
-entry(struct poll *p, const char *docurl, xmlNodePtr e, const char *feedtype)
+on_entry(void *arg, const struct rolie_entry *e)
 {
+	struct poll *p = arg;
 	struct pr *pr = p->pr;
-	char *id = xml_text(xml_child(e, "id", NS_ATOM));
-	char *updated = xml_text(xml_child(e, "updated", NS_ATOM));
-	char *type = info_type(e), *fmt = NULL, *ref = NULL, *url = NULL;
-	xmlNodePtr fe = xml_child(e, "format", NS_ROLIE);
 	struct http_resp resp;
 	struct http_req q = { 0 };
 	char err[1024], pid[65];
 	int v, r;
 
 	p->entries++;
-	if (id == NULL) {
+	if (e->id == NULL || strcmp(e->type ? e->type : "", p->f->type) != 0 ||
+	    (e->format && strcmp(e->format, ROLIE_FORMAT_SDS) != 0)) {
 		p->skipped++;
-		goto out;
+		return;
 	}
-	if (fe)
-		fmt = xml_prop(fe, "ns");
-	if (strcmp(type ? type : (feedtype ? feedtype : ""), p->f->type) !=
-	    0 || (fmt && strcmp(fmt, NS_SDS) != 0)) {
-		p->skipped++;
-		goto out;
-	}
-	if (pr_store_entry_seen(pr, p->f->id, id, updated) == 1)
-		goto out;
+	if (pr_store_entry_seen(pr, p->f->id, e->id, e->updated) == 1)
+		return;
 	if (p->ingested + p->rejected >= pr->conf.feed_max_entries) {
 		p->capped = 1;
-		goto out;
+		return;
 	}
-	if ((ref = content_ref(e)) == NULL ||
-	    (url = resolve(docurl, ref)) == NULL) {
-		pr_store_entry(pr, p->f->id, id, updated, NULL, "rejected",
-		    "entry has no content link");
+	if (e->content == NULL) {
+		pr_store_entry(pr, p->f->id, e->id, e->updated, NULL,
+		    "rejected", "entry has no content link");
 		p->rejected++;
-		goto out;
+		return;
 	}
-	q.url = url;
+	q.url = e->content;
 	q.ca_pem = p->f->ca_pem;
 	q.ca_file = p->f->ca_pem ? NULL : pr->conf.feed_ca_file;
 	q.max = (size_t)pr->conf.max_content_size;
@@ -218,47 +135,46 @@ entry(struct poll *p, const char *docurl, xmlNodePtr e, const char *feedtype)
 	if ((r = http_get(&q, &resp, err, sizeof(err))) < 0 ||
 	    resp.status != 200) {
 		if (r == 0) {
-			snprintf(err, sizeof(err), "%.900s: HTTP %ld", url,
-			    resp.status);
+			snprintf(err, sizeof(err), "%.900s: HTTP %ld",
+			    e->content, resp.status);
 			http_resp_free(&resp);
 		}
 		if (r == -E2BIG) {
 			/* Definitive: it will not get smaller. */
-			pr_store_entry(pr, p->f->id, id, updated, NULL,
+			pr_store_entry(pr, p->f->id, e->id, e->updated, NULL,
 			    "rejected", err);
 			p->rejected++;
 		} else {
-			snprintf(p->reason, sizeof(p->reason), "entry %.200s: %.800s",
-			    id, err);
+			snprintf(p->reason, sizeof(p->reason),
+			    "entry %.200s: %.800s", e->id, err);
 			p->transient++;
 		}
-		goto out;
+		return;
 	}
-	v = pr_ingest(pr, resp.body, resp.len, base_name(url), "rolie", id,
-	    p->f->url, NULL, pid, err, sizeof(err));
+	v = pr_ingest(pr, resp.body, resp.len, base_name(e->content), "rolie",
+	    e->id, p->f->url, NULL, pid, err, sizeof(err));
 	http_resp_free(&resp);
 	switch (v) {
 	case PR_ACCEPTED:
 	case PR_DUPLICATE:
-		pr_store_entry(pr, p->f->id, id, updated, pid, "accepted",
-		    NULL);
+		pr_store_entry(pr, p->f->id, e->id, e->updated, pid,
+		    "accepted", NULL);
 		p->ingested++;
 		break;
 	case PR_REJECTED:
-		log_warnx("feed %s: entry %s rejected: %s", p->f->id, id, err);
-		pr_store_entry(pr, p->f->id, id, updated, NULL, "rejected",
+		log_warnx("feed %s: entry %s rejected: %s", p->f->id, e->id,
 		    err);
+		pr_store_entry(pr, p->f->id, e->id, e->updated, NULL,
+		    "rejected", err);
 		p->rejected++;
-		snprintf(p->reason, sizeof(p->reason), "entry %.200s rejected: "
-		    "%.800s", id, err);
+		snprintf(p->reason, sizeof(p->reason), "entry %.200s "
+		    "rejected: %.800s", e->id, err);
 		break;
 	default:
-		snprintf(p->reason, sizeof(p->reason), "entry %.200s: %.800s", id,
-		    err);
+		snprintf(p->reason, sizeof(p->reason), "entry %.200s: %.800s",
+		    e->id, err);
 		p->transient++;
 	}
-out:
-	free(id); free(updated); free(type); free(fmt); free(ref); free(url);
 }
 
 /* Fetches and handles one document; -1 ends the poll with p->reason. */
@@ -268,9 +184,11 @@ document(struct poll *p, const char *url, const char *parent)
 	struct pr *pr = p->pr;
 	struct http_req q = { 0 };
 	struct http_resp resp;
+	const struct rolie_reader rd = {
+		.type = p->f->type, .link = on_link, .entry = on_entry,
+		.arg = p,
+	};
 	char *etag = NULL, *lm = NULL, err[1024];
-	xmlDocPtr doc;
-	xmlNodePtr root;
 	int r, before_cap, before_transient;
 
 	pr_store_doc_get(pr, p->f->id, url, &etag, &lm);
@@ -290,11 +208,10 @@ document(struct poll *p, const char *url, const char *parent)
 	}
 	if (p->pages == 1)
 		p->http = resp.status;
+	p->doc = url;
 	if (resp.status == 304) {
-		void *arg[2] = { p, (void *)(uintptr_t)url };
-
 		http_resp_free(&resp);
-		pr_store_doc_children(pr, p->f->id, url, enqueue_known, arg);
+		pr_store_doc_children(pr, p->f->id, url, enqueue_known, p);
 		return 0;
 	}
 	if (resp.status != 200) {
@@ -303,60 +220,15 @@ document(struct poll *p, const char *url, const char *parent)
 		http_resp_free(&resp);
 		return -1;
 	}
-	if (xmlsafe_parse(resp.body, resp.len, MAX_DOC, &doc, err,
-	    sizeof(err)) < 0) {
-		snprintf(p->reason, sizeof(p->reason), "%.500s: malformed Atom: "
-		    "%.500s", url, err);
-		http_resp_free(&resp);
-		return -1;
-	}
-	root = xmlDocGetRootElement(doc);
 	before_cap = p->capped;
 	before_transient = p->transient;
-	if (xml_is(root, "service", NS_APP)) {
-		for (xmlNodePtr w = root->children; w; w = w->next)
-			for (xmlNodePtr c = xml_is(w, "workspace", NS_APP) ?
-			    w->children : NULL; c; c = c->next) {
-				char *t, *href;
-
-				if (!xml_is(c, "collection", NS_APP))
-					continue;
-				t = info_type(c);
-				href = xml_prop(c, "href");
-				if (href && (t == NULL ||
-				    strcmp(t, p->f->type) == 0))
-					enqueue(p, url, href);
-				free(t);
-				free(href);
-			}
-	} else if (xml_is(root, "feed", NS_ATOM)) {
-		char *ft = info_type(root);
-
-		for (xmlNodePtr e = root->children; e; e = e->next) {
-			if (xml_is(e, "entry", NS_ATOM))
-				entry(p, url, e, ft);
-			else if (xml_is(e, "link", NS_ATOM)) {
-				char *rel = xml_prop(e, "rel");
-				char *href = xml_prop(e, "href");
-
-				if (rel && href && strcmp(rel, "next") == 0)
-					enqueue(p, url, href);
-				free(rel);
-				free(href);
-			}
-		}
-		free(ft);
-	} else if (xml_is(root, "entry", NS_ATOM)) {
-		entry(p, url, root, NULL);
-	} else {
-		snprintf(p->reason, sizeof(p->reason), "%s: not an Atom feed, "
-		    "entry or service document (root is %s)", url,
-		    root ? (const char *)root->name : "?");
-		xmlFreeDoc(doc);
+	if (rolie_read(resp.body, resp.len, MAX_DOC, url, &rd, err,
+	    sizeof(err)) < 0) {
+		snprintf(p->reason, sizeof(p->reason), "%.500s: %.500s", url,
+		    err);
 		http_resp_free(&resp);
 		return -1;
 	}
-	xmlFreeDoc(doc);
 	/* Remember the validators only when everything here was handled. */
 	if (p->capped == before_cap && p->transient == before_transient)
 		pr_store_doc_set(pr, p->f->id, url, resp.etag,

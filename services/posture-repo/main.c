@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include "log.h"
 #include "query.h"
+#include "ratelimit.h"
 #include "ps.h"
 #include "scap.h"
 #include "topics.h"
@@ -24,6 +25,9 @@ static const struct conf_opt ps_opts[] = {
 	{ "max_document_size", CONF_INT, OFF(max_doc), 1024, 1L << 30,
 	    "268435456", 0, "largest posture document accepted, decoded "
 	    "(bytes)" },
+	{ "max_reports_per_minute", CONF_INT, OFF(max_reports), 0, 100000,
+	    "30", 0, "reports one endpoint may send per minute (a burst of "
+	    "as many); more are refused; 0: no limit" },
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "
 	    "default: ctl@<domain> dashboard@<domain>)" },
@@ -37,6 +41,11 @@ open_store(void *arg, char *err, size_t errlen)
 	struct ps *ps = arg;
 
 	scap_init();
+	if ((ps->reports = ratelimit_new((unsigned)ps->conf.max_reports,
+	    65536)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (ps_store_open(ps) < 0) {
 		snprintf(err, errlen, "cannot open the database %s",
 		    ps->conf.db);
@@ -95,7 +104,11 @@ stop(void *arg)
 static void
 close_store(void *arg)
 {
-	ps_store_close(arg);
+	struct ps *ps = arg;
+
+	ps_store_close(ps);
+	ratelimit_free(ps->reports);
+	ps->reports = NULL;
 }
 
 int

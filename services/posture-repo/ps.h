@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "grid.h"
+#include "ratelimit.h"
 
 #define NS_POSTURE	"http://sacm-grid.dev/protocol/1/posture"
 
@@ -23,6 +24,7 @@ struct ps_conf {
 	long	 max_doc;	/* largest decoded document */
 	int	 log_level;
 	char	*allow;		/* who may ask (query_allowed) */
+	long	 max_reports;	/* per endpoint per minute */
 };
 
 struct ps {
@@ -31,6 +33,7 @@ struct ps {
 	struct grid	*g;
 	time_t		 last_flush;	/* pending publications retried */
 	sqlite3		*db;
+	struct ratelimit *reports;	/* per endpoint */
 	unsigned long	 stored, rejected;	/* since start, for the log */
 };
 

@@ -27,6 +27,7 @@
 #include "pubsub.h"
 #include "scap.h"
 #include "syschar.h"
+#include "ratelimit.h"
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
@@ -329,6 +330,14 @@ report_in(struct ps *ps, const struct grid_event *ev)
 		    "an unnamed publisher", rp.endpoint, e.publisher ?
 		    e.publisher : "(unknown)");
 		r = -EPERM;
+		goto reject;
+	}
+	if (ps->reports && !ratelimit_allow(ps->reports, rp.endpoint,
+	    ratelimit_now())) {
+		snprintf(err, sizeof(err), "endpoint %.128s is over "
+		    "max_reports_per_minute (%ld)", rp.endpoint,
+		    ps->conf.max_reports);
+		r = -EBUSY;
 		goto reject;
 	}
 	if ((r = parse_docs(ps, doc, &rp, err, sizeof(err))) < 0)

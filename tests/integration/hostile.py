@@ -15,7 +15,11 @@ usage: hostile.py publish CONF TOPIC ITEM_ID PAYLOAD_FILE
 
 usage: hostile.py retract CONF TOPIC ITEM_ID
        hostile.py purge CONF TOPIC
-  The same for a retraction and a purge."""
+  The same for a retraction and a purge.
+
+usage: hostile.py iq CONF TO TYPE PAYLOAD_FILE
+  Sends an IQ (get or set) with the payload to TO; prints the answer or
+  the error condition and text."""
 import asyncio
 import logging
 import sys
@@ -119,6 +123,23 @@ async def retract_or_purge(conf, what, topic, item_id=None):
     c.disconnect()
 
 
+async def send_iq(conf, to, iq_type, path):
+    """An IQ of our own making: prints the answer or its error."""
+    c = client(conf, "hostile")
+    await online(c, conf)
+    iq = c.make_iq(ito=to, itype=iq_type)
+    iq.append(ET.fromstring(open(path).read()))
+    try:
+        r = await iq.send(timeout=20)
+        print("hostile: result %s" % r)
+    except slixmpp.exceptions.IqError as e:
+        print("hostile: refused: %s %s" % (e.iq["error"]["condition"],
+                                            e.iq["error"]["text"]))
+    except slixmpp.exceptions.IqTimeout:
+        print("hostile: no answer")
+    c.disconnect()
+
+
 def main():
     logging.basicConfig(level=logging.CRITICAL)
     loop = asyncio.get_event_loop()
@@ -136,6 +157,9 @@ def main():
     elif sys.argv[1] == "purge":
         loop.run_until_complete(retract_or_purge(read_conf(sys.argv[2]),
                                                  "purge", sys.argv[3]))
+    elif sys.argv[1] == "iq":
+        loop.run_until_complete(send_iq(read_conf(sys.argv[2]), sys.argv[3],
+                                        sys.argv[4], sys.argv[5]))
     else:
         sys.exit(2)
 

@@ -111,6 +111,41 @@ test_deep_nesting_rejected(void)
 	buf_free(&b);
 }
 
+/* An element with XMLSAFE_MAX_ATTRS attributes parses; one more is
+ * refused before libxml2 sees it; '=' in values, comments, CDATA and
+ * processing instructions does not count. */
+static void
+test_attribute_count(void)
+{
+	struct buf b;
+	xmlDocPtr doc = NULL;
+	char err[256];
+
+	for (int extra = 0; extra <= 1; extra++) {
+		buf_init(&b, MAX);
+		buf_adds(&b, "<?pi a=1 b=2?><!-- x=1 y=2 --><r q='a=b=c'>");
+		buf_adds(&b, "<![CDATA[ === ]]><e");
+		for (int i = 0; i < XMLSAFE_MAX_ATTRS + extra; i++)
+			buf_printf(&b, " a%d='='", i);
+		buf_adds(&b, "/></r>");
+		T_ASSERT(b.data != NULL);
+		T_EQ(parse(b.data, err), extra ? -EINVAL : 0);
+		if (extra)
+			T_ASSERT(strstr(err, "more than 256 attributes") != NULL);
+		buf_free(&b);
+	}
+	/* a million attributes: refused at once, not after minutes */
+	buf_init(&b, 16 << 20);
+	buf_adds(&b, "<e");
+	for (int i = 0; i < 1000000; i++)
+		buf_printf(&b, " a%d=''", i);
+	buf_adds(&b, "/>");
+	T_ASSERT(b.data != NULL);
+	T_EQ(xmlsafe_parse(b.data, b.len, b.len, &doc, err, sizeof(err)),
+	    -EINVAL);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -119,5 +154,6 @@ main(void)
 	T_RUN(test_external_entity);
 	T_RUN(test_oversized_and_malformed);
 	T_RUN(test_deep_nesting_rejected);
+	T_RUN(test_attribute_count);
 	return T_DONE();
 }

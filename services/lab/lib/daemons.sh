@@ -51,7 +51,9 @@ daemon_config() {
 	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
 	  sacm-evaluator) echo "state_dir = $LAB/data/$name" ;;
 	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
-	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite" ;;
+	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite"
+		echo "# a lab convenience: an account's first endpoint needs no operator"
+		echo "auto_approve = yes" ;;
 	  sacm-collector)
 		echo "root = $LAB/targets/$tree"
 		echo "state_dir = $LAB/data/$name"

@@ -1,0 +1,263 @@
+/*
+ * orch_approve.c - which endpoints the orchestrator acts on.
+ *
+ * An endpoint is approved, not trusted on first use.  A new endpoint, or
+ * one that another account announces after its binding was rejected,
+ * waits as "pending" until an operator approves or rejects it (sacmctl
+ * endpoints approve|reject); the orchestrator assesses only approved
+ * endpoints.  With auto_approve (the lab's convenience) an account's
+ * first endpoint is approved at once; a second endpoint of the same
+ * account always waits, so one account owns several endpoints only when
+ * an operator said so (an agentless scanner, the fleet simulator), and an
+ * endpoint an operator rejected once is never approved automatically.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db.h"
+#include "grid.h"
+#include "log.h"
+#include "orch.h"
+#include "xmlutil.h"
+
+#define MAX_IDS	256	/* endpoints per approve/reject request */
+
+int
+orch_endpoint_approved(struct orch *o, const char *id)
+{
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (db_prep(o->db, "SELECT 1 FROM endpoint WHERE id = ? AND "
+	    "approval = 'approved'", &st) < 0)
+		return 0;
+	db_bind_text(st, 1, id);
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* An endpoint approved just now: the datastream policies known apply to
+ * it, and the assignments that cover it. */
+static void
+welcome(struct orch *o, const char *id)
+{
+	sqlite3_stmt *pl;
+
+	if (db_prep(o->db, "SELECT id FROM policy WHERE kind = 'datastream'",
+	    &pl) == 0) {
+		while (sqlite3_step(pl) == SQLITE_ROW) {
+			const char *pid = (const char *)
+			    sqlite3_column_text(pl, 0);
+
+			(void)orch_assess_policy(o, pid, NULL, NULL, 0,
+			    "policy", pid, NULL, id);
+		}
+		sqlite3_finalize(pl);
+	}
+	orch_assign_endpoint(o, id);
+}
+
+/* Open assessments of a rejected endpoint end as failed. */
+static void
+fail_open(struct orch *o, const char *id, const char *why)
+{
+	sqlite3_stmt *st;
+	char *v[64];
+	size_t n = 0;
+
+	if (db_prep(o->db, "SELECT id FROM assessment WHERE endpoint = ? AND "
+	    "state < 4 LIMIT 64", &st) < 0)
+		return;
+	db_bind_text(st, 1, id);
+	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+		v[n++] = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i])
+			(void)orch_move(o, v[i], A_FAILED, why);
+		free(v[i]);
+	}
+}
+
+/* Sets the decision; 1 when it changed, 0 when it was so already,
+ * -ENOENT for an unknown endpoint. */
+static int
+decide(struct orch *o, const char *id, const char *approval, const char *by)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int r;
+
+	if (db_prep(o->db, "UPDATE endpoint SET approval = ?, decided = ?, "
+	    "decided_by = ? WHERE id = ? AND approval != ?1", &st) < 0)
+		return -EIO;
+	time_iso(now, 0);
+	db_bind_text(st, 1, approval);
+	db_bind_text(st, 2, now);
+	db_bind_text(st, 3, by);
+	db_bind_text(st, 4, id);
+	r = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(o->db) : -EIO;
+	sqlite3_finalize(st);
+	if (r == 0 && db_prep(o->db, "SELECT 1 FROM endpoint WHERE id = ?",
+	    &st) == 0) {
+		db_bind_text(st, 1, id);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			r = -ENOENT;
+		sqlite3_finalize(st);
+	}
+	if (r == 1) {
+		log_info("endpoint %s %s by %s", id, approval, by);
+		if (strcmp(approval, "approved") == 0)
+			welcome(o, id);
+		else {
+			char why[600];
+
+			snprintf(why, sizeof(why), "endpoint rejected by %s",
+			    by);
+			fail_open(o, id, why);
+		}
+	}
+	return r;
+}
+
+/* How many endpoints the account (bare JID) has approved, but id. */
+static int
+owned(struct orch *o, const char *account, const char *id)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (db_prep(o->db, "SELECT collector FROM endpoint WHERE approval = "
+	    "'approved' AND id != ?", &st) < 0)
+		return 1;
+	db_bind_text(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char bare[512];
+
+		jid_bare((const char *)sqlite3_column_text(st, 0), bare,
+		    sizeof(bare));
+		n += strcasecmp(bare, account) == 0;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+void
+orch_endpoint_announced(struct orch *o, const char *id, const char *account)
+{
+	sqlite3_stmt *st;
+	char *approval = NULL;
+	int decided = 0;
+
+	if (db_prep(o->db, "SELECT approval, decided_by IS NOT NULL FROM "
+	    "endpoint WHERE id = ?", &st) < 0)
+		return;
+	db_bind_text(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		approval = strdup((const char *)sqlite3_column_text(st, 0));
+		decided = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (approval == NULL || strcmp(approval, "pending") != 0) {
+		if (approval && strcmp(approval, "rejected") == 0)
+			log_debug("endpoint %s: rejected; announcement from "
+			    "%s ignored", id, account);
+		free(approval);
+		return;
+	}
+	free(approval);
+	/* An operator who decided on this id once decides again. */
+	if (o->conf.auto_approve && !decided && owned(o, account, id) == 0) {
+		(void)decide(o, id, "approved", "auto_approve");
+		return;
+	}
+	log_warnx("endpoint %s announced by %s waits for an operator "
+	    "(sacmctl endpoints approve %s)%s", id, account, id,
+	    !o->conf.auto_approve ? "" : decided ? ": an operator decided "
+	    "on it before" : ": the account has an approved endpoint "
+	    "already");
+}
+
+/* <endpoints [approval='pending|approved|rejected']/>: the list. */
+static int
+list(struct orch *o, xmlNodePtr root, struct buf *reply)
+{
+	static const char *const cols[] = { "id", "hostname", "platform",
+	    "collector", "approval", "decided", "decided_by", "updated" };
+	char *which = xml_prop(root, "approval");
+	sqlite3_stmt *st;
+
+	if (db_prep(o->db, "SELECT id, hostname, platform, collector, "
+	    "approval, decided, decided_by, updated FROM endpoint WHERE "
+	    "?1 IS NULL OR approval = ?1 ORDER BY updated LIMIT 10000",
+	    &st) < 0) {
+		free(which);
+		return -EIO;
+	}
+	db_bind_text(st, 1, which);
+	buf_adds(reply, "<endpoints xmlns='" NS_ORCH "'>");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_adds(reply, "<endpoint");
+		db_row_attrs(reply, st, cols, 8);
+		buf_adds(reply, "/>");
+	}
+	buf_adds(reply, "</endpoints>");
+	sqlite3_finalize(st);
+	free(which);
+	return 0;
+}
+
+/* <approve><endpoint id/>...</approve> and <reject>...: each endpoint
+ * with its approval afterwards (or error='unknown'). */
+static int
+set(struct orch *o, xmlNodePtr root, const char *approval, const char *by,
+    struct buf *reply)
+{
+	size_t n = 0;
+
+	if (xml_child(root, "endpoint", NS_ORCH) == NULL) {
+		buf_adds(reply, "name the endpoints: <endpoint id=.../>");
+		return -EINVAL;
+	}
+	buf_adds(reply, "<endpoints xmlns='" NS_ORCH "'>");
+	for (xmlNodePtr e = root->children; e && n < MAX_IDS; e = e->next) {
+		char *id;
+		int r;
+
+		if (!xml_is(e, "endpoint", NS_ORCH) ||
+		    (id = xml_prop(e, "id")) == NULL)
+			continue;
+		n++;
+		r = decide(o, id, approval, by);
+		buf_adds(reply, "<endpoint");
+		buf_add_attr(reply, "id", id);
+		if (r < 0)
+			buf_add_attr(reply, "error", r == -ENOENT ? "unknown" :
+			    "internal");
+		else
+			buf_add_attr(reply, "approval", approval);
+		buf_adds(reply, "/>");
+		free(id);
+	}
+	buf_adds(reply, "</endpoints>");
+	return 0;
+}
+
+int
+orch_endpoints_request(struct orch *o, xmlNodePtr root, const char *type,
+    const char *by, struct buf *reply)
+{
+	const char *name = (const char *)root->name;
+	int s = strcmp(type, "set") == 0;
+
+	if (strcmp(name, "endpoints") == 0 && !s)
+		return list(o, root, reply);
+	if (strcmp(name, "approve") == 0 && s)
+		return set(o, root, "approved", by, reply);
+	if (strcmp(name, "reject") == 0 && s)
+		return set(o, root, "rejected", by, reply);
+	return -ENOENT;
+}

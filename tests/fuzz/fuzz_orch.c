@@ -1,0 +1,80 @@
+/* Fuzz target: the orchestrator's handlers as the grid drives them:
+ * policy announcements, endpoint announcements, posture and results
+ * events, retractions, operators' assess/assign/unassign requests, and a
+ * tick after them, from honest and hostile accounts, on a fresh
+ * in-memory database.  Every answer it builds must be well-formed. */
+#include <stdlib.h>
+
+#include "buf.h"
+#include "fuzz.h"
+#include "fuzz_grid.h"
+#include "orch.h"
+#include "topics.h"
+#include "xmlsafe.h"
+
+static const char *const topics[] = {
+	TOPIC_POLICY, TOPIC_ENDPOINTS, TOPIC_POSTURE_STORED,
+	TOPIC_EVALUATION_RESULTS, "#request",
+};
+static const char *const accounts[] = {
+	"policy-repo@grid.test/sacm-policy-repo",
+	"collector-1@grid.test/sacm-collector",
+	"collector-2@grid.test/sacm-collector",
+	"posture-repo@grid.test/sacm-posture-repo",
+	"evaluator-1@grid.test/sacm-evaluator",
+	"ctl@grid.test/ctl",
+};
+
+static void
+on_event(const struct grid_event *ev, const char *from, void *arg)
+{
+	struct orch *o = arg;
+
+	if (ev->node[0] == '#') {
+		const struct grid_request req = {
+			from ? from : "nobody@grid.test/x", ev->item_id,
+			ev->payload ? ev->payload : "", ev->payload_len,
+		};
+		struct buf reply;
+		xmlDocPtr doc;
+		char err[256];
+
+		buf_init(&reply, 65536);
+		if (orch_on_request(o->g, &req, &reply, o) == 0 &&
+		    reply.len > 0) {
+			if (xmlsafe_parse(reply.data, reply.len, reply.len + 1,
+			    &doc, err, sizeof(err)) < 0)
+				abort();
+			xmlFreeDoc(doc);
+		}
+		buf_free(&reply);
+		return;
+	}
+	orch_on_event(o->g, ev, o);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct orch o;
+
+	if (o.g == NULL) {
+		o.g = fuzz_grid("orchestrator@grid.test/sacm-orchestrator");
+		o.conf.db = (char *)":memory:";
+		o.conf.default_profile = (char *)"standard";
+		o.conf.operators = (char *)"ctl@grid.test";
+		o.conf.collect_timeout = 900;
+		o.conf.evaluate_timeout = 600;
+		o.conf.retries = 3;
+		o.conf.auto_approve = 1;
+		o.conf.max_per_trigger = 1000;
+		o.ev[0].jid = (char *)"evaluator-1@grid.test/sacm-evaluator";
+		o.nev = 1;
+	}
+	if (orch_store_open(&o) < 0)
+		abort();
+	fuzz_events(data, size, topics, 5, accounts, 6, on_event, &o);
+	orch_tick(&o);
+	orch_store_close(&o);
+	return 0;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Endpoints are approved, not trusted on first use (the orchestrator,
+# docs/protocol.md "Approval"), tried with a client we did not write
+# (slixmpp, hostile.py) on the lab of run.sh:
+#  - auto_approve approves an account's first endpoint; its second waits;
+#  - only an operator lists, approves and rejects (a collector account
+#    asking the orchestrator is refused, and so is its assess request);
+#  - a rejected endpoint's id is free for another account, pending again;
+#  - an approved endpoint stays its account's.
+set -uo pipefail
+L=$SACM_LAB_DIR
+A=$L/accounts
+S=$BIN/sacmctl
+export SACM_CONFIG=$A/ctl.conf
+. "$(dirname "$0")/lib.sh"
+W=$L/approve-test
+rm -rf "$W"
+mkdir -p "$W"
+H="/usr/bin/python3 $(dirname "$0")/hostile.py"
+DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
+ORCH=orchestrator@$DOMAIN/sacm-orchestrator
+
+{ grep -v '^ *\(db\|log_level\) *=' "$A/orchestrator.conf"
+  echo "db = $W/orch.sqlite"; echo "auto_approve = yes"; } > "$W/orch.conf"
+"$BIN/sacm-orchestrator" -f "$W/orch.conf" > "$W/orch.log" 2>&1 &
+op=$!
+check "the orchestrator gets ready" ready_since "$W/orch.log" 0
+ann() {	# account endpoint
+	printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='%s' hostname='h-%s' platform='cpe:/o:debian:debian_linux:11' collector='%s@%s/sacm-collector'/>" "$2" "$2" "$1" "$DOMAIN" > "$W/ann.xml"
+	$H publish "$A/$1.conf" sacm/endpoints "$2" "$W/ann.xml" >> "$W/publish.out" 2>&1
+}
+listed() {	# approval endpoint [collector]
+	"$S" endpoints "$1" --json > "$W/list.json" 2>> "$W/list.err" &&
+	    /usr/bin/python3 - "$W/list.json" "$2" "${3:-}" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+sys.exit(0 if any(r["id"] == sys.argv[2] and
+                  (not sys.argv[3] or r["collector"].startswith(sys.argv[3] + "@"))
+                  for r in rows) else 1)
+PY
+}
+e1=first-$$-$RANDOM e2=second-$$-$RANDOM
+ann collector-3 "$e1"
+check "an account's first endpoint is approved (auto_approve)" wait_for 15 grep -q "endpoint $e1 approved by auto_approve" "$W/orch.log"
+ann collector-3 "$e2"
+check "its second endpoint waits for an operator" wait_for 15 grep -q "endpoint $e2 announced by collector-3@$DOMAIN waits for an operator" "$W/orch.log"
+check "sacmctl endpoints pending lists it" listed pending "$e2" collector-3
+check "... and approved lists the first" listed approved "$e1" collector-3
+
+# A collector account is no operator.
+printf "<approve xmlns='http://sacm-grid.dev/protocol/1/orchestrator'><endpoint id='%s'/></approve>" "$e2" > "$W/approve.xml"
+check "a collector cannot approve an endpoint (forbidden)" bash -c "$H iq '$A/collector-3.conf' '$ORCH' set '$W/approve.xml' | grep -q 'refused: forbidden'"
+printf "<endpoints xmlns='http://sacm-grid.dev/protocol/1/orchestrator'/>" > "$W/list.xml"
+check "... nor list the approvals" bash -c "$H iq '$A/collector-3.conf' '$ORCH' get '$W/list.xml' | grep -q 'refused: forbidden'"
+printf "<assess xmlns='http://sacm-grid.dev/protocol/1/orchestrator' policy='p'><endpoint id='%s'/></assess>" "$e2" > "$W/assess.xml"
+check "... nor request an assessment" bash -c "$H iq '$A/collector-3.conf' '$ORCH' set '$W/assess.xml' | grep -q 'refused: forbidden'"
+check "... and the endpoint is still pending" listed pending "$e2"
+
+# The operator decides.
+check "the operator approves it" bash -c "'$S' endpoints approve '$e2' | grep -q '$e2 approved'"
+check "... and it is approved" listed approved "$e2" collector-3
+check "the operator rejects the first" bash -c "'$S' endpoints reject '$e1' | grep -q '$e1 rejected'"
+check "... and it is rejected" listed rejected "$e1"
+"$S" endpoints approve "nope-$$" > /dev/null 2> "$W/unknown.err"; rc=$?
+check "approving an unknown endpoint fails, saying so" bash -c "[ $rc = 1 ] && grep -q 'unknown endpoint' '$W/unknown.err'"
+
+# A rejected binding does not keep the id; an approved one does.
+$H retract "$A/collector-3.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
+ann collector-2 "$e1"
+check "another account may announce a rejected endpoint: pending again" wait_for 15 grep -q "endpoint $e1 (rejected for collector-3@$DOMAIN) announced by collector-2@$DOMAIN: pending again" "$W/orch.log"
+check "... listed as pending, for that account" listed pending "$e1" collector-2
+$H retract "$A/collector-3.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
+ann collector-2 "$e2"
+check "an approved endpoint stays its account's" wait_for 15 grep -q "endpoint $e2 ignored: it belongs to collector-3@$DOMAIN, not collector-2@$DOMAIN" "$W/orch.log"
+check "the orchestrator stayed up" kill -0 $op
+
+# Leave the lab's topics as they were.
+$H retract "$A/collector-2.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
+$H retract "$A/collector-2.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
+kill $op 2>/dev/null; wait $op 2>/dev/null
+[ "$fails" = 0 ] || tail -30 "$W/orch.log"
+exit $((fails > 0))
