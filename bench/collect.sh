@@ -93,7 +93,8 @@ for i in $(seq 1 "$NREPORTS"); do
 	SACM_CONFIG=$C1 "$S" publish sacm/posture "$W/r.xml" --id "$MID/ingest-$i" >/dev/null
 done
 { cat "$L/accounts/posture-repo.conf"; echo "db = $W/ps.sqlite"
-  echo "catchup_items = $((NREPORTS + ROUNDS + 10))"; } > "$W/ps.conf"
+  echo "catchup_items = $((NREPORTS + ROUNDS + 10))"
+  echo "require_approval = no"; } > "$W/ps.conf"
 start=$(date +%s.%N)
 "$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 & PIDS+=($!)
 want=$((NREPORTS + ROUNDS))

@@ -160,5 +160,8 @@ int		 grid_unsubscribe(struct grid *, const char *node);
 
 /* The bare JID of a full one ("" for NULL), in out. */
 void	jid_bare(const char *jid, char *out, size_t len);
+/* n random bytes (at most 64) as 2n hex digits and a NUL (getrandom).
+ * 0 or -errno. */
+int	grid_random_hex(char *out, size_t n);
 
 #endif

@@ -125,8 +125,6 @@ char	*grid_dupnull(const char *);
  * can break our stream or carry markup a value smuggled in.  0, or
  * -EPROTO (logged, not sent), -ENOTCONN. */
 int	grid_send(struct grid *, const char *data, size_t len);
-/* n random bytes as 2n hex digits (getrandom).  0 or -errno. */
-int	grid_random_hex(char *out, size_t n);
 
 /* grid_event.c */
 int	grid_on_message(xmpp_conn_t *, xmpp_stanza_t *, void *);

@@ -27,6 +27,10 @@ const struct topic_def topic_defs[] = {
 	{ TOPIC_ENDPOINTS, SACM_NS, "Endpoint identities and capabilities",
 	    10000, { "collector", NULL },
 	    { "orchestrator", "posture-repo", "dashboard", NULL } },
+	{ TOPIC_APPROVALS, SACM_NS, "Endpoint approvals: which account "
+	    "owns an endpoint, and whether an operator approved it", 10000,
+	    { "orchestrator", NULL },
+	    { "posture-repo", "dashboard", NULL } },
 	{ TOPIC_ASSESSMENTS, SACM_NS, "Assessment state", 10000,
 	    { "orchestrator", NULL },
 	    { "dashboard", NULL } },

@@ -16,6 +16,7 @@
 #define TOPIC_FEEDS		"sacm/policy/feeds"
 #define TOPIC_POLICY		"sacm/policy"
 #define TOPIC_ENDPOINTS		"sacm/endpoints"
+#define TOPIC_APPROVALS		"sacm/endpoints/approvals"
 #define TOPIC_ASSESSMENTS	"sacm/assessments"
 #define TOPIC_COLLECTION_REQUESTS	"sacm/collection/requests"
 #define TOPIC_POSTURE		"sacm/posture"

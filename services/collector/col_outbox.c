@@ -259,6 +259,36 @@ col_outbox_has(struct col *c, const char *item)
 	return found;
 }
 
+/*
+ * Publishes a report under <endpoint>/<request>; when another account
+ * holds that item id (a publisher touches only its own items: one that
+ * saw the request and published first, to silence this endpoint), under
+ * <endpoint>/<request>/<random>, which the posture repository takes as
+ * the same report.
+ */
+static int
+publish(struct col *c, const char *item, const char *report)
+{
+	char hex[17], other[700];
+	int r;
+
+	if ((r = pubsub_publish(c->g, TOPIC_POSTURE, item, report, NULL,
+	    NULL)) != -EACCES) {
+		if (r == 0)
+			log_info("posture report %s published", item);
+		return r;
+	}
+	if (grid_random_hex(hex, 8) < 0)
+		return r;
+	snprintf(other, sizeof(other), "%s/%s", item, hex);
+	log_warnx("posture report %s: another account holds that item id; "
+	    "publishing it as %s", item, other);
+	if ((r = pubsub_publish(c->g, TOPIC_POSTURE, other, report, NULL,
+	    NULL)) == 0)
+		log_info("posture report %s published", other);
+	return r;
+}
+
 /* Uploads the entry's documents and publishes its report. */
 static int
 send_entry(struct col *c, const char *dir, char *err, size_t errlen)
@@ -306,12 +336,9 @@ send_entry(struct col *c, const char *dir, char *err, size_t errlen)
 		if (out.data == NULL) {
 			snprintf(err, errlen, "report over max_item_size");
 			r = -E2BIG;
-		} else if ((r = pubsub_publish(c->g, TOPIC_POSTURE, item.data,
-		    out.data, NULL, NULL)) < 0)
+		} else if ((r = publish(c, item.data, out.data)) < 0)
 			snprintf(err, errlen, "publishing: %s",
 			    grid_errstr(c->g));
-		else
-			log_info("posture report %s published", item.data);
 	}
 	buf_free(&item);
 	buf_free(&head);

@@ -55,11 +55,21 @@ for_us(struct col *c, xmlNodePtr req)
 	return !any;
 }
 
+struct seen {
+	const char	*bare;		/* our account */
+	int		 seen;
+};
+
+/* Only our own item counts: another account may have published one under
+ * the same id first (to make us think the request was answered). */
 static int
 found(const struct grid_event *ev, void *arg)
 {
-	(void)ev;
-	*(int *)arg = 1;
+	struct seen *s = arg;
+	char pub[512];
+
+	jid_bare(ev->publisher, pub, sizeof(pub));
+	s->seen = ev->publisher && strcasecmp(pub, s->bare) == 0;
 	return 1;
 }
 
@@ -68,7 +78,7 @@ static int
 answered(struct col *c, const char *reqid)
 {
 	char item[600];
-	int seen = 0;
+	struct seen s = { grid_bare_jid(c->g), 0 };
 
 	snprintf(item, sizeof(item), "%.127s/%.400s", c->id, reqid);
 	if (col_outbox_has(c, item))
@@ -76,8 +86,8 @@ answered(struct col *c, const char *reqid)
 	if (c->running && c->running->request &&
 	    strcmp(c->running->request, reqid) == 0)
 		return 1;
-	(void)pubsub_items(c->g, TOPIC_POSTURE, item, 0, found, &seen);
-	return seen;
+	(void)pubsub_items(c->g, TOPIC_POSTURE, item, 0, found, &s);
+	return s.seen;
 }
 
 static void

@@ -41,7 +41,8 @@ static const struct conf_opt col_opts[] = {
 	{ "outbox_max", CONF_INT, OFF(outbox_max), 1, 1000000, "1000", 0,
 	    "reports kept while the grid is away; then collection waits" },
 	{ "max_content_size", CONF_INT, OFF(max_content), 1024, 1L << 30,
-	    "134217728", 0, "largest policy accepted (bytes)" },
+	    "67108864", 0, "largest policy accepted (bytes; SSG datastreams "
+	    "are 11-30 MB)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };

@@ -23,9 +23,10 @@ static const struct conf_opt ev_opts[] = {
 	    "/var/lib/sacm-grid/evaluator", 0,
 	    "work directories (one per evaluator)" },
 	{ "max_content_size", CONF_INT, OFF(max_content), 1024, 1L << 30,
-	    "134217728", 0, "largest policy accepted (bytes)" },
+	    "67108864", 0, "largest policy accepted (bytes; SSG datastreams "
+	    "are 11-30 MB)" },
 	{ "max_document_size", CONF_INT, OFF(max_doc), 1024, 1L << 30,
-	    "268435456", 0, "largest posture document accepted, decoded" },
+	    "67108864", 0, "largest posture document accepted, decoded" },
 	{ "eval_timeout", CONF_INT, OFF(timeout), 1, 86400, "120", 0,
 	    "seconds an evaluation may take before it is stopped" },
 	{ "cache_policies", CONF_INT, OFF(cache), 1, EV_CACHE_MAX, "2", 0,

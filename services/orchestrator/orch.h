@@ -88,7 +88,6 @@ int	orch_move(struct orch *, const char *id, enum orch_state,
 	    const char *reason);
 void	orch_publish(struct orch *, const char *id);
 /* bytes random bytes as hex into out (2 * bytes + 1). */
-void	orch_random_hex(char *out, size_t bytes);
 
 /* orch_events.c */
 void	orch_on_event(struct grid *, const struct grid_event *, void *);
@@ -114,6 +113,8 @@ int	orch_endpoint_approved(struct orch *, const char *id);
 /* After an announcement was stored: auto_approve, or it waits. */
 void	orch_endpoint_announced(struct orch *, const char *id,
 	    const char *account);
+/* Approvals the broker did not take yet, published again. */
+void	orch_approvals_flush(struct orch *);
 /* endpoints (get), approve and reject (set); -ENOENT: not one of these. */
 int	orch_endpoints_request(struct orch *, xmlNodePtr, const char *type,
 	    const char *by, struct buf *reply);

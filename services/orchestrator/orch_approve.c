@@ -20,6 +20,8 @@
 #include "grid.h"
 #include "log.h"
 #include "orch.h"
+#include "pubsub.h"
+#include "topics.h"
 #include "xmlutil.h"
 
 #define MAX_IDS	256	/* endpoints per approve/reject request */
@@ -37,6 +39,74 @@ orch_endpoint_approved(struct orch *o, const char *id)
 	ok = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return ok;
+}
+
+/*
+ * The endpoint's approval on sacm/endpoints/approvals (item id: the
+ * endpoint), for the posture repository and the dashboard; kept to be
+ * published again (orch_approvals_flush) when the broker did not take it.
+ */
+static void
+publish(struct orch *o, const char *id)
+{
+	static const char *const cols[] = { "endpoint", "account",
+	    "approval", "decided", "by" };
+	sqlite3_stmt *st;
+	struct buf b;
+	char account[512];
+	int ok = 0;
+
+	if (db_prep(o->db, "SELECT id, collector, approval, decided, "
+	    "decided_by FROM endpoint WHERE id = ?", &st) < 0)
+		return;
+	db_bind_text(st, 1, id);
+	buf_init(&b, 8192);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		buf_adds(&b, "<endpoint-approval xmlns='" SACM_NS "'");
+		for (int i = 0; i < 5; i++) {
+			const char *v = (const char *)sqlite3_column_text(st,
+			    i);
+
+			if (i == 1) {	/* the account, not its resource */
+				jid_bare(v, account, sizeof(account));
+				v = account;
+			}
+			if (v && *v)
+				buf_add_attr(&b, cols[i], v);
+		}
+		buf_adds(&b, "/>");
+		ok = b.data && pubsub_publish(o->g, TOPIC_APPROVALS, id, b.data,
+		    NULL, NULL) == 0;
+	}
+	sqlite3_finalize(st);
+	buf_free(&b);
+	if (db_prep(o->db, "UPDATE endpoint SET approval_published = ? WHERE "
+	    "id = ?", &st) == 0) {
+		sqlite3_bind_int(st, 1, ok);
+		db_bind_text(st, 2, id);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+}
+
+void
+orch_approvals_flush(struct orch *o)
+{
+	sqlite3_stmt *st;
+	char *ids[32];
+	int k = 0;
+
+	if (db_prep(o->db, "SELECT id FROM endpoint WHERE approval_published "
+	    "= 0 LIMIT 32", &st) < 0)
+		return;
+	while (k < 32 && sqlite3_step(st) == SQLITE_ROW)
+		ids[k++] = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	for (int i = 0; i < k; i++) {
+		if (ids[i])
+			publish(o, ids[i]);
+		free(ids[i]);
+	}
 }
 
 /* An endpoint approved just now: the datastream policies known apply to
@@ -110,6 +180,7 @@ decide(struct orch *o, const char *id, const char *approval, const char *by)
 	}
 	if (r == 1) {
 		log_info("endpoint %s %s by %s", id, approval, by);
+		publish(o, id);
 		if (strcmp(approval, "approved") == 0)
 			welcome(o, id);
 		else {
@@ -174,6 +245,7 @@ orch_endpoint_announced(struct orch *o, const char *id, const char *account)
 		(void)decide(o, id, "approved", "auto_approve");
 		return;
 	}
+	publish(o, id);
 	log_warnx("endpoint %s announced by %s waits for an operator "
 	    "(sacmctl endpoints approve %s)%s", id, account, id,
 	    !o->conf.auto_approve ? "" : decided ? ": an operator decided "

@@ -225,8 +225,8 @@ assign(struct orch *o, xmlNodePtr root, const char *by, struct buf *reply)
 	}
 	a.endpoints = strdup(eps.data ? eps.data : "");
 	buf_free(&eps);
-	orch_random_hex(rnd, 4);
-	if (asprintf(&a.id, "asg-%s", rnd) < 0) {
+	if (grid_random_hex(rnd, 4) < 0 || asprintf(&a.id, "asg-%s", rnd) <
+	    0) {
 		a.id = NULL;
 		r = -ENOMEM;
 		goto out;

@@ -3,11 +3,9 @@
  * policies as announced, and the assessments with their state.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -60,7 +58,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE endpoint ADD COLUMN approval TEXT NOT NULL DEFAULT "
 	"  'approved' CHECK (approval IN ('pending', 'approved', 'rejected'));"
 	"ALTER TABLE endpoint ADD COLUMN decided TEXT;"
-	"ALTER TABLE endpoint ADD COLUMN decided_by TEXT;",
+	"ALTER TABLE endpoint ADD COLUMN decided_by TEXT;"
+	"ALTER TABLE endpoint ADD COLUMN approval_published INTEGER NOT NULL "
+	"  DEFAULT 0;",
 };
 
 int
@@ -81,23 +81,6 @@ orch_store_close(struct orch *o)
 {
 	db_close(o->db);
 	o->db = NULL;
-}
-
-void
-orch_random_hex(char *out, size_t bytes)
-{
-	unsigned char r[16];
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (bytes > sizeof(r))
-		bytes = sizeof(r);
-	if (fd < 0 || read(fd, r, bytes) != (ssize_t)bytes)
-		for (size_t i = 0; i < bytes; i++)
-			r[i] = (unsigned char)random();
-	if (fd >= 0)
-		close(fd);
-	for (size_t i = 0; i < bytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
 int
@@ -123,8 +106,7 @@ orch_create(struct orch *o, const char *policy, const char *profile,
 	sqlite3_finalize(st);
 	if (*id)
 		return 0;
-	orch_random_hex(rnd, 8);
-	if (asprintf(id, "a-%s", rnd) < 0) {
+	if (grid_random_hex(rnd, 8) < 0 || asprintf(id, "a-%s", rnd) < 0) {
 		*id = NULL;
 		return -ENOMEM;
 	}

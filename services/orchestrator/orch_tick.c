@@ -452,6 +452,7 @@ orch_tick(struct orch *o)
 		free(r->reason); free(r->evaluation);
 	}
 	/* Whatever the broker did not take before. */
+	orch_approvals_flush(o);
 	if (db_prep(o->db, "SELECT id FROM assessment WHERE published = 0 "
 	    "LIMIT ?", &st) == 0) {
 		char *ids[PER_TICK];

@@ -23,11 +23,17 @@ static const struct conf_opt ps_opts[] = {
 	{ "db", CONF_STR, OFF(db), 0, 0, "posture-repo.sqlite", 0,
 	    "sqlite database file" },
 	{ "max_document_size", CONF_INT, OFF(max_doc), 1024, 1L << 30,
-	    "268435456", 0, "largest posture document accepted, decoded "
+	    "67108864", 0, "largest posture document accepted, decoded "
 	    "(bytes)" },
 	{ "max_reports_per_minute", CONF_INT, OFF(max_reports), 0, 100000,
 	    "30", 0, "reports one endpoint may send per minute (a burst of "
 	    "as many); more are refused; 0: no limit" },
+	{ "require_approval", CONF_BOOL, OFF(require_approval), 0, 0, "yes",
+	    0, "store posture only for endpoints the orchestrator approved, "
+	    "from the account approved (no: a grid without an orchestrator)" },
+	{ "orchestrator", CONF_STR, OFF(orchestrator), 0, 0, NULL, 0,
+	    "the account whose approvals count (default: "
+	    "orchestrator@<domain>)" },
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "
 	    "default: ctl@<domain> dashboard@<domain>)" },
@@ -66,6 +72,12 @@ attach(void *arg, char *err, size_t errlen)
 		return -1;
 	}
 
+	if (ps->conf.orchestrator == NULL &&
+	    (ps->conf.orchestrator = query_allow_default(ps->g,
+	    "orchestrator")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	grid_set_event_handler(ps->g, ps_on_event, ps);
 	if (grid_handle_requests(ps->g, NS_POSTURE, ps_on_query, ps) < 0) {
 		snprintf(err, errlen, "cannot serve %s", NS_POSTURE);
@@ -114,8 +126,8 @@ close_store(void *arg)
 int
 main(int argc, char **argv)
 {
-	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_POSTURE,
-	    NULL };
+	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_APPROVALS,
+	    TOPIC_POSTURE, NULL };
 	static struct ps ps;
 	const struct daemon_spec spec = {
 		.name = "sacm-posture-repo",

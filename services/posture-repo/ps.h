@@ -25,6 +25,8 @@ struct ps_conf {
 	int	 log_level;
 	char	*allow;		/* who may ask (query_allowed) */
 	long	 max_reports;	/* per endpoint per minute */
+	int	 require_approval;	/* posture of approved endpoints only */
+	char	*orchestrator;	/* who publishes approvals */
 };
 
 struct ps {
@@ -88,6 +90,15 @@ int	ps_report_xml(struct ps *, int64_t id, const char *name,
 
 /* ps_ingest.c */
 void	ps_on_event(struct grid *, const struct grid_event *, void *);
+/* Asks the broker for the endpoint's announcement and takes it. */
+void	ps_endpoint_fetch(struct ps *, const char *id);
+
+/* ps_approve.c: the orchestrator's approvals. */
+void	ps_approval_in(struct ps *, const struct grid_event *);
+/* 0 when the account may report for the endpoint (always without
+ * require_approval), else -EPERM with err. */
+int	ps_approved(struct ps *, const char *endpoint, const char *account,
+	    char *err, size_t errlen);
 void	ps_announce(struct ps *, int64_t id);
 void	ps_flush_pending(struct ps *);
 

@@ -102,13 +102,19 @@ endpoint_fetched(const struct grid_event *ev, void *arg)
 	return endpoint_in(arg, ev) == 0 ? 1 : 0;
 }
 
+void
+ps_endpoint_fetch(struct ps *ps, const char *id)
+{
+	(void)pubsub_items(ps->g, TOPIC_ENDPOINTS, id, 0, endpoint_fetched, ps);
+}
+
 /* The endpoint, asking the broker when we have not heard of it. */
 static int
 endpoint_known(struct ps *ps, const char *id, struct ps_endpoint *e)
 {
 	if (ps_endpoint_get(ps, id, e) == 0)
 		return 0;
-	(void)pubsub_items(ps->g, TOPIC_ENDPOINTS, id, 0, endpoint_fetched, ps);
+	ps_endpoint_fetch(ps, id);
 	return ps_endpoint_get(ps, id, e);
 }
 
@@ -285,6 +291,18 @@ parse_docs(struct ps *ps, xmlDocPtr doc, struct ps_report *rp, char *err,
 	return r;
 }
 
+/* A report's item id is <endpoint>/<request>, or that and /<suffix>
+ * when another account held the first (the collector's publish()). */
+static int
+item_for(const char *item, const char *want)
+{
+	size_t n = strlen(want);
+
+	return strncmp(item, want, n) == 0 && (item[n] == '\0' ||
+	    (item[n] == '/' && item[n + 1] != '\0' &&
+	    strchr(item + n + 1, '/') == NULL));
+}
+
 static void
 report_in(struct ps *ps, const struct grid_event *ev)
 {
@@ -311,10 +329,22 @@ report_in(struct ps *ps, const struct grid_event *ev)
 	if ((r = parse_head(ev, &rp, &doc, err, sizeof(err))) < 0)
 		goto reject;
 	snprintf(want, sizeof(want), "%s/%s", rp.endpoint, rp.request);
-	if (strcmp(want, ev->item_id) != 0) {
+	if (!item_for(ev->item_id, want)) {
 		snprintf(err, sizeof(err), "the item id is not "
-		    "<endpoint>/<request>");
+		    "<endpoint>/<request>[/<suffix>]");
 		r = -EINVAL;
+		goto reject;
+	}
+	/* One report per request, whatever item it came in. */
+	if (strcmp(want, ev->item_id) != 0 &&
+	    ps_report_exists(ps, want) == 1) {
+		log_debug("report %s stored before (as %s)", ev->item_id, want);
+		goto out;
+	}
+	free(rp.item);
+	if ((rp.item = strdup(want)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		r = -ENOMEM;
 		goto reject;
 	}
 	if (endpoint_known(ps, rp.endpoint, &e) < 0) {
@@ -332,6 +362,9 @@ report_in(struct ps *ps, const struct grid_event *ev)
 		r = -EPERM;
 		goto reject;
 	}
+	if ((r = ps_approved(ps, rp.endpoint, rp.publisher, err,
+	    sizeof(err))) < 0)
+		goto reject;
 	if (ps->reports && !ratelimit_allow(ps->reports, rp.endpoint,
 	    ratelimit_now())) {
 		snprintf(err, sizeof(err), "endpoint %.128s is over "
@@ -371,6 +404,8 @@ ps_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 		return;
 	if (strcmp(ev->node, TOPIC_ENDPOINTS) == 0)
 		(void)endpoint_in(ps, ev);
+	else if (strcmp(ev->node, TOPIC_APPROVALS) == 0)
+		ps_approval_in(ps, ev);
 	else if (strcmp(ev->node, TOPIC_POSTURE) == 0)
 		report_in(ps, ev);
 }

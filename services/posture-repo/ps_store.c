@@ -59,6 +59,12 @@ static const char *const migrations[] = {
 	"  name TEXT NOT NULL, version TEXT NOT NULL, arch TEXT NOT NULL,"
 	"  PRIMARY KEY (inventory, name, arch));"
 	"CREATE INDEX package_name ON package(name);",
+	/* 2: the orchestrator's approvals (ps_approve.c) */
+	"CREATE TABLE approval ("
+	"  endpoint TEXT PRIMARY KEY, account TEXT NOT NULL,"
+	"  approval TEXT NOT NULL"
+	"    CHECK (approval IN ('pending', 'approved', 'rejected')),"
+	"  decided TEXT, by TEXT, updated TEXT NOT NULL);",
 };
 
 int

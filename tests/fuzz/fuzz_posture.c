@@ -11,12 +11,13 @@
 #include "topics.h"
 
 static const char *const topics[] = {
-	TOPIC_ENDPOINTS, TOPIC_POSTURE, "#query",
+	TOPIC_ENDPOINTS, TOPIC_POSTURE, "#query", TOPIC_APPROVALS,
 };
 static const char *const accounts[] = {
 	"collector-1@grid.test/sacm-collector",
 	"collector-2@grid.test/sacm-collector",
 	"ctl@grid.test/ctl", "dashboard@grid.test/web",
+	"orchestrator@grid.test/sacm-orchestrator",
 };
 
 static void
@@ -49,10 +50,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ps.conf.db = (char *)":memory:";
 		ps.conf.max_doc = 1 << 20;
 		ps.conf.allow = (char *)"ctl@grid.test dashboard@grid.test";
+		ps.conf.require_approval = 1;
+		ps.conf.orchestrator = (char *)"orchestrator@grid.test";
 	}
 	if (ps_store_open(&ps) < 0)
 		abort();
-	fuzz_events(data, size, topics, 3, accounts, 4, on_event, &ps);
+	fuzz_events(data, size, topics, 4, accounts, 5, on_event, &ps);
 	ps_flush_pending(&ps);
 	ps_store_close(&ps);
 	return 0;

@@ -17,6 +17,11 @@ usage: hostile.py retract CONF TOPIC ITEM_ID
        hostile.py purge CONF TOPIC
   The same for a retraction and a purge.
 
+usage: hostile.py front-run CONF OWN_ENDPOINT SECONDS
+  For SECONDS, takes the report item id of every collection request for
+  another endpoint before its collector can (a collector reads all the
+  requests), publishing a forged failed report there; prints how many.
+
 usage: hostile.py iq CONF TO TYPE PAYLOAD_FILE
   Sends an IQ (get or set) with the payload to TO; prints the answer or
   the error condition and text."""
@@ -123,6 +128,54 @@ async def retract_or_purge(conf, what, topic, item_id=None):
     c.disconnect()
 
 
+async def front_run(conf, own, seconds):
+    """Polls the collection requests (a collector may read them) and
+    publishes a forged failed report under every other endpoint's report
+    item id before its collector can: to silence it."""
+    c = client(conf, "hostile")
+    c.register_plugin("xep_0060")
+    await online(c, conf)
+    service = "pubsub." + conf["jid"].split("@")[1]
+    ns = "http://sacm-grid.dev/protocol/1"
+    seen, forged = set(), 0
+    end = asyncio.get_event_loop().time() + float(seconds)
+    print("hostile: front-running", flush=True)
+    while asyncio.get_event_loop().time() < end:
+        try:
+            r = await c["xep_0060"].get_items(service,
+                                              "sacm/collection/requests",
+                                              max_items=20, timeout=10)
+        except (slixmpp.exceptions.IqError, slixmpp.exceptions.IqTimeout):
+            await asyncio.sleep(0.2)
+            continue
+        for item in r["pubsub"]["items"]:
+            rid = item["id"]
+            if rid in seen:
+                continue
+            seen.add(rid)
+            for e in item.xml.iter("{%s}endpoint" % ns):
+                ep = e.get("id")
+                if ep == own:
+                    continue
+                rep = ET.fromstring(
+                    "<posture-report xmlns='%s' endpoint=%s request=%s "
+                    "policy='x' state='failed' reason='request'><reason>"
+                    "forged</reason></posture-report>" % (
+                        ns, quoteattr(ep), quoteattr(rid)))
+                try:
+                    await c["xep_0060"].publish(service, "sacm/posture",
+                                                id="%s/%s" % (ep, rid),
+                                                payload=rep, timeout=10)
+                    forged += 1
+                except (slixmpp.exceptions.IqError,
+                        slixmpp.exceptions.IqTimeout):
+                    pass
+        await asyncio.sleep(0.2)
+    print("hostile: %d reports forged ahead of their collectors" % forged,
+          flush=True)
+    c.disconnect()
+
+
 async def send_iq(conf, to, iq_type, path):
     """An IQ of our own making: prints the answer or its error."""
     c = client(conf, "hostile")
@@ -157,6 +210,9 @@ def main():
     elif sys.argv[1] == "purge":
         loop.run_until_complete(retract_or_purge(read_conf(sys.argv[2]),
                                                  "purge", sys.argv[3]))
+    elif sys.argv[1] == "front-run":
+        loop.run_until_complete(front_run(read_conf(sys.argv[2]), sys.argv[3],
+                                          sys.argv[4]))
     elif sys.argv[1] == "iq":
         loop.run_until_complete(send_iq(read_conf(sys.argv[2]), sys.argv[3],
                                         sys.argv[4], sys.argv[5]))

@@ -18,6 +18,7 @@ from labconf import read_conf
 
 EXPECTED = {
     "sacm/policy/submissions", "sacm/policy", "sacm/endpoints",
+    "sacm/endpoints/approvals",
     "sacm/assessments", "sacm/collection/requests", "sacm/posture",
     "sacm/posture/stored", "sacm/evaluation/requests",
     "sacm/evaluation/results", "sacm/results", "sacm/incidents",

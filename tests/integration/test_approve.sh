@@ -6,7 +6,10 @@
 #  - only an operator lists, approves and rejects (a collector account
 #    asking the orchestrator is refused, and so is its assess request);
 #  - a rejected endpoint's id is free for another account, pending again;
-#  - an approved endpoint stays its account's.
+#  - an approved endpoint stays its account's;
+#  - the posture repository follows the approvals: posture only for an
+#    approved endpoint, from the account approved, and an id squatted
+#    by one account and approved for another moves to that account.
 set -uo pipefail
 L=$SACM_LAB_DIR
 A=$L/accounts
@@ -20,6 +23,11 @@ H="/usr/bin/python3 $(dirname "$0")/hostile.py"
 DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
 ORCH=orchestrator@$DOMAIN/sacm-orchestrator
 
+{ grep -v '^ *\(db\|log_level\) *=' "$A/posture-repo.conf"
+  echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
+"$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 &
+pp=$!
+check "the posture repository gets ready" ready_since "$W/ps.log" 0
 { grep -v '^ *\(db\|log_level\) *=' "$A/orchestrator.conf"
   echo "db = $W/orch.sqlite"; echo "auto_approve = yes"; } > "$W/orch.conf"
 "$BIN/sacm-orchestrator" -f "$W/orch.conf" > "$W/orch.log" 2>&1 &
@@ -28,6 +36,10 @@ check "the orchestrator gets ready" ready_since "$W/orch.log" 0
 ann() {	# account endpoint
 	printf "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='%s' hostname='h-%s' platform='cpe:/o:debian:debian_linux:11' collector='%s@%s/sacm-collector'/>" "$2" "$2" "$1" "$DOMAIN" > "$W/ann.xml"
 	$H publish "$A/$1.conf" sacm/endpoints "$2" "$W/ann.xml" >> "$W/publish.out" 2>&1
+}
+report() {	# account endpoint request
+	printf "<posture-report xmlns='http://sacm-grid.dev/protocol/1' endpoint='%s' request='%s' policy='p1' reason='request' state='failed' sequence='1' collected='2026-12-01T00:00:00Z'><reason>test</reason></posture-report>" "$2" "$3" > "$W/rep.xml"
+	$H publish "$A/$1.conf" sacm/posture "$2/$3" "$W/rep.xml" >> "$W/publish.out" 2>&1
 }
 listed() {	# approval endpoint [collector]
 	"$S" endpoints "$1" --json > "$W/list.json" 2>> "$W/list.err" &&
@@ -46,6 +58,9 @@ ann collector-3 "$e2"
 check "its second endpoint waits for an operator" wait_for 15 grep -q "endpoint $e2 announced by collector-3@$DOMAIN waits for an operator" "$W/orch.log"
 check "sacmctl endpoints pending lists it" listed pending "$e2" collector-3
 check "... and approved lists the first" listed approved "$e1" collector-3
+check "the posture repository learns both approvals" wait_for 15 bash -c "grep -q 'endpoint $e1: approved for collector-3@$DOMAIN by auto_approve' '$W/ps.log' && grep -q 'endpoint $e2: pending for collector-3@$DOMAIN' '$W/ps.log'"
+report collector-3 "$e2" r1
+check "... and refuses posture for the pending one" wait_for 15 grep -q "report $e2/r1 rejected: endpoint $e2 is pending, not approved" "$W/ps.log"
 
 # A collector account is no operator.
 printf "<approve xmlns='http://sacm-grid.dev/protocol/1/orchestrator'><endpoint id='%s'/></approve>" "$e2" > "$W/approve.xml"
@@ -59,6 +74,8 @@ check "... and the endpoint is still pending" listed pending "$e2"
 # The operator decides.
 check "the operator approves it" bash -c "'$S' endpoints approve '$e2' | grep -q '$e2 approved'"
 check "... and it is approved" listed approved "$e2" collector-3
+report collector-3 "$e2" r2
+check "... and its posture is stored" wait_for 15 grep -q "report $e2/r2 stored" "$W/ps.log"
 check "the operator rejects the first" bash -c "'$S' endpoints reject '$e1' | grep -q '$e1 rejected'"
 check "... and it is rejected" listed rejected "$e1"
 "$S" endpoints approve "nope-$$" > /dev/null 2> "$W/unknown.err"; rc=$?
@@ -69,14 +86,26 @@ $H retract "$A/collector-3.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
 ann collector-2 "$e1"
 check "another account may announce a rejected endpoint: pending again" wait_for 15 grep -q "endpoint $e1 (rejected for collector-3@$DOMAIN) announced by collector-2@$DOMAIN: pending again" "$W/orch.log"
 check "... listed as pending, for that account" listed pending "$e1" collector-2
+check "... and not approved automatically (an operator decided on it)" wait_for 10 grep -q "endpoint $e1 announced by collector-2@$DOMAIN waits for an operator.*decided on it before" "$W/orch.log"
+report collector-2 "$e1" r3
+check "posture for it is refused while it waits" wait_for 15 grep -q "report $e1/r3 rejected" "$W/ps.log"
+"$S" endpoints approve "$e1" > /dev/null
+check "approved for the new account, it moves there in the posture repository" wait_for 15 grep -q "endpoint $e1 now belongs to collector-2@$DOMAIN (approved)" "$W/ps.log"
+report collector-2 "$e1" r4
+check "... which stores its posture" wait_for 15 grep -q "report $e1/r4 stored" "$W/ps.log"
+report collector-3 "$e1" r5
+check "... and refuses the old account's" wait_for 15 grep -q "report $e1/r5 rejected" "$W/ps.log"
 $H retract "$A/collector-3.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
 ann collector-2 "$e2"
 check "an approved endpoint stays its account's" wait_for 15 grep -q "endpoint $e2 ignored: it belongs to collector-3@$DOMAIN, not collector-2@$DOMAIN" "$W/orch.log"
-check "the orchestrator stayed up" kill -0 $op
+check "the orchestrator and the posture repository stayed up" bash -c "kill -0 $op && kill -0 $pp"
 
 # Leave the lab's topics as they were.
 $H retract "$A/collector-2.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
 $H retract "$A/collector-2.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
-kill $op 2>/dev/null; wait $op 2>/dev/null
-[ "$fails" = 0 ] || tail -30 "$W/orch.log"
+for r in r1 r2; do $H retract "$A/collector-3.conf" sacm/posture "$e2/$r" >> "$W/publish.out" 2>&1; done
+for r in r3 r4; do $H retract "$A/collector-2.conf" sacm/posture "$e1/$r" >> "$W/publish.out" 2>&1; done
+$H retract "$A/collector-3.conf" sacm/posture "$e1/r5" >> "$W/publish.out" 2>&1
+kill $op $pp 2>/dev/null; wait $op $pp 2>/dev/null
+[ "$fails" = 0 ] || tail -n 30 "$W/orch.log" "$W/ps.log"
 exit $((fails > 0))

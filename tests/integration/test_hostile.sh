@@ -38,7 +38,8 @@ wait $hp
 check "with only forged replies, the request times out (exit 1, nothing taken)" bash -c "[ $rc = 1 ] && ! grep -q FORGED '$W/never.json' && grep -q 'no answer' '$W/never.err'"
 
 # 2. Identifiers that are not identifiers.
-{ grep -v '^ *\(db\|log_level\) *=' "$A/posture-repo.conf"; echo "db = $W/ps.sqlite"; } > "$W/ps.conf"
+{ grep -v '^ *\(db\|log_level\) *=' "$A/posture-repo.conf"; echo "db = $W/ps.sqlite"
+  echo "require_approval = no"; } > "$W/ps.conf"
 "$BIN/sacm-posture-repo" -f "$W/ps.conf" > "$W/ps.log" 2>&1 &
 ps=$!
 check "the posture repository gets ready" ready_since "$W/ps.log" 0
@@ -112,4 +113,46 @@ sed 's#https://upload\.[^/:]*:[0-9]*#https://127.0.0.1:1#' "$W/ref.xml" > "$W/re
 check "a link to another host is refused before any request" bash -c "'$S' blob get '$W/ref-elsewhere.xml' -o '$W/x' 2>&1 | grep -q 'is not on the upload service'"
 sed 's#\(https://upload\.[^/:]*\):[0-9]*#\1:1#' "$W/ref.xml" > "$W/ref-port.xml"
 check "... and to another port" bash -c "'$S' blob get '$W/ref-port.xml' -o '$W/x' 2>&1 | grep -q 'is not on the upload service'"
+
+# 5. A result counts only from an evaluator, for a request the orchestrator
+# made, assigned to that evaluator, repeating the request's claims.
+{ grep -v '^ *\(db\|log_level\) *=' "$A/results-repo.conf"; echo "db = $W/rr.sqlite"; } > "$W/rr.conf"
+"$BIN/sacm-results-repo" -f "$W/rr.conf" > "$W/rr.log" 2>&1 &
+rp=$!
+check "the results repository gets ready" ready_since "$W/rr.log" 0
+ep=hostile-ep-$$ pol=$(printf '%064d' $$)
+req() {	# request-id endpoint evaluator
+	printf "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='%s' assessment='a-%s' profile='p' evaluator='%s@%s'><policy id='%s' kind='datastream'/></evaluation-request>" "$2" "$1" "$3" "$DOMAIN" "$pol" > "$W/req.xml"
+}
+res() {	# endpoint assessment
+	printf "<evaluation-result xmlns='http://sacm-grid.dev/protocol/1' state='failed' endpoint='%s' policy='%s' profile='p' assessment='a-%s'><reason>forged</reason></evaluation-result>" "$1" "$pol" "$2" > "$W/res.xml"
+}
+r1=e-h1-$$ r2=e-h2-$$
+req "$r1" "$ep" evaluator-1
+$H publish "$A/orchestrator.conf" sacm/evaluation/requests "$r1" "$W/req.xml" >> "$W/publish.out" 2>&1
+res "$ep" "$r1"
+$H publish "$A/evaluator-2.conf" sacm/evaluation/results "$r1" "$W/res.xml" >> "$W/publish.out" 2>&1
+check "a result from an evaluator the request was not assigned to is refused" wait_for 15 grep -q "result $r1 rejected: request $r1 was assigned to evaluator-1@$DOMAIN, not evaluator-2@$DOMAIN" "$W/rr.log"
+res "$ep" "never-$$"
+$H publish "$A/evaluator-1.conf" sacm/evaluation/results "e-never-$$" "$W/res.xml" >> "$W/publish.out" 2>&1
+check "a result for a request never made is refused" wait_for 15 grep -q "result e-never-$$ rejected: no evaluation request e-never-$$" "$W/rr.log"
+res "someone-else" "$r1"
+$H publish "$A/evaluator-1.conf" sacm/evaluation/results "$r1" "$W/res.xml" >> "$W/publish.out" 2>&1
+check "a result whose endpoint is not its request's is refused" wait_for 15 grep -q "result $r1 rejected: its endpoint is not the request's" "$W/rr.log"
+req "$r2" "$ep" evaluator-1
+check "a collector cannot publish an evaluation request (forbidden)" bash -c "$H publish '$A/collector-1.conf' sacm/evaluation/requests '$r2' '$W/req.xml' | grep -q 'refused: forbidden'"
+res "$ep" "$r2"
+check "... nor a result" bash -c "$H publish '$A/collector-1.conf' sacm/evaluation/results '$r2' '$W/res.xml' | grep -q 'refused: forbidden'"
+check "an evaluator cannot publish a request to cover its result (forbidden)" bash -c "$H publish '$A/evaluator-1.conf' sacm/evaluation/requests '$r2' '$W/req.xml' | grep -q 'refused: forbidden'"
+check "nothing was stored for the endpoint" bash -c "! '$S' results --json | grep -q '$ep'"
+res "$ep" "$r1"
+$H publish "$A/evaluator-1.conf" sacm/evaluation/results "$r1" "$W/res.xml" >> "$W/publish.out" 2>&1
+check "the assigned evaluator's result, agreeing with the request, is stored" wait_for 15 grep -q "result $r1 stored: endpoint $ep, failed" "$W/rr.log"
+check "the results repository stayed up" kill -0 $rp
+kill $rp 2>/dev/null; wait $rp 2>/dev/null
+for t in requests results; do
+	$H retract "$A/$([ $t = requests ] && echo orchestrator || echo evaluator-1).conf" sacm/evaluation/$t "$r1" >> "$W/publish.out" 2>&1
+done
+$H retract "$A/evaluator-2.conf" sacm/evaluation/results "$r1" >> "$W/publish.out" 2>&1
+$H retract "$A/evaluator-1.conf" sacm/evaluation/results "e-never-$$" >> "$W/publish.out" 2>&1
 exit $((fails > 0))

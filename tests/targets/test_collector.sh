@@ -72,5 +72,14 @@ request req-c "$MID" "$BAD"
 check "a collection that cannot be done is reported as failed" wait_report "$MID/req-c"
 check "... with the reason" grep -q 'state="failed".*<reason>.*is not the policy id' "$W/report.xml"
 check "a request for another endpoint is left alone (answered before it: none)" bash -c "! '$S' items sacm/posture --id '$MID/req-b' >/dev/null 2>&1"
+# Another collector account saw a request (collectors all read them) and
+# published first under the report's item id, to silence this endpoint:
+# the collector publishes under <endpoint>/<request>/<random> instead.
+echo "<posture-report xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' request='req-d' policy='$ID' state='failed' reason='request'><reason>all fine here</reason></posture-report>" > "$W/front.xml"
+/usr/bin/python3 tests/integration/hostile.py publish "$L/accounts/collector-2.conf" sacm/posture "$MID/req-d" "$W/front.xml" > "$W/front.out" 2>&1
+check "another account can take a report's item id first" grep -q "hostile: published" "$W/front.out"
+request req-d "$MID" "$ANN"
+check "the collector still publishes its report, under another item id" wait_for 60 grep -q "posture report $MID/req-d/[0-9a-f]\{16\} published" "$W/col.log"
+check "... saying why" grep -q "posture report $MID/req-d: another account holds that item id" "$W/col.log"
 check "the collector keeps running" kill -0 $COL
 exit $((fails > 0))

@@ -17,7 +17,7 @@ payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pa
 attr() { /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().get(sys.argv[2]))' "$1" "$2"; }
 
 daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
-daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite"
+daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite" "require_approval = no"
 declare -A MID
 i=1
 for t in hardened misconfigured; do

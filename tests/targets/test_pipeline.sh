@@ -34,6 +34,13 @@ for t in $TREES; do MID[$t]=$(cat "$L/targets/$t/etc/machine-id"); done
 check "sacm-lab up builds the target trees and starts a collector on each" \
     wait_for 30 bash -c "[ \$('$S' items sacm/endpoints -n 10 --json | grep -c '\"id\"') -ge 3 ]"
 
+# Root on the misconfigured target (its collector's account) tries to
+# silence the others: it takes their reports' item ids first
+# (tests/integration/hostile.py front-run, a client we did not write).
+/usr/bin/python3 tests/integration/hostile.py front-run "$L/accounts/collector-3.conf" \
+    "${MID[misconfigured]}" 60 > "$W/front.out" 2>&1 &
+FRONT=$!
+wait_for 30 grep -q "hostile: front-running" "$W/front.out"
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 current() { "$S" items sacm/results --id "${MID[$1]}/$ID/$PROFILE" >/dev/null 2>&1; }
 for t in $TREES; do
@@ -53,6 +60,9 @@ first_request() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(json.l
 for t in $TREES; do
 	check "... $t's rule results equal oscap-chroot's" same_as_oscap "$t" "$PROFILE" "$(first_request $t)"
 done
+wait $FRONT
+check "the attacker took other endpoints' report ids first ($(grep -o '[0-9]* reports forged' "$W/front.out"))" grep -q "hostile: [1-9][0-9]* reports forged" "$W/front.out"
+check "... and their collectors published under other ids all the same" grep -q "another account holds that item id" "$L/log/collector-1.log" "$L/log/collector-2.log"
 check "the evaluations were spread over both evaluators" bash -c "grep -q 'evaluated in' '$L/log/evaluator-1.log' && grep -q 'evaluated in' '$L/log/evaluator-2.log'"
 check "sacm/assessments shows them complete" test "$("$S" assessments | grep -c ' complete ')" = 3
 check "... with each change logged old -> new" grep -q "collecting -> collected" "$L/log/orchestrator.log"

@@ -10,7 +10,7 @@ trap broker_lab_down EXIT
 broker_lab
 
 daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
-daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite"
+daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite" "require_approval = no"
 PS=${DPID[ps]}
 declare -A MID
 i=1
@@ -143,6 +143,15 @@ print(d.execute("select count(distinct oval), count(*) from report where endpoin
 P
 )
 check "... and is stored once ($H)" test "$H" = "(1, 2)"
+# A report under <endpoint>/<request>/<suffix> (its collector's answer
+# when another account held the plain item id) is the same report.
+echo "<posture-report xmlns='http://sacm-grid.dev/protocol/1' endpoint='$M3' request='alt-1' policy='$ID' state='failed' reason='request'><reason>test</reason></posture-report>" > "$W/alt.xml"
+SACM_CONFIG=$C3 "$S" publish sacm/posture "$W/alt.xml" --id "$M3/alt-1/0123456789abcdef" >/dev/null
+check "a report under a suffixed item id is stored as <endpoint>/<request>" wait_for 20 bash -c "'$S' items sacm/posture/stored --id '$M3/alt-1' >/dev/null 2>&1"
+SACM_CONFIG=$C3 "$S" publish sacm/posture "$W/alt.xml" --id "$M3/alt-1/fedcba9876543210" >/dev/null
+SACM_CONFIG=$C3 "$S" publish sacm/posture "$W/alt.xml" --id "$M3/alt-1/x/y" >/dev/null
+check "... once" wait_for 20 rejected "$M3/alt-1/x/y" "item id is not"
+check "... (one report for the request)" test "$(sqlite3 "$W/ps.sqlite" "select count(*) from report where endpoint = '$M3' and request = 'alt-1'")" = 1
 check "the posture repository is still running" kill -0 $PS
 ic=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$W/ps.sqlite" 2>&1)
 check "its database passes integrity_check ($ic)" test "$ic" = ok

@@ -16,7 +16,7 @@ payload() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pa
 count() { /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
 daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
-daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite"
+daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite" "require_approval = no"
 daemon col sacm-collector collector-1 "root = $T" "apt_config = $W/apt.conf" \
     "state_dir = $W/col" "watch = no"
 daemon ev sacm-evaluator evaluator-1 "state_dir = $W/ev"

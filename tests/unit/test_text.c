@@ -141,7 +141,12 @@ test_topics_least_privilege(void)
 {
 	const struct topic_def *t;
 
-	T_EQ(topic_ndefs, 12);
+	T_EQ(topic_ndefs, 13);
+	/* approvals: the orchestrator publishes, collectors do not read */
+	T_ASSERT((t = topic_find("sacm/endpoints/approvals")) != NULL);
+	T_STREQ(topic_affiliation(t, "orchestrator"), "publisher");
+	T_STREQ(topic_affiliation(t, "posture-repo"), "member");
+	T_ASSERT(topic_affiliation(t, "collector") == NULL);
 	T_ASSERT((t = topic_find("sacm/results")) != NULL);
 	T_STREQ(topic_affiliation(t, "results-repo"), "publisher");
 	T_STREQ(topic_affiliation(t, "dashboard"), "member");
