@@ -71,6 +71,28 @@ printf "<assess xmlns='http://sacm-grid.dev/protocol/1/orchestrator' policy='p'>
 check "... nor request an assessment" bash -c "$H iq '$A/collector-3.conf' '$ORCH' set '$W/assess.xml' | grep -q 'refused: forbidden'"
 check "... and the endpoint is still pending" listed pending "$e2"
 
+# Identifiers that would break out of the orchestrator's answer, from an
+# operator's client: refused, nothing of theirs published, and the
+# orchestrator's stream stays up.
+inject="x'/></assessments></iq><iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='sacm/evaluation/requests'><item id='INJECTED'/></publish></pubsub></iq><x a='"
+for bad in "$inject" "a<b" 'a"b' "a&b" "$(head -c 10000 /dev/zero | tr '\0' x)"; do
+	/usr/bin/python3 - "$bad" "$W/inject.xml" <<'PY'
+import sys
+from xml.sax.saxutils import quoteattr
+open(sys.argv[2], "w").write("<assess xmlns='http://sacm-grid.dev/protocol/1/orchestrator' policy='p'><endpoint id=%s/></assess>" % quoteattr(sys.argv[1]))
+PY
+	$H iq "$A/ctl.conf" "$ORCH" set "$W/inject.xml" >> "$W/inject.out" 2>&1
+	/usr/bin/python3 - "$bad" "$W/inject.xml" <<'PY'
+import sys
+from xml.sax.saxutils import quoteattr
+open(sys.argv[2], "w").write("<approve xmlns='http://sacm-grid.dev/protocol/1/orchestrator'><endpoint id=%s/></approve>" % quoteattr(sys.argv[1]))
+PY
+	$H iq "$A/ctl.conf" "$ORCH" set "$W/inject.xml" >> "$W/inject.out" 2>&1
+done
+check "hostile identifiers in an operator's request are refused (10 of 10)" test "$(grep -c 'refused: bad-request.*is not an identifier' "$W/inject.out")" = 10
+check "... nothing of theirs was published" bash -c "! '$S' items sacm/evaluation/requests --id INJECTED >/dev/null 2>&1"
+check "... and the orchestrator answers on" bash -c "'$S' endpoints pending --json >/dev/null"
+
 # The operator decides.
 check "the operator approves it" bash -c "'$S' endpoints approve '$e2' | grep -q '$e2 approved'"
 check "... and it is approved" listed approved "$e2" collector-3
