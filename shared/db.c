@@ -73,7 +73,7 @@ db_open(const char *path, const char *const *mig, size_t n, sqlite3 **dbp,
 	}
 	sqlite3_busy_timeout(db, 5000);
 	if (db_exec(db, "PRAGMA journal_mode=WAL") < 0 ||
-	    db_exec(db, "PRAGMA synchronous=NORMAL") < 0 ||
+	    db_exec(db, "PRAGMA synchronous=FULL") < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys=ON") < 0 ||
 	    (v = db_version(db)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));

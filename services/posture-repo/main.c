@@ -48,7 +48,8 @@ open_store(void *arg, char *err, size_t errlen)
 
 	scap_init();
 	if ((ps->reports = ratelimit_new((unsigned)ps->conf.max_reports,
-	    65536)) == NULL) {
+	    65536)) == NULL || (ps->retry = retry_new(10000, 10000)) ==
+	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -94,11 +95,21 @@ ready(void *arg, char *buf, size_t len)
 
 /* Anything stored but not yet published (a restart, or the broker away
  * at the time) goes out every 5 s. */
+static int
+again(const struct grid_event *ev, void *arg)
+{
+	struct ps *ps = arg;
+
+	ps_on_event(ps->g, ev, ps);
+	return 0;
+}
+
 static void
 tick(void *arg)
 {
 	struct ps *ps = arg;
 
+	retry_run(ps->retry, ps->g, again, ps);
 	if (time(NULL) - ps->last_flush >= 5) {
 		ps_flush_pending(ps);
 		ps->last_flush = time(NULL);
@@ -121,6 +132,8 @@ close_store(void *arg)
 	ps_store_close(ps);
 	ratelimit_free(ps->reports);
 	ps->reports = NULL;
+	retry_free(ps->retry);
+	ps->retry = NULL;
 }
 
 int

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "grid.h"
 #include "ratelimit.h"
+#include "retry.h"
 
 #define NS_POSTURE	"http://sacm-grid.dev/protocol/1/posture"
 
@@ -36,6 +37,7 @@ struct ps {
 	time_t		 last_flush;	/* pending publications retried */
 	sqlite3		*db;
 	struct ratelimit *reports;	/* per endpoint */
+	struct retry	*retry;		/* items the database refused */
 	unsigned long	 stored, rejected;	/* since start, for the log */
 };
 
@@ -90,6 +92,8 @@ int	ps_report_xml(struct ps *, int64_t id, const char *name,
 
 /* ps_ingest.c */
 void	ps_on_event(struct grid *, const struct grid_event *, void *);
+/* The database could not store the item: it is taken again later. */
+void	ps_keep(struct ps *, const struct grid_event *);
 /* Asks the broker for the endpoint's announcement and takes it. */
 void	ps_endpoint_fetch(struct ps *, const char *id);
 

@@ -162,7 +162,7 @@ ps_approval_in(struct ps *ps, const struct grid_event *ev)
 		log_warnx("approval %s ignored: endpoint (the item id), "
 		    "account and approval are required", ev->item_id);
 	else if (store(ps, ep, account, state, decided, by) < 0)
-		log_warnx("approval %s: the database refused it", ep);
+		ps_keep(ps, ev);
 	else {
 		log_info("endpoint %s: %s for %s%s%s", ep, state, account,
 		    by ? " by " : "", by ? by : "");

@@ -91,6 +91,8 @@ endpoint_in(struct ps *ps, const struct grid_event *ev)
 			log_info("endpoint %s (%s, %s) by %s", e.id,
 			    e.hostname ? e.hostname : "?", e.platform ?
 			    e.platform : "?", e.publisher ? e.publisher : "?");
+		else
+			ps_keep(ps, ev);
 	}
 	ps_endpoint_free(&e);
 	return r;
@@ -100,6 +102,18 @@ static int
 endpoint_fetched(const struct grid_event *ev, void *arg)
 {
 	return endpoint_in(arg, ev) == 0 ? 1 : 0;
+}
+
+void
+ps_keep(struct ps *ps, const struct grid_event *ev)
+{
+	if (ps->retry && retry_add(ps->retry, ev->node, ev->item_id) == 0)
+		log_warnx("%s/%s not stored (the database refused it); kept, "
+		    "to be taken again", ev->node, ev->item_id);
+	else
+		log_warnx("%s/%s not stored (the database refused it), and too "
+		    "many kept already: it stays on the broker", ev->node,
+		    ev->item_id);
 }
 
 void
@@ -376,8 +390,8 @@ report_in(struct ps *ps, const struct grid_event *ev)
 	if ((r = parse_docs(ps, doc, &rp, err, sizeof(err))) < 0)
 		goto reject;
 	if ((r = ps_report_add(ps, &rp)) < 0) {
-		snprintf(err, sizeof(err), "the database refused it");
-		goto reject;
+		ps_keep(ps, ev);
+		goto out;
 	}
 	ps->stored++;
 	log_info("report %s stored (%s, %s%s%s)", rp.item, rp.state,

@@ -297,6 +297,8 @@ ps_report_add(struct ps *ps, struct ps_report *rp)
 	rp->id = sqlite3_last_insert_rowid(ps->db);
 	sqlite3_finalize(st);
 	if (db_commit(ps->db) < 0) {
+		log_warnx("storing report %s: %s", rp->item,
+		    sqlite3_errmsg(ps->db));
 		db_rollback(ps->db);
 		return -EIO;
 	}

@@ -74,6 +74,10 @@ open_store(void *arg, char *err, size_t errlen)
 	}
 	xsltSetDefaultSecurityPrefs(rr->xslt_sec);
 	exsltRegisterAll();	/* the XSL uses EXSLT, as oscap provides */
+	if ((rr->retry = retry_new(10000, 10000)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (rr_store_open(rr) < 0) {
 		snprintf(err, errlen, "cannot open the database %s",
 		    rr->conf.db);
@@ -115,11 +119,21 @@ ready(void *arg, char *buf, size_t len)
 	snprintf(buf, len, "database %s", ((struct rr *)arg)->conf.db);
 }
 
+static int
+again(const struct grid_event *ev, void *arg)
+{
+	struct rr *rr = arg;
+
+	rr_on_event(rr->g, ev, rr);
+	return 0;
+}
+
 static void
 tick(void *arg)
 {
 	struct rr *rr = arg;
 
+	retry_run(rr->retry, rr->g, again, rr);
 	if (time(NULL) - rr->last_flush >= 5) {
 		rr_flush_pending(rr);
 		rr->last_flush = time(NULL);
@@ -141,6 +155,8 @@ close_store(void *arg)
 	struct rr *rr = arg;
 
 	rr_store_close(rr);
+	retry_free(rr->retry);
+	rr->retry = NULL;
 	xsltFreeSecurityPrefs(rr->xslt_sec);
 	xsltCleanupGlobals();
 }

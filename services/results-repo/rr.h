@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "grid.h"
+#include "retry.h"
 
 #define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
 
@@ -36,6 +37,7 @@ struct rr {
 	time_t		 last_flush;	/* pending publications retried */
 	struct _xsltSecurityPrefs *xslt_sec;	/* reports: no files, no network */
 	sqlite3		*db;
+	struct retry	*retry;		/* results the database refused */
 	unsigned long	 stored, rejected, incidents;
 };
 

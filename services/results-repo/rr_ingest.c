@@ -496,8 +496,15 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		log_info("result %s: assessment %s has its result already; "
 		    "not stored twice", e.request, e.assessment);
 	} else if (store(rr, &e, err, sizeof(err)) < 0) {
-		rr->rejected++;
-		log_warnx("result %s rejected: %s", gev->item_id, err);
+		/* Not the result's fault: taken again later. */
+		if (rr->retry && retry_add(rr->retry, gev->node,
+		    gev->item_id) == 0)
+			log_warnx("result %s not stored (%s); kept, to be taken "
+			    "again", gev->item_id, err);
+		else
+			log_warnx("result %s not stored (%s), and too many kept "
+			    "already: it stays on the broker", gev->item_id,
+			    err);
 	} else {
 		rr->stored++;
 		log_info("result %s stored: endpoint %s, %s%s%s", e.request,

@@ -83,6 +83,7 @@ $H publish "$A/collector-2.conf" sacm/posture "$e1/r1" "$W/rep.xml" >> "$W/publi
 check "posture for another account's endpoint is refused" wait_for 10 grep -q "collector-2@$DOMAIN reports for endpoint $e1, which belongs to collector-1@$DOMAIN" "$W/ps.log"
 # Leave the lab's topics as they were: the endpoints announced here
 # would otherwise be taken up by the lab's own daemons later.
+$H retract "$A/collector-2.conf" sacm/posture "$e1/r1" >> "$W/publish.out" 2>&1
 $H retract "$A/collector-1.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
 $H retract "$A/collector-1.conf" sacm/endpoints "ok-item-$$" >> "$W/publish.out" 2>&1
 $H retract "$A/collector-2.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
