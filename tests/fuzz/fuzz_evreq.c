@@ -14,15 +14,6 @@ static const char *const accounts[] = {
 	"collector-1@grid.test/sacm-collector",
 };
 
-static void
-on_event(const struct grid_event *ev, const char *from, void *arg)
-{
-	struct ev *e = arg;
-
-	(void)from;
-	ev_on_event(e->g, ev, e);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,7 +26,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		e.conf.capacity = 1;
 		fifo_init(&e.jobs, EV_QUEUE_MAX);
 	}
-	fuzz_events(data, size, topics, 1, accounts, 2, on_event, &e);
+	const struct fuzz_daemon d = { e.g, topics, 1, accounts, 2,
+	    ev_on_event, NULL, &e };
+
+	fuzz_events(data, size, &d);
 	while ((n = fifo_pop(&e.jobs)) != NULL)
 		ev_job_free((struct ev_job *)n);
 	return 0;

@@ -9,8 +9,9 @@
  *	\n%%\n			(then the next event)
  *
  * NODE indexes the target's table of topics (a negative one -N retracts
- * the item from topic N-1); PUBLISHER indexes its table of accounts, -1
- * for none (a broker that does not say).  The seeds under
+ * the item from topic N-1; the pseudo-topic "#request" makes an IQ);
+ * PUBLISHER indexes its table of accounts, -1 for none (a broker that
+ * does not say).  The seeds under
  * tests/fuzz/corpus/ are real items taken from a lab.
  */
 #ifndef FUZZ_GRID_H
@@ -20,8 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "grid.h"
 #include "log.h"
+#include "xmlsafe.h"
 
 #define FUZZ_MAX_EVENTS	8
 
@@ -48,17 +51,46 @@ fuzz_grid(const char *jid)
 	return g;
 }
 
-typedef void fuzz_event_fn(const struct grid_event *, const char *from,
-    void *arg);
+/* What a target drives: topics[] and accounts[] index the script's
+ * NODE and PUBLISHER; an event on the pseudo-topic "#request" is an IQ
+ * (type: the item id; from: the publisher) for on_request, whose answer
+ * must be well-formed XML when it is one. */
+struct fuzz_daemon {
+	struct grid		 *g;
+	const char *const	 *topics;
+	int			  ntopics;
+	const char *const	 *accounts;
+	int			  naccounts;
+	grid_event_fn		 *on_event;
+	grid_request_fn		 *on_request;	/* or NULL */
+	void			 *arg;
+};
 
-/*
- * Runs the script in data against topics[] and accounts[], calling fn
- * for each event (from: the publisher's full JID or NULL).
- */
 static inline void
-fuzz_events(const uint8_t *data, size_t size, const char *const *topics,
-    int ntopics, const char *const *accounts, int naccounts,
-    fuzz_event_fn *fn, void *arg)
+fuzz_request(const struct fuzz_daemon *d, const struct grid_event *ev)
+{
+	const struct grid_request req = {
+		ev->publisher ? ev->publisher : "nobody@grid.test/x",
+		ev->item_id, ev->payload ? ev->payload : "", ev->payload_len,
+	};
+	struct buf reply;
+	xmlDocPtr doc;
+	char err[256];
+
+	buf_init(&reply, 1 << 20);
+	if (d->on_request(d->g, &req, &reply, d->arg) == 0 && reply.data &&
+	    reply.data[0] == '<') {
+		if (xmlsafe_parse(reply.data, reply.len, reply.len + 1, &doc,
+		    err, sizeof(err)) < 0)
+			abort();
+		xmlFreeDoc(doc);
+	}
+	buf_free(&reply);
+}
+
+/* Runs the script in data against the daemon. */
+static inline void
+fuzz_events(const uint8_t *data, size_t size, const struct fuzz_daemon *d)
 {
 	char *text = malloc(size + 1), *p, *next;
 	int n = 0;
@@ -83,17 +115,21 @@ fuzz_events(const uint8_t *data, size_t size, const char *const *topics,
 		ev.retract = node < 0;
 		if (node < 0)
 			node = -node - 1;
-		if (node >= ntopics)
+		if (node >= d->ntopics)
 			continue;
-		ev.node = topics[node];
+		ev.node = d->topics[node];
 		ev.item_id = id;
-		ev.publisher = pub >= 0 && pub < naccounts ? accounts[pub] :
-		    NULL;
+		ev.publisher = pub >= 0 && pub < d->naccounts ?
+		    d->accounts[pub] : NULL;
 		if (!ev.retract) {
 			ev.payload = nl + 1;
 			ev.payload_len = strlen(nl + 1);
 		}
-		fn(&ev, ev.publisher, arg);
+		if (strcmp(ev.node, "#request") == 0) {
+			if (d->on_request && !ev.retract)
+				fuzz_request(d, &ev);
+		} else
+			d->on_event(d->g, &ev, d->arg);
 	}
 	free(text);
 }

@@ -25,34 +25,6 @@ static const char *const accounts[] = {
 	"ctl@grid.test/ctl",
 };
 
-static void
-on_event(const struct grid_event *ev, const char *from, void *arg)
-{
-	struct orch *o = arg;
-
-	if (ev->node[0] == '#') {
-		const struct grid_request req = {
-			from ? from : "nobody@grid.test/x", ev->item_id,
-			ev->payload ? ev->payload : "", ev->payload_len,
-		};
-		struct buf reply;
-		xmlDocPtr doc;
-		char err[256];
-
-		buf_init(&reply, 65536);
-		if (orch_on_request(o->g, &req, &reply, o) == 0 &&
-		    reply.len > 0) {
-			if (xmlsafe_parse(reply.data, reply.len, reply.len + 1,
-			    &doc, err, sizeof(err)) < 0)
-				abort();
-			xmlFreeDoc(doc);
-		}
-		buf_free(&reply);
-		return;
-	}
-	orch_on_event(o->g, ev, o);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -73,7 +45,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (orch_store_open(&o) < 0)
 		abort();
-	fuzz_events(data, size, topics, 5, accounts, 6, on_event, &o);
+	const struct fuzz_daemon d = { o.g, topics, 5, accounts, 6,
+	    orch_on_event, orch_on_request, &o };
+
+	fuzz_events(data, size, &d);
 	orch_tick(&o);
 	orch_store_close(&o);
 	return 0;

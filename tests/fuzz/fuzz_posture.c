@@ -11,7 +11,7 @@
 #include "topics.h"
 
 static const char *const topics[] = {
-	TOPIC_ENDPOINTS, TOPIC_POSTURE, "#query", TOPIC_APPROVALS,
+	TOPIC_ENDPOINTS, TOPIC_POSTURE, "#request", TOPIC_APPROVALS,
 };
 static const char *const accounts[] = {
 	"collector-1@grid.test/sacm-collector",
@@ -19,26 +19,6 @@ static const char *const accounts[] = {
 	"ctl@grid.test/ctl", "dashboard@grid.test/web",
 	"orchestrator@grid.test/sacm-orchestrator",
 };
-
-static void
-on_event(const struct grid_event *ev, const char *from, void *arg)
-{
-	struct ps *ps = arg;
-
-	if (ev->node[0] == '#') {
-		const struct grid_request req = {
-			from ? from : "nobody@grid.test/x", ev->item_id,
-			ev->payload ? ev->payload : "", ev->payload_len,
-		};
-		struct buf reply;
-
-		buf_init(&reply, 1 << 20);
-		(void)ps_on_query(ps->g, &req, &reply, ps);
-		buf_free(&reply);
-		return;
-	}
-	ps_on_event(ps->g, ev, ps);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,7 +35,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ps_store_open(&ps) < 0)
 		abort();
-	fuzz_events(data, size, topics, 4, accounts, 5, on_event, &ps);
+	const struct fuzz_daemon d = { ps.g, topics, 4, accounts, 5,
+	    ps_on_event, ps_on_query, &ps };
+
+	fuzz_events(data, size, &d);
 	ps_flush_pending(&ps);
 	ps_store_close(&ps);
 	return 0;

@@ -11,7 +11,7 @@
 #include "topics.h"
 
 static const char *const topics[] = {
-	TOPIC_EVALUATION_REQUESTS, TOPIC_EVALUATION_RESULTS, "#query",
+	TOPIC_EVALUATION_REQUESTS, TOPIC_EVALUATION_RESULTS, "#request",
 };
 static const char *const accounts[] = {
 	"orchestrator@grid.test/sacm-orchestrator",
@@ -19,26 +19,6 @@ static const char *const accounts[] = {
 	"collector-1@grid.test/sacm-collector",
 	"ctl@grid.test/ctl", "dashboard@grid.test/web",
 };
-
-static void
-on_event(const struct grid_event *ev, const char *from, void *arg)
-{
-	struct rr *rr = arg;
-
-	if (ev->node[0] == '#') {
-		const struct grid_request req = {
-			from ? from : "nobody@grid.test/x", ev->item_id,
-			ev->payload ? ev->payload : "", ev->payload_len,
-		};
-		struct buf reply;
-
-		buf_init(&reply, 1 << 20);
-		(void)rr_on_query(rr->g, &req, &reply, rr);
-		buf_free(&reply);
-		return;
-	}
-	rr_on_event(rr->g, ev, rr);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -56,7 +36,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rr_store_open(&rr) < 0)
 		abort();
-	fuzz_events(data, size, topics, 3, accounts, 5, on_event, &rr);
+	const struct fuzz_daemon d = { rr.g, topics, 3, accounts, 5,
+	    rr_on_event, rr_on_query, &rr };
+
+	fuzz_events(data, size, &d);
 	rr_flush_pending(&rr);
 	rr_store_close(&rr);
 	return 0;

@@ -15,3 +15,16 @@ lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 # ready_since LOG N [SECONDS]: a daemon logged "ready:" after the first N
 # lines of LOG (started, connected and subscribed).
 ready_since() { wait_for "${3:-30}" bash -c "tail -n +$(($2 + 1)) '$1' 2>/dev/null | grep -q 'ready:'"; }
+# lab_test NAME: a test on run.sh's lab ($SACM_LAB_DIR): L, A (its
+# accounts), S (sacmctl, as the operator), W (the test's own, empty work
+# directory), H (the hostile client, hostile.py) and DOMAIN.
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+lab_test() {
+	L=$SACM_LAB_DIR A=$SACM_LAB_DIR/accounts S=$BIN/sacmctl
+	W=$SACM_LAB_DIR/$1
+	export SACM_CONFIG=$A/ctl.conf
+	rm -rf "$W"
+	mkdir -p "$W"
+	H="/usr/bin/python3 $LIB_DIR/hostile.py"
+	DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
+}

@@ -11,16 +11,8 @@
 #    approved endpoint, from the account approved, and an id squatted
 #    by one account and approved for another moves to that account.
 set -uo pipefail
-L=$SACM_LAB_DIR
-A=$L/accounts
-S=$BIN/sacmctl
-export SACM_CONFIG=$A/ctl.conf
 . "$(dirname "$0")/lib.sh"
-W=$L/approve-test
-rm -rf "$W"
-mkdir -p "$W"
-H="/usr/bin/python3 $(dirname "$0")/hostile.py"
-DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
+lab_test approve-test
 ORCH=orchestrator@$DOMAIN/sacm-orchestrator
 
 { grep -v '^ *\(db\|log_level\) *=' "$A/posture-repo.conf"

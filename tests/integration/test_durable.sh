@@ -5,20 +5,14 @@
 # topics).  The repositories' data directory is a small tmpfs filled to
 # the last byte.  Root only (mount).
 set -uo pipefail
-L=$SACM_LAB_DIR
-A=$L/accounts
-S=$BIN/sacmctl
-export SACM_CONFIG=$A/ctl.conf
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" != 0 ]; then echo "skip: mounting a tmpfs needs root"; exit 77; fi
-W=$L/durable-test
+umount "$SACM_LAB_DIR/durable-test/data" 2>/dev/null
+lab_test durable-test
 D=$W/data
 mkdir -p "$D"
-umount "$D" 2>/dev/null
 mount -t tmpfs -o size=2m tmpfs "$D" || { echo "FAIL cannot mount a tmpfs"; exit 1; }
 trap 'kill $pp $rp 2>/dev/null; wait 2>/dev/null; umount "$D"' EXIT
-H="/usr/bin/python3 $(dirname "$0")/hostile.py"
-DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
 
 { grep -v '^ *\(db\|log_level\) *=' "$A/posture-repo.conf"
   echo "db = $D/ps.sqlite"; echo "require_approval = no"; } > "$W/ps.conf"

@@ -7,16 +7,8 @@
 #    (every service, sacmctl) and a repository refuses an announcement
 #    whose identifiers are hostile, and stays up.
 set -uo pipefail
-L=$SACM_LAB_DIR
-A=$L/accounts
-S=$BIN/sacmctl
-export SACM_CONFIG=$A/ctl.conf
 . "$(dirname "$0")/lib.sh"
-W=$L/hostile-test
-rm -rf "$W"
-mkdir -p "$W"
-H="/usr/bin/python3 $(dirname "$0")/hostile.py"
-DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
+lab_test hostile-test
 { cat "$A/ctl.conf"; echo "iq_timeout_ms = 6000"; } > "$W/ctl.conf"
 
 # 1. Forged replies.
@@ -128,7 +120,7 @@ req() {	# request-id endpoint evaluator
 res() {	# endpoint assessment
 	printf "<evaluation-result xmlns='http://sacm-grid.dev/protocol/1' state='failed' endpoint='%s' policy='%s' profile='p' assessment='a-%s'><reason>forged</reason></evaluation-result>" "$1" "$pol" "$2" > "$W/res.xml"
 }
-r1=e-h1-$$ r2=e-h2-$$
+r1=e-h1-$$ r2=e-h2-$$ r3=e-h3-$$
 req "$r1" "$ep" evaluator-1
 $H publish "$A/orchestrator.conf" sacm/evaluation/requests "$r1" "$W/req.xml" >> "$W/publish.out" 2>&1
 res "$ep" "$r1"
@@ -137,23 +129,26 @@ check "a result from an evaluator the request was not assigned to is refused" wa
 res "$ep" "never-$$"
 $H publish "$A/evaluator-1.conf" sacm/evaluation/results "e-never-$$" "$W/res.xml" >> "$W/publish.out" 2>&1
 check "a result for a request never made is refused" wait_for 15 grep -q "result e-never-$$ rejected: no evaluation request e-never-$$" "$W/rr.log"
-res "someone-else" "$r1"
-$H publish "$A/evaluator-1.conf" sacm/evaluation/results "$r1" "$W/res.xml" >> "$W/publish.out" 2>&1
-check "a result whose endpoint is not its request's is refused" wait_for 15 grep -q "result $r1 rejected: its endpoint is not the request's" "$W/rr.log"
+req "$r3" "$ep" evaluator-1
+$H publish "$A/orchestrator.conf" sacm/evaluation/requests "$r3" "$W/req.xml" >> "$W/publish.out" 2>&1
+res "someone-else" "$r3"
+$H publish "$A/evaluator-1.conf" sacm/evaluation/results "$r3" "$W/res.xml" >> "$W/publish.out" 2>&1
+check "a result whose endpoint is not its request's is refused" wait_for 15 grep -q "result $r3 rejected: its endpoint is not the request's" "$W/rr.log"
 req "$r2" "$ep" evaluator-1
 check "a collector cannot publish an evaluation request (forbidden)" bash -c "$H publish '$A/collector-1.conf' sacm/evaluation/requests '$r2' '$W/req.xml' | grep -q 'refused: forbidden'"
 res "$ep" "$r2"
 check "... nor a result" bash -c "$H publish '$A/collector-1.conf' sacm/evaluation/results '$r2' '$W/res.xml' | grep -q 'refused: forbidden'"
 check "an evaluator cannot publish a request to cover its result (forbidden)" bash -c "$H publish '$A/evaluator-1.conf' sacm/evaluation/requests '$r2' '$W/req.xml' | grep -q 'refused: forbidden'"
 check "nothing was stored for the endpoint" bash -c "! '$S' results --json | grep -q '$ep'"
-res "$ep" "$r1"
-$H publish "$A/evaluator-1.conf" sacm/evaluation/results "$r1" "$W/res.xml" >> "$W/publish.out" 2>&1
-check "the assigned evaluator's result, agreeing with the request, is stored" wait_for 15 grep -q "result $r1 stored: endpoint $ep, failed" "$W/rr.log"
+res "$ep" "$r3"
+$H publish "$A/evaluator-1.conf" sacm/evaluation/results "$r3" "$W/res.xml" >> "$W/publish.out" 2>&1
+check "the assigned evaluator's result, agreeing with the request, is stored" wait_for 15 grep -q "result $r3 stored: endpoint $ep, failed" "$W/rr.log"
 check "the results repository stayed up" kill -0 $rp
 kill $rp 2>/dev/null; wait $rp 2>/dev/null
-for t in requests results; do
-	$H retract "$A/$([ $t = requests ] && echo orchestrator || echo evaluator-1).conf" sacm/evaluation/$t "$r1" >> "$W/publish.out" 2>&1
+for r in "$r1" "$r3"; do
+	$H retract "$A/orchestrator.conf" sacm/evaluation/requests "$r" >> "$W/publish.out" 2>&1
 done
+$H retract "$A/evaluator-1.conf" sacm/evaluation/results "$r3" >> "$W/publish.out" 2>&1
 $H retract "$A/evaluator-2.conf" sacm/evaluation/results "$r1" >> "$W/publish.out" 2>&1
 $H retract "$A/evaluator-1.conf" sacm/evaluation/results "e-never-$$" >> "$W/publish.out" 2>&1
 exit $((fails > 0))
