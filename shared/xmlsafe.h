@@ -19,7 +19,8 @@
 /*
  * Parses len bytes into *docp.  Returns 0, -E2BIG (larger than max),
  * -EPERM (a DOCTYPE: DTDs and entities are not accepted), or -EINVAL
- * (not well-formed, or an element with over XMLSAFE_MAX_ATTRS attributes).  err gets a one-line reason with the line number.
+ * (not well-formed, or an element with over XMLSAFE_MAX_ATTRS
+ * attributes).  err gets a one-line reason with the line number.
  */
 int	xmlsafe_parse(const char *data, size_t len, size_t max,
 	    xmlDocPtr *docp, char *err, size_t errlen);
