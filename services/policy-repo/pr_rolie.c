@@ -355,9 +355,10 @@ pr_feeds_on_event(struct pr *pr, const struct grid_event *ev)
 		return;
 	root = xmlDocGetRootElement(doc);
 	if (xml_is(root, "feed", SACM_NS)) {
-		char *url = xml_prop(root, "url"), *type = xml_prop(root, "type");
-		char *iv = xml_prop(root, "interval"), *ca = xml_text(xml_child(root,
-		    "ca", SACM_NS));
+		char *url = xml_prop(root, "url");
+		char *type = xml_prop(root, "type");
+		char *iv = xml_prop(root, "interval");
+		char *ca = xml_text(xml_child(root, "ca", SACM_NS));
 		long interval = iv ? strtol(iv, NULL, 10) : 3600;
 
 		if (interval < 10)

@@ -131,7 +131,8 @@ test_attribute_count(void)
 		T_ASSERT(b.data != NULL);
 		T_EQ(parse(b.data, err), extra ? -EINVAL : 0);
 		if (extra)
-			T_ASSERT(strstr(err, "more than 256 attributes") != NULL);
+			T_ASSERT(strstr(err, "more than 256 attributes") !=
+			    NULL);
 		buf_free(&b);
 	}
 	/* a million attributes: refused at once, not after minutes */
