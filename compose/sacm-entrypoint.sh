@@ -56,8 +56,8 @@ daemon)
 	sacm-results-repo) config "$name" "$prog" "db = /data/results-repo.sqlite" ;;
 	# auto_approve: a lab convenience (an account's first endpoint
 	# needs no operator)
-	sacm-orchestrator) config "$name" "$prog" "db = /data/orchestrator.sqlite
-auto_approve = yes" ;;
+	sacm-orchestrator) config "$name" "$prog" \
+	    "db = /data/orchestrator.sqlite" "auto_approve = yes" ;;
 	sacm-evaluator) config "$name" "$prog" "state_dir = /data/$name" ;;
 	*) die "unknown daemon $prog" ;;
 	esac
