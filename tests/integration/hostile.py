@@ -22,6 +22,9 @@ usage: hostile.py front-run CONF OWN_ENDPOINT SECONDS
   another endpoint before its collector can (a collector reads all the
   requests), publishing a forged failed report there; prints how many.
 
+usage: hostile.py plain CONF
+  Logs in with SASL PLAIN only; prints whether the broker accepted it.
+
 usage: hostile.py iq CONF TO TYPE PAYLOAD_FILE
   Sends an IQ (get or set) with the payload to TO; prints the answer or
   the error condition and text."""
@@ -176,6 +179,31 @@ async def front_run(conf, own, seconds):
     c.disconnect()
 
 
+async def plain(conf):
+    """Logs in with SASL PLAIN only: the password in the clear (under
+    TLS) to the broker, which it should refuse."""
+    c = slixmpp.ClientXMPP(conf["jid"] + "/hostile",
+                           open(conf["password_file"]).read().strip(),
+                           sasl_mech="PLAIN")
+    c.ca_certs = conf["ca_file"]
+    done = asyncio.get_event_loop().create_future()
+    c.add_event_handler("session_start",
+                        lambda e: done.done() or done.set_result("accepted"))
+    c.add_event_handler("failed_auth",
+                        lambda e: done.done() or done.set_result("refused"))
+    c.add_event_handler("failed_all_auth",
+                        lambda e: done.done() or done.set_result("refused"))
+    c.add_event_handler("no_auth",
+                        lambda e: done.done() or done.set_result("refused"))
+    c.connect(address=(conf["host"], int(conf["port"])))
+    try:
+        r = await asyncio.wait_for(done, 20)
+    except asyncio.TimeoutError:
+        r = "refused (no session)"
+    print("hostile: PLAIN %s" % r)
+    c.disconnect()
+
+
 async def send_iq(conf, to, iq_type, path):
     """An IQ of our own making: prints the answer or its error."""
     c = client(conf, "hostile")
@@ -213,6 +241,8 @@ def main():
     elif sys.argv[1] == "front-run":
         loop.run_until_complete(front_run(read_conf(sys.argv[2]), sys.argv[3],
                                           sys.argv[4]))
+    elif sys.argv[1] == "plain":
+        loop.run_until_complete(plain(read_conf(sys.argv[2])))
     elif sys.argv[1] == "iq":
         loop.run_until_complete(send_iq(read_conf(sys.argv[2]), sys.argv[3],
                                         sys.argv[4], sys.argv[5]))

@@ -98,7 +98,10 @@ check "... and the item is as its publisher left it" bash -c "'$S' items sacm/en
 check "its publisher replaces it" bash -c "$H publish '$A/collector-1.conf' sacm/endpoints '$mine' '$W/mine.xml' | grep -q 'hostile: published'"
 check "... and retracts it" bash -c "$H retract '$A/collector-1.conf' sacm/endpoints '$mine' | grep -q 'retract done'"
 
-# 4. Blob links point at the upload service, nowhere else.
+# 4. Passwords never cross the wire: no SASL PLAIN, on either broker.
+check "a login with SASL PLAIN is refused" bash -c "$H plain '$A/collector-1.conf' | grep -q 'PLAIN refused'"
+
+# 5. Blob links point at the upload service, nowhere else.
 echo "blob $$" > "$W/blob.txt"
 "$S" blob put "$W/blob.txt" > "$W/ref.xml"
 check "a blob link on the upload service is fetched" bash -c "'$S' blob get '$W/ref.xml' -o '$W/back.txt' 2>/dev/null && cmp -s '$W/blob.txt' '$W/back.txt'"
@@ -107,7 +110,7 @@ check "a link to another host is refused before any request" bash -c "'$S' blob 
 sed 's#\(https://upload\.[^/:]*\):[0-9]*#\1:1#' "$W/ref.xml" > "$W/ref-port.xml"
 check "... and to another port" bash -c "'$S' blob get '$W/ref-port.xml' -o '$W/x' 2>&1 | grep -q 'is not on the upload service'"
 
-# 5. A result counts only from an evaluator, for a request the orchestrator
+# 6. A result counts only from an evaluator, for a request the orchestrator
 # made, assigned to that evaluator, repeating the request's claims.
 { grep -v '^ *\(db\|log_level\) *=' "$A/results-repo.conf"; echo "db = $W/rr.sqlite"; } > "$W/rr.conf"
 "$BIN/sacm-results-repo" -f "$W/rr.conf" > "$W/rr.log" 2>&1 &
