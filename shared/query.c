@@ -14,7 +14,7 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define MAX_ANSWER	(16u << 20)
+#define MAX_ANSWER	(2u << 20)	/* services answer in at most max_item_size */
 
 int
 query_get(struct grid *g, const char *to, const char *inner,

@@ -27,7 +27,7 @@ static const struct conf_opt rr_opts[] = {
 	{ "incident_severity", CONF_STR, OFF(incident_severity), 0, 0,
 	    "medium", 0, "lowest rule severity whose new failure raises an "
 	    "incident: low, medium or high" },
-	{ "max_arf_size", CONF_INT, OFF(max_arf), 1024, 1L << 30, "100663296",
+	{ "max_arf_size", CONF_INT, OFF(max_arf), 1024, 1L << 30, "67108864",
 	    0, "largest ARF accepted, decoded (bytes)" },
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "

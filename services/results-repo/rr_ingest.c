@@ -483,7 +483,8 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		ev_free(&e);
 		return;
 	}
-	if (xmlsafe_parse_root(gev->payload, gev->payload_len, 16u << 20,
+	if (xmlsafe_parse_root(gev->payload, gev->payload_len,
+	    (size_t)grid_get_conf(rr->g)->max_item_size,
 	    "evaluation-result", SACM_NS, &doc, err, sizeof(err)) < 0 ||
 	    parse(rr, xmlDocGetRootElement(doc), &e, err, sizeof(err)) < 0 ||
 	    rr_request_agrees(&q, e.endpoint, e.policy, e.profile,
