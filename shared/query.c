@@ -14,7 +14,8 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define MAX_ANSWER	(2u << 20)	/* services answer in at most max_item_size */
+/* Services answer within max_item_size (1 MiB by default). */
+#define MAX_ANSWER	(2u << 20)
 
 int
 query_get(struct grid *g, const char *to, const char *inner,
