@@ -96,6 +96,8 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 {
 	xmlParserCtxtPtr ctxt;
 	struct guard g = { 0 };
+	xmlGenericErrorFunc old_fn;
+	void *old_ctx;
 	xmlDocPtr doc;
 	size_t at;
 	int opts;
@@ -129,8 +131,14 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 	 * stays off so libxml2's depth and text-size limits apply. */
 	opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 	    XML_PARSE_NOCDATA;
+	/* libxml2 reports some errors (encoding conversion) through its
+	 * generic handler, to stderr: not for bytes from the wire. */
+	old_fn = xmlGenericError;
+	old_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, silent);
 	doc = xmlCtxtReadMemory(ctxt, data, (int)len, "untrusted.xml", NULL,
 	    opts);
+	xmlSetGenericErrorFunc(old_ctx, old_fn);
 	if (g.saw_doctype) {
 		snprintf(err, errlen, "DOCTYPE not allowed (no DTDs or entity "
 		    "declarations are accepted)");
