@@ -99,6 +99,10 @@ void	ps_endpoint_fetch(struct ps *, const char *id);
 
 /* ps_approve.c: the orchestrator's approvals. */
 void	ps_approval_in(struct ps *, const struct grid_event *);
+/* 1 when the orchestrator approved (or holds pending) the endpoint for
+ * an account other than this one; owner gets that account. */
+int	ps_approval_other(struct ps *, const char *endpoint,
+	    const char *account, char *owner, size_t len);
 /* 0 when the account may report for the endpoint (always without
  * require_approval), else -EPERM with err. */
 int	ps_approved(struct ps *, const char *endpoint, const char *account,

@@ -55,6 +55,27 @@ check(struct ps *ps, const char *endpoint, const char *account, char *err,
 	return r;
 }
 
+int
+ps_approval_other(struct ps *ps, const char *endpoint, const char *account,
+    char *owner, size_t len)
+{
+	sqlite3_stmt *st;
+	int other = 0;
+
+	if (!ps->conf.require_approval || db_prep(ps->db, "SELECT account FROM "
+	    "approval WHERE endpoint = ? AND approval != 'rejected'", &st) < 0)
+		return 0;
+	db_bind_text(st, 1, endpoint);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+
+		other = account == NULL || strcasecmp(a, account) != 0;
+		snprintf(owner, len, "%s", a);
+	}
+	sqlite3_finalize(st);
+	return other;
+}
+
 static int
 fetched(const struct grid_event *ev, void *arg)
 {
