@@ -38,7 +38,7 @@ check "sacm-lab up builds the target trees and starts a collector on each" \
 # silence the others: it takes their reports' item ids first
 # (tests/integration/hostile.py front-run, a client we did not write).
 /usr/bin/python3 tests/integration/hostile.py front-run "$L/accounts/collector-3.conf" \
-    "${MID[misconfigured]}" 60 > "$W/front.out" 2>&1 &
+    "${MID[misconfigured]}" 30 > "$W/front.out" 2>&1 &
 FRONT=$!
 wait_for 30 grep -q "hostile: front-running" "$W/front.out"
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
