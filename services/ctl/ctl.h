@@ -29,6 +29,7 @@ struct ctl {
 	const char	*tailoring;	/* --tailoring FILE */
 	const char	*type;		/* --type TYPE */
 	long		 interval;	/* --interval S */
+	int		 trusted;	/* --trusted */
 	int		 history;	/* --history */
 	const char	*policy;	/* --policy ID */
 	const char	*profile;	/* --profile ID */

@@ -54,7 +54,9 @@ feeds_add(struct ctl *c, const char *url)
 	buf_add_xml(&b, url);
 	buf_adds(&b, "' type='");
 	buf_add_xml(&b, c->type ? c->type : "configuration");
-	buf_printf(&b, "' interval='%ld'>", c->interval ? c->interval : 3600);
+	buf_printf(&b, "' interval='%ld'", c->interval ? c->interval : 3600);
+	buf_add_attr(&b, "trusted", c->trusted ? "true" : "false");
+	buf_adds(&b, ">");
 	if (ca) {
 		buf_adds(&b, "<ca>");
 		buf_add_xml(&b, ca);
@@ -74,7 +76,7 @@ feeds_add(struct ctl *c, const char *url)
 }
 
 struct feedrow {
-	char	*id, *url, *type, *interval;
+	char	*id, *url, *type, *interval, *trusted;
 	char	*state, *last, *http, *ingested, *reason;
 };
 
@@ -118,6 +120,7 @@ collect(const struct grid_event *ev, void *arg)
 		r->url = xml_prop(root, "url");
 		r->type = xml_prop(root, "type");
 		r->interval = xml_prop(root, "interval");
+		r->trusted = xml_prop(root, "trusted");
 	} else if (strcmp((const char *)root->name, "feed-status") == 0) {
 		char *f = xml_prop(root, "feed");
 
@@ -169,8 +172,10 @@ feeds_list(struct ctl *c)
 			json_str(&out, r->url);
 			buf_adds(&out, ",\"type\":");
 			json_str(&out, r->type);
-			buf_printf(&out, ",\"interval\":%s,\"state\":",
-			    r->interval ? r->interval : "null");
+			buf_printf(&out, ",\"interval\":%s,\"trusted\":%s,"
+			    "\"state\":", r->interval ? r->interval : "null",
+			    r->trusted && strcmp(r->trusted, "true") == 0 ?
+			    "true" : "false");
 			json_str(&out, r->state ? r->state : "new");
 			buf_adds(&out, ",\"last_poll\":");
 			json_str(&out, r->last);
@@ -189,6 +194,7 @@ feeds_list(struct ctl *c)
 		}
 next:
 		free(r->id); free(r->url); free(r->type); free(r->interval);
+		free(r->trusted);
 		free(r->state); free(r->last); free(r->http);
 		free(r->ingested); free(r->reason);
 	}
@@ -236,5 +242,6 @@ ctl_feeds(struct ctl *c, int argc, char **argv)
 		return 0;
 	}
 	return ctl_fail("feeds", "usage: sacmctl feeds add URL [--ca FILE] "
-	    "[--type TYPE] [--interval S] | list | poll ID | remove ID");
+	    "[--type TYPE] [--interval S] [--trusted] | list | poll ID | "
+	    "remove ID");
 }

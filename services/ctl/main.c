@@ -41,8 +41,10 @@ static const struct {
 	    "submit a SCAP datastream and wait for the verdict; list, show "
 	    "and fetch policies" },
 	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
-	    "[--interval S] | list | poll ID | remove ID",
-	    "follow ROLIE feeds (RFC 8322) of SCAP content" },
+	    "[--interval S] [--trusted] | list | poll ID | remove ID",
+	    "follow ROLIE feeds (RFC 8322) of SCAP content; a feed's content "
+	    "is assessed only when an operator asks (assess, assign) unless "
+	    "the feed is --trusted" },
 	{ "disco", ctl_disco, "disco JID [--node NODE]",
 	    "what an entity says it is: identity, features, form (XEP-0030)" },
 	{ "endpoints", ctl_endpoints, "endpoints | endpoints pending | "
@@ -181,6 +183,7 @@ main(int argc, char **argv)
 		{ "every", required_argument, NULL, 'X' },
 		{ "assessment", required_argument, NULL, 'G' },
 		{ "wait", no_argument, NULL, 'K' },
+		{ "trusted", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* After a command, --version takes a version range. */
@@ -253,6 +256,7 @@ main(int argc, char **argv)
 		case 'E': c.endpoint = optarg; break;
 		case 'G': c.assessment = optarg; break;
 		case 'K': c.wait = 1; break;
+		case 'U': c.trusted = 1; break;
 		case 'X': c.every = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);

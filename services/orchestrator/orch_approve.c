@@ -116,8 +116,8 @@ welcome(struct orch *o, const char *id)
 {
 	sqlite3_stmt *pl;
 
-	if (db_prep(o->db, "SELECT id FROM policy WHERE kind = 'datastream'",
-	    &pl) == 0) {
+	if (db_prep(o->db, "SELECT id FROM policy WHERE kind = 'datastream' "
+	    "AND trusted = 1", &pl) == 0) {
 		while (sqlite3_step(pl) == SQLITE_ROW) {
 			const char *pid = (const char *)
 			    sqlite3_column_text(pl, 0);

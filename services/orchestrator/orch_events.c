@@ -184,9 +184,9 @@ policy_in(struct orch *o, const struct grid_event *ev)
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	static const char *const policy_ids[] = { "id", "base", NULL };
-	char err[256], now[32], *id, *kind, *base;
+	char err[256], now[32], *id, *kind, *base, *source, *trusted_s;
 	const char *bad;
-	int fresh;
+	int fresh, trusted;
 
 	if ((doc = parse(ev, "policy", err, sizeof(err))) == NULL) {
 		log_warnx("policy %s ignored: %s", ev->item_id, err);
@@ -202,14 +202,20 @@ policy_in(struct orch *o, const struct grid_event *ev)
 	id = xml_prop(root, "id");
 	kind = xml_prop(root, "kind");
 	base = xml_prop(root, "base");
+	source = xml_prop(root, "source");
+	trusted_s = xml_prop(root, "trusted");
 	xmlFreeDoc(doc);
+	/* Content an operator submitted, or from a feed marked trusted, is
+	 * assessed at once; other feeds' content waits for an operator. */
+	trusted = !(source && strcmp(source, "rolie") == 0) ||
+	    (trusted_s && strcmp(trusted_s, "true") == 0);
 	if (id == NULL || strcmp(id, ev->item_id) != 0) {
 		log_warnx("policy %s ignored: the item id is not its id",
 		    ev->item_id);
 		goto out;
 	}
 	if (db_prep(o->db, "INSERT OR IGNORE INTO policy (id, kind, base, "
-	    "announcement, received) VALUES (?,?,?,?,?)", &st) < 0)
+	    "announcement, received, trusted) VALUES (?,?,?,?,?,?)", &st) < 0)
 		goto out;
 	time_iso(now, 0);
 	db_bind_text(st, 1, id);
@@ -218,16 +224,22 @@ policy_in(struct orch *o, const struct grid_event *ev)
 	sqlite3_bind_text(st, 4, ev->payload, (int)ev->payload_len,
 	    SQLITE_TRANSIENT);
 	db_bind_text(st, 5, now);
+	sqlite3_bind_int(st, 6, trusted);
 	fresh = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(o->db) > 0;
 	sqlite3_finalize(st);
-	if (fresh) {
+	if (fresh && !trusted)
+		log_warnx("policy %.12s came from a feed that is not trusted: "
+		    "not assessed until an operator assesses or assigns it "
+		    "(sacmctl assess|assign %s), or marks the feed trusted",
+		    id, id);
+	else if (fresh) {
 		log_info("policy %.12s (%s): %d assessment(s) requested", id,
 		    kind ? kind : "?", orch_assess_policy(o, id, NULL, NULL, 0,
 		    "policy", id, NULL, NULL));
 		orch_assign_policy(o, id);
 	}
 out:
-	free(id); free(kind); free(base);
+	free(id); free(kind); free(base); free(source); free(trusted_s);
 }
 
 /*

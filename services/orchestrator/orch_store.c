@@ -61,6 +61,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE endpoint ADD COLUMN decided_by TEXT;"
 	"ALTER TABLE endpoint ADD COLUMN approval_published INTEGER NOT NULL "
 	"  DEFAULT 0;",
+	/* 4: content from a feed nobody marked trusted waits for an
+	 * operator's assess or assign */
+	"ALTER TABLE policy ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1;",
 };
 
 int

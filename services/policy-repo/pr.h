@@ -56,11 +56,12 @@ int	pr_store_pending(struct pr *,
 
 /* Feeds (pr_store.c). */
 int	pr_store_feed_put(struct pr *, const char *id, const char *url,
-	    const char *ca_pem, const char *type, long interval);
+	    const char *ca_pem, const char *type, long interval, int trusted);
 int	pr_store_feed_delete(struct pr *, const char *id);
 int	pr_store_feed_poll_now(struct pr *, const char *id);
 int	pr_store_feed_due(struct pr *, long now, char **id, char **url,
-	    char **ca_pem, char **type, long *interval, int *failures);
+	    char **ca_pem, char **type, long *interval, int *failures,
+	    int *trusted);
 int	pr_store_feed_polled(struct pr *, const char *id, const char *when,
 	    long http, const char *state, const char *reason, int failures,
 	    long next_poll);
@@ -98,10 +99,15 @@ enum { PR_ACCEPTED, PR_DUPLICATE, PR_REJECTED, PR_RETRY };
  * id gets the policy id (sha256 of the content).  Returns one of the
  * verdicts above; err says why for PR_REJECTED and PR_RETRY.
  */
+struct pr_origin {
+	const char	*source;	/* "submission" or "rolie" */
+	const char	*source_ref;	/* submission id, or feed entry id */
+	const char	*by;		/* submitter, or the feed's URL */
+	int		 trusted;	/* assessed without an operator */
+};
 int	pr_ingest(struct pr *, const char *content, size_t len,
-	    const char *name, const char *source, const char *source_ref,
-	    const char *by, const char *base_hint, char id[65], char *err,
-	    size_t errlen);
+	    const char *name, const struct pr_origin *, const char *base_hint,
+	    char id[65], char *err, size_t errlen);
 void	pr_on_event(struct grid *, const struct grid_event *, void *);
 /* The <reshare/> request (grid_request_fn). */
 int	pr_on_reshare(struct grid *, const struct grid_request *,

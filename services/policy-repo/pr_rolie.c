@@ -40,6 +40,7 @@ struct feed {
 	char	*id, *url, *ca_pem, *type;
 	long	 interval;
 	int	 failures;
+	int	 trusted;	/* its content assessed without an operator */
 };
 
 struct poll {
@@ -106,6 +107,7 @@ on_entry(void *arg, const struct rolie_entry *e)
 	struct pr *pr = p->pr;
 	struct http_resp resp;
 	struct http_req q = { 0 };
+	struct pr_origin origin;
 	char err[1024], pid[65];
 	int v, r;
 
@@ -151,8 +153,12 @@ on_entry(void *arg, const struct rolie_entry *e)
 		}
 		return;
 	}
-	v = pr_ingest(pr, resp.body, resp.len, base_name(e->content), "rolie",
-	    e->id, p->f->url, NULL, pid, err, sizeof(err));
+	origin.source = "rolie";
+	origin.source_ref = e->id;
+	origin.by = p->f->url;
+	origin.trusted = p->f->trusted;
+	v = pr_ingest(pr, resp.body, resp.len, base_name(e->content), &origin,
+	    NULL, pid, err, sizeof(err));
 	http_resp_free(&resp);
 	switch (v) {
 	case PR_ACCEPTED:
@@ -328,7 +334,7 @@ pr_feeds_tick(struct pr *pr)
 	/* One due feed per tick keeps the event loop turning. */
 	memset(&f, 0, sizeof(f));
 	if (pr_store_feed_due(pr, (long)time(NULL), &f.id, &f.url, &f.ca_pem,
-	    &f.type, &f.interval, &f.failures) == 1)
+	    &f.type, &f.interval, &f.failures, &f.trusted) == 1)
 		poll_feed(pr, &f);
 	free(f.id); free(f.url); free(f.ca_pem); free(f.type);
 }
@@ -358,6 +364,8 @@ pr_feeds_on_event(struct pr *pr, const struct grid_event *ev)
 		char *url = xml_prop(root, "url");
 		char *type = xml_prop(root, "type");
 		char *iv = xml_prop(root, "interval");
+		char *tr = xml_prop(root, "trusted");
+		int trusted = tr && strcmp(tr, "true") == 0;
 		char *ca = xml_text(xml_child(root, "ca", SACM_NS));
 		long interval = iv ? strtol(iv, NULL, 10) : 3600;
 
@@ -365,14 +373,16 @@ pr_feeds_on_event(struct pr *pr, const struct grid_event *ev)
 			interval = 10;
 		if (url && strncmp(url, "https://", 8) == 0 && n <= 200) {
 			if (pr_store_feed_put(pr, ev->item_id, url, ca,
-			    type ? type : "configuration", interval) == 0)
-				log_info("feed %s: %s (%s, every %ld s)",
+			    type ? type : "configuration", interval,
+			    trusted) == 0)
+				log_info("feed %s: %s (%s, every %ld s%s)",
 				    ev->item_id, url, type ? type :
-				    "configuration", interval);
+				    "configuration", interval, trusted ?
+				    ", trusted" : "");
 		} else
 			log_warnx("feed %s ignored: needs an https url",
 			    ev->item_id);
-		free(url); free(type); free(iv); free(ca);
+		free(url); free(type); free(iv); free(ca); free(tr);
 	} else if (xml_is(root, "feed-poll", SACM_NS)) {
 		char *id = xml_prop(root, "feed");
 

@@ -82,6 +82,8 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (feed_id, entry_id, updated));",
 	/* 3: tailorings name their datastream */
 	"ALTER TABLE policy ADD COLUMN base_id TEXT REFERENCES policy(id);",
+	/* 4: feeds whose content is assessed without an operator */
+	"ALTER TABLE feed ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;",
 };
 
 int
@@ -301,20 +303,20 @@ run(struct pr *pr, const char *sql, int n, const char *const *v)
 
 int
 pr_store_feed_put(struct pr *pr, const char *id, const char *url,
-    const char *ca_pem, const char *type, long interval)
+    const char *ca_pem, const char *type, long interval, int trusted)
 {
 	char iv[24];
-	const char *v[] = { id, url, ca_pem, type, iv };
+	const char *v[] = { id, url, ca_pem, type, iv, trusted ? "1" : "0" };
 
 	snprintf(iv, sizeof(iv), "%ld", interval);
 	/* A changed feed is polled again at once and forgets validators. */
 	if (run(pr, "DELETE FROM feed_doc WHERE feed_id = ?", 1, v) < 0)
 		return -EIO;
 	return run(pr, "INSERT INTO feed (id, url, ca_pem, type, interval, "
-	    "next_poll) VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO UPDATE "
-	    "SET url = excluded.url, ca_pem = excluded.ca_pem, type = "
-	    "excluded.type, interval = excluded.interval, next_poll = 0, "
-	    "failures = 0", 5, v);
+	    "trusted, next_poll) VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT(id) "
+	    "DO UPDATE SET url = excluded.url, ca_pem = excluded.ca_pem, type "
+	    "= excluded.type, interval = excluded.interval, trusted = "
+	    "excluded.trusted, next_poll = 0, failures = 0", 6, v);
 }
 
 int
@@ -349,14 +351,14 @@ col(sqlite3_stmt *st, int i)
 
 int
 pr_store_feed_due(struct pr *pr, long now, char **id, char **url,
-    char **ca_pem, char **type, long *interval, int *failures)
+    char **ca_pem, char **type, long *interval, int *failures, int *trusted)
 {
 	sqlite3_stmt *st;
 	int found = 0;
 
 	if (sqlite3_prepare_v2(pr->db, "SELECT id, url, ca_pem, type, "
-	    "interval, failures FROM feed WHERE next_poll <= ? ORDER BY "
-	    "next_poll LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	    "interval, failures, trusted FROM feed WHERE next_poll <= ? ORDER "
+	    "BY next_poll LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -366,6 +368,7 @@ pr_store_feed_due(struct pr *pr, long now, char **id, char **url,
 		*type = col(st, 3);
 		*interval = (long)sqlite3_column_int64(st, 4);
 		*failures = sqlite3_column_int(st, 5);
+		*trusted = sqlite3_column_int(st, 6);
 		found = 1;
 	}
 	sqlite3_finalize(st);

@@ -30,8 +30,8 @@
 /* The announcement: everything a consumer needs to decide and to fetch. */
 static char *
 announcement(const char *id, const struct scap_info *s, const char *name,
-    const char *source, const char *source_ref, const char *by,
-    const struct blob_ref *ref, const char *repository, const char *base)
+    const struct pr_origin *o, const struct blob_ref *ref,
+    const char *repository, const char *base)
 {
 	struct buf b;
 	char when[32];
@@ -47,9 +47,10 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	buf_add_attr(&b, "benchmark", s->benchmark_id);
 	buf_add_attr(&b, "version", s->benchmark_version);
 	buf_add_attr(&b, "received", when);
-	buf_add_attr(&b, "source", source);
-	buf_add_attr(&b, "source-ref", source_ref);
-	buf_add_attr(&b, "submitted-by", by);
+	buf_add_attr(&b, "source", o->source);
+	buf_add_attr(&b, "source-ref", o->source_ref);
+	buf_add_attr(&b, "submitted-by", o->by);
+	buf_add_attr(&b, "trusted", o->trusted ? "true" : "false");
 	buf_add_attr(&b, "repository", repository);
 	buf_add_attr(&b, "base", base);
 	buf_adds(&b, ">");
@@ -224,9 +225,11 @@ bind_tailoring(struct pr *pr, const char *tcontent, size_t tlen,
 
 int
 pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
-    const char *source, const char *source_ref, const char *by,
-    const char *base_hint, char id[65], char *err, size_t errlen)
+    const struct pr_origin *o, const char *base_hint, char id[65], char *err,
+    size_t errlen)
 {
+	const char *source = o->source, *source_ref = o->source_ref;
+	const char *by = o->by;
 	struct blob_ref own = { 0 };
 	struct scap_info info, merged;
 	char *ann = NULL, base[65] = "";
@@ -254,8 +257,8 @@ pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
 		scap_info_free(&info);
 		return PR_RETRY;
 	}
-	ann = announcement(id, &info, name, source, source_ref, by, &own,
-	    grid_jid(pr->g), base[0] ? base : NULL);
+	ann = announcement(id, &info, name, o, &own, grid_jid(pr->g),
+	    base[0] ? base : NULL);
 	if (ann == NULL || pr_store_policy(pr, id, content, clen, &info, name,
 	    source, source_ref, by, ann, base[0] ? base : NULL) < 0) {
 		snprintf(err, errlen, "internal error: cannot store the "
@@ -282,6 +285,7 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
     const char *by)
 {
 	struct blob_ref ref = { 0 };
+	struct pr_origin origin;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, c;
 	char err[1024], id[65], *name = NULL, *content = NULL, *base = NULL;
@@ -315,8 +319,13 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 		r = 0;
 		goto out;
 	}
-	switch (pr_ingest(pr, content, clen, name, "submission", subid, by,
-	    base, id, err, sizeof(err))) {
+	/* An operator submitted it: assessed like any operator's policy. */
+	origin.source = "submission";
+	origin.source_ref = subid;
+	origin.by = by;
+	origin.trusted = 1;
+	switch (pr_ingest(pr, content, clen, name, &origin, base, id, err,
+	    sizeof(err))) {
 	case PR_ACCEPTED:
 		verdict(pr, subid, "accepted", id, 0, NULL, by);
 		break;

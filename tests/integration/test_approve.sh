@@ -114,6 +114,24 @@ ann collector-2 "$e2"
 check "an approved endpoint stays its account's" wait_for 15 grep -q "endpoint $e2 ignored: it belongs to collector-3@$DOMAIN, not collector-2@$DOMAIN" "$W/orch.log"
 check "the orchestrator and the posture repository stayed up" bash -c "kill -0 $op && kill -0 $pp"
 
+# Content from a ROLIE feed nobody marked trusted waits for an operator;
+# from a trusted feed (or an operator's submission) it is assessed.
+pol() {	# id trusted
+	printf "<policy xmlns='http://sacm-grid.dev/protocol/1' id='%s' kind='datastream' name='x.xml' benchmark='xccdf_test_benchmark_%s' source='rolie' source-ref='urn:e:%s' submitted-by='https://feeds.example/rolie/feed.xml' trusted='%s'><platform cpe='cpe:/o:debian:debian_linux:11'/><profile id='xccdf_test_profile_standard' rules='1'/></policy>" "$1" "$2" "$2" "$2" > "$W/pol.xml"
+	$H publish "$A/policy-repo.conf" sacm/policy "$1" "$W/pol.xml" >> "$W/publish.out" 2>&1
+}
+p1=$(printf '%s' "untrusted-$$" | sha256sum | cut -c1-64)
+p2=$(printf '%s' "trusted-$$" | sha256sum | cut -c1-64)
+pol "$p1" false
+check "a policy from a feed that is not trusted is not assessed by itself" wait_for 15 grep -q "policy ${p1:0:12} came from a feed that is not trusted" "$W/orch.log"
+check "... no assessment for it" bash -c "! grep -q 'policy ${p1:0:12}.*assessment(s) requested' '$W/orch.log'"
+pol "$p2" true
+check "from a trusted feed, it is assessed on the approved endpoints" wait_for 15 grep -q "policy ${p2:0:12} (datastream): [1-9][0-9]* assessment(s) requested" "$W/orch.log"
+"$S" assess "$p1" --profile xccdf_test_profile_standard --endpoint "$e2" > /dev/null 2>&1
+check "an operator may still assess the untrusted one" wait_for 15 grep -q "assessment .*requested (request), policy ${p1:0:12}" "$W/orch.log"
+$H retract "$A/policy-repo.conf" sacm/policy "$p1" >> "$W/publish.out" 2>&1
+$H retract "$A/policy-repo.conf" sacm/policy "$p2" >> "$W/publish.out" 2>&1
+
 # Leave the lab's topics as they were.
 $H retract "$A/collector-2.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
 $H retract "$A/collector-2.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1

@@ -159,6 +159,8 @@ for f in ssg-firefox-ds.xml ssg-chromium-ds.xml ssg-debian10-ds-1.2.xml; do
 	"$S" items sacm/policy --id "$(sha $f)" >/dev/null 2>&1 || no "announced: $f"
 done
 ok "ingested entries are announced on sacm/policy"
+check "... as content of a feed that is not trusted" bash -c "'$S' items sacm/policy --id '$(sha ssg-firefox-ds.xml)' | grep -q 'trusted=.false.'"
+check "feeds list says the feed is not trusted" bash -c "'$S' feeds list --json | grep -q '\"id\":\"$FEED\".*\"trusted\":false'"
 
 # The second poll of an unchanged feed: 304s, no content fetched.
 lines=$(wc -l < "$W/nginx/access.log")
@@ -206,7 +208,7 @@ feed "$W/www/rolie/more/feed.xml" "" "$(entry urn:m:a a.xml; entry urn:m:b b.xml
 chmod 644 "$W/www/rolie/more/feed.xml"
 nmore() { echo $(( $(stored a.xml) + $(stored b.xml) + $(stored c.xml) )); }
 seen=$(grep -c "rolie urn:m:" "$W/daemon.log")
-FMORE=$("$S" feeds add "$B/rolie/more/feed.xml" --ca "$W/ca.crt")
+FMORE=$("$S" feeds add "$B/rolie/more/feed.xml" --ca "$W/ca.crt" --trusted)
 for i in $(seq 1 200); do
 	[ "$(grep -c "rolie urn:m:" "$W/daemon.log")" -gt "$seen" ] && break
 	sleep 0.05
@@ -218,4 +220,5 @@ for i in $(seq 1 60); do [ "$(nmore)" = 3 ] && break; sleep 0.5; done
 sleep 1
 check "killed mid-poll (after $mid of 3 stored), all 3 entries ingested after restart" test "$(nmore)" = 3
 check "... each once" test "$(sqlite3 "$DB" "SELECT count(*) FROM feed_entry WHERE feed_id='$FMORE' AND state='accepted'")" = 3
+check "a feed added --trusted announces its content as trusted" bash -c "'$S' items sacm/policy --id '$(sha a.xml)' | grep -q 'trusted=.true.'"
 exit $((fails > 0))
