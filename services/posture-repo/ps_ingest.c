@@ -80,8 +80,8 @@ endpoint_in(struct ps *ps, const struct grid_event *ev)
 		log_warnx("endpoint %s ignored: it names collector %s but %s "
 		    "published it", e.id, e.collector ? col : "(none)", pub);
 	else if (ps_approval_other(ps, e.id, pub, owner, sizeof(owner)))
-		log_warnx("endpoint %s ignored: the orchestrator has it for %s, "
-		    "not %s", e.id, owner, pub);
+		log_warnx("endpoint %s ignored: the orchestrator has it "
+		    "for %s, not %s", e.id, owner, pub);
 	else if (ps_endpoint_get(ps, e.id, &old) == 0 && (old.publisher ==
 	    NULL || strcasecmp(old.publisher, e.publisher) != 0)) {
 		log_warnx("endpoint %s ignored: it belongs to %s, not %s",
