@@ -148,8 +148,10 @@ stream_component(const char *ds, size_t len, const char *name, char **out,
 	char *want = NULL;
 	int ret, r = -ENOENT, in_checklists = 0, in_dicts = 0, resolved = 0;
 
+	/* Its errors are ours to report (err), not libxml2's on stderr. */
 	if (len > INT_MAX || (rd = xmlReaderForMemory(ds, (int)len, "ds.xml",
-	    NULL, XML_PARSE_NONET)) == NULL) {
+	    NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+	    XML_PARSE_NOWARNING)) == NULL) {
 		snprintf(err, errlen, "cannot read the datastream");
 		return -EINVAL;
 	}
