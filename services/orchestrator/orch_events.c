@@ -309,6 +309,11 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	}
 	root = xmlDocGetRootElement(doc);
 	id = xml_prop(root, "id");
+	if (id == NULL || strcmp(id, ev->item_id) != 0) {
+		log_warnx("endpoint %s ignored: the item id is not the "
+		    "endpoint id", ev->item_id);
+		goto out;
+	}
 	if ((b = bound(o, ev, root, id)) == 0)
 		goto out;
 	/* After the binding: nobody spends another account's budget. */
@@ -320,7 +325,7 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 		goto out;
 	}
 	/* New: pending; a rejected one taken over (b == 2): pending again. */
-	if (id && strcmp(id, ev->item_id) == 0 && db_prep(o->db, "INSERT INTO "
+	if (db_prep(o->db, "INSERT INTO "
 	    "endpoint (id, hostname, platform, collector, updated, approval) "
 	    "VALUES (?,?,?,?,?,'pending') ON CONFLICT(id) DO UPDATE SET "
 	    "hostname = excluded.hostname, platform = excluded.platform, "

@@ -40,6 +40,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.conf.retries = 3;
 		o.conf.auto_approve = 1;
 		o.conf.max_per_trigger = 1000;
+		/* the daemon's limiters, so that their paths are fuzzed too */
+		o.announcements = ratelimit_new(1000, 1024);
+		o.changes = ratelimit_new(1000, 1024);
 		o.ev[0].jid = (char *)"evaluator-1@grid.test/sacm-evaluator";
 		o.nev = 1;
 	}

@@ -31,6 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ps.conf.max_doc = 1 << 20;
 		ps.conf.allow = (char *)"ctl@grid.test dashboard@grid.test";
 		ps.conf.require_approval = 1;
+		ps.reports = ratelimit_new(1000, 1024);
 		ps.conf.orchestrator = (char *)"orchestrator@grid.test";
 	}
 	if (ps_store_open(&ps) < 0)
