@@ -222,6 +222,65 @@ pubsub_affiliations_set(struct grid *g, const char *node,
 	return request(g, "set", &b, NULL);
 }
 
+int
+pubsub_subscriptions_get(struct grid *g, const char *node,
+    struct pubsub_affiliation **out, size_t *nout)
+{
+	struct pubsub_affiliation *a = NULL;
+	xmpp_stanza_t *reply = NULL, *subs, *c;
+	size_t n = 0;
+	struct buf b;
+	int r;
+
+	buf_init(&b, 8192);
+	if (buf_adds(&b, "<pubsub xmlns='" NS_OWNER "'><subscriptions") < 0 ||
+	    node_attr(&b, node) < 0 || buf_adds(&b, "/></pubsub>") < 0)
+		buf_free(&b);
+	if ((r = request(g, "get", &b, &reply)) < 0)
+		return r;
+	subs = xmpp_stanza_get_child_by_path(reply, "iq", "pubsub",
+	    "subscriptions", NULL);
+	for (c = subs ? xmpp_stanza_get_children(subs) : NULL; c;
+	    c = xmpp_stanza_get_next(c)) {
+		const char *jid = xmpp_stanza_get_attribute(c, "jid");
+		const char *s = xmpp_stanza_get_attribute(c, "subscription");
+		struct pubsub_affiliation *na;
+
+		if (!xmpp_stanza_is_tag(c) || !jid)
+			continue;
+		if ((na = realloc(a, (n + 1) * sizeof(*a))) == NULL)
+			goto oom;
+		a = na;
+		a[n].jid = strdup(jid);
+		a[n].affiliation = strdup(s ? s : "subscribed");
+		n++;
+		if (!a[n - 1].jid || !a[n - 1].affiliation)
+			goto oom;
+	}
+	xmpp_stanza_release(reply);
+	*out = a;
+	*nout = n;
+	return 0;
+oom:
+	xmpp_stanza_release(reply);
+	pubsub_affiliations_free(a, n);
+	return grid_fail(g, -ENOMEM, "out of memory");
+}
+
+int
+pubsub_subscription_cancel(struct grid *g, const char *node, const char *jid)
+{
+	struct buf b;
+
+	buf_init(&b, 8192);
+	if (buf_adds(&b, "<pubsub xmlns='" NS_OWNER "'><subscriptions") < 0 ||
+	    node_attr(&b, node) < 0 || buf_adds(&b, "><subscription jid='")
+	    < 0 || buf_add_xml(&b, jid) < 0 || buf_adds(&b, "' subscription="
+	    "'none'/></subscriptions></pubsub>") < 0)
+		buf_free(&b);
+	return request(g, "set", &b, NULL);
+}
+
 /* Checks that the payload is one well-formed element within the limit. */
 static int
 check_payload(struct grid *g, const char *payload)

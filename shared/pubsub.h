@@ -55,6 +55,14 @@ void	pubsub_affiliations_free(struct pubsub_affiliation *, size_t n);
 int	pubsub_affiliations_set(struct grid *, const char *node,
 	    const struct pubsub_affiliation *, size_t n);
 
+/* A topic's subscriptions (owner use case 8.8.1): jid and state
+ * ("subscribed", "pending", ...), in pubsub_affiliation's two fields. */
+int	pubsub_subscriptions_get(struct grid *, const char *node,
+	    struct pubsub_affiliation **, size_t *n);
+/* Ends jid's subscription to the topic (owner use case 8.8.2). */
+int	pubsub_subscription_cancel(struct grid *, const char *node,
+	    const char *jid);
+
 /*
  * Publishes payload (one XML element) as item id (NULL: the broker picks
  * one; *idp gets it when idp is not NULL, to free()).  With opts, the

@@ -41,6 +41,7 @@ struct ctl {
 	char		*results_repo;	/* its JID (configuration) */
 	int		 wait;		/* --wait */
 	const char	*every;		/* --every DURATION */
+	const char	*password_file;	/* --password-file FILE */
 };
 
 #define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
@@ -49,6 +50,12 @@ extern volatile sig_atomic_t ctl_quit;
 
 /* Each returns 0 or 1 (failure, reason already printed) or 2 (usage). */
 int	ctl_grid(struct ctl *, int argc, char **argv);
+/* ctl_revoke.c: grid revoke|reinstate ACCOUNT */
+int	ctl_revoke(struct ctl *, int argc, char **argv);
+/* Cancels the account's subscriptions (bare or full JID) to the topic;
+ * *n counts them.  0 or -errno. */
+int	ctl_cancel_subscriptions(struct ctl *, const char *node,
+	    const char *account, size_t *n);
 int	ctl_topics(struct ctl *, int argc, char **argv);
 int	ctl_affiliations(struct ctl *, int argc, char **argv);
 int	ctl_items(struct ctl *, int argc, char **argv);

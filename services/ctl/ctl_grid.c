@@ -144,9 +144,11 @@ reconcile(struct ctl *c, const struct topic_def *t, const struct member *m,
 		for (size_t j = 0; j < nwant; j++)
 			if (strcmp(want[j].jid, m[i].jid) == 0)
 				dup = 1;
+		/* An outcast was revoked: only reinstate lifts that. */
 		for (size_t j = 0; j < ncur; j++)
 			if (strcmp(cur[j].jid, m[i].jid) == 0 &&
-			    strcmp(cur[j].affiliation, a) == 0)
+			    (strcmp(cur[j].affiliation, a) == 0 ||
+			    strcmp(cur[j].affiliation, "outcast") == 0))
 				have = 1;
 		if (dup || have)
 			continue;
@@ -159,6 +161,7 @@ reconcile(struct ctl *c, const struct topic_def *t, const struct member *m,
 	for (size_t j = 0; j < ncur; j++) {
 		if (strcmp(cur[j].affiliation, "owner") == 0 ||
 		    strcmp(cur[j].affiliation, "none") == 0 ||
+		    strcmp(cur[j].affiliation, "outcast") == 0 ||
 		    strcmp(cur[j].jid, self) == 0)
 			continue;
 		if (wanted(t, m, n, cur[j].jid) != NULL)
@@ -168,6 +171,14 @@ reconcile(struct ctl *c, const struct topic_def *t, const struct member *m,
 		(*nremoved)++;
 	}
 	r = pubsub_affiliations_set(c->g, t->node, want, nwant);
+	/* A grant taken away ends the subscription too (ejabberd keeps it,
+	 * and so did Prosody until mod_pubsub_own_items). */
+	for (size_t j = nwant - *nremoved; r == 0 && j < nwant; j++) {
+		size_t cancelled = 0;
+
+		r = ctl_cancel_subscriptions(c, t->node, want[j].jid,
+		    &cancelled);
+	}
 	free(want);
 	pubsub_affiliations_free(cur, ncur);
 	return r;
@@ -182,9 +193,11 @@ ctl_grid(struct ctl *c, int argc, char **argv)
 	struct buf out;
 	int fails = 0;
 
+	if (argc >= 1 && (strcmp(argv[0], "revoke") == 0 ||
+	    strcmp(argv[0], "reinstate") == 0))
+		return ctl_revoke(c, argc, argv);
 	if (argc != 1 || strcmp(argv[0], "init") != 0)
-		return ctl_fail("grid", "usage: sacmctl grid init "
-		    "[--roles FILE]");
+		return 2;
 	if (roles && read_roles(roles, &m, &n) != 0)
 		return 1;
 	buf_init(&out, 1 << 20);

@@ -22,8 +22,11 @@ static const struct {
 	const char	*usage;
 	const char	*help;
 } commands[] = {
-	{ "grid", ctl_grid, "grid init [--roles FILE]",
-	    "create or reconcile every topic and its affiliations" },
+	{ "grid", ctl_grid, "grid init [--roles FILE] | grid revoke ACCOUNT "
+	    "| grid reinstate ACCOUNT [--password-file FILE]",
+	    "create or reconcile every topic and its affiliations (an "
+	    "outcast stays one); revoke an account at once (login, sessions, "
+	    "topics, endpoints) or reinstate it" },
 	{ "topics", ctl_topics, "topics",
 	    "list the topics with their pubsub#type and item count" },
 	{ "affiliations", ctl_affiliations, "affiliations TOPIC",
@@ -184,6 +187,7 @@ main(int argc, char **argv)
 		{ "assessment", required_argument, NULL, 'G' },
 		{ "wait", no_argument, NULL, 'K' },
 		{ "trusted", no_argument, NULL, 'U' },
+		{ "password-file", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* After a command, --version takes a version range. */
@@ -258,6 +262,7 @@ main(int argc, char **argv)
 		case 'K': c.wait = 1; break;
 		case 'U': c.trusted = 1; break;
 		case 'X': c.every = optarg; break;
+		case 'Q': c.password_file = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 
@@ -302,6 +307,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	r = commands[ci].fn(&c, argc - optind, argv + optind);
+	if (r == 2)
+		fprintf(stderr, "usage: sacmctl %s\n", commands[ci].usage);
 	grid_close(c.g);
 out:
 	grid_free(c.g);

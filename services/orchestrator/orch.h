@@ -115,6 +115,8 @@ void	orch_endpoint_announced(struct orch *, const char *id,
 	    const char *account);
 /* Approvals the broker did not take yet, published again. */
 void	orch_approvals_flush(struct orch *);
+/* Was the account (bare JID) revoked?  Its events are ignored. */
+int	orch_account_revoked(struct orch *, const char *account);
 /* endpoints (get), approve and reject (set); -ENOENT: not one of these. */
 int	orch_endpoints_request(struct orch *, xmlNodePtr, const char *type,
 	    const char *by, struct buf *reply);

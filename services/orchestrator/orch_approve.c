@@ -10,6 +10,12 @@
  * account always waits, so one account owns several endpoints only when
  * an operator said so (an agentless scanner, the fleet simulator), and an
  * endpoint an operator rejected once is never approved automatically.
+ *
+ * An administrator who revokes an account (sacmctl grid revoke) tells the
+ * orchestrator too: the account's endpoints are rejected, their open
+ * assessments fail, and whatever the account published before it lost
+ * the grid is ignored.  Reinstating it leaves its endpoints pending, for
+ * an operator to approve again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -183,7 +189,7 @@ decide(struct orch *o, const char *id, const char *approval, const char *by)
 		publish(o, id);
 		if (strcmp(approval, "approved") == 0)
 			welcome(o, id);
-		else {
+		else if (strcmp(approval, "rejected") == 0) {
 			char why[600];
 
 			snprintf(why, sizeof(why), "endpoint rejected by %s",
@@ -251,6 +257,108 @@ orch_endpoint_announced(struct orch *o, const char *id, const char *account)
 	    !o->conf.auto_approve ? "" : decided ? ": an operator decided "
 	    "on it before" : ": the account has an approved endpoint "
 	    "already");
+}
+
+int
+orch_account_revoked(struct orch *o, const char *account)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (db_prep(o->db, "SELECT 1 FROM revoked_account WHERE account = ?",
+	    &st) < 0)
+		return 1;	/* fail closed */
+	db_bind_text(st, 1, account);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* The endpoints whose collector is the account (bare JID), but those
+ * with the given approval already. */
+static size_t
+endpoints_of(struct orch *o, const char *account, const char *approval,
+    char **ids, size_t max)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	if (db_prep(o->db, "SELECT id, collector FROM endpoint WHERE "
+	    "approval != ?", &st) < 0)
+		return 0;
+	db_bind_text(st, 1, approval);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+		char bare[512];
+
+		jid_bare((const char *)sqlite3_column_text(st, 1), bare,
+		    sizeof(bare));
+		if (strcasecmp(bare, account) == 0 &&
+		    (ids[n] = strdup((const char *)sqlite3_column_text(st,
+		    0))) != NULL)
+			n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* <revoke account='JID'/> and <reinstate account='JID'/>: the answer
+ * <account jid endpoints='N'/> counts the endpoints it changed. */
+static int
+revoke(struct orch *o, xmlNodePtr root, int on, const char *by,
+    struct buf *reply)
+{
+	char *account = xml_prop(root, "account"), *ids[MAX_IDS], now[32];
+	const char *approval = on ? "rejected" : "pending";
+	char why[600];
+	sqlite3_stmt *st;
+	size_t n, changed = 0;
+
+	if (account == NULL || strchr(account, '@') == NULL ||
+	    strchr(account, '/') != NULL || strlen(account) > 500) {
+		buf_adds(reply, "account='user@domain' is required");
+		free(account);
+		return -EINVAL;
+	}
+	if (db_prep(o->db, on ? "INSERT OR IGNORE INTO revoked_account "
+	    "(account, revoked, by) VALUES (?, ?, ?)" : "DELETE FROM "
+	    "revoked_account WHERE account = ?", &st) < 0) {
+		free(account);
+		return -EIO;
+	}
+	time_iso(now, 0);
+	db_bind_text(st, 1, account);
+	if (on) {
+		db_bind_text(st, 2, now);
+		db_bind_text(st, 3, by);
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		free(account);
+		return -EIO;
+	}
+	sqlite3_finalize(st);
+	snprintf(why, sizeof(why), "%s (account %s %s)", by, account,
+	    on ? "revoked" : "reinstated");
+	/* In rounds: an agentless scanner's account has many endpoints. */
+	while ((n = endpoints_of(o, account, approval, ids, MAX_IDS)) > 0) {
+		size_t round = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			round += decide(o, ids[i], approval, why) == 1;
+			free(ids[i]);
+		}
+		changed += round;
+		if (round == 0)
+			break;
+	}
+	log_warnx("account %s %s by %s: %zu endpoints %s", account,
+	    on ? "revoked" : "reinstated", by, changed,
+	    on ? "rejected" : "pending again");
+	buf_adds(reply, "<account xmlns='" NS_ORCH "'");
+	buf_add_attr(reply, "jid", account);
+	buf_printf(reply, " endpoints='%zu'/>", changed);
+	free(account);
+	return 0;
 }
 
 /* <endpoints [approval='pending|approved|rejected']/>: the list. */
@@ -331,5 +439,9 @@ orch_endpoints_request(struct orch *o, xmlNodePtr root, const char *type,
 		return set(o, root, "approved", by, reply);
 	if (strcmp(name, "reject") == 0 && s)
 		return set(o, root, "rejected", by, reply);
+	if (strcmp(name, "revoke") == 0 && s)
+		return revoke(o, root, 1, by, reply);
+	if (strcmp(name, "reinstate") == 0 && s)
+		return revoke(o, root, 0, by, reply);
 	return -ENOENT;
 }

@@ -508,8 +508,17 @@ orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	struct orch *o = arg;
 
 	(void)g;
+	char pub[512];
+
 	if (ev->retract || ev->payload == NULL || strlen(ev->item_id) > 600)
 		return;
+	/* What a revoked account had queued before it lost the grid. */
+	jid_bare(ev->publisher, pub, sizeof(pub));
+	if (ev->publisher && orch_account_revoked(o, pub)) {
+		log_warnx("%s item %s ignored: %s is revoked", ev->node,
+		    ev->item_id, pub);
+		return;
+	}
 	if (strcmp(ev->node, TOPIC_POLICY) == 0)
 		policy_in(o, ev);
 	else if (strcmp(ev->node, TOPIC_ENDPOINTS) == 0)

@@ -64,6 +64,10 @@ static const char *const migrations[] = {
 	/* 4: content from a feed nobody marked trusted waits for an
 	 * operator's assess or assign */
 	"ALTER TABLE policy ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1;",
+	/* 5: accounts an administrator revoked (sacmctl grid revoke) */
+	"CREATE TABLE revoked_account ("
+	"  account TEXT PRIMARY KEY COLLATE NOCASE, revoked TEXT NOT NULL,"
+	"  by TEXT);",
 };
 
 int

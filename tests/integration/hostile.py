@@ -25,6 +25,17 @@ usage: hostile.py front-run CONF OWN_ENDPOINT SECONDS
 usage: hostile.py plain CONF
   Logs in with SASL PLAIN only; prints whether the broker accepted it.
 
+usage: hostile.py hold CONF TOPIC SECONDS
+  Logs in, subscribes to TOPIC and prints "event ID" for each item that
+  arrives, until the broker ends the session ("disconnected") or SECONDS
+  pass ("still connected").
+
+usage: hostile.py login CONF
+  Logs in as any client would (SCRAM); prints whether the broker let it.
+
+usage: hostile.py subscriptions CONF TOPIC
+  As the topic's owner: prints the JID of each subscription.
+
 usage: hostile.py iq CONF TO TYPE PAYLOAD_FILE
   Sends an IQ (get or set) with the payload to TO; prints the answer or
   the error condition and text."""
@@ -221,6 +232,60 @@ async def send_iq(conf, to, iq_type, path):
     c.disconnect()
 
 
+async def hold(conf, topic, seconds):
+    c = client(conf, "hostile-hold")
+    c.register_plugin("xep_0060")
+    gone = asyncio.get_event_loop().create_future()
+    c.add_event_handler("disconnected",
+                        lambda e: gone.done() or gone.set_result(True))
+    c.add_event_handler("pubsub_publish", lambda m: print(
+        "hostile: event %s" % m["pubsub_event"]["items"]["item"]["id"],
+        flush=True))
+    await online(c, conf)
+    service = "pubsub." + conf["jid"].split("@")[1]
+    try:
+        await c["xep_0060"].subscribe(service, topic, timeout=20)
+        print("hostile: subscribed", flush=True)
+    except slixmpp.exceptions.IqError as e:
+        print("hostile: refused: %s" % e.iq["error"]["condition"], flush=True)
+    try:
+        await asyncio.wait_for(asyncio.shield(gone), float(seconds))
+        print("hostile: disconnected", flush=True)
+    except asyncio.TimeoutError:
+        print("hostile: still connected", flush=True)
+        c.disconnect()
+
+
+async def login(conf):
+    c = client(conf, "hostile")
+    done = asyncio.get_event_loop().create_future()
+    c.add_event_handler("session_start",
+                        lambda e: done.done() or done.set_result("accepted"))
+    for ev in ("failed_auth", "failed_all_auth", "no_auth", "disconnected"):
+        c.add_event_handler(ev, lambda e: done.done() or
+                            done.set_result("refused"))
+    c.connect(address=(conf["host"], int(conf["port"])))
+    try:
+        r = await asyncio.wait_for(done, 20)
+    except asyncio.TimeoutError:
+        r = "refused (no session)"
+    print("hostile: login %s" % r)
+    c.disconnect()
+
+
+async def subscriptions(conf, topic):
+    c = client(conf, "hostile")
+    c.register_plugin("xep_0060")
+    await online(c, conf)
+    service = "pubsub." + conf["jid"].split("@")[1]
+    r = await c["xep_0060"].get_node_subscriptions(service, topic, timeout=20)
+    for sub in r["pubsub_owner"]["subscriptions"]:
+        print("hostile: subscription %s %s" % (sub["jid"],
+                                               sub["subscription"]))
+    print("hostile: end")
+    c.disconnect()
+
+
 def main():
     logging.basicConfig(level=logging.CRITICAL)
     loop = asyncio.get_event_loop()
@@ -243,6 +308,14 @@ def main():
                                           sys.argv[4]))
     elif sys.argv[1] == "plain":
         loop.run_until_complete(plain(read_conf(sys.argv[2])))
+    elif sys.argv[1] == "hold":
+        loop.run_until_complete(hold(read_conf(sys.argv[2]), sys.argv[3],
+                                     sys.argv[4]))
+    elif sys.argv[1] == "login":
+        loop.run_until_complete(login(read_conf(sys.argv[2])))
+    elif sys.argv[1] == "subscriptions":
+        loop.run_until_complete(subscriptions(read_conf(sys.argv[2]),
+                                              sys.argv[3]))
     elif sys.argv[1] == "iq":
         loop.run_until_complete(send_iq(read_conf(sys.argv[2]), sys.argv[3],
                                         sys.argv[4], sys.argv[5]))

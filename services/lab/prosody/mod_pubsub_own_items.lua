@@ -36,6 +36,7 @@ local function guard(service)
 	end
 	service.sacm_own_items = true;
 	local publish, retract, purge = service.publish, service.retract, service.purge;
+	local set_affiliation = service.set_affiliation;
 
 	function service:publish(node, actor, id, item, requested_config)
 		if actor ~= true and not is_owner(self, node, actor) then
@@ -59,6 +60,36 @@ local function guard(service)
 			end
 		end
 		return retract(self, node, actor, id, notify);
+	end
+
+	-- Prosody 0.12 keeps the subscription of an account whose new
+	-- affiliation may not be subscribed (outcast, or none on a whitelist
+	-- node): it calls add_subscription for it, which fails, so the IQ
+	-- fails and events keep flowing.  Cancel every subscription of the
+	-- account (bare or full JID) first.
+	function service:set_affiliation(node, actor, jid, affiliation)
+		local node_obj = self.nodes[node];
+		if node_obj and self:may(node, actor, "set_affiliation") then
+			local bare = jid_bare(jid);
+			local old = node_obj.affiliations[bare];
+			node_obj.affiliations[bare] = affiliation;
+			local may = self:may(node, bare, "be_subscribed");
+			node_obj.affiliations[bare] = old;
+			if not may then
+				local subs = {};
+				for sub in pairs(node_obj.subscribers) do
+					if jid_bare(sub) == bare then
+						subs[#subs + 1] = sub;
+					end
+				end
+				for _, sub in ipairs(subs) do
+					self:remove_subscription(node, true, sub);
+					module:log("info", "%s: subscription of %s cancelled (affiliation %s)",
+						node, sub, tostring(affiliation));
+				end
+			end
+		end
+		return set_affiliation(self, node, actor, jid, affiliation);
 	end
 
 	function service:purge(node, actor, notify)
