@@ -3,7 +3,8 @@
  *
  * The operator role is the grid administrator (it creates the topics and
  * owns them) and so reads everything; it is listed as a publisher only
- * where operators publish.
+ * where operators publish.  The auditor (sacm-audit) reads every topic
+ * and publishes on none.
  */
 #include <string.h>
 
@@ -11,52 +12,52 @@
 
 const char *const topic_roles[] = {
 	"operator", "policy-repo", "orchestrator", "collector", "posture-repo",
-	"evaluator", "results-repo", "dashboard", "siem", NULL
+	"evaluator", "results-repo", "dashboard", "siem", "auditor", NULL
 };
 
 const struct topic_def topic_defs[] = {
 	{ TOPIC_SUBMISSIONS, SACM_NS, "Policy submissions", 1000,
 	    { "operator", "policy-repo", NULL },
-	    { NULL } },
+	    { "auditor", NULL } },
 	{ TOPIC_FEEDS, SACM_NS, "ROLIE feeds followed, and their "
 	    "status", 1000, { "operator", "policy-repo", NULL },
-	    { "dashboard", NULL } },
+	    { "dashboard", "auditor", NULL } },
 	{ TOPIC_POLICY, SACM_NS, "Policy announcements", 10000,
 	    { "policy-repo", NULL },
-	    { "orchestrator", "evaluator", "dashboard", NULL } },
+	    { "orchestrator", "evaluator", "dashboard", "auditor", NULL } },
 	{ TOPIC_ENDPOINTS, SACM_NS, "Endpoint identities and capabilities",
 	    10000, { "collector", NULL },
-	    { "orchestrator", "posture-repo", "dashboard", NULL } },
+	    { "orchestrator", "posture-repo", "dashboard", "auditor", NULL } },
 	{ TOPIC_APPROVALS, SACM_NS, "Endpoint approvals: which account "
 	    "owns an endpoint, and whether an operator approved it", 10000,
 	    { "orchestrator", NULL },
-	    { "posture-repo", "dashboard", NULL } },
+	    { "posture-repo", "dashboard", "auditor", NULL } },
 	{ TOPIC_ASSESSMENTS, SACM_NS, "Assessment state", 10000,
 	    { "orchestrator", NULL },
-	    { "dashboard", NULL } },
+	    { "dashboard", "auditor", NULL } },
 	{ TOPIC_COLLECTION_REQUESTS, SACM_NS, "Collection requests", 1000,
 	    { "orchestrator", NULL },
-	    { "collector", NULL } },
+	    { "collector", "auditor", NULL } },
 	{ TOPIC_POSTURE, SACM_NS, "Posture reports", 1000,
 	    { "collector", NULL },
-	    { "posture-repo", NULL } },
+	    { "posture-repo", "auditor", NULL } },
 	{ TOPIC_POSTURE_STORED, SACM_NS, "Posture stored", 10000,
 	    { "posture-repo", NULL },
-	    { "orchestrator", "dashboard", NULL } },
+	    { "orchestrator", "dashboard", "auditor", NULL } },
 	{ TOPIC_EVALUATION_REQUESTS, SACM_NS, "Evaluation requests", 1000,
 	    { "orchestrator", NULL },
 	    /* the results repository checks each result against its
 	     * request */
-	    { "evaluator", "results-repo", NULL } },
+	    { "evaluator", "results-repo", "auditor", NULL } },
 	{ TOPIC_EVALUATION_RESULTS, SACM_NS, "Evaluation results", 1000,
 	    { "evaluator", NULL },
-	    { "results-repo", "orchestrator", NULL } },
+	    { "results-repo", "orchestrator", "auditor", NULL } },
 	{ TOPIC_RESULTS, SACM_NS, "Current results per endpoint and policy",
 	    10000, { "results-repo", NULL },
-	    { "orchestrator", "dashboard", NULL } },
+	    { "orchestrator", "dashboard", "auditor", NULL } },
 	{ TOPIC_INCIDENTS, IODEF_NS, "Incidents (IODEF 2.0)", 10000,
 	    { "results-repo", NULL },
-	    { "siem", "dashboard", NULL } },
+	    { "siem", "dashboard", "auditor", NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 

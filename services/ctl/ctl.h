@@ -42,6 +42,9 @@ struct ctl {
 	int		 wait;		/* --wait */
 	const char	*every;		/* --every DURATION */
 	const char	*password_file;	/* --password-file FILE */
+	const char	*account;	/* --account JID */
+	const char	*topic;		/* --topic T */
+	const char	*since;		/* --since TIME */
 };
 
 #define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
@@ -85,6 +88,7 @@ int	ctl_endpoints(struct ctl *, int argc, char **argv);
 /* ctl_approve.c: endpoints pending|approved|rejected|approve|reject */
 int	ctl_approvals(struct ctl *, int argc, char **argv);
 int	ctl_posture(struct ctl *, int argc, char **argv);
+int	ctl_audit(struct ctl *, int argc, char **argv);
 int	ctl_inventory(struct ctl *, int argc, char **argv);
 
 /* ctl_rows.c: a service's list query gathered over all its pages. */

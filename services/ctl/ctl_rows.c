@@ -60,10 +60,11 @@ ctl_query_rows(struct ctl *c, const char *what, const char *to,
  * endpoint id of digits stays a string.
  */
 static const char *const numeric[] = {
-	"age-s", "attempts", "duration-ms", "error", "every", "fail",
+	"age-s", "attempts", "bad", "duration-ms", "error", "every", "fail",
 	"fixed", "informational", "interval", "items", "max",
-	"notapplicable", "notchecked", "packages", "pass", "reports", "runs",
-	"score", "sequence", "size", "step", "steps", "unknown",
+	"notapplicable", "notchecked", "packages", "pass", "records",
+	"reports", "runs", "score", "seq", "sequence", "size", "step",
+	"steps", "unknown",
 };
 
 static int

@@ -89,6 +89,10 @@ static const struct {
 	{ "incidents", ctl_incidents, "incidents [-n N]",
 	    "incidents raised for newly failing rules (IODEF on "
 	    "sacm/incidents)" },
+	{ "audit", ctl_audit, "audit [--account JID] [--topic T] [--since "
+	    "TIME] | audit verify",
+	    "who published or retracted what, from the audit service's "
+	    "hash-chained trail; verify checks the chain end to end" },
 	{ "blob", ctl_blob,
 	    "blob put FILE [--media-type T] [--no-gzip] | blob get REF -o OUT",
 	    "upload a file (prints its reference) or download and verify one" },
@@ -188,6 +192,9 @@ main(int argc, char **argv)
 		{ "wait", no_argument, NULL, 'K' },
 		{ "trusted", no_argument, NULL, 'U' },
 		{ "password-file", required_argument, NULL, 'Q' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "topic", required_argument, NULL, 't' },
+		{ "since", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* After a command, --version takes a version range. */
@@ -263,6 +270,9 @@ main(int argc, char **argv)
 		case 'U': c.trusted = 1; break;
 		case 'X': c.every = optarg; break;
 		case 'Q': c.password_file = optarg; break;
+		case 'a': c.account = optarg; break;
+		case 't': c.topic = optarg; break;
+		case 's': c.since = optarg; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 

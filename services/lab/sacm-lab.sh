@@ -29,7 +29,7 @@ DOMAIN=grid.test
 # One account per service instance and per collector (DESIGN.md, Security).
 SERVICES="policy-repo:policy-repo orchestrator:orchestrator
 posture-repo:posture-repo evaluator-1:evaluator evaluator-2:evaluator
-results-repo:results-repo dashboard:dashboard siem:siem"
+results-repo:results-repo dashboard:dashboard siem:siem audit:auditor"
 
 # Containers (compose/): the broker listens on every interface
 # (SACM_LAB_LISTEN=*), on fixed ports (SACM_LAB_PORTS="C2S TLS HTTP

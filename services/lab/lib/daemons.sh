@@ -4,7 +4,8 @@
 # `sacm-targets names`).
 SERVICE_DAEMONS="policy-repo:sacm-policy-repo posture-repo:sacm-posture-repo
 evaluator-1:sacm-evaluator evaluator-2:sacm-evaluator
-results-repo:sacm-results-repo orchestrator:sacm-orchestrator"
+results-repo:sacm-results-repo orchestrator:sacm-orchestrator
+audit:sacm-audit"
 
 instances() {
 	echo "$SERVICE_DAEMONS" | tr ' ' '\n'
@@ -51,6 +52,7 @@ daemon_config() {
 	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
 	  sacm-evaluator) echo "state_dir = $LAB/data/$name" ;;
 	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
+	  sacm-audit) echo "db = $LAB/data/audit.sqlite" ;;
 	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite"
 		echo "# a lab convenience: an account's first endpoint needs no operator"
 		echo "auto_approve = yes" ;;
