@@ -18,46 +18,51 @@ const char *const topic_roles[] = {
 const struct topic_def topic_defs[] = {
 	{ TOPIC_SUBMISSIONS, SACM_NS, "Policy submissions", 1000,
 	    { "operator", "policy-repo", NULL },
-	    { "auditor", NULL } },
+	    { "auditor", NULL }, { NULL } },
 	{ TOPIC_FEEDS, SACM_NS, "ROLIE feeds followed, and their "
 	    "status", 1000, { "operator", "policy-repo", NULL },
-	    { "dashboard", "auditor", NULL } },
+	    { "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_POLICY, SACM_NS, "Policy announcements", 10000,
 	    { "policy-repo", NULL },
-	    { "orchestrator", "evaluator", "dashboard", "auditor", NULL } },
+	    { "orchestrator", "evaluator", "dashboard", "auditor", NULL },
+	    { NULL } },
+	/* Collectors publish endpoints and posture and read neither: one
+	 * endpoint learns nothing of the others. */
 	{ TOPIC_ENDPOINTS, SACM_NS, "Endpoint identities and capabilities",
-	    10000, { "collector", NULL },
-	    { "orchestrator", "posture-repo", "dashboard", "auditor", NULL } },
+	    10000, { NULL },
+	    { "orchestrator", "posture-repo", "dashboard", "auditor", NULL },
+	    { "collector", NULL } },
 	{ TOPIC_APPROVALS, SACM_NS, "Endpoint approvals: which account "
 	    "owns an endpoint, and whether an operator approved it", 10000,
 	    { "orchestrator", NULL },
-	    { "posture-repo", "dashboard", "auditor", NULL } },
+	    { "posture-repo", "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_ASSESSMENTS, SACM_NS, "Assessment state", 10000,
 	    { "orchestrator", NULL },
-	    { "dashboard", "auditor", NULL } },
+	    { "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_COLLECTION_REQUESTS, SACM_NS, "Collection requests", 1000,
 	    { "orchestrator", NULL },
-	    { "collector", "auditor", NULL } },
+	    { "collector", "auditor", NULL }, { NULL } },
 	{ TOPIC_POSTURE, SACM_NS, "Posture reports", 1000,
-	    { "collector", NULL },
-	    { "posture-repo", "auditor", NULL } },
+	    { NULL },
+	    { "posture-repo", "auditor", NULL },
+	    { "collector", NULL } },
 	{ TOPIC_POSTURE_STORED, SACM_NS, "Posture stored", 10000,
 	    { "posture-repo", NULL },
-	    { "orchestrator", "dashboard", "auditor", NULL } },
+	    { "orchestrator", "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_EVALUATION_REQUESTS, SACM_NS, "Evaluation requests", 1000,
 	    { "orchestrator", NULL },
 	    /* the results repository checks each result against its
 	     * request */
-	    { "evaluator", "results-repo", "auditor", NULL } },
+	    { "evaluator", "results-repo", "auditor", NULL }, { NULL } },
 	{ TOPIC_EVALUATION_RESULTS, SACM_NS, "Evaluation results", 1000,
 	    { "evaluator", NULL },
-	    { "results-repo", "orchestrator", "auditor", NULL } },
+	    { "results-repo", "orchestrator", "auditor", NULL }, { NULL } },
 	{ TOPIC_RESULTS, SACM_NS, "Current results per endpoint and policy",
 	    10000, { "results-repo", NULL },
-	    { "orchestrator", "dashboard", "auditor", NULL } },
+	    { "orchestrator", "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_INCIDENTS, IODEF_NS, "Incidents (IODEF 2.0)", 10000,
 	    { "results-repo", NULL },
-	    { "siem", "dashboard", "auditor", NULL } },
+	    { "siem", "dashboard", "auditor", NULL }, { NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 
@@ -86,5 +91,7 @@ topic_affiliation(const struct topic_def *t, const char *role)
 		return "publisher";
 	if (listed(t->members, role))
 		return "member";
+	if (listed(t->writers, role))
+		return "publish-only";
 	return NULL;
 }

@@ -35,6 +35,7 @@ struct topic_def {
 	long		 max_items;
 	const char	*publishers[TOPIC_MAX_ROLES];	/* NULL-terminated */
 	const char	*members[TOPIC_MAX_ROLES];	/* read only */
+	const char	*writers[TOPIC_MAX_ROLES];	/* publish only */
 };
 
 extern const struct topic_def topic_defs[];
@@ -44,7 +45,8 @@ extern const size_t topic_ndefs;
 extern const char *const topic_roles[];
 
 const struct topic_def *topic_find(const char *node);
-/* "publisher", "member" or NULL: what role gets on the topic. */
+/* "publisher", "member", "publish-only" (publish and replace its own
+ * items, nothing else) or NULL: what role gets on the topic. */
 const char *topic_affiliation(const struct topic_def *, const char *role);
 
 #endif

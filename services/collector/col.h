@@ -108,6 +108,7 @@ size_t	col_outbox_count(struct col *);
 unsigned long col_outbox_next_seq(struct col *);
 int	col_outbox_commit(struct col *, const char *workdir,
 	    unsigned long seq);
+/* Is the report item waiting in the outbox, or sent lately? */
 int	col_outbox_has(struct col *, const char *item);
 void	col_outbox_tick(struct col *);
 

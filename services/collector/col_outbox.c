@@ -29,6 +29,7 @@
 
 #define MAX_DOC		(256u << 20)
 #define SEND_PER_TICK	4
+#define SENT_MAX	(512u << 10)
 
 static const struct {
 	const char	*file, *element, *kind;
@@ -235,6 +236,61 @@ read_small(const char *dir, const char *name, struct buf *b, size_t max)
 	return buf_read_file(b, p);
 }
 
+/*
+ * The reports sent lately: one item id per line in state_dir/sent.  A
+ * collector may not read sacm/posture (it is publish-only there), so this
+ * is how it knows after a restart which requests it answered.  Past
+ * SENT_MAX bytes the older half goes.
+ */
+static void
+sent_note(struct col *c, const char *item)
+{
+	char p[4096], tmp[4200];
+	struct buf b;
+	FILE *f;
+
+	path(c, p, sizeof(p), "sent", NULL);
+	buf_init(&b, SENT_MAX);
+	if (buf_read_file(&b, p) == 0 && b.len > SENT_MAX / 2) {
+		const char *keep = b.data + b.len / 2;
+
+		keep += strcspn(keep, "\n");
+		keep += *keep == '\n';
+		snprintf(tmp, sizeof(tmp), "%s.new", p);
+		if ((f = fopen(tmp, "w")) != NULL) {
+			fputs(keep, f);
+			if (fclose(f) == 0)
+				(void)rename(tmp, p);
+		}
+	}
+	buf_free(&b);
+	if ((f = fopen(p, "a")) == NULL) {
+		log_warnx("%s: %s", p, strerror(errno));
+		return;
+	}
+	fprintf(f, "%s\n", item);
+	fclose(f);
+}
+
+static int
+sent_has(struct col *c, const char *item)
+{
+	char p[4096];
+	struct buf b;
+	size_t n = strlen(item);
+	int found = 0;
+
+	path(c, p, sizeof(p), "sent", NULL);
+	buf_init(&b, SENT_MAX);
+	if (buf_read_file(&b, p) == 0 && b.data)
+		for (const char *l = b.data; *l && !found;
+		    l += strcspn(l, "\n"), l += *l == '\n')
+			found = strncmp(l, item, n) == 0 && (l[n] == '\n' ||
+			    l[n] == '\0');
+	buf_free(&b);
+	return found;
+}
+
 int
 col_outbox_has(struct col *c, const char *item)
 {
@@ -242,6 +298,8 @@ col_outbox_has(struct col *c, const char *item)
 	size_t n;
 	int found = 0;
 
+	if (sent_has(c, item))
+		return 1;
 	if ((v = entries(c, &n)) == NULL)
 		return 0;
 	for (size_t i = 0; i < n && !found; i++) {
@@ -274,8 +332,10 @@ publish(struct col *c, const char *item, const char *report)
 
 	if ((r = pubsub_publish(c->g, TOPIC_POSTURE, item, report, NULL,
 	    NULL)) != -EACCES) {
-		if (r == 0)
+		if (r == 0) {
 			log_info("posture report %s published", item);
+			sent_note(c, item);
+		}
 		return r;
 	}
 	if (grid_random_hex(hex, 8) < 0)
@@ -284,8 +344,10 @@ publish(struct col *c, const char *item, const char *report)
 	log_warnx("posture report %s: another account holds that item id; "
 	    "publishing it as %s", item, other);
 	if ((r = pubsub_publish(c->g, TOPIC_POSTURE, other, report, NULL,
-	    NULL)) == 0)
+	    NULL)) == 0) {
 		log_info("posture report %s published", other);
+		sent_note(c, item);
+	}
 	return r;
 }
 

@@ -15,7 +15,6 @@
 #include "col.h"
 #include "log.h"
 #include "policy.h"
-#include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
@@ -55,39 +54,20 @@ for_us(struct col *c, xmlNodePtr req)
 	return !any;
 }
 
-struct seen {
-	const char	*bare;		/* our account */
-	int		 seen;
-};
-
-/* Only our own item counts: another account may have published one under
- * the same id first (to make us think the request was answered). */
-static int
-found(const struct grid_event *ev, void *arg)
-{
-	struct seen *s = arg;
-	char pub[512];
-
-	jid_bare(ev->publisher, pub, sizeof(pub));
-	s->seen = ev->publisher && strcasecmp(pub, s->bare) == 0;
-	return 1;
-}
-
-/* Answered before (in the outbox, or on the posture topic)? */
+/* Answered before (in the outbox, or sent)?  Only what we sent counts:
+ * another account may have published under the same id first (to make us
+ * think the request was answered), and we cannot read the posture topic
+ * anyway (publish-only). */
 static int
 answered(struct col *c, const char *reqid)
 {
 	char item[600];
-	struct seen s = { grid_bare_jid(c->g), 0 };
 
 	snprintf(item, sizeof(item), "%.127s/%.400s", c->id, reqid);
 	if (col_outbox_has(c, item))
 		return 1;
-	if (c->running && c->running->request &&
-	    strcmp(c->running->request, reqid) == 0)
-		return 1;
-	(void)pubsub_items(c->g, TOPIC_POSTURE, item, 0, found, &s);
-	return s.seen;
+	return c->running && c->running->request &&
+	    strcmp(c->running->request, reqid) == 0;
 }
 
 static void

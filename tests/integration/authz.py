@@ -32,23 +32,27 @@ PROBE = "authz-probe"
 
 
 def table(path):
-    """topic -> (publisher roles, member roles) from docs/protocol.md."""
+    """topic -> (publisher roles, member roles, publish-only roles) from
+    docs/protocol.md ("ROLE (publish-only)" among the publishers)."""
     topics = {}
     for line in open(path):
         m = re.match(r"\| `(sacm/[^`]*)` \|[^|]*\|[^|]*\|([^|]*)\|([^|]*)\|",
                      line)
         if m:
             split = lambda s: {r.strip() for r in s.split(",") if r.strip()}
-            topics[m.group(1)] = (split(m.group(2)), split(m.group(3)))
+            pubs = split(m.group(2))
+            only = {r.split()[0] for r in pubs if r.endswith("(publish-only)")}
+            pubs = {r for r in pubs if not r.endswith("(publish-only)")}
+            topics[m.group(1)] = (pubs | only, split(m.group(3)), only)
     return topics
 
 
 def expected(role, topic, topics):
-    pubs, members = topics[topic]
+    pubs, members, only = topics[topic]
     owner = role == "operator"
     pub = role in pubs or owner
-    read = pub or role in members
-    return {"P": pub, "r": pub, "x": owner, "R": read, "S": read,
+    read = (pub and role not in only) or role in members
+    return {"P": pub, "r": pub and role not in only, "x": owner, "R": read, "S": read,
             "p": owner, "c": owner, "d": owner}
 
 

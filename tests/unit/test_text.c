@@ -152,8 +152,11 @@ test_topics_least_privilege(void)
 	T_STREQ(topic_affiliation(t, "dashboard"), "member");
 	T_ASSERT(topic_affiliation(t, "collector") == NULL);
 	T_ASSERT((t = topic_find("sacm/posture")) != NULL);
-	T_STREQ(topic_affiliation(t, "collector"), "publisher");
+	/* collectors publish posture and endpoints, and read neither */
+	T_STREQ(topic_affiliation(t, "collector"), "publish-only");
 	T_ASSERT(topic_affiliation(t, "dashboard") == NULL);
+	T_STREQ(topic_affiliation(topic_find("sacm/endpoints"), "collector"),
+	    "publish-only");
 	T_ASSERT((t = topic_find("sacm/incidents")) != NULL);
 	T_STREQ(t->type, IODEF_NS);
 	/* No role but the results repository publishes results. */

@@ -1,4 +1,5 @@
--- mod_pubsub_own_items: a publisher touches only its own items.
+-- mod_pubsub_own_items: a publisher touches only its own items (and the
+-- publish-only affiliation).
 --
 -- Prosody 0.12 lets any account with the "publisher" affiliation
 -- overwrite or retract any item of a node and purge the node (its
@@ -30,11 +31,32 @@ local function publisher_of(service, node, id)
 	return item and item.attr.publisher and jid_bare(item.attr.publisher), item ~= nil;
 end
 
+-- XEP-0060's publish-only affiliation, which Prosody 0.12 lacks (ejabberd
+-- has it, and these are its rules): publish (and replace its own items),
+-- nothing else: no retraction, no reading.  Collectors get it on the
+-- topics they publish on, so one endpoint learns nothing of the others.
+local publish_only = {
+	create = false; publish = true; retract = false; delete = false;
+	get_nodes = false; configure = false; get_configuration = false;
+	subscribe = false; unsubscribe = true; get_subscription = true;
+	get_subscriptions = true; get_items = false;
+	subscribe_other = false; unsubscribe_other = false;
+	get_subscription_other = false; get_subscriptions_other = false;
+	be_subscribed = false; be_unsubscribed = true;
+	set_affiliation = false;
+};
+
 local function guard(service)
 	if service.sacm_own_items then
 		return;
 	end
 	service.sacm_own_items = true;
+	local caps = {};
+	for affiliation, c in pairs(service.config.capabilities) do
+		caps[affiliation] = c;
+	end
+	caps["publish-only"] = publish_only;
+	service.config.capabilities = caps;
 	local publish, retract, purge = service.publish, service.retract, service.purge;
 	local set_affiliation = service.set_affiliation;
 
