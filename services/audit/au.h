@@ -42,7 +42,7 @@ struct au_record {
 	const char	*topic;
 	const char	*item;
 	const char	*action;	/* publish, retract */
-	const char	*publisher;	/* the account the broker named, or "" */
+	const char	*publisher;	/* as the broker named it, or "" */
 	const char	*digest;	/* sha256 of the payload, or "" */
 	const char	*prev;		/* hash of the record before */
 };

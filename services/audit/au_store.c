@@ -20,7 +20,9 @@
 #include "log.h"
 #include "xmlutil.h"
 
-#define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+/* What the first record links to. */
+#define GENESIS	"00000000000000000000000000000000" \
+		"00000000000000000000000000000000"
 
 static const char *const migrations[] = {
 	"CREATE TABLE record ("
