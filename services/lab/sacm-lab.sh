@@ -30,6 +30,10 @@ DOMAIN=grid.test
 SERVICES="policy-repo:policy-repo orchestrator:orchestrator
 posture-repo:posture-repo evaluator-1:evaluator evaluator-2:evaluator
 results-repo:results-repo dashboard:dashboard siem:siem audit:auditor"
+# Every account but these (and ctl) is rate-limited at the broker: it
+# sends at most CLIENT_KBPS kB/s, after a burst of CLIENT_BURST_S seconds'
+# worth (a collector needs far less; a flood from one slows that one).
+CLIENT_KBPS=16 CLIENT_BURST_S=4
 
 # Containers (compose/): the broker listens on every interface
 # (SACM_LAB_LISTEN=*), on fixed ports (SACM_LAB_PORTS="C2S TLS HTTP

@@ -36,6 +36,15 @@ usage: hostile.py login CONF
 usage: hostile.py subscriptions CONF TOPIC
   As the topic's owner: prints the JID of each subscription.
 
+usage: hostile.py flood CONF TOPIC COUNT SECONDS
+  Sends COUNT publishes (of one item id, its own) as fast as it can,
+  without waiting for answers, and prints how many the broker answered
+  within SECONDS.
+
+usage: hostile.py latency CONF TOPIC COUNT
+  Publishes COUNT items one after the other; prints the median and the
+  largest round trip in milliseconds.
+
 usage: hostile.py iq CONF TO TYPE PAYLOAD_FILE
   Sends an IQ (get or set) with the payload to TO; prints the answer or
   the error condition and text."""
@@ -286,6 +295,66 @@ async def subscriptions(conf, topic):
     c.disconnect()
 
 
+async def flood(conf, topic, count, seconds):
+    c = client(conf, "hostile-flood")
+    answered = [0]
+
+    def on_iq(iq):
+        if iq["id"].startswith("flood-"):
+            answered[0] += 1
+
+    c.register_handler(Callback("flood", MatchXPath("{jabber:client}iq"),
+                                on_iq))
+    await online(c, conf)
+    service = "pubsub." + conf["jid"].split("@")[1]
+    item = ("<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='flood' "
+            "hostname='flood' platform='x' collector=%s/>"
+            % quoteattr(conf["jid"] + "/sacm-collector"))
+    stanza = ("<iq type='set' id='flood-%d' to='" + service + "'><pubsub "
+              "xmlns='http://jabber.org/protocol/pubsub'><publish node='" +
+              topic + "'><item id='flood'>" + item +
+              "</item></publish></pubsub></iq>")
+    t0 = asyncio.get_event_loop().time()
+    for i in range(int(count)):
+        c.send_raw(stanza % i)
+        if i % 100 == 0:
+            await asyncio.sleep(0)
+    print("hostile: flood of %s publishes sent" % count, flush=True)
+    end = t0 + float(seconds)
+    while asyncio.get_event_loop().time() < end and answered[0] < int(count):
+        await asyncio.sleep(0.1)
+    print("hostile: %d of %s answered in %.1f s, %d bytes each" % (
+        answered[0], count, asyncio.get_event_loop().time() - t0,
+        len(stanza % 0)), flush=True)
+    c.disconnect()
+
+
+async def latency(conf, topic, count):
+    c = client(conf, "hostile-latency")
+    c.register_plugin("xep_0060")
+    await online(c, conf)
+    service = "pubsub." + conf["jid"].split("@")[1]
+    loop = asyncio.get_event_loop()
+    times = []
+    for i in range(int(count)):
+        payload = ET.fromstring(
+            "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='lat' "
+            "hostname='lat' platform='x' collector=%s/>"
+            % quoteattr(conf["jid"] + "/sacm-collector"))
+        t = loop.time()
+        try:
+            await c["xep_0060"].publish(service, topic, id="latency",
+                                        payload=payload, timeout=60)
+        except (slixmpp.exceptions.IqError, slixmpp.exceptions.IqTimeout):
+            times.append(60.0)
+            continue
+        times.append(loop.time() - t)
+    times.sort()
+    print("hostile: latency median %.0f ms, max %.0f ms" % (
+        1000 * times[len(times) // 2], 1000 * times[-1]), flush=True)
+    c.disconnect()
+
+
 def main():
     logging.basicConfig(level=logging.CRITICAL)
     loop = asyncio.get_event_loop()
@@ -316,6 +385,12 @@ def main():
     elif sys.argv[1] == "subscriptions":
         loop.run_until_complete(subscriptions(read_conf(sys.argv[2]),
                                               sys.argv[3]))
+    elif sys.argv[1] == "flood":
+        loop.run_until_complete(flood(read_conf(sys.argv[2]), sys.argv[3],
+                                      sys.argv[4], sys.argv[5]))
+    elif sys.argv[1] == "latency":
+        loop.run_until_complete(latency(read_conf(sys.argv[2]), sys.argv[3],
+                                        sys.argv[4]))
     elif sys.argv[1] == "iq":
         loop.run_until_complete(send_iq(read_conf(sys.argv[2]), sys.argv[3],
                                         sys.argv[4], sys.argv[5]))

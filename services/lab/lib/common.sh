@@ -71,3 +71,14 @@ load_env() {
 	# shellcheck disable=SC1091
 	. "$LAB/lab.env"
 }
+
+# The accounts the broker does not rate-limit: the grid administrator and
+# the services, each on both hosts, as one list in the broker's syntax
+# (prosody: "a@d"; "b@d"  ejabberd: "a@d", "b@d").
+unlimited_jids() {	# separator
+	local s n out=
+	for n in ctl $(for s in $SERVICES; do echo "${s%%:*}"; done); do
+		out="$out${out:+$1}\"$n@$DOMAIN\"$1\"$n@ext.$DOMAIN\""
+	done
+	echo "$out"
+}

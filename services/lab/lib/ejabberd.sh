@@ -11,6 +11,10 @@ ejctl() {
 
 ejabberd_config() {
 	local EJ_DIR=$LAB/ejabberd PKI=$LAB/pki
+	local UNLIMITED_JIDS CLIENT_RATE CLIENT_BURST
+	UNLIMITED_JIDS=$(unlimited_jids ", ")
+	CLIENT_RATE=$((CLIENT_KBPS * 1000))
+	CLIENT_BURST=$((CLIENT_KBPS * 1000 * CLIENT_BURST_S))
 	local e=$EJ_DIR
 	mkdir -p "$e/home" "$e/spool" "$e/logs" "$e/upload" "$LAB/www"
 	cat "$PKI/server.crt" "$PKI/server.key" > "$e/server.pem"

@@ -3,6 +3,8 @@
 
 prosody_config() {
 	local PROSODY_DIR=$LAB/prosody PKI=$LAB/pki
+	local UNLIMITED_JIDS
+	UNLIMITED_JIDS=$(unlimited_jids "; ")
 	mkdir -p "$PROSODY_DIR/data" "$PROSODY_DIR/modules" "$LAB/www"
 	render prosody.cfg.lua.in "$PROSODY_DIR/prosody.cfg.lua"
 	cp "$SHARE/prosody/"*.lua "$PROSODY_DIR/modules/"
