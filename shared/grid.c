@@ -415,6 +415,7 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 			g->reconnects++;
 		g->ever_online = 1;
 		g->err[0] = '\0';
+		g->told[0] = '\0';
 		xmpp_handler_add(g->conn, grid_on_message, NULL, "message",
 		    NULL, g);
 		xmpp_handler_add(g->conn, grid_on_iq, NULL, "iq", NULL, g);
@@ -457,6 +458,12 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 	g->retry_at = grid_now_ms() + backoff_next(&g->backoff);
 	if (g->state == GRID_ONLINE)
 		log_warnx("grid %s: %s; reconnecting", g->bare, g->err);
+	else if (strcmp(g->told, g->err) != 0) {
+		/* Each new reason once (a refused login, a broker down),
+		 * not at every retry. */
+		log_warnx("grid %s: %s; retrying", g->bare, g->err);
+		snprintf(g->told, sizeof(g->told), "%s", g->err);
+	}
 	set_state(g, GRID_WAIT_RETRY);
 }
 

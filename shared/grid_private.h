@@ -89,6 +89,7 @@ struct grid {
 	char		 err[512];
 	int		 errcode;
 	char		 lasterr[512];	/* last error libstrophe logged */
+	char		 told[512];	/* the last failure to connect logged */
 
 	struct pending	*pending;
 	size_t		 npending;

@@ -8,7 +8,9 @@
 # an endpoint whose collector is offline is reported and assessed when it
 # returns; kill -9 of each daemon in turn, and a broker restart, in the
 # middle of assessments: every one completes, no result is lost or
-# duplicated, every sqlite database passes integrity_check.
+# duplicated, every sqlite database passes integrity_check.  Last, a
+# collector revoked mid-assessment loses the grid at once while the other
+# endpoints complete.
 . "$(dirname "$0")/lib.sh"
 L=$W/lab
 cleanup() {
@@ -214,4 +216,31 @@ for db in "$L"/data/*.sqlite; do
 	ic=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$db" 2>&1)
 	check "$(basename "$db") passes integrity_check ($ic)" test "$ic" = ok
 done
+
+# Revocation mid-assessment: an operator assesses every endpoint and the
+# misconfigured target's collector account is revoked at once.
+C3=collector-3@grid.test
+"$S" assess "$ID" --profile "$PROFILE" > "$W/r.ids"
+n3=$(lines "$L/log/collector-3.log")
+"$S" grid revoke "$C3" > "$W/revoke.out" 2>&1
+check "grid revoke of $C3 mid-assessment succeeds" test $? = 0
+# From the next second on (the trail counts in seconds).
+t0=$(date -u -d '+1 second' +%Y-%m-%dT%H:%M:%SZ)
+check "... its collector loses its session within 5 s" wait_for 5 bash -c "tail -n +$((n3 + 1)) '$L/log/collector-3.log' | grep -q 'grid $C3: online -> '"
+check "... and cannot log in again" wait_for 30 bash -c "tail -n +$((n3 + 1)) '$L/log/collector-3.log' | grep -q 'authentication failed'"
+endpoint_of() { "$S" assessments show "$1" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["endpoint"])'; }
+: > "$W/r.others"
+for a in $(cat "$W/r.ids"); do
+	if [ "$(endpoint_of "$a")" = "${MID[misconfigured]}" ]; then r3=$a
+	else echo "$a" >> "$W/r.others"; fi
+done
+check "every other endpoint's assessment completes ($(wc -l < "$W/r.others"))" wait_for 180 done_all "$W/r.others"
+check "... the revoked endpoint's fails" bash -c "'$S' assessments show '${r3:-none}' | grep -q 'state=\"failed\"'"
+"$S" audit --account "$C3" --since "$t0" > "$W/after.txt" 2>&1
+check "nothing published by it after the revocation (the audit trail)" \
+    grep -q "no records" "$W/after.txt"
+grep -q "no records" "$W/after.txt" || cat "$W/after.txt"
+check "... while the audit trail lists the others' reports" \
+    test "$("$S" audit --topic sacm/posture --since "$t0" --json | grep -c '"seq"')" -ge 2
+check "the audit trail holds" bash -c "'$S' audit verify | grep -q holds"
 exit $((fails > 0))
