@@ -31,6 +31,8 @@ struct col_conf {
 	long	 outbox_max;	/* reports kept while offline */
 	int	 watch;		/* event-driven collection on/off */
 	int	 log_level;
+	char	*user;		/* who to become when started as root */
+	long	 max_memory;	/* a collection's address space, MiB */
 };
 
 /* Why a collection runs (the report's reason attribute). */
@@ -101,6 +103,11 @@ void	col_enqueue(struct col *, struct col_job *);
 void	col_repeat(struct col *, enum col_reason);
 void	col_job_tick(struct col *);
 void	col_job_stop(struct col *);
+
+/* col_priv.c: started as root, become conf.user with
+ * CAP_DAC_READ_SEARCH only (0, or -1 with err); the child's limits. */
+int	col_priv_drop(struct col *, char *err, size_t errlen);
+void	col_priv_child(const struct col *);
 
 /* col_outbox.c */
 int	col_outbox_open(struct col *);

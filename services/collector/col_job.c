@@ -112,6 +112,7 @@ child_main(void *arg)
 	struct col *c = arg;
 	char err[2048];
 
+	col_priv_child(c);
 	if (child_collect(c, c->running, c->workdir, err, sizeof(err)) < 0) {
 		(void)put(c->workdir, "error.txt", err, strlen(err));
 		return 1;

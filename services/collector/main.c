@@ -43,6 +43,11 @@ static const struct conf_opt col_opts[] = {
 	{ "max_content_size", CONF_INT, OFF(max_content), 1024, 1L << 30,
 	    "67108864", 0, "largest policy accepted (bytes; SSG datastreams "
 	    "are 11-30 MB)" },
+	{ "user", CONF_STR, OFF(user), 0, 0, "nobody", 0,
+	    "started as root, run as this user with CAP_DAC_READ_SEARCH "
+	    "only (read every file; root keeps root)" },
+	{ "collect_max_memory", CONF_INT, OFF(max_memory), 0, 1L << 20,
+	    "4096", 0, "address space of a collection, MiB (0: no limit)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -79,7 +84,8 @@ attach(void *arg, char *err, size_t errlen)
 
 	col_caps(c);
 	grid_set_event_handler(c->g, col_on_event, c);
-	return 0;
+	/* The grid has read its password: root is not needed any more. */
+	return col_priv_drop(c, err, errlen);
 }
 
 static void

@@ -2,7 +2,7 @@
 # The audit trail (sacm-audit; RFC 8600 section 8.3.2, auditable logs) on
 # the lab of run.sh, both brokers, with slixmpp (hostile.py) as a client
 # we did not write:
-#  - a known sequence of publishes and a retraction, by two accounts, is
+#  - a known sequence of publishes (two accounts) and a retraction is
 #    listed in order, with the account the broker named and the payload's
 #    sha256 (as `sacmctl items` delivers it);
 #  - --account and --topic select;
@@ -33,7 +33,7 @@ printf "<endpoint xmlns='%s' id='%s' hostname='h' platform='cpe:/o:debian:debian
 "$S" publish sacm/policy/submissions "$W/a1.xml" --id "$x-1" > /dev/null
 $H publish "$A/collector-2.conf" sacm/endpoints "$x" "$W/ep.xml" > /dev/null 2>&1
 ep_digest=$("$S" items sacm/endpoints --id "$x" --json | /usr/bin/python3 -c "import json,sys,hashlib; print(hashlib.sha256(json.loads(sys.stdin.readline())['payload'].encode()).hexdigest())")
-$H retract "$A/collector-2.conf" sacm/endpoints "$x" > /dev/null 2>&1
+$H retract "$A/ctl.conf" sacm/endpoints "$x" > /dev/null 2>&1
 "$S" publish sacm/policy/submissions "$W/a2.xml" --id "$x-2" > /dev/null
 mine() { "$S" audit --since "$t0" --json 2>/dev/null | /usr/bin/python3 2>/dev/null -c "
 import json, sys

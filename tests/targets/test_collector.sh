@@ -11,6 +11,12 @@ daemon col sacm-collector collector-1 "root = $W/t/hardened" \
     "apt_config = $W/apt.conf" "state_dir = $W/col-state"
 COL=${DPID[col]}
 MID=$(cat "$W/t/hardened/etc/machine-id")
+# Started as root, it keeps what reading a tree takes (the kernel says):
+# CAP_DAC_READ_SEARCH (bit 2) and CAP_SYS_CHROOT (bit 18), as nobody.
+check "the collector gave up root: it runs as nobody" \
+    awk '/^Uid:/ { exit !($2 == 65534 && $3 == 65534 && $4 == 65534) }' /proc/$COL/status
+check "... with CAP_DAC_READ_SEARCH and CAP_SYS_CHROOT only, in every set" \
+    bash -c "grep -q '^CapEff:.*0000000000040004\$' /proc/$COL/status && grep -q '^CapPrm:.*0000000000040004\$' /proc/$COL/status && grep -q '^CapBnd:.*0000000000040004\$' /proc/$COL/status && grep -q '^NoNewPrivs:.*1' /proc/$COL/status"
 
 for i in $(seq 1 20); do "$S" items sacm/endpoints --id "$MID" > "$W/ep.xml" 2>/dev/null && break; sleep 0.5; done
 check "the endpoint is announced under its machine-id" grep -q "id=\"$MID\"" "$W/ep.xml"
