@@ -45,8 +45,8 @@ if ! dc build > "$W/build.log" 2>&1; then
 fi
 ok "the image builds from Debian images (multi-stage)"
 dc up -d > "$W/up.log" 2>&1
-check "docker-compose up starts the broker, the daemons and three targets" \
-    test "$(dc ps -q | wc -l)" = 10
+check "docker-compose up starts the broker, the daemons (audit too) and three targets" \
+    test "$(dc ps -q | wc -l)" = 11
 endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge 3 ]; }
 check "the broker makes accounts and topics on first start; each target announces itself" wait_for 180 endpoints
 
