@@ -3,7 +3,9 @@
 #
 #   broker                    the XMPP broker; on first start it makes the
 #                             lab's CA, certificates, accounts and topics
-#                             in the shared volume /lab (sacm-lab)
+#                             in its volume /lab (sacm-lab), and gives each
+#                             other container its own credentials (its
+#                             volume, mounted at /export/NAME here)
 #   daemon NAME PROGRAM       a SACM daemon logged in as account NAME, its
 #                             state in /data
 #   target NAME CONFIG        a target system: CONFIG (installed, hardened,
@@ -14,12 +16,14 @@ LAB=/lab
 say() { printf 'sacm-entrypoint: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# The broker has made our account and the topics.
+# The broker has made our account and the topics (it exports our
+# credentials into our volume, ready last, after grid init), and we can
+# log in.
 wait_grid() {
 	local name=$1 i
 	for i in $(seq 1 180); do
-		if [ -f "$LAB/accounts/$name.conf" ] && [ -f "$LAB/accounts/ctl.conf" ] &&
-		    sacmctl -c "$LAB/accounts/ctl.conf" topics 2>/dev/null | grep -q '^sacm/results '; then
+		if [ -f "$LAB/ready" ] && [ -f "$LAB/accounts/$name.conf" ] &&
+		    sacmctl -c "$LAB/accounts/$name.conf" disco grid.test >/dev/null 2>&1; then
 			return 0
 		fi
 		[ $((i % 15)) = 1 ] && say "waiting for the broker and account $name"
@@ -42,7 +46,7 @@ config() {	# name program extra-lines...
 
 case "${1:-}" in
 broker)
-	exec sacm-lab up --dir "$LAB" --broker-only --foreground \
+	exec sacm-lab up --dir "$LAB" --broker-only --foreground --export /export \
 	    --broker "${SACM_BROKER:-prosody}" --collectors "${SACM_COLLECTORS:-3}"
 	;;
 daemon)

@@ -52,7 +52,7 @@ usage: sacm-lab COMMAND [--dir DIR] [options]
 
 commands:
   up [--broker prosody|ejabberd] [--collectors N] [--broker-only]
-     [--foreground]
+     [--foreground] [--export DIR]
                  create (first time) and start the lab: CA and certificates,
                  one account per service and collector, the broker on free
                  loopback ports, every topic with its affiliations, and the
@@ -62,7 +62,9 @@ commands:
                  default 3, built with sacm-targets when missing).  Each
                  daemon is supervised: restarted when it dies, logged.
                  --foreground stays until the broker ends (for a
-                 container; TERM stops everything).
+                 container; TERM stops everything).  --export DIR gives
+                 each account with a directory DIR/NAME what it needs to
+                 log in and nothing else (for a container's own volume).
                  Running it again is safe.
   down           stop the daemons and the broker (state is kept)
   status         what runs where: the broker, every daemon (with its
@@ -179,6 +181,7 @@ EOF
 		sleep 0.5
 	done
 	[ $ok = 1 ] || { cat "$LAB/grid-init.log" >&2; die "grid init failed"; }
+	[ -n "$EXPORT" ] && export_credentials "$EXPORT"
 	sed -i "s/^COLLECTORS=.*/COLLECTORS=$COLLECTORS/" "$LAB/lab.env"
 	install_dashboard
 	if [ "$BROKER_ONLY" != 1 ]; then
@@ -322,7 +325,7 @@ main() {
 	local cmd=$1
 	shift
 	LAB=${SACM_LAB_DIR:-$(default_dir)}
-	BROKER_ARG= COLLECTORS_ARG= BROKER_ONLY=0 FOREGROUND=0
+	BROKER_ARG= COLLECTORS_ARG= BROKER_ONLY=0 FOREGROUND=0 EXPORT=
 	local args=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -333,6 +336,7 @@ main() {
 		--collectors) COLLECTORS_ARG=$2; shift 2 ;;
 		--broker-only) BROKER_ONLY=1; shift ;;
 		--foreground) FOREGROUND=1; shift ;;
+		--export) EXPORT=$2; shift 2 ;;
 		-h|--help) usage; exit 0 ;;
 		*) args+=("$1"); shift ;;
 		esac

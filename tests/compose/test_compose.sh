@@ -87,6 +87,32 @@ for c in $(dc ps -q); do
 		check "healthcheck of ${name#/}" wait_for 120 bash -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $c)\" = healthy ]"
 	fi
 done
+# Secrets per container: root in a target (or in a daemon's container)
+# finds its own login and the CA certificate, and none of the CA key,
+# another account's password or the administrator's login.
+cakey=$(dc exec -T broker sed -n 2p /lab/pki/ca.key | tr -d '\r')
+ctlpass=$(dc exec -T broker cat /lab/accounts/ctl.pass | tr -d '\r')
+c2pass=$(dc exec -T broker cat /lab/accounts/collector-2.pass | tr -d '\r')
+secrets_absent() {	# service
+	dc exec -T "$1" sh -c "[ \"\$(id -u)\" = 0 ] && [ ! -e /lab/pki/ca.key ] &&
+	    [ ! -e /lab/accounts/ctl.conf ] && [ ! -e /lab/accounts/ctl.pass ] &&
+	    ! grep -rqsF -e '$cakey' -e '$ctlpass' -e '$c2pass' /lab /etc /var /root /tmp /run /data /usr/local"
+}
+check "the broker holds the secrets looked for (${#cakey} ${#ctlpass} ${#c2pass} characters)" \
+    test ${#cakey} -gt 40 -a ${#ctlpass} -gt 10 -a ${#c2pass} -gt 10
+check "inside target-1, as root: no CA key, no other account's password, no admin login" \
+    secrets_absent target-1
+check "... nor inside the orchestrator's container" secrets_absent orchestrator
+check "... while target-1 has its own login and the CA certificate" \
+    dc exec -T target-1 sh -c "test -s /lab/accounts/collector-1.pass && test -s /lab/pki/ca.crt"
+collector_uid() {
+	dc exec -T target-1 sh -c 'for p in /proc/[0-9]*; do
+	    [ "$(cat $p/comm 2>/dev/null)" = sacm-collector ] &&
+	    sed -n "s/^Uid:[[:space:]]*\([0-9]*\).*/\1/p" $p/status; done' |
+	    tr -d '\r' | head -1
+}
+check "its collector runs as nobody (it started as root): uid $(collector_uid)" \
+    test "$(collector_uid)" = 65534
 # Restarting a daemon's container keeps its data (volumes).
 dc restart results-repo >/dev/null 2>&1
 check "a repository keeps its data across a restart (volumes)" wait_for 60 bash -c "[ \"\$(docker-compose -p $P -f compose/docker-compose.yml exec -T broker sacmctl -c /lab/accounts/ctl.conf results --json 2>/dev/null | grep -o '\"endpoint\"' | wc -l)\" = 3 ]"

@@ -40,10 +40,42 @@ ensure_account() {
 all_accounts() {
 	local s i
 	ensure_account ctl operator
+	# No role: it may log in and ask disco#info, which is all a
+	# container's healthcheck needs.
+	ensure_account health
 	for s in $SERVICES; do
 		ensure_account "${s%%:*}" "${s##*:}"
 	done
 	for i in $(seq 1 "$COLLECTORS"); do
 		ensure_account "collector-$i" collector
+	done
+}
+
+# export_credentials DIR: for each account but the administrator, what
+# that account needs and nothing else, in DIR/NAME laid out as the lab is
+# (so the settings' paths hold when DIR/NAME is mounted as the lab): its
+# settings, password, certificate and key, the CA certificate, and the
+# health account's login.  Never the CA key, another account's secrets or
+# the administrator's login.  DIR/NAME/ready is written last.
+export_credentials() {
+	local dir=$1 conf name d a=$LAB/accounts
+	for conf in "$a"/*.conf; do
+		name=$(basename "$conf" .conf)
+		case "$name" in ctl|ctl-cert|*-cert) continue ;; esac
+		[ -d "$dir/$name" ] || continue	# only where a volume waits
+		d=$dir/$name
+		rm -f "$d/ready"
+		mkdir -p "$d/accounts" "$d/pki/clients"
+		cp "$LAB/pki/ca.crt" "$d/pki/ca.crt"
+		for f in "$name.conf" "$name-cert.conf" "$name.pass" \
+		    health.conf health.pass; do
+			[ -f "$a/$f" ] && cp "$a/$f" "$d/accounts/$f"
+		done
+		for f in "$name.crt" "$name.key"; do
+			[ -f "$LAB/pki/clients/$f" ] &&
+			    cp "$LAB/pki/clients/$f" "$d/pki/clients/$f"
+		done
+		chmod -R go-rwx "$d/accounts" "$d/pki/clients"
+		touch "$d/ready"
 	done
 }
