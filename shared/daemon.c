@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backoff.h"
@@ -148,6 +149,7 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	char err[512], ready[512] = "";
 
 	log_init(s->name, LOG_LVL_INFO, 1);
+	umask(077);	/* databases, outboxes, work: ours alone */
 	while ((ch = getopt_long(argc, argv, "f:nvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': path = optarg; break;

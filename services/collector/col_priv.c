@@ -90,7 +90,8 @@ col_priv_drop(struct col *c, char *err, size_t errlen)
 	}
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if ((cap >= 32 || !(kept(c) & 1u << cap)) &&
-		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL) {
 			snprintf(err, errlen, "cannot drop capability %d: %s",
 			    cap, strerror(errno));
 			return -1;

@@ -48,8 +48,8 @@ wait_port() {
 	return 1
 }
 
-# The broker and the daemons run as this user: ourselves, or nobody when
-# we are root.
+# The broker runs as this user: ourselves, or nobody when we are root
+# (then each daemon has its own user: lab_user).
 if [ "$(id -u)" = 0 ]; then
 	AS_BROKER=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 else
@@ -81,4 +81,20 @@ unlimited_jids() {	# separator
 		out="$out${out:+$1}\"$n@$DOMAIN\"$1\"$n@ext.$DOMAIN\""
 	done
 	echo "$out"
+}
+
+# lab_user NAME: when we are root, the system user daemon NAME runs as,
+# made once (no home, no shell; group sacm-lab, which may create files in
+# the data directory): no daemon can read another's password, database or
+# state, nor the broker's key, configuration or database.
+lab_user() {
+	local u=sacm-$1
+	u=${u:0:32}
+	if ! id -u "$u" >/dev/null 2>&1; then
+		getent group sacm-lab >/dev/null || groupadd --system sacm-lab
+		useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin --gid sacm-lab "$u" ||
+		    die "cannot make the system user $u"
+	fi
+	echo "$u"
 }

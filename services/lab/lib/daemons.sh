@@ -32,18 +32,20 @@ daemon_pid() {
 	echo "$pid"
 }
 
-# Collectors read the target trees as root reads a system; the other
-# daemons run as nobody when we are root.
-runs_as() {
-	case "$1" in
+# When we are root each daemon runs as its own user (lab_user); a
+# collector starts as root and becomes its user itself, keeping what
+# reading a tree takes (its `user` setting).
+runs_as() {	# name program
+	[ "$(id -u)" = 0 ] || return 0
+	case "$2" in
 	sacm-collector) ;;
-	*) [ "$(id -u)" = 0 ] && echo nobody ;;
+	*) lab_user "$1" ;;
 	esac
 }
 
 # A daemon's configuration: its account's grid settings, then its own.
 daemon_config() {
-	local name=$1 prog=$2 tree=${3:-} c=$LAB/etc/$1.conf
+	local name=$1 prog=$2 tree=${3:-} c=$LAB/etc/$1.conf user
 	mkdir -p "$LAB/etc" "$LAB/data" "$LAB/run" "$LAB/log"
 	{ echo "# $prog ($name) in the lab $LAB (written by sacm-lab)"
 	  grep -v '^#' "$LAB/accounts/$name.conf"
@@ -57,6 +59,7 @@ daemon_config() {
 		echo "# a lab convenience: an account's first endpoint needs no operator"
 		echo "auto_approve = yes" ;;
 	  sacm-collector)
+		[ "$(id -u)" = 0 ] && echo "user = $(lab_user "$name")"
 		echo "root = $LAB/targets/$tree"
 		echo "state_dir = $LAB/data/$name"
 		# dpkg probes read the tree's apt settings, not the host's
@@ -64,10 +67,15 @@ daemon_config() {
 		echo "change_settle_ms = 2000" ;;
 	  esac; } > "$c"
 	chmod 600 "$c"
-	if [ "$(runs_as "$prog")" = nobody ]; then
-		chown nobody:nogroup "$c" "$LAB/data" "$LAB/log" \
-		    "$LAB/accounts/$name.pass"
+	user=$(runs_as "$name" "$prog")
+	if [ -n "$user" ]; then
+		# Its own files only; the data directory is shared like /tmp.
+		chgrp sacm-lab "$LAB/data"
+		chmod 1770 "$LAB/data"
 		chmod 755 "$LAB/accounts"
+		chown "$user:sacm-lab" "$c" "$LAB/accounts/$name.pass"
+		chown -R "$user:sacm-lab" $(ls -d "$LAB/data/$name" \
+		    "$LAB/data/$name".sqlite* 2>/dev/null)
 	fi
 }
 
@@ -80,8 +88,8 @@ start_daemon() {
 		return 0
 	fi
 	daemon_config "$name" "$prog" "$tree"
-	user=$(runs_as "$prog")
-	${user:+setpriv --reuid=nobody --regid=nogroup --clear-groups --} \
+	user=$(runs_as "$name" "$prog")
+	${user:+setpriv --reuid="$user" --regid=sacm-lab --clear-groups --} \
 	    "$HERE/$prog" -n -f "$LAB/etc/$name.conf" >/dev/null ||
 	    die "$name: bad configuration $LAB/etc/$name.conf"
 	(exec setsid "$HERE/sacm-supervise" -n "$name" -r "$LAB/run" \

@@ -30,6 +30,7 @@ ejabberd_config() {
 	render ejabberd.yml.in "$e/ejabberd.yml"
 	if [ "$(id -u)" = 0 ]; then
 		chown -R nobody:nogroup "$e"
+		chmod 750 "$e"		# its database is nobody else's
 		chmod 755 "$PKI"
 	fi
 }

@@ -10,6 +10,7 @@ prosody_config() {
 	cp "$SHARE/prosody/"*.lua "$PROSODY_DIR/modules/"
 	if [ "$(id -u)" = 0 ]; then
 		chown -R nobody:nogroup "$PROSODY_DIR"
+		chmod 750 "$PROSODY_DIR"	# its database is nobody else's
 		chgrp nogroup "$PKI" "$PKI/server.key"
 		chmod 750 "$PKI"
 		chmod 640 "$PKI/server.key"
