@@ -93,7 +93,7 @@ sed "s|^password_file = .*|password_file = $W/new.pass|" "$A/$rv.conf" > "$W/rv.
 check "it logs in with the new password" bash -c "$H login '$W/rv.conf' 2>/dev/null | grep -q 'login accepted'"
 check "... not with the old one" bash -c "$H login '$A/$rv.conf' 2>/dev/null | grep -q 'login refused'"
 "$S" grid init > /dev/null 2>&1
-check "grid init grants its role again" test "$(affiliation "$rv" sacm/endpoints)" = publisher
+check "grid init grants its role again (publish-only)" test "$(affiliation "$rv" sacm/endpoints)" = publish-only
 check "its endpoint waits for an operator" bash -c "'$S' endpoints pending | grep -q '$e'"
 check "an operator approves it again" bash -c "'$S' endpoints approve '$e' | grep -q approved"
 

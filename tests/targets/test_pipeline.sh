@@ -35,6 +35,18 @@ declare -A MID
 for t in $TREES; do MID[$t]=$(cat "$L/targets/$t/etc/machine-id"); done
 check "sacm-lab up builds the target trees and starts a collector on each" \
     wait_for 30 bash -c "[ \$('$S' items sacm/endpoints -n 10 --json | grep -c '\"id\"') -ge 3 ]"
+# Least privilege natively as root: a system user per daemon (the
+# kernel's view), and none reads another's secrets or the broker's.
+own_users() {
+	local d
+	for d in policy-repo posture-repo evaluator-1 results-repo orchestrator audit collector-1; do
+		[ "$(stat -c %U "/proc/$(cat "$L/run/$d.pid")")" = "sacm-$d" ] || return 1
+	done
+}
+check "each daemon runs as its own system user (sacm-NAME)" own_users
+as_rr() { setpriv --reuid=sacm-results-repo --regid=sacm-lab --clear-groups -- "$@"; }
+check "... the results repository's cannot read the orchestrator's password, database or the broker's" \
+    bash -c "$(declare -f as_rr); ! as_rr cat '$L/accounts/orchestrator.pass' && ! as_rr cat '$L/data/orchestrator.sqlite' && ! as_rr cat '$L/prosody/data/prosody.sqlite' && ! as_rr cat '$L/pki/server.key' && as_rr cat '$L/pki/ca.crt' >/dev/null" 2>/dev/null
 
 # Root on the misconfigured target (its collector's account) tries to
 # silence the others: it takes their reports' item ids first

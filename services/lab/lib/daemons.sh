@@ -74,8 +74,10 @@ daemon_config() {
 		chmod 1770 "$LAB/data"
 		chmod 755 "$LAB/accounts"
 		chown "$user:sacm-lab" "$c" "$LAB/accounts/$name.pass"
-		chown -R "$user:sacm-lab" $(ls -d "$LAB/data/$name" \
-		    "$LAB/data/$name".sqlite* 2>/dev/null)
+		local f
+		for f in "$LAB/data/$name" "$LAB/data/$name".sqlite*; do
+			if [ -e "$f" ]; then chown -R "$user:sacm-lab" "$f"; fi
+		done
 	fi
 }
 

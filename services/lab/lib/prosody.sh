@@ -11,8 +11,10 @@ prosody_config() {
 	if [ "$(id -u)" = 0 ]; then
 		chown -R nobody:nogroup "$PROSODY_DIR"
 		chmod 750 "$PROSODY_DIR"	# its database is nobody else's
-		chgrp nogroup "$PKI" "$PKI/server.key"
-		chmod 750 "$PKI"
+		# The CA certificate is everyone's; the keys are not (the
+		# server key the broker's group's, the others root's).
+		chgrp nogroup "$PKI/server.key"
+		chmod 755 "$PKI"
 		chmod 640 "$PKI/server.key"
 	fi
 }
