@@ -63,6 +63,11 @@ const struct topic_def topic_defs[] = {
 	{ TOPIC_INCIDENTS, IODEF_NS, "Incidents (IODEF 2.0)", 10000,
 	    { "results-repo", NULL },
 	    { "siem", "dashboard", "auditor", NULL }, { NULL } },
+	/* Who asked for what: the administrator's grants and revocations,
+	 * the operators' requests the orchestrator answered. */
+	{ TOPIC_OPERATIONS, SACM_NS, "Operations: who asked for what",
+	    10000, { "operator", "orchestrator", NULL },
+	    { "auditor", NULL }, { NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 

@@ -25,6 +25,7 @@
 #define TOPIC_EVALUATION_RESULTS	"sacm/evaluation/results"
 #define TOPIC_RESULTS		"sacm/results"
 #define TOPIC_INCIDENTS		"sacm/incidents"
+#define TOPIC_OPERATIONS	"sacm/operations"
 
 #define TOPIC_MAX_ROLES	8
 

@@ -55,6 +55,10 @@ extern volatile sig_atomic_t ctl_quit;
 int	ctl_grid(struct ctl *, int argc, char **argv);
 /* ctl_revoke.c: grid revoke|reinstate ACCOUNT */
 int	ctl_revoke(struct ctl *, int argc, char **argv);
+/* What the administrator did, on sacm/operations (the audit trail's);
+ * account and detail may be NULL. */
+void	ctl_record(struct ctl *, const char *action, const char *account,
+	    const char *result, const char *detail);
 /* Cancels the account's subscriptions (bare or full JID) to the topic;
  * *n counts them.  0 or -errno. */
 int	ctl_cancel_subscriptions(struct ctl *, const char *node,

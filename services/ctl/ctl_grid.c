@@ -191,7 +191,8 @@ ctl_grid(struct ctl *c, int argc, char **argv)
 	struct member *m = NULL;
 	size_t n = 0;
 	struct buf out;
-	int fails = 0;
+	size_t granted = 0, revoked = 0;
+	int fails = 0, changed = 0;
 
 	if (argc >= 1 && (strcmp(argv[0], "revoke") == 0 ||
 	    strcmp(argv[0], "reinstate") == 0))
@@ -209,6 +210,9 @@ ctl_grid(struct ctl *c, int argc, char **argv)
 		int created = 0, r;
 
 		r = reconcile(c, t, m, n, &created, &nset, &nrem);
+		granted += nset;
+		revoked += nrem;
+		changed |= created || nset || nrem;
 		if (r < 0) {
 			ctl_fail("grid init", "%s: %s", t->node,
 			    grid_errstr(c->g));
@@ -228,6 +232,14 @@ ctl_grid(struct ctl *c, int argc, char **argv)
 	}
 	if (c->json)
 		buf_adds(&out, "]\n");
+	if (changed || fails) {
+		char detail[64];
+
+		snprintf(detail, sizeof(detail), "%zu granted, %zu revoked",
+		    granted, revoked);
+		ctl_record(c, "grid-init", NULL, fails ? "failed" : "ok",
+		    detail);
+	}
 	fputs(out.data ? out.data : "", stdout);
 	buf_free(&out);
 	members_free(m, n);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "ctl.h"
@@ -153,6 +154,36 @@ is_account(const char *jid, const char *account)
 	size_t n = strcspn(jid, "/");
 
 	return n == strlen(account) && strncasecmp(jid, account, n) == 0;
+}
+
+void
+ctl_record(struct ctl *c, const char *action, const char *account,
+    const char *result, const char *detail)
+{
+	char id[40], rnd[17], now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	struct buf b;
+
+	if (grid_random_hex(rnd, 8) < 0)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_init(&b, 8192);
+	buf_adds(&b, "<operation xmlns='" SACM_NS "'");
+	buf_add_attr(&b, "action", action);
+	buf_add_attr(&b, "by", grid_bare_jid(c->g));
+	buf_add_attr(&b, "account", account);
+	buf_add_attr(&b, "detail", detail);
+	buf_add_attr(&b, "result", result);
+	buf_add_attr(&b, "at", now);
+	buf_adds(&b, "/>");
+	snprintf(id, sizeof(id), "op-%s", rnd);
+	if (b.data == NULL || pubsub_publish(c->g, TOPIC_OPERATIONS, id,
+	    b.data, NULL, NULL) < 0)
+		fprintf(stderr, "sacmctl: %s: not recorded on %s: %s\n",
+		    action, TOPIC_OPERATIONS, grid_errstr(c->g));
+	buf_free(&b);
 }
 
 int
@@ -332,6 +363,7 @@ ctl_revoke(struct ctl *c, int argc, char **argv)
 	}
 	topics(c, account, on, &o);
 	endpoints(c, account, on, &o);
+	ctl_record(c, verb, account, o.failed ? "failed" : "ok", NULL);
 	if (c->json) {
 		struct buf j;
 

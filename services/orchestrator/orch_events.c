@@ -24,6 +24,7 @@
 #include "db.h"
 #include "log.h"
 #include "orch.h"
+#include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
@@ -590,6 +591,61 @@ assess(struct orch *o, xmlNodePtr root, const char *from, struct buf *reply)
 	return r;
 }
 
+static void
+recorded(struct grid *g, int status, void *arg)
+{
+	(void)arg;
+	if (status < 0)
+		log_warnx("an operation was not recorded on %s: %s",
+		    TOPIC_OPERATIONS, grid_errstr(g));
+}
+
+/* A request that changes something, on sacm/operations (the audit
+ * trail's): who asked for what, and how it ended. */
+static void
+record(struct orch *o, xmlNodePtr root, const char *by, int r)
+{
+	static const char *const changes[] = { "assess", "assign",
+	    "unassign", "approve", "reject", "revoke", "reinstate", NULL };
+	static const char *const attrs[] = { "policy", "profile", "id",
+	    "account", NULL };
+	const char *name = (const char *)root->name;
+	char id[40], rnd[17], now[32];
+	struct buf b;
+	size_t n = 0;
+	int change = 0;
+
+	for (size_t i = 0; changes[i]; i++)
+		change |= strcmp(name, changes[i]) == 0;
+	if (!change || grid_random_hex(rnd, 8) < 0)
+		return;
+	for (xmlNodePtr e = root->children; e; e = e->next)
+		n += xml_is(e, "endpoint", NS_ORCH);
+	time_iso(now, 0);
+	buf_init(&b, 8192);
+	buf_adds(&b, "<operation xmlns='" SACM_NS "'");
+	buf_add_attr(&b, "action", name);
+	buf_add_attr(&b, "by", by);
+	for (size_t i = 0; attrs[i]; i++) {
+		char *v = xml_prop(root, attrs[i]);
+
+		if (v && strlen(v) <= 512)
+			buf_add_attr(&b, attrs[i], v);
+		free(v);
+	}
+	if (n)
+		buf_printf(&b, " endpoints='%zu'", n);
+	buf_add_attr(&b, "result", r == 0 ? "ok" : strerror(-r));
+	buf_add_attr(&b, "at", now);
+	buf_adds(&b, "/>");
+	snprintf(id, sizeof(id), "op-%s", rnd);
+	if (b.data == NULL || pubsub_publish_async(o->g, TOPIC_OPERATIONS, id,
+	    b.data, recorded, NULL) < 0)
+		log_warnx("operator %s: %s not recorded on %s", by, name,
+		    TOPIC_OPERATIONS);
+	buf_free(&b);
+}
+
 /* Operators' requests in NS_ORCH: assess (set), assign (set), unassign
  * (set), assignments (get). */
 int
@@ -639,6 +695,8 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 		}
 	} else
 		r = orch_assign_request(o, root, req->type, by, reply);
+	if (strcmp(req->type, "set") == 0)
+		record(o, root, by, r);
 	xmlFreeDoc(doc);
 	return r;
 }

@@ -25,7 +25,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 out=$("$BIN/sacmctl" policy publish /usr/share/xml/scap/ssg/content/ssg-firefox-ds.xml 2>&1)
 check "policy publish works against the lab's own repository" grep -q "^accepted: policy" <<<"$out"
-check "the daemons run unprivileged" bash -c "[ \"\$(ps -o user= -p \$(cat '$L/run/policy-repo.pid'))\" = '$( [ "$(id -u)" = 0 ] && echo nobody || id -un)' ]"
+check "the daemons run unprivileged (as root: each its own user)" bash -c "[ \"\$(stat -c %U /proc/\$(cat '$L/run/policy-repo.pid'))\" = '$( [ "$(id -u)" = 0 ] && echo sacm-policy-repo || id -un)' ]"
 
 # Supervision: kill -9 a daemon; it comes back, and the event is logged.
 old=$(cat "$L/run/results-repo.pid")

@@ -66,6 +66,13 @@ check "it is an outcast on every topic" bash -c "for t in \$('$S' topics --json 
 check "its subscription is gone (the broker's list)" wait_for 10 unsubscribed "$rv" sacm/collection/requests
 check "the orchestrator rejected its endpoint" wait_for 10 grep -q "account $rv@$DOMAIN revoked by ctl@$DOMAIN: 1 endpoints rejected" "$W/orch.log"
 check "sacmctl endpoints rejected lists it" bash -c "'$S' endpoints rejected | grep -q '$e'"
+# Who asked for it is on sacm/operations: the administrator's revocation,
+# and the orchestrator's record of the request it answered.
+ops() { "$S" items sacm/operations -n 50 2>/dev/null; }
+check "the revocation is on sacm/operations, by the administrator" \
+    bash -c "$(declare -f ops); S='$S'; ops | grep -A1 'by ctl@$DOMAIN' | grep 'action=.revoke.' | grep -q 'account=.$rv@$DOMAIN.'"
+check "... and the orchestrator's record of the request it answered" \
+    bash -c "$(declare -f ops); S='$S'; ops | grep -A1 'by orchestrator@$DOMAIN' | grep 'action=.revoke.' | grep 'by=.ctl@$DOMAIN.' | grep -q 'account=.$rv@$DOMAIN.'"
 "$S" grid init > /dev/null 2>&1
 check "grid init leaves the outcast an outcast" test "$(affiliation "$rv" sacm/endpoints)" = outcast
 "$S" grid revoke "$rv@$DOMAIN" --json > "$W/revoke.json" 2>&1

@@ -24,7 +24,7 @@ check "grid init twice changes nothing" test "$(echo "$out" | grep -o '"granted"
 
 out=$("$S" topics --json)
 check "topics --json is JSON" json_ok <<<"$out"
-check "topics lists all 13 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 13
+check "topics lists all 14 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 14
 
 # publish, items, watch
 id=cli-$$-$RANDOM

@@ -141,7 +141,7 @@ test_topics_least_privilege(void)
 {
 	const struct topic_def *t;
 
-	T_EQ(topic_ndefs, 13);
+	T_EQ(topic_ndefs, 14);
 	/* approvals: the orchestrator publishes, collectors do not read */
 	T_ASSERT((t = topic_find("sacm/endpoints/approvals")) != NULL);
 	T_STREQ(topic_affiliation(t, "orchestrator"), "publisher");

@@ -72,7 +72,9 @@ daemon_config() {
 		# Its own files only; the data directory is shared like /tmp.
 		chgrp sacm-lab "$LAB/data"
 		chmod 1770 "$LAB/data"
-		chmod 755 "$LAB/accounts"
+		# The CA certificate is everyone's (a lab made before per-daemon
+		# users had the directory closed); the keys in it are not.
+		chmod 755 "$LAB/accounts" "$LAB/pki"
 		chown "$user:sacm-lab" "$c" "$LAB/accounts/$name.pass"
 		local f
 		for f in "$LAB/data/$name" "$LAB/data/$name".sqlite*; do
