@@ -460,8 +460,9 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		log_warnx("grid %s: %s; reconnecting", g->bare, g->err);
 	else if (strcmp(g->told, g->err) != 0) {
 		/* Each new reason once (a refused login, a broker down),
-		 * not at every retry. */
-		log_warnx("grid %s: %s; retrying", g->bare, g->err);
+		 * not at every retry; info: a one-shot client (sacmctl)
+		 * says it once itself. */
+		log_info("grid %s: %s; retrying", g->bare, g->err);
 		snprintf(g->told, sizeof(g->told), "%s", g->err);
 	}
 	set_state(g, GRID_WAIT_RETRY);
