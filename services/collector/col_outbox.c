@@ -246,12 +246,15 @@ static void
 sent_note(struct col *c, const char *item)
 {
 	char p[4096], tmp[4200];
+	struct stat st;
 	struct buf b;
 	FILE *f;
 
 	path(c, p, sizeof(p), "sent", NULL);
 	buf_init(&b, SENT_MAX);
-	if (buf_read_file(&b, p) == 0 && b.len > SENT_MAX / 2) {
+	/* Read it only when it is due to be trimmed. */
+	if (stat(p, &st) == 0 && (size_t)st.st_size > SENT_MAX / 2 &&
+	    buf_read_file(&b, p) == 0 && b.len > SENT_MAX / 2) {
 		const char *keep = b.data + b.len / 2;
 
 		keep += strcspn(keep, "\n");

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "buf.h"
 #include "ctl.h"
@@ -31,6 +30,7 @@
 #include "json.h"
 #include "pubsub.h"
 #include "topics.h"
+#include "xmlutil.h"
 
 #define NS_COMMANDS	"http://jabber.org/protocol/commands"
 #define NS_ADMIN	"http://jabber.org/protocol/admin"
@@ -83,7 +83,7 @@ admin_command(struct ctl *c, const char *server, const char *name,
     const char *const *kv, char *err, size_t errlen)
 {
 	xmpp_stanza_t *reply = NULL, *cmd, *n;
-	const char *sid, *status;
+	const char *sid, *status, *nt;
 	struct buf q;
 	int r;
 
@@ -127,15 +127,13 @@ admin_command(struct ctl *c, const char *server, const char *name,
 	    NS_COMMANDS);
 	status = cmd ? xmpp_stanza_get_attribute(cmd, "status") : NULL;
 	n = cmd ? xmpp_stanza_get_child_by_name(cmd, "note") : NULL;
-	if (n && (xmpp_stanza_get_attribute(n, "type") == NULL ||
-	    strcmp(xmpp_stanza_get_attribute(n, "type"), "error") == 0)) {
+	/* Prosody notes success as type='info'; no type is info. */
+	if (n && (nt = xmpp_stanza_get_attribute(n, "type")) != NULL &&
+	    strcmp(nt, "error") == 0) {
 		char *t = xmpp_stanza_get_text(n);
 
-		/* Prosody notes success as type='info'; no type is info. */
-		if (xmpp_stanza_get_attribute(n, "type")) {
-			snprintf(err, errlen, "%.200s", t ? t : "error");
-			r = -EPERM;
-		}
+		snprintf(err, errlen, "%.200s", t ? t : "error");
+		r = -EPERM;
 		xmpp_free(grid_xmpp_ctx(c->g), t);
 	}
 	if (r == 0 && (status == NULL || strcmp(status, "completed") != 0)) {
@@ -161,14 +159,11 @@ ctl_record(struct ctl *c, const char *action, const char *account,
     const char *result, const char *detail)
 {
 	char id[40], rnd[17], now[32];
-	time_t t = time(NULL);
-	struct tm tm;
 	struct buf b;
 
 	if (grid_random_hex(rnd, 8) < 0)
 		return;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_iso(now, 0);
 	buf_init(&b, 8192);
 	buf_adds(&b, "<operation xmlns='" SACM_NS "'");
 	buf_add_attr(&b, "action", action);
