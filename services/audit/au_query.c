@@ -16,14 +16,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/c14n.h>
+
 #include "au.h"
 #include "blob.h"
 #include "db.h"
 #include "log.h"
 #include "query.h"
+#include "xmlsafe.h"
 
 #define PAGE_DEFAULT	100
 #define PAGE_MAX	1000
+
+/*
+ * The payload's sha256 over its canonical form (C14N 1.0): a broker may
+ * deliver the same item with its attributes in another order (Prosody
+ * does, between a notification and a retrieval), and the same content
+ * must have the same digest.  What does not parse is hashed as it came.
+ */
+static void
+payload_digest(const struct grid_event *ev, char out[65])
+{
+	xmlDocPtr doc;
+	xmlChar *c14n = NULL;
+	char err[256];
+	int n;
+
+	if (xmlsafe_parse(ev->payload, ev->payload_len, ev->payload_len, &doc,
+	    err, sizeof(err)) < 0) {
+		blob_sha256_hex(ev->payload, ev->payload_len, out);
+		return;
+	}
+	n = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 0, &c14n);
+	if (n >= 0 && c14n)
+		blob_sha256_hex(c14n, (size_t)n, out);
+	else
+		blob_sha256_hex(ev->payload, ev->payload_len, out);
+	xmlFree(c14n);
+	xmlFreeDoc(doc);
+}
 
 void
 au_on_event(struct grid *g, const struct grid_event *ev, void *arg)
@@ -36,7 +67,7 @@ au_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	if (ev->node == NULL || ev->item_id == NULL)
 		return;
 	if (!ev->retract && ev->payload)
-		blob_sha256_hex(ev->payload, ev->payload_len, digest);
+		payload_digest(ev, digest);
 	if (ev->publisher)
 		jid_bare(ev->publisher, pub, sizeof(pub));
 	if (ev->catchup && (ev->retract || au_seen(a, ev->node, ev->item_id,
