@@ -62,7 +62,8 @@ daemon)
 	# auto_approve: a lab convenience (an account's first endpoint
 	# needs no operator)
 	sacm-orchestrator) config "$name" "$prog" \
-	    "db = /data/orchestrator.sqlite" "auto_approve = yes" ;;
+	    "db = /data/orchestrator.sqlite" "auto_approve = yes" \
+	    "admins = $(cat "$LAB/accounts/admin.jid")" ;;
 	sacm-evaluator) config "$name" "$prog" "state_dir = /data/$name" ;;
 	*) die "unknown daemon $prog" ;;
 	esac

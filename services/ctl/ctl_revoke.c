@@ -14,8 +14,10 @@
  * did.  Reinstate undoes 3 and 4 (the endpoints wait for an operator;
  * `grid init` grants the roles again) and, with --password-file, sets the
  * new password an administrator issued: the old one is gone for good.
- * An account that logs in with a certificate (SASL EXTERNAL) has no
- * password to replace: step 1 fails for it and says so.
+ * An account that logs in with a certificate (SASL EXTERNAL) on a host
+ * that keeps no passwords (Prosody's ext.<domain> in the lab) has none to
+ * replace: step 1 says so and counts as done; its certificate is what the
+ * grid's CA revokes (the CRL the broker checks; sacm-lab revoke).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -268,8 +270,8 @@ endpoints(struct ctl *c, const char *account, int on, struct outcome *o)
 	    q.data, "account", &doc) : 1;
 	buf_free(&q);
 	if (rc) {
-		step(c, o, "endpoints", 0, "the orchestrator did not answer "
-		    "(above)");
+		step(c, o, "endpoints", 0, "the orchestrator refused or did "
+		    "not answer (above)");
 		return;
 	}
 	n = (char *)xmlGetProp(xmlDocGetRootElement(doc),
@@ -336,6 +338,10 @@ ctl_revoke(struct ctl *c, int argc, char **argv)
 			step(c, &o, "login", 1, on ? "refused (its password "
 			    "was replaced by one nobody keeps)" :
 			    "the new password is set");
+		else if (on && strstr(err, "does not exist"))
+			step(c, &o, "login", 1, "no password on this host (a "
+			    "certificate login: its certificate is what to "
+			    "revoke)");
 		else
 			step(c, &o, "login", 0, err);
 		explicit_bzero(password, strlen(password));

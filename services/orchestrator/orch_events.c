@@ -530,11 +530,11 @@ orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 		result_in(o, ev);
 }
 
-/* Is from (a full JID) one of the configured operators? */
+/* Is from (a full JID) in the list (bare JIDs)? */
 static int
-operator(struct orch *o, const char *from)
+listed(const char *list, const char *from)
 {
-	const char *p = o->conf.operators;
+	const char *p = list;
 	size_t n = from ? strcspn(from, "/") : 0;
 
 	while (p && *p && n) {
@@ -657,11 +657,12 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	char err[256], by[512];
-	const char *bad;
-	int r;
+	const char *bad, *name;
+	int r, admin, revocation;
 
 	(void)g;
-	if (!operator(o, req->from)) {
+	admin = listed(o->conf.admins, req->from);
+	if (!admin && !listed(o->conf.operators, req->from)) {
 		buf_adds(reply, "only operators may request assessments");
 		log_warnx("request refused: %s is not an operator",
 		    req->from ? req->from : "?");
@@ -682,10 +683,23 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 	}
 	snprintf(by, sizeof(by), "%.*s", (int)strcspn(req->from, "/"),
 	    req->from);
+	/* Revoking an account is the administrator's act, and the only
+	 * one an administrator asks of the orchestrator. */
+	name = (const char *)root->name;
+	revocation = strcmp(name, "revoke") == 0 ||
+	    strcmp(name, "reinstate") == 0;
+	if (revocation ? !admin : !listed(o->conf.operators, req->from)) {
+		buf_adds(reply, revocation ? "only grid administrators may "
+		    "revoke or reinstate an account" : "only operators may "
+		    "request assessments");
+		log_warnx("request refused: %s may not ask for %s", by, name);
+		xmlFreeDoc(doc);
+		return -EACCES;
+	}
 	if ((r = orch_endpoints_request(o, root, req->type, by, reply)) !=
 	    -ENOENT) {
-		log_info("operator %s: %s: %d", by, (const char *)root->name,
-		    r);
+		log_info("%s %s: %s: %d", admin && revocation ?
+		    "administrator" : "operator", by, name, r);
 	} else if (strcmp((const char *)root->name, "assess") == 0) {
 		if (strcmp(req->type, "set") == 0)
 			r = assess(o, root, req->from, reply);

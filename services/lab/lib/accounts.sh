@@ -10,7 +10,8 @@ write_account_conf() {
 	if [ "$BROKER" = prosody ]; then
 		EXTDOM=ext.$DOMAIN CERTPORT=$C2S_PORT DIRECT=no
 	fi
-	[ "$NAME" = ctl ] && EXTRA="roles_file = $LAB/roles.conf"
+	[ "$NAME" = ctl ] && EXTRA="# grid and affiliations: the grid administrator's
+admin_config = $a/admin.conf"
 	render account.conf.in "$a/$NAME.conf"
 	render account-cert.conf.in "$a/$NAME-cert.conf"
 	chmod 600 "$a/$NAME.conf" "$a/$NAME-cert.conf"
@@ -37,8 +38,26 @@ ensure_account() {
 	return 0
 }
 
+# The grid administrator (XEP-0133, owner of every topic): a certificate
+# login only (SASL EXTERNAL), no password, no account on the broker;
+# accounts/admin.conf is its settings, with the role file grid init reads.
+ensure_admin() {
+	local NAME=admin a=$LAB/accounts EXTRA
+	local EXTDOM=$DOMAIN CERTPORT=$C2S_TLS_PORT DIRECT=yes
+	if [ "$BROKER" = prosody ]; then
+		EXTDOM=ext.$DOMAIN CERTPORT=$C2S_PORT DIRECT=no
+	fi
+	mkdir -p "$a"
+	make_client_cert admin
+	EXTRA="roles_file = $LAB/roles.conf"
+	render account-cert.conf.in "$a/admin.conf"
+	echo "$EXTRA" >> "$a/admin.conf"
+	chmod 600 "$a/admin.conf"
+}
+
 all_accounts() {
 	local s i
+	ensure_admin
 	ensure_account ctl operator
 	# No role: it may log in and ask disco#info, which is all a
 	# container's healthcheck needs.
@@ -56,12 +75,13 @@ all_accounts() {
 # (so the settings' paths hold when DIR/NAME is mounted as the lab): its
 # settings, password, certificate and key, the CA certificate, and the
 # health account's login.  Never the CA key, another account's secrets or
-# the administrator's login.  DIR/NAME/ready is written last.
+# the administrator's login (its JID only, accounts/admin.jid).
+# DIR/NAME/ready is written last.
 export_credentials() {
 	local dir=$1 conf name d a=$LAB/accounts
 	for conf in "$a"/*.conf; do
 		name=$(basename "$conf" .conf)
-		case "$name" in ctl|ctl-cert|*-cert) continue ;; esac
+		case "$name" in admin|ctl|ctl-cert|*-cert) continue ;; esac
 		[ -d "$dir/$name" ] || continue	# only where a volume waits
 		d=$dir/$name
 		rm -f "$d/ready"
@@ -75,6 +95,9 @@ export_credentials() {
 			[ -f "$LAB/pki/clients/$f" ] &&
 			    cp "$LAB/pki/clients/$f" "$d/pki/clients/$f"
 		done
+		# who the grid administrator is (no secret): the orchestrator
+		# takes revocations from it alone
+		admin_jid > "$d/accounts/admin.jid"
 		chmod -R go-rwx "$d/accounts" "$d/pki/clients"
 		touch "$d/ready"
 	done

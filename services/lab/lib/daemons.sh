@@ -56,6 +56,7 @@ daemon_config() {
 	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
 	  sacm-audit) echo "db = $LAB/data/audit.sqlite" ;;
 	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite"
+		echo "admins = $(admin_jid)"
 		echo "# a lab convenience: an account's first endpoint needs no operator"
 		echo "auto_approve = yes" ;;
 	  sacm-collector)
