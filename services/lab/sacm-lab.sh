@@ -312,16 +312,7 @@ cmd_account() {
 	echo "$LAB/accounts/$1.conf"
 }
 
-# Both identities of NAME: NAME@DOMAIN, and on Prosody its certificate
-# login NAME@ext.DOMAIN.
-lab_jids() {
-	echo "$1@$DOMAIN"
-	[ "$BROKER" = prosody ] && echo "$1@ext.$DOMAIN"
-	return 0
-}
-
 cmd_revoke() {
-	local j rc=0
 	[ $# = 1 ] || die "usage: sacm-lab revoke NAME"
 	load_env
 	[ -s "$LAB/pki/clients/$1.crt" ] || die "no account $1 in $LAB"
@@ -329,14 +320,11 @@ cmd_revoke() {
 	revoke_cert "$1"
 	"${BROKER}_reload"
 	say "certificate of $1 revoked (CRL $LAB/pki/crl.pem)"
-	for j in $(lab_jids "$1"); do
-		"$SACMCTL" -c "$LAB/accounts/admin.conf" grid revoke "$j" || rc=1
-	done
-	return $rc
+	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid revoke "$1@$DOMAIN"
 }
 
 cmd_reinstate() {
-	local j rc=0
+	local rc=0
 	[ $# = 1 ] || die "usage: sacm-lab reinstate NAME"
 	load_env
 	[ -s "$LAB/pki/clients/$1.crt" ] || die "no account $1 in $LAB"
@@ -346,10 +334,6 @@ cmd_reinstate() {
 	(umask 077; openssl rand -hex 18 > "$LAB/accounts/$1.pass.new")
 	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid reinstate "$1@$DOMAIN" \
 	    --password-file "$LAB/accounts/$1.pass.new" || rc=1
-	if [ "$BROKER" = prosody ]; then
-		"$SACMCTL" -c "$LAB/accounts/admin.conf" grid reinstate \
-		    "$1@ext.$DOMAIN" || rc=1
-	fi
 	mv "$LAB/accounts/$1.pass.new" "$LAB/accounts/$1.pass"
 	say "$1 reinstated: a new certificate and password (grid init grants its role again)"
 	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid init \

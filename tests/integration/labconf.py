@@ -24,7 +24,10 @@ def client(conf, resource=None):
         # ejabberd wants the JID as authorization identity
         c.credentials["authzid"] = conf["jid"]
     else:
-        c = slixmpp.ClientXMPP(jid, open(conf["password_file"]).read().strip())
+        # SCRAM only: a broker that also offers EXTERNAL (Prosody asks
+        # every client for a certificate) is not tried with none first
+        c = slixmpp.ClientXMPP(jid, open(conf["password_file"]).read().strip(),
+                               sasl_mech="SCRAM-SHA-256")
     c.ca_certs = conf["ca_file"]
     c.enable_plaintext = False
     return c

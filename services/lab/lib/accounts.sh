@@ -2,19 +2,25 @@
 # collector (DESIGN.md, Security), each with a password, a client
 # certificate and two settings files (templates/account*.conf.in).
 
+# cert_conf NAME FILE: NAME's certificate login settings in FILE.
+# Prosody asks for the certificate on its STARTTLS port; ejabberd verifies
+# them on its direct-TLS listener.
+cert_conf() {
+	local NAME=$1 CERTPORT=$C2S_TLS_PORT DIRECT=yes
+	if [ "$BROKER" = prosody ]; then
+		CERTPORT=$C2S_PORT DIRECT=no
+	fi
+	render account-cert.conf.in "$2"
+	chmod 600 "$2"
+}
+
 write_account_conf() {
 	local NAME=$1 a=$LAB/accounts EXTRA=
-	# Certificate logins: Prosody keeps them on their own host; ejabberd
-	# verifies client certificates on its direct-TLS listener.
-	local EXTDOM=$DOMAIN CERTPORT=$C2S_TLS_PORT DIRECT=yes
-	if [ "$BROKER" = prosody ]; then
-		EXTDOM=ext.$DOMAIN CERTPORT=$C2S_PORT DIRECT=no
-	fi
 	[ "$NAME" = ctl ] && EXTRA="# grid and affiliations: the grid administrator's
 admin_config = $a/admin.conf"
 	render account.conf.in "$a/$NAME.conf"
-	render account-cert.conf.in "$a/$NAME-cert.conf"
-	chmod 600 "$a/$NAME.conf" "$a/$NAME-cert.conf"
+	chmod 600 "$a/$NAME.conf"
+	cert_conf "$NAME" "$a/$NAME-cert.conf"
 }
 
 # Creates NAME's password, certificate and settings once; registers it
@@ -32,8 +38,6 @@ ensure_account() {
 		touch "$LAB/roles.conf"
 		grep -qx "$role $name@$DOMAIN" "$LAB/roles.conf" ||
 		    echo "$role $name@$DOMAIN" >> "$LAB/roles.conf"
-		[ "$BROKER" = prosody ] && ! grep -qx "$role $name@ext.$DOMAIN" \
-		    "$LAB/roles.conf" && echo "$role $name@ext.$DOMAIN" >> "$LAB/roles.conf"
 	fi
 	return 0
 }
@@ -42,17 +46,10 @@ ensure_account() {
 # login only (SASL EXTERNAL), no password, no account on the broker;
 # accounts/admin.conf is its settings, with the role file grid init reads.
 ensure_admin() {
-	local NAME=admin a=$LAB/accounts EXTRA
-	local EXTDOM=$DOMAIN CERTPORT=$C2S_TLS_PORT DIRECT=yes
-	if [ "$BROKER" = prosody ]; then
-		EXTDOM=ext.$DOMAIN CERTPORT=$C2S_PORT DIRECT=no
-	fi
-	mkdir -p "$a"
+	mkdir -p "$LAB/accounts"
 	make_client_cert admin
-	EXTRA="roles_file = $LAB/roles.conf"
-	render account-cert.conf.in "$a/admin.conf"
-	echo "$EXTRA" >> "$a/admin.conf"
-	chmod 600 "$a/admin.conf"
+	cert_conf admin "$LAB/accounts/admin.conf"
+	echo "roles_file = $LAB/roles.conf" >> "$LAB/accounts/admin.conf"
 }
 
 all_accounts() {

@@ -72,21 +72,16 @@ load_env() {
 	. "$LAB/lab.env"
 }
 
-# The grid administrator's JID: its certificate login, on the host where
-# the broker keeps those (Prosody: ext.DOMAIN).
-admin_jid() {
-	if [ "$BROKER" = prosody ]; then echo "admin@ext.$DOMAIN"
-	else echo "admin@$DOMAIN"; fi
-}
+# The grid administrator's JID (its certificate login).
+admin_jid() { echo "admin@$DOMAIN"; }
 
 # The accounts the broker does not rate-limit: the grid administrator, the
-# operator (a person's sacmctl) and the services, each on both hosts, as
-# one list in the broker's syntax (prosody: "a@d"; "b@d"  ejabberd: "a@d",
-# "b@d").
+# operator (a person's sacmctl) and the services, as one list in the
+# broker's syntax (prosody: "a@d"; "b@d"  ejabberd: "a@d", "b@d").
 unlimited_jids() {	# separator
 	local s n out=
 	for n in admin ctl $(for s in $SERVICES; do echo "${s%%:*}"; done); do
-		out="$out${out:+$1}\"$n@$DOMAIN\"$1\"$n@ext.$DOMAIN\""
+		out="$out${out:+$1}\"$n@$DOMAIN\""
 	done
 	echo "$out"
 }

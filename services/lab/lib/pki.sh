@@ -23,9 +23,7 @@ make_ca() {
 	chmod 600 "$d/ca.key" "$d/server.key"
 }
 
-# Client certificate with both lab identities as xmppAddr (RFC 6120
-# 13.7.1.4): NAME@grid.test (ejabberd) and NAME@ext.grid.test (Prosody,
-# whose EXTERNAL users live on their own host).
+# Client certificate with the account as xmppAddr (RFC 6120 13.7.1.4).
 make_client_cert() {
 	local NAME=$1 d=$LAB/pki/clients
 	[ -f "$d/$NAME.crt" ] && return 0
