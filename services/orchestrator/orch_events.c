@@ -23,6 +23,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "operation.h"
 #include "orch.h"
 #include "pubsub.h"
 #include "topics.h"
@@ -610,22 +611,19 @@ record(struct orch *o, xmlNodePtr root, const char *by, int r)
 	static const char *const attrs[] = { "policy", "profile", "id",
 	    "account", NULL };
 	const char *name = (const char *)root->name;
-	char id[40], rnd[17], now[32];
+	char id[40];
 	struct buf b;
 	size_t n = 0;
 	int change = 0;
 
 	for (size_t i = 0; changes[i]; i++)
 		change |= strcmp(name, changes[i]) == 0;
-	if (!change || grid_random_hex(rnd, 8) < 0)
+	if (!change)
 		return;
 	for (xmlNodePtr e = root->children; e; e = e->next)
 		n += xml_is(e, "endpoint", NS_ORCH);
-	time_iso(now, 0);
 	buf_init(&b, 8192);
-	buf_adds(&b, "<operation xmlns='" SACM_NS "'");
-	buf_add_attr(&b, "action", name);
-	buf_add_attr(&b, "by", by);
+	op_open(&b, name, by);
 	for (size_t i = 0; attrs[i]; i++) {
 		char *v = xml_prop(root, attrs[i]);
 
@@ -635,11 +633,8 @@ record(struct orch *o, xmlNodePtr root, const char *by, int r)
 	}
 	if (n)
 		buf_printf(&b, " endpoints='%zu'", n);
-	buf_add_attr(&b, "result", r == 0 ? "ok" : strerror(-r));
-	buf_add_attr(&b, "at", now);
-	buf_adds(&b, "/>");
-	snprintf(id, sizeof(id), "op-%s", rnd);
-	if (b.data == NULL || pubsub_publish_async(o->g, TOPIC_OPERATIONS, id,
+	if (op_close(&b, r == 0 ? "ok" : strerror(-r), id) < 0 ||
+	    b.data == NULL || pubsub_publish_async(o->g, TOPIC_OPERATIONS, id,
 	    b.data, recorded, NULL) < 0)
 		log_warnx("operator %s: %s not recorded on %s", by, name,
 		    TOPIC_OPERATIONS);
