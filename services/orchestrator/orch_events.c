@@ -328,22 +328,27 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	}
 	/* New: pending; a rejected one taken over (b == 2): pending again. */
 	if (db_prep(o->db, "INSERT INTO "
-	    "endpoint (id, hostname, platform, collector, updated, approval) "
-	    "VALUES (?,?,?,?,?,'pending') ON CONFLICT(id) DO UPDATE SET "
-	    "hostname = excluded.hostname, platform = excluded.platform, "
-	    "collector = excluded.collector, updated = excluded.updated, "
+	    "endpoint (id, hostname, platform, collector, updated, approval, "
+	    "account) VALUES (?,?,?,?,?,'pending',?7) ON CONFLICT(id) DO "
+	    "UPDATE SET hostname = excluded.hostname, platform = "
+	    "excluded.platform, collector = excluded.collector, account = "
+	    "excluded.account, updated = excluded.updated, "
 	    "online = 1, checked = 0, offline_since = NULL, approval = CASE "
 	    "WHEN ?6 THEN 'pending' ELSE approval END", &st) == 0) {
 		char *h = xml_prop(root, "hostname"), *p = xml_prop(root,
 		    "platform"), *c = xml_prop(root, "collector");
 
+		char acct[512];
+
 		time_iso(now, 0);
+		jid_bare(c, acct, sizeof(acct));
 		db_bind_text(st, 1, id);
 		db_bind_text(st, 2, h);
 		db_bind_text(st, 3, p);
 		db_bind_text(st, 4, c);
 		db_bind_text(st, 5, now);
 		sqlite3_bind_int(st, 6, b == 2);
+		db_bind_text(st, 7, acct);
 		b = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_finalize(st);
 		free(h); free(p); free(c);
