@@ -240,7 +240,11 @@ for db in "$L"/data/*.sqlite; do
 done
 
 # Revocation mid-assessment: an operator assesses every endpoint and the
-# misconfigured target's collector account is revoked at once.
+# misconfigured target's collector account is revoked at once.  The audit
+# trail stamps a record when the audit service receives it, so it must be
+# online again after the broker's restart above (its reconnection backs
+# off up to 20 s): what it catches up later would look recent.
+check "the audit service is online again" wait_for 90 bash -c "'$S' audit verify > /dev/null 2>&1"
 check "the daemons log in with their certificates (SASL EXTERNAL)" bash -c "grep -q '^cert = ' '$L/etc/collector-3.conf' && ! grep -q '^password' '$L/etc/collector-3.conf' && grep -q '^cert = ' '$L/etc/orchestrator.conf'"
 C3=collector-3@grid.test
 "$S" assess "$ID" --profile "$PROFILE" > "$W/r.ids"
