@@ -106,7 +106,9 @@ void
 query_service_jid(struct grid *g, const char *account, const char *program,
     char *out, size_t len)
 {
-	snprintf(out, len, "%s@%s/%s", account, grid_domain(g), program);
+	const char *bare = grid_bare_jid(g), *at = strchr(bare, '@');
+
+	snprintf(out, len, "%s@%s/%s", account, at ? at + 1 : bare, program);
 }
 
 static long
@@ -214,7 +216,8 @@ query_allowed(const char *from, const char *allow)
 char *
 query_allow_default(struct grid *g, const char *names)
 {
-	const char *domain = grid_domain(g);
+	const char *b = grid_bare_jid(g), *at = strchr(b, '@');
+	const char *domain = at ? at + 1 : b;
 	char *list, *p, *save = NULL;
 	struct buf out;
 

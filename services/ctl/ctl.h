@@ -14,7 +14,6 @@ struct ctl {
 	struct grid	*g;
 	struct grid_conf gc;
 	char		*roles_file;
-	char		*admin_config;	/* the administrator's settings */
 	int		 json;
 	long		 n;		/* -n N */
 	int		 n_set;		/* -n was given */
