@@ -50,7 +50,7 @@ ANN=$("$S" items sacm/policy --id "$ID" --json | /usr/bin/python3 -c 'import jso
 best_ms=999999999 best_kb=999999999
 for r in $(seq 1 "$ROUNDS"); do
 	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$PROFILE'><endpoint id='$MID'/>$ANN</collection-request>" > "$W/req.xml"
-	"$S" publish sacm/collection/requests "$W/req.xml" --id "bench-$r" >/dev/null
+	SACM_CONFIG=$L/accounts/orchestrator.conf "$S" publish sacm/collection/requests "$W/req.xml" --id "bench-$r" >/dev/null
 	wait_for 300 bash -c "'$S' items sacm/posture --id '$MID/bench-$r' > '$W/rep.xml' 2>/dev/null" ||
 	    { echo "collector bench: no report"; exit 1; }
 	ms=$(grep -o 'duration-ms="[0-9]*"' "$W/rep.xml" | tr -dc 0-9)

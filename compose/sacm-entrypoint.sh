@@ -32,12 +32,21 @@ wait_grid() {
 	die "no grid after 180 s (is the broker running?)"
 }
 
+# A daemon's configuration: its account's certificate login (SASL
+# EXTERNAL) and its own settings.  A collector logs in again after it
+# dropped root: its key is copied where its user (nobody) reads it.
 config() {	# name program extra-lines...
-	local name=$1 prog=$2
+	local name=$1 prog=$2 key
 	shift 2
 	mkdir -p /etc/sacm
+	key=$(sed -n 's/^key = //p' "$LAB/accounts/$name-cert.conf")
+	if [ "$prog" = sacm-collector ]; then
+		install -m 400 -o nobody "$key" "/etc/sacm/$name.key"
+		key=/etc/sacm/$name.key
+	fi
 	{ echo "# $prog as $name (written by sacm-entrypoint)"
-	  grep -v '^#' "$LAB/accounts/$name.conf"
+	  grep -v -e '^#' -e '^key = ' "$LAB/accounts/$name-cert.conf"
+	  echo "key = $key"
 	  printf '%s\n' "$@"; } > "/etc/sacm/$name.conf"
 	chmod 600 "/etc/sacm/$name.conf"
 	"$prog" -n -f "/etc/sacm/$name.conf" >/dev/null ||
@@ -62,7 +71,8 @@ daemon)
 	# auto_approve: a lab convenience (an account's first endpoint
 	# needs no operator)
 	sacm-orchestrator) config "$name" "$prog" \
-	    "db = /data/orchestrator.sqlite" "auto_approve = yes" ;;
+	    "db = /data/orchestrator.sqlite" "auto_approve = yes" \
+	    "admins = $(cat "$LAB/accounts/admin.jid")" ;;
 	sacm-evaluator) config "$name" "$prog" "state_dir = /data/$name" ;;
 	*) die "unknown daemon $prog" ;;
 	esac

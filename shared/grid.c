@@ -159,6 +159,12 @@ grid_pubsub_jid(const struct grid *g)
 }
 
 const char *
+grid_domain(const struct grid *g)
+{
+	return g->grid_domain;
+}
+
+const char *
 grid_upload_jid(const struct grid *g)
 {
 	return g->upload;
@@ -259,7 +265,7 @@ free_conf(struct grid_conf *c)
 	free(c->jid); free(c->password_file); free(c->password);
 	free(c->cert); free(c->key); free(c->ca_file); free(c->host);
 	free(c->pubsub); free(c->upload); free(c->upload_resolve);
-	free(c->resource);
+	free(c->resource); free(c->domain);
 }
 
 static void configure_conn(struct grid *);
@@ -310,6 +316,7 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 	g->conf.ca_file = grid_dupnull(conf->ca_file);
 	g->conf.host = grid_dupnull(conf->host);
 	g->conf.pubsub = grid_dupnull(conf->pubsub);
+	g->conf.domain = grid_dupnull(conf->domain);
 	g->conf.upload = grid_dupnull(conf->upload);
 	g->conf.upload_resolve = grid_dupnull(conf->upload_resolve);
 	g->conf.resource = NULL;
@@ -344,15 +351,18 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 	n = slash ? (size_t)(slash - at - 1) : strlen(at + 1);
 	g->domain = strndup(at + 1, n);
 	g->bare = strndup(g->conf.jid, (size_t)(at - g->conf.jid) + 1 + n);
+	g->grid_domain = strdup(g->conf.domain ? g->conf.domain :
+	    g->domain ? g->domain : "");
 	if (g->conf.pubsub)
 		g->pubsub = strdup(g->conf.pubsub);
-	else if (asprintf(&tmp, "pubsub.%s", g->domain) >= 0)
+	else if (asprintf(&tmp, "pubsub.%s", g->grid_domain) >= 0)
 		g->pubsub = tmp;
 	if (g->conf.upload)
 		g->upload = strdup(g->conf.upload);
-	else if (asprintf(&tmp, "upload.%s", g->domain) >= 0)
+	else if (asprintf(&tmp, "upload.%s", g->grid_domain) >= 0)
 		g->upload = tmp;
-	if (!g->domain || !g->bare || !g->pubsub || !g->upload) {
+	if (!g->domain || !g->grid_domain || !g->bare || !g->pubsub ||
+	    !g->upload) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -394,6 +404,7 @@ grid_free(struct grid *g)
 		free(g->password);
 	}
 	free(g->domain); free(g->bare); free(g->pubsub); free(g->upload);
+	free(g->grid_domain);
 	free_conf(&g->conf);
 	free(g);
 }

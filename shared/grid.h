@@ -48,6 +48,7 @@ struct grid_conf {
 	char	*ca_file;	/* CA that signed the broker's certificate */
 	char	*host;		/* broker address; default: the JID domain */
 	long	 port;
+	char	*domain;	/* the grid's; default: the JID's domain */
 	char	*pubsub;	/* pubsub service; default pubsub.<domain> */
 	char	*upload;	/* XEP-0363 service; default upload.<domain> */
 	char	*upload_resolve; /* pin the upload host to this address */
@@ -112,6 +113,10 @@ const char	*grid_errstr(const struct grid *);
 const char	*grid_jid(const struct grid *);		/* bound full JID */
 const char	*grid_bare_jid(const struct grid *);
 const char	*grid_pubsub_jid(const struct grid *);
+/* The grid's domain, where its services' accounts live: the domain
+ * setting, or this account's own (the administrator's certificate login
+ * may live on another host of the broker). */
+const char	*grid_domain(const struct grid *);
 const char	*grid_upload_jid(const struct grid *);
 const struct grid_conf *grid_get_conf(const struct grid *);
 /* Number of reconnects so far (for status and tests). */

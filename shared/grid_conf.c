@@ -24,6 +24,9 @@ const struct conf_opt grid_conf_opts[] = {
 	    "broker address (default: the JID's domain)" },
 	{ "port", CONF_INT, OFF(port), 1, 65535, "5222", 0,
 	    "broker client port" },
+	{ "domain", CONF_STR, OFF(domain), 0, 0, NULL, 0,
+	    "the grid's domain, where its services' accounts live (default: "
+	    "the JID's domain)" },
 	{ "pubsub", CONF_STR, OFF(pubsub), 0, 0, NULL, 0,
 	    "pubsub service (default: pubsub.<domain>)" },
 	{ "upload", CONF_STR, OFF(upload), 0, 0, NULL, 0,

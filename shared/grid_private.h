@@ -73,6 +73,7 @@ struct grid {
 	char		*domain;
 	char		*bare;
 	char		*pubsub;
+	char		*grid_domain;	/* conf.domain, or domain */
 	char		*upload;
 	xmpp_ctx_t	*ctx;
 	xmpp_conn_t	*conn;

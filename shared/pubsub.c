@@ -153,37 +153,44 @@ pubsub_affiliations_free(struct pubsub_affiliation *a, size_t n)
 	free(a);
 }
 
-int
-pubsub_affiliations_get(struct grid *g, const char *node,
-    struct pubsub_affiliation **out, size_t *nout)
+/*
+ * An owner's list of a node (XEP-0060 8.8 subscriptions, 8.9
+ * affiliations): each child's jid and the value of its attribute attr
+ * (dflt when absent; a child without it is skipped when dflt is NULL).
+ */
+static int
+owner_list(struct grid *g, const char *node, const char *list,
+    const char *attr, const char *dflt, struct pubsub_affiliation **out,
+    size_t *nout)
 {
 	struct pubsub_affiliation *a = NULL;
-	xmpp_stanza_t *reply = NULL, *affs, *c;
+	xmpp_stanza_t *reply = NULL, *l, *c;
 	size_t n = 0;
 	struct buf b;
 	int r;
 
 	buf_init(&b, 8192);
-	if (buf_adds(&b, "<pubsub xmlns='" NS_OWNER "'><affiliations") < 0 ||
+	if (buf_printf(&b, "<pubsub xmlns='" NS_OWNER "'><%s", list) < 0 ||
 	    node_attr(&b, node) < 0 || buf_adds(&b, "/></pubsub>") < 0)
 		buf_free(&b);
 	if ((r = request(g, "get", &b, &reply)) < 0)
 		return r;
-	affs = xmpp_stanza_get_child_by_path(reply, "iq", "pubsub",
-	    "affiliations", NULL);
-	for (c = affs ? xmpp_stanza_get_children(affs) : NULL; c;
+	l = xmpp_stanza_get_child_by_path(reply, "iq", "pubsub", list, NULL);
+	for (c = l ? xmpp_stanza_get_children(l) : NULL; c;
 	    c = xmpp_stanza_get_next(c)) {
 		const char *jid = xmpp_stanza_get_attribute(c, "jid");
-		const char *aff = xmpp_stanza_get_attribute(c, "affiliation");
+		const char *v = xmpp_stanza_get_attribute(c, attr);
 		struct pubsub_affiliation *na;
 
-		if (!xmpp_stanza_is_tag(c) || !jid || !aff)
+		if (v == NULL)
+			v = dflt;
+		if (!xmpp_stanza_is_tag(c) || !jid || !v)
 			continue;
 		if ((na = realloc(a, (n + 1) * sizeof(*a))) == NULL)
 			goto oom;
 		a = na;
 		a[n].jid = strdup(jid);
-		a[n].affiliation = strdup(aff);
+		a[n].affiliation = strdup(v);
 		n++;
 		if (!a[n - 1].jid || !a[n - 1].affiliation)
 			goto oom;
@@ -196,6 +203,14 @@ oom:
 	xmpp_stanza_release(reply);
 	pubsub_affiliations_free(a, n);
 	return grid_fail(g, -ENOMEM, "out of memory");
+}
+
+int
+pubsub_affiliations_get(struct grid *g, const char *node,
+    struct pubsub_affiliation **out, size_t *nout)
+{
+	return owner_list(g, node, "affiliations", "affiliation", NULL, out,
+	    nout);
 }
 
 int
@@ -226,45 +241,8 @@ int
 pubsub_subscriptions_get(struct grid *g, const char *node,
     struct pubsub_affiliation **out, size_t *nout)
 {
-	struct pubsub_affiliation *a = NULL;
-	xmpp_stanza_t *reply = NULL, *subs, *c;
-	size_t n = 0;
-	struct buf b;
-	int r;
-
-	buf_init(&b, 8192);
-	if (buf_adds(&b, "<pubsub xmlns='" NS_OWNER "'><subscriptions") < 0 ||
-	    node_attr(&b, node) < 0 || buf_adds(&b, "/></pubsub>") < 0)
-		buf_free(&b);
-	if ((r = request(g, "get", &b, &reply)) < 0)
-		return r;
-	subs = xmpp_stanza_get_child_by_path(reply, "iq", "pubsub",
-	    "subscriptions", NULL);
-	for (c = subs ? xmpp_stanza_get_children(subs) : NULL; c;
-	    c = xmpp_stanza_get_next(c)) {
-		const char *jid = xmpp_stanza_get_attribute(c, "jid");
-		const char *s = xmpp_stanza_get_attribute(c, "subscription");
-		struct pubsub_affiliation *na;
-
-		if (!xmpp_stanza_is_tag(c) || !jid)
-			continue;
-		if ((na = realloc(a, (n + 1) * sizeof(*a))) == NULL)
-			goto oom;
-		a = na;
-		a[n].jid = strdup(jid);
-		a[n].affiliation = strdup(s ? s : "subscribed");
-		n++;
-		if (!a[n - 1].jid || !a[n - 1].affiliation)
-			goto oom;
-	}
-	xmpp_stanza_release(reply);
-	*out = a;
-	*nout = n;
-	return 0;
-oom:
-	xmpp_stanza_release(reply);
-	pubsub_affiliations_free(a, n);
-	return grid_fail(g, -ENOMEM, "out of memory");
+	return owner_list(g, node, "subscriptions", "subscription",
+	    "subscribed", out, nout);
 }
 
 int

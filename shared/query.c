@@ -106,9 +106,7 @@ void
 query_service_jid(struct grid *g, const char *account, const char *program,
     char *out, size_t len)
 {
-	const char *bare = grid_bare_jid(g), *at = strchr(bare, '@');
-
-	snprintf(out, len, "%s@%s/%s", account, at ? at + 1 : bare, program);
+	snprintf(out, len, "%s@%s/%s", account, grid_domain(g), program);
 }
 
 static long
@@ -216,8 +214,7 @@ query_allowed(const char *from, const char *allow)
 char *
 query_allow_default(struct grid *g, const char *names)
 {
-	const char *b = grid_bare_jid(g), *at = strchr(b, '@');
-	const char *domain = at ? at + 1 : b;
+	const char *domain = grid_domain(g);
 	char *list, *p, *save = NULL;
 	struct buf out;
 

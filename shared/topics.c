@@ -1,10 +1,10 @@
 /*
  * topics.c - the topic table of DESIGN.md, least privilege.
  *
- * The operator role is the grid administrator (it creates the topics and
- * owns them) and so reads everything; it is listed as a publisher only
- * where operators publish.  The auditor (sacm-audit) reads every topic
- * and publishes on none.
+ * The grid administrator creates the topics and owns them (it has no
+ * role here: sacmctl grid init runs as it).  The operator reads every
+ * topic and publishes where operators publish; the auditor (sacm-audit)
+ * reads every topic and publishes on none.
  */
 #include <string.h>
 
@@ -24,45 +24,50 @@ const struct topic_def topic_defs[] = {
 	    { "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_POLICY, SACM_NS, "Policy announcements", 10000,
 	    { "policy-repo", NULL },
-	    { "orchestrator", "evaluator", "dashboard", "auditor", NULL },
-	    { NULL } },
+	    { "operator", "orchestrator", "evaluator", "dashboard", "auditor",
+	    NULL }, { NULL } },
 	/* Collectors publish endpoints and posture and read neither: one
 	 * endpoint learns nothing of the others. */
 	{ TOPIC_ENDPOINTS, SACM_NS, "Endpoint identities and capabilities",
 	    10000, { NULL },
-	    { "orchestrator", "posture-repo", "dashboard", "auditor", NULL },
-	    { "collector", NULL } },
+	    { "operator", "orchestrator", "posture-repo", "dashboard",
+	    "auditor", NULL }, { "collector", NULL } },
 	{ TOPIC_APPROVALS, SACM_NS, "Endpoint approvals: which account "
 	    "owns an endpoint, and whether an operator approved it", 10000,
 	    { "orchestrator", NULL },
-	    { "posture-repo", "dashboard", "auditor", NULL }, { NULL } },
+	    { "operator", "posture-repo", "dashboard", "auditor", NULL },
+	    { NULL } },
 	{ TOPIC_ASSESSMENTS, SACM_NS, "Assessment state", 10000,
 	    { "orchestrator", NULL },
-	    { "dashboard", "auditor", NULL }, { NULL } },
+	    { "operator", "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_COLLECTION_REQUESTS, SACM_NS, "Collection requests", 1000,
 	    { "orchestrator", NULL },
-	    { "collector", "auditor", NULL }, { NULL } },
+	    { "operator", "collector", "auditor", NULL }, { NULL } },
 	{ TOPIC_POSTURE, SACM_NS, "Posture reports", 1000,
 	    { NULL },
-	    { "posture-repo", "auditor", NULL },
+	    { "operator", "posture-repo", "auditor", NULL },
 	    { "collector", NULL } },
 	{ TOPIC_POSTURE_STORED, SACM_NS, "Posture stored", 10000,
 	    { "posture-repo", NULL },
-	    { "orchestrator", "dashboard", "auditor", NULL }, { NULL } },
+	    { "operator", "orchestrator", "dashboard", "auditor", NULL },
+	    { NULL } },
 	{ TOPIC_EVALUATION_REQUESTS, SACM_NS, "Evaluation requests", 1000,
 	    { "orchestrator", NULL },
 	    /* the results repository checks each result against its
 	     * request */
-	    { "evaluator", "results-repo", "auditor", NULL }, { NULL } },
+	    { "operator", "evaluator", "results-repo", "auditor", NULL },
+	    { NULL } },
 	{ TOPIC_EVALUATION_RESULTS, SACM_NS, "Evaluation results", 1000,
 	    { "evaluator", NULL },
-	    { "results-repo", "orchestrator", "auditor", NULL }, { NULL } },
+	    { "operator", "results-repo", "orchestrator", "auditor", NULL },
+	    { NULL } },
 	{ TOPIC_RESULTS, SACM_NS, "Current results per endpoint and policy",
 	    10000, { "results-repo", NULL },
-	    { "orchestrator", "dashboard", "auditor", NULL }, { NULL } },
+	    { "operator", "orchestrator", "dashboard", "auditor", NULL },
+	    { NULL } },
 	{ TOPIC_INCIDENTS, IODEF_NS, "Incidents (IODEF 2.0)", 10000,
 	    { "results-repo", NULL },
-	    { "siem", "dashboard", "auditor", NULL }, { NULL } },
+	    { "operator", "siem", "dashboard", "auditor", NULL }, { NULL } },
 	/* Who asked for what: the administrator's grants and revocations,
 	 * the operators' requests the orchestrator answered. */
 	{ TOPIC_OPERATIONS, SACM_NS, "Operations: who asked for what",

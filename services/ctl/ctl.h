@@ -14,6 +14,7 @@ struct ctl {
 	struct grid	*g;
 	struct grid_conf gc;
 	char		*roles_file;
+	char		*admin_config;	/* the administrator's settings */
 	int		 json;
 	long		 n;		/* -n N */
 	int		 n_set;		/* -n was given */

@@ -144,6 +144,14 @@ ctl_read_file(const char *path, size_t max, char **out, size_t *len)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* The grid administrator's commands (it owns the topics): run as the
+ * account of the operator's admin_config setting when there is one. */
+static int
+admin_command(const char *name)
+{
+	return strcmp(name, "grid") == 0 || strcmp(name, "affiliations") == 0;
+}
+
 static void
 on_signal(int sig)
 {
@@ -154,6 +162,9 @@ on_signal(int sig)
 static const struct conf_opt ctl_opts[] = {
 	{ "roles_file", CONF_STR, offsetof(struct ctl, roles_file), 0, 0,
 	    NULL, 0, "role-to-JID file for `grid init`" },
+	{ "admin_config", CONF_STR, offsetof(struct ctl, admin_config), 0, 0,
+	    NULL, 0, "the grid administrator's settings (its certificate "
+	    "login): grid and affiliations run as that account" },
 	{ "posture_repo", CONF_STR, offsetof(struct ctl, posture_repo), 0, 0,
 	    NULL, 0, "the posture repository's JID (default: "
 	    "posture-repo@<domain>/sacm-posture-repo)" },
@@ -204,8 +215,8 @@ main(int argc, char **argv)
 	int loglevel = LOG_LVL_WARN, verbose = 0, help = 0, ch, r;
 	struct conf_table tables[] = {
 		{ grid_conf_opts, grid_conf_nopts, &c.gc },
-		{ ctl_opts, 3, &c },
-		{ ctl_opts + 3, 1, &loglevel },
+		{ ctl_opts, 4, &c },
+		{ ctl_opts + 4, 1, &loglevel },
 	};
 	char err[512];
 	size_t ci;
@@ -303,6 +314,16 @@ main(int argc, char **argv)
 		    "SACM_CONFIG (eval \"$(sacm-lab env)\" for a lab)");
 	if (conf_load(cfg, tables, 3, err, sizeof(err)) < 0)
 		return ctl_fail(argv[0], "%s", err);
+	if (admin_command(commands[ci].name) && c.admin_config) {
+		char *admin = c.admin_config;
+
+		c.admin_config = NULL;
+		conf_free(tables, 3);
+		r = conf_load(admin, tables, 3, err, sizeof(err));
+		free(admin);
+		if (r < 0)
+			return ctl_fail(argv[0], "admin_config: %s", err);
+	}
 	log_setlevel(verbose ? LOG_LVL_DEBUG : loglevel);
 
 	signal(SIGINT, on_signal);

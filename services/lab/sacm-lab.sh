@@ -76,6 +76,13 @@ commands:
                  eval "\$(sacm-lab env)"
   account NAME [ROLE]
                  add an account (and grant ROLE on the topics)
+  revoke NAME    take account NAME off the grid at once: the lab CA
+                 revokes its certificate (the CRL the broker checks) and
+                 the administrator revokes the account (sacmctl grid
+                 revoke: password, sessions, topics, endpoints)
+  reinstate NAME give it back: a new certificate and a new password
+                 (sacmctl grid reinstate); its endpoints wait for an
+                 operator
   targets        build the Debian 11 target trees in DIR/targets
                  (debootstrap, cached; see sacm-targets --help)
   destroy        stop and delete the lab directory
@@ -159,6 +166,7 @@ COLLECTORS=$COLLECTORS
 EJABBERD_NODE=$EJABBERD_NODE
 EOF
 		make_ca
+		crl_update
 		"${BROKER}_config"
 		if [ "$BROKER" = prosody ]; then
 			# Prosody registers accounts with the server stopped.
@@ -173,7 +181,7 @@ EOF
 	# Topics and affiliations; retried while the broker settles.
 	local i ok=0
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		if "$SACMCTL" -c "$LAB/accounts/ctl.conf" grid init \
+		if "$SACMCTL" -c "$LAB/accounts/admin.conf" grid init \
 		    --roles "$LAB/roles.conf" > "$LAB/grid-init.log" 2>&1; then
 			ok=1
 			break
@@ -298,10 +306,39 @@ cmd_account() {
 	COLLECTORS=${COLLECTORS:-3}
 	ensure_account "$1" "${2:-}"
 	if [ -n "${2:-}" ]; then
-		"$SACMCTL" -c "$LAB/accounts/ctl.conf" grid init \
+		"$SACMCTL" -c "$LAB/accounts/admin.conf" grid init \
 		    --roles "$LAB/roles.conf" >/dev/null
 	fi
 	echo "$LAB/accounts/$1.conf"
+}
+
+cmd_revoke() {
+	[ $# = 1 ] || die "usage: sacm-lab revoke NAME"
+	load_env
+	[ -s "$LAB/pki/clients/$1.crt" ] || die "no account $1 in $LAB"
+	[ "$1" != admin ] || die "the administrator does not revoke itself"
+	revoke_cert "$1"
+	"${BROKER}_reload"
+	say "certificate of $1 revoked (CRL $LAB/pki/crl.pem)"
+	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid revoke "$1@$DOMAIN"
+}
+
+cmd_reinstate() {
+	local rc=0
+	[ $# = 1 ] || die "usage: sacm-lab reinstate NAME"
+	load_env
+	[ -s "$LAB/pki/clients/$1.crt" ] || die "no account $1 in $LAB"
+	rm -f "$LAB/pki/clients/$1.crt" "$LAB/pki/clients/$1.key"
+	make_client_cert "$1"
+	"${BROKER}_reload"
+	(umask 077; openssl rand -hex 18 > "$LAB/accounts/$1.pass.new")
+	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid reinstate "$1@$DOMAIN" \
+	    --password-file "$LAB/accounts/$1.pass.new" || rc=1
+	mv "$LAB/accounts/$1.pass.new" "$LAB/accounts/$1.pass"
+	say "$1 reinstated: a new certificate and password (grid init grants its role again)"
+	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid init \
+	    --roles "$LAB/roles.conf" >/dev/null || rc=1
+	return $rc
 }
 
 cmd_targets() {
@@ -349,6 +386,8 @@ main() {
 	start|stop|restart) cmd_one "$cmd" "${args[@]}" ;;
 	env) cmd_env ;;
 	account) cmd_account "${args[@]}" ;;
+	revoke) cmd_revoke "${args[@]}" ;;
+	reinstate) cmd_reinstate "${args[@]}" ;;
 	targets) cmd_targets ;;
 	destroy) cmd_destroy ;;
 	-h|--help|help) usage ;;

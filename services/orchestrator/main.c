@@ -29,6 +29,10 @@ static const struct conf_opt orch_opts[] = {
 	{ "operators", CONF_STR, OFF(operators), 0, 0, NULL, 0,
 	    "accounts (bare JIDs, space-separated) that may request "
 	    "assessments (default: ctl@<domain>)" },
+	{ "admins", CONF_STR, OFF(admins), 0, 0, NULL, 0,
+	    "grid administrators (bare JIDs, space-separated): the only "
+	    "accounts that may revoke or reinstate one (default: "
+	    "admin@<domain>)" },
 	{ "collect_timeout", CONF_INT, OFF(collect_timeout), 1, 86400, "900",
 	    0, "seconds to wait for posture before collecting again" },
 	{ "evaluate_timeout", CONF_INT, OFF(evaluate_timeout), 1, 86400,
@@ -72,7 +76,8 @@ open_store(void *arg, char *err, size_t errlen)
 }
 
 /* The evaluators (configured, or evaluator-1 and -2 of the domain) and
- * the operators (default ctl@domain), then the handlers. */
+ * the operators (default ctl@domain) and administrators (admin@domain),
+ * then the handlers. */
 static int
 attach(void *arg, char *err, size_t errlen)
 {
@@ -95,8 +100,10 @@ attach(void *arg, char *err, size_t errlen)
 			    sizeof(jid));
 			o->ev[o->nev++].jid = strdup(jid);
 		}
-	if (o->conf.operators == NULL &&
-	    (o->conf.operators = query_allow_default(o->g, "ctl")) == NULL) {
+	if ((o->conf.operators == NULL &&
+	    (o->conf.operators = query_allow_default(o->g, "ctl")) == NULL) ||
+	    (o->conf.admins == NULL &&
+	    (o->conf.admins = query_allow_default(o->g, "admin")) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

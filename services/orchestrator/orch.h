@@ -40,6 +40,7 @@ struct orch_conf {
 	char	*evaluators;		/* full JIDs, space-separated */
 	char	*default_profile;	/* for a policy nobody assigned */
 	char	*operators;		/* bare JIDs that may request */
+	char	*admins;		/* bare JIDs that may revoke */
 	long	 collect_timeout;	/* seconds */
 	long	 evaluate_timeout;
 	long	 retries;

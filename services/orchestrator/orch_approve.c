@@ -205,19 +205,15 @@ static int
 owned(struct orch *o, const char *account, const char *id)
 {
 	sqlite3_stmt *st;
-	int n = 0;
+	int n = 1;
 
-	if (db_prep(o->db, "SELECT collector FROM endpoint WHERE approval = "
-	    "'approved' AND id != ?", &st) < 0)
+	if (db_prep(o->db, "SELECT count(*) FROM endpoint WHERE account = ? "
+	    "AND approval = 'approved' AND id != ?", &st) < 0)
 		return 1;
-	db_bind_text(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char bare[512];
-
-		jid_bare((const char *)sqlite3_column_text(st, 0), bare,
-		    sizeof(bare));
-		n += strcasecmp(bare, account) == 0;
-	}
+	db_bind_text(st, 1, account);
+	db_bind_text(st, 2, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return n;
 }
@@ -283,20 +279,16 @@ endpoints_of(struct orch *o, const char *account, const char *approval,
 	sqlite3_stmt *st;
 	size_t n = 0;
 
-	if (db_prep(o->db, "SELECT id, collector FROM endpoint WHERE "
-	    "approval != ?", &st) < 0)
+	if (db_prep(o->db, "SELECT id FROM endpoint WHERE account = ? AND "
+	    "approval != ? LIMIT ?", &st) < 0)
 		return 0;
-	db_bind_text(st, 1, approval);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		char bare[512];
-
-		jid_bare((const char *)sqlite3_column_text(st, 1), bare,
-		    sizeof(bare));
-		if (strcasecmp(bare, account) == 0 &&
-		    (ids[n] = strdup((const char *)sqlite3_column_text(st,
+	db_bind_text(st, 1, account);
+	db_bind_text(st, 2, approval);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		if ((ids[n] = strdup((const char *)sqlite3_column_text(st,
 		    0))) != NULL)
 			n++;
-	}
 	sqlite3_finalize(st);
 	return n;
 }

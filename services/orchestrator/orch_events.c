@@ -23,6 +23,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "operation.h"
 #include "orch.h"
 #include "pubsub.h"
 #include "topics.h"
@@ -327,22 +328,27 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	}
 	/* New: pending; a rejected one taken over (b == 2): pending again. */
 	if (db_prep(o->db, "INSERT INTO "
-	    "endpoint (id, hostname, platform, collector, updated, approval) "
-	    "VALUES (?,?,?,?,?,'pending') ON CONFLICT(id) DO UPDATE SET "
-	    "hostname = excluded.hostname, platform = excluded.platform, "
-	    "collector = excluded.collector, updated = excluded.updated, "
+	    "endpoint (id, hostname, platform, collector, updated, approval, "
+	    "account) VALUES (?,?,?,?,?,'pending',?7) ON CONFLICT(id) DO "
+	    "UPDATE SET hostname = excluded.hostname, platform = "
+	    "excluded.platform, collector = excluded.collector, account = "
+	    "excluded.account, updated = excluded.updated, "
 	    "online = 1, checked = 0, offline_since = NULL, approval = CASE "
 	    "WHEN ?6 THEN 'pending' ELSE approval END", &st) == 0) {
 		char *h = xml_prop(root, "hostname"), *p = xml_prop(root,
 		    "platform"), *c = xml_prop(root, "collector");
 
+		char acct[512];
+
 		time_iso(now, 0);
+		jid_bare(c, acct, sizeof(acct));
 		db_bind_text(st, 1, id);
 		db_bind_text(st, 2, h);
 		db_bind_text(st, 3, p);
 		db_bind_text(st, 4, c);
 		db_bind_text(st, 5, now);
 		sqlite3_bind_int(st, 6, b == 2);
+		db_bind_text(st, 7, acct);
 		b = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_finalize(st);
 		free(h); free(p); free(c);
@@ -530,11 +536,11 @@ orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 		result_in(o, ev);
 }
 
-/* Is from (a full JID) one of the configured operators? */
+/* Is from (a full JID) in the list (bare JIDs)? */
 static int
-operator(struct orch *o, const char *from)
+listed(const char *list, const char *from)
 {
-	const char *p = o->conf.operators;
+	const char *p = list;
 	size_t n = from ? strcspn(from, "/") : 0;
 
 	while (p && *p && n) {
@@ -610,22 +616,19 @@ record(struct orch *o, xmlNodePtr root, const char *by, int r)
 	static const char *const attrs[] = { "policy", "profile", "id",
 	    "account", NULL };
 	const char *name = (const char *)root->name;
-	char id[40], rnd[17], now[32];
+	char id[40];
 	struct buf b;
 	size_t n = 0;
 	int change = 0;
 
 	for (size_t i = 0; changes[i]; i++)
 		change |= strcmp(name, changes[i]) == 0;
-	if (!change || grid_random_hex(rnd, 8) < 0)
+	if (!change)
 		return;
 	for (xmlNodePtr e = root->children; e; e = e->next)
 		n += xml_is(e, "endpoint", NS_ORCH);
-	time_iso(now, 0);
 	buf_init(&b, 8192);
-	buf_adds(&b, "<operation xmlns='" SACM_NS "'");
-	buf_add_attr(&b, "action", name);
-	buf_add_attr(&b, "by", by);
+	op_open(&b, name, by);
 	for (size_t i = 0; attrs[i]; i++) {
 		char *v = xml_prop(root, attrs[i]);
 
@@ -635,11 +638,8 @@ record(struct orch *o, xmlNodePtr root, const char *by, int r)
 	}
 	if (n)
 		buf_printf(&b, " endpoints='%zu'", n);
-	buf_add_attr(&b, "result", r == 0 ? "ok" : strerror(-r));
-	buf_add_attr(&b, "at", now);
-	buf_adds(&b, "/>");
-	snprintf(id, sizeof(id), "op-%s", rnd);
-	if (b.data == NULL || pubsub_publish_async(o->g, TOPIC_OPERATIONS, id,
+	if (op_close(&b, r == 0 ? "ok" : strerror(-r), id) < 0 ||
+	    b.data == NULL || pubsub_publish_async(o->g, TOPIC_OPERATIONS, id,
 	    b.data, recorded, NULL) < 0)
 		log_warnx("operator %s: %s not recorded on %s", by, name,
 		    TOPIC_OPERATIONS);
@@ -657,11 +657,12 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	char err[256], by[512];
-	const char *bad;
-	int r;
+	const char *bad, *name;
+	int r, admin, revocation;
 
 	(void)g;
-	if (!operator(o, req->from)) {
+	admin = listed(o->conf.admins, req->from);
+	if (!admin && !listed(o->conf.operators, req->from)) {
 		buf_adds(reply, "only operators may request assessments");
 		log_warnx("request refused: %s is not an operator",
 		    req->from ? req->from : "?");
@@ -682,10 +683,23 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 	}
 	snprintf(by, sizeof(by), "%.*s", (int)strcspn(req->from, "/"),
 	    req->from);
+	/* Revoking an account is the administrator's act, and the only
+	 * one an administrator asks of the orchestrator. */
+	name = (const char *)root->name;
+	revocation = strcmp(name, "revoke") == 0 ||
+	    strcmp(name, "reinstate") == 0;
+	if (revocation ? !admin : !listed(o->conf.operators, req->from)) {
+		buf_adds(reply, revocation ? "only grid administrators may "
+		    "revoke or reinstate an account" : "only operators may "
+		    "request assessments");
+		log_warnx("request refused: %s may not ask for %s", by, name);
+		xmlFreeDoc(doc);
+		return -EACCES;
+	}
 	if ((r = orch_endpoints_request(o, root, req->type, by, reply)) !=
 	    -ENOENT) {
-		log_info("operator %s: %s: %d", by, (const char *)root->name,
-		    r);
+		log_info("%s %s: %s: %d", admin && revocation ?
+		    "administrator" : "operator", by, name, r);
 	} else if (strcmp((const char *)root->name, "assess") == 0) {
 		if (strcmp(req->type, "set") == 0)
 			r = assess(o, root, req->from, reply);

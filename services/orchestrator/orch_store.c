@@ -68,6 +68,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE revoked_account ("
 	"  account TEXT PRIMARY KEY COLLATE NOCASE, revoked TEXT NOT NULL,"
 	"  by TEXT);",
+	/* 6: the account that announced an endpoint (the collector's bare
+	 * JID), indexed: an account's endpoints without a scan */
+	"ALTER TABLE endpoint ADD COLUMN account TEXT COLLATE NOCASE;"
+	"UPDATE endpoint SET account = CASE WHEN instr(collector, '/') > 0 "
+	"  THEN substr(collector, 1, instr(collector, '/') - 1) "
+	"  ELSE collector END;"
+	"CREATE INDEX endpoint_account ON endpoint(account, approval);",
 };
 
 int

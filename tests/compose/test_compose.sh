@@ -93,13 +93,15 @@ done
 cakey=$(dc exec -T broker sed -n 2p /lab/pki/ca.key | tr -d '\r')
 ctlpass=$(dc exec -T broker cat /lab/accounts/ctl.pass | tr -d '\r')
 c2pass=$(dc exec -T broker cat /lab/accounts/collector-2.pass | tr -d '\r')
+adminkey=$(dc exec -T broker sed -n 2p /lab/pki/clients/admin.key | tr -d '\r')
 secrets_absent() {	# service
 	dc exec -T "$1" sh -c "[ \"\$(id -u)\" = 0 ] && [ ! -e /lab/pki/ca.key ] &&
 	    [ ! -e /lab/accounts/ctl.conf ] && [ ! -e /lab/accounts/ctl.pass ] &&
-	    ! grep -rqsF -e '$cakey' -e '$ctlpass' -e '$c2pass' /lab /etc /var /root /tmp /run /data /usr/local"
+	    [ ! -e /lab/pki/clients/admin.key ] &&
+	    ! grep -rqsF -e '$cakey' -e '$ctlpass' -e '$c2pass' -e '$adminkey' /lab /etc /var /root /tmp /run /data /usr/local"
 }
-check "the broker holds the secrets looked for (${#cakey} ${#ctlpass} ${#c2pass} characters)" \
-    test ${#cakey} -gt 40 -a ${#ctlpass} -gt 10 -a ${#c2pass} -gt 10
+check "the broker holds the secrets looked for (${#cakey} ${#ctlpass} ${#c2pass} ${#adminkey} characters)" \
+    test ${#cakey} -gt 40 -a ${#ctlpass} -gt 10 -a ${#c2pass} -gt 10 -a ${#adminkey} -gt 40
 check "inside target-1, as root: no CA key, no other account's password, no admin login" \
     secrets_absent target-1
 check "... nor inside the orchestrator's container" secrets_absent orchestrator

@@ -10,10 +10,10 @@ usage: authz.py LAB_DIR PROTOCOL_MD
 Cells: P publish, r retract its own item, x retract another's, R retrieve
 items, S subscribe, p purge, c configure (the title re-submitted as it
 is), d delete; an upper-case or
-letter cell is allowed, '.' refused.  The operator (the grid
-administrator) owns every topic: its purge and delete are not tried (they
-would empty or remove the grid's topics), they are taken from the broker's
-answer to a configure request.  Prints the matrix and every cell that
+letter cell is allowed, '.' refused.  The grid administrator (column
+admin, its certificate login) owns every topic: its purge and delete are
+not tried (they would empty or remove the grid's topics), they are taken
+from the broker's answer to a configure request.  Prints the matrix and every cell that
 differs from the table; exits 1 if any does."""
 import asyncio
 import logging
@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 
-from labconf import read_conf
+from labconf import client, connect, pubsub_service, read_conf
 
 OPS = "PrxRSpcd"
 PROBE = "authz-probe"
@@ -49,7 +49,7 @@ def table(path):
 
 def expected(role, topic, topics):
     pubs, members, only = topics[topic]
-    owner = role == "operator"
+    owner = role == "admin"
     pub = role in pubs or owner
     read = (pub and role not in only) or role in members
     return {"P": pub, "r": pub and role not in only, "x": owner, "R": read, "S": read,
@@ -59,11 +59,11 @@ def expected(role, topic, topics):
 def prober(role, topic, topics, accounts, seconds):
     """Who publishes the item that role then tries to retract."""
     pubs = topics[topic][0]
-    if role == "operator":
-        return accounts[sorted(pubs - {"operator"})[0]]
+    if role == "admin":
+        return accounts[sorted(pubs)[0]]
     if role in pubs and role in seconds:
         return seconds[role]
-    return accounts["operator"]
+    return accounts["admin"]
 
 
 def same_title(a, title):
@@ -78,19 +78,16 @@ class Account:
     def __init__(self, conf):
         self.conf = conf
         self.jid = conf["jid"]
-        self.c = slixmpp.ClientXMPP(self.jid + "/authz",
-                                    open(conf["password_file"]).read().strip())
-        self.c.ca_certs = conf["ca_file"]
-        self.c.enable_plaintext = False
+        self.c = client(conf, "authz")
         self.c.register_plugin("xep_0004")
         self.c.register_plugin("xep_0060")
-        self.service = "pubsub." + self.jid.split("@")[1]
+        self.service = pubsub_service(conf)
 
     async def online(self):
         ready = asyncio.get_event_loop().create_future()
         self.c.add_event_handler(
             "session_start", lambda e: ready.done() or ready.set_result(1))
-        self.c.connect(address=(self.conf["host"], int(self.conf["port"])))
+        connect(self.c, self.conf)
         await asyncio.wait_for(ready, 20)
 
     async def tryit(self, coro):
@@ -113,6 +110,7 @@ async def run(lab, proto):
     for line in open(os.path.join(lab, "roles.conf")):
         role, jid = line.split()
         roles.setdefault(role, jid.split("@")[0])
+    roles["admin"] = "admin"
     roles["none"] = "stranger"
     accounts, seconds = {}, {}
     for role, name in roles.items():
@@ -128,14 +126,15 @@ async def run(lab, proto):
                                                   for r in roles)))
     for topic in sorted(topics):
         # the title as it is, re-submitted: a configure changes nothing
-        op = accounts["operator"]
+        op = accounts["admin"]
         conf = await op.c["xep_0060"].get_node_config(op.service, topic,
                                                       timeout=10)
         title = conf["pubsub"]["configure"]["form"].get_values().get(
             "pubsub#title", "")
         cells = {}
-        # the operator last: its retraction of the probe is the cleanup
-        for role in sorted(accounts, key=lambda r: r == "operator"):
+        # the administrator last: its retraction of the probe is the
+        # cleanup
+        for role in sorted(accounts, key=lambda r: r == "admin"):
             a = accounts[role]
             x = a.c["xep_0060"]
             own = "authz-%s" % a.jid.split("@")[0]
@@ -147,7 +146,7 @@ async def run(lab, proto):
                                                 timeout=10))
                         if got["P"] else False)
             # another account's item: a second account of the same role,
-            # the operator's, or (for the operator) the publisher's
+            # the administrator's, or (for it) the publisher's
             pr = prober(role, topic, topics, accounts, seconds)
             await pr.tryit(pr.c["xep_0060"].publish(
                 pr.service, topic, id=PROBE, payload=payload("theirs"),
@@ -162,7 +161,7 @@ async def run(lab, proto):
                 await a.tryit(x.unsubscribe(a.service, topic, timeout=10))
             got["c"] = await a.tryit(x.set_node_config(
                 a.service, topic, same_title(a, title), timeout=10))
-            if role == "operator":
+            if role == "admin":
                 got["p"] = got["d"] = got["c"]
             else:
                 got["p"] = await a.tryit(x.purge(a.service, topic,

@@ -56,26 +56,18 @@ from xml.sax.saxutils import quoteattr
 
 import slixmpp
 
-from labconf import read_conf
+from labconf import client, connect, pubsub_service, read_conf
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 DISCO = "http://jabber.org/protocol/disco#info"
 
 
-def client(conf, resource=None):
-    jid = conf["jid"] + ("/" + resource if resource else "")
-    c = slixmpp.ClientXMPP(jid, open(conf["password_file"]).read().strip())
-    c.ca_certs = conf["ca_file"]
-    c.enable_plaintext = False
-    return c
-
-
 async def online(c, conf):
     ready = asyncio.get_event_loop().create_future()
     c.add_event_handler("session_start",
                         lambda e: ready.done() or ready.set_result(True))
-    c.connect(address=(conf["host"], int(conf["port"])))
+    connect(c, conf)
     await asyncio.wait_for(ready, 20)
     c.send_presence()
 
@@ -124,7 +116,7 @@ async def publish(conf, topic, item_id, path):
     c.register_plugin("xep_0060")
     await online(c, conf)
     payload = ET.fromstring(open(path).read())
-    service = "pubsub." + conf["jid"].split("@")[1]
+    service = pubsub_service(conf)
     try:
         await c["xep_0060"].publish(service, topic, id=item_id,
                                     payload=payload, timeout=20)
@@ -138,7 +130,7 @@ async def retract_or_purge(conf, what, topic, item_id=None):
     c = client(conf, "hostile")
     c.register_plugin("xep_0060")
     await online(c, conf)
-    service = "pubsub." + conf["jid"].split("@")[1]
+    service = pubsub_service(conf)
     try:
         if what == "retract":
             await c["xep_0060"].retract(service, topic, item_id, notify=True,
@@ -158,7 +150,7 @@ async def front_run(conf, own, seconds):
     c = client(conf, "hostile")
     c.register_plugin("xep_0060")
     await online(c, conf)
-    service = "pubsub." + conf["jid"].split("@")[1]
+    service = pubsub_service(conf)
     ns = "http://sacm-grid.dev/protocol/1"
     seen, forged = set(), 0
     end = asyncio.get_event_loop().time() + float(seconds)
@@ -215,7 +207,7 @@ async def plain(conf):
                         lambda e: done.done() or done.set_result("refused"))
     c.add_event_handler("no_auth",
                         lambda e: done.done() or done.set_result("refused"))
-    c.connect(address=(conf["host"], int(conf["port"])))
+    connect(c, conf)
     try:
         r = await asyncio.wait_for(done, 20)
     except asyncio.TimeoutError:
@@ -251,7 +243,7 @@ async def hold(conf, topic, seconds):
         "hostile: event %s" % m["pubsub_event"]["items"]["item"]["id"],
         flush=True))
     await online(c, conf)
-    service = "pubsub." + conf["jid"].split("@")[1]
+    service = pubsub_service(conf)
     try:
         await c["xep_0060"].subscribe(service, topic, timeout=20)
         print("hostile: subscribed", flush=True)
@@ -273,7 +265,7 @@ async def login(conf):
     for ev in ("failed_auth", "failed_all_auth", "no_auth", "disconnected"):
         c.add_event_handler(ev, lambda e: done.done() or
                             done.set_result("refused"))
-    c.connect(address=(conf["host"], int(conf["port"])))
+    connect(c, conf)
     try:
         r = await asyncio.wait_for(done, 20)
     except asyncio.TimeoutError:
@@ -286,7 +278,7 @@ async def subscriptions(conf, topic):
     c = client(conf, "hostile")
     c.register_plugin("xep_0060")
     await online(c, conf)
-    service = "pubsub." + conf["jid"].split("@")[1]
+    service = pubsub_service(conf)
     r = await c["xep_0060"].get_node_subscriptions(service, topic, timeout=20)
     for sub in r["pubsub_owner"]["subscriptions"]:
         print("hostile: subscription %s %s" % (sub["jid"],
@@ -306,7 +298,7 @@ async def flood(conf, topic, count, seconds):
     c.register_handler(Callback("flood", MatchXPath("{jabber:client}iq"),
                                 on_iq))
     await online(c, conf)
-    service = "pubsub." + conf["jid"].split("@")[1]
+    service = pubsub_service(conf)
     item = ("<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='flood' "
             "hostname='flood' platform='x' collector=%s/>"
             % quoteattr(conf["jid"] + "/sacm-collector"))
@@ -333,7 +325,7 @@ async def latency(conf, topic, count):
     c = client(conf, "hostile-latency")
     c.register_plugin("xep_0060")
     await online(c, conf)
-    service = "pubsub." + conf["jid"].split("@")[1]
+    service = pubsub_service(conf)
     loop = asyncio.get_event_loop()
     times = []
     for i in range(int(count)):

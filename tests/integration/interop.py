@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import slixmpp
 
-from labconf import read_conf
+from labconf import pubsub_service, read_conf
 
 EXPECTED = {
     "sacm/policy/submissions", "sacm/policy", "sacm/endpoints",
@@ -27,8 +27,10 @@ EXPECTED = {
 
 class Probe(slixmpp.ClientXMPP):
     def __init__(self, conf, to_read, to_publish):
-        super().__init__(conf["jid"], open(conf["password_file"]).read().strip())
-        self.service = "pubsub." + conf["jid"].split("@")[1]
+        # SCRAM only: Prosody offers EXTERNAL too (labconf.client)
+        super().__init__(conf["jid"], open(conf["password_file"]).read().strip(),
+                         sasl_mech="SCRAM-SHA-256")
+        self.service = pubsub_service(conf)
         self.to_read, self.to_publish = to_read, to_publish
         self.failures = []
         self.register_plugin("xep_0030")

@@ -17,7 +17,8 @@ lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 ready_since() { wait_for "${3:-30}" bash -c "tail -n +$(($2 + 1)) '$1' 2>/dev/null | grep -q 'ready:'"; }
 # lab_test NAME: a test on run.sh's lab ($SACM_LAB_DIR): L, A (its
 # accounts), S (sacmctl, as the operator), W (the test's own, empty work
-# directory), H (the hostile client, hostile.py) and DOMAIN.
+# directory), H (the hostile client, hostile.py), DOMAIN and ADMIN (the
+# grid administrator's JID, its certificate login: accounts/admin.conf).
 LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lab_test() {
 	L=$SACM_LAB_DIR A=$SACM_LAB_DIR/accounts S=$BIN/sacmctl
@@ -27,4 +28,5 @@ lab_test() {
 	mkdir -p "$W"
 	H="/usr/bin/python3 $LIB_DIR/hostile.py"
 	DOMAIN=$(sed -n 's/^jid = [^@]*@//p' "$A/ctl.conf")
+	ADMIN=$(sed -n 's/^jid = //p' "$A/admin.conf")
 }

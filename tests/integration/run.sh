@@ -44,7 +44,7 @@ for broker in "${brokers[@]}"; do
 		case $rc in
 		0) ;;
 		77) echo "SKIP $t"; [ "${SACM_ALLOW_SKIP:-0}" = 1 ] || fail=1 ;;
-		*) fail=1 ;;
+		*) echo "FAIL $t (exit $rc, on $broker)"; fail=1 ;;
 		esac
 	done
 	cleanup

@@ -96,7 +96,7 @@ check "... and it is rejected" listed rejected "$e1"
 check "approving an unknown endpoint fails, saying so" bash -c "[ $rc = 1 ] && grep -q 'unknown endpoint' '$W/unknown.err'"
 
 # A rejected binding does not keep the id; an approved one does.
-$H retract "$A/ctl.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
 ann collector-2 "$e1"
 check "another account may announce a rejected endpoint: pending again" wait_for 15 grep -q "endpoint $e1 (rejected for collector-3@$DOMAIN) announced by collector-2@$DOMAIN: pending again" "$W/orch.log"
 check "... listed as pending, for that account" listed pending "$e1" collector-2
@@ -109,7 +109,7 @@ report collector-2 "$e1" r4
 check "... which stores its posture" wait_for 15 grep -q "report $e1/r4 stored" "$W/ps.log"
 report collector-3 "$e1" r5
 check "... and refuses the old account's" wait_for 15 grep -q "report $e1/r5 rejected" "$W/ps.log"
-$H retract "$A/ctl.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
 ann collector-2 "$e2"
 check "an approved endpoint stays its account's" wait_for 15 grep -q "endpoint $e2 ignored: it belongs to collector-3@$DOMAIN, not collector-2@$DOMAIN" "$W/orch.log"
 check "the orchestrator and the posture repository stayed up" bash -c "kill -0 $op && kill -0 $pp"
@@ -133,11 +133,11 @@ $H retract "$A/policy-repo.conf" sacm/policy "$p1" >> "$W/publish.out" 2>&1
 $H retract "$A/policy-repo.conf" sacm/policy "$p2" >> "$W/publish.out" 2>&1
 
 # Leave the lab's topics as they were.
-$H retract "$A/ctl.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
-$H retract "$A/ctl.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
-for r in r1 r2; do $H retract "$A/ctl.conf" sacm/posture "$e2/$r" >> "$W/publish.out" 2>&1; done
-for r in r3 r4; do $H retract "$A/ctl.conf" sacm/posture "$e1/$r" >> "$W/publish.out" 2>&1; done
-$H retract "$A/ctl.conf" sacm/posture "$e1/r5" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
+for r in r1 r2; do $H retract "$A/admin.conf" sacm/posture "$e2/$r" >> "$W/publish.out" 2>&1; done
+for r in r3 r4; do $H retract "$A/admin.conf" sacm/posture "$e1/$r" >> "$W/publish.out" 2>&1; done
+$H retract "$A/admin.conf" sacm/posture "$e1/r5" >> "$W/publish.out" 2>&1
 kill $op $pp 2>/dev/null; wait $op $pp 2>/dev/null
 [ "$fails" = 0 ] || tail -n 30 "$W/orch.log" "$W/ps.log"
 exit $((fails > 0))

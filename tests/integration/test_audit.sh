@@ -34,7 +34,7 @@ printf "<endpoint xmlns='%s' id='%s' hostname='h' platform='cpe:/o:debian:debian
 $H publish "$A/collector-2.conf" sacm/endpoints "$x" "$W/ep.xml" > /dev/null 2>&1
 # The digest is over the payload's canonical form (C14N): Python's own.
 ep_digest=$("$S" items sacm/endpoints --id "$x" --json | /usr/bin/python3 -c "import json,sys,hashlib,xml.etree.ElementTree as E; print(hashlib.sha256(E.canonicalize(json.loads(sys.stdin.readline())['payload']).encode()).hexdigest())")
-$H retract "$A/ctl.conf" sacm/endpoints "$x" > /dev/null 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$x" > /dev/null 2>&1
 "$S" publish sacm/policy/submissions "$W/a2.xml" --id "$x-2" > /dev/null
 mine() { "$S" audit --since "$t0" --json 2>/dev/null | /usr/bin/python3 2>/dev/null -c "
 import json, sys

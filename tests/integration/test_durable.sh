@@ -51,8 +51,8 @@ for db in ps rr; do
 	ic=$(sqlite3 "$D/$db.sqlite" 'pragma integrity_check' 2>&1)
 	check "$db.sqlite passes integrity_check ($ic)" test "$ic" = ok
 done
-$H retract "$A/ctl.conf" sacm/endpoints "$ep" >> "$W/publish.out" 2>&1
-$H retract "$A/ctl.conf" sacm/posture "$ep/r1" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$ep" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/posture "$ep/r1" >> "$W/publish.out" 2>&1
 $H retract "$A/orchestrator.conf" sacm/evaluation/requests "$req" >> "$W/publish.out" 2>&1
 $H retract "$A/evaluator-1.conf" sacm/evaluation/results "$req" >> "$W/publish.out" 2>&1
 [ "$fails" = 0 ] || tail -n 15 "$W/ps.log" "$W/rr.log"

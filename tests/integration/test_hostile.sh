@@ -75,11 +75,11 @@ $H publish "$A/collector-2.conf" sacm/posture "$e1/r1" "$W/rep.xml" >> "$W/publi
 check "posture for another account's endpoint is refused" wait_for 10 grep -q "collector-2@$DOMAIN reports for endpoint $e1, which belongs to collector-1@$DOMAIN" "$W/ps.log"
 # Leave the lab's topics as they were: the endpoints announced here
 # would otherwise be taken up by the lab's own daemons later.
-$H retract "$A/ctl.conf" sacm/posture "$e1/r1" >> "$W/publish.out" 2>&1
-$H retract "$A/ctl.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
-$H retract "$A/ctl.conf" sacm/endpoints "ok-item-$$" >> "$W/publish.out" 2>&1
-$H retract "$A/ctl.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
-$H retract "$A/ctl.conf" sacm/endpoints "$good" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/posture "$e1/r1" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "ok-item-$$" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$e2" >> "$W/publish.out" 2>&1
+$H retract "$A/admin.conf" sacm/endpoints "$good" >> "$W/publish.out" 2>&1
 # Who may ask: the operators and the dashboard, not a collector.
 check "the operator may query the posture repository" "$S" endpoints
 "$S" -c "$A/collector-2.conf" endpoints > /dev/null 2> "$W/q.err"
@@ -97,7 +97,7 @@ check "... nor purge the topic" bash -c "$H purge '$A/collector-2.conf' sacm/end
 check "... and the item is as its publisher left it" bash -c "'$S' items sacm/endpoints --id '$mine' | grep -q \"hostname=.one.\""
 check "its publisher replaces it" bash -c "$H publish '$A/collector-1.conf' sacm/endpoints '$mine' '$W/mine.xml' | grep -q 'hostile: published'"
 check "... but may not retract it (collectors are publish-only there)" bash -c "$H retract '$A/collector-1.conf' sacm/endpoints '$mine' | grep -q 'refused: forbidden'"
-check "the topic's owner may" bash -c "$H retract '$A/ctl.conf' sacm/endpoints '$mine' | grep -q 'retract done'"
+check "the topic's owner may" bash -c "$H retract '$A/admin.conf' sacm/endpoints '$mine' | grep -q 'retract done'"
 
 # 4. Passwords never cross the wire: no SASL PLAIN, on either broker.
 check "a login with SASL PLAIN is refused" bash -c "$H plain '$A/collector-1.conf' | grep -q 'PLAIN refused'"

@@ -31,7 +31,7 @@ check "... and the collector feature" grep -q "^feature *http://sacm-grid.dev/pr
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 request() {	# id endpoint policy-xml
 	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='xccdf_org.ssgproject.content_profile_standard'><endpoint id='$2'/>$3</collection-request>" > "$W/$1.xml"
-	"$S" publish sacm/collection/requests "$W/$1.xml" --id "$1" >/dev/null
+	SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/$1.xml" --id "$1" >/dev/null
 }
 wait_report() {	# item
 	local i

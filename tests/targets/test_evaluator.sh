@@ -35,7 +35,7 @@ ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 ANN=$("$S" items sacm/policy --id "$ID" --json | payload)
 collect() {	# request-id profile
 	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$2'>$ANN</collection-request>" > "$W/creq.xml"
-	"$S" publish sacm/collection/requests "$W/creq.xml" --id "$1" >/dev/null
+	SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/creq.xml" --id "$1" >/dev/null
 }
 stored() { "$S" items sacm/posture/stored --id "${MID[$1]}/$2" --json 2>/dev/null | payload > "$W/stored-$1-$2.xml" 2>/dev/null && [ -s "$W/stored-$1-$2.xml" ]; }
 collect c1 "$PROFILE"
@@ -100,7 +100,7 @@ for i in json.load(sys.stdin):
     if "kind=\"tailoring\"" in i["payload"]:
         print(i["payload"])' 2>/dev/null | head -1)
 echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$TPROF'><endpoint id='${MID[hardened]}'/>$TANN$ANN</collection-request>" > "$W/creq.xml"
-"$S" publish sacm/collection/requests "$W/creq.xml" --id t1 >/dev/null
+SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/creq.xml" --id t1 >/dev/null
 check "a tailored profile: the posture is collected" wait_for 90 stored hardened t1
 echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='${MID[hardened]}' hostname='target-hardened' assessment='a-t' profile='$TPROF' evaluator='evaluator-1@grid.test'>$TANN$ANN$(cat "$W/stored-hardened-t1.xml")</evaluation-request>" > "$W/ereq.xml"
 SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id et >/dev/null

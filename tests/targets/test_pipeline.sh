@@ -45,8 +45,8 @@ own_users() {
 }
 check "each daemon runs as its own system user (sacm-NAME)" own_users
 as_rr() { setpriv --reuid=sacm-results-repo --regid=sacm-lab --clear-groups -- "$@"; }
-check "... the results repository's cannot read the orchestrator's password, database or the broker's" \
-    bash -c "$(declare -f as_rr); ! as_rr cat '$L/accounts/orchestrator.pass' && ! as_rr cat '$L/data/orchestrator.sqlite' && ! as_rr cat '$L/prosody/data/prosody.sqlite' && ! as_rr cat '$L/pki/server.key' && as_rr cat '$L/pki/ca.crt' >/dev/null" 2>/dev/null
+check "... the results repository's reads its own key, not the orchestrator's key, password or database, nor the broker's" \
+    bash -c "$(declare -f as_rr); ! as_rr cat '$L/accounts/orchestrator.pass' && ! as_rr cat '$L/pki/clients/orchestrator.key' && as_rr cat '$L/pki/clients/results-repo.key' >/dev/null && ! as_rr cat '$L/data/orchestrator.sqlite' && ! as_rr cat '$L/prosody/data/prosody.sqlite' && ! as_rr cat '$L/pki/server.key' && as_rr cat '$L/pki/ca.crt' >/dev/null" 2>/dev/null
 
 # Root on the misconfigured target (its collector's account) tries to
 # silence the others: it takes their reports' item ids first
@@ -240,12 +240,19 @@ for db in "$L"/data/*.sqlite; do
 done
 
 # Revocation mid-assessment: an operator assesses every endpoint and the
-# misconfigured target's collector account is revoked at once.
+# misconfigured target's collector account is revoked at once.  The audit
+# trail stamps a record when the audit service receives it, so it must be
+# online again after the broker's restart above (its reconnection backs
+# off up to 20 s): what it catches up later would look recent.
+check "the audit service is online again" wait_for 90 bash -c "'$S' audit verify > /dev/null 2>&1"
+check "the daemons log in with their certificates (SASL EXTERNAL)" bash -c "grep -q '^cert = ' '$L/etc/collector-3.conf' && ! grep -q '^password' '$L/etc/collector-3.conf' && grep -q '^cert = ' '$L/etc/orchestrator.conf'"
 C3=collector-3@grid.test
 "$S" assess "$ID" --profile "$PROFILE" > "$W/r.ids"
 n3=$(lines "$L/log/collector-3.log")
-"$S" grid revoke "$C3" > "$W/revoke.out" 2>&1
-check "grid revoke of $C3 mid-assessment succeeds" test $? = 0
+# It logs in with its certificate: the lab's CA revokes that (the CRL)
+# and the administrator the account (sacmctl grid revoke).
+"$BIN/sacm-lab" revoke collector-3 --dir "$L" > "$W/revoke.out" 2>&1
+check "sacm-lab revoke of $C3 mid-assessment succeeds" test $? = 0
 # From the next second on (the trail counts in seconds).
 t0=$(date -u -d '+1 second' +%Y-%m-%dT%H:%M:%SZ)
 check "... its collector loses its session within 5 s" wait_for 5 bash -c "tail -n +$((n3 + 1)) '$L/log/collector-3.log' | grep -q 'grid $C3: online -> '"

@@ -25,7 +25,7 @@ done
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 ANN=$("$S" items sacm/policy --id "$ID" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])')
 echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$PROFILE'>$ANN</collection-request>" > "$W/req.xml"
-"$S" publish sacm/collection/requests "$W/req.xml" --id req-1 >/dev/null
+SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/req.xml" --id req-1 >/dev/null
 
 stored() { "$S" items sacm/posture/stored --id "${MID[$1]}/$2" > "$W/stored.xml" 2>/dev/null; }
 for t in installed hardened misconfigured; do
@@ -130,7 +130,7 @@ echo "<endpoint xmlns='http://sacm-grid.dev/protocol/1' id='$M1' collector='coll
 SACM_CONFIG=$C3 "$S" publish sacm/endpoints "$W/ep.xml" --id "$M1" >/dev/null 2> "$W/takeover.err"
 check "... and so is taking its endpoint over (the broker refuses it)" grep -q "forbidden" "$W/takeover.err"
 check "... the endpoint stays its collector's" bash -c "'$S' endpoints --json | /usr/bin/python3 -c 'import json,sys; sys.exit(0 if [e for e in json.load(sys.stdin) if e[\"id\"] == sys.argv[1] and e[\"collector\"].startswith(\"collector-1@\")] else 1)' '$M1'"
-"$S" publish sacm/collection/requests "$W/req.xml" --id req-2 >/dev/null
+SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/req.xml" --id req-2 >/dev/null
 check "the repository keeps serving: the next real report is stored" wait_for 60 stored installed req-2
 wait_for 60 stored misconfigured req-2
 check "... and the rejected ones stored nothing" test "$("$S" posture show "$M3" --history --json | count)" = "$((before + 1))"

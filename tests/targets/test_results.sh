@@ -27,7 +27,7 @@ ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 ANN=$("$S" items sacm/policy --id "$ID" --json | payload)
 assess() {	# n: collect, then evaluate, then wait for the repository
 	echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$PROFILE'>$ANN</collection-request>" > "$W/creq.xml"
-	"$S" publish sacm/collection/requests "$W/creq.xml" --id "c$1" >/dev/null
+	SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/creq.xml" --id "c$1" >/dev/null
 	wait_for 90 bash -c "'$S' items sacm/posture/stored --id '$MID/c$1' --json 2>/dev/null > '$W/st.json'" || return 1
 	echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' hostname='target-misconfigured' assessment='a$1' profile='$PROFILE' evaluator='evaluator-1@grid.test'>$ANN$(payload < "$W/st.json")</evaluation-request>" > "$W/ereq-$1.xml"
 	SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-$1.xml" --id "e$1" >/dev/null

@@ -2,18 +2,25 @@
 # collector (DESIGN.md, Security), each with a password, a client
 # certificate and two settings files (templates/account*.conf.in).
 
+# cert_conf NAME FILE: NAME's certificate login settings in FILE.
+# Prosody asks for the certificate on its STARTTLS port; ejabberd verifies
+# them on its direct-TLS listener.
+cert_conf() {
+	local NAME=$1 CERTPORT=$C2S_TLS_PORT DIRECT=yes
+	if [ "$BROKER" = prosody ]; then
+		CERTPORT=$C2S_PORT DIRECT=no
+	fi
+	render account-cert.conf.in "$2"
+	chmod 600 "$2"
+}
+
 write_account_conf() {
 	local NAME=$1 a=$LAB/accounts EXTRA=
-	# Certificate logins: Prosody keeps them on their own host; ejabberd
-	# verifies client certificates on its direct-TLS listener.
-	local EXTDOM=$DOMAIN CERTPORT=$C2S_TLS_PORT DIRECT=yes
-	if [ "$BROKER" = prosody ]; then
-		EXTDOM=ext.$DOMAIN CERTPORT=$C2S_PORT DIRECT=no
-	fi
-	[ "$NAME" = ctl ] && EXTRA="roles_file = $LAB/roles.conf"
+	[ "$NAME" = ctl ] && EXTRA="# grid and affiliations: the grid administrator's
+admin_config = $a/admin.conf"
 	render account.conf.in "$a/$NAME.conf"
-	render account-cert.conf.in "$a/$NAME-cert.conf"
-	chmod 600 "$a/$NAME.conf" "$a/$NAME-cert.conf"
+	chmod 600 "$a/$NAME.conf"
+	cert_conf "$NAME" "$a/$NAME-cert.conf"
 }
 
 # Creates NAME's password, certificate and settings once; registers it
@@ -31,14 +38,23 @@ ensure_account() {
 		touch "$LAB/roles.conf"
 		grep -qx "$role $name@$DOMAIN" "$LAB/roles.conf" ||
 		    echo "$role $name@$DOMAIN" >> "$LAB/roles.conf"
-		[ "$BROKER" = prosody ] && ! grep -qx "$role $name@ext.$DOMAIN" \
-		    "$LAB/roles.conf" && echo "$role $name@ext.$DOMAIN" >> "$LAB/roles.conf"
 	fi
 	return 0
 }
 
+# The grid administrator (XEP-0133, owner of every topic): a certificate
+# login only (SASL EXTERNAL), no password, no account on the broker;
+# accounts/admin.conf is its settings, with the role file grid init reads.
+ensure_admin() {
+	mkdir -p "$LAB/accounts"
+	make_client_cert admin
+	cert_conf admin "$LAB/accounts/admin.conf"
+	echo "roles_file = $LAB/roles.conf" >> "$LAB/accounts/admin.conf"
+}
+
 all_accounts() {
 	local s i
+	ensure_admin
 	ensure_account ctl operator
 	# No role: it may log in and ask disco#info, which is all a
 	# container's healthcheck needs.
@@ -56,12 +72,13 @@ all_accounts() {
 # (so the settings' paths hold when DIR/NAME is mounted as the lab): its
 # settings, password, certificate and key, the CA certificate, and the
 # health account's login.  Never the CA key, another account's secrets or
-# the administrator's login.  DIR/NAME/ready is written last.
+# the administrator's login (its JID only, accounts/admin.jid).
+# DIR/NAME/ready is written last.
 export_credentials() {
 	local dir=$1 conf name d a=$LAB/accounts
 	for conf in "$a"/*.conf; do
 		name=$(basename "$conf" .conf)
-		case "$name" in ctl|ctl-cert|*-cert) continue ;; esac
+		case "$name" in admin|ctl|ctl-cert|*-cert) continue ;; esac
 		[ -d "$dir/$name" ] || continue	# only where a volume waits
 		d=$dir/$name
 		rm -f "$d/ready"
@@ -75,6 +92,9 @@ export_credentials() {
 			[ -f "$LAB/pki/clients/$f" ] &&
 			    cp "$LAB/pki/clients/$f" "$d/pki/clients/$f"
 		done
+		# who the grid administrator is (no secret): the orchestrator
+		# takes revocations from it alone
+		admin_jid > "$d/accounts/admin.jid"
 		chmod -R go-rwx "$d/accounts" "$d/pki/clients"
 		touch "$d/ready"
 	done

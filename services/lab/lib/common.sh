@@ -72,13 +72,16 @@ load_env() {
 	. "$LAB/lab.env"
 }
 
-# The accounts the broker does not rate-limit: the grid administrator and
-# the services, each on both hosts, as one list in the broker's syntax
-# (prosody: "a@d"; "b@d"  ejabberd: "a@d", "b@d").
+# The grid administrator's JID (its certificate login).
+admin_jid() { echo "admin@$DOMAIN"; }
+
+# The accounts the broker does not rate-limit: the grid administrator, the
+# operator (a person's sacmctl) and the services, as one list in the
+# broker's syntax (prosody: "a@d"; "b@d"  ejabberd: "a@d", "b@d").
 unlimited_jids() {	# separator
 	local s n out=
-	for n in ctl $(for s in $SERVICES; do echo "${s%%:*}"; done); do
-		out="$out${out:+$1}\"$n@$DOMAIN\"$1\"$n@ext.$DOMAIN\""
+	for n in admin ctl $(for s in $SERVICES; do echo "${s%%:*}"; done); do
+		out="$out${out:+$1}\"$n@$DOMAIN\""
 	done
 	echo "$out"
 }

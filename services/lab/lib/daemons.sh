@@ -43,12 +43,13 @@ runs_as() {	# name program
 	esac
 }
 
-# A daemon's configuration: its account's grid settings, then its own.
+# A daemon's configuration: its account's grid settings (its certificate
+# login: SASL EXTERNAL), then its own.
 daemon_config() {
 	local name=$1 prog=$2 tree=${3:-} c=$LAB/etc/$1.conf user
 	mkdir -p "$LAB/etc" "$LAB/data" "$LAB/run" "$LAB/log"
 	{ echo "# $prog ($name) in the lab $LAB (written by sacm-lab)"
-	  grep -v '^#' "$LAB/accounts/$name.conf"
+	  grep -v '^#' "$LAB/accounts/$name-cert.conf"
 	  case "$prog" in
 	  sacm-policy-repo) echo "db = $LAB/data/policy-repo.sqlite" ;;
 	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
@@ -56,6 +57,7 @@ daemon_config() {
 	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
 	  sacm-audit) echo "db = $LAB/data/audit.sqlite" ;;
 	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite"
+		echo "admins = $(admin_jid)"
 		echo "# a lab convenience: an account's first endpoint needs no operator"
 		echo "auto_approve = yes" ;;
 	  sacm-collector)
@@ -74,12 +76,17 @@ daemon_config() {
 		chmod 1770 "$LAB/data"
 		# The CA certificate is everyone's (a lab made before per-daemon
 		# users had the directory closed); the keys in it are not.
-		chmod 755 "$LAB/accounts" "$LAB/pki"
-		chown "$user:sacm-lab" "$c" "$LAB/accounts/$name.pass"
+		chmod 755 "$LAB/accounts" "$LAB/pki" "$LAB/pki/clients"
+		chown "$user:sacm-lab" "$c" "$LAB/accounts/$name.pass" \
+		    "$LAB/pki/clients/$name.key"
 		local f
 		for f in "$LAB/data/$name" "$LAB/data/$name".sqlite*; do
 			if [ -e "$f" ]; then chown -R "$user:sacm-lab" "$f"; fi
 		done
+	elif [ "$prog" = sacm-collector ] && [ "$(id -u)" = 0 ]; then
+		# Started as root, it logs in again as its own user later.
+		chmod 755 "$LAB/pki" "$LAB/pki/clients"
+		chown "$(lab_user "$name"):sacm-lab" "$LAB/pki/clients/$name.key"
 	fi
 }
 

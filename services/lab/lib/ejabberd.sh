@@ -11,8 +11,9 @@ ejctl() {
 
 ejabberd_config() {
 	local EJ_DIR=$LAB/ejabberd PKI=$LAB/pki
-	local UNLIMITED_JIDS CLIENT_RATE CLIENT_BURST
-	UNLIMITED_JIDS=$(unlimited_jids ", ")
+	local UNLIMITED_JIDS CLIENT_RATE CLIENT_BURST ADMIN_JID REVOKED_JIDS
+	UNLIMITED_JIDS=$(unlimited_jids ", ") ADMIN_JID=$(admin_jid)
+	REVOKED_JIDS=$(revoked_names | sed "s/.*/\"&@$DOMAIN\"/" | paste -sd, -)
 	CLIENT_RATE=$((CLIENT_KBPS * 1000))
 	CLIENT_BURST=$((CLIENT_KBPS * 1000 * CLIENT_BURST_S))
 	local e=$EJ_DIR
@@ -67,6 +68,14 @@ ejabberd_register() {
 }
 
 ejabberd_stop() { ejctl stop >/dev/null 2>&1 || kill "$1"; }
+# fast_tls checks no CRL: the accounts whose certificate is revoked are
+# refused at login by the c2s access rule instead (acl revoked), the
+# configuration rendered again and reloaded.
+ejabberd_reload() {
+	ejabberd_config
+	broker_pid > /dev/null || return 0
+	ejctl reload_config >/dev/null || die "ejabberd: reload_config failed"
+}
 
 # ejabberd leaves an epmd behind (reference notes).
 ejabberd_stopped() {

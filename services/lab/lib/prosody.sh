@@ -3,8 +3,8 @@
 
 prosody_config() {
 	local PROSODY_DIR=$LAB/prosody PKI=$LAB/pki
-	local UNLIMITED_JIDS
-	UNLIMITED_JIDS=$(unlimited_jids "; ")
+	local UNLIMITED_JIDS ADMIN_JID
+	UNLIMITED_JIDS=$(unlimited_jids "; ") ADMIN_JID=$(admin_jid)
 	mkdir -p "$PROSODY_DIR/data" "$PROSODY_DIR/modules" "$LAB/www"
 	render prosody.cfg.lua.in "$PROSODY_DIR/prosody.cfg.lua"
 	cp "$SHARE/prosody/"*.lua "$PROSODY_DIR/modules/"
@@ -40,4 +40,12 @@ prosody_register() {
 }
 
 prosody_stop() { kill "$1"; }
+# The CRL (and the configuration) again: Prosody reloads its certificates
+# on SIGHUP.
+prosody_reload() {
+	local pid
+	pid=$(broker_pid) || return 0
+	kill -HUP "$pid"
+	sleep 0.5
+}
 prosody_stopped() { :; }
