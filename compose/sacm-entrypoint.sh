@@ -67,7 +67,8 @@ daemon)
 	sacm-policy-repo) config "$name" "$prog" "db = /data/policy-repo.sqlite" ;;
 	sacm-posture-repo) config "$name" "$prog" "db = /data/posture-repo.sqlite" ;;
 	sacm-results-repo) config "$name" "$prog" "db = /data/results-repo.sqlite" ;;
-	sacm-audit) config "$name" "$prog" "db = /data/audit.sqlite" ;;
+	sacm-audit) config "$name" "$prog" "db = /data/audit.sqlite" \
+	    "broker_log = /broker-log/${SACM_BROKER:-prosody}.log" ;;
 	# auto_approve: a lab convenience (an account's first endpoint
 	# needs no operator)
 	sacm-orchestrator) config "$name" "$prog" \

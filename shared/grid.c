@@ -203,7 +203,14 @@ xlog_handler(void *ud, xmpp_log_level_t level, const char *area,
     const char *msg)
 {
 	struct grid *g = ud;
+	int e;
 
+	/* A refused or unreachable TCP connect reaches the connection
+	 * handler with no error (libstrophe 0.12 logs it at debug only):
+	 * without this a broker that is down reads as a refused login. */
+	if (strcmp(area, "xmpp") == 0 &&
+	    sscanf(msg, "connection failed, error %d", &e) == 1 && e > 0)
+		g->sockerr = e;
 	if (level >= XMPP_LEVEL_ERROR || (level >= XMPP_LEVEL_WARN &&
 	    (strcmp(area, "tls") == 0 || strcmp(area, "auth") == 0 ||
 	    strcmp(area, "xmpp") == 0))) {
@@ -450,10 +457,11 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 	else if (se)
 		grid_fail(g, -ECONNRESET, "stream error from the broker%s%s",
 		    se->text ? ": " : "", se->text ? se->text : "");
-	else if (error)
-		grid_fail(g, -error, "cannot reach the broker at %s:%ld: %s",
+	else if (error || g->sockerr)
+		grid_fail(g, -(error ? error : g->sockerr),
+		    "cannot reach the broker at %s:%ld: %s",
 		    g->conf.host ? g->conf.host : g->domain, g->conf.port,
-		    strerror(error));
+		    strerror(error ? error : g->sockerr));
 	else if (g->state == GRID_CONNECTING)
 		/* No error and never online: libstrophe closes this way
 		 * when SASL fails (reference notes, pitfall 5). */
@@ -509,6 +517,7 @@ start_connect(struct grid *g)
 
 	tls_verify_error[0] = '\0';
 	g->lasterr[0] = '\0';
+	g->sockerr = 0;
 	if (g->conf.insecure_trust_any_cert)
 		log_warnx("grid %s: INSECURE: the broker's certificate is NOT "
 		    "verified (insecure_trust_any_cert); tests only", g->bare);

@@ -90,6 +90,7 @@ struct grid {
 	char		 err[512];
 	int		 errcode;
 	char		 lasterr[512];	/* last error libstrophe logged */
+	int		 sockerr;	/* errno of a failed TCP connect */
 	char		 told[512];	/* the last failure to connect logged */
 
 	struct pending	*pending;

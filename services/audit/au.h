@@ -4,6 +4,7 @@
  *
  *   au_store.c  the append-only, hash-chained record store (sqlite)
  *   au_query.c  the questions operators ask: records, verify
+ *   au_brokerlog.c  the broker's own denials, from its log
  *
  * The audit account is a member of every topic and publisher of none: it
  * reads every publish and retraction, with the account the broker names
@@ -22,6 +23,7 @@
 struct au_conf {
 	char	*db;
 	char	*allow;		/* who may ask (query_allowed) */
+	char	*broker_log;	/* the broker's log, followed for denials */
 	int	 log_level;
 };
 
@@ -32,7 +34,10 @@ struct au {
 	sqlite3		*db;
 	char		 head[65];	/* hash of the newest record */
 	long long	 seq;		/* its number (0: none yet) */
-	unsigned long	 recorded, failed;
+	unsigned long	 recorded, failed, denials;
+	long long	 log_ino, log_off;	/* broker log read up to */
+	int		 log_loaded, log_missing;
+	long long	 log_polled;		/* when, monotonic seconds */
 };
 
 /* One record, as stored and as hashed. */
@@ -61,6 +66,15 @@ int	au_seen(struct au *, const char *topic, const char *item,
 /* Walks the chain: 0 when every record's hash and link hold, else the
  * seq of the first that does not (*why says how); *n counts records. */
 long long au_verify(struct au *, long long *n, const char **why);
+
+/* au_brokerlog.c */
+/* 1 when a broker log line says a denial: what was denied ("login",
+ * "publish on sacm/policy") and the account it names ("" when none or
+ * not a plain JID); 0 for every other line. */
+int	au_denial(const char *line, char *what, size_t whatlen,
+	    char *account, size_t acclen);
+/* Reads what the broker logged since the last call; records denials. */
+void	au_brokerlog_poll(struct au *);
 
 /* au_query.c */
 void	au_on_event(struct grid *, const struct grid_event *, void *);

@@ -35,6 +35,9 @@ static const char *const migrations[] = {
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER record_no_delete BEFORE DELETE ON record BEGIN "
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 2: how far the broker's log was read (au_brokerlog.c) */
+	"CREATE TABLE follow (path TEXT PRIMARY KEY, ino INTEGER NOT NULL,"
+	"  off INTEGER NOT NULL);",
 };
 
 void

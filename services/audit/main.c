@@ -19,6 +19,9 @@ static const struct conf_opt au_opts[] = {
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "
 	    "default: ctl@<domain>)" },
+	{ "broker_log", CONF_STR, OFF(broker_log), 0, 0, NULL, 0,
+	    "the broker's log file, followed for its denials (refused "
+	    "logins, forbidden publishes); default: none" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -59,8 +62,15 @@ ready(void *arg, char *buf, size_t len)
 {
 	struct au *a = arg;
 
-	snprintf(buf, len, "database %s, %lld records, head %.16s", a->conf.db,
-	    a->seq, a->head);
+	snprintf(buf, len, "database %s, %lld records, head %.16s%s%s",
+	    a->conf.db, a->seq, a->head, a->conf.broker_log ?
+	    ", broker log " : "", a->conf.broker_log ? a->conf.broker_log : "");
+}
+
+static void
+tick(void *arg)
+{
+	au_brokerlog_poll(arg);
 }
 
 static void
@@ -68,8 +78,8 @@ stop(void *arg)
 {
 	struct au *a = arg;
 
-	log_info("%lu records added, %lu not recorded", a->recorded,
-	    a->failed);
+	log_info("%lu records added (%lu broker denials), %lu not recorded",
+	    a->recorded, a->denials, a->failed);
 }
 
 static void
@@ -100,6 +110,7 @@ main(int argc, char **argv)
 		.open = open_store,
 		.attach = attach,
 		.ready = ready,
+		.tick = tick,
 		.stop = stop,
 		.close = close_store,
 	};

@@ -8,6 +8,8 @@
 #   accounts/NAME.conf service settings (password and certificate variants)
 #   roles.conf         role -> JID, read by `sacmctl grid init`
 #   prosody/ or ejabberd/   the broker's config, data and logs
+#   log/               the daemons' logs; log/broker/ the broker's log the
+#                      audit service reads for denials
 set -euo pipefail
 
 PROG=sacm-lab
@@ -174,7 +176,12 @@ EOF
 		fi
 		say "starting $BROKER on $LISTEN:$C2S_PORT"
 		"${BROKER}_start"
-		wait_port "$C2S_PORT" || die "$BROKER did not open port $C2S_PORT (see $LAB/$BROKER/)"
+		if ! wait_port "$C2S_PORT" 300; then
+			tail -n 20 "$LAB/$BROKER"/*.err "$LAB/$BROKER/stdout.log" \
+			    "$LAB/log/broker/error.log" >&2 2>/dev/null || true
+			die "$BROKER did not open port $C2S_PORT in 30 s" \
+			    "(logs in $LAB/$BROKER/ and $LAB/log/broker/)"
+		fi
 		[ "$BROKER" = ejabberd ] && all_accounts
 	fi
 	[ "$BROKER" = ejabberd ] || all_accounts >/dev/null

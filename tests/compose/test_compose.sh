@@ -115,6 +115,14 @@ collector_uid() {
 }
 check "its collector runs as nobody (it started as root): uid $(collector_uid)" \
     test "$(collector_uid)" = 65534
+# The broker's own denials reach the audit trail (the audit container
+# reads the broker's log, read only): a login with a wrong password.
+dc exec -T broker sh -c "echo wrong > /tmp/wrong.pass; sed 's|^password_file = .*|password_file = /tmp/wrong.pass|' /lab/accounts/collector-2.conf > /tmp/wrong.conf; sacmctl -c /tmp/wrong.conf topics" >/dev/null 2>&1
+trail_denied() {
+	dc exec -T broker sacmctl -c /lab/accounts/ctl.conf audit --topic broker \
+	    --account collector-2@grid.test 2>/dev/null | grep -q denied
+}
+check "a refused login is in the audit trail (from the broker's log)" wait_for 30 trail_denied
 # Restarting a daemon's container keeps its data (volumes).
 dc restart results-repo >/dev/null 2>&1
 check "a repository keeps its data across a restart (volumes)" wait_for 60 bash -c "[ \"\$(docker-compose -p $P -f compose/docker-compose.yml exec -T broker sacmctl -c /lab/accounts/ctl.conf results --json 2>/dev/null | grep -o '\"endpoint\"' | wc -l)\" = 3 ]"

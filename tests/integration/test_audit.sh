@@ -8,14 +8,19 @@
 #  - --account and --topic select;
 #  - the audit account can read but not publish;
 #  - a restart (catch-up) records nothing twice;
+#  - the broker's own refusals (a wrong password; on Prosody a forbidden
+#    publish) are recorded from its log, each with the sha256 of its line;
 #  - the database refuses to change a record, and a record changed or
 #    removed behind its back breaks the chain: verify names it, exit 1.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_test audit-test
 NS=http://sacm-grid.dev/protocol/1
+BROKER=$(sed -n 's/^BROKER=//p' "$L/lab.env")
+BLOG=$L/log/broker/$BROKER.log
 { grep -v '^ *\(db\|log_level\) *=' "$A/audit.conf"
-  echo "db = $W/audit.sqlite"; } > "$W/audit.conf"
+  echo "db = $W/audit.sqlite"
+  echo "broker_log = $BLOG"; } > "$W/audit.conf"
 start() {
 	local n
 	n=$(lines "$W/audit.log")
@@ -54,6 +59,31 @@ check "--topic selects one topic's" bash -c "'$S' audit --topic sacm/endpoints -
 check "the chain holds (verify, exit 0)" bash -c "'$S' audit verify | grep -q 'holds'"
 check "the audit account cannot publish (forbidden)" bash -c "$H publish '$A/audit.conf' sacm/endpoints '$x-forged' '$W/ep.xml' 2>/dev/null | grep -q 'refused: forbidden'"
 check "nobody but operators may ask (forbidden)" bash -c "printf \"<query xmlns='$NS/audit' type='verify'/>\" > '$W/q.xml'; $H iq '$A/collector-1.conf' audit@$DOMAIN/sacm-audit get '$W/q.xml' 2>/dev/null | grep -q 'refused: forbidden'"
+
+# The broker's own denials, from its log: a login with a wrong password
+# and a publish the affiliations forbid, both by slixmpp.  (ejabberd logs
+# no pubsub refusal: there the login alone.)
+sleep 2		# the log's backlog is in; what follows is new
+td=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1
+sed "s|^password_file = .*|password_file = $W/wrong.pass|" "$A/collector-3.conf" > "$W/wrong.conf"
+echo "not-the-password-$RANDOM" > "$W/wrong.pass"
+check "a login with a wrong password is refused" bash -c "$H login '$W/wrong.conf' 2>/dev/null | grep -q 'login refused'"
+$H publish "$A/collector-3.conf" sacm/policy "$x-denied" "$W/a1.xml" > /dev/null 2>&1
+denied() { "$S" audit --topic broker --account "collector-3@$DOMAIN" --since "$td" --json 2>/dev/null |
+	/usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(not any(x['item'] == '$1' and x['action'] == 'denied' for x in r))"; }
+check "the broker's refusal of that login is in the trail (topic broker, $BROKER's log)" wait_for 15 denied login
+if [ "$BROKER" = prosody ]; then
+	check "... and its refusal of the publish" wait_for 15 denied "publish on sacm/policy"
+fi
+# Each such record's digest is the sha256 of one line of the broker's log
+# that names the account (Python's hashlib over the log is the oracle).
+"$S" audit --topic broker --since "$td" --json > "$W/denials.json" 2>/dev/null
+check "... each digest is the sha256 of the broker's log line that names the account" /usr/bin/python3 -c "
+import json, hashlib, sys
+lines = {hashlib.sha256(l).hexdigest(): l for l in open('$BLOG', 'rb').read().split(b'\\n')}
+rows = json.load(open('$W/denials.json'))
+sys.exit(not rows or any(r['digest'] not in lines or r['publisher'].encode() not in lines[r['digest']] for r in rows))"
 
 n1=$(sqlite3 "$W/audit.sqlite" "SELECT count(*) FROM record")
 kill $ap; wait $ap 2>/dev/null

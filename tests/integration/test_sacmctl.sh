@@ -16,6 +16,11 @@ ok "every command has --help"
 
 err=$(SACM_CONFIG= "$S" topics 2>&1); rc=$?
 check "no configuration: non-zero and one line" test $rc = 1 -a "$(echo "$err" | wc -l)" = 1
+# A broker that is down is said as such, not as a refused login.
+sed 's/^port = .*/port = 1/' "$A/ctl.conf" > "$SACM_LAB_DIR/down.conf"
+err=$("$S" -c "$SACM_LAB_DIR/down.conf" topics 2>&1)
+check "a broker not listening: \"cannot reach the broker\" ($err)" \
+    grep -q "cannot reach the broker at .*:1: Connection refused" <<<"$err"
 
 # grid init is idempotent: a second run grants and revokes nothing.
 out=$("$S" grid init --json)

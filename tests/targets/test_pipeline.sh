@@ -16,7 +16,8 @@ L=$W/lab
 cleanup() {
 	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
 	if [ "$fails" != 0 ]; then
-		for f in "$L"/log/*.log "$W"/*.err; do
+		for f in "$L"/log/*.log "$W"/*.err "$W"/up*.out \
+		    "$L"/prosody/prosody.log "$L"/prosody/prosody.err; do
 			[ -f "$f" ] && { echo "== $f"; tail -15 "$f"; }
 		done
 	fi
@@ -201,7 +202,9 @@ kill "$bpid"
 check "broker stopped with $(wc -l < "$W/f.ids") assessments open ($open)" test "$open" = yes
 check "... the broker is gone" wait_for 30 bash -c "! kill -0 $bpid 2>/dev/null"
 "$BIN/sacm-lab" up --dir "$L" > "$W/up2.out" 2>&1
+check "sacm-lab up starts the broker again" test $? = 0
 check "a broker restarted mid-assessment: every assessment completes" wait_for 300 done_all "$W/f.ids"
+[ "$fails" = 0 ] || "$S" -v assessments 2>&1 | tail -30
 check "... on the same ports, with the daemons kept" grep -q "orchestrator .* running" "$W/up2.out"
 # No result lost or duplicated: exactly one evaluation per assessment.
 # The results repository is a subscriber of its own: it may still be
@@ -247,6 +250,7 @@ done
 check "the audit service is online again" wait_for 90 bash -c "'$S' audit verify > /dev/null 2>&1"
 check "the daemons log in with their certificates (SASL EXTERNAL)" bash -c "grep -q '^cert = ' '$L/etc/collector-3.conf' && ! grep -q '^password' '$L/etc/collector-3.conf' && grep -q '^cert = ' '$L/etc/orchestrator.conf'"
 C3=collector-3@grid.test
+ta=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 "$S" assess "$ID" --profile "$PROFILE" > "$W/r.ids"
 n3=$(lines "$L/log/collector-3.log")
 # It logs in with its certificate: the lab's CA revokes that (the CRL)
@@ -269,7 +273,9 @@ check "... the revoked endpoint's fails" bash -c "'$S' assessments show '${r3:-n
 check "nothing published by it after the revocation (the audit trail)" \
     grep -q "no records" "$W/after.txt"
 grep -q "no records" "$W/after.txt" || cat "$W/after.txt"
+# (since the assessment began: on a slow machine the others may have
+# reported before the revocation was through)
 check "... while the audit trail lists the others' reports" \
-    test "$("$S" audit --topic sacm/posture --since "$t0" --json | grep -c '"seq"')" -ge 2
+    test "$("$S" audit --topic sacm/posture --since "$ta" --json | grep -c '"seq"')" -ge 2
 check "the audit trail holds" bash -c "'$S' audit verify | grep -q holds"
 exit $((fails > 0))

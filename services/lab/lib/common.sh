@@ -39,9 +39,9 @@ pick_ports() {
 	die "no free loopback ports found"
 }
 
-wait_port() {
+wait_port() {	# PORT [TENTHS]: someone listens on PORT (10 s)
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 "${2:-100}"); do
 		port_free "$1" || return 0
 		sleep 0.1
 	done
@@ -56,6 +56,30 @@ else
 	AS_BROKER=()
 fi
 as_broker() { "${AS_BROKER[@]}" "$@"; }
+
+# The broker's log directory ($LAB/log/broker): the audit service follows
+# the broker's log there for its denials (sacm-audit broker_log).  When we
+# are root it is the broker's, readable by group sacm-broker-log (the
+# audit service's user, broker_log_reader) and nobody else.
+broker_log_dir() {
+	local d=$LAB/log/broker
+	mkdir -p "$d"
+	if [ "$(id -u)" = 0 ]; then
+		getent group sacm-broker-log >/dev/null ||
+		    groupadd --system sacm-broker-log
+		chown -R nobody:sacm-broker-log "$d"
+		chmod 2750 "$d"		# its files get the group
+		chmod -R g+r "$d"
+	fi
+	echo "$d"
+}
+
+broker_log_reader() {	# user
+	getent group sacm-broker-log >/dev/null ||
+	    groupadd --system sacm-broker-log
+	id -nG "$1" | tr ' ' '\n' | grep -qx sacm-broker-log ||
+	    usermod -a -G sacm-broker-log "$1"
+}
 
 # Starts a long-running broker process detached from this script: its own
 # session, no inherited terminal or pipes.

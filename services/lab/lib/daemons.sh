@@ -55,7 +55,8 @@ daemon_config() {
 	  sacm-posture-repo) echo "db = $LAB/data/posture-repo.sqlite" ;;
 	  sacm-evaluator) echo "state_dir = $LAB/data/$name" ;;
 	  sacm-results-repo) echo "db = $LAB/data/results-repo.sqlite" ;;
-	  sacm-audit) echo "db = $LAB/data/audit.sqlite" ;;
+	  sacm-audit) echo "db = $LAB/data/audit.sqlite"
+		echo "broker_log = $LAB/log/broker/$BROKER.log" ;;
 	  sacm-orchestrator) echo "db = $LAB/data/orchestrator.sqlite"
 		echo "admins = $(admin_jid)"
 		echo "# a lab convenience: an account's first endpoint needs no operator"
@@ -70,6 +71,7 @@ daemon_config() {
 	  esac; } > "$c"
 	chmod 600 "$c"
 	user=$(runs_as "$name" "$prog")
+	[ -n "$user" ] && [ "$prog" = sacm-audit ] && broker_log_reader "$user"
 	if [ -n "$user" ]; then
 		# Its own files only; the data directory is shared like /tmp.
 		chgrp sacm-lab "$LAB/data"

@@ -6,7 +6,7 @@ ejctl() {
 	as_broker env HOME="$e/home" ERL_EPMD_ADDRESS=127.0.0.1 \
 	    ERLANG_NODE="$EJABBERD_NODE" "$e/ejabberdctl" \
 	    --config "$e/ejabberd.yml" --ctl-config "$e/ejabberdctl.cfg" \
-	    --spool "$e/spool" --logs "$e/logs" "$@"
+	    --spool "$e/spool" --logs "$LAB/log/broker" "$@"
 }
 
 ejabberd_config() {
@@ -17,7 +17,9 @@ ejabberd_config() {
 	CLIENT_RATE=$((CLIENT_KBPS * 1000))
 	CLIENT_BURST=$((CLIENT_KBPS * 1000 * CLIENT_BURST_S))
 	local e=$EJ_DIR
-	mkdir -p "$e/home" "$e/spool" "$e/logs" "$e/upload" "$LAB/www"
+	mkdir -p "$e/home" "$e/spool" "$e/upload" "$LAB/www"
+	# its logs where the audit service reads its denials
+	broker_log_dir >/dev/null
 	cat "$PKI/server.crt" "$PKI/server.key" > "$e/server.pem"
 	chmod 600 "$e/server.pem"
 	# ejabberdctl insists on its own system user; a copy without that
@@ -42,7 +44,7 @@ ejabberd_start() {
 	    ERL_EPMD_ADDRESS=127.0.0.1 ERLANG_NODE="$EJABBERD_NODE" \
 	    "$e/ejabberdctl" --config "$e/ejabberd.yml" \
 	    --ctl-config "$e/ejabberdctl.cfg" --spool "$e/spool" \
-	    --logs "$e/logs" foreground
+	    --logs "$LAB/log/broker" foreground
 	# The Erlang VM's own PID is the one that listens.
 	for i in $(seq 1 100); do
 		if ejctl status >/dev/null 2>&1; then
@@ -52,8 +54,8 @@ ejabberd_start() {
 		fi
 		sleep 0.3
 	done
-	tail -20 "$e/logs/ejabberd.log" >&2 2>/dev/null || true
-	die "ejabberd did not start (logs in $e/logs)"
+	tail -20 "$LAB/log/broker/ejabberd.log" >&2 2>/dev/null || true
+	die "ejabberd did not start (logs in $LAB/log/broker)"
 }
 
 ejabberd_pidfile() { echo "$LAB/ejabberd/ejabberd.pid"; }

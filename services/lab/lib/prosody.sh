@@ -3,8 +3,9 @@
 
 prosody_config() {
 	local PROSODY_DIR=$LAB/prosody PKI=$LAB/pki
-	local UNLIMITED_JIDS ADMIN_JID
+	local UNLIMITED_JIDS ADMIN_JID BROKER_LOG
 	UNLIMITED_JIDS=$(unlimited_jids "; ") ADMIN_JID=$(admin_jid)
+	BROKER_LOG=$(broker_log_dir)/prosody.log
 	mkdir -p "$PROSODY_DIR/data" "$PROSODY_DIR/modules" "$LAB/www"
 	render prosody.cfg.lua.in "$PROSODY_DIR/prosody.cfg.lua"
 	cp "$SHARE/prosody/"*.lua "$PROSODY_DIR/modules/"
@@ -26,6 +27,7 @@ prosody_start() {
 		as_broker sqlite3 "$p/data/prosody.sqlite" \
 		    'PRAGMA journal_mode=WAL;' >/dev/null
 	fi
+	[ -s "$p/prosody.err" ] && mv "$p/prosody.err" "$p/prosody.err.1"
 	: > "$p/prosody.err"
 	[ "$(id -u)" = 0 ] && chown nobody:nogroup "$p/prosody.err"
 	spawn "$p" "$p/stdout.log" prosody -F --config "$p/prosody.cfg.lua"

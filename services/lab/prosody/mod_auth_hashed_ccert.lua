@@ -24,6 +24,17 @@ end, function (event)
 end);
 module:depends("auth_internal_hashed");
 
+-- The first account of this host a certificate names (verified or not).
+local function named_user(cert)
+	local sans = cert:extensions()[subject_alternative_name];
+	for _, addr in ipairs(sans and sans[id_on_xmppAddr] or {}) do
+		local user, host = jid_split(addr);
+		if user and host == module.host then
+			return user;
+		end
+	end
+end
+
 -- The account a verified certificate names on this host, if any.
 local function certificate_user(session, authz)
 	local log = session.log or module._log;
@@ -33,6 +44,7 @@ local function certificate_user(session, authz)
 		log("warn", "EXTERNAL without a client certificate");
 		return nil, false;
 	end
+	session.sacm_cert_user = named_user(cert);
 	if not cert:validat(os.time()) then
 		log("warn", "client certificate expired");
 		return nil, "expired";
@@ -79,3 +91,14 @@ function provider.get_sasl_handler(session)
 end
 
 module:provides("auth", provider);
+
+-- Every refused login, in the one form the audit service reads from the
+-- log (services/audit/au_brokerlog.c): "denied: login by JID (why)".
+module:hook("authentication-failure", function (event)
+	local session = event.session;
+	local handler = session.sasl_handler;
+	local user = handler and handler.username or session.sacm_cert_user;
+	module:log("warn", "denied: login by %s (%s)",
+		user and (user .. "@" .. module.host) or "?",
+		tostring(event.condition));
+end);

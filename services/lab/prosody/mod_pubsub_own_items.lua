@@ -46,6 +46,16 @@ local publish_only = {
 	set_affiliation = false;
 };
 
+-- The service's actions whose refusals are logged, and their names there.
+local watched = {
+	publish = "publish"; retract = "retract"; purge = "purge";
+	get_items = "read"; add_subscription = "subscribe";
+	create = "create"; delete = "delete"; set_affiliation = "grant";
+	set_node_config = "configure";
+};
+local unpack = table.unpack or unpack;
+local function pack(...) return { n = select("#", ...), ... }; end
+
 local function guard(service)
 	if service.sacm_own_items then
 		return;
@@ -64,7 +74,7 @@ local function guard(service)
 		if actor ~= true and not is_owner(self, node, actor) then
 			local by, exists = publisher_of(self, node, id);
 			if exists and by ~= jid_bare(actor) then
-				module:log("warn", "%s may not replace item %s of %s on %s",
+				module:log("info", "%s may not replace item %s of %s on %s",
 					tostring(actor), tostring(id), tostring(by), node);
 				return false, "forbidden";
 			end
@@ -76,7 +86,7 @@ local function guard(service)
 		if actor ~= true and not is_owner(self, node, actor) then
 			local by, exists = publisher_of(self, node, id);
 			if exists and by ~= jid_bare(actor) then
-				module:log("warn", "%s may not retract item %s of %s on %s",
+				module:log("info", "%s may not retract item %s of %s on %s",
 					tostring(actor), tostring(id), tostring(by), node);
 				return false, "forbidden";
 			end
@@ -116,10 +126,27 @@ local function guard(service)
 
 	function service:purge(node, actor, notify)
 		if actor ~= true and not is_owner(self, node, actor) then
-			module:log("warn", "%s may not purge %s", tostring(actor), node);
+			module:log("info", "%s may not purge %s", tostring(actor), node);
 			return false, "forbidden";
 		end
 		return purge(self, node, actor, notify);
+	end
+
+	-- Every refusal, in one form the audit service reads from the log
+	-- (services/audit/au_brokerlog.c): "denied: WHAT on NODE by JID".
+	for method, what in pairs(watched) do
+		local inner = service[method];
+		service[method] = function (self, node, actor, ...)
+			local r = pack(inner(self, node, actor, ...));
+			if actor ~= true and r[1] == false and r[2] == "forbidden" then
+				-- a node name came from the wire: shown when plain
+				local name = type(node) == "string" and #node <= 255 and
+					node:match("^[%w._/:-]+$") or "?";
+				module:log("warn", "denied: %s on %s by %s (forbidden)",
+					what, name, jid_bare(actor) or "?");
+			end
+			return unpack(r, 1, r.n);
+		end
 	end
 end
 
