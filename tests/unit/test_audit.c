@@ -112,7 +112,8 @@ test_denials(void)
 		  NULL, NULL },
 		{ "Dec 02 00:55:38 c2s558f15e79900\tinfo\tAuthenticated as "
 		  "ctl@grid.test", NULL, NULL },
-		{ "denied: login by ctl@grid.test (no tab before)", NULL, NULL },
+		{ "denied: login by ctl@grid.test (no tab before)",
+		  NULL, NULL },
 		{ "", NULL, NULL },
 	};
 	char what[128], account[512];
