@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # sacm-entrypoint - what each container of the compose lab runs.
 #
-#   broker                    the XMPP broker; on first start it makes the
-#                             lab's CA, certificates, accounts and topics
-#                             in its volume /lab (sacm-lab), and gives each
+#   pki [revoke|reinstate NAME]
+#                             the one-shot certificate step: the lab CA,
+#                             its key and database in its own volume /ca,
+#                             everything it signs and the CRL in the
+#                             broker's /lab (sacm-lab certs); or one
+#                             certificate revoked or issued anew
+#   broker                    the XMPP broker; once the certificate step
+#                             has run, it makes the accounts and topics in
+#                             its volume /lab (sacm-lab), and gives each
 #                             other container its own credentials (its
-#                             volume, mounted at /export/NAME here)
+#                             volume, mounted at /export/NAME here); it
+#                             never holds the CA key
 #   daemon NAME PROGRAM       a SACM daemon logged in as account NAME, its
 #                             state in /data
 #   target NAME CONFIG        a target system: CONFIG (installed, hardened,
@@ -54,7 +61,23 @@ config() {	# name program extra-lines...
 }
 
 case "${1:-}" in
+pki)
+	case "${2:-}" in
+	'') exec sacm-lab certs --dir "$LAB" --ca /ca \
+	    --collectors "${SACM_COLLECTORS:-3}" ;;
+	revoke|reinstate)
+		[ $# = 3 ] || die "usage: sacm-entrypoint pki $2 NAME"
+		exec sacm-lab "$2" "$3" --dir "$LAB" --ca /ca ;;
+	*) die "usage: sacm-entrypoint pki [revoke|reinstate NAME]" ;;
+	esac
+	;;
 broker)
+	for i in $(seq 1 120); do
+		[ -f "$LAB/pki/issued" ] && break
+		[ $((i % 15)) = 1 ] && say "waiting for the certificate step (pki)"
+		sleep 1
+	done
+	[ -f "$LAB/pki/issued" ] || die "no certificates after 120 s (did the pki service run?)"
 	exec sacm-lab up --dir "$LAB" --broker-only --foreground --export /export \
 	    --broker "${SACM_BROKER:-prosody}" --collectors "${SACM_COLLECTORS:-3}"
 	;;
@@ -100,7 +123,7 @@ target)
 	exec sacm-collector -f "/etc/sacm/$name.conf"
 	;;
 -h|--help|'')
-	sed -n '2,12s/^# \{0,1\}//p' "$0"
+	sed -n '2,19s/^# \{0,1\}//p' "$0"
 	;;
 *)
 	exec "$@"

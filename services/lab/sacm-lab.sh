@@ -85,6 +85,15 @@ commands:
   reinstate NAME give it back: a new certificate and a new password
                  (sacmctl grid reinstate); its endpoints wait for an
                  operator
+  certs [--ca CADIR] [--collectors N]
+                 the one-shot certificate step: the lab CA (its key and
+                 database in CADIR), the broker's certificate, one client
+                 certificate per account and the CRL, in DIR/pki; starts
+                 and registers nothing.  Where the CA key is not in
+                 DIR/pki (compose: the pki service's own volume), `up`
+                 issues nothing and the broker never sees that key; run
+                 this again to renew the CRL (30 days).  With --ca,
+                 revoke and reinstate act on the certificate only.
   targets        build the Debian 11 target trees in DIR/targets
                  (debootstrap, cached; see sacm-targets --help)
   destroy        stop and delete the lab directory
@@ -93,6 +102,7 @@ commands:
 options:
   --dir DIR      lab state directory (default: \$SACM_LAB_DIR, else
                  $(default_dir))
+  --ca CADIR     where the CA key and database are (default: DIR/pki)
 EOF
 }
 
@@ -319,24 +329,40 @@ cmd_account() {
 	echo "$LAB/accounts/$1.conf"
 }
 
+# Where the CA key is, its part (the certificate on the CRL); where the
+# broker runs, the broker's (the CRL again, the account off the grid).
+# Natively both are here; in compose the certificate step and the broker
+# each do theirs (docs/compose.md).
 cmd_revoke() {
 	[ $# = 1 ] || die "usage: sacm-lab revoke NAME"
-	load_env
 	[ -s "$LAB/pki/clients/$1.crt" ] || die "no account $1 in $LAB"
 	[ "$1" != admin ] || die "the administrator does not revoke itself"
-	revoke_cert "$1"
+	if have_ca_key; then
+		revoke_cert "$1"
+		say "certificate of $1 revoked (CRL $LAB/pki/crl.pem)"
+	elif ! revoked_names | grep -qx "$1"; then
+		say "warning: the certificate of $1 is not on the CRL (the CA" \
+		    "key is not here: run the certificate step's revoke too)"
+	fi
+	[ "$CERTS_ONLY" = 1 ] && return 0
+	load_env
 	"${BROKER}_reload"
-	say "certificate of $1 revoked (CRL $LAB/pki/crl.pem)"
 	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid revoke "$1@$DOMAIN"
 }
 
 cmd_reinstate() {
 	local rc=0
 	[ $# = 1 ] || die "usage: sacm-lab reinstate NAME"
-	load_env
 	[ -s "$LAB/pki/clients/$1.crt" ] || die "no account $1 in $LAB"
-	rm -f "$LAB/pki/clients/$1.crt" "$LAB/pki/clients/$1.key"
-	make_client_cert "$1"
+	if have_ca_key; then
+		rm -f "$LAB/pki/clients/$1.crt" "$LAB/pki/clients/$1.key"
+		make_client_cert "$1"
+		say "a new certificate for $1"
+	elif revoked_names | grep -qx "$1"; then
+		no_ca_key "the certificate of $1 is revoked; a new one"
+	fi
+	[ "$CERTS_ONLY" = 1 ] && return 0
+	load_env
 	"${BROKER}_reload"
 	(umask 077; openssl rand -hex 18 > "$LAB/accounts/$1.pass.new")
 	"$SACMCTL" -c "$LAB/accounts/admin.conf" grid reinstate "$1@$DOMAIN" \
@@ -357,6 +383,25 @@ cmd_targets() {
 	fi
 }
 
+# The one-shot certificate step (compose's pki service): everything the
+# CA signs, then the CRL; the broker's `up` then issues nothing.
+cmd_certs() {
+	local n
+	mkdir -p "$LAB"
+	chmod 755 "$LAB"
+	COLLECTORS=${COLLECTORS_ARG:-3}
+	make_ca
+	for n in $(account_names); do
+		make_client_cert "$n"
+	done
+	crl_update
+	chmod 755 "$LAB/pki" "$LAB/pki/clients"
+	touch "$LAB/pki/issued"
+	say "certificates for $(account_names | wc -w) accounts in $LAB/pki;" \
+	    "CRL until $(openssl crl -in "$LAB/pki/crl.pem" -noout \
+	    -nextupdate | sed 's/^nextUpdate=//'); CA key in $CA_DIR"
+}
+
 cmd_destroy() {
 	[ -f "$LAB/lab.env" ] || die "no lab in $LAB"
 	cmd_down || true
@@ -370,6 +415,7 @@ main() {
 	shift
 	LAB=${SACM_LAB_DIR:-$(default_dir)}
 	BROKER_ARG= COLLECTORS_ARG= BROKER_ONLY=0 FOREGROUND=0 EXPORT=
+	CA_DIR= CERTS_ONLY=0
 	local args=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -381,11 +427,14 @@ main() {
 		--broker-only) BROKER_ONLY=1; shift ;;
 		--foreground) FOREGROUND=1; shift ;;
 		--export) EXPORT=$2; shift 2 ;;
+		--ca) CA_DIR=$2; CERTS_ONLY=1; shift 2 ;;
 		-h|--help) usage; exit 0 ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done
 	case "$LAB" in /*) ;; *) LAB=$PWD/$LAB ;; esac
+	CA_DIR=${CA_DIR:-$LAB/pki}
+	case "$CA_DIR" in /*) ;; *) CA_DIR=$PWD/$CA_DIR ;; esac
 	case "$cmd" in
 	up) cmd_up ;;
 	down) cmd_down ;;
@@ -395,6 +444,7 @@ main() {
 	account) cmd_account "${args[@]}" ;;
 	revoke) cmd_revoke "${args[@]}" ;;
 	reinstate) cmd_reinstate "${args[@]}" ;;
+	certs) cmd_certs ;;
 	targets) cmd_targets ;;
 	destroy) cmd_destroy ;;
 	-h|--help|help) usage ;;

@@ -46,7 +46,9 @@ fi
 ok "the image builds from Debian images (multi-stage)"
 dc up -d > "$W/up.log" 2>&1
 check "docker-compose up starts the broker, the daemons (audit too) and three targets" \
-    test "$(dc ps -q | wc -l)" = 11
+    test "$(dc ps --services --filter status=running | grep -vx pki | wc -l)" = 11
+check "... after the one-shot certificate step, which exits 0" \
+    wait_for 60 bash -c "docker-compose -p $P -f compose/docker-compose.yml ps pki | grep -q 'Exit 0'"
 endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge 3 ]; }
 check "the broker makes accounts and topics on first start; each target announces itself" wait_for 180 endpoints
 
@@ -90,7 +92,7 @@ done
 # Secrets per container: root in a target (or in a daemon's container)
 # finds its own login and the CA certificate, and none of the CA key,
 # another account's password or the administrator's login.
-cakey=$(dc exec -T broker sed -n 2p /lab/pki/ca.key | tr -d '\r')
+cakey=$(dc run --rm -T pki sed -n 2p /ca/ca.key 2>/dev/null | tr -d '\r')
 ctlpass=$(dc exec -T broker cat /lab/accounts/ctl.pass | tr -d '\r')
 c2pass=$(dc exec -T broker cat /lab/accounts/collector-2.pass | tr -d '\r')
 adminkey=$(dc exec -T broker sed -n 2p /lab/pki/clients/admin.key | tr -d '\r')
@@ -105,6 +107,8 @@ check "the broker holds the secrets looked for (${#cakey} ${#ctlpass} ${#c2pass}
 check "inside target-1, as root: no CA key, no other account's password, no admin login" \
     secrets_absent target-1
 check "... nor inside the orchestrator's container" secrets_absent orchestrator
+check "the CA key is in the certificate step's volume alone: not in the broker's container" \
+    dc exec -T broker sh -c "[ ! -e /lab/pki/ca.key ] && ! grep -rqsF -e '$cakey' /lab /etc /var /root /tmp /run /usr/local"
 check "... while target-1 has its own login and the CA certificate" \
     dc exec -T target-1 sh -c "test -s /lab/accounts/collector-1.pass && test -s /lab/pki/ca.crt"
 collector_uid() {

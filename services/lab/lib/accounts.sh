@@ -52,6 +52,15 @@ ensure_admin() {
 	echo "roles_file = $LAB/roles.conf" >> "$LAB/accounts/admin.conf"
 }
 
+# Every account's name: the administrator, the operator, the health
+# check, each service instance and each collector.
+account_names() {
+	local s i
+	echo admin ctl health
+	for s in $SERVICES; do echo "${s%%:*}"; done
+	for i in $(seq 1 "$COLLECTORS"); do echo "collector-$i"; done
+}
+
 all_accounts() {
 	local s i
 	ensure_admin

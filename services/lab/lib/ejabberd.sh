@@ -81,6 +81,10 @@ ejabberd_reload() {
 
 # ejabberd leaves an epmd behind (reference notes).
 ejabberd_stopped() {
-	pkill -u "$( [ "$(id -u)" = 0 ] && echo nobody || id -un)" -x epmd \
-	    2>/dev/null || true
+	local u
+	u=$( [ "$(id -u)" = 0 ] && echo nobody || id -un)
+	# epmd serves every Erlang node of the user: another lab's ejabberd
+	# still running needs it (its ejabberdctl finds the node there).
+	pgrep -u "$u" -x beam.smp >/dev/null 2>&1 && return 0
+	pkill -u "$u" -x epmd 2>/dev/null || true
 }
