@@ -90,7 +90,7 @@ commands:
                  database in CADIR), the broker's certificate, one client
                  certificate per account and the CRL, in DIR/pki; starts
                  and registers nothing.  Where the CA key is not in
-                 DIR/pki (compose: the pki service's own volume), `up`
+                 DIR/pki (compose: the pki service's own volume), 'up'
                  issues nothing and the broker never sees that key; run
                  this again to renew the CRL (30 days).  With --ca,
                  revoke and reinstate act on the certificate only.
