@@ -130,6 +130,16 @@ test_denials(void)
 	}
 }
 
+/* Appends text to the followed log, then polls it at once. */
+static void
+append_poll(struct au *a, FILE *f, const char *text)
+{
+	fputs(text, f);
+	fflush(f);
+	a->log_polled = 0;
+	au_brokerlog_poll(a);
+}
+
 /* A followed log: denials recorded once, across a restart; a line still
  * being written waits for its newline; a rotated log is read anew. */
 static void
@@ -153,17 +163,11 @@ test_follow(void)
 	T_EQ(a.seq, 0);
 	f = fopen(logpath, "w");
 	T_ASSERT(f != NULL);
-	fputs("a\tinfo\tAuthenticated as ctl@grid.test\n"
+	append_poll(&a, f, "a\tinfo\tAuthenticated as ctl@grid.test\n"
 	    "a\twarn\tdenied: login by c1@grid.test (not-authorized)\n"
-	    "a\twarn\tdenied: publish on sacm/policy by c1@gr", f);
-	fflush(f);
-	a.log_polled = 0;
-	au_brokerlog_poll(&a);
+	    "a\twarn\tdenied: publish on sacm/policy by c1@gr");
 	T_EQ(a.seq, 1);
-	fputs("id.test (forbidden)\n", f);
-	fflush(f);
-	a.log_polled = 0;
-	au_brokerlog_poll(&a);
+	append_poll(&a, f, "id.test (forbidden)\n");
 	T_EQ(a.seq, 2);
 	au_store_close(&a);
 
@@ -172,20 +176,18 @@ test_follow(void)
 	a.conf.broker_log = logpath;
 	au_brokerlog_poll(&a);
 	T_EQ(a.seq, 2);
-	fputs("a\twarn\tdenied: login by c2@grid.test (not-authorized)\n", f);
+	append_poll(&a, f,
+	    "a\twarn\tdenied: login by c2@grid.test (not-authorized)\n");
 	fclose(f);
-	a.log_polled = 0;
-	au_brokerlog_poll(&a);
 	T_EQ(a.seq, 3);
 
 	/* Rotated: a new file from its start. */
 	unlink(logpath);
 	f = fopen(logpath, "w");
 	T_ASSERT(f != NULL);
-	fputs("b\twarn\tdenied: login by c3@grid.test (not-authorized)\n", f);
+	append_poll(&a, f,
+	    "b\twarn\tdenied: login by c3@grid.test (not-authorized)\n");
 	fclose(f);
-	a.log_polled = 0;
-	au_brokerlog_poll(&a);
 	T_EQ(a.seq, 4);
 	T_EQ(au_verify(&a, &n, &why), 0);
 	T_EQ(n, 4);
