@@ -353,8 +353,16 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 		sqlite3_finalize(st);
 		free(h); free(p); free(c);
 		jid_bare(ev->publisher, pub, sizeof(pub));
-		if (b)
+		if (b) {
 			orch_endpoint_announced(o, id, pub);
+			/* Back: what waited for it is due now. */
+			if (db_prep(o->db, "UPDATE assessment SET next_check "
+			    "= 0 WHERE endpoint = ? AND state < 4", &st) == 0) {
+				db_bind_text(st, 1, id);
+				(void)sqlite3_step(st);
+				sqlite3_finalize(st);
+			}
+		}
 	}
 out:
 	free(id);

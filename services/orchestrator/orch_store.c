@@ -75,6 +75,13 @@ static const char *const migrations[] = {
 	"  THEN substr(collector, 1, instr(collector, '/') - 1) "
 	"  ELSE collector END;"
 	"CREATE INDEX endpoint_account ON endpoint(account, approval);",
+	/* 7: when the tick looks at an open assessment again (orch_tick.c:
+	 * due-time scheduling, so that assessments that wait do not starve
+	 * the others); a move makes it due at once */
+	"ALTER TABLE assessment ADD COLUMN next_check INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"CREATE INDEX assessment_due ON assessment(next_check) "
+	"  WHERE state < 4;",
 };
 
 int
@@ -165,7 +172,8 @@ orch_move(struct orch *o, const char *id, enum orch_state to,
 	if (from < 0)
 		return -ENOENT;
 	if (db_prep(o->db, "UPDATE assessment SET state = ?, reason = ?, "
-	    "updated = ?, published = 0 WHERE id = ?", &st) < 0)
+	    "updated = ?, published = 0, next_check = 0 WHERE id = ?",
+	    &st) < 0)
 		return -EIO;
 	time_iso(now, 0);
 	sqlite3_bind_int(st, 1, (int)to);

@@ -357,6 +357,31 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	buf_free(&b);
 }
 
+/* The earlier of a deadline (0: none) and t. */
+static time_t
+due(long deadline, time_t t)
+{
+	return deadline > 0 && deadline < t ? (time_t)deadline : t;
+}
+
+/* An assessment still in the state it was read in is looked at again at
+ * next; one that moved meanwhile is due at once (orch_move). */
+static void
+reschedule(struct orch *o, const char *id, int state, time_t next)
+{
+	sqlite3_stmt *st;
+
+	if (db_prep(o->db, "UPDATE assessment SET next_check = ? "
+	    "WHERE id = ? AND state = ? AND next_check <= ?", &st) < 0)
+		return;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)next);
+	db_bind_text(st, 2, id);
+	sqlite3_bind_int(st, 3, state);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	(void)sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
 void
 orch_tick(struct orch *o)
 {
@@ -374,13 +399,16 @@ orch_tick(struct orch *o)
 		return;
 	refresh_evaluators(o);
 	orch_assign_tick(o);
+	/* Only the assessments due: one that waits (for its endpoint, for
+	 * an evaluator's capacity, for its deadline) is looked at again
+	 * when due, and never keeps the others from their turn. */
 	if (db_prep(o->db, "SELECT id, policy, profile, endpoint, posture, "
 	    "evaluator, state, attempts, deadline, reason, evaluation FROM "
-	    "assessment "
-	    "WHERE state "
-	    "< 4 ORDER BY updated LIMIT ?", &st) < 0)
+	    "assessment WHERE state < 4 AND next_check <= ? "
+	    "ORDER BY next_check, updated LIMIT ?", &st) < 0)
 		return;
-	sqlite3_bind_int(st, 1, PER_TICK);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	sqlite3_bind_int(st, 2, PER_TICK);
 	while (n < PER_TICK && sqlite3_step(st) == SQLITE_ROW) {
 		struct row *r = &rows[n++];
 
@@ -397,15 +425,19 @@ orch_tick(struct orch *o)
 		struct row *r = &rows[i];
 		int late = r->deadline && now >= r->deadline;
 		int more = r->attempts < o->conf.retries;
+		/* when to look again if it is still in this state: soon,
+		 * by default (a request the broker did not take) */
+		time_t next = now + 2;
 		char since[32];
 
 		switch (r->state) {
 		case A_REQUESTED:
 			if (!endpoint_online(o, r->endpoint, since,
-			    sizeof(since)))
+			    sizeof(since))) {
 				wait_offline(o, r->id, r->reason, since,
 				    A_REQUESTED);
-			else
+				next = now + EP_RECHECK;
+			} else
 				request_collection(o, r->id, r->policy,
 				    r->profile ? r->profile : "", r->endpoint,
 				    r->attempts);
@@ -420,20 +452,27 @@ orch_tick(struct orch *o)
 					    o->conf.collect_timeout);
 				wait_offline(o, r->id, r->reason, since,
 				    A_COLLECTING);
-			} else if (late)
+				next = now + EP_RECHECK;
+			} else if (!late)
+				next = due(r->deadline, now + EP_RECHECK);
+			else
 				(void)orch_move(o, r->id, more ? A_REQUESTED :
 				    A_TIMED_OUT, more ? "no posture in time; "
 				    "collecting again" : "no posture in time "
 				    "(is the endpoint's collector running?)");
 			break;
 		case A_COLLECTED:
+			/* no evaluator free: again in a second */
+			next = now + 1;
 			request_evaluation(o, r->id, r->policy, r->profile ?
 			    r->profile : "", r->endpoint, r->posture,
 			    r->attempts);
 			break;
 		case A_EVALUATING:
-			if (!late && (!r->ev || evaluator_online(o, r->ev)))
+			if (!late && (!r->ev || evaluator_online(o, r->ev))) {
+				next = due(r->deadline, now + EP_RECHECK);
 				break;
+			}
 			/* Withdrawn, so that an evaluator coming back does not
 			 * evaluate it too (one that does anyway is stored once:
 			 * the results repository keeps one per assessment). */
@@ -447,6 +486,8 @@ orch_tick(struct orch *o)
 			    "evaluator is gone; assigning again");
 			break;
 		}
+		/* A move made it due at once; else it waits until next. */
+		reschedule(o, r->id, r->state, next);
 		free(r->id); free(r->policy); free(r->profile);
 		free(r->endpoint); free(r->posture); free(r->ev);
 		free(r->reason); free(r->evaluation);
