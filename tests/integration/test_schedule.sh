@@ -44,6 +44,9 @@ $H hold "$A/collector-1.conf" sacm/collection/requests 120 > "$W/hold.out" 2>&1 
 hp=$!
 check "an online collector subscribes to the collection requests" wait_for 20 grep -q "hostile: subscribed" "$W/hold.out"
 ann collector-1 "$t-on" hostile-hold
+# (its account may have an approved endpoint already: an operator's)
+wait_for 15 grep -q "endpoint $t-on " "$W/orch.log"
+"$S" endpoints approve "$t-on" > /dev/null 2>&1
 collecting() {	# endpoint
 	"$S" assessments --json 2>/dev/null | /usr/bin/python3 -c "
 import json, sys
