@@ -198,7 +198,6 @@ au_brokerlog_poll(struct au *a)
 	size_t start, i;
 	int fd;
 
-
 	if (a->conf.broker_log == NULL || a->db == NULL)
 		return;
 	/* Once a second at most, however busy the grid keeps the loop. */
