@@ -16,6 +16,32 @@
 #define RSM_PAGE	200
 #define MAX_PAGES	1000
 
+/* The <query/> of a request into b; 0 or -E2BIG. */
+static int
+query_text(struct buf *b, const char *ns, const char *node,
+    const char *rsm_after, int rsm)
+{
+	buf_init(b, 16384);
+	if (buf_printf(b, "<query xmlns='%s'", ns) < 0 ||
+	    (node && (buf_adds(b, " node='") < 0 ||
+	    buf_add_xml(b, node) < 0 || buf_adds(b, "'") < 0)))
+		goto big;
+	if (rsm) {
+		if (buf_printf(b, "><set xmlns='" NS_RSM "'><max>%d</max>",
+		    RSM_PAGE) < 0 || (rsm_after &&
+		    (buf_adds(b, "<after>") < 0 ||
+		    buf_add_xml(b, rsm_after) < 0 ||
+		    buf_adds(b, "</after>") < 0)) ||
+		    buf_adds(b, "</set></query>") < 0)
+			goto big;
+	} else if (buf_adds(b, "/>") < 0)
+		goto big;
+	return 0;
+big:
+	buf_free(b);
+	return -E2BIG;
+}
+
 static int
 query(struct grid *g, const char *jid, const char *ns, const char *node,
     const char *rsm_after, int rsm, xmpp_stanza_t **reply)
@@ -23,27 +49,11 @@ query(struct grid *g, const char *jid, const char *ns, const char *node,
 	struct buf b;
 	int r;
 
-	buf_init(&b, 16384);
-	if (buf_printf(&b, "<query xmlns='%s'", ns) < 0 ||
-	    (node && (buf_adds(&b, " node='") < 0 ||
-	    buf_add_xml(&b, node) < 0 || buf_adds(&b, "'") < 0)))
-		goto big;
-	if (rsm) {
-		if (buf_printf(&b, "><set xmlns='" NS_RSM "'><max>%d</max>",
-		    RSM_PAGE) < 0 || (rsm_after &&
-		    (buf_adds(&b, "<after>") < 0 ||
-		    buf_add_xml(&b, rsm_after) < 0 ||
-		    buf_adds(&b, "</after>") < 0)) ||
-		    buf_adds(&b, "</set></query>") < 0)
-			goto big;
-	} else if (buf_adds(&b, "/>") < 0)
-		goto big;
+	if (query_text(&b, ns, node, rsm_after, rsm) < 0)
+		return grid_fail(g, -E2BIG, "node name too long");
 	r = grid_iq(g, jid, "get", b.data, reply);
 	buf_free(&b);
 	return r;
-big:
-	buf_free(&b);
-	return grid_fail(g, -E2BIG, "node name too long");
 }
 
 void
@@ -98,16 +108,14 @@ add_string(char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
-int
-disco_info(struct grid *g, const char *jid, const char *node,
-    struct disco_info *d)
+/* A disco#info answer into d; 0 or -ENOMEM (d freed). */
+static int
+parse_info(struct grid *g, xmpp_stanza_t *reply, struct disco_info *d)
 {
-	xmpp_stanza_t *reply = NULL, *q, *c;
-	int r, form_done = 0;
+	xmpp_stanza_t *q, *c;
+	int form_done = 0;
 
 	memset(d, 0, sizeof(*d));
-	if ((r = query(g, jid, NS_INFO, node, NULL, 0, &reply)) < 0)
-		return r;
 	q = xmpp_stanza_get_child_by_name_and_ns(reply, "query", NS_INFO);
 	for (c = q ? xmpp_stanza_get_children(q) : NULL; c;
 	    c = xmpp_stanza_get_next(c)) {
@@ -158,12 +166,66 @@ disco_info(struct grid *g, const char *jid, const char *node,
 			}
 		}
 	}
-	xmpp_stanza_release(reply);
 	return 0;
 oom:
-	xmpp_stanza_release(reply);
 	disco_info_free(d);
 	return grid_fail(g, -ENOMEM, "out of memory");
+}
+
+int
+disco_info(struct grid *g, const char *jid, const char *node,
+    struct disco_info *d)
+{
+	xmpp_stanza_t *reply = NULL;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	if ((r = query(g, jid, NS_INFO, node, NULL, 0, &reply)) < 0)
+		return r;
+	r = parse_info(g, reply, d);
+	xmpp_stanza_release(reply);
+	return r;
+}
+
+struct info_async {
+	disco_info_fn	*fn;
+	void		*arg;
+};
+
+static void
+info_done(struct grid *g, int status, xmpp_stanza_t *reply, void *arg)
+{
+	struct info_async a = *(struct info_async *)arg;
+	struct disco_info d;
+
+	free(arg);
+	if (status == 0 && (status = parse_info(g, reply, &d)) == 0) {
+		a.fn(g, 0, &d, a.arg);
+		disco_info_free(&d);
+	} else
+		a.fn(g, status, NULL, a.arg);
+}
+
+int
+disco_info_async(struct grid *g, const char *jid, const char *node,
+    disco_info_fn *fn, void *arg)
+{
+	struct info_async *a;
+	struct buf b;
+	int r;
+
+	if (query_text(&b, NS_INFO, node, NULL, 0) < 0)
+		return grid_fail(g, -E2BIG, "node name too long");
+	if ((a = malloc(sizeof(*a))) == NULL) {
+		buf_free(&b);
+		return grid_fail(g, -ENOMEM, "out of memory");
+	}
+	a->fn = fn;
+	a->arg = arg;
+	if ((r = grid_iq_async(g, jid, "get", b.data, info_done, a)) < 0)
+		free(a);
+	buf_free(&b);
+	return r;
 }
 
 int

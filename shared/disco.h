@@ -25,6 +25,13 @@ struct disco_info {
 int	disco_info(struct grid *, const char *jid, const char *node,
 	    struct disco_info *);
 void	disco_info_free(struct disco_info *);
+/* The same without waiting: fn later from the loop, with the answer (valid
+ * during the call) or NULL and status < 0 (an error reply, -ETIMEDOUT,
+ * -ENOTCONN when the connection was lost meanwhile). */
+typedef void disco_info_fn(struct grid *, int status,
+    const struct disco_info *, void *arg);
+int	disco_info_async(struct grid *, const char *jid, const char *node,
+	    disco_info_fn *fn, void *arg);
 int	disco_has_feature(const struct disco_info *, const char *var);
 /* A form field's value, or NULL. */
 const char *disco_field(const struct disco_info *, const char *var);

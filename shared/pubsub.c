@@ -373,18 +373,49 @@ pubsub_publish_async(struct grid *g, const char *node, const char *id,
 	return r;
 }
 
+static void
+retract_request(struct buf *b, const char *node, const char *id)
+{
+	buf_init(b, 8192);
+	if (buf_adds(b, "<pubsub xmlns='" NS_PUBSUB "'><retract") < 0 ||
+	    node_attr(b, node) < 0 || buf_adds(b, " notify='1'><item id='") <
+	    0 || buf_add_xml(b, id) < 0 || buf_adds(b, "'/></retract>"
+	    "</pubsub>") < 0)
+		buf_free(b);
+}
+
 int
 pubsub_retract(struct grid *g, const char *node, const char *id)
 {
 	struct buf b;
 
-	buf_init(&b, 8192);
-	if (buf_adds(&b, "<pubsub xmlns='" NS_PUBSUB "'><retract") < 0 ||
-	    node_attr(&b, node) < 0 || buf_adds(&b, " notify='1'><item id='") <
-	    0 || buf_add_xml(&b, id) < 0 || buf_adds(&b, "'/></retract>"
-	    "</pubsub>") < 0)
-		buf_free(&b);
+	retract_request(&b, node, id);
 	return request(g, "set", &b, NULL);
+}
+
+int
+pubsub_retract_async(struct grid *g, const char *node, const char *id,
+    pubsub_done_fn *fn, void *arg)
+{
+	struct async_ctx *a;
+	struct buf b;
+	int r;
+
+	retract_request(&b, node, id);
+	if (b.data == NULL)
+		return grid_fail(g, -E2BIG, "request too large");
+	if ((a = malloc(sizeof(*a))) == NULL) {
+		buf_free(&b);
+		return grid_fail(g, -ENOMEM, "out of memory");
+	}
+	a->fn = fn;
+	a->arg = arg;
+	r = grid_iq_async(g, grid_pubsub_jid(g), "set", b.data, publish_done,
+	    a);
+	buf_free(&b);
+	if (r < 0)
+		free(a);
+	return r;
 }
 
 int

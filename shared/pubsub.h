@@ -76,6 +76,8 @@ typedef void pubsub_done_fn(struct grid *, int status, void *arg);
 int	pubsub_publish_async(struct grid *, const char *node, const char *id,
 	    const char *payload, pubsub_done_fn *fn, void *arg);
 int	pubsub_retract(struct grid *, const char *node, const char *id);
+int	pubsub_retract_async(struct grid *, const char *node, const char *id,
+	    pubsub_done_fn *fn, void *arg);
 
 /*
  * Retrieves items and calls fn for each, in the broker's order:

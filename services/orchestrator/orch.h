@@ -1,7 +1,8 @@
 /*
  * orch.h - sacm-orchestrator: the Orchestrator of Figure 2.
  *
- * Assessments are persisted state machines (orch_store.c):
+ * Assessments are persisted state machines (orch_fsm.h has the table and
+ * its one writer; orch_store.c the database and publishing):
  *
  *   requested -> collecting -> collected -> evaluating -> complete
  *        ^            |            ^            |
@@ -11,10 +12,12 @@
  *
  * orch_events.c turns grid events (policies, endpoints, stored posture,
  * evaluation results) and operators' requests into assessments and
- * transitions; orch_tick.c does what each state asks (publish a request,
- * time out, retry), waits for endpoints whose collector is offline, and
- * picks evaluators by their advertised capacity; orch_assign.c keeps
- * operators' assignments and their schedules.
+ * events; orch_tick.c does what each state asks (publish a request, time
+ * out, retry), waits for endpoints whose collector is offline, and picks
+ * evaluators by their advertised capacity; orch_assign.c keeps operators'
+ * assignments and their schedules.  Nothing in the loop waits for the
+ * broker: requests, publishes and liveness checks are asynchronous, and
+ * their answers arrive as events of their own.
  */
 #ifndef ORCH_H
 #define ORCH_H
@@ -30,6 +33,7 @@
 #include <libxml/tree.h>
 
 #include "buf.h"
+#include "orch_fsm.h"
 #include "grid.h"
 #include "ratelimit.h"
 
@@ -55,6 +59,7 @@ struct orch_conf {
 struct orch_evaluator {
 	char	*jid;
 	int	 online;
+	int	 checking;		/* a disco#info on its way */
 	long	 capacity;
 	time_t	 checked;
 };
@@ -67,13 +72,10 @@ struct orch {
 	struct orch_evaluator	 ev[ORCH_MAX_EVALUATORS];
 	size_t			 nev;
 	struct ratelimit	*announcements, *changes;	/* per endpoint */
+	long			 publishing;	/* assessments on their way */
+	long			 checking;	/* endpoint checks on their way */
 };
 
-enum orch_state {
-	A_REQUESTED, A_COLLECTING, A_COLLECTED, A_EVALUATING, A_COMPLETE,
-	A_FAILED, A_TIMED_OUT,
-};
-const char	*orch_state_name(enum orch_state);
 
 /* orch_store.c */
 int	orch_store_open(struct orch *);
@@ -84,11 +86,12 @@ void	orch_store_close(struct orch *);
 int	orch_create(struct orch *, const char *policy, const char *profile,
 	    const char *endpoint, const char *trigger, const char *key,
 	    char **id);
-/* Moves an assessment to a state, logs "old -> new", publishes it. */
-int	orch_move(struct orch *, const char *id, enum orch_state,
-	    const char *reason);
+/* Fires an event (orch_fsm_fire), logs "old -> new: reason" and
+ * publishes the assessment.  0 or orch_fsm_fire's error. */
+int	orch_fire(struct orch *, const char *id, enum orch_event,
+	    const struct orch_change *);
+/* Publishes the assessment as it is now (asynchronously). */
 void	orch_publish(struct orch *, const char *id);
-/* bytes random bytes as hex into out (2 * bytes + 1). */
 
 /* orch_events.c */
 void	orch_on_event(struct grid *, const struct grid_event *, void *);

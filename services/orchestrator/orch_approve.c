@@ -47,10 +47,41 @@ orch_endpoint_approved(struct orch *o, const char *id)
 	return ok;
 }
 
+/* An approval on its way: the endpoint and the version sent. */
+struct approval_pub {
+	struct orch	*o;
+	long long	 version;
+	char		 id[];
+};
+
+static void
+approval_published(struct grid *g, int status, void *arg)
+{
+	struct approval_pub *p = arg;
+	sqlite3_stmt *st;
+
+	(void)g;
+	p->o->publishing--;
+	if (status < 0)
+		log_warnx("endpoint %s: approval not published (%s); again "
+		    "later", p->id, strerror(-status));
+	else if (p->o->db && db_prep(p->o->db, "UPDATE endpoint SET "
+	    "approval_published = max(approval_published, ?) WHERE id = ?",
+	    &st) == 0) {
+		sqlite3_bind_int64(st, 1, p->version);
+		db_bind_text(st, 2, p->id);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	free(p);
+}
+
 /*
  * The endpoint's approval on sacm/endpoints/approvals (item id: the
- * endpoint), for the posture repository and the dashboard; kept to be
- * published again (orch_approvals_flush) when the broker did not take it.
+ * endpoint), for the posture repository and the dashboard, without
+ * waiting: each publish is a new version, the broker's answer marks it
+ * published, and one it did not take is published again
+ * (orch_approvals_flush).
  */
 static void
 publish(struct orch *o, const char *id)
@@ -58,12 +89,18 @@ publish(struct orch *o, const char *id)
 	static const char *const cols[] = { "endpoint", "account",
 	    "approval", "decided", "by" };
 	sqlite3_stmt *st;
+	struct approval_pub *p = NULL;
 	struct buf b;
 	char account[512];
-	int ok = 0;
 
+	if (db_prep(o->db, "UPDATE endpoint SET approval_version = "
+	    "approval_version + 1 WHERE id = ?", &st) < 0)
+		return;
+	db_bind_text(st, 1, id);
+	(void)sqlite3_step(st);
+	sqlite3_finalize(st);
 	if (db_prep(o->db, "SELECT id, collector, approval, decided, "
-	    "decided_by FROM endpoint WHERE id = ?", &st) < 0)
+	    "decided_by, approval_version FROM endpoint WHERE id = ?", &st) < 0)
 		return;
 	db_bind_text(st, 1, id);
 	buf_init(&b, 8192);
@@ -81,18 +118,19 @@ publish(struct orch *o, const char *id)
 				buf_add_attr(&b, cols[i], v);
 		}
 		buf_adds(&b, "/>");
-		ok = b.data && pubsub_publish(o->g, TOPIC_APPROVALS, id, b.data,
-		    NULL, NULL) == 0;
+		if ((p = malloc(sizeof(*p) + strlen(id) + 1)) != NULL) {
+			p->o = o;
+			p->version = sqlite3_column_int64(st, 5);
+			memcpy(p->id, id, strlen(id) + 1);
+		}
 	}
 	sqlite3_finalize(st);
+	if (p && b.data && pubsub_publish_async(o->g, TOPIC_APPROVALS, id,
+	    b.data, approval_published, p) == 0)
+		o->publishing++;
+	else
+		free(p);
 	buf_free(&b);
-	if (db_prep(o->db, "UPDATE endpoint SET approval_published = ? WHERE "
-	    "id = ?", &st) == 0) {
-		sqlite3_bind_int(st, 1, ok);
-		db_bind_text(st, 2, id);
-		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
 }
 
 void
@@ -102,15 +140,15 @@ orch_approvals_flush(struct orch *o)
 	char *ids[32];
 	int k = 0;
 
-	if (db_prep(o->db, "SELECT id FROM endpoint WHERE approval_published "
-	    "= 0 LIMIT 32", &st) < 0)
+	if (o->publishing > 0 || db_prep(o->db, "SELECT id FROM endpoint "
+	    "WHERE approval_published < approval_version LIMIT 32", &st) < 0)
 		return;
 	while (k < 32 && sqlite3_step(st) == SQLITE_ROW)
-		ids[k++] = strdup((const char *)sqlite3_column_text(st, 0));
+		if ((ids[k] = db_column_dup(st, 0)) != NULL)
+			k++;
 	sqlite3_finalize(st);
 	for (int i = 0; i < k; i++) {
-		if (ids[i])
-			publish(o, ids[i]);
+		publish(o, ids[i]);
 		free(ids[i]);
 	}
 }
@@ -145,7 +183,7 @@ fail_open(struct orch *o, const char *id, const char *why)
 	size_t n = 0;
 
 	if (db_prep(o->db, "SELECT id FROM assessment WHERE endpoint = ? AND "
-	    "state < 4 LIMIT 64", &st) < 0)
+	    ORCH_OPEN_SQL " LIMIT 64", &st) < 0)
 		return;
 	db_bind_text(st, 1, id);
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
@@ -153,7 +191,8 @@ fail_open(struct orch *o, const char *id, const char *why)
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		if (v[i])
-			(void)orch_move(o, v[i], A_FAILED, why);
+			(void)orch_fire(o, v[i], EV_FAIL,
+			    &(struct orch_change){ .reason = why });
 		free(v[i]);
 	}
 }

@@ -95,9 +95,9 @@ static int
 open_for(struct orch *o, const char *policy, const char *profile,
     const char *endpoint)
 {
-	return db_count(o->db, "SELECT count(*) FROM assessment WHERE state "
-	    "< 4 AND policy = ? AND profile = ? AND endpoint = ?", 3, policy,
-	    profile, endpoint) > 0;
+	return db_count(o->db, "SELECT count(*) FROM assessment WHERE "
+	    "endpoint = ? AND " ORCH_OPEN_SQL " AND policy = ? AND "
+	    "profile = ?", 3, endpoint, policy, profile) > 0;
 }
 
 int
@@ -333,7 +333,8 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	    "UPDATE SET hostname = excluded.hostname, platform = "
 	    "excluded.platform, collector = excluded.collector, account = "
 	    "excluded.account, updated = excluded.updated, "
-	    "online = 1, checked = 0, offline_since = NULL, approval = CASE "
+	    "online = 1, checked = 0, answered = 0, offline_since = NULL, "
+	    "approval = CASE "
 	    "WHEN ?6 THEN 'pending' ELSE approval END", &st) == 0) {
 		char *h = xml_prop(root, "hostname"), *p = xml_prop(root,
 		    "platform"), *c = xml_prop(root, "collector");
@@ -357,7 +358,8 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 			orch_endpoint_announced(o, id, pub);
 			/* Back: what waited for it is due now. */
 			if (db_prep(o->db, "UPDATE assessment SET next_check "
-			    "= 0 WHERE endpoint = ? AND state < 4", &st) == 0) {
+			    "= 0 WHERE endpoint = ? AND " ORCH_OPEN_SQL,
+			    &st) == 0) {
 				db_bind_text(st, 1, id);
 				(void)sqlite3_step(st);
 				sqlite3_finalize(st);
@@ -421,7 +423,7 @@ posture_in(struct orch *o, const struct grid_event *ev)
 	if (!ep || !req || !state)
 		goto out;
 	if (db_prep(o->db, "SELECT id FROM assessment WHERE collection = ? AND "
-	    "endpoint = ? AND state = 1", &st) == 0) {
+	    "endpoint = ? AND state = 'collecting'", &st) == 0) {
 		db_bind_text(st, 1, req);
 		db_bind_text(st, 2, ep);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -429,18 +431,14 @@ posture_in(struct orch *o, const struct grid_event *ev)
 		sqlite3_finalize(st);
 	}
 	if (aid) {
-		if (strcmp(state, "collected") != 0) {
-			(void)orch_move(o, aid, A_FAILED, reason_s ? reason_s :
-			    "the collection failed");
-		} else if (db_prep(o->db, "UPDATE assessment SET posture = ?, "
-		    "attempts = 0, deadline = NULL WHERE id = ?", &st) == 0) {
-			sqlite3_bind_text(st, 1, ev->payload,
-			    (int)ev->payload_len, SQLITE_TRANSIENT);
-			db_bind_text(st, 2, aid);
-			(void)sqlite3_step(st);
-			sqlite3_finalize(st);
-			(void)orch_move(o, aid, A_COLLECTED, NULL);
-		}
+		if (strcmp(state, "collected") != 0)
+			(void)orch_fire(o, aid, EV_FAIL, &(struct orch_change){
+			    .reason = reason_s ? reason_s :
+			    "the collection failed" });
+		else
+			(void)orch_fire(o, aid, EV_POSTURE, &(struct
+			    orch_change){ .posture = ev->payload,
+			    .posture_len = ev->payload_len });
 	} else if (strncmp(req, "change-", 7) == 0 && changed &&
 	    strcmp(changed, "true") == 0 && strcmp(state, "collected") == 0 &&
 	    pol && change_allowed(o, ep)) {
@@ -448,17 +446,11 @@ posture_in(struct orch *o, const struct grid_event *ev)
 		char *id = NULL;
 
 		if (orch_create(o, pol, prof, ep, "change", ev->item_id,
-		    &id) == 1 && db_prep(o->db, "UPDATE assessment SET posture = "
-		    "?, state = 2 WHERE id = ?", &st) == 0) {
-			sqlite3_bind_text(st, 1, ev->payload,
-			    (int)ev->payload_len, SQLITE_TRANSIENT);
-			db_bind_text(st, 2, id);
-			(void)sqlite3_step(st);
-			sqlite3_finalize(st);
-			log_info("assessment %s: requested -> collected (posture "
-			    "changed on %s)", id, ep);
-			orch_publish(o, id);
-		}
+		    &id) == 1 && orch_fire(o, id, EV_POSTURE, &(struct
+		    orch_change){ .posture = ev->payload,
+		    .posture_len = ev->payload_len }) == 0)
+			log_info("assessment %s: evaluated again, no new "
+			    "collection (posture changed on %s)", id, ep);
 		free(id);
 	}
 out:
@@ -485,14 +477,14 @@ result_in(struct orch *o, const struct grid_event *ev)
 		reason = xmlNodeGetContent(rn);
 	xmlFreeDoc(doc);
 	if (db_prep(o->db, "SELECT id FROM assessment WHERE evaluation = ? AND "
-	    "state = 3", &st) == 0) {
+	    "state = 'evaluating'", &st) == 0) {
 		db_bind_text(st, 1, ev->item_id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			aid = strdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
 	if (aid && state && strcmp(state, "complete") == 0)
-		(void)orch_move(o, aid, A_COMPLETE, NULL);
+		(void)orch_fire(o, aid, EV_RESULT, NULL);
 	else if (aid) {
 		/* A failed evaluation may be passing (an evaluator killed at
 		 * its time limit): evaluated again while attempts remain. */
@@ -509,8 +501,8 @@ result_in(struct orch *o, const struct grid_event *ev)
 		snprintf(why, sizeof(why), "%.500s%s", reason ? (char *)reason :
 		    "the evaluation failed", attempts < o->conf.retries ?
 		    "; evaluating again" : "");
-		(void)orch_move(o, aid, attempts < o->conf.retries ?
-		    A_COLLECTED : A_FAILED, why);
+		(void)orch_fire(o, aid, attempts < o->conf.retries ?
+		    EV_RETRY : EV_FAIL, &(struct orch_change){ .reason = why });
 	}
 	free(aid);
 	free(state);

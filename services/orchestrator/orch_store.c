@@ -14,17 +14,6 @@
 #include "topics.h"
 #include "xmlutil.h"
 
-static const char *const names[] = {
-	"requested", "collecting", "collected", "evaluating", "complete",
-	"failed", "timed-out",
-};
-
-const char *
-orch_state_name(enum orch_state s)
-{
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
-}
-
 static const char *const migrations[] = {
 	/* 1 */
 	"CREATE TABLE endpoint ("
@@ -82,6 +71,55 @@ static const char *const migrations[] = {
 	"  DEFAULT 0;"
 	"CREATE INDEX assessment_due ON assessment(next_check) "
 	"  WHERE state < 4;",
+	/* 8: states by name, checked (orch_fsm.c); a version per write, so
+	 * that an answer to an asynchronous publish marks only what it
+	 * published; indexes for every lookup on a hot path */
+	"CREATE TABLE assessment8 ("
+	"  id TEXT PRIMARY KEY,"
+	"  policy TEXT NOT NULL, profile TEXT NOT NULL DEFAULT '',"
+	"  endpoint TEXT NOT NULL, trigger TEXT NOT NULL, key TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'requested' CHECK (state IN ("
+	"    'requested', 'collecting', 'collected', 'evaluating',"
+	"    'complete', 'failed', 'timed-out')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  collection TEXT, evaluation TEXT, evaluator TEXT,"
+	"  posture TEXT, deadline INTEGER, reason TEXT,"
+	"  created TEXT NOT NULL, updated TEXT NOT NULL,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  published INTEGER NOT NULL DEFAULT 0,"
+	"  next_check INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (policy, profile, endpoint, trigger, key));"
+	"INSERT INTO assessment8 (id, policy, profile, endpoint, trigger, key,"
+	"  state, attempts, collection, evaluation, evaluator, posture,"
+	"  deadline, reason, created, updated, version, published,"
+	"  next_check) SELECT id, policy, profile, endpoint, trigger, key,"
+	"  CASE state WHEN 0 THEN 'requested' WHEN 1 THEN 'collecting'"
+	"  WHEN 2 THEN 'collected' WHEN 3 THEN 'evaluating'"
+	"  WHEN 4 THEN 'complete' WHEN 5 THEN 'failed' ELSE 'timed-out' END,"
+	"  attempts, collection, evaluation, evaluator, posture, deadline,"
+	"  reason, created, updated, 1, published != 0, next_check"
+	"  FROM assessment;"
+	"DROP TABLE assessment;"
+	"ALTER TABLE assessment8 RENAME TO assessment;"
+	"CREATE INDEX assessment_due ON assessment(next_check) WHERE "
+	ORCH_OPEN_SQL ";"
+	"CREATE INDEX assessment_endpoint ON assessment(endpoint, state);"
+	"CREATE INDEX assessment_collection ON assessment(collection) "
+	"  WHERE collection IS NOT NULL;"
+	"CREATE INDEX assessment_evaluation ON assessment(evaluation) "
+	"  WHERE evaluation IS NOT NULL;"
+	"CREATE INDEX assessment_evaluator ON assessment(evaluator) "
+	"  WHERE state = 'evaluating';"
+	"CREATE INDEX assessment_unpublished ON assessment(id) "
+	"  WHERE published < version;"
+	/* whether its collector ever answered a liveness check */
+	"ALTER TABLE endpoint ADD COLUMN answered INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	/* approvals are published without waiting too: a version each */
+	"ALTER TABLE endpoint ADD COLUMN approval_version INTEGER NOT NULL "
+	"  DEFAULT 1;"
+	"CREATE INDEX endpoint_unpublished ON endpoint(id) "
+	"  WHERE approval_published < approval_version;",
 };
 
 int
@@ -156,59 +194,80 @@ orch_create(struct orch *o, const char *policy, const char *profile,
 }
 
 int
-orch_move(struct orch *o, const char *id, enum orch_state to,
-    const char *reason)
+orch_fire(struct orch *o, const char *id, enum orch_event ev,
+    const struct orch_change *c)
 {
-	sqlite3_stmt *st;
-	char now[32];
-	int from = -1, r;
+	struct orch_transition t;
+	const char *why = c && c->reason ? c->reason : NULL;
+	int r;
 
-	if (db_prep(o->db, "SELECT state FROM assessment WHERE id = ?", &st) < 0)
-		return -EIO;
-	db_bind_text(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		from = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (from < 0)
-		return -ENOENT;
-	if (db_prep(o->db, "UPDATE assessment SET state = ?, reason = ?, "
-	    "updated = ?, published = 0, next_check = 0 WHERE id = ?",
-	    &st) < 0)
-		return -EIO;
-	time_iso(now, 0);
-	sqlite3_bind_int(st, 1, (int)to);
-	db_bind_text(st, 2, reason);
-	db_bind_text(st, 3, now);
-	db_bind_text(st, 4, id);
-	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
-	if (r == 0) {
+	if ((r = orch_fsm_fire(o->db, id, ev, c, &t)) == -EINVAL)
+		log_warnx("assessment %s: event %s is not valid in its state; "
+		    "ignored", id, orch_event_name(ev));
+	if (r < 0)
+		return r;
+	if (t.from != t.to)
 		log_info("assessment %s: %s -> %s%s%s", id, orch_state_name(
-		    (enum orch_state)from), orch_state_name(to),
-		    reason ? ": " : "", reason ? reason : "");
-		orch_publish(o, id);
-	}
-	return r;
+		    t.from), orch_state_name(t.to), why ? ": " : "",
+		    why ? why : "");
+	else
+		log_info("assessment %s: %s%s%s", id, orch_state_name(t.to),
+		    why ? ": " : "", why ? why : "");
+	orch_publish(o, id);
+	return 0;
 }
 
+/* An asynchronous publish of an assessment's version. */
+struct pub {
+	struct orch	*o;
+	long long	 version;
+	char		 id[];
+};
+
+static void
+published(struct grid *g, int status, void *arg)
+{
+	struct pub *p = arg;
+	sqlite3_stmt *st;
+
+	p->o->publishing--;
+	if (status < 0)
+		log_warnx("assessment %s: not published (%s); again later",
+		    p->id, strerror(-status));
+	else if (p->o->db && db_prep(p->o->db, "UPDATE assessment SET "
+	    "published = max(published, ?) WHERE id = ?", &st) == 0) {
+		sqlite3_bind_int64(st, 1, p->version);
+		db_bind_text(st, 2, p->id);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	free(p);
+}
+
+/*
+ * Publishes the assessment as it is now on sacm/assessments without
+ * waiting: the answer marks that version published; one the broker did
+ * not take stays unpublished and orch_tick() sends it again.
+ */
 void
 orch_publish(struct orch *o, const char *id)
 {
 	static const char *const cols[] = { "policy", "profile", "endpoint",
 	    "trigger", "attempts", "collection", "evaluation", "evaluator",
 	    "created", "updated" };
-	sqlite3_stmt *st, *up;
+	sqlite3_stmt *st;
+	struct pub *p = NULL;
 	struct buf b;
-	int ok = 0;
 
 	if (db_prep(o->db, "SELECT policy, profile, endpoint, trigger, attempts,"
 	    " collection, evaluation, evaluator, created, updated, state, "
-	    "reason FROM assessment WHERE id = ?", &st) < 0)
+	    "reason, version FROM assessment WHERE id = ?", &st) < 0)
 		return;
 	db_bind_text(st, 1, id);
 	buf_init(&b, 65536);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		int state = sqlite3_column_int(st, 10);
+		int state = orch_state_parse((const char *)
+		    sqlite3_column_text(st, 10));
 		const char *reason = (const char *)sqlite3_column_text(st, 11);
 
 		buf_adds(&b, "<assessment xmlns='" SACM_NS "' id='");
@@ -230,15 +289,17 @@ orch_publish(struct orch *o, const char *id)
 			buf_adds(&b, "</reason>");
 		}
 		buf_adds(&b, "</assessment>");
-		ok = b.data && pubsub_publish(o->g, TOPIC_ASSESSMENTS, id,
-		    b.data, NULL, NULL) == 0;
+		if ((p = malloc(sizeof(*p) + strlen(id) + 1)) != NULL) {
+			p->o = o;
+			p->version = sqlite3_column_int64(st, 12);
+			memcpy(p->id, id, strlen(id) + 1);
+		}
 	}
 	sqlite3_finalize(st);
+	if (p && b.data && pubsub_publish_async(o->g, TOPIC_ASSESSMENTS, id,
+	    b.data, published, p) == 0)
+		o->publishing++;
+	else
+		free(p);
 	buf_free(&b);
-	if (ok && db_prep(o->db, "UPDATE assessment SET published = 1 WHERE "
-	    "id = ?", &up) == 0) {
-		db_bind_text(up, 1, id);
-		(void)sqlite3_step(up);
-		sqlite3_finalize(up);
-	}
 }

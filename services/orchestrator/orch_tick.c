@@ -1,8 +1,9 @@
 /*
  * orch_tick.c - what each open assessment needs next.
  *
- *   requested   if the endpoint's collector does not answer (XEP-0030),
- *               say so in the assessment and wait for it; else
+ *   requested   if the endpoint's collector did not answer (XEP-0030,
+ *               asked without waiting: the answer arrives later), say so
+ *               in the assessment and wait for it; else
  *               publish a collection request for the endpoint (the
  *               policy's announcement, and its datastream's for a
  *               tailoring) -> collecting, with a deadline
@@ -12,6 +13,10 @@
  *               -> evaluating, with a deadline
  *   evaluating  past the deadline, or its evaluator gone: assign again
  *               (up to retries), or timed-out
+ *
+ * Every request is published without waiting; a request the broker
+ * refuses sends its assessment back a state (EV_SEND_FAILED).  Each tick
+ * takes at most PER_TICK assessments, the ones due first.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,130 +32,192 @@
 #include "topics.h"
 #include "xmlutil.h"
 
-#define PER_TICK	32
+#define PER_TICK	128
 #define EVAL_RECHECK	15	/* seconds between evaluator checks */
 #define OFFLINE		"endpoint offline"
 
-/* The evaluators that answer, and their advertised capacity. */
+/* An evaluator's disco#info answer: online, and its capacity. */
 static void
-refresh_evaluators(struct orch *o)
+evaluator_checked(struct grid *g, int status, const struct disco_info *d,
+    void *arg)
 {
-	time_t now = time(NULL);
+	struct orch_evaluator *e = arg;
+	int was = e->online;
 
+	(void)g;
+	e->checking = 0;
+	if (status == -ENOTCONN) {
+		e->checked = 0;		/* ours lost: ask again */
+		return;
+	}
+	if (status == 0) {
+		const char *cap = disco_field(d, "capacity");
+
+		e->online = disco_has_feature(d, SACM_NS "#evaluator");
+		e->capacity = cap ? strtol(cap, NULL, 10) : 1;
+		if (e->capacity < 1)
+			e->capacity = 1;
+	} else
+		e->online = 0;
+	if (was != e->online)
+		log_info("evaluator %s %s (capacity %ld)", e->jid,
+		    e->online ? "available" : "gone", e->capacity);
+}
+
+/* The evaluators that answer, and their advertised capacity: asked every
+ * EVAL_RECHECK seconds, answered later (evaluator_checked). */
+static void
+refresh_evaluators(struct orch *o, time_t now)
+{
 	for (size_t i = 0; i < o->nev; i++) {
 		struct orch_evaluator *e = &o->ev[i];
-		struct disco_info d;
-		int was = e->online;
 
-		if (now - e->checked < EVAL_RECHECK)
+		if (e->checking || now - e->checked < EVAL_RECHECK)
 			continue;
 		e->checked = now;
-		if (disco_info(o->g, e->jid, NULL, &d) == 0) {
-			const char *cap = disco_field(&d, "capacity");
-
-			e->online = disco_has_feature(&d, SACM_NS "#evaluator");
-			e->capacity = cap ? strtol(cap, NULL, 10) : 1;
-			if (e->capacity < 1)
-				e->capacity = 1;
-			disco_info_free(&d);
-		} else
+		if (disco_info_async(o->g, e->jid, NULL, evaluator_checked,
+		    e) == 0)
+			e->checking = 1;
+		else
 			e->online = 0;
-		if (was != e->online)
-			log_info("evaluator %s %s (capacity %ld)", e->jid,
-			    e->online ? "available" : "gone", e->capacity);
 	}
 }
 
-/*
- * Does the endpoint's collector answer?  Asked (disco#info to the
- * collector's full JID, which the broker answers with an error when that
- * session is gone) at most every EP_RECHECK seconds; an endpoint that
- * announces itself again is online at once (orch_events.c).
- */
-static int
-endpoint_online(struct orch *o, const char *endpoint, char *since,
-    size_t len)
+/* An endpoint whose collector's answer is awaited. */
+struct ep_check {
+	struct orch	*o;
+	char		*collector;
+	char		 endpoint[];
+};
+
+static void
+endpoint_checked(struct grid *g, int status, const struct disco_info *d,
+    void *arg)
 {
+	struct ep_check *c = arg;
+	struct orch *o = c->o;
 	sqlite3_stmt *st;
-	char *collector = NULL, now_s[32];
-	int online = 1, checked = 0;
-	time_t now = time(NULL);
+	char now_s[32];
+	/* was: -2 no such endpoint, -1 never answered, else online */
+	int online = status == 0, was = -2;
 
-	*since = '\0';
-	if (db_prep(o->db, "SELECT collector, online, checked, offline_since "
-	    "FROM endpoint WHERE id = ?", &st) < 0)
-		return 1;
-	db_bind_text(st, 1, endpoint);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *c = (const char *)sqlite3_column_text(st, 0);
-		const char *s = (const char *)sqlite3_column_text(st, 3);
-
-		collector = c && *c ? strdup(c) : NULL;
-		online = sqlite3_column_int(st, 1);
-		checked = now - sqlite3_column_int64(st, 2) < EP_RECHECK;
-		snprintf(since, len, "%s", s ? s : "");
+	(void)g; (void)d;
+	o->checking--;
+	/* Our own connection lost: we know nothing new. */
+	if (o->db == NULL || status == -ENOTCONN)
+		goto out;
+	if (db_prep(o->db, "SELECT CASE WHEN answered THEN online ELSE -1 "
+	    "END FROM endpoint WHERE id = ? AND collector = ?", &st) == 0) {
+		db_bind_texts(st, 1, 2, c->endpoint, c->collector);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			was = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	if (collector == NULL || checked) {
-		free(collector);
-		return online;
-	}
-	{
-		struct disco_info d;
-		int was = online;
-
-		online = disco_info(o->g, collector, NULL, &d) == 0;
-		if (online)
-			disco_info_free(&d);
-		if (!online && was) {
-			time_iso(now_s, 0);
-			snprintf(since, len, "%s", now_s);
-			log_warnx("endpoint %s is offline (its collector %s "
-			    "does not answer); its assessments wait for it",
-			    endpoint, collector);
-		} else if (online && !was)
-			log_info("endpoint %s is back (collector %s)", endpoint,
-			    collector);
-	}
-	if (db_prep(o->db, "UPDATE endpoint SET online = ?, checked = ?, "
-	    "offline_since = ? WHERE id = ?", &st) == 0) {
+	/* Gone, or announced again by another collector meanwhile. */
+	if (was == -2 || was == online)
+		goto out;
+	time_iso(now_s, 0);
+	if (online && was == 0)
+		log_info("endpoint %s is back (collector %s)", c->endpoint,
+		    c->collector);
+	else if (!online)
+		log_warnx("endpoint %s is offline (its collector %s does not "
+		    "answer); its assessments wait for it", c->endpoint,
+		    c->collector);
+	if (db_prep(o->db, "UPDATE endpoint SET online = ?, offline_since = ?, "
+	    "answered = 1 WHERE id = ?", &st) == 0) {
 		sqlite3_bind_int(st, 1, online);
-		sqlite3_bind_int64(st, 2, now);
-		db_bind_text(st, 3, online ? NULL : since);
-		db_bind_text(st, 4, endpoint);
+		db_bind_text(st, 2, online ? NULL : now_s);
+		db_bind_text(st, 3, c->endpoint);
 		(void)sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
+	/* What waits for it, or for its answer, is due now. */
+	if (db_prep(o->db, "UPDATE assessment SET next_check = 0 WHERE "
+	    "endpoint = ? AND " ORCH_OPEN_SQL, &st) == 0) {
+		db_bind_text(st, 1, c->endpoint);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+out:
+	free(c->collector);
+	free(c);
+}
+
+/*
+ * Is the endpoint's collector there, as last known?  Asked again (a
+ * disco#info to the collector's full JID, which the broker answers with an
+ * error when that session is gone) at most every EP_RECHECK seconds,
+ * without waiting: the answer updates the endpoint (endpoint_checked).
+ * 1 online, 0 offline, -1 not known yet (never answered: asked).  An
+ * endpoint that announces itself again is online at once (orch_events.c).
+ */
+static int
+endpoint_online(struct orch *o, const char *endpoint, time_t now,
+    char *since, size_t len)
+{
+	sqlite3_stmt *st;
+	char *collector = NULL;
+	int online = 1, stale = 0;
+
+	*since = '\0';
+	if (db_prep(o->db, "SELECT collector, CASE WHEN answered THEN online "
+	    "ELSE -1 END, checked, offline_since FROM endpoint WHERE id = ?",
+	    &st) < 0)
+		return 1;
+	db_bind_text(st, 1, endpoint);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 3);
+
+		collector = db_column_dup(st, 0);
+		online = sqlite3_column_int(st, 1);
+		stale = now - sqlite3_column_int64(st, 2) >= EP_RECHECK;
+		snprintf(since, len, "%s", s ? s : "");
+	}
+	sqlite3_finalize(st);
+	if (collector && *collector && stale) {
+		struct ep_check *c = malloc(sizeof(*c) + strlen(endpoint) + 1);
+
+		if (c) {
+			c->o = o;
+			c->collector = collector;
+			memcpy(c->endpoint, endpoint, strlen(endpoint) + 1);
+			if (disco_info_async(o->g, collector, NULL,
+			    endpoint_checked, c) == 0) {
+				o->checking++;
+				collector = NULL;	/* c's now */
+			} else
+				free(c);
+		}
+		if (db_prep(o->db, "UPDATE endpoint SET checked = ? "
+		    "WHERE id = ?", &st) == 0) {
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+			db_bind_text(st, 2, endpoint);
+			(void)sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+	}
+	else if (collector == NULL || *collector == '\0')
+		online = 1;	/* nobody to ask: as before, assumed there */
 	free(collector);
 	return online;
 }
 
-static void
-postpone(struct orch *o, const char *id, long deadline)
-{
-	sqlite3_stmt *st;
-
-	if (db_prep(o->db, "UPDATE assessment SET deadline = ? WHERE id = ?",
-	    &st) < 0)
-		return;
-	sqlite3_bind_int64(st, 1, deadline);
-	db_bind_text(st, 2, id);
-	(void)sqlite3_step(st);
-	sqlite3_finalize(st);
-}
-
-/* Records, once, that an assessment waits for its endpoint. */
+/* Records that an assessment waits for its endpoint: once, or again with
+ * a new deadline (deadline > 0) when its old one passed meanwhile. */
 static void
 wait_offline(struct orch *o, const char *id, const char *reason,
-    const char *since, enum orch_state to)
+    const char *since, long deadline)
 {
 	char why[160];
 
-	if (reason && strncmp(reason, OFFLINE, strlen(OFFLINE)) == 0)
+	if (deadline == 0 && reason && strncmp(reason, OFFLINE,
+	    strlen(OFFLINE)) == 0)
 		return;
 	snprintf(why, sizeof(why), OFFLINE " since %s: assessed when it "
 	    "returns", since);
-	(void)orch_move(o, id, to, why);
+	(void)orch_fire(o, id, EV_WAIT, &(struct orch_change){ .reason = why,
+	    .deadline = deadline });
 }
 
 static long
@@ -160,8 +227,8 @@ inflight(struct orch *o, const char *full)
 	long n;
 
 	jid_bare(full, jid, sizeof(jid));
-	n = db_count(o->db, "SELECT count(*) FROM assessment WHERE state = 3 "
-	    "AND evaluator = ?", 1, jid);
+	n = db_count(o->db, "SELECT count(*) FROM assessment WHERE state = "
+	    "'evaluating' AND evaluator = ?", 1, jid);
 	return n < 0 ? 0 : n;
 }
 
@@ -224,25 +291,6 @@ announcements(struct orch *o, const char *policy, struct buf *b)
 	return found ? 0 : -ENOENT;
 }
 
-static void
-set(struct orch *o, const char *id, const char *col, const char *v,
-    long deadline, int bump)
-{
-	sqlite3_stmt *st;
-	char sql[256];
-
-	snprintf(sql, sizeof(sql), "UPDATE assessment SET %s = ?, deadline = "
-	    "?, attempts = attempts + ? WHERE id = ?", col);
-	if (db_prep(o->db, sql, &st) < 0)
-		return;
-	db_bind_text(st, 1, v);
-	sqlite3_bind_int64(st, 2, deadline);
-	sqlite3_bind_int(st, 3, bump);
-	db_bind_text(st, 4, id);
-	(void)sqlite3_step(st);
-	sqlite3_finalize(st);
-}
-
 /* A step's time limit: doubled at each attempt again, up to 8 times. */
 static long
 backoff(long timeout, int attempts)
@@ -250,29 +298,66 @@ backoff(long timeout, int attempts)
 	return timeout << (attempts < 3 ? attempts : 3);
 }
 
-/*
- * Publishes a step's request, item id "<c|e>-<assessment>-<attempt>", and
- * records it in column col (collection, evaluation) with its deadline and
- * one more attempt.  Returns the deadline, or 0 when the broker did not
- * take it (the next tick tries again).
- */
-static long
-publish_step(struct orch *o, const char *id, const char *node,
-    const char *col, const struct buf *b, long timeout, int attempts)
-{
-	char rid[128];
-	long deadline;
+/* A request on its way: the assessment, and the request's item id. */
+struct sent {
+	struct orch	*o;
+	char		*rid;
+	char		 id[];
+};
 
-	snprintf(rid, sizeof(rid), "%c-%s-%d", col[0], id, attempts + 1);
-	if (b->data == NULL || pubsub_publish(o->g, node, rid, b->data, NULL,
-	    NULL) < 0) {
-		log_warnx("assessment %s: %s request not published: %s "
-		    "(later)", id, col, grid_errstr(o->g));
-		return 0;
+/* The broker's answer to a request: refused, the attempt does not count
+ * and the assessment goes back a state (if that request is still its
+ * current one); taken, nothing to do (the deadline runs). */
+static void
+step_sent(struct grid *g, int status, void *arg)
+{
+	struct sent *s = arg;
+
+	(void)g;
+	if (status < 0 && s->o->db) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "request %.128s not taken by the "
+		    "broker (%s); again", s->rid, strerror(-status));
+		(void)orch_fire(s->o, s->id, EV_SEND_FAILED, &(struct
+		    orch_change){ .reason = why, .request = s->rid });
 	}
-	deadline = (long)time(NULL) + backoff(timeout, attempts);
-	set(o, id, col, rid, deadline, 1);
-	return deadline;
+	free(s->rid);
+	free(s);
+}
+
+/*
+ * Publishes a step's request, item id "<c|e>-<assessment>-<attempt>",
+ * without waiting, and fires ev with it (the request, its deadline, one
+ * more attempt; the evaluator for an evaluation).  0, or < 0 when it could
+ * not even be sent (the next tick tries again).
+ */
+static int
+publish_step(struct orch *o, const char *id, const char *node,
+    enum orch_event ev, const struct buf *b, long timeout, int attempts,
+    const char *evaluator)
+{
+	struct sent *s;
+	char rid[128];
+
+	snprintf(rid, sizeof(rid), "%c-%s-%d", ev == EV_COLLECT_SENT ? 'c' :
+	    'e', id, attempts + 1);
+	if (b->data == NULL ||
+	    (s = malloc(sizeof(*s) + strlen(id) + 1)) == NULL)
+		return -ENOMEM;
+	s->o = o;
+	memcpy(s->id, id, strlen(id) + 1);
+	if ((s->rid = strdup(rid)) == NULL ||
+	    pubsub_publish_async(o->g, node, rid, b->data, step_sent, s) < 0) {
+		log_warnx("assessment %s: %s not published: %s (later)", id,
+		    rid, grid_errstr(o->g));
+		free(s->rid);
+		free(s);
+		return -EAGAIN;
+	}
+	return orch_fire(o, id, ev, &(struct orch_change){ .request = rid,
+	    .evaluator = evaluator,
+	    .deadline = (long)time(NULL) + backoff(timeout, attempts) });
 }
 
 static void
@@ -293,13 +378,13 @@ request_collection(struct orch *o, const char *id, const char *policy,
 	buf_adds(&b, "'/>");
 	if (announcements(o, policy, &b) < 0) {
 		buf_free(&b);
-		(void)orch_move(o, id, A_FAILED, "the policy is not known");
+		(void)orch_fire(o, id, EV_FAIL, &(struct orch_change){
+		    .reason = "the policy is not known" });
 		return;
 	}
 	buf_adds(&b, "</collection-request>");
-	if (publish_step(o, id, TOPIC_COLLECTION_REQUESTS, "collection", &b,
-	    o->conf.collect_timeout, attempts) > 0)
-		(void)orch_move(o, id, A_COLLECTING, NULL);
+	(void)publish_step(o, id, TOPIC_COLLECTION_REQUESTS, EV_COLLECT_SENT,
+	    &b, o->conf.collect_timeout, attempts, NULL);
 	buf_free(&b);
 }
 
@@ -312,7 +397,6 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	sqlite3_stmt *st;
 	struct buf b;
 	char jid[512], *host = NULL;
-	long deadline;
 
 	if (ev == NULL)
 		return;		/* none free: wait */
@@ -344,16 +428,14 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	free(host);
 	if (announcements(o, policy, &b) < 0) {
 		buf_free(&b);
-		(void)orch_move(o, id, A_FAILED, "the policy is not known");
+		(void)orch_fire(o, id, EV_FAIL, &(struct orch_change){
+		    .reason = "the policy is not known" });
 		return;
 	}
 	buf_adds(&b, posture ? posture : "");
 	buf_adds(&b, "</evaluation-request>");
-	if ((deadline = publish_step(o, id, TOPIC_EVALUATION_REQUESTS,
-	    "evaluation", &b, o->conf.evaluate_timeout, attempts)) > 0) {
-		set(o, id, "evaluator", jid, deadline, 0);
-		(void)orch_move(o, id, A_EVALUATING, NULL);
-	}
+	(void)publish_step(o, id, TOPIC_EVALUATION_REQUESTS, EV_EVAL_SENT, &b,
+	    o->conf.evaluate_timeout, attempts, jid);
 	buf_free(&b);
 }
 
@@ -365,9 +447,10 @@ due(long deadline, time_t t)
 }
 
 /* An assessment still in the state it was read in is looked at again at
- * next; one that moved meanwhile is due at once (orch_move). */
+ * next; one that moved meanwhile is due at once (orch_fsm_fire). */
 static void
-reschedule(struct orch *o, const char *id, int state, time_t next)
+reschedule(struct orch *o, const char *id, enum orch_state state,
+    time_t now, time_t next)
 {
 	sqlite3_stmt *st;
 
@@ -376,10 +459,42 @@ reschedule(struct orch *o, const char *id, int state, time_t next)
 		return;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)next);
 	db_bind_text(st, 2, id);
-	sqlite3_bind_int(st, 3, state);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	db_bind_text(st, 3, orch_state_name(state));
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
 	(void)sqlite3_step(st);
 	sqlite3_finalize(st);
+}
+
+static void
+retracted(struct grid *g, int status, void *arg)
+{
+	(void)g;
+	if (status == 0)
+		log_info("request %s withdrawn", (char *)arg);
+	free(arg);
+}
+
+/* Whatever the broker did not take before, when nothing is on its way. */
+static void
+flush(struct orch *o)
+{
+	sqlite3_stmt *st;
+	char *ids[PER_TICK];
+	int k = 0;
+
+	orch_approvals_flush(o);
+	if (o->publishing > 0 || db_prep(o->db, "SELECT id FROM assessment "
+	    "WHERE published < version LIMIT ?", &st) < 0)
+		return;
+	sqlite3_bind_int(st, 1, PER_TICK);
+	while (k < PER_TICK && sqlite3_step(st) == SQLITE_ROW)
+		if ((ids[k] = db_column_dup(st, 0)) != NULL)
+			k++;
+	sqlite3_finalize(st);
+	for (int j = 0; j < k; j++) {
+		orch_publish(o, ids[j]);
+		free(ids[j]);
+	}
 }
 
 void
@@ -397,28 +512,30 @@ orch_tick(struct orch *o)
 
 	if (grid_state(o->g) != GRID_ONLINE)
 		return;
-	refresh_evaluators(o);
+	refresh_evaluators(o, now);
 	orch_assign_tick(o);
 	/* Only the assessments due: one that waits (for its endpoint, for
 	 * an evaluator's capacity, for its deadline) is looked at again
 	 * when due, and never keeps the others from their turn. */
 	if (db_prep(o->db, "SELECT id, policy, profile, endpoint, posture, "
 	    "evaluator, state, attempts, deadline, reason, evaluation FROM "
-	    "assessment WHERE state < 4 AND next_check <= ? "
+	    "assessment WHERE " ORCH_OPEN_SQL " AND next_check <= ? "
 	    "ORDER BY next_check, updated LIMIT ?", &st) < 0)
 		return;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int(st, 2, PER_TICK);
 	while (n < PER_TICK && sqlite3_step(st) == SQLITE_ROW) {
-		struct row *r = &rows[n++];
+		struct row *r = &rows[n];
 
 		(void)db_columns_dup(st, 0, 6, &r->id, &r->policy,
 		    &r->profile, &r->endpoint, &r->posture, &r->ev);
-		r->state = sqlite3_column_int(st, 6);
+		r->state = orch_state_parse((const char *)sqlite3_column_text(
+		    st, 6));
 		r->attempts = sqlite3_column_int(st, 7);
 		r->deadline = sqlite3_column_int64(st, 8);
 		r->reason = db_column_dup(st, 9);
 		r->evaluation = db_column_dup(st, 10);
+		n++;
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
@@ -426,16 +543,20 @@ orch_tick(struct orch *o)
 		int late = r->deadline && now >= r->deadline;
 		int more = r->attempts < o->conf.retries;
 		/* when to look again if it is still in this state: soon,
-		 * by default (a request the broker did not take) */
+		 * by default (a request that could not be sent) */
 		time_t next = now + 2;
 		char since[32];
+		int up;
 
+		if (r->id == NULL)
+			goto next;
 		switch (r->state) {
 		case A_REQUESTED:
-			if (!endpoint_online(o, r->endpoint, since,
-			    sizeof(since))) {
-				wait_offline(o, r->id, r->reason, since,
-				    A_REQUESTED);
+			if ((up = endpoint_online(o, r->endpoint, now, since,
+			    sizeof(since))) < 0)
+				next = now + 1;		/* asked */
+			else if (up == 0) {
+				wait_offline(o, r->id, r->reason, since, 0);
 				next = now + EP_RECHECK;
 			} else
 				request_collection(o, r->id, r->policy,
@@ -445,21 +566,19 @@ orch_tick(struct orch *o)
 		case A_COLLECTING:
 			/* Gone meanwhile: it gets the request when it is
 			 * back (catch-up); the clock stops until then. */
-			if (!endpoint_online(o, r->endpoint, since,
-			    sizeof(since))) {
-				if (late)
-					postpone(o, r->id, now +
-					    o->conf.collect_timeout);
-				wait_offline(o, r->id, r->reason, since,
-				    A_COLLECTING);
+			if (endpoint_online(o, r->endpoint, now, since,
+			    sizeof(since)) == 0) {
+				wait_offline(o, r->id, r->reason, since, late ?
+				    (long)now + o->conf.collect_timeout : 0);
 				next = now + EP_RECHECK;
 			} else if (!late)
 				next = due(r->deadline, now + EP_RECHECK);
 			else
-				(void)orch_move(o, r->id, more ? A_REQUESTED :
-				    A_TIMED_OUT, more ? "no posture in time; "
-				    "collecting again" : "no posture in time "
-				    "(is the endpoint's collector running?)");
+				(void)orch_fire(o, r->id, more ? EV_RETRY :
+				    EV_TIMEOUT, &(struct orch_change){ .reason =
+				    more ? "no posture in time; collecting "
+				    "again" : "no posture in time (is the "
+				    "endpoint's collector running?)" });
 			break;
 		case A_COLLECTED:
 			/* no evaluator free: again in a second */
@@ -476,37 +595,29 @@ orch_tick(struct orch *o)
 			/* Withdrawn, so that an evaluator coming back does not
 			 * evaluate it too (one that does anyway is stored once:
 			 * the results repository keeps one per assessment). */
-			if (r->evaluation && pubsub_retract(o->g,
-			    TOPIC_EVALUATION_REQUESTS, r->evaluation) == 0)
-				log_info("assessment %s: request %s withdrawn",
-				    r->id, r->evaluation);
-			(void)orch_move(o, r->id, more ? A_COLLECTED :
-			    A_TIMED_OUT, late ? (more ? "no result in time; "
-			    "evaluating again" : "no result in time") : "the "
-			    "evaluator is gone; assigning again");
+			if (r->evaluation) {
+				char *rid = strdup(r->evaluation);
+
+				if (rid && pubsub_retract_async(o->g,
+				    TOPIC_EVALUATION_REQUESTS, rid, retracted,
+				    rid) < 0)
+					free(rid);
+			}
+			(void)orch_fire(o, r->id, more ? EV_RETRY : EV_TIMEOUT,
+			    &(struct orch_change){ .reason = late ? (more ?
+			    "no result in time; evaluating again" : "no result "
+			    "in time") : "the evaluator is gone; assigning "
+			    "again" });
 			break;
 		}
 		/* A move made it due at once; else it waits until next. */
-		reschedule(o, r->id, r->state, next);
+		if (r->state >= 0)
+			reschedule(o, r->id, (enum orch_state)r->state, now,
+			    next);
+next:
 		free(r->id); free(r->policy); free(r->profile);
 		free(r->endpoint); free(r->posture); free(r->ev);
 		free(r->reason); free(r->evaluation);
 	}
-	/* Whatever the broker did not take before. */
-	orch_approvals_flush(o);
-	if (db_prep(o->db, "SELECT id FROM assessment WHERE published = 0 "
-	    "LIMIT ?", &st) == 0) {
-		char *ids[PER_TICK];
-		int k = 0;
-
-		sqlite3_bind_int(st, 1, PER_TICK);
-		while (k < PER_TICK && sqlite3_step(st) == SQLITE_ROW)
-			ids[k++] = strdup((const char *)sqlite3_column_text(st,
-			    0));
-		sqlite3_finalize(st);
-		for (int j = 0; j < k; j++) {
-			orch_publish(o, ids[j]);
-			free(ids[j]);
-		}
-	}
+	flush(o);
 }

@@ -39,8 +39,9 @@ for broker in "${brokers[@]}"; do
 	for t in tests/integration/test_*.sh; do
 		[ -e "$t" ] || continue
 		echo "== $t"
-		rc=0
+		rc=0 start=$(date +%s)
 		SACM_LAB_DIR=$lab/lab BIN=$BIN bash "$t" || rc=$?
+		echo "-- $t: $(($(date +%s) - start)) s on $broker"
 		case $rc in
 		0) ;;
 		77) echo "SKIP $t"; [ "${SACM_ALLOW_SKIP:-0}" = 1 ] || fail=1 ;;

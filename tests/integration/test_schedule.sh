@@ -35,7 +35,7 @@ check "40 endpoints of an account are approved" wait_for 30 bash -c "[ \$(grep -
 p=$(printf '%s' "$t" | sha256sum | cut -c1-64)
 printf "<policy xmlns='%s' id='%s' kind='datastream' name='x.xml' benchmark='xccdf_test_benchmark_%s' source='operator' submitted-by='ctl@%s' trusted='true'><platform cpe='cpe:/o:debian:debian_linux:11'/><profile id='xccdf_test_profile_standard' rules='1'/></policy>" "$NS" "$p" "$t" "$DOMAIN" > "$W/pol.xml"
 $H publish "$A/policy-repo.conf" sacm/policy "$p" "$W/pol.xml" >> "$W/publish.out" 2>&1
-waiting() { [ "$(grep -c "assessment .*: requested -> requested: endpoint offline since" "$W/orch.log")" -ge 40 ]; }
+waiting() { [ "$(grep -c "assessment .*: requested: endpoint offline since" "$W/orch.log")" -ge 40 ]; }
 check "a policy: each of them waits for its endpoint (offline)" wait_for 60 waiting
 sleep 3		# every turn now starts with the waiting ones
 
