@@ -103,6 +103,12 @@ end=$(date +%s.%N)
 first=$(grep -m1 ' ready: ' "$W/ps.log" | cut -d' ' -f1)
 last=$(grep ' stored (' "$W/ps.log" | tail -1 | cut -d' ' -f1)
 secs=$(/usr/bin/python3 -c "from datetime import datetime as d; import sys; f=lambda s: d.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ'); print((f(sys.argv[2]) - f(sys.argv[1])).total_seconds())" "$first" "$last")
+# XSD validation of that collection: libopenscap loads the schema for
+# every document; the posture repository parses it once per process.
+read -r _ x_oscap x_ours < <("$BUILD/bench/bench_xsd" "$W/ref.xml" 20)
+printf '\n%-34s %10s\n' "XSD check of one collection" "ms"
+printf '%-34s %10s\n' "oscap_source_validate (anchor)" "$x_oscap"
+printf '%-34s %10s\n' "posture-repo (parse+XSD+digest)" "$x_ours"
 printf '\n%-34s %10s %12s\n' "posture-repo ingest" "reports" "reports/s"
 printf '%-34s %10s %12.1f\n' "fetch+verify+XSD+store+announce" "$want" "$(awk -v n="$want" -v s="$secs" 'BEGIN{print n / s}')"
 

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <libxml/tree.h>
+
 struct oscap_source;
 struct oval_results_model;
 struct oval_result_system;
@@ -31,5 +33,12 @@ int	ou_slurp_tmp(const char *path, char **out, size_t *len);
 /* Validates src against its XSD.  0, or -EINVAL with "XSD validation
  * failed: line N: ..." (the first three problems) in err. */
 int	ou_validate(struct oscap_source *src, char *err, size_t errlen);
+
+/* The same for a parsed document against the schema rel (relative to
+ * libopenscap's schema directory, e.g. "oval/5.11/oval-system-
+ * characteristics-schema.xsd"), which is parsed once per process and
+ * kept.  rel must not come from the wire unchecked. */
+int	ou_validate_doc(xmlDocPtr doc, const char *rel, char *err,
+	    size_t errlen);
 
 #endif

@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include <libxml/tree.h>
-#include <openscap/oscap_error.h>
-#include <openscap/oscap_source.h>
 
 #include "blob.h"
 #include "buf.h"
@@ -19,6 +17,7 @@
 
 #define NS_OVAL_SC	"http://oval.mitre.org/XMLSchema/" \
 			"oval-system-characteristics-5"
+#define NS_OVAL_COMMON	"http://oval.mitre.org/XMLSchema/oval-common-5"
 
 /*
  * The posture digest.  Two collections of the same system differ in the
@@ -200,35 +199,55 @@ posture_digest(xmlDocPtr doc, char digest[65])
 	return r;
 }
 
+/*
+ * The schema of the document's OVAL version (generator/schema_version,
+ * without a platform suffix), as libopenscap would pick it: only a plain
+ * version number names a file.
+ */
+static int
+schema_of(xmlNodePtr root, char *rel, size_t len, char *err, size_t errlen)
+{
+	xmlNodePtr gen = xml_child(root, "generator", NS_OVAL_SC), v;
+	xmlChar *ver;
+	size_t n;
+	int ok;
+
+	v = gen ? xml_child(gen, "schema_version", NS_OVAL_COMMON) : NULL;
+	if (v == NULL || (ver = xmlNodeGetContent(v)) == NULL) {
+		snprintf(err, errlen, "XSD validation failed: no OVAL schema "
+		    "version (generator/schema_version)");
+		return -EINVAL;
+	}
+	n = strcspn((char *)ver, ":");
+	ok = n > 2 && n < 16 && strspn((char *)ver, "0123456789.") == n &&
+	    ver[0] != '.' && ver[n - 1] != '.' && !strstr((char *)ver, "..");
+	if (ok)
+		snprintf(rel, len, "oval/%.*s/oval-system-characteristics-"
+		    "schema.xsd", (int)n, (char *)ver);
+	else
+		snprintf(err, errlen, "XSD validation failed: not an OVAL "
+		    "schema version: %.40s", (char *)ver);
+	xmlFree(ver);
+	return ok ? 0 : -EINVAL;
+}
+
 int
 syschar_check(const char *data, size_t len, size_t max,
     char digest[65], char *err, size_t errlen)
 {
-	struct oscap_source *src;
 	xmlDocPtr doc;
+	char rel[128];
 	int r;
 
-	oscap_clearerr();
 	if ((r = xmlsafe_parse_root(data, len, max,
 	    "oval_system_characteristics", NS_OVAL_SC, &doc, err, errlen)) < 0)
 		return r;
-	r = posture_digest(doc, digest);
+	/* The schema parsed once, the document not again; validated first
+	 * (the digest takes the item ids out). */
+	if ((r = schema_of(xmlDocGetRootElement(doc), rel, sizeof(rel), err,
+	    errlen)) == 0 && (r = ou_validate_doc(doc, rel, err,
+	    errlen)) == 0 && (r = posture_digest(doc, digest)) < 0)
+		snprintf(err, errlen, "out of memory");
 	xmlFreeDoc(doc);
-	if (r < 0) {
-		snprintf(err, errlen, "out of memory");
-		return r;
-	}
-
-	if ((src = oscap_source_new_from_memory(data, len, "syschar.xml")) ==
-	    NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	if (oscap_source_get_scap_type(src) != OSCAP_DOCUMENT_OVAL_SYSCHAR) {
-		snprintf(err, errlen, "not OVAL system characteristics");
-		r = -EINVAL;
-	} else
-		r = ou_validate(src, err, errlen);
-	oscap_source_free(src);
 	return r;
 }

@@ -220,6 +220,22 @@ test_posture_digest(void)
 	    sizeof(err)), -EINVAL);
 	T_EQ(syschar_check("<x/>", 4, MAX, da, err, sizeof(err)),
 	    -EINVAL);
+	/* the schema is chosen by the document's OVAL version: only a
+	 * version libopenscap has a schema for, never a path */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const bad[] = { "5.99", "../../../etc",
+		    "5.11.2/../../x" };
+		char *v = strdup(a), *p = strstr(v, "5.11.2"), *d = NULL;
+
+		if (p && asprintf(&d, "%.*s%s%s", (int)(p - v), v, bad[i],
+		    p + 6) > 0) {
+			T_EQ(syschar_check(d, strlen(d), MAX, dc, err,
+			    sizeof(err)), -EINVAL);
+			T_ASSERT(strstr(err, "XSD validation failed") != NULL);
+		}
+		free(d);
+		free(v);
+	}
 	free(a);
 	free(b);
 	free(c);
