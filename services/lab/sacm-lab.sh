@@ -103,6 +103,11 @@ options:
   --dir DIR      lab state directory (default: \$SACM_LAB_DIR, else
                  $(default_dir))
   --ca CADIR     where the CA key and database are (default: DIR/pki)
+
+environment:
+  SACM_LAB_UNLIMITED="NAME ..."  accounts the broker does not rate-limit,
+                 besides the services (at up; a fleet simulator's account
+                 answers for many endpoints: bench/fleet.sh)
 EOF
 }
 

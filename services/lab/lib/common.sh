@@ -100,11 +100,17 @@ load_env() {
 admin_jid() { echo "admin@$DOMAIN"; }
 
 # The accounts the broker does not rate-limit: the grid administrator, the
-# operator (a person's sacmctl) and the services, as one list in the
-# broker's syntax (prosody: "a@d"; "b@d"  ejabberd: "a@d", "b@d").
+# operator (a person's sacmctl), the services and $SACM_LAB_UNLIMITED (a
+# fleet simulator's account stands for many endpoints: bench/fleet.sh),
+# as one list in the broker's syntax (prosody: "a@d"; "b@d"  ejabberd:
+# "a@d", "b@d").
 unlimited_jids() {	# separator
 	local s n out=
-	for n in admin ctl $(for s in $SERVICES; do echo "${s%%:*}"; done); do
+	case "${SACM_LAB_UNLIMITED:-}" in *[!a-z0-9\ -]*)
+		die "SACM_LAB_UNLIMITED: account names (lowercase letters, digits, -)" ;;
+	esac
+	for n in admin ctl $(for s in $SERVICES; do echo "${s%%:*}"; done) \
+	    ${SACM_LAB_UNLIMITED:-}; do
 		out="$out${out:+$1}\"$n@$DOMAIN\""
 	done
 	echo "$out"

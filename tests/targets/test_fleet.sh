@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The fleet simulator through the whole pipeline: `sacm-lab up` (every
+# daemon, a collector per target tree), the SSG Debian 11 datastream
+# published, and each tree's posture report taken as a template; then
+# sacm-fleet, on one collector account of its own, announces FLEET_N
+# endpoints (an operator approves them) and answers their collection
+# requests with those templates (endpoint i: template i mod 3).  Each
+# simulated endpoint gets exactly one result, rule for rule the one of its
+# template's tree (whose own result test_pipeline checks against
+# oscap-chroot); none is lost or duplicated.
+. "$(dirname "$0")/lib.sh"
+N=${FLEET_N:-30}
+L=$W/lab
+FPID=
+cleanup() {
+	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
+	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
+	if [ "$fails" != 0 ]; then
+		for f in "$L"/log/orchestrator.log "$L"/log/posture-repo.log \
+		    "$W"/fleet.log "$W"/up.out; do
+			[ -f "$f" ] && { echo "== $f"; tail -15 "$f"; }
+		done
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+"$BIN/sacm-lab" up --dir "$L" > "$W/up.out" 2>&1 || { cat "$W/up.out"; echo "lab did not start"; exit 1; }
+export SACM_CONFIG=$L/accounts/ctl.conf
+S=$BIN/sacmctl
+DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
+PROFILE=xccdf_org.ssgproject.content_profile_standard
+TREES=(installed hardened misconfigured)
+declare -A MID
+for t in "${TREES[@]}"; do MID[$t]=$(cat "$L/targets/$t/etc/machine-id"); done
+ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+current() { "$S" items sacm/results --id "$1/$ID/$PROFILE" >/dev/null 2>&1; }
+for t in "${TREES[@]}"; do
+	check "the $t tree has a result" wait_for 240 current "${MID[$t]}"
+done
+
+# Each tree's posture report (the newest, collected) is a template.
+"$S" items sacm/posture -n 50 --json > "$W/posture.json"
+template() {	# tree
+	/usr/bin/python3 - "$W/posture.json" "${MID[$1]}" "$W/tmpl-$1.xml" <<'P'
+import json, sys
+import xml.etree.ElementTree as ET
+for it in json.load(open(sys.argv[1])):
+    r = ET.fromstring(it["payload"])
+    if r.get("endpoint") == sys.argv[2] and r.get("state") == "collected":
+        open(sys.argv[3], "w").write(it["payload"])
+        sys.exit(0)
+sys.exit(1)
+P
+}
+for t in "${TREES[@]}"; do
+	check "the $t tree's posture report is a template" template "$t"
+done
+
+# The simulator's account: a collector, like any other.
+FC=$("$BIN/sacm-lab" account fleet collector --dir "$L")
+{ cat "$FC"; echo "endpoints = $N"; echo "prefix = fleet"
+  echo "templates = $W/tmpl-installed.xml $W/tmpl-hardened.xml $W/tmpl-misconfigured.xml"; } > "$W/fleet.conf"
+check "sacm-fleet -n accepts its configuration" "$BIN/sacm-fleet" -n -f "$W/fleet.conf"
+"$BIN/sacm-fleet" -f "$W/fleet.conf" > "$W/fleet.log" 2>&1 &
+FPID=$!
+check "sacm-fleet announces $N endpoints" wait_for 120 grep -q "$N endpoints announced" "$W/fleet.log"
+eps=()
+for i in $(seq 1 "$N"); do eps+=("$(printf 'fleet-%06d' "$i")"); done
+check "the orchestrator knows them" wait_for 60 bash -c "[ \$(grep -c 'endpoint fleet-[0-9]* ' '$L/log/orchestrator.log') -ge $N ]"
+# One account's first endpoint may be approved by auto_approve; an
+# operator approves them all (approving an approved one changes nothing).
+approve() { "$S" endpoints approve "$@" > "$W/approve.out"; }
+check "an operator approves them" approve "${eps[@]}"
+nresults() {
+	"$S" results --policy "$ID" --json | /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for r in json.load(sys.stdin) if r["endpoint"].startswith("fleet-")))'
+}
+check "every simulated endpoint gets a result" wait_for 600 bash -c "[ \$($(declare -f nresults); S='$S' ID='$ID' nresults) -ge $N ]"
+rules() {	# endpoint: "rule result" lines, sorted
+	"$S" results rules "$1" --json | /usr/bin/python3 -c '
+import json, sys
+for r in sorted(json.load(sys.stdin), key=lambda r: r["id"]):
+    print(r["id"], r["result"])'
+}
+for t in "${TREES[@]}"; do rules "${MID[$t]}" > "$W/rules-$t.txt"; done
+same=0 once=0
+for i in $(seq 1 "$N"); do
+	e=$(printf 'fleet-%06d' "$i")
+	t=${TREES[$(((i - 1) % 3))]}
+	rules "$e" > "$W/rules-e.txt"
+	[ -s "$W/rules-e.txt" ] && cmp -s "$W/rules-e.txt" "$W/rules-$t.txt" && same=$((same + 1))
+	[ "$("$S" results history "$e" --json | grep -o '"assessment"' | wc -l)" = 1 ] && once=$((once + 1))
+done
+check "each one's rule results are its template tree's ($same of $N)" test "$same" = "$N"
+check "... one evaluation each, none duplicated ($once of $N)" test "$once" = "$N"
+check "the templates give different results (installed != misconfigured)" \
+    bash -c "! cmp -s '$W/rules-installed.txt' '$W/rules-misconfigured.txt'"
+kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
+check "sacm-fleet stops and says what it did" grep -q "$N endpoints announced, [0-9]* requests, $N reports taken, 0 refused" "$W/fleet.log"
+exit $((fails > 0))
