@@ -139,6 +139,7 @@ INTEGRATION_SUITES = tests/integration/run.sh \
 	tests/targets/test_collector.sh tests/targets/test_posture.sh \
 	tests/targets/test_evaluate.sh tests/targets/test_evaluator.sh \
 	tests/targets/test_results.sh tests/targets/test_pipeline.sh \
+	tests/targets/test_fleet.sh \
 	tests/dashboard/test_dashboard.sh tests/compose/test_compose.sh
 
 check-unit: $(UNIT_BIN) $(ITEST_BIN) $(FUZZ_BIN) $(PROGS) $(SCRIPTS)
@@ -160,6 +161,7 @@ bench: all
 	BUILD=$(BUILD) bench/collect.sh
 	BUILD=$(BUILD) bench/evaluate.sh
 	BUILD=$(BUILD) bench/pipeline.sh
+	BUILD=$(BUILD) bench/fleet.sh
 
 fuzz:
 	@set -e; for f in $(FUZZ_TARGETS); do \

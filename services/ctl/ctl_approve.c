@@ -45,15 +45,36 @@ list(struct ctl *c, const char *approval)
 	return 0;
 }
 
+/* Endpoints per request: the orchestrator takes at most this many. */
+#define BATCH	256
+
+static int decide_batch(struct ctl *, const char *, int, char **);
+
+/* Any number of endpoints, BATCH at a time. */
 static int
 decide(struct ctl *c, const char *verb, int argc, char **argv)
+{
+	int rc = 0;
+
+	if (argc < 1)
+		return 2;
+	for (int i = 0; i < argc && rc != 2; i += BATCH) {
+		int r = decide_batch(c, verb, argc - i < BATCH ? argc - i :
+		    BATCH, argv + i);
+
+		if (r > rc)
+			rc = r;
+	}
+	return rc;
+}
+
+static int
+decide_batch(struct ctl *c, const char *verb, int argc, char **argv)
 {
 	struct buf q;
 	xmlDocPtr doc;
 	int rc, bad = 0;
 
-	if (argc < 1)
-		return 2;
 	buf_init(&q, 1 << 20);
 	buf_printf(&q, "<%s xmlns='" NS_ORCH "'>", verb);
 	for (int i = 0; i < argc; i++) {

@@ -433,6 +433,13 @@ set(struct orch *o, xmlNodePtr root, const char *approval, const char *by,
 		buf_adds(reply, "name the endpoints: <endpoint id=.../>");
 		return -EINVAL;
 	}
+	for (xmlNodePtr e = root->children; e; e = e->next)
+		n += xml_is(e, "endpoint", NS_ORCH);
+	if (n > MAX_IDS) {
+		buf_printf(reply, "at most %d endpoints in one request", MAX_IDS);
+		return -EINVAL;
+	}
+	n = 0;
 	buf_adds(reply, "<endpoints xmlns='" NS_ORCH "'>");
 	for (xmlNodePtr e = root->children; e && n < MAX_IDS; e = e->next) {
 		char *id;

@@ -94,6 +94,10 @@ check "the operator rejects the first" bash -c "'$S' endpoints reject '$e1' | gr
 check "... and it is rejected" listed rejected "$e1"
 "$S" endpoints approve "nope-$$" > /dev/null 2> "$W/unknown.err"; rc=$?
 check "approving an unknown endpoint fails, saying so" bash -c "[ $rc = 1 ] && grep -q 'unknown endpoint' '$W/unknown.err'"
+# A fleet's operator names hundreds at once: sacmctl sends them 256 at a
+# time (the most the orchestrator takes in one request), each answered.
+"$S" endpoints approve $(for i in $(seq 1 300); do printf 'nosuch-%d ' "$i"; done) 2> "$W/many.err" >/dev/null
+check "approving 300 endpoints at once answers each of them" test "$(grep -c 'nosuch-[0-9]*: unknown endpoint' "$W/many.err")" = 300
 
 # A rejected binding does not keep the id; an approved one does.
 $H retract "$A/admin.conf" sacm/endpoints "$e1" >> "$W/publish.out" 2>&1

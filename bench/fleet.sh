@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# make bench, part 5: bench/fleet.sh [N] - N simulated endpoints (sacm-fleet)
+# through the whole pipeline of a native lab (Prosody), every daemon and
+# the simulator on this machine.
+#
+# The lab is `sacm-lab up` with its three target trees; the SSG Debian 11
+# datastream is published and each tree's posture report becomes a
+# template; sacm-fleet then announces N endpoints on an account of its own
+# (SACM_LAB_UNLIMITED: not rate-limited, it stands for N collectors), and
+# the clock starts when an operator approves them: each approved endpoint
+# is assessed on the published policy (collection request, report,
+# storage, evaluation, result) with no other step.  Printed: the time from
+# the approval to the last stored result, endpoints/s, p50/p99 time per
+# endpoint (approval to its result), every daemon's peak RSS, bytes stored
+# per evaluation in each repository and the upload service, the broker's
+# CPU time; the anchor is one live oscap-chroot scan of a tree, in the
+# same run.  Last line: "fleet N endpoints: T s, R endpoints/s, B
+# bytes/evaluation".  Needs root (target trees).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+BIN=$PWD/$BUILD/bin
+N=${1:-${BENCH_FLEET:-300}}
+if [ "$(id -u)" != 0 ]; then
+	echo "fleet bench skipped: target trees need root"
+	exit 77
+fi
+W=$(mktemp -d /tmp/sacm-bench-fleet-XXXXXX)
+chmod 755 "$W"
+L=$W/lab
+FPID=
+cleanup() {
+	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null
+	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1 || true
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+wait_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done; return 1; }
+say() { printf 'fleet bench: %s\n' "$*" >&2; }
+
+SACM_LAB_UNLIMITED=fleet "$BIN/sacm-lab" up --dir "$L" > "$W/up.out" 2>&1 ||
+    { cat "$W/up.out"; echo "fleet bench: the lab did not start"; exit 1; }
+export SACM_CONFIG=$L/accounts/ctl.conf
+S=$BIN/sacmctl
+DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
+PROFILE=xccdf_org.ssgproject.content_profile_standard
+TREES=(installed hardened misconfigured)
+declare -A MID
+for t in "${TREES[@]}"; do MID[$t]=$(cat "$L/targets/$t/etc/machine-id"); done
+ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+for t in "${TREES[@]}"; do
+	wait_for 300 "$S" items sacm/results --id "${MID[$t]}/$ID/$PROFILE" >/dev/null 2>&1 ||
+	    { echo "fleet bench: no result for the $t tree"; exit 1; }
+done
+"$S" items sacm/posture -n 50 --json > "$W/posture.json"
+for t in "${TREES[@]}"; do
+	/usr/bin/python3 - "$W/posture.json" "${MID[$t]}" "$W/tmpl-$t.xml" <<'P'
+import json, sys
+import xml.etree.ElementTree as ET
+for it in json.load(open(sys.argv[1])):
+    r = ET.fromstring(it["payload"])
+    if r.get("endpoint") == sys.argv[2] and r.get("state") == "collected":
+        open(sys.argv[3], "w").write(it["payload"])
+        sys.exit(0)
+sys.exit("no posture report of " + sys.argv[2])
+P
+done
+
+# The anchor: one live scan of a tree, as oscap-chroot runs it.
+echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
+t0=$(date +%s.%N)
+APT_CONFIG=$W/apt.conf oscap-chroot "$L/targets/hardened" xccdf eval --profile "$PROFILE" \
+    --results "$W/live.xml" "$DS" >/dev/null 2>&1 || true
+oscap_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
+
+FC=$("$BIN/sacm-lab" account fleet collector --dir "$L")
+{ cat "$FC"; echo "endpoints = $N"; echo "prefix = fleet"
+  echo "templates = $W/tmpl-installed.xml $W/tmpl-hardened.xml $W/tmpl-misconfigured.xml"; } > "$W/fleet.conf"
+"$BIN/sacm-fleet" -f "$W/fleet.conf" > "$W/fleet.log" 2>&1 &
+FPID=$!
+wait_for 600 grep -q "$N endpoints announced" "$W/fleet.log" ||
+    { tail -5 "$W/fleet.log"; echo "fleet bench: not every endpoint announced"; exit 1; }
+wait_for 600 bash -c "[ \$(grep -c 'endpoint fleet-[0-9]* .*announced\|endpoint fleet-[0-9]* approved' '$L/log/orchestrator.log') -ge $N ]" || true
+
+# Before: what is stored, the broker's CPU time.
+bytes() { du -sb "$@" 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+PS_DB=$L/data/posture-repo.sqlite RR_DB=$L/data/results-repo.sqlite
+UP_DIR=$(ls -d "$L"/prosody/data/*upload* "$L"/prosody/data/http_file_share* 2>/dev/null | head -1 || true)
+BR_DB=$L/prosody/data/prosody.sqlite
+ps0=$(bytes "$PS_DB"*) rr0=$(bytes "$RR_DB"*) up0=$(bytes ${UP_DIR:-/nonexistent}) br0=$(bytes "$BR_DB"*)
+BPID=$(cat "$L/prosody/prosody.pid")
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+bc0=$(cpu "$BPID")
+
+ids=()
+for i in $(seq 1 "$N"); do ids+=("$(printf 'fleet-%06d' "$i")"); done
+start=$(date +%s.%N)
+"$S" endpoints approve "${ids[@]}" > /dev/null || { echo "fleet bench: approval refused"; exit 1; }
+count() {
+	"$S" results --policy "$ID" --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for r in json.load(sys.stdin) if r["endpoint"].startswith("fleet-")))' 2>/dev/null || echo 0
+}
+last=-1 stall=0
+while :; do
+	n=$(count)
+	[ "$n" -ge "$N" ] && break
+	if [ "$n" = "$last" ]; then
+		stall=$((stall + 1))
+		[ $stall -ge 150 ] && { echo "fleet bench: stuck at $n of $N results for 5 minutes"; exit 1; }
+	else
+		stall=0; last=$n; say "$n of $N results"
+	fi
+	sleep 2
+done
+end=$(date +%s.%N)
+"$S" results --policy "$ID" --json > "$W/results.json"
+
+secs=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b - a}')
+rate=$(awk -v n="$N" -v s="$secs" 'BEGIN{printf "%.1f", n / s}')
+read -r p50 p99 < <(/usr/bin/python3 - "$W/results.json" "$start" <<'P'
+import json, sys
+from datetime import datetime, timezone
+t0 = float(sys.argv[2])
+d = sorted(datetime.strptime(r["evaluated"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() - t0
+           for r in json.load(open(sys.argv[1])) if r["endpoint"].startswith("fleet-"))
+q = lambda p: d[min(len(d) - 1, int(p * len(d)))]
+print("%.1f %.1f" % (q(0.50), q(0.99)))
+P
+)
+ps1=$(bytes "$PS_DB"*) rr1=$(bytes "$RR_DB"*) up1=$(bytes ${UP_DIR:-/nonexistent}) br1=$(bytes "$BR_DB"*)
+bc1=$(cpu "$BPID")
+hz=$(getconf CLK_TCK)
+
+printf '\n%-40s %12s\n' "fleet: $N simulated endpoints (prosody)" "value"
+printf '%-40s %12s\n' "approval to last result (s)" "$secs"
+printf '%-40s %12s\n' "endpoints/s" "$rate"
+printf '%-40s %12s\n' "p50 approval to result (s)" "$p50"
+printf '%-40s %12s\n' "p99 approval to result (s)" "$p99"
+printf '%-40s %12s\n' "anchor: one oscap-chroot scan (s)" "$oscap_s"
+printf '%-40s %12s\n' "... N of them one after another (s)" "$(awk -v n="$N" -v s="$oscap_s" 'BEGIN{printf "%.0f", n * s}')"
+printf '%-40s %12s\n' "broker CPU time (s)" "$(awk -v a="$bc0" -v b="$bc1" -v h="$hz" 'BEGIN{printf "%.1f", (b - a) / h}')"
+for d in policy-repo orchestrator posture-repo evaluator-1 evaluator-2 results-repo audit; do
+	f=$L/run/$d.pid
+	[ -s "$f" ] || continue
+	kb=$(awk '/VmHWM/ {print $2}' "/proc/$(cat "$f")/status" 2>/dev/null || echo 0)
+	printf '%-40s %12s\n' "peak RSS $d (MB)" "$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}')"
+done
+kb=$(awk '/VmHWM/ {print $2}' "/proc/$FPID/status")
+printf '%-40s %12s\n' "peak RSS sacm-fleet (MB)" "$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}')"
+per() { awk -v a="$1" -v b="$2" -v n="$N" 'BEGIN{printf "%.0f", (b - a) / n}'; }
+printf '%-40s %12s\n' "bytes/evaluation posture-repo" "$(per "$ps0" "$ps1")"
+printf '%-40s %12s\n' "bytes/evaluation results-repo" "$(per "$rr0" "$rr1")"
+printf '%-40s %12s\n' "bytes/evaluation upload service" "$(per "$up0" "$up1")"
+printf '%-40s %12s\n' "bytes/evaluation broker (pubsub items)" "$(per "$br0" "$br1")"
+total=$(awk -v a="$((ps1 - ps0 + rr1 - rr0 + up1 - up0))" -v n="$N" 'BEGIN{printf "%.0f", a / n}')
+echo "fleet $N endpoints: $secs s, $rate endpoints/s, $total bytes/evaluation"
