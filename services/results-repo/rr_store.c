@@ -59,6 +59,12 @@ static const char *const migrations[] = {
 	/* 2: one result per assessment (rr_ingest.c answered()) */
 	"CREATE INDEX evaluation_assessment ON evaluation(assessment) "
 	"  WHERE assessment IS NOT NULL;",
+	/* 3: what is still to publish, without reading every endpoint's
+	 * current result or every incident at each turn (fleet scale) */
+	"CREATE INDEX current_unpublished ON current(published) "
+	"  WHERE published = 0;"
+	"CREATE INDEX incident_unpublished ON incident(published) "
+	"  WHERE published = 0;",
 };
 
 int
