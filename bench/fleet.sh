@@ -54,16 +54,7 @@ for t in "${TREES[@]}"; do
 done
 "$S" items sacm/posture -n 50 --json > "$W/posture.json"
 for t in "${TREES[@]}"; do
-	/usr/bin/python3 - "$W/posture.json" "${MID[$t]}" "$W/tmpl-$t.xml" <<'P'
-import json, sys
-import xml.etree.ElementTree as ET
-for it in json.load(open(sys.argv[1])):
-    r = ET.fromstring(it["payload"])
-    if r.get("endpoint") == sys.argv[2] and r.get("state") == "collected":
-        open(sys.argv[3], "w").write(it["payload"])
-        sys.exit(0)
-sys.exit("no posture report of " + sys.argv[2])
-P
+	/usr/bin/python3 tests/targets/fleet_template.py "$W/posture.json" "${MID[$t]}" "$W/tmpl-$t.xml"
 done
 
 # The anchor: one live scan of a tree, as oscap-chroot runs it.

@@ -349,28 +349,40 @@ publish_done(struct grid *g, int status, xmpp_stanza_t *reply, void *arg)
 		a.fn(g, status, a.arg);
 }
 
+/* Sends the request in b (freed) to the pubsub service without waiting;
+ * fn(g, status, arg) later from the loop. */
+static int
+request_async(struct grid *g, struct buf *b, pubsub_done_fn *fn, void *arg)
+{
+	struct async_ctx *a;
+	int r;
+
+	if (b->data == NULL)
+		return grid_fail(g, -E2BIG, "request too large");
+	if ((a = malloc(sizeof(*a))) == NULL) {
+		buf_free(b);
+		return grid_fail(g, -ENOMEM, "out of memory");
+	}
+	a->fn = fn;
+	a->arg = arg;
+	r = grid_iq_async(g, grid_pubsub_jid(g), "set", b->data, publish_done,
+	    a);
+	buf_free(b);
+	if (r < 0)
+		free(a);
+	return r;
+}
+
 int
 pubsub_publish_async(struct grid *g, const char *node, const char *id,
     const char *payload, pubsub_done_fn *fn, void *arg)
 {
-	struct async_ctx *a;
 	struct buf b;
 	int r;
 
 	if ((r = publish_request(g, &b, node, id, payload, NULL)) < 0)
 		return r;
-	if ((a = malloc(sizeof(*a))) == NULL) {
-		buf_free(&b);
-		return grid_fail(g, -ENOMEM, "out of memory");
-	}
-	a->fn = fn;
-	a->arg = arg;
-	r = grid_iq_async(g, grid_pubsub_jid(g), "set", b.data, publish_done,
-	    a);
-	buf_free(&b);
-	if (r < 0)
-		free(a);
-	return r;
+	return request_async(g, &b, fn, arg);
 }
 
 static void
@@ -397,25 +409,10 @@ int
 pubsub_retract_async(struct grid *g, const char *node, const char *id,
     pubsub_done_fn *fn, void *arg)
 {
-	struct async_ctx *a;
 	struct buf b;
-	int r;
 
 	retract_request(&b, node, id);
-	if (b.data == NULL)
-		return grid_fail(g, -E2BIG, "request too large");
-	if ((a = malloc(sizeof(*a))) == NULL) {
-		buf_free(&b);
-		return grid_fail(g, -ENOMEM, "out of memory");
-	}
-	a->fn = fn;
-	a->arg = arg;
-	r = grid_iq_async(g, grid_pubsub_jid(g), "set", b.data, publish_done,
-	    a);
-	buf_free(&b);
-	if (r < 0)
-		free(a);
-	return r;
+	return request_async(g, &b, fn, arg);
 }
 
 int

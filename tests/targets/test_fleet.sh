@@ -41,16 +41,7 @@ done
 # Each tree's posture report (the newest, collected) is a template.
 "$S" items sacm/posture -n 50 --json > "$W/posture.json"
 template() {	# tree
-	/usr/bin/python3 - "$W/posture.json" "${MID[$1]}" "$W/tmpl-$1.xml" <<'P'
-import json, sys
-import xml.etree.ElementTree as ET
-for it in json.load(open(sys.argv[1])):
-    r = ET.fromstring(it["payload"])
-    if r.get("endpoint") == sys.argv[2] and r.get("state") == "collected":
-        open(sys.argv[3], "w").write(it["payload"])
-        sys.exit(0)
-sys.exit(1)
-P
+	/usr/bin/python3 tests/targets/fleet_template.py "$W/posture.json" "${MID[$1]}" "$W/tmpl-$1.xml"
 }
 for t in "${TREES[@]}"; do
 	check "the $t tree's posture report is a template" template "$t"
