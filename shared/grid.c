@@ -272,7 +272,7 @@ free_conf(struct grid_conf *c)
 	free(c->jid); free(c->password_file); free(c->password);
 	free(c->cert); free(c->key); free(c->ca_file); free(c->host);
 	free(c->pubsub); free(c->upload); free(c->upload_resolve);
-	free(c->resource); free(c->domain);
+	free(c->resource); free(c->domain); free(c->presence_allow);
 }
 
 static void configure_conn(struct grid *);
@@ -326,6 +326,7 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 	g->conf.domain = grid_dupnull(conf->domain);
 	g->conf.upload = grid_dupnull(conf->upload);
 	g->conf.upload_resolve = grid_dupnull(conf->upload_resolve);
+	g->conf.presence_allow = grid_dupnull(conf->presence_allow);
 	g->conf.resource = NULL;
 	if (conf->resource && strchr(conf->jid, '/') == NULL) {
 		if (asprintf(&tmp, "%s/%s", conf->jid, conf->resource) < 0) {
@@ -437,7 +438,12 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		xmpp_handler_add(g->conn, grid_on_message, NULL, "message",
 		    NULL, g);
 		xmpp_handler_add(g->conn, grid_on_iq, NULL, "iq", NULL, g);
+		xmpp_handler_add(g->conn, grid_on_presence, NULL, "presence",
+		    NULL, g);
 		set_state(g, GRID_ONLINE);
+		/* Who is online is told again after our presence. */
+		if (g->on_presence)
+			g->on_presence(g, NULL, -1, g->on_presence_arg);
 		grid_send_presence(g);
 		g->need_resync = 1;
 		return;
@@ -448,6 +454,7 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 	/* XMPP_CONN_DISCONNECT or XMPP_CONN_FAIL */
 	xmpp_handler_delete(g->conn, grid_on_message);
 	xmpp_handler_delete(g->conn, grid_on_iq);
+	xmpp_handler_delete(g->conn, grid_on_presence);
 	grid_fail_pending(g, -ENOTCONN);
 	if (tls_verify_error[0])
 		grid_fail(g, -EBADMSG, "broker certificate not trusted: %s",

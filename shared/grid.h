@@ -60,6 +60,7 @@ struct grid_conf {
 	long	 reconnect_max_ms;
 	int	 direct_tls;	/* XEP-0368 TLS on connect instead of STARTTLS */
 	char	*resource;	/* resource to bind (services: a fixed name) */
+	char	*presence_allow; /* who may see our presence (bare JIDs) */
 	int	 insecure_trust_any_cert; /* tests only; logged loudly */
 };
 
@@ -153,6 +154,19 @@ int		 grid_handle_requests(struct grid *, const char *ns,
  */
 struct caps	*grid_caps(struct grid *);
 void		 grid_update_presence(struct grid *);
+
+/*
+ * Presence (RFC 6121) of other accounts' sessions: fn(g, full JID, 1) when
+ * one comes online, (.., 0) when it goes, and (g, NULL, -1) after each
+ * (re)connection (everything known is stale: the broker tells it again).
+ * grid_presence_subscribe() asks an account for its presence; a request
+ * to us is accepted only from the accounts in presence_allow.
+ */
+typedef void grid_presence_fn(struct grid *, const char *from, int available,
+    void *arg);
+void		 grid_set_presence_handler(struct grid *, grid_presence_fn *,
+		    void *);
+int		 grid_presence_subscribe(struct grid *, const char *bare);
 
 /*
  * Subscribes our bare JID to a topic (XEP-0060 6.1), remembers it so that

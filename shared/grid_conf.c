@@ -50,6 +50,10 @@ const struct conf_opt grid_conf_opts[] = {
 	    "TLS from the first byte (XEP-0368) instead of STARTTLS" },
 	{ "resource", CONF_STR, OFF(resource), 0, 0, NULL, 0,
 	    "resource to bind (default: the program's name for services)" },
+	{ "presence_allow", CONF_STR, OFF(presence_allow), 0, 0, NULL, 0,
+	    "accounts whose presence subscription is accepted, so that they "
+	    "see when this service is online (bare JIDs, space-separated; "
+	    "default: orchestrator@<domain>)" },
 	{ "insecure_trust_any_cert", CONF_BOOL, OFF(insecure_trust_any_cert),
 	    0, 0, "no", 0, "TESTS ONLY: accept any broker certificate" },
 };

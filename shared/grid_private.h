@@ -108,6 +108,8 @@ struct grid {
 
 	grid_event_fn	*on_event;
 	void		*on_event_arg;
+	grid_presence_fn *on_presence;
+	void		*on_presence_arg;
 
 	struct {
 		char		*ns;
@@ -135,6 +137,9 @@ void	grid_queue_items(struct grid *, xmpp_stanza_t *items,
 	    const char *delay, int catchup);
 void	grid_dispatch_events(struct grid *);
 void	grid_events_free(struct grid *);
+
+/* grid_presence.c */
+int	grid_on_presence(xmpp_conn_t *, xmpp_stanza_t *, void *);
 
 /* grid_server.c */
 int	grid_on_iq(xmpp_conn_t *, xmpp_stanza_t *, void *);

@@ -108,6 +108,7 @@ attach(void *arg, char *err, size_t errlen)
 		return -1;
 	}
 	grid_set_event_handler(o->g, orch_on_event, o);
+	grid_set_presence_handler(o->g, orch_presence, o);
 	if (grid_handle_requests(o->g, NS_ORCH, orch_on_request, o) < 0) {
 		snprintf(err, errlen, "cannot serve %s", NS_ORCH);
 		return -1;
@@ -122,6 +123,12 @@ ready(void *arg, char *buf, size_t len)
 
 	snprintf(buf, len, "%zu evaluators, database %s, collectors rechecked "
 	    "every %d s", o->nev, o->conf.db, EP_RECHECK);
+}
+
+static void
+online(void *arg)
+{
+	orch_presence_online(arg);
 }
 
 static void
@@ -157,7 +164,8 @@ main(int argc, char **argv)
 		.conf = &o.conf, .conf_size = sizeof(o.conf),
 		.log_level = &o.conf.log_level, .gc = &o.gc, .g = &o.g,
 		.topics = topics, .poll_ms = 500, .arg = &o,
-		.open = open_store, .attach = attach, .ready = ready,
+		.open = open_store, .attach = attach, .online = online,
+		.ready = ready,
 		.tick = tick, .close = close_store,
 	};
 

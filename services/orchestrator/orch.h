@@ -109,6 +109,13 @@ void	orch_assign_tick(struct orch *);
 void	orch_assign_endpoint(struct orch *, const char *endpoint);
 void	orch_assign_policy(struct orch *, const char *policy);
 
+/* orch_presence.c: liveness of collectors and evaluators from presence */
+void	orch_presence(struct grid *, const char *from, int available,
+	    void *);
+/* Asks the evaluators and every account with an approved endpoint. */
+void	orch_presence_online(struct orch *);
+void	orch_presence_watch(struct orch *, const char *account);
+
 /* orch_tick.c */
 void	orch_tick(struct orch *);
 

@@ -159,6 +159,18 @@ static void
 welcome(struct orch *o, const char *id)
 {
 	sqlite3_stmt *pl;
+	char *account = NULL;
+
+	/* its collector's presence, from now on */
+	if (db_prep(o->db, "SELECT account FROM endpoint WHERE id = ?",
+	    &pl) == 0) {
+		db_bind_text(pl, 1, id);
+		if (sqlite3_step(pl) == SQLITE_ROW)
+			account = db_column_dup(pl, 0);
+		sqlite3_finalize(pl);
+		orch_presence_watch(o, account);
+		free(account);
+	}
 
 	if (db_prep(o->db, "SELECT id FROM policy WHERE kind = 'datastream' "
 	    "AND trusted = 1", &pl) == 0) {

@@ -120,6 +120,13 @@ static const char *const migrations[] = {
 	"  DEFAULT 1;"
 	"CREATE INDEX endpoint_unpublished ON endpoint(id) "
 	"  WHERE approval_published < approval_version;",
+	/* 9: liveness from presence (orch_presence.c): the collectors'
+	 * sessions the broker told us of since we connected; endpoints by
+	 * collector */
+	"CREATE TABLE collector_presence ("
+	"  jid TEXT PRIMARY KEY, available INTEGER NOT NULL,"
+	"  since TEXT NOT NULL);"
+	"CREATE INDEX endpoint_collector ON endpoint(collector);",
 };
 
 int

@@ -145,7 +145,8 @@ out:
 }
 
 /*
- * Is the endpoint's collector there, as last known?  Asked again (a
+ * Is the endpoint's collector there, as last known?  Known from its
+ * presence when it sends it (orch_presence.c); else asked again (a
  * disco#info to the collector's full JID, which the broker answers with an
  * error when that session is gone) at most every EP_RECHECK seconds,
  * without waiting: the answer updates the endpoint (endpoint_checked).
@@ -161,9 +162,10 @@ endpoint_online(struct orch *o, const char *endpoint, time_t now,
 	int online = 1, stale = 0;
 
 	*since = '\0';
-	if (db_prep(o->db, "SELECT collector, CASE WHEN answered THEN online "
-	    "ELSE -1 END, checked, offline_since FROM endpoint WHERE id = ?",
-	    &st) < 0)
+	if (db_prep(o->db, "SELECT e.collector, CASE WHEN e.answered THEN "
+	    "e.online ELSE -1 END, e.checked, e.offline_since, p.available, "
+	    "p.since FROM endpoint e LEFT JOIN collector_presence p ON "
+	    "p.jid = e.collector WHERE e.id = ?", &st) < 0)
 		return 1;
 	db_bind_text(st, 1, endpoint);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -172,6 +174,13 @@ endpoint_online(struct orch *o, const char *endpoint, time_t now,
 		collector = db_column_dup(st, 0);
 		online = sqlite3_column_int(st, 1);
 		stale = now - sqlite3_column_int64(st, 2) >= EP_RECHECK;
+		/* known from presence: the broker tells when it changes */
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+			online = sqlite3_column_int(st, 4);
+			stale = 0;
+			if (!online)
+				s = (const char *)sqlite3_column_text(st, 5);
+		}
 		snprintf(since, len, "%s", s ? s : "");
 	}
 	sqlite3_finalize(st);

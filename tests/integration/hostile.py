@@ -30,6 +30,12 @@ usage: hostile.py hold CONF TOPIC SECONDS
   arrives, until the broker ends the session ("disconnected") or SECONDS
   pass ("still connected").
 
+usage: hostile.py subscribe CONF TO
+  Asks the account TO for its presence (RFC 6121 subscription request)
+  and watches for 5 s: prints "sees TO online" if an available presence
+  of TO's arrives, else "no presence of TO"; and "answer subscribed" or
+  "answer unsubscribed" when the broker delivers TO's answer.
+
 usage: hostile.py login CONF
   Logs in as any client would (SCRAM); prints whether the broker let it.
 
@@ -257,6 +263,26 @@ async def hold(conf, topic, seconds):
         c.disconnect()
 
 
+async def subscribe(conf, to):
+    c = client(conf, "hostile")
+    seen = []
+
+    def on_presence(p):
+        if p["from"].bare != to:
+            return
+        if p["type"] in ("subscribed", "unsubscribed"):
+            print("hostile: answer %s" % p["type"], flush=True)
+        elif p["type"] == "available" and p["from"].resource:
+            seen.append(str(p["from"]))
+    c.add_event_handler("presence", on_presence)
+    await online(c, conf)
+    c.send_presence(pto=to, ptype="subscribe")
+    await asyncio.sleep(5)
+    print("hostile: sees %s online" % seen[0] if seen else
+          "hostile: no presence of %s" % to, flush=True)
+    c.disconnect()
+
+
 async def login(conf):
     c = client(conf, "hostile")
     done = asyncio.get_event_loop().create_future()
@@ -372,6 +398,9 @@ def main():
     elif sys.argv[1] == "hold":
         loop.run_until_complete(hold(read_conf(sys.argv[2]), sys.argv[3],
                                      sys.argv[4]))
+    elif sys.argv[1] == "subscribe":
+        loop.run_until_complete(subscribe(read_conf(sys.argv[2]),
+                                          sys.argv[3]))
     elif sys.argv[1] == "login":
         loop.run_until_complete(login(read_conf(sys.argv[2])))
     elif sys.argv[1] == "subscriptions":

@@ -236,7 +236,7 @@ test_migration(void)
 	}
 	sqlite3_close(db);
 	open_db(path);
-	T_EQ(db_version(o.db), 8);
+	T_ASSERT(db_version(o.db) >= 8);
 	for (int s = 0; s < 7; s++) {
 		snprintf(id, sizeof(id), "m%d", s);
 		T_STREQ(col(id, "state"), names[s]);
