@@ -89,11 +89,13 @@ grid_on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		return 1;
 	if (type == NULL || strcmp(type, "unavailable") == 0) {
 		if (g->on_presence && strchr(from, '/'))
-			g->on_presence(g, from, type == NULL, g->on_presence_arg);
+			g->on_presence(g, from, type == NULL,
+			    g->on_presence_arg);
 	} else if (strcmp(type, "subscribe") == 0) {
 		int ok = allowed(g, bare);
 
-		(void)send_presence(g, bare, ok ? "subscribed" : "unsubscribed");
+		(void)send_presence(g, bare, ok ? "subscribed" :
+		    "unsubscribed");
 		if (ok)
 			log_info("grid: %s may see when this service is online",
 			    bare);

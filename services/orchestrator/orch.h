@@ -73,7 +73,7 @@ struct orch {
 	size_t			 nev;
 	struct ratelimit	*announcements, *changes;	/* per endpoint */
 	long			 publishing;	/* assessments on their way */
-	long			 checking;	/* endpoint checks on their way */
+	long			 checking;	/* endpoint checks sent */
 };
 
 

@@ -448,7 +448,8 @@ set(struct orch *o, xmlNodePtr root, const char *approval, const char *by,
 	for (xmlNodePtr e = root->children; e; e = e->next)
 		n += xml_is(e, "endpoint", NS_ORCH);
 	if (n > MAX_IDS) {
-		buf_printf(reply, "at most %d endpoints in one request", MAX_IDS);
+		buf_printf(reply, "at most %d endpoints in one request",
+		    MAX_IDS);
 		return -EINVAL;
 	}
 	n = 0;

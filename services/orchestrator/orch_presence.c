@@ -114,9 +114,9 @@ orch_presence(struct grid *g, const char *from, int available, void *arg)
 	else
 		log_warnx("collector %s is offline (presence): its %ld "
 		    "endpoint(s) wait for it", from, n);
-	if (n > 0 && db_prep(o->db, "UPDATE assessment SET next_check = 0 WHERE "
-	    ORCH_OPEN_SQL " AND endpoint IN (SELECT id FROM endpoint WHERE "
-	    "collector = ?)", &st) == 0) {
+	if (n > 0 && db_prep(o->db, "UPDATE assessment SET next_check = 0 "
+	    "WHERE " ORCH_OPEN_SQL " AND endpoint IN (SELECT id FROM endpoint "
+	    "WHERE collector = ?)", &st) == 0) {
 		db_bind_text(st, 1, from);
 		(void)sqlite3_step(st);
 		sqlite3_finalize(st);
