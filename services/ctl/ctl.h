@@ -88,6 +88,7 @@ int	ctl_orch_iq(struct ctl *, const char *what, const char *type,
 	    const char *query, const char *answer, xmlDocPtr *docp);
 int	ctl_results(struct ctl *, int argc, char **argv);
 int	ctl_report(struct ctl *, int argc, char **argv);
+int	ctl_arf(struct ctl *, int argc, char **argv);
 int	ctl_incidents(struct ctl *, int argc, char **argv);
 int	ctl_endpoints(struct ctl *, int argc, char **argv);
 /* ctl_approve.c: endpoints pending|approved|rejected|approve|reject */

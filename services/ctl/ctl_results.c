@@ -1,5 +1,5 @@
 /*
- * ctl_results.c - results, results history/diff, report, incidents: the
+ * ctl_results.c - results, history/diff, report, arf, incidents: the
  * results repository's queries (docs/protocol.md) and sacm/incidents.
  */
 #include <errno.h>
@@ -131,8 +131,9 @@ ctl_results(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-int
-ctl_report(struct ctl *c, int argc, char **argv)
+/* The HTML report (what "report") or the ARF (what "arf"), as a blob. */
+static int
+fetch_doc(struct ctl *c, const char *what, int argc, char **argv)
 {
 	struct blob_ref ref;
 	struct buf h;
@@ -147,7 +148,8 @@ ctl_report(struct ctl *c, int argc, char **argv)
 		return 2;
 	repo(c, to, sizeof(to));
 	buf_init(&h, 65536);
-	buf_adds(&h, "<query xmlns='" NS_RESULTS "' type='report'");
+	buf_adds(&h, "<query xmlns='" NS_RESULTS "'");
+	buf_add_attr(&h, "type", what);
 	buf_add_attr(&h, "endpoint", argv[0]);
 	buf_add_attr(&h, "assessment", c->assessment);
 	buf_add_attr(&h, "policy", c->policy);
@@ -157,22 +159,22 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	    sizeof(err)) : -E2BIG;
 	buf_free(&h);
 	if (r < 0)
-		return ctl_fail("report", "%s", err);
-	rep = xml_child(xmlDocGetRootElement(doc), "report", NULL);
+		return ctl_fail(what, "%s", err);
+	rep = xml_child(xmlDocGetRootElement(doc), what, NULL);
 	if (rep == NULL || blob_ref_from_xml(xml_child(rep, "blob", BLOB_NS),
 	    &ref, err, sizeof(err)) < 0) {
 		xmlFreeDoc(doc);
-		return ctl_fail("report", "the answer has no report");
+		return ctl_fail(what, "the answer has no %s", what);
 	}
 	xmlFreeDoc(doc);
-	r = blob_get(c->g, &ref, 512u << 20, &html, &len, err, sizeof(err));
+	r = blob_get(c->g, &ref, 1u << 30, &html, &len, err, sizeof(err));
 	blob_ref_free(&ref);
 	if (r < 0)
-		return ctl_fail("report", "%s", err);
+		return ctl_fail(what, "%s", err);
 	if ((f = fopen(c->out, "w")) == NULL || fwrite(html, 1, len, f) !=
 	    len || fclose(f) != 0) {
 		free(html);
-		return ctl_fail("report", "%s: %s", c->out, strerror(errno));
+		return ctl_fail(what, "%s: %s", c->out, strerror(errno));
 	}
 	free(html);
 	if (c->json) {
@@ -183,6 +185,18 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	} else
 		printf("%s (%zu bytes)\n", c->out, len);
 	return 0;
+}
+
+int
+ctl_report(struct ctl *c, int argc, char **argv)
+{
+	return fetch_doc(c, "report", argc, argv);
+}
+
+int
+ctl_arf(struct ctl *c, int argc, char **argv)
+{
+	return fetch_doc(c, "arf", argc, argv);
 }
 
 /* incidents: the IODEF documents on sacm/incidents, newest first. */

@@ -86,6 +86,9 @@ static const struct {
 	    "failing a rule now" },
 	{ "report", ctl_report, "report ENDPOINT [--assessment A] -o FILE",
 	    "the HTML report of an evaluation (default: the latest)" },
+	{ "arf", ctl_arf, "arf ENDPOINT [--assessment A] -o FILE",
+	    "the ARF of an evaluation (default: the latest), as oscap wrote "
+	    "it: joined again by the results repository" },
 	{ "incidents", ctl_incidents, "incidents [-n N]",
 	    "incidents raised for newly failing rules (IODEF on "
 	    "sacm/incidents)" },

@@ -5,6 +5,8 @@
  *   ev_job.c      up to capacity jobs at a time: fetch policy and posture,
  *                 evaluate in a child forked from the process that holds
  *                 the loaded policy, publish the result
+ *   ev_arf.c      the ARF out: its skeleton, and what it shares with other
+ *                 evaluations uploaded once
  */
 #ifndef EV_H
 #define EV_H
@@ -52,6 +54,14 @@ struct ev_run {
 #define EV_RUNS_MAX	64		/* the highest capacity */
 #define EV_QUEUE_MAX	4096		/* requests waiting; more refused */
 
+/* A shared part of an ARF uploaded lately (ev_arf.c). */
+struct ev_part {
+	char		 sha256[65];	/* of its bytes */
+	char		*blob;		/* its <blob/> reference, NULL: free */
+	time_t		 at;		/* uploaded */
+};
+#define EV_PARTS_MAX	32
+
 struct ev {
 	struct ev_conf	 conf;
 	struct grid_conf gc;
@@ -67,12 +77,20 @@ struct ev {
 	char		*tl;		/* its tailoring, if it is one */
 	size_t		 tllen;
 	struct ev_loaded loaded[EV_CACHE_MAX];
+	struct ev_part	 parts[EV_PARTS_MAX];
 	unsigned long	 done, failed;
 };
 
 /* ev_request.c */
 void	ev_on_event(struct grid *, const struct grid_event *, void *);
 void	ev_job_free(struct ev_job *);
+
+/* ev_arf.c: appends the result's <arf> (uploading what it must) to out.
+ * 0, or -errno with err. */
+struct buf;
+int	ev_arf_put(struct ev *, const char *arf, size_t len, struct buf *out,
+	    char *err, size_t errlen);
+void	ev_arf_forget(struct ev *);
 
 /* ev_job.c */
 void	ev_enqueue(struct ev *, struct ev_job *);

@@ -118,7 +118,7 @@ summarize(const char *rules, size_t len, struct buf *b)
 /* Publishes the job's result: complete (rules and ARF) or failed. */
 static void
 publish(struct ev *e, struct ev_job *j, const char *failure,
-    const char *rules, size_t rlen, const struct blob_ref *arf, long ms,
+    const char *rules, size_t rlen, const char *arf, long ms,
     long peak_mb)
 {
 	struct buf b;
@@ -146,9 +146,7 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 		buf_adds(&b, "</reason>");
 	} else {
 		buf_add(&b, rules, rlen);
-		buf_adds(&b, "<arf>");
-		blob_ref_to_xml(arf, &b);
-		buf_adds(&b, "</arf>");
+		buf_adds(&b, arf);
 	}
 	buf_adds(&b, "</evaluation-result>");
 	if (b.data == NULL)
@@ -433,8 +431,7 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 static void
 reap(struct ev *e, struct ev_run *run, int status, long peak_mb)
 {
-	struct blob_ref arf = { 0 };
-	struct buf rules, a;
+	struct buf rules, a, x;
 	char p[4096], err[2048];
 	int r;
 
@@ -447,27 +444,26 @@ reap(struct ev *e, struct ev_run *run, int status, long peak_mb)
 	}
 	buf_init(&rules, 64u << 20);
 	buf_init(&a, 1u << 30);
+	buf_init(&x, 64u << 10);
 	snprintf(p, sizeof(p), "%.3000s/rules.xml", run->workdir);
 	r = buf_read_file(&rules, p);
 	snprintf(p, sizeof(p), "%.3000s/arf.xml", run->workdir);
 	if (r == 0)
 		r = buf_read_file(&a, p);
-	if (r == 0 && (r = blob_put(e->g, "arf.xml", a.data, a.len,
-	    "application/xml", 1, &arf)) < 0)
-		snprintf(err, sizeof(err), "uploading the ARF: %s",
-		    grid_errstr(e->g));
-	else if (r < 0)
+	if (r < 0)
 		snprintf(err, sizeof(err), "the evaluation left no results");
+	else
+		r = ev_arf_put(e, a.data, a.len, &x, err, sizeof(err));
 	if (r < 0)
 		fail(e, run, err);
 	else {
-		publish(e, run->job, NULL, rules.data, rules.len, &arf,
+		publish(e, run->job, NULL, rules.data, rules.len, x.data,
 		    child_elapsed_ms(&run->child), peak_mb);
 		done(e, run);
 	}
-	blob_ref_free(&arf);
 	buf_free(&rules);
 	buf_free(&a);
+	buf_free(&x);
 }
 
 void
@@ -528,4 +524,5 @@ ev_stop(struct ev *e)
 	free(e->ds);
 	free(e->tl);
 	free(e->ds_id);
+	ev_arf_forget(e);
 }

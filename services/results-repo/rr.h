@@ -5,6 +5,8 @@
  *                incidents
  *   rr_ingest.c  evaluation results in -> stored -> sacm/results current,
  *                incidents on sacm/incidents
+ *   rr_arf.c     ARFs in (whole, or a skeleton and shared parts), stored
+ *                with each shared part once, joined again on demand
  *   rr_query.c   the queries answered over the grid, the HTML report
  */
 #ifndef RR_H
@@ -13,6 +15,8 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <time.h>
+
+#include <libxml/tree.h>
 
 #include "buf.h"
 #include "grid.h"
@@ -44,6 +48,18 @@ struct rr {
 /* rr_store.c */
 int	rr_store_open(struct rr *);
 void	rr_store_close(struct rr *);
+
+/* rr_arf.c */
+/* The ARF a result's <arf> names, fetched (parts stored already are not),
+ * joined and verified; its sha256 in sha.  0 or -errno with err. */
+int	rr_arf_in(struct rr *, xmlNodePtr arf, char **out, size_t *len,
+	    char sha[65], char *err, size_t errlen);
+/* Stores a verified ARF under sha: its skeleton, each shared part once.
+ * Inside the caller's transaction. */
+int	rr_arf_store(struct rr *, const char *sha, const char *arf,
+	    size_t len);
+/* The ARF of evaluation eid, joined; -ENOENT when none is stored. */
+int	rr_arf_load(struct rr *, int64_t eid, char **out, size_t *len);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);

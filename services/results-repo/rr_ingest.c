@@ -4,7 +4,8 @@
  * Each result on sacm/evaluation/results is stored in one transaction:
  * the evaluation, its rule results (rule titles, severities and
  * identifiers kept once per rule), its ARF (fetched, verified, checked to
- * be an ARF), the current state of the endpoint for that policy and
+ * be an ARF, stored with what it shares with others once: rr_arf.c), the
+ * current state of the endpoint for that policy and
  * profile, and incidents: a rule that fails now, at or above
  * incident_severity, and has no open incident gets one; an open incident
  * whose rule no longer fails is closed.  What is stored is then
@@ -80,9 +81,8 @@ struct ev {
 	char	*profile, *evaluator, *state, *evaluated, *reason;
 	char	*score, *max, *duration, *count[SCAP_NRESULTS];
 	xmlNodePtr rules;		/* <rule-results/> */
-	char	*arf, arf_sha[65];	/* decoded ARF */
+	char	*arf, arf_sha[65];	/* decoded ARF, its sha256 */
 	size_t	 arflen;
-	char	*arf_ref;
 };
 
 static void
@@ -94,18 +94,16 @@ ev_free(struct ev *e)
 	free(e->reason); free(e->score); free(e->max); free(e->duration);
 	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		free(e->count[i]);
-	free(e->arf); free(e->arf_ref);
+	free(e->arf);
 }
 
 static int
 parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
 {
-	xmlNodePtr arf, blob, reason;
-	struct blob_ref ref;
+	xmlNodePtr arf, reason;
 	xmlDocPtr d;
 	char why[512];
 	const char *bad;
-	size_t len;
 	int r;
 
 	if (!xml_ids_ok(root, xml_id_attrs, &bad)) {
@@ -140,32 +138,21 @@ parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
 	}
 	e->rules = xml_child(root, "rule-results", SACM_NS);
 	arf = xml_child(root, "arf", SACM_NS);
-	blob = arf ? xml_child(arf, "blob", BLOB_NS) : NULL;
-	if (e->rules == NULL || blob == NULL) {
+	if (e->rules == NULL || arf == NULL) {
 		snprintf(err, errlen, "a complete result needs rule results "
 		    "and an ARF");
 		return -EINVAL;
 	}
-	if (blob_ref_from_xml(blob, &ref, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "ARF: %s", why);
-		return -EINVAL;
-	}
-	r = blob_get(rr->g, &ref, (size_t)rr->conf.max_arf, &e->arf,
-	    &e->arflen, why, sizeof(why));
-	if (r == 0)
-		memcpy(e->arf_sha, ref.sha256, sizeof(e->arf_sha));
-	blob_ref_free(&ref);
-	if (r < 0) {
-		snprintf(err, errlen, "ARF: %s", why);
+	if ((r = rr_arf_in(rr, arf, &e->arf, &e->arflen, e->arf_sha, err,
+	    errlen)) < 0)
 		return r;
-	}
 	if (xmlsafe_parse_root(e->arf, e->arflen, (size_t)rr->conf.max_arf,
 	    "asset-report-collection", NS_ARF, &d, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "ARF: %s", why);
 		return -EINVAL;
 	}
 	xmlFreeDoc(d);
-	return xml_node_text(blob, &e->arf_ref, &len);
+	return 0;
 }
 
 /* ---- storing --------------------------------------------------------------- */
@@ -346,31 +333,19 @@ static int
 store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	char now[32], *gz = NULL;
-	size_t gzlen;
+	char now[32];
 	int64_t eid;
 	int r = -EIO;
 
 	if (db_begin(rr->db) < 0)
 		return -EIO;
-	if (e->arf) {
-		if (blob_gzip(e->arf, e->arflen, &gz, &gzlen) < 0 ||
-		    db_prep(rr->db, "INSERT OR IGNORE INTO arf (sha256, size, gz) "
-		    "VALUES (?,?,?)", &st) < 0) {
-			free(gz);
-			goto fail;
-		}
-		db_bind_text(st, 1, e->arf_sha);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)e->arflen);
-		sqlite3_bind_blob(st, 3, gz, (int)gzlen, free);
-		if (exec_done(rr, st) < 0)
-			goto fail;
-	}
+	if (e->arf && rr_arf_store(rr, e->arf_sha, e->arf, e->arflen) < 0)
+		goto fail;
 	if (db_prep(rr->db, "INSERT INTO evaluation (request, endpoint, hostname, "
 	    "assessment, policy, profile, evaluator, state, reason, evaluated,"
 	    " duration_ms, received, score, max, pass, fail, error, unknown, "
-	    "notapplicable, notchecked, informational, fixed, arf, arf_ref) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st) <
+	    "notapplicable, notchecked, informational, fixed, arf) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st) <
 	    0)
 		goto fail;
 	time_iso(now, 0);
@@ -381,7 +356,6 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		db_bind_text(st, 15 + (int)i, e->count[i]);
 	db_bind_text(st, 23, e->arf ? e->arf_sha : NULL);
-	db_bind_text(st, 24, e->arf_ref);
 	if (exec_done(rr, st) < 0)
 		goto fail;
 	eid = sqlite3_last_insert_rowid(rr->db);

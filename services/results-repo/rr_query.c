@@ -10,6 +10,8 @@
  *   failing  rule [policy]              the endpoints failing it now
  *   report   evaluation | endpoint [assessment]
  *                                       the HTML report, as a blob
+ *   arf      evaluation | endpoint [assessment]
+ *                                       the ARF, joined again, as a blob
  */
 #include <errno.h>
 #include <stdio.h>
@@ -298,7 +300,6 @@ static int
 render(struct rr *rr, int64_t eid, struct buf *html, char *err, size_t elen)
 {
 	static xsltStylesheetPtr xsl;
-	sqlite3_stmt *st;
 	xmlDocPtr arf = NULL, out = NULL;
 	xmlChar *text = NULL;
 	char *data = NULL, ver[64];
@@ -306,16 +307,7 @@ render(struct rr *rr, int64_t eid, struct buf *html, char *err, size_t elen)
 	int n = 0, r = -ENOENT;
 	const char *params[] = { "oscap-version", ver, "pwd", "'/'", NULL };
 
-	if (db_prep(rr->db, "SELECT a.gz FROM evaluation e JOIN arf a ON a.sha256"
-	    " = e.arf WHERE e.id = ?", &st) < 0)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, eid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = blob_gunzip(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0),
-		    (size_t)rr->conf.max_arf, &data, &len);
-	sqlite3_finalize(st);
-	if (r < 0) {
+	if ((r = rr_arf_load(rr, eid, &data, &len)) < 0) {
 		snprintf(err, elen, "no ARF stored for that evaluation");
 		return r;
 	}
@@ -343,15 +335,15 @@ render(struct rr *rr, int64_t eid, struct buf *html, char *err, size_t elen)
 	return r;
 }
 
-/* The report gzip'ed, then base64'ed (*out to free). */
+/* The document gzip'ed, then base64'ed (*out to free). */
 static int
-inline_html(const struct buf *html, char **out)
+inline_doc(const char *doc, size_t len, char **out)
 {
 	char *gz;
 	size_t gzlen;
 	unsigned char *b64;
 
-	if (blob_gzip(html->data, html->len, &gz, &gzlen) < 0)
+	if (blob_gzip(doc, len, &gz, &gzlen) < 0)
 		return -ENOMEM;
 	if ((b64 = malloc(4 * ((gzlen + 2) / 3) + 1)) == NULL) {
 		free(gz);
@@ -363,13 +355,18 @@ inline_html(const struct buf *html, char **out)
 	return 0;
 }
 
+/* The HTML report (arf 0) or the ARF (arf 1) of an evaluation. */
 static int
-q_report(struct rr *rr, const struct q *q, struct buf *b)
+q_report(struct rr *rr, const struct q *q, int arf, struct buf *b)
 {
+	static const char *const what[] = { "report", "arf" };
+	static const char *const file[] = { "report.html", "arf.xml" };
+	static const char *const type[] = { "text/html", "application/xml" };
 	struct blob_ref ref = { 0 };
 	struct buf html;
 	sqlite3_stmt *st;
-	char err[512], *b64 = NULL;
+	char err[512], *b64 = NULL, *data = NULL;
+	size_t len = 0;
 	int64_t eid = -1;
 	int r;
 
@@ -392,7 +389,15 @@ q_report(struct rr *rr, const struct q *q, struct buf *b)
 		return -ENOENT;
 	}
 	buf_init(&html, 256u << 20);
-	if ((r = render(rr, eid, &html, err, sizeof(err))) < 0) {
+	if (arf) {
+		if ((r = rr_arf_load(rr, eid, &data, &len)) < 0)
+			snprintf(err, sizeof(err), "no ARF stored for that "
+			    "evaluation");
+	} else if ((r = render(rr, eid, &html, err, sizeof(err))) == 0) {
+		data = html.data;
+		len = html.len;
+	}
+	if (r < 0) {
 		buf_free(&html);
 		buf_adds(b, err);
 		return r;
@@ -400,10 +405,13 @@ q_report(struct rr *rr, const struct q *q, struct buf *b)
 	if (q->inline_ && strcmp(q->inline_, "true") == 0) {
 		/* In the answer itself (a browser cannot resolve the lab's
 		 * upload host): gzip, then base64. */
-		r = inline_html(&html, &b64);
-	} else if ((r = blob_put(rr->g, "report.html", html.data, html.len,
-	    "text/html", 1, &ref)) < 0)
-		buf_printf(b, "uploading the report: %s", grid_errstr(rr->g));
+		r = inline_doc(data, len, &b64);
+	} else if ((r = blob_put(rr->g, file[arf], data, len, type[arf], 1,
+	    &ref)) < 0)
+		buf_printf(b, "uploading the %s: %s", what[arf],
+		    grid_errstr(rr->g));
+	if (arf)
+		free(data);
 	buf_free(&html);
 	if (r < 0) {
 		if (b->len == 0)
@@ -415,18 +423,19 @@ q_report(struct rr *rr, const struct q *q, struct buf *b)
 		static const char *const names[] = { "evaluation" };
 
 		sqlite3_bind_int64(st, 1, eid);
-		buf_adds(b, "<report");
+		buf_printf(b, "<%s", what[arf]);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			db_row_attrs(b, st, names, 1);
 		sqlite3_finalize(st);
 		buf_adds(b, ">");
 		if (b64) {
-			buf_adds(b, "<html encoding='gzip+base64'>");
+			buf_printf(b, "<%s encoding='gzip+base64'>", arf ?
+			    "xml" : "html");
 			buf_adds(b, b64);
-			buf_adds(b, "</html>");
+			buf_printf(b, "</%s>", arf ? "xml" : "html");
 		} else
 			blob_ref_to_xml(&ref, b);
-		buf_adds(b, "</report>");
+		buf_printf(b, "</%s>", what[arf]);
 	}
 	blob_ref_free(&ref);
 	free(b64);
@@ -463,7 +472,9 @@ rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
 	else if (strcmp(q.type, "failing") == 0)
 		r = q_failing(rr, &q, &b);
 	else if (strcmp(q.type, "report") == 0)
-		r = q_report(rr, &q, &b);
+		r = q_report(rr, &q, 0, &b);
+	else if (strcmp(q.type, "arf") == 0)
+		r = q_report(rr, &q, 1, &b);
 	else if (strcmp(q.type, "rules") == 0)
 		r = q_rules(rr, &q, &b);
 	else {

@@ -3,7 +3,8 @@
  *
  * One row per evaluation (its request id is unique: a result delivered
  * twice is stored once), one row per rule result, rule metadata once per
- * rule, the ARF once per digest (gzip as received and verified), and
+ * rule, the ARF once per digest (its skeleton gzip'ed, the parts it
+ * shares with other evaluations once per digest: rr_arf.c), and
  * incidents: open from the evaluation where a rule started failing until
  * the one where it stopped.  The current state of each endpoint, policy
  * and profile is a row too, with a flag for whether sacm/results has it.
@@ -65,6 +66,15 @@ static const char *const migrations[] = {
 	"  WHERE published = 0;"
 	"CREATE INDEX incident_unpublished ON incident(published) "
 	"  WHERE published = 0;",
+	/* 4: an ARF's shared parts once (rr_arf.c): the datastream and the
+	 * OVAL definitions are most of every ARF (fleet scale) */
+	"CREATE TABLE arf_part ("
+	"  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, gz BLOB NOT NULL);"
+	"CREATE TABLE arf_splice ("
+	"  arf TEXT NOT NULL REFERENCES arf(sha256), seq INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  part TEXT NOT NULL REFERENCES arf_part(sha256),"
+	"  PRIMARY KEY (arf, seq));",
 };
 
 int

@@ -3,7 +3,8 @@
 # repositories and two collectors: an evaluation request (policy + stored
 # posture) gets results equal to `oscap-chroot TREE xccdf eval`, with an
 # ARF that validates and names the endpoint; a loaded policy is reused for
-# the next endpoint; a request assigned to another evaluator is left to
+# the next endpoint, and the ARF's shared parts (datastream, OVAL
+# definitions) are not uploaded again; a request assigned to another evaluator is left to
 # it; requests that cannot be evaluated fail with a reason, and the
 # evaluator carries on.
 . "$(dirname "$0")/lib.sh"
@@ -68,13 +69,9 @@ P
 }
 check "... its rule results equal oscap-chroot's on the tree" cmp_live "$W/res-e1.xml" "$W/live-hardened.xml"
 check "... with counts" test "$(attr "$W/res-e1.xml" pass)/$(attr "$W/res-e1.xml" fail)" = 30/10
-/usr/bin/python3 - "$W/res-e1.xml" "$W/arf-ref.xml" <<'P'
-import re, sys
-b = re.search(r'<arf><blob ([^>]*)/></arf>', open(sys.argv[1]).read()).group(1)
-open(sys.argv[2], "w").write("<blob xmlns='http://sacm-grid.dev/protocol/1' %s/>" % b)
-P
-"$S" blob get "$W/arf-ref.xml" -o "$W/arf.xml" 2>/dev/null
-check "the ARF (a blob) passes oscap ds rds-validate" oscap ds rds-validate "$W/arf.xml"
+check "the ARF, its skeleton and shared parts joined, is the one the result names" bash -c "tests/targets/arf_join.py '$W/res-e1.xml' '$W/arf.xml' '$S' > '$W/parts-e1'"
+check "... cut in shared parts (the datastream, the OVAL definitions)" test "$(wc -l < "$W/parts-e1")" -ge 2
+check "... and passes oscap ds rds-validate" oscap ds rds-validate "$W/arf.xml"
 check "... and its target is the endpoint" grep -q "<target>target-hardened</target>" "$W/arf.xml"
 
 request e2 misconfigured evaluator-1@grid.test "$PROFILE" "$W/stored-misconfigured-c1.xml"
@@ -82,6 +79,7 @@ check "the next endpoint is evaluated too" wait_for 120 result e2
 APT_CONFIG=$W/apt.conf oscap-chroot "$W/t/misconfigured" xccdf eval --profile "$PROFILE" --results "$W/live-mis.xml" "$DS" >/dev/null 2>&1
 check "... equal to oscap-chroot's on its tree" cmp_live "$W/res-e2.xml" "$W/live-mis.xml"
 check "... with the policy loaded once for both" test "$(grep -c ' loaded in ' "$W/ev1.log")" = 1
+check "... and its ARF's shared parts not uploaded again (the first's blobs)" bash -c "tests/targets/arf_join.py '$W/res-e2.xml' '$W/arf-e2.xml' '$S' | cmp -s - '$W/parts-e1'"
 
 request e3 hardened evaluator-2@grid.test "$PROFILE" "$W/stored-hardened-c1.xml"
 check "a request assigned to the other evaluator is done by it" wait_for 120 result e3

@@ -5,7 +5,8 @@
 # endpoint and policy/profile; history and diff answer after evaluations
 # with changes between them; an incident is raised once for a newly
 # failing rule and again only after it passed; the HTML report equals
-# `oscap xccdf generate report` for the ARF; a result delivered twice is
+# `oscap xccdf generate report` for the ARF; the ARF is stored with its
+# shared parts once and joined on demand byte for byte; a result delivered twice is
 # stored once and a malformed one is rejected.
 . "$(dirname "$0")/lib.sh"
 trap broker_lab_down EXIT
@@ -83,14 +84,30 @@ check "... raises one new incident" wait_for 20 bash -c "[ \$('$S' incidents --j
 # The HTML report, as oscap renders it for the same ARF.
 "$S" report "$MID" --assessment a3 -o "$W/report.html" >/dev/null
 "$S" items sacm/evaluation/results --id e3 --json | payload > "$W/e3.xml"
-/usr/bin/python3 - "$W/e3.xml" "$W/arf-ref.xml" <<'P'
-import re, sys
-b = re.search(r'<arf><blob ([^>]*)/></arf>', open(sys.argv[1]).read()).group(1)
-open(sys.argv[2], "w").write("<blob xmlns='http://sacm-grid.dev/protocol/1' %s/>" % b)
-P
-"$S" blob get "$W/arf-ref.xml" -o "$W/arf.xml" >/dev/null 2>&1
+tests/targets/arf_join.py "$W/e3.xml" "$W/arf.xml" "$S" >/dev/null
 (cd / && oscap xccdf generate report "$W/arf.xml" > "$W/oscap.html" 2>/dev/null)
 check "the HTML report equals oscap xccdf generate report's" cmp -s "$W/report.html" "$W/oscap.html"
+
+# The ARF, stored compactly and joined on demand.
+"$S" arf "$MID" --assessment a3 -o "$W/arf-rr.xml" >/dev/null
+check "the ARF joined on demand is byte for byte the evaluator's" cmp -s "$W/arf-rr.xml" "$W/arf.xml"
+check "... and passes oscap ds rds-validate" oscap ds rds-validate "$W/arf-rr.xml"
+sql() { /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$W/rr.sqlite" "$1"; }
+stored=$(sql 'select count(*) from arf')/$(sql 'select count(*) from arf_part')/$(sql 'select count(*) from arf_splice')
+stored_ok() { set -- $(echo "$stored" | tr / ' '); [ "$1" = 3 ] && [ "$2" -ge 2 ] && [ "$3" = $(($2 * 3)) ]; }
+check "three ARFs, their shared parts stored once (datastream, OVAL definitions): $stored" stored_ok
+check "... each ARF's own bytes under 100 KB gzip'ed (the whole is 8 MB)" test "$(sql 'select max(length(gz)) from arf')" -lt 100000
+# A result whose part or whole is not what it names: refused.
+hostile_arf() {	# id sed-expression reason
+	echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' hostname='target-misconfigured' assessment='a$1' profile='$PROFILE' evaluator='evaluator-2@grid.test'>$ANN</evaluation-request>" > "$W/ereq-$1.xml"
+	SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-$1.xml" --id "$1" >/dev/null
+	sed -e "s/assessment=.a3./assessment='a$1'/" -e "$2" "$W/e3.xml" > "$W/$1.xml"
+	SACM_CONFIG=$L/accounts/evaluator-2.conf "$S" publish sacm/evaluation/results "$W/$1.xml" --id "$1" >/dev/null
+	wait_for 30 grep -q "result $1 rejected: .*$3" "$W/rr.log"
+}
+check "a part whose bytes are not the ones named is refused" hostile_arf e11 "0,/\\(<part [^>]*sha256=.\\)[0-9a-f]*/s//\\1$(printf a%.0s $(seq 64))/" "its bytes are not the ones named"
+check "an ARF whose joined bytes are not the ones named is refused" hostile_arf e12 "s/\\(<arf [^>]*sha256=.\\)[0-9a-f]*/\\1$(printf b%.0s $(seq 64))/" "the joined bytes are not the ones named"
+check "... nothing of either stored" test "$(sql 'select count(*) from arf')/$(sql 'select count(*) from evaluation')" = "3/3"
 
 # Redelivery and garbage.
 SACM_CONFIG=$L/accounts/evaluator-1.conf "$S" publish sacm/evaluation/results "$W/e1.xml" --id e1 >/dev/null
