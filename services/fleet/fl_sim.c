@@ -31,6 +31,19 @@ endpoint_id(const struct fleet *f, long i, char *out, size_t len)
 	snprintf(out, len, "%s-%06ld", f->conf.prefix, i + 1);
 }
 
+/* Opens <element xmlns=SACM_NS with endpoint i's identity: its id (as
+ * attribute idattr), hostname and platform; id gets the id. */
+static void
+identity(const struct fleet *f, long i, struct buf *b, const char *element,
+    const char *idattr, char *id, size_t len)
+{
+	endpoint_id(f, i, id, len);
+	buf_printf(b, "<%s xmlns='" SACM_NS "'", element);
+	buf_add_attr(b, idattr, id);
+	buf_add_attr(b, "hostname", id);
+	buf_add_attr(b, "platform", f->conf.platform);
+}
+
 long
 fl_index(const struct fleet *f, const char *id)
 {
@@ -183,17 +196,10 @@ announce(struct fleet *f, long i)
 	char id[128];
 	int r;
 
-	endpoint_id(f, i, id, sizeof(id));
 	buf_init(&b, 4096);
-	buf_adds(&b, "<endpoint xmlns='" SACM_NS "' id='");
-	buf_add_xml(&b, id);
-	buf_adds(&b, "' hostname='");
-	buf_add_xml(&b, id);
-	buf_adds(&b, "' platform='");
-	buf_add_xml(&b, f->conf.platform);
-	buf_adds(&b, "' collector='");
-	buf_add_xml(&b, grid_jid(f->g));
-	buf_adds(&b, "'/>");
+	identity(f, i, &b, "endpoint", "id", id, sizeof(id));
+	buf_add_attr(&b, "collector", grid_jid(f->g));
+	buf_adds(&b, "/>");
 	if (b.data == NULL || (a = malloc(sizeof(*a))) == NULL) {
 		buf_free(&b);
 		return -ENOMEM;
@@ -254,23 +260,15 @@ report(struct fleet *f, long i, const char *request, const char *policy,
 	struct buf b;
 	char id[128], item[600], when[32];
 
-	endpoint_id(f, i, id, sizeof(id));
 	time_iso(when, 0);
 	buf_init(&b, (size_t)grid_get_conf(f->g)->max_item_size);
-	buf_adds(&b, "<posture-report xmlns='" SACM_NS "' endpoint='");
-	buf_add_xml(&b, id);
-	buf_adds(&b, "' hostname='");
-	buf_add_xml(&b, id);
-	buf_adds(&b, "' platform='");
-	buf_add_xml(&b, f->conf.platform);
-	buf_adds(&b, "' request='");
-	buf_add_xml(&b, request);
-	buf_adds(&b, "' policy='");
-	buf_add_xml(&b, policy);
-	buf_adds(&b, "' profile='");
-	buf_add_xml(&b, profile ? profile : "");
-	buf_printf(&b, "' reason='request' sequence='%lu' collected='%s' "
-	    "duration-ms='0' state='collected'>", ++f->seq, when);
+	identity(f, i, &b, "posture-report", "endpoint", id, sizeof(id));
+	buf_add_attr(&b, "request", request);
+	buf_add_attr(&b, "policy", policy);
+	buf_add_attr(&b, "profile", profile ? profile : "");
+	buf_add_attr(&b, "collected", when);
+	buf_printf(&b, " reason='request' sequence='%lu' duration-ms='0' "
+	    "state='collected'>", ++f->seq);
 	buf_adds(&b, t->inner);
 	buf_adds(&b, "</posture-report>");
 	snprintf(item, sizeof(item), "%s/%.400s", id, request);
