@@ -73,7 +73,6 @@ struct orch {
 	size_t			 nev;
 	struct ratelimit	*announcements, *changes;	/* per endpoint */
 	long			 publishing;	/* assessments on their way */
-	long			 checking;	/* endpoint checks sent */
 };
 
 
@@ -92,6 +91,21 @@ int	orch_fire(struct orch *, const char *id, enum orch_event,
 	    const struct orch_change *);
 /* Publishes the assessment as it is now (asynchronously). */
 void	orch_publish(struct orch *, const char *id);
+/* Publishes xml as item id on node without waiting; the broker's answer
+ * runs mark (an UPDATE of ?1 the version, ?2 the id) to count that
+ * version published; one it did not take stays unpublished, to be sent
+ * again.  what names the item in the log.  mark and what: static. */
+void	orch_publish_version(struct orch *, const char *node, const char *id,
+	    const char *xml, long long version, const char *mark,
+	    const char *what);
+/* One endpoint (endpoint set) or every endpoint of a collector JID
+ * (endpoint NULL) seen online (1) or offline (0) now, and their open
+ * assessments made due; how many endpoints that names.  _due: only the
+ * latter. */
+long	orch_endpoints_seen(struct orch *, const char *endpoint,
+	    const char *collector, int online);
+void	orch_endpoints_due(struct orch *, const char *endpoint,
+	    const char *collector);
 
 /* orch_events.c */
 void	orch_on_event(struct grid *, const struct grid_event *, void *);

@@ -47,35 +47,6 @@ orch_endpoint_approved(struct orch *o, const char *id)
 	return ok;
 }
 
-/* An approval on its way: the endpoint and the version sent. */
-struct approval_pub {
-	struct orch	*o;
-	long long	 version;
-	char		 id[];
-};
-
-static void
-approval_published(struct grid *g, int status, void *arg)
-{
-	struct approval_pub *p = arg;
-	sqlite3_stmt *st;
-
-	(void)g;
-	p->o->publishing--;
-	if (status < 0)
-		log_warnx("endpoint %s: approval not published (%s); again "
-		    "later", p->id, strerror(-status));
-	else if (p->o->db && db_prep(p->o->db, "UPDATE endpoint SET "
-	    "approval_published = max(approval_published, ?) WHERE id = ?",
-	    &st) == 0) {
-		sqlite3_bind_int64(st, 1, p->version);
-		db_bind_text(st, 2, p->id);
-		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
-	free(p);
-}
-
 /*
  * The endpoint's approval on sacm/endpoints/approvals (item id: the
  * endpoint), for the posture repository and the dashboard, without
@@ -89,7 +60,7 @@ publish(struct orch *o, const char *id)
 	static const char *const cols[] = { "endpoint", "account",
 	    "approval", "decided", "by" };
 	sqlite3_stmt *st;
-	struct approval_pub *p = NULL;
+	long long version = -1;
 	struct buf b;
 	char account[512];
 
@@ -118,18 +89,14 @@ publish(struct orch *o, const char *id)
 				buf_add_attr(&b, cols[i], v);
 		}
 		buf_adds(&b, "/>");
-		if ((p = malloc(sizeof(*p) + strlen(id) + 1)) != NULL) {
-			p->o = o;
-			p->version = sqlite3_column_int64(st, 5);
-			memcpy(p->id, id, strlen(id) + 1);
-		}
+		version = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_finalize(st);
-	if (p && b.data && pubsub_publish_async(o->g, TOPIC_APPROVALS, id,
-	    b.data, approval_published, p) == 0)
-		o->publishing++;
-	else
-		free(p);
+	if (version >= 0)
+		orch_publish_version(o, TOPIC_APPROVALS, id, b.data, version,
+		    "UPDATE endpoint SET approval_published = "
+		    "max(approval_published, ?1) WHERE id = ?2",
+		    "endpoint approval");
 	buf_free(&b);
 }
 

@@ -357,13 +357,7 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 		if (b) {
 			orch_endpoint_announced(o, id, pub);
 			/* Back: what waited for it is due now. */
-			if (db_prep(o->db, "UPDATE assessment SET next_check "
-			    "= 0 WHERE endpoint = ? AND " ORCH_OPEN_SQL,
-			    &st) == 0) {
-				db_bind_text(st, 1, id);
-				(void)sqlite3_step(st);
-				sqlite3_finalize(st);
-			}
+			orch_endpoints_due(o, id, NULL);
 		}
 	}
 out:

@@ -98,27 +98,11 @@ orch_presence(struct grid *g, const char *from, int available, void *arg)
 	(void)sqlite3_step(st);
 	sqlite3_finalize(st);
 	/* Its endpoints, as shown, and what waits for them: due now. */
-	if (db_prep(o->db, "UPDATE endpoint SET online = ?1, answered = 1, "
-	    "offline_since = CASE WHEN ?1 THEN NULL ELSE ?2 END WHERE "
-	    "collector = ?3", &st) < 0)
-		return;
-	sqlite3_bind_int(st, 1, available);
-	db_bind_text(st, 2, now);
-	db_bind_text(st, 3, from);
-	(void)sqlite3_step(st);
-	n = sqlite3_changes(o->db);
-	sqlite3_finalize(st);
+	n = orch_endpoints_seen(o, NULL, from, available);
 	if (available)
 		log_info("collector %s is online (presence): %ld endpoint(s)",
 		    from, n);
 	else
 		log_warnx("collector %s is offline (presence): its %ld "
 		    "endpoint(s) wait for it", from, n);
-	if (n > 0 && db_prep(o->db, "UPDATE assessment SET next_check = 0 "
-	    "WHERE " ORCH_OPEN_SQL " AND endpoint IN (SELECT id FROM endpoint "
-	    "WHERE collector = ?)", &st) == 0) {
-		db_bind_text(st, 1, from);
-		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
 }

@@ -224,10 +224,11 @@ orch_fire(struct orch *o, const char *id, enum orch_event ev,
 	return 0;
 }
 
-/* An asynchronous publish of an assessment's version. */
+/* An asynchronous publish of a row's version. */
 struct pub {
 	struct orch	*o;
 	long long	 version;
+	const char	*mark, *what;	/* static */
 	char		 id[];
 };
 
@@ -237,18 +238,37 @@ published(struct grid *g, int status, void *arg)
 	struct pub *p = arg;
 	sqlite3_stmt *st;
 
+	(void)g;
 	p->o->publishing--;
 	if (status < 0)
-		log_warnx("assessment %s: not published (%s); again later",
+		log_warnx("%s %s: not published (%s); again later", p->what,
 		    p->id, strerror(-status));
-	else if (p->o->db && db_prep(p->o->db, "UPDATE assessment SET "
-	    "published = max(published, ?) WHERE id = ?", &st) == 0) {
+	else if (p->o->db && db_prep(p->o->db, p->mark, &st) == 0) {
 		sqlite3_bind_int64(st, 1, p->version);
 		db_bind_text(st, 2, p->id);
 		(void)sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
 	free(p);
+}
+
+void
+orch_publish_version(struct orch *o, const char *node, const char *id,
+    const char *xml, long long version, const char *mark, const char *what)
+{
+	struct pub *p;
+
+	if (xml == NULL || (p = malloc(sizeof(*p) + strlen(id) + 1)) == NULL)
+		return;
+	p->o = o;
+	p->version = version;
+	p->mark = mark;
+	p->what = what;
+	memcpy(p->id, id, strlen(id) + 1);
+	if (pubsub_publish_async(o->g, node, id, xml, published, p) == 0)
+		o->publishing++;
+	else
+		free(p);
 }
 
 /*
@@ -263,7 +283,7 @@ orch_publish(struct orch *o, const char *id)
 	    "trigger", "attempts", "collection", "evaluation", "evaluator",
 	    "created", "updated" };
 	sqlite3_stmt *st;
-	struct pub *p = NULL;
+	long long version = -1;
 	struct buf b;
 
 	if (db_prep(o->db, "SELECT policy, profile, endpoint, trigger, attempts,"
@@ -296,17 +316,65 @@ orch_publish(struct orch *o, const char *id)
 			buf_adds(&b, "</reason>");
 		}
 		buf_adds(&b, "</assessment>");
-		if ((p = malloc(sizeof(*p) + strlen(id) + 1)) != NULL) {
-			p->o = o;
-			p->version = sqlite3_column_int64(st, 12);
-			memcpy(p->id, id, strlen(id) + 1);
-		}
+		version = sqlite3_column_int64(st, 12);
 	}
 	sqlite3_finalize(st);
-	if (p && b.data && pubsub_publish_async(o->g, TOPIC_ASSESSMENTS, id,
-	    b.data, published, p) == 0)
-		o->publishing++;
-	else
-		free(p);
+	if (version >= 0)
+		orch_publish_version(o, TOPIC_ASSESSMENTS, id, b.data, version,
+		    "UPDATE assessment SET published = max(published, ?1) "
+		    "WHERE id = ?2", "assessment");
 	buf_free(&b);
+}
+
+/*
+ * One endpoint (by id), or every endpoint of a collector JID, seen online
+ * or offline as of now; and the open assessments of those endpoints made
+ * due, whatever they wait for.  Returns how many endpoints it names.
+ */
+long
+orch_endpoints_seen(struct orch *o, const char *endpoint,
+    const char *collector, int online)
+{
+	static const char *const update[] = {
+		"UPDATE endpoint SET online = ?1, answered = 1, offline_since = "
+		"CASE WHEN ?1 THEN NULL ELSE ?2 END WHERE id = ?3",
+		"UPDATE endpoint SET online = ?1, answered = 1, offline_since = "
+		"CASE WHEN ?1 THEN NULL ELSE ?2 END WHERE collector = ?3",
+	};
+	int by = endpoint == NULL;
+	sqlite3_stmt *st;
+	char now[32];
+	long n = 0;
+
+	time_iso(now, 0);
+	if (online >= 0 && db_prep(o->db, update[by], &st) == 0) {
+		sqlite3_bind_int(st, 1, online);
+		db_bind_text(st, 2, now);
+		db_bind_text(st, 3, by ? collector : endpoint);
+		(void)sqlite3_step(st);
+		n = sqlite3_changes(o->db);
+		sqlite3_finalize(st);
+	}
+	orch_endpoints_due(o, endpoint, collector);
+	return n;
+}
+
+void
+orch_endpoints_due(struct orch *o, const char *endpoint,
+    const char *collector)
+{
+	static const char *const due[] = {
+		"UPDATE assessment SET next_check = 0 WHERE endpoint = ? AND "
+		ORCH_OPEN_SQL,
+		"UPDATE assessment SET next_check = 0 WHERE " ORCH_OPEN_SQL
+		" AND endpoint IN (SELECT id FROM endpoint WHERE collector = ?)",
+	};
+	int by = endpoint == NULL;
+	sqlite3_stmt *st;
+
+	if (db_prep(o->db, due[by], &st) < 0)
+		return;
+	db_bind_text(st, 1, by ? collector : endpoint);
+	(void)sqlite3_step(st);
+	sqlite3_finalize(st);
 }

@@ -97,12 +97,10 @@ endpoint_checked(struct grid *g, int status, const struct disco_info *d,
 	struct ep_check *c = arg;
 	struct orch *o = c->o;
 	sqlite3_stmt *st;
-	char now_s[32];
 	/* was: -2 no such endpoint, -1 never answered, else online */
 	int online = status == 0, was = -2;
 
 	(void)g; (void)d;
-	o->checking--;
 	/* Our own connection lost: we know nothing new. */
 	if (o->db == NULL || status == -ENOTCONN)
 		goto out;
@@ -116,7 +114,6 @@ endpoint_checked(struct grid *g, int status, const struct disco_info *d,
 	/* Gone, or announced again by another collector meanwhile. */
 	if (was == -2 || was == online)
 		goto out;
-	time_iso(now_s, 0);
 	if (online && was == 0)
 		log_info("endpoint %s is back (collector %s)", c->endpoint,
 		    c->collector);
@@ -124,21 +121,7 @@ endpoint_checked(struct grid *g, int status, const struct disco_info *d,
 		log_warnx("endpoint %s is offline (its collector %s does not "
 		    "answer); its assessments wait for it", c->endpoint,
 		    c->collector);
-	if (db_prep(o->db, "UPDATE endpoint SET online = ?, offline_since = ?, "
-	    "answered = 1 WHERE id = ?", &st) == 0) {
-		sqlite3_bind_int(st, 1, online);
-		db_bind_text(st, 2, online ? NULL : now_s);
-		db_bind_text(st, 3, c->endpoint);
-		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
-	/* What waits for it, or for its answer, is due now. */
-	if (db_prep(o->db, "UPDATE assessment SET next_check = 0 WHERE "
-	    "endpoint = ? AND " ORCH_OPEN_SQL, &st) == 0) {
-		db_bind_text(st, 1, c->endpoint);
-		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	orch_endpoints_seen(o, c->endpoint, NULL, online);
 out:
 	free(c->collector);
 	free(c);
@@ -192,10 +175,9 @@ endpoint_online(struct orch *o, const char *endpoint, time_t now,
 			c->collector = collector;
 			memcpy(c->endpoint, endpoint, strlen(endpoint) + 1);
 			if (disco_info_async(o->g, collector, NULL,
-			    endpoint_checked, c) == 0) {
-				o->checking++;
+			    endpoint_checked, c) == 0)
 				collector = NULL;	/* c's now */
-			} else
+			else
 				free(c);
 		}
 		if (db_prep(o->db, "UPDATE endpoint SET checked = ? "
