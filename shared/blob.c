@@ -180,7 +180,8 @@ easy_new(struct grid *g, const char *url, struct curl_slist **resolve,
 		    curl_url_get(u, CURLUPART_PORT, &port,
 		    CURLU_DEFAULT_PORT) == CURLUE_OK) {
 			snprintf(entry, sizeof(entry), "%s:%s:%s", host, port,
-			    c->upload_resolve);
+			    strcmp(c->upload_resolve, "broker") == 0 ?
+			    grid_host(g) : c->upload_resolve);
 			*resolve = curl_slist_append(NULL, entry);
 			curl_easy_setopt(h, CURLOPT_RESOLVE, *resolve);
 		}

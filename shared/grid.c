@@ -277,6 +277,35 @@ free_conf(struct grid_conf *c)
 
 static void configure_conn(struct grid *);
 
+/* The i-th address of conf.host (a list: a cluster's nodes), or the
+ * domain when there is none. */
+static void
+set_host(struct grid *g, unsigned i)
+{
+	const char *p = g->conf.host;
+	size_t n;
+
+	g->host_i = i;
+	snprintf(g->host, sizeof(g->host), "%s", g->domain);
+	for (unsigned k = 0; p && *p; k++) {
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if (n == 0)
+			break;
+		if (k == i) {
+			snprintf(g->host, sizeof(g->host), "%.*s", (int)n, p);
+			return;
+		}
+		p += n;
+	}
+}
+
+const char *
+grid_host(const struct grid *g)
+{
+	return g->host;
+}
+
 struct grid *
 grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 {
@@ -374,6 +403,20 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (const char *p = g->conf.host; p && *p; ) {
+		size_t w;
+
+		p += strspn(p, " \t,");
+		if ((w = strcspn(p, " \t,")) == 0)
+			break;
+		if (w >= sizeof(g->host) || ++g->nhosts > 16) {
+			snprintf(err, errlen, "host: at most 16 addresses of "
+			    "at most %zu characters", sizeof(g->host) - 1);
+			goto fail;
+		}
+		p += w;
+	}
+	set_host(g, 0);
 
 	xmpp_initialize();
 	g->xlog.handler = xlog_handler;
@@ -467,7 +510,7 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 	else if (error || g->sockerr)
 		grid_fail(g, -(error ? error : g->sockerr),
 		    "cannot reach the broker at %s:%ld: %s",
-		    g->conf.host ? g->conf.host : g->domain, g->conf.port,
+		    g->host, g->conf.port,
 		    strerror(error ? error : g->sockerr));
 	else if (g->state == GRID_CONNECTING)
 		/* No error and never online: libstrophe closes this way
@@ -490,6 +533,11 @@ conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 		 * says it once itself. */
 		log_info("grid %s: %s; retrying", g->bare, g->err);
 		snprintf(g->told, sizeof(g->told), "%s", g->err);
+	}
+	/* A cluster: the next node, its session as good as this one's. */
+	if (g->nhosts > 1) {
+		set_host(g, (g->host_i + 1) % g->nhosts);
+		log_info("grid %s: next broker node %s", g->bare, g->host);
 	}
 	set_state(g, GRID_WAIT_RETRY);
 }
@@ -529,11 +577,13 @@ start_connect(struct grid *g)
 		log_warnx("grid %s: INSECURE: the broker's certificate is NOT "
 		    "verified (insecure_trust_any_cert); tests only", g->bare);
 	set_state(g, GRID_CONNECTING);
-	r = xmpp_connect_client(g->conn, g->conf.host ? g->conf.host :
-	    g->domain, (unsigned short)g->conf.port, conn_handler, g);
+	r = xmpp_connect_client(g->conn, g->host, (unsigned short)g->conf.port,
+	    conn_handler, g);
 	if (r != XMPP_EOK) {
 		grid_fail(g, -ECONNREFUSED, "cannot start a connection to %s",
-		    g->conf.host ? g->conf.host : g->domain);
+		    g->host);
+		if (g->nhosts > 1)
+			set_host(g, (g->host_i + 1) % g->nhosts);
 		g->retry_at = grid_now_ms() + backoff_next(&g->backoff);
 		set_state(g, GRID_WAIT_RETRY);
 	}
@@ -551,6 +601,13 @@ grid_connect(struct grid *g)
 	start_connect(g);
 	while (g->state == GRID_CONNECTING && grid_now_ms() < deadline)
 		xmpp_run_once(g->ctx, 50);
+	/* A cluster node that is down: the others, each once. */
+	for (unsigned i = 1; i < g->nhosts && g->state == GRID_WAIT_RETRY &&
+	    g->errcode != -EKEYREJECTED && g->errcode != -EBADMSG; i++) {
+		start_connect(g);
+		while (g->state == GRID_CONNECTING && grid_now_ms() < deadline)
+			xmpp_run_once(g->ctx, 50);
+	}
 	if (g->state == GRID_ONLINE) {
 		if (g->need_resync)
 			grid_resync(g);
@@ -600,7 +657,7 @@ grid_run_once(struct grid *g, unsigned long timeout_ms)
 {
 	if (g->state == GRID_WAIT_RETRY && grid_now_ms() >= g->retry_at) {
 		log_info("grid %s: reconnecting to %s:%ld", g->bare,
-		    g->conf.host ? g->conf.host : g->domain, g->conf.port);
+		    g->host, g->conf.port);
 		start_connect(g);
 	}
 	if (g->state == GRID_WAIT_RETRY) {

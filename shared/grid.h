@@ -113,6 +113,9 @@ enum grid_state	 grid_state(const struct grid *);
 const char	*grid_errstr(const struct grid *);
 const char	*grid_jid(const struct grid *);		/* bound full JID */
 const char	*grid_bare_jid(const struct grid *);
+/* The broker address connected to (or tried now): one of conf.host's
+ * list (a cluster's nodes, tried in turn), else the domain. */
+const char	*grid_host(const struct grid *);
 const char	*grid_pubsub_jid(const struct grid *);
 /* The grid's domain, where its services' accounts live: the domain
  * setting, or this account's own (the administrator's certificate login

@@ -21,7 +21,9 @@ const struct conf_opt grid_conf_opts[] = {
 	{ "ca_file", CONF_STR, OFF(ca_file), 0, 0, NULL, 1,
 	    "CA certificate that signed the broker's certificate" },
 	{ "host", CONF_STR, OFF(host), 0, 0, NULL, 0,
-	    "broker address (default: the JID's domain)" },
+	    "broker address (default: the JID's domain); a list (space or "
+	    "comma separated) names a cluster's nodes, tried in turn: the "
+	    "next one when the connection fails or is lost" },
 	{ "port", CONF_INT, OFF(port), 1, 65535, "5222", 0,
 	    "broker client port" },
 	{ "domain", CONF_STR, OFF(domain), 0, 0, NULL, 0,
@@ -32,7 +34,8 @@ const struct conf_opt grid_conf_opts[] = {
 	{ "upload", CONF_STR, OFF(upload), 0, 0, NULL, 0,
 	    "HTTP upload service (default: upload.<domain>)" },
 	{ "upload_resolve", CONF_STR, OFF(upload_resolve), 0, 0, NULL, 0,
-	    "address the upload host name is pinned to (labs without DNS)" },
+	    "address the upload host name is pinned to (labs without DNS); "
+	    "broker: the node connected to (a cluster sharing its uploads)" },
 	{ "upload_port", CONF_INT, OFF(upload_port), 1, 65535, "443", 0,
 	    "HTTPS port of the upload service: blob links elsewhere are "
 	    "refused" },

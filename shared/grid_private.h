@@ -78,6 +78,8 @@ struct grid {
 	xmpp_ctx_t	*ctx;
 	xmpp_conn_t	*conn;
 	xmpp_log_t	 xlog;
+	char		 host[256];	/* the broker address tried now */
+	unsigned	 nhosts, host_i;	/* conf.host: a list of nodes */
 	enum grid_state	 state;
 	int		 closing;
 	int		 need_resync;

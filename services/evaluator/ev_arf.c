@@ -41,13 +41,18 @@ part_remember(struct ev *e, const char *sha, const struct blob_ref *ref,
 	struct ev_part *slot = &e->parts[0];
 	struct buf b;
 
-	for (size_t i = 0; i < EV_PARTS_MAX; i++)
-		if (e->parts[i].blob == NULL || e->parts[i].at < slot->at ||
-		    strcmp(e->parts[i].sha256, sha) == 0) {
-			slot = &e->parts[i];
-			if (slot->blob == NULL || strcmp(slot->sha256, sha) == 0)
-				break;
+	/* The same part again, a free slot, else the oldest. */
+	for (size_t i = 0; i < EV_PARTS_MAX; i++) {
+		struct ev_part *p = &e->parts[i];
+		int same = p->blob && strcmp(p->sha256, sha) == 0;
+
+		if (same || p->blob == NULL) {
+			slot = p;
+			break;
 		}
+		if (p->at < slot->at)
+			slot = p;
+	}
 	buf_init(&b, 8192);
 	if (blob_ref_to_xml(ref, &b) < 0 || b.data == NULL) {
 		buf_free(&b);

@@ -53,8 +53,8 @@ usage() {
 usage: sacm-lab COMMAND [--dir DIR] [options]
 
 commands:
-  up [--broker prosody|ejabberd] [--collectors N] [--broker-only]
-     [--foreground] [--export DIR]
+  up [--broker prosody|ejabberd] [--nodes N] [--collectors N]
+     [--broker-only] [--foreground] [--export DIR]
                  create (first time) and start the lab: CA and certificates,
                  one account per service and collector, the broker on free
                  loopback ports, every topic with its affiliations, and the
@@ -67,7 +67,11 @@ commands:
                  container; TERM stops everything).  --export DIR gives
                  each account with a directory DIR/NAME what it needs to
                  log in and nothing else (for a container's own volume).
-                 Running it again is safe.
+                 --nodes N (ejabberd, 1-5, default 1) forms a cluster of N
+                 ejabberd nodes on 127.0.0.1 ... 127.0.0.N, the same
+                 ports; each account starts on its own node and moves to
+                 the next when its node goes away.  Running it again is
+                 safe.
   down           stop the daemons and the broker (state is kept)
   status         what runs where: the broker, every daemon (with its
                  restarts), the endpoints, the topics
@@ -141,6 +145,20 @@ broker_pid() {
 	echo "$pid"
 }
 
+# ", cluster of N nodes: ..." for an ejabberd cluster.
+cluster_status() {
+	local n out= pid
+	[ "${NODES:-1}" -gt 1 ] || return 0
+	for n in $(seq 1 "$NODES"); do
+		if pid=$(node_pid "$n"); then
+			out="$out, node $n on $(node_ip "$n") (pid $pid)"
+		else
+			out="$out, node $n on $(node_ip "$n") stopped"
+		fi
+	done
+	echo "; cluster of $NODES nodes$out"
+}
+
 # ---- commands ---------------------------------------------------------
 
 cmd_up() {
@@ -156,7 +174,15 @@ cmd_up() {
 		BROKER=${BROKER_ARG:-prosody}
 	fi
 	COLLECTORS=${COLLECTORS_ARG:-${COLLECTORS:-3}}
+	NODES=${NODES_ARG:-${NODES:-1}}
 	case "$BROKER" in prosody|ejabberd) ;; *) die "unknown broker '$BROKER'";; esac
+	case "$NODES" in [1-5]) ;; *) die "--nodes: 1 to 5" ;; esac
+	if [ "$NODES" -gt 1 ] && [ "$BROKER" != ejabberd ]; then
+		die "--nodes $NODES: only ejabberd clusters (Prosody is one process)"
+	fi
+	if [ "$NODES" -gt 1 ] && [ "$LISTEN" != 127.0.0.1 ]; then
+		die "--nodes $NODES: a cluster lab listens on loopback addresses"
+	fi
 	command -v "$BROKER" >/dev/null || [ -x /usr/sbin/ejabberdctl ] ||
 	    die "$BROKER is not installed (run: make deps)"
 
@@ -181,6 +207,7 @@ HTTP_PORT=$HTTP_PORT
 HTTPS_PORT=$HTTPS_PORT
 COLLECTORS=$COLLECTORS
 EJABBERD_NODE=$EJABBERD_NODE
+NODES=$NODES
 EOF
 		make_ca
 		crl_update
@@ -213,6 +240,7 @@ EOF
 	[ $ok = 1 ] || { cat "$LAB/grid-init.log" >&2; die "grid init failed"; }
 	[ -n "$EXPORT" ] && export_credentials "$EXPORT"
 	sed -i "s/^COLLECTORS=.*/COLLECTORS=$COLLECTORS/" "$LAB/lab.env"
+	grep -q '^NODES=' "$LAB/lab.env" || echo "NODES=$NODES" >> "$LAB/lab.env"
 	install_dashboard
 	if [ "$BROKER_ONLY" != 1 ]; then
 		ensure_targets
@@ -263,7 +291,7 @@ cmd_status() {
 	if pid=$(broker_pid); then state="running (pid $pid)"; else state="stopped"; fi
 	cat <<EOF
 lab        $LAB
-broker     $BROKER, $state
+broker     $BROKER, $state$(cluster_status)
 xmpp       127.0.0.1:$C2S_PORT (STARTTLS), 127.0.0.1:$C2S_TLS_PORT (direct TLS)
 domain     $DOMAIN, pubsub.$DOMAIN, upload.$DOMAIN
 https      https://127.0.0.1:$HTTPS_PORT/ (uploads, websocket)
@@ -419,7 +447,7 @@ main() {
 	local cmd=$1
 	shift
 	LAB=${SACM_LAB_DIR:-$(default_dir)}
-	BROKER_ARG= COLLECTORS_ARG= BROKER_ONLY=0 FOREGROUND=0 EXPORT=
+	BROKER_ARG= COLLECTORS_ARG= NODES_ARG= BROKER_ONLY=0 FOREGROUND=0 EXPORT=
 	CA_DIR= CERTS_ONLY=0
 	local args=()
 	while [ $# -gt 0 ]; do
@@ -429,6 +457,7 @@ main() {
 		--broker) BROKER_ARG=$2; shift 2 ;;
 		--broker=*) BROKER_ARG=${1#--broker=}; shift ;;
 		--collectors) COLLECTORS_ARG=$2; shift 2 ;;
+		--nodes) NODES_ARG=$2; shift 2 ;;
 		--broker-only) BROKER_ONLY=1; shift ;;
 		--foreground) FOREGROUND=1; shift ;;
 		--export) EXPORT=$2; shift 2 ;;

@@ -336,10 +336,12 @@ orch_endpoints_seen(struct orch *o, const char *endpoint,
     const char *collector, int online)
 {
 	static const char *const update[] = {
-		"UPDATE endpoint SET online = ?1, answered = 1, offline_since = "
-		"CASE WHEN ?1 THEN NULL ELSE ?2 END WHERE id = ?3",
-		"UPDATE endpoint SET online = ?1, answered = 1, offline_since = "
-		"CASE WHEN ?1 THEN NULL ELSE ?2 END WHERE collector = ?3",
+		"UPDATE endpoint SET online = ?1, answered = 1, "
+		"offline_since = CASE WHEN ?1 THEN NULL ELSE ?2 END "
+		"WHERE id = ?3",
+		"UPDATE endpoint SET online = ?1, answered = 1, "
+		"offline_since = CASE WHEN ?1 THEN NULL ELSE ?2 END "
+		"WHERE collector = ?3",
 	};
 	int by = endpoint == NULL;
 	sqlite3_stmt *st;
@@ -367,7 +369,8 @@ orch_endpoints_due(struct orch *o, const char *endpoint,
 		"UPDATE assessment SET next_check = 0 WHERE endpoint = ? AND "
 		ORCH_OPEN_SQL,
 		"UPDATE assessment SET next_check = 0 WHERE " ORCH_OPEN_SQL
-		" AND endpoint IN (SELECT id FROM endpoint WHERE collector = ?)",
+		" AND endpoint IN (SELECT id FROM endpoint WHERE "
+		"collector = ?)",
 	};
 	int by = endpoint == NULL;
 	sqlite3_stmt *st;

@@ -258,8 +258,8 @@ rr_arf_store(struct rr *rr, const char *sha, const char *arf, size_t len)
 		if ((r = put_gz(rr, "arf_part", psha, arf + parts[i].off,
 		    parts[i].len)) < 0)
 			return r;
-		if (db_prep(rr->db, "INSERT INTO arf_splice (arf, seq, at, part) "
-		    "VALUES (?,?,?,?)", &st) < 0)
+		if (db_prep(rr->db, "INSERT INTO arf_splice (arf, seq, at, "
+		    "part) VALUES (?,?,?,?)", &st) < 0)
 			return -EIO;
 		db_bind_text(st, 1, sha);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);

@@ -418,8 +418,8 @@ q_report(struct rr *rr, const struct q *q, int arf, struct buf *b)
 			buf_adds(b, "out of memory");
 		return -EIO;
 	}
-	if (db_prep(rr->db, "SELECT request FROM evaluation WHERE id = ?", &st) ==
-	    0) {
+	if (db_prep(rr->db, "SELECT request FROM evaluation WHERE id = ?",
+	    &st) == 0) {
 		static const char *const names[] = { "evaluation" };
 
 		sqlite3_bind_int64(st, 1, eid);

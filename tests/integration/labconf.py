@@ -34,8 +34,11 @@ def client(conf, resource=None):
 
 
 def connect(c, conf):
+    """To the account's first broker address (a cluster lab lists its
+    nodes, the account's own first)."""
     direct = conf.get("direct_tls") == "yes"
-    c.connect(address=(conf["host"], int(conf["port"])), use_ssl=direct,
+    c.connect(address=(conf["host"].replace(",", " ").split()[0],
+                       int(conf["port"])), use_ssl=direct,
               force_starttls=not direct, disable_starttls=direct)
 
 

@@ -6,7 +6,11 @@
 # Prosody asks for the certificate on its STARTTLS port; ejabberd verifies
 # them on its direct-TLS listener.
 cert_conf() {
-	local NAME=$1 CERTPORT=$C2S_TLS_PORT DIRECT=yes
+	local hosts
+	hosts=$(node_hosts "$1")
+	local NAME=$1 CERTPORT=$C2S_TLS_PORT DIRECT=yes CONNECT=$hosts
+	local RESOLVE=$RESOLVE
+	[ "${NODES:-1}" -gt 1 ] && RESOLVE="upload_resolve = broker"
 	if [ "$BROKER" = prosody ]; then
 		CERTPORT=$C2S_PORT DIRECT=no
 	fi
@@ -14,8 +18,28 @@ cert_conf() {
 	chmod 600 "$2"
 }
 
+# node_hosts NAME: in a cluster lab, the nodes' addresses starting from
+# NAME's own node (spread by a hash of the name), the order its client
+# tries them in; else $CONNECT.
+node_hosts() {
+	local n first out=
+	if [ "${NODES:-1}" -le 1 ]; then
+		echo "$CONNECT"
+		return
+	fi
+	first=$(( $(printf %s "$1" | cksum | cut -d' ' -f1) % NODES ))
+	for n in $(seq 0 $((NODES - 1))); do
+		out="$out${out:+ }127.0.0.$(( (first + n) % NODES + 1 ))"
+	done
+	echo "$out"
+}
+
 write_account_conf() {
-	local NAME=$1 a=$LAB/accounts EXTRA=
+	local hosts
+	hosts=$(node_hosts "$1")
+	local NAME=$1 a=$LAB/accounts EXTRA= CONNECT=$hosts RESOLVE=$RESOLVE
+	# a cluster's nodes share the uploads: the one connected to serves
+	[ "${NODES:-1}" -gt 1 ] && RESOLVE="upload_resolve = broker"
 	[ "$NAME" = ctl ] && EXTRA="# grid and affiliations: the grid administrator's
 admin_config = $a/admin.conf"
 	render account.conf.in "$a/$NAME.conf"

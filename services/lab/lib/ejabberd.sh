@@ -1,25 +1,40 @@
 # sacm-lab: the ejabberd broker (sourced): its configuration from
-# templates/ejabberd.yml.in, start, accounts.
+# templates/ejabberd.yml.in, start, accounts; and its cluster.
+#
+# The cluster (up --nodes N, ejabberd only): node 1 is $LAB/ejabberd on
+# $LISTEN_IP, node i is $LAB/ejabberd-$i on 127.0.0.i, all on the same
+# ports, one Erlang cookie, Mnesia replicated by `join_cluster` (accounts,
+# topics and items live on every node).  The nodes share one upload
+# directory (one machine), so a blob uploaded through one node is served
+# by any.  Node 1 starts first and stops last (ejabberd's rule: the node
+# that stopped last starts first).  Its log is the one the audit service
+# reads; node i logs in $LAB/ejabberd-$i/log.
 
-ejctl() {
-	local e=$LAB/ejabberd
-	as_broker env HOME="$e/home" ERL_EPMD_ADDRESS=127.0.0.1 \
-	    ERLANG_NODE="$EJABBERD_NODE" "$e/ejabberdctl" \
-	    --config "$e/ejabberd.yml" --ctl-config "$e/ejabberdctl.cfg" \
-	    --spool "$e/spool" --logs "$LAB/log/broker" "$@"
+node_dir() { if [ "$1" = 1 ]; then echo "$LAB/ejabberd"; else echo "$LAB/ejabberd-$1"; fi; }
+node_name() {
+	if [ "$1" = 1 ]; then echo "$EJABBERD_NODE"
+	else echo "${EJABBERD_NODE%%@*}n$1@${EJABBERD_NODE#*@}"; fi
 }
+node_ip() { if [ "$1" = 1 ]; then echo "$LISTEN_IP"; else echo "127.0.0.$1"; fi; }
+node_logs() { if [ "$1" = 1 ]; then echo "$LAB/log/broker"; else echo "$(node_dir "$1")/log"; fi; }
 
-ejabberd_config() {
-	local EJ_DIR=$LAB/ejabberd PKI=$LAB/pki
-	local UNLIMITED_JIDS CLIENT_RATE CLIENT_BURST ADMIN_JID REVOKED_JIDS
-	UNLIMITED_JIDS=$(unlimited_jids ", ") ADMIN_JID=$(admin_jid)
-	REVOKED_JIDS=$(revoked_names | sed "s/.*/\"&@$DOMAIN\"/" | paste -sd, -)
-	CLIENT_RATE=$((CLIENT_KBPS * 1000))
-	CLIENT_BURST=$((CLIENT_KBPS * 1000 * CLIENT_BURST_S))
-	local e=$EJ_DIR
-	mkdir -p "$e/home" "$e/spool" "$e/upload" "$LAB/www"
-	# its logs where the audit service reads its denials
-	broker_log_dir >/dev/null
+ejctl_node() {
+	local n=$1 e
+	shift
+	e=$(node_dir "$n")
+	as_broker env HOME="$e/home" ERL_EPMD_ADDRESS=127.0.0.1 \
+	    ERLANG_NODE="$(node_name "$n")" "$e/ejabberdctl" \
+	    --config "$e/ejabberd.yml" --ctl-config "$e/ejabberdctl.cfg" \
+	    --spool "$e/spool" --logs "$(node_logs "$n")" "$@"
+}
+ejctl() { ejctl_node 1 "$@"; }
+
+# node_config N DIR IP NAME COOKIE: node N's files (the template's
+# variables set from the arguments, evaluated before they are local).
+node_config() {
+	local n=$1 e=$2 EJ_DIR=$2 LISTEN_IP=$3 EJABBERD_NODE=$4 cookie=$5
+	mkdir -p "$e/home" "$e/spool" "$(node_logs "$n")"
+	[ "$n" = 1 ] || cp -p "$cookie" "$e/home/.erlang.cookie"
 	cat "$PKI/server.crt" "$PKI/server.key" > "$e/server.pem"
 	chmod 600 "$e/server.pem"
 	# ejabberdctl insists on its own system user; a copy without that
@@ -34,31 +49,83 @@ ejabberd_config() {
 	if [ "$(id -u)" = 0 ]; then
 		chown -R nobody:nogroup "$e"
 		chmod 750 "$e"		# its database is nobody else's
-		chmod 755 "$PKI"
 	fi
 }
 
-ejabberd_start() {
-	local e=$LAB/ejabberd i
+ejabberd_config() {
+	local PKI=$LAB/pki UPLOAD_DIR=$LAB/ejabberd/upload n
+	local UNLIMITED_JIDS CLIENT_RATE CLIENT_BURST ADMIN_JID REVOKED_JIDS
+	UNLIMITED_JIDS=$(unlimited_jids ", ") ADMIN_JID=$(admin_jid)
+	REVOKED_JIDS=$(revoked_names | sed "s/.*/\"&@$DOMAIN\"/" | paste -sd, -)
+	CLIENT_RATE=$((CLIENT_KBPS * 1000))
+	CLIENT_BURST=$((CLIENT_KBPS * 1000 * CLIENT_BURST_S))
+	# its logs where the audit service reads its denials
+	broker_log_dir >/dev/null
+	mkdir -p "$UPLOAD_DIR" "$LAB/www" "$LAB/ejabberd/home"
+	local cookie=$LAB/ejabberd/home/.erlang.cookie
+	if [ "${NODES:-1}" -gt 1 ] && [ ! -s "$cookie" ]; then
+		(umask 077; openssl rand -hex 20 | tr a-f A-F > "$cookie")
+	fi
+	for n in $(seq 1 "${NODES:-1}"); do
+		node_config "$n" "$(node_dir "$n")" "$(node_ip "$n")" \
+		    "$(node_name "$n")" "$cookie"
+	done
+	[ "$(id -u)" = 0 ] && chmod 755 "$PKI"
+	return 0
+}
+
+# node_start N: starts node N and waits until it answers.
+node_start() {
+	local n=$1 e i name
+	e=$(node_dir "$n") name=$(node_name "$n")
 	spawn "$e" "$e/stdout.log" env HOME="$e/home" \
-	    ERL_EPMD_ADDRESS=127.0.0.1 ERLANG_NODE="$EJABBERD_NODE" \
+	    ERL_EPMD_ADDRESS=127.0.0.1 ERLANG_NODE="$name" \
 	    "$e/ejabberdctl" --config "$e/ejabberd.yml" \
 	    --ctl-config "$e/ejabberdctl.cfg" --spool "$e/spool" \
-	    --logs "$LAB/log/broker" foreground
+	    --logs "$(node_logs "$n")" foreground
 	# The Erlang VM's own PID is the one that listens.
 	for i in $(seq 1 100); do
-		if ejctl status >/dev/null 2>&1; then
-			(pgrep -f -- "beam.* -sname $EJABBERD_NODE " || true) |
+		if ejctl_node "$n" status >/dev/null 2>&1; then
+			(pgrep -f -- "beam.* -sname $name " || true) |
 			    head -1 > "$e/ejabberd.pid"
 			[ -s "$e/ejabberd.pid" ] && return 0
 		fi
 		sleep 0.3
 	done
-	tail -20 "$LAB/log/broker/ejabberd.log" >&2 2>/dev/null || true
-	die "ejabberd did not start (logs in $LAB/log/broker)"
+	tail -20 "$(node_logs "$n")/ejabberd.log" >&2 2>/dev/null || true
+	die "ejabberd node $n did not start (logs in $(node_logs "$n"))"
+}
+
+ejabberd_start() {
+	local n i
+	node_start 1
+	for n in $(seq 2 "${NODES:-1}"); do
+		node_start "$n"
+		ejctl_node "$n" list_cluster 2>/dev/null |
+		    grep -q "$(node_name 1)" && continue
+		say "ejabberd node $n joins the cluster"
+		ejctl_node "$n" --no-timeout join_cluster "$(node_name 1)" \
+		    >/dev/null || die "ejabberd node $n: join_cluster failed"
+	done
+	# Every node takes clients (a joining node restarts its services).
+	for n in $(seq 2 "${NODES:-1}"); do
+		for i in $(seq 1 300); do
+			! (exec 3<>"/dev/tcp/$(node_ip "$n")/$C2S_PORT") \
+			    2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	return 0
 }
 
 ejabberd_pidfile() { echo "$LAB/ejabberd/ejabberd.pid"; }
+
+# node_pid N: the running node's VM, or nothing.
+node_pid() {
+	local f
+	f=$(node_dir "$1")/ejabberd.pid
+	[ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
+}
 
 ejabberd_register() {
 	if [ -z "${EJ_USERS+x}" ]; then
@@ -69,14 +136,32 @@ ejabberd_register() {
 	EJ_USERS="$EJ_USERS$1 "
 }
 
-ejabberd_stop() { ejctl stop >/dev/null 2>&1 || kill "$1"; }
+# The other nodes first, node 1 (pid) last.
+ejabberd_stop() {
+	local n pid i
+	for n in $(seq "${NODES:-1}" -1 2); do
+		pid=$(node_pid "$n") || continue
+		ejctl_node "$n" stop >/dev/null 2>&1 || kill "$pid"
+		for i in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	ejctl stop >/dev/null 2>&1 || kill "$1"
+}
 # fast_tls checks no CRL: the accounts whose certificate is revoked are
 # refused at login by the c2s access rule instead (acl revoked), the
-# configuration rendered again and reloaded.
+# configuration rendered again and reloaded, on every node.
 ejabberd_reload() {
+	local n
 	ejabberd_config
 	broker_pid > /dev/null || return 0
-	ejctl reload_config >/dev/null || die "ejabberd: reload_config failed"
+	for n in $(seq 1 "${NODES:-1}"); do
+		node_pid "$n" >/dev/null || continue
+		ejctl_node "$n" reload_config >/dev/null ||
+		    die "ejabberd node $n: reload_config failed"
+	done
 }
 
 # ejabberd leaves an epmd behind (reference notes).
