@@ -48,6 +48,8 @@ struct rr {
 /* rr_store.c */
 int	rr_store_open(struct rr *);
 void	rr_store_close(struct rr *);
+/* Steps a write to its end and finalizes it: 0, or -EIO (logged). */
+int	rr_step_done(struct rr *, sqlite3_stmt *);
 
 /* rr_arf.c */
 /* The ARF a result's <arf> names, fetched (parts stored already are not),

@@ -193,17 +193,6 @@ rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
 	return r;
 }
 
-static int
-step_done(struct rr *rr, sqlite3_stmt *st)
-{
-	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-
-	if (r < 0)
-		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
-	sqlite3_finalize(st);
-	return r;
-}
-
 /* gzip'ed data into a table of (sha256, size, gz), unless there. */
 static int
 put_gz(struct rr *rr, const char *table, const char *sha, const char *data,
@@ -233,7 +222,7 @@ put_gz(struct rr *rr, const char *table, const char *sha, const char *data,
 	db_bind_text(st, 1, sha);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
 	sqlite3_bind_blob(st, 3, gz, (int)gzlen, free);
-	return step_done(rr, st);
+	return rr_step_done(rr, st);
 }
 
 int
@@ -265,7 +254,7 @@ rr_arf_store(struct rr *rr, const char *sha, const char *arf, size_t len)
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)at[i]);
 		db_bind_text(st, 4, psha);
-		if ((r = step_done(rr, st)) < 0)
+		if ((r = rr_step_done(rr, st)) < 0)
 			return r;
 	}
 	return 0;

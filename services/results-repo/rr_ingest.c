@@ -63,17 +63,6 @@ uuid4(char out[37])
 	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
 }
 
-static int
-exec_done(struct rr *rr, sqlite3_stmt *st)
-{
-	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-
-	if (r < 0)
-		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
-	sqlite3_finalize(st);
-	return r;
-}
-
 /* ---- parsing ------------------------------------------------------------ */
 
 struct ev {
@@ -300,7 +289,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 					sqlite3_bind_int64(st, 5, rid);
 					sqlite3_bind_int64(st, 6, eid);
 					db_bind_text(st, 7, doc);
-					r = exec_done(rr, st);
+					r = rr_step_done(rr, st);
 				}
 				free(doc);
 			}
@@ -313,7 +302,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 			else {
 				sqlite3_bind_int64(st, 1, eid);
 				sqlite3_bind_int64(st, 2, open);
-				r = exec_done(rr, st);
+				r = rr_step_done(rr, st);
 			}
 		}
 		if (r == 0 && db_prep(rr->db, "INSERT INTO result (evaluation, rule,"
@@ -321,7 +310,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 			sqlite3_bind_int64(st, 1, eid);
 			sqlite3_bind_int64(st, 2, rid);
 			db_bind_text(st, 3, res ? res : "unknown");
-			r = exec_done(rr, st);
+			r = rr_step_done(rr, st);
 		}
 		free(res);
 		free(sev);
@@ -356,7 +345,7 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		db_bind_text(st, 15 + (int)i, e->count[i]);
 	db_bind_text(st, 23, e->arf ? e->arf_sha : NULL);
-	if (exec_done(rr, st) < 0)
+	if (rr_step_done(rr, st) < 0)
 		goto fail;
 	eid = sqlite3_last_insert_rowid(rr->db);
 	if (e->rules) {
@@ -370,7 +359,7 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 		db_bind_text(st, 2, e->policy);
 		db_bind_text(st, 3, e->profile ? e->profile : "");
 		sqlite3_bind_int64(st, 4, eid);
-		if (exec_done(rr, st) < 0)
+		if (rr_step_done(rr, st) < 0)
 			goto fail;
 	}
 	if (db_commit(rr->db) == 0)
@@ -589,7 +578,7 @@ rr_flush_pending(struct rr *rr)
 			else if (db_prep(rr->db, "UPDATE current SET published = 1"
 			    " WHERE rowid = ?", &up) == 0) {
 				sqlite3_bind_int64(up, 1, row);
-				(void)exec_done(rr, up);
+				(void)rr_step_done(rr, up);
 			}
 			free(x);
 			free(item);
@@ -615,7 +604,7 @@ rr_flush_pending(struct rr *rr)
 			    "WHERE id = ?", &up) == 0) {
 				sqlite3_bind_int64(up, 1,
 				    sqlite3_column_int64(st, 0));
-				(void)exec_done(rr, up);
+				(void)rr_step_done(rr, up);
 			}
 		}
 		sqlite3_finalize(st);

@@ -97,3 +97,14 @@ rr_store_close(struct rr *rr)
 	rr->db = NULL;
 }
 
+
+int
+rr_step_done(struct rr *rr, sqlite3_stmt *st)
+{
+	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+
+	if (r < 0)
+		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
+	sqlite3_finalize(st);
+	return r;
+}
