@@ -42,7 +42,9 @@ const struct topic_def topic_defs[] = {
 	    { "operator", "dashboard", "auditor", NULL }, { NULL } },
 	{ TOPIC_COLLECTION_REQUESTS, SACM_NS, "Collection requests", 1000,
 	    { "orchestrator", NULL },
-	    { "operator", "collector", "auditor", NULL }, { NULL } },
+	    /* evaluators load the policy while the collector collects */
+	    { "operator", "collector", "evaluator", "auditor", NULL },
+	    { NULL } },
 	{ TOPIC_POSTURE, SACM_NS, "Posture reports", 1000,
 	    { NULL },
 	    { "operator", "posture-repo", "auditor", NULL },

@@ -93,6 +93,10 @@ int	ev_arf_put(struct ev *, const char *arf, size_t len, struct buf *out,
 void	ev_arf_forget(struct ev *);
 
 /* ev_job.c */
+/* Loads a policy ahead of its evaluations (a collection for it was
+ * requested): 1 loaded now, 0 loaded already, -EINVAL (logged). */
+int	ev_preload(struct ev *, const char *ann, const char *base,
+	    const char *policy_id, const char *profile);
 void	ev_enqueue(struct ev *, struct ev_job *);
 int	ev_busy(const struct ev *, const char *request);
 void	ev_tick(struct ev *);

@@ -287,7 +287,8 @@ posture_free(struct posture *p)
 /* ---- loaded policies -------------------------------------------------- */
 
 static struct eval *
-loaded(struct ev *e, struct ev_job *j, char *err, size_t errlen)
+loaded(struct ev *e, const char *policy_id, const char *profile, char *err,
+    size_t errlen)
 {
 	struct ev_loaded *slot = NULL;
 	long n = e->conf.cache;
@@ -296,8 +297,8 @@ loaded(struct ev *e, struct ev_job *j, char *err, size_t errlen)
 	for (long i = 0; i < n; i++) {
 		struct ev_loaded *l = &e->loaded[i];
 
-		if (l->eval && same(l->policy_id, j->policy_id) &&
-		    same(l->profile, j->profile)) {
+		if (l->eval && same(l->policy_id, policy_id) &&
+		    same(l->profile, profile)) {
 			l->used = time(NULL);
 			return l->eval;
 		}
@@ -312,16 +313,58 @@ loaded(struct ev *e, struct ev_job *j, char *err, size_t errlen)
 		memset(slot, 0, sizeof(*slot));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	if (eval_load(e->ds, e->dslen, e->tl, e->tllen, j->profile,
+	if (eval_load(e->ds, e->dslen, e->tl, e->tllen, profile,
 	    e->conf.state_dir,
 	    &slot->eval, err, errlen) < 0)
 		return NULL;
-	slot->policy_id = strdup(j->policy_id);
-	slot->profile = j->profile ? strdup(j->profile) : NULL;
+	slot->policy_id = strdup(policy_id);
+	slot->profile = profile ? strdup(profile) : NULL;
 	slot->used = time(NULL);
-	log_info("policy %.12s, profile %s loaded in %.2f s", j->policy_id,
-	    j->profile ? j->profile : "(default)", ms_since(&a) / 1000.0);
+	log_info("policy %.12s, profile %s loaded in %.2f s", policy_id,
+	    profile ? profile : "(default)", ms_since(&a) / 1000.0);
 	return slot->eval;
+}
+
+/* The policy loaded: fetched unless it is the last one fetched, loaded
+ * unless cached.  NULL with err. */
+static struct eval *
+policy_for(struct ev *e, const char *ann, const char *base,
+    const char *policy_id, const char *profile, char *err, size_t errlen)
+{
+	if (e->ds_id == NULL || strcmp(e->ds_id, policy_id) != 0) {
+		free(e->ds);
+		free(e->tl);
+		free(e->ds_id);
+		e->ds = e->tl = e->ds_id = NULL;
+		if (policy_fetch_pair(e->g, ann, base,
+		    (size_t)e->conf.max_content, &e->ds, &e->dslen, &e->tl,
+		    &e->tllen, err, errlen) < 0)
+			return NULL;
+		e->ds_id = strdup(policy_id);
+	}
+	return loaded(e, policy_id, profile, err, errlen);
+}
+
+int
+ev_preload(struct ev *e, const char *ann, const char *base,
+    const char *policy_id, const char *profile)
+{
+	char err[1024];
+
+	for (long i = 0; i < e->conf.cache; i++)
+		if (e->loaded[i].eval && same(e->loaded[i].policy_id,
+		    policy_id) && same(e->loaded[i].profile, profile))
+			return 0;
+	log_info("policy %.12s, profile %s: loading ahead of its "
+	    "evaluations (collection requested)", policy_id, profile ?
+	    profile : "(default)");
+	if (policy_for(e, ann, base, policy_id, profile, err,
+	    sizeof(err)) == NULL) {
+		log_warnx("policy %.12s: not loaded ahead: %s", policy_id,
+		    err);
+		return -EINVAL;
+	}
+	return 1;
 }
 
 /* ---- the child ---------------------------------------------------------- */
@@ -382,21 +425,8 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 		fail(e, run, err);
 		return;
 	}
-	if (e->ds_id == NULL || strcmp(e->ds_id, j->policy_id) != 0) {
-		free(e->ds);
-		free(e->tl);
-		free(e->ds_id);
-		e->ds = e->tl = e->ds_id = NULL;
-		if (policy_fetch_pair(e->g, j->policy, j->base,
-		    (size_t)e->conf.max_content, &e->ds, &e->dslen, &e->tl,
-		    &e->tllen, err, sizeof(err)) < 0) {
-			posture_free(&p);
-			fail(e, run, err);
-			return;
-		}
-		e->ds_id = strdup(j->policy_id);
-	}
-	if ((ev = loaded(e, j, err, sizeof(err))) == NULL) {
+	if ((ev = policy_for(e, j->policy, j->base, j->policy_id, j->profile,
+	    err, sizeof(err))) == NULL) {
 		posture_free(&p);
 		fail(e, run, err);
 		return;

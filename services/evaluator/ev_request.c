@@ -120,12 +120,41 @@ out:
 	xmlFreeDoc(doc);
 }
 
+/*
+ * A collection request: its evaluation follows once the posture is in,
+ * so the policy is loaded now, while the collector collects (a request
+ * caught up at start, long done, is not).
+ */
+static void
+collection(struct ev *e, const struct grid_event *gev)
+{
+	char err[256], *ann = NULL, *base = NULL, *id = NULL, *profile;
+	xmlDocPtr doc;
+	xmlNodePtr req;
+	const char *bad;
+
+	if (gev->catchup || xmlsafe_parse_root(gev->payload, gev->payload_len,
+	    1 << 20, "collection-request", SACM_NS, &doc, err,
+	    sizeof(err)) < 0)
+		return;
+	req = xmlDocGetRootElement(doc);
+	profile = xml_prop(req, "profile");
+	if (xml_ids_ok(req, xml_id_attrs, &bad) && policy_from_request(req,
+	    &ann, &base, &id) == 0)
+		(void)ev_preload(e, ann, base, id, profile && *profile ?
+		    profile : NULL);
+	free(ann); free(base); free(id); free(profile);
+	xmlFreeDoc(doc);
+}
+
 void
 ev_on_event(struct grid *g, const struct grid_event *gev, void *arg)
 {
 	(void)g;
-	if (strcmp(gev->node, TOPIC_EVALUATION_REQUESTS) != 0 || gev->retract ||
-	    gev->payload == NULL)
+	if (gev->retract || gev->payload == NULL)
 		return;
-	handle(arg, gev);
+	if (strcmp(gev->node, TOPIC_EVALUATION_REQUESTS) == 0)
+		handle(arg, gev);
+	else if (strcmp(gev->node, TOPIC_COLLECTION_REQUESTS) == 0)
+		collection(arg, gev);
 }

@@ -108,8 +108,9 @@ stop(void *arg)
 int
 main(int argc, char **argv)
 {
+	/* collection requests: their policies are loaded ahead */
 	static const char *const topics[] = { TOPIC_EVALUATION_REQUESTS,
-	    NULL };
+	    TOPIC_COLLECTION_REQUESTS, NULL };
 	static struct ev ev;
 	const struct daemon_spec spec = {
 		.name = "sacm-evaluator",

@@ -2,10 +2,11 @@
 # sacm-evaluator on its own Prosody lab, with the policy and posture
 # repositories and two collectors: an evaluation request (policy + stored
 # posture) gets results equal to `oscap-chroot TREE xccdf eval`, with an
-# ARF that validates and names the endpoint; a loaded policy is reused for
-# the next endpoint, and the ARF's shared parts (datastream, OVAL
-# definitions) are not uploaded again; a request assigned to another evaluator is left to
-# it; requests that cannot be evaluated fail with a reason, and the
+# ARF that validates and names the endpoint; a policy is loaded when its
+# collection is requested, ahead of the evaluations, and reused for the
+# next endpoint, and the ARF's shared parts (datastream, OVAL definitions)
+# are not uploaded again; a request assigned to another evaluator is left
+# to it; requests that cannot be evaluated fail with a reason, and the
 # evaluator carries on.
 . "$(dirname "$0")/lib.sh"
 cleanup() {
@@ -79,6 +80,7 @@ check "the next endpoint is evaluated too" wait_for 120 result e2
 APT_CONFIG=$W/apt.conf oscap-chroot "$W/t/misconfigured" xccdf eval --profile "$PROFILE" --results "$W/live-mis.xml" "$DS" >/dev/null 2>&1
 check "... equal to oscap-chroot's on its tree" cmp_live "$W/res-e2.xml" "$W/live-mis.xml"
 check "... with the policy loaded once for both" test "$(grep -c ' loaded in ' "$W/ev1.log")" = 1
+check "... ahead of the evaluations, on the collection request" grep -q "profile $PROFILE: loading ahead of its evaluations" "$W/ev1.log"
 check "... and its ARF's shared parts not uploaded again (the first's blobs)" bash -c "tests/targets/arf_join.py '$W/res-e2.xml' '$W/arf-e2.xml' '$S' | cmp -s - '$W/parts-e1'"
 
 request e3 hardened evaluator-2@grid.test "$PROFILE" "$W/stored-hardened-c1.xml"
