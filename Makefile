@@ -162,6 +162,9 @@ bench: all
 	BUILD=$(BUILD) bench/evaluate.sh
 	BUILD=$(BUILD) bench/pipeline.sh
 	BUILD=$(BUILD) bench/fleet.sh
+	BUILD=$(BUILD) BENCH_FLEET_BROKER=ejabberd bench/fleet.sh
+	BUILD=$(BUILD) BENCH_FLEET_BROKER=ejabberd BENCH_FLEET_NODES=3 \
+	    bench/fleet.sh
 
 fuzz:
 	@set -e; for f in $(FUZZ_TARGETS); do \

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench, part 5: bench/fleet.sh [N] - N simulated endpoints (sacm-fleet)
-# through the whole pipeline of a native lab (Prosody), every daemon and
-# the simulator on this machine.
+# through the whole pipeline of a native lab, every daemon and the
+# simulator on this machine: on Prosody, or with BENCH_FLEET_BROKER=ejabberd
+# on ejabberd, one node or a cluster of BENCH_FLEET_NODES (the daemons
+# spread over the nodes; make bench runs all three).
 #
 # The lab is `sacm-lab up` with its three target trees; the SSG Debian 11
 # datastream is published and each tree's posture report becomes a
@@ -21,6 +23,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BIN=$PWD/$BUILD/bin
 N=${1:-${BENCH_FLEET:-300}}
+BROKER=${BENCH_FLEET_BROKER:-prosody} NODES=${BENCH_FLEET_NODES:-1}
 if [ "$(id -u)" != 0 ]; then
 	echo "fleet bench skipped: target trees need root"
 	exit 77
@@ -38,7 +41,8 @@ trap cleanup EXIT
 wait_for() { local n=$(($1 * 4)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.25; n=$((n - 1)); done; return 1; }
 say() { printf 'fleet bench: %s\n' "$*" >&2; }
 
-SACM_LAB_UNLIMITED=fleet "$BIN/sacm-lab" up --dir "$L" > "$W/up.out" 2>&1 ||
+SACM_LAB_UNLIMITED=fleet "$BIN/sacm-lab" up --dir "$L" --broker "$BROKER" \
+    --nodes "$NODES" > "$W/up.out" 2>&1 ||
     { cat "$W/up.out"; echo "fleet bench: the lab did not start"; exit 1; }
 export SACM_CONFIG=$L/accounts/ctl.conf
 S=$BIN/sacmctl
@@ -76,12 +80,18 @@ wait_for 600 bash -c "[ \$(grep -c 'endpoint fleet-[0-9]* .*announced\|endpoint 
 # Before: what is stored, the broker's CPU time.
 bytes() { du -sb "$@" 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 PS_DB=$L/data/posture-repo.sqlite RR_DB=$L/data/results-repo.sqlite
-UP_DIR=$(ls -d "$L"/prosody/data/*upload* "$L"/prosody/data/http_file_share* 2>/dev/null | head -1 || true)
-BR_DB=$L/prosody/data/prosody.sqlite
-ps0=$(bytes "$PS_DB"*) rr0=$(bytes "$RR_DB"*) up0=$(bytes ${UP_DIR:-/nonexistent}) br0=$(bytes "$BR_DB"*)
-BPID=$(cat "$L/prosody/prosody.pid")
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-bc0=$(cpu "$BPID")
+if [ "$BROKER" = prosody ]; then
+	UP_DIR=$(ls -d "$L"/prosody/data/*upload* "$L"/prosody/data/http_file_share* 2>/dev/null | head -1 || true)
+	BR_DB=("$L"/prosody/data/prosody.sqlite*)
+	BPIDS=$(cat "$L/prosody/prosody.pid")
+else	# every node's Mnesia; one upload directory for all
+	UP_DIR=$L/ejabberd/upload
+	BR_DB=("$L"/ejabberd/spool "$L"/ejabberd-*/spool)
+	BPIDS=$(cat "$L"/ejabberd/ejabberd.pid "$L"/ejabberd-*/ejabberd.pid 2>/dev/null || true)
+fi
+ps0=$(bytes "$PS_DB"*) rr0=$(bytes "$RR_DB"*) up0=$(bytes ${UP_DIR:-/nonexistent}) br0=$(bytes "${BR_DB[@]}")
+cpu() { local p t=0; for p in $BPIDS; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+bc0=$(cpu)
 
 ids=()
 for i in $(seq 1 "$N"); do ids+=("$(printf 'fleet-%06d' "$i")"); done
@@ -119,11 +129,13 @@ q = lambda p: d[min(len(d) - 1, int(p * len(d)))]
 print("%.1f %.1f" % (q(0.50), q(0.99)))
 P
 )
-ps1=$(bytes "$PS_DB"*) rr1=$(bytes "$RR_DB"*) up1=$(bytes ${UP_DIR:-/nonexistent}) br1=$(bytes "$BR_DB"*)
-bc1=$(cpu "$BPID")
+ps1=$(bytes "$PS_DB"*) rr1=$(bytes "$RR_DB"*) up1=$(bytes ${UP_DIR:-/nonexistent}) br1=$(bytes "${BR_DB[@]}")
+bc1=$(cpu)
 hz=$(getconf CLK_TCK)
 
-printf '\n%-40s %12s\n' "fleet: $N simulated endpoints (prosody)" "value"
+what=$BROKER
+[ "$NODES" -gt 1 ] && what="$BROKER, $NODES-node cluster"
+printf '\n%-40s %12s\n' "fleet: $N simulated endpoints ($what)" "value"
 printf '%-40s %12s\n' "approval to last result (s)" "$secs"
 printf '%-40s %12s\n' "endpoints/s" "$rate"
 printf '%-40s %12s\n' "p50 approval to result (s)" "$p50"
@@ -144,5 +156,6 @@ printf '%-40s %12s\n' "bytes/evaluation posture-repo" "$(per "$ps0" "$ps1")"
 printf '%-40s %12s\n' "bytes/evaluation results-repo" "$(per "$rr0" "$rr1")"
 printf '%-40s %12s\n' "bytes/evaluation upload service" "$(per "$up0" "$up1")"
 printf '%-40s %12s\n' "bytes/evaluation broker (pubsub items)" "$(per "$br0" "$br1")"
+echo "($what)"
 total=$(awk -v a="$((ps1 - ps0 + rr1 - rr0 + up1 - up0))" -v n="$N" 'BEGIN{printf "%.0f", a / n}')
 echo "fleet $N endpoints: $secs s, $rate endpoints/s, $total bytes/evaluation"
