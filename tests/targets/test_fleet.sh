@@ -7,9 +7,13 @@
 # requests with those templates (endpoint i: template i mod 3).  Each
 # simulated endpoint gets exactly one result, rule for rule the one of its
 # template's tree (whose own result test_pipeline checks against
-# oscap-chroot); none is lost or duplicated.
+# oscap-chroot); none is lost or duplicated.  It runs on a three-node
+# ejabberd cluster (FLEET_BROKER, FLEET_NODES), the daemons spread over
+# the nodes, and one node is killed while the endpoints are assessed: its
+# clients move to the other nodes and nothing is lost.
 . "$(dirname "$0")/lib.sh"
 N=${FLEET_N:-30}
+BROKER=${FLEET_BROKER:-ejabberd} NODES=${FLEET_NODES:-3}
 L=$W/lab
 FPID=
 cleanup() {
@@ -24,7 +28,8 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
-"$BIN/sacm-lab" up --dir "$L" > "$W/up.out" 2>&1 || { cat "$W/up.out"; echo "lab did not start"; exit 1; }
+"$BIN/sacm-lab" up --dir "$L" --broker "$BROKER" --nodes "$NODES" > "$W/up.out" 2>&1 ||
+    { cat "$W/up.out"; echo "lab did not start"; exit 1; }
 export SACM_CONFIG=$L/accounts/ctl.conf
 S=$BIN/sacmctl
 DS=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
@@ -67,6 +72,19 @@ nresults() {
 import json, sys
 print(sum(1 for r in json.load(sys.stdin) if r["endpoint"].startswith("fleet-")))'
 }
+if [ "$NODES" -gt 1 ]; then
+	# Node 2 dies with a third of the results in.
+	check "a third of the results in" wait_for 300 bash -c "[ \$($(declare -f nresults); S='$S' ID='$ID' nresults) -ge $((N / 3)) ]"
+	on2=$(grep -l '^host = 127.0.0.2 ' "$L"/etc/*.conf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.conf$//' | paste -sd' ')
+	kill -9 "$(cat "$L/ejabberd-2/ejabberd.pid")"
+	moved() {
+		local d
+		for d in $on2; do
+			grep -q "next broker node" "$L/log/$d.log" || return 1
+		done
+	}
+	check "node 2 killed: its daemons ($on2) move to another node" wait_for 60 moved
+fi
 check "every simulated endpoint gets a result" wait_for 600 bash -c "[ \$($(declare -f nresults); S='$S' ID='$ID' nresults) -ge $N ]"
 rules() {	# endpoint: "rule result" lines, sorted
 	"$S" results rules "$1" --json | /usr/bin/python3 -c '
