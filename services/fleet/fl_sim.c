@@ -309,8 +309,10 @@ request_in(struct fleet *f, const struct grid_event *ev)
 		if (!xml_is(e, "endpoint", SACM_NS))
 			continue;
 		any = 1;
+		/* Ours, announced now or in an earlier run: a request
+		 * caught up at start comes before the announcements. */
 		if ((id = xml_prop(e, "id")) != NULL &&
-		    (i = fl_index(f, id)) >= 0 && f->ann[i] == FL_DONE) {
+		    (i = fl_index(f, id)) >= 0) {
 			f->requests++;
 			report(f, i, ev->item_id, policy, profile);
 		}

@@ -60,6 +60,7 @@ struct orch_evaluator {
 	char	*jid;
 	int	 online;
 	int	 checking;		/* a disco#info on its way */
+	int	 seen;			/* its presence, since we connected */
 	long	 capacity;
 	time_t	 checked;
 };
@@ -100,8 +101,8 @@ void	orch_publish_version(struct orch *, const char *node, const char *id,
 	    const char *what);
 /* One endpoint (endpoint set) or every endpoint of a collector JID
  * (endpoint NULL) seen online (1) or offline (0) now, and their open
- * assessments made due; how many endpoints that names.  _due: only the
- * latter. */
+ * assessments made due, collections under way requested again when
+ * back; how many endpoints that names.  _due: only the latter. */
 long	orch_endpoints_seen(struct orch *, const char *endpoint,
 	    const char *collector, int online);
 void	orch_endpoints_due(struct orch *, const char *endpoint,

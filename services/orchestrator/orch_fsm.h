@@ -30,8 +30,10 @@ enum orch_event {
 	EV_EVAL_SENT,		/* an evaluation request is on its way */
 	EV_RESULT,		/* the result is stored */
 	EV_RETRY,		/* late, failed or its evaluator gone: again */
-	EV_SEND_FAILED,		/* the broker refused the request just sent:
-				 * the attempt does not count */
+	EV_SEND_FAILED,		/* the request did not reach its taker (the
+				 * broker refused it, or the collector was
+				 * away): sent again, the attempt does not
+				 * count */
 	EV_WAIT,		/* no move; a reason (and a deadline) */
 	EV_TIMEOUT,		/* late, and no attempts left */
 	EV_FAIL,		/* cannot go on */

@@ -50,20 +50,66 @@ orch_presence_online(struct orch *o)
 	    n);
 }
 
+/*
+ * An evaluator available again without having gone: a new session whose
+ * old one ended unseen (its broker node died), so what it had in hand
+ * (a request on its way, a result it could not publish) may be lost.
+ * Each is assigned again, the attempt not counted.
+ */
 static void
+evaluator_back(struct orch *o, const char *jid)
+{
+	char bare[512], *ids[64], *reqs[64];
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	jid_bare(jid, bare, sizeof(bare));
+	if (db_prep(o->db, "SELECT id, evaluation FROM assessment WHERE "
+	    "evaluator = ? AND state = 'evaluating' AND evaluation IS NOT "
+	    "NULL", &st) < 0)
+		return;
+	db_bind_text(st, 1, bare);
+	while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+		ids[n] = strdup((const char *)sqlite3_column_text(st, 0));
+		reqs[n] = strdup((const char *)sqlite3_column_text(st, 1));
+		n++;
+	}
+	sqlite3_finalize(st);
+	log_info("evaluator %s is back in a new session: its %zu "
+	    "evaluation(s) in hand are assigned again", jid, n);
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] && reqs[i])
+			(void)orch_fire(o, ids[i], EV_SEND_FAILED,
+			    &(struct orch_change){ .request = reqs[i],
+			    .reason = "its evaluator is back in a new session; "
+			    "assigning again" });
+		free(ids[i]);
+		free(reqs[i]);
+	}
+}
+
+/* 1 when from is an evaluator's (its presence is that one's), else 0. */
+static int
 evaluator_presence(struct orch *o, const char *from, int available)
 {
+	int found = 0;
+
 	for (size_t i = 0; i < o->nev; i++) {
 		struct orch_evaluator *e = &o->ev[i];
 
 		if (strcasecmp(e->jid, from) != 0)
 			continue;
+		if (available && e->seen)
+			evaluator_back(o, e->jid);
+		e->seen = available;
 		if (e->online != available)
 			log_info("evaluator %s %s (presence)", e->jid,
 			    available ? "available" : "gone");
 		e->online = available;
 		e->checked = 0;		/* its capacity: asked again now */
+		found = 1;
 	}
+	return found;
 }
 
 void
@@ -78,10 +124,13 @@ orch_presence(struct grid *g, const char *from, int available, void *arg)
 	if (o->db == NULL)
 		return;
 	if (available < 0) {	/* reconnected: told again */
+		for (size_t i = 0; i < o->nev; i++)
+			o->ev[i].seen = 0;
 		(void)db_exec(o->db, "DELETE FROM collector_presence");
 		return;
 	}
-	evaluator_presence(o, from, available);
+	if (evaluator_presence(o, from, available))
+		return;
 	was = db_count(o->db, "SELECT available + 1 FROM collector_presence "
 	    "WHERE jid = ?", 1, from) - 1;	/* -1: not known */
 	if (was == available)

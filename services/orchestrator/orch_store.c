@@ -327,6 +327,61 @@ orch_publish(struct orch *o, const char *id)
 }
 
 /*
+ * A collector back may have missed the collection requests sent while it
+ * was away (a catch-up brings back only the newest items): each of its
+ * endpoints' collections under way is requested again, the attempt not
+ * counted, as the newest item.
+ */
+static void
+resend_collections(struct orch *o, const char *endpoint,
+    const char *collector)
+{
+	int by = endpoint == NULL;
+	sqlite3_stmt *st;
+	char **ids = NULL, **reqs = NULL;
+	size_t n = 0, cap = 0;
+
+	/* literals in the calls: tests/scripts/test_query_plans.sh */
+	if ((by ? db_prep(o->db, "SELECT id, collection FROM assessment "
+	    "WHERE state = 'collecting' AND endpoint IN (SELECT id FROM "
+	    "endpoint WHERE collector = ?)", &st) : db_prep(o->db, "SELECT "
+	    "id, collection FROM assessment WHERE endpoint = ? AND state = "
+	    "'collecting'", &st)) < 0)
+		return;
+	db_bind_text(st, 1, by ? collector : endpoint);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			char **a = realloc(ids, c * sizeof(*a));
+			char **b = a ? realloc(reqs, c * sizeof(*b)) : NULL;
+
+			if (a)
+				ids = a;
+			if (b == NULL)
+				break;
+			reqs = b;
+			cap = c;
+		}
+		ids[n] = strdup((const char *)sqlite3_column_text(st, 0));
+		reqs[n] = sqlite3_column_text(st, 1) ? strdup((const char *)
+		    sqlite3_column_text(st, 1)) : NULL;
+		n++;
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] && reqs[i])
+			(void)orch_fire(o, ids[i], EV_SEND_FAILED,
+			    &(struct orch_change){ .request = reqs[i],
+			    .reason = "its collector is back: the collection "
+			    "request is sent again" });
+		free(ids[i]);
+		free(reqs[i]);
+	}
+	free(ids);
+	free(reqs);
+}
+
+/*
  * One endpoint (by id), or every endpoint of a collector JID, seen online
  * or offline as of now; and the open assessments of those endpoints made
  * due, whatever they wait for.  Returns how many endpoints it names.
@@ -335,21 +390,17 @@ long
 orch_endpoints_seen(struct orch *o, const char *endpoint,
     const char *collector, int online)
 {
-	static const char *const update[] = {
-		"UPDATE endpoint SET online = ?1, answered = 1, "
-		"offline_since = CASE WHEN ?1 THEN NULL ELSE ?2 END "
-		"WHERE id = ?3",
-		"UPDATE endpoint SET online = ?1, answered = 1, "
-		"offline_since = CASE WHEN ?1 THEN NULL ELSE ?2 END "
-		"WHERE collector = ?3",
-	};
 	int by = endpoint == NULL;
 	sqlite3_stmt *st;
 	char now[32];
 	long n = 0;
 
 	time_iso(now, 0);
-	if (online >= 0 && db_prep(o->db, update[by], &st) == 0) {
+	if (online >= 0 && (by ? db_prep(o->db, "UPDATE endpoint SET online "
+	    "= ?1, answered = 1, offline_since = CASE WHEN ?1 THEN NULL ELSE "
+	    "?2 END WHERE collector = ?3", &st) : db_prep(o->db, "UPDATE "
+	    "endpoint SET online = ?1, answered = 1, offline_since = CASE "
+	    "WHEN ?1 THEN NULL ELSE ?2 END WHERE id = ?3", &st)) == 0) {
 		sqlite3_bind_int(st, 1, online);
 		db_bind_text(st, 2, now);
 		db_bind_text(st, 3, by ? collector : endpoint);
@@ -357,6 +408,8 @@ orch_endpoints_seen(struct orch *o, const char *endpoint,
 		n = sqlite3_changes(o->db);
 		sqlite3_finalize(st);
 	}
+	if (online == 1)
+		resend_collections(o, endpoint, collector);
 	orch_endpoints_due(o, endpoint, collector);
 	return n;
 }
@@ -365,17 +418,13 @@ void
 orch_endpoints_due(struct orch *o, const char *endpoint,
     const char *collector)
 {
-	static const char *const due[] = {
-		"UPDATE assessment SET next_check = 0 WHERE endpoint = ? AND "
-		ORCH_OPEN_SQL,
-		"UPDATE assessment SET next_check = 0 WHERE " ORCH_OPEN_SQL
-		" AND endpoint IN (SELECT id FROM endpoint WHERE "
-		"collector = ?)",
-	};
 	int by = endpoint == NULL;
 	sqlite3_stmt *st;
 
-	if (db_prep(o->db, due[by], &st) < 0)
+	if ((by ? db_prep(o->db, "UPDATE assessment SET next_check = 0 WHERE "
+	    ORCH_OPEN_SQL " AND endpoint IN (SELECT id FROM endpoint WHERE "
+	    "collector = ?)", &st) : db_prep(o->db, "UPDATE assessment SET "
+	    "next_check = 0 WHERE endpoint = ? AND " ORCH_OPEN_SQL, &st)) < 0)
 		return;
 	db_bind_text(st, 1, by ? collector : endpoint);
 	(void)sqlite3_step(st);

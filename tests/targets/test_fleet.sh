@@ -10,14 +10,18 @@
 # oscap-chroot); none is lost or duplicated.  It runs on a three-node
 # ejabberd cluster (FLEET_BROKER, FLEET_NODES), the daemons spread over
 # the nodes, and one node is killed while the endpoints are assessed: its
-# clients move to the other nodes and nothing is lost.
+# clients move to the other nodes and nothing is lost.  An evaluator is
+# stopped too (its work is assigned again), and FLEET_LATE endpoints of
+# another account, approved while their collector is offline, wait and
+# are assessed once it is back.
 . "$(dirname "$0")/lib.sh"
 N=${FLEET_N:-30}
 BROKER=${FLEET_BROKER:-ejabberd} NODES=${FLEET_NODES:-3}
 L=$W/lab
-FPID=
+FPID= LPID=
 cleanup() {
 	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
+	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
 	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
 	if [ "$fails" != 0 ]; then
 		for f in "$L"/log/orchestrator.log "$L"/log/posture-repo.log \
@@ -53,9 +57,26 @@ for t in "${TREES[@]}"; do
 done
 
 # The simulator's account: a collector, like any other.
-FC=$("$BIN/sacm-lab" account fleet collector --dir "$L")
-{ cat "$FC"; echo "endpoints = $N"; echo "prefix = fleet"
-  echo "templates = $W/tmpl-installed.xml $W/tmpl-hardened.xml $W/tmpl-misconfigured.xml"; } > "$W/fleet.conf"
+fleet_conf() {	# account endpoints prefix
+	local c
+	c=$("$BIN/sacm-lab" account "$1" collector --dir "$L")
+	{ cat "$c"; echo "endpoints = $2"; echo "prefix = $3"
+	  echo "templates = $W/tmpl-installed.xml $W/tmpl-hardened.xml $W/tmpl-misconfigured.xml"; } > "$W/$1.conf"
+}
+fleet_conf fleet "$N" fleet
+
+# LATE endpoints of another account are approved while their collector is
+# offline: they wait (the starvation case), and are assessed when it
+# comes back, after the others.
+LATE=${FLEET_LATE:-10}
+fleet_conf late "$LATE" late
+"$BIN/sacm-fleet" -f "$W/late.conf" > "$W/late.log" 2>&1 &
+LPID=$!
+check "another account announces $LATE endpoints" wait_for 60 grep -q "$LATE endpoints announced" "$W/late.log"
+kill "$LPID"; wait "$LPID" 2>/dev/null; LPID=
+lates=()
+for i in $(seq 1 "$LATE"); do lates+=("$(printf 'late-%06d' "$i")"); done
+check "... goes offline, and an operator approves them" bash -c "'$S' endpoints approve ${lates[*]} > '$W/approve-late.out'"
 check "sacm-fleet -n accepts its configuration" "$BIN/sacm-fleet" -n -f "$W/fleet.conf"
 "$BIN/sacm-fleet" -f "$W/fleet.conf" > "$W/fleet.log" 2>&1 &
 FPID=$!
@@ -85,6 +106,14 @@ if [ "$NODES" -gt 1 ]; then
 	}
 	check "node 2 killed: its daemons ($on2) move to another node" wait_for 60 moved
 fi
+# An evaluator stops with work in hand: the other takes it over.
+"$BIN/sacm-lab" stop evaluator-1 --dir "$L" >/dev/null 2>&1
+check "evaluator-1 stopped: the orchestrator sees it gone" wait_for 60 grep -q "evaluator evaluator-1@grid.test/[^ ]* gone" "$L/log/orchestrator.log"
+taken_over() {	# what it abandoned (if anything) is assigned again
+	! grep -q "evaluation abandoned (stopping)" "$L/log/evaluator-1.log" ||
+	    grep -q "the evaluator is gone; assigning again" "$L/log/orchestrator.log"
+}
+check "... and assigns again what it had in hand" wait_for 60 taken_over
 check "every simulated endpoint gets a result" wait_for 600 bash -c "[ \$($(declare -f nresults); S='$S' ID='$ID' nresults) -ge $N ]"
 rules() {	# endpoint: "rule result" lines, sorted
 	"$S" results rules "$1" --json | /usr/bin/python3 -c '
@@ -92,6 +121,15 @@ import json, sys
 for r in sorted(json.load(sys.stdin), key=lambda r: r["id"]):
     print(r["id"], r["result"])'
 }
+# The late account comes back.
+"$BIN/sacm-fleet" -f "$W/late.conf" > "$W/late.log" 2>&1 &
+LPID=$!
+nlate() {
+	"$S" results --policy "$ID" --json | /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for r in json.load(sys.stdin) if r["endpoint"].startswith("late-")))'
+}
+check "the late endpoints' collector is back: each gets its result" wait_for 300 bash -c "[ \$($(declare -f nlate); S='$S' ID='$ID' nlate) -ge $LATE ]"
 for t in "${TREES[@]}"; do rules "${MID[$t]}" > "$W/rules-$t.txt"; done
 same=0 once=0
 for i in $(seq 1 "$N"); do
@@ -103,8 +141,15 @@ for i in $(seq 1 "$N"); do
 done
 check "each one's rule results are its template tree's ($same of $N)" test "$same" = "$N"
 check "... one evaluation each, none duplicated ($once of $N)" test "$once" = "$N"
+late_once=0
+for e in "${lates[@]}"; do
+	[ "$("$S" results history "$e" --json | grep -o '"assessment"' | wc -l)" = 1 ] && late_once=$((late_once + 1))
+done
+check "... the late ones too ($late_once of $LATE)" test "$late_once" = "$LATE"
 check "the templates give different results (installed != misconfigured)" \
     bash -c "! cmp -s '$W/rules-installed.txt' '$W/rules-misconfigured.txt'"
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
-check "sacm-fleet stops and says what it did" grep -q "$N endpoints announced, [0-9]* requests, $N reports taken, 0 refused" "$W/fleet.log"
+# A request may come twice (sent again to a collector back from a lost
+# session); each one is answered, and the broker takes every report.
+check "sacm-fleet stops and says what it did" grep -q "$N endpoints announced, \([0-9]*\) requests, \1 reports taken, 0 refused" "$W/fleet.log"
 exit $((fails > 0))
