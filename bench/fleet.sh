@@ -15,7 +15,7 @@
 # the approval to the last stored result, endpoints/s, p50/p99 time per
 # endpoint (approval to its result), every daemon's peak RSS, bytes stored
 # per evaluation in each repository and the upload service, the broker's
-# CPU time; the anchor is one live oscap-chroot scan of a tree, in the
+# CPU time, and each daemon's (its evaluations included); the anchor is one live oscap-chroot scan of a tree, in the
 # same run.  Last line: "fleet N endpoints: T s, R endpoints/s, B
 # bytes/evaluation".  Needs root (target trees).
 set -euo pipefail
@@ -92,6 +92,13 @@ fi
 ps0=$(bytes "$PS_DB"*) rr0=$(bytes "$RR_DB"*) up0=$(bytes ${UP_DIR:-/nonexistent}) br0=$(bytes "${BR_DB[@]}")
 cpu() { local p t=0; for p in $BPIDS; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
 bc0=$(cpu)
+# A daemon's CPU time, its reaped children's (the evaluations) included.
+dcpu() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+declare -A dc0
+for d in policy-repo orchestrator posture-repo evaluator-1 evaluator-2 results-repo audit; do
+	[ -s "$L/run/$d.pid" ] && dc0[$d]=$(dcpu "$(cat "$L/run/$d.pid")")
+done
+fc0=$(dcpu "$FPID")
 
 ids=()
 for i in $(seq 1 "$N"); do ids+=("$(printf 'fleet-%06d' "$i")"); done
@@ -148,9 +155,11 @@ for d in policy-repo orchestrator posture-repo evaluator-1 evaluator-2 results-r
 	[ -s "$f" ] || continue
 	kb=$(awk '/VmHWM/ {print $2}' "/proc/$(cat "$f")/status" 2>/dev/null || echo 0)
 	printf '%-40s %12s\n' "peak RSS $d (MB)" "$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}')"
+	printf '%-40s %12s\n' "CPU time $d (s)" "$(awk -v a="${dc0[$d]:-0}" -v b="$(dcpu "$(cat "$f")")" -v h="$hz" 'BEGIN{printf "%.1f", (b - a) / h}')"
 done
 kb=$(awk '/VmHWM/ {print $2}' "/proc/$FPID/status")
 printf '%-40s %12s\n' "peak RSS sacm-fleet (MB)" "$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}')"
+printf '%-40s %12s\n' "CPU time sacm-fleet (s)" "$(awk -v a="$fc0" -v b="$(dcpu "$FPID")" -v h="$hz" 'BEGIN{printf "%.1f", (b - a) / h}')"
 per() { awk -v a="$1" -v b="$2" -v n="$N" 'BEGIN{printf "%.0f", (b - a) / n}'; }
 printf '%-40s %12s\n' "bytes/evaluation posture-repo" "$(per "$ps0" "$ps1")"
 printf '%-40s %12s\n' "bytes/evaluation results-repo" "$(per "$rr0" "$rr1")"

@@ -16,8 +16,27 @@
 #include "xmlsafe.h"
 
 struct guard {
-	int	saw_doctype;
+	int	 saw_doctype;
+	int	 check;		/* no tree: only the root noted */
+	char	 root[128], ns[512];
 };
+
+/* xmlsafe_check_root's SAX: the first element noted, nothing built. */
+static void
+on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
+    const xmlChar *uri, int nns, const xmlChar **nss, int nattrs,
+    int ndefaulted, const xmlChar **attrs)
+{
+	struct guard *g = ((xmlParserCtxtPtr)ctx)->_private;
+
+	(void)prefix; (void)nns; (void)nss; (void)nattrs; (void)ndefaulted;
+	(void)attrs;
+	if (g->root[0] == '\0') {
+		snprintf(g->root, sizeof(g->root), "%s", (const char *)local);
+		snprintf(g->ns, sizeof(g->ns), "%s", uri ? (const char *)uri :
+		    "");
+	}
+}
 
 static void
 on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *eid,
@@ -90,12 +109,12 @@ silent(void *ctx, const char *msg, ...)
 	(void)ctx; (void)msg;
 }
 
-int
-xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
-    char *err, size_t errlen)
+static int
+parse(const char *data, size_t len, size_t max, struct guard *gp,
+    xmlDocPtr *docp, char *err, size_t errlen)
 {
 	xmlParserCtxtPtr ctxt;
-	struct guard g = { 0 };
+	struct guard g = *gp;
 	xmlGenericErrorFunc old_fn;
 	void *old_ctx;
 	xmlDocPtr doc;
@@ -127,6 +146,22 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 	ctxt->sax->warning = silent;
 	ctxt->vctxt.error = silent;
 	ctxt->vctxt.warning = silent;
+	if (g.check) {		/* well-formedness only: no tree */
+		xmlSAXHandlerPtr sax = ctxt->sax;
+
+		sax->startDocument = NULL;
+		sax->endDocument = NULL;
+		sax->startElementNs = on_start;
+		sax->endElementNs = NULL;
+		sax->startElement = NULL;
+		sax->endElement = NULL;
+		sax->characters = NULL;
+		sax->ignorableWhitespace = NULL;
+		sax->cdataBlock = NULL;
+		sax->comment = NULL;
+		sax->processingInstruction = NULL;
+		sax->reference = NULL;
+	}
 	/* No NOENT (no substitution), no DTDLOAD, no network; XML_PARSE_HUGE
 	 * stays off so libxml2's depth and text-size limits apply. */
 	opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
@@ -146,7 +181,7 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 		xmlFreeParserCtxt(ctxt);
 		return -EPERM;
 	}
-	if (doc == NULL || !ctxt->wellFormed) {
+	if ((doc == NULL && !g.check) || !ctxt->wellFormed) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 
 		if (e && e->message)
@@ -160,7 +195,38 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 		return -EINVAL;
 	}
 	xmlFreeParserCtxt(ctxt);
-	*docp = doc;
+	*gp = g;
+	if (docp)
+		*docp = doc;
+	else
+		xmlFreeDoc(doc);
+	return 0;
+}
+
+int
+xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
+    char *err, size_t errlen)
+{
+	struct guard g = { 0 };
+
+	return parse(data, len, max, &g, docp, err, errlen);
+}
+
+int
+xmlsafe_check_root(const char *data, size_t len, size_t max,
+    const char *root, const char *ns, char *err, size_t errlen)
+{
+	struct guard g = { .check = 1 };
+	int rc;
+
+	if ((rc = parse(data, len, max, &g, NULL, err, errlen)) < 0)
+		return rc;
+	if (g.root[0] == '\0' || (root && strcmp(g.root, root) != 0) ||
+	    (ns && strcmp(g.ns, ns) != 0)) {
+		snprintf(err, errlen, "root element is not {%s}%s",
+		    ns ? ns : "", root ? root : "*");
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -31,4 +31,9 @@ int	xmlsafe_parse_root(const char *data, size_t len, size_t max,
 	    const char *root, const char *ns, xmlDocPtr *docp, char *err,
 	    size_t errlen);
 
+/* The same checks without building a tree (large documents that are
+ * stored, not read): well-formed, and the root element as above. */
+int	xmlsafe_check_root(const char *data, size_t len, size_t max,
+	    const char *root, const char *ns, char *err, size_t errlen);
+
 #endif

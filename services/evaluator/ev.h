@@ -7,6 +7,8 @@
  *                 the loaded policy, publish the result
  *   ev_arf.c      the ARF out: its skeleton, and what it shares with other
  *                 evaluations uploaded once
+ *   ev_reuse.c    an evaluation of the same posture under the same policy
+ *                 and profile reused for another endpoint
  */
 #ifndef EV_H
 #define EV_H
@@ -24,6 +26,7 @@ struct ev_conf {
 	long	 timeout;	/* seconds an evaluation may take */
 	long	 cache;		/* loaded policies kept */
 	long	 capacity;	/* advertised concurrent evaluations */
+	int	 reuse;		/* reuse evaluations of the same posture */
 	int	 log_level;
 };
 
@@ -50,6 +53,7 @@ struct ev_run {
 	struct ev_job	*job;		/* NULL: a free slot */
 	struct child	 child;
 	char		 workdir[3072];
+	char		 key[65];	/* ev_reuse_key, "" none */
 };
 #define EV_RUNS_MAX	64		/* the highest capacity */
 #define EV_QUEUE_MAX	4096		/* requests waiting; more refused */
@@ -61,6 +65,16 @@ struct ev_part {
 	time_t		 at;		/* uploaded */
 };
 #define EV_PARTS_MAX	32
+
+/* An evaluation kept for reuse (ev_reuse.c). */
+struct ev_done {
+	char		 key[65];	/* ev_reuse_key */
+	char		*request;	/* the one evaluated */
+	char		*rules;		/* its <rule-results/>; NULL: free */
+	size_t		 rlen;
+	unsigned long	 used;
+};
+#define EV_REUSE_MAX	16
 
 struct ev {
 	struct ev_conf	 conf;
@@ -78,7 +92,9 @@ struct ev {
 	size_t		 tllen;
 	struct ev_loaded loaded[EV_CACHE_MAX];
 	struct ev_part	 parts[EV_PARTS_MAX];
-	unsigned long	 done, failed;
+	struct ev_done	 reuse[EV_REUSE_MAX];
+	unsigned long	 reuse_clock;
+	unsigned long	 done, reused, failed;
 };
 
 /* ev_request.c */
@@ -91,6 +107,26 @@ struct buf;
 int	ev_arf_put(struct ev *, const char *arf, size_t len, struct buf *out,
 	    char *err, size_t errlen);
 void	ev_arf_forget(struct ev *);
+
+/* ev_reuse.c */
+/* The key of an evaluation: policy, profile and the posture digests of
+ * the OVAL and CPE-OVAL system characteristics (cpe may be NULL).  0, or
+ * -EINVAL (a digest that is not 64 hex digits; key is then ""). */
+int	ev_reuse_key(const char *policy_id, const char *profile,
+	    const char *sc, const char *cpe, char key[65]);
+/* The evaluation kept under key, or NULL. */
+const struct ev_done *ev_reuse_find(struct ev *, const char *key);
+/* Keeps an evaluation: its rule results (copied) and its ARF (the file
+ * is moved into the state directory). */
+void	ev_reuse_keep(struct ev *, const char *key, const char *request,
+	    const char *rules, size_t rlen, const char *arf_file);
+void	ev_reuse_forget(struct ev *);
+/* Appends to out the ARF with hostname and endpoint as its target.  0,
+ * or -errno with err (nothing to reuse then). */
+int	ev_reuse_retarget(const char *arf, size_t len, const char *hostname,
+	    const char *endpoint, struct buf *out, char *err, size_t errlen);
+/* The kept ARF's path. */
+void	ev_reuse_path(const struct ev *, const char *key, char *p, size_t n);
 
 /* ev_job.c */
 /* Loads a policy ahead of its evaluations (a collection for it was

@@ -34,7 +34,8 @@ part_cached(struct ev *e, const char *sha, time_t now)
 	return NULL;
 }
 
-static void
+/* Remembers a part uploaded now; its cached blob, NULL (no memory). */
+static const char *
 part_remember(struct ev *e, const char *sha, const struct blob_ref *ref,
     time_t now)
 {
@@ -56,12 +57,13 @@ part_remember(struct ev *e, const char *sha, const struct blob_ref *ref,
 	buf_init(&b, 8192);
 	if (blob_ref_to_xml(ref, &b) < 0 || b.data == NULL) {
 		buf_free(&b);
-		return;
+		return NULL;
 	}
 	free(slot->blob);
 	slot->blob = b.data;
 	memcpy(slot->sha256, sha, sizeof(slot->sha256));
 	slot->at = now;
+	return slot->blob;
 }
 
 void
@@ -111,10 +113,10 @@ ev_arf_put(struct ev *e, const char *arf, size_t len, struct buf *out,
 				    "ARF: %s", grid_errstr(e->g));
 				return r;
 			}
-			part_remember(e, sha, &ref, now);
+			blob = part_remember(e, sha, &ref, now);
 			blob_ref_free(&ref);
 			up++;
-			if ((blob = part_cached(e, sha, now)) == NULL) {
+			if (blob == NULL) {
 				snprintf(err, errlen, "out of memory");
 				return -ENOMEM;
 			}

@@ -1,5 +1,5 @@
 /*
- * ev_job.c - one evaluation at a time.
+ * ev_job.c - up to capacity evaluations at a time.
  *
  * A job: checked (the posture is for this endpoint, policy and profile,
  * and was collected) -> policy and posture fetched and verified -> the
@@ -119,7 +119,7 @@ summarize(const char *rules, size_t len, struct buf *b)
 static void
 publish(struct ev *e, struct ev_job *j, const char *failure,
     const char *rules, size_t rlen, const char *arf, long ms,
-    long peak_mb)
+    long peak_mb, const char *reused)
 {
 	struct buf b;
 	char when[32];
@@ -137,6 +137,8 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 	buf_add_attr(&b, "state", failure ? "failed" : "complete");
 	buf_add_attr(&b, "evaluated", when);
 	buf_printf(&b, " duration-ms='%ld'", ms);
+	if (reused)
+		buf_add_attr(&b, "reused", reused);
 	if (rules)
 		summarize(rules, rlen, &b);
 	buf_adds(&b, ">");
@@ -159,6 +161,11 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 		e->failed++;
 		log_warnx("%s: failed after %.1f s: %s", j->request,
 		    ms / 1000.0, failure);
+	} else if (reused) {
+		e->reused++;
+		log_info("%s: the evaluation of %s reused (same posture) in "
+		    "%.2f s, result published", j->request, reused,
+		    ms / 1000.0);
 	} else {
 		e->done++;
 		log_info("%s: evaluated in %.1f s (peak %ld MB), result "
@@ -183,7 +190,7 @@ static void
 fail(struct ev *e, struct ev_run *run, const char *why)
 {
 	publish(e, run->job, why, NULL, 0, NULL, child_elapsed_ms(&run->child),
-	    0);
+	    0, NULL);
 	done(e, run);
 }
 
@@ -201,7 +208,8 @@ same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* Checks the posture fits the request, then fetches and verifies it. */
+/* Checks the posture fits the request, then fetches and verifies it
+ * (reused or not: a result is only ever of a posture that verifies). */
 static int
 posture(struct ev *e, struct ev_job *j, struct posture *p, char *err,
     size_t errlen)
@@ -284,17 +292,91 @@ posture_free(struct posture *p)
 	free(p->host);
 }
 
+/*
+ * The request's reuse key, from the digests the posture repository gave
+ * its documents; "" when the request has none to give.
+ */
+static void
+posture_key(const struct ev_job *j, char key[65])
+{
+	xmlDocPtr doc;
+	char *sc = NULL, *cpe = NULL, why[256];
+
+	key[0] = '\0';
+	if (j->posture == NULL || xmlsafe_parse_root(j->posture,
+	    strlen(j->posture), 1 << 20, "posture-stored", SACM_NS, &doc, why,
+	    sizeof(why)) < 0)
+		return;
+	for (xmlNodePtr c = xmlDocGetRootElement(doc)->children; c;
+	    c = c->next) {
+		char *kind;
+
+		if (!xml_is(c, "syschar", SACM_NS))
+			continue;
+		kind = xml_prop(c, "kind");
+		if (kind && strcmp(kind, "oval") == 0 && sc == NULL)
+			sc = xml_prop(c, "digest");
+		else if (kind && strcmp(kind, "cpe-oval") == 0 && cpe == NULL)
+			cpe = xml_prop(c, "digest");
+		free(kind);
+	}
+	xmlFreeDoc(doc);
+	(void)ev_reuse_key(j->policy_id, j->profile, sc, cpe, key);
+	free(sc);
+	free(cpe);
+}
+
+/* Another evaluation of key under way (this one waits for it). */
+static int
+key_running(const struct ev *e, const char *key)
+{
+	for (size_t i = 0; key[0] && i < EV_RUNS_MAX; i++)
+		if (e->runs[i].job && strcmp(e->runs[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Publishes the evaluation kept under the run's key, retargeted to this
+ * job's endpoint.  0, or -1: not reused (logged; evaluate instead). */
+static int
+reuse(struct ev *e, struct ev_run *run, const struct ev_done *d,
+    const char *host)
+{
+	struct ev_job *j = run->job;
+	struct buf a, t, x;
+	struct timespec t0;
+	char p[2200], err[512];
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	buf_init(&a, 1u << 30);
+	buf_init(&t, 1u << 30);
+	buf_init(&x, 64u << 10);
+	ev_reuse_path(e, d->key, p, sizeof(p));
+	if ((r = buf_read_file(&a, p)) < 0)
+		snprintf(err, sizeof(err), "%.300s: %s", p, strerror(-r));
+	else if ((r = ev_reuse_retarget(a.data, a.len, host, j->endpoint, &t,
+	    err, sizeof(err))) == 0)
+		r = ev_arf_put(e, t.data, t.len, &x, err, sizeof(err));
+	if (r == 0)
+		publish(e, j, NULL, d->rules, d->rlen, x.data, ms_since(&t0),
+		    0, d->request);
+	else
+		log_warnx("%s: the evaluation of %s not reused: %s",
+		    j->request, d->request, err);
+	buf_free(&a);
+	buf_free(&t);
+	buf_free(&x);
+	return r < 0 ? -1 : 0;
+}
+
 /* ---- loaded policies -------------------------------------------------- */
 
+/* The loaded policy for policy_id and profile, marked used; NULL. */
 static struct eval *
-loaded(struct ev *e, const char *policy_id, const char *profile, char *err,
-    size_t errlen)
+cached(struct ev *e, const char *policy_id, const char *profile)
 {
-	struct ev_loaded *slot = NULL;
-	long n = e->conf.cache;
-	struct timespec a;
-
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; i < e->conf.cache; i++) {
 		struct ev_loaded *l = &e->loaded[i];
 
 		if (l->eval && same(l->policy_id, policy_id) &&
@@ -302,8 +384,23 @@ loaded(struct ev *e, const char *policy_id, const char *profile, char *err,
 			l->used = time(NULL);
 			return l->eval;
 		}
-		if (slot == NULL || l->eval == NULL || (slot->eval &&
-		    l->used < slot->used))
+	}
+	return NULL;
+}
+
+/* Loads the policy fetched last (e->ds) for profile into the slot used
+ * least lately.  NULL with err. */
+static struct eval *
+load(struct ev *e, const char *policy_id, const char *profile, char *err,
+    size_t errlen)
+{
+	struct ev_loaded *slot = &e->loaded[0];
+	struct timespec a;
+
+	for (long i = 0; i < e->conf.cache; i++) {
+		struct ev_loaded *l = &e->loaded[i];
+
+		if (l->eval == NULL || (slot->eval && l->used < slot->used))
 			slot = l;
 	}
 	if (slot->eval) {
@@ -314,8 +411,7 @@ loaded(struct ev *e, const char *policy_id, const char *profile, char *err,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	if (eval_load(e->ds, e->dslen, e->tl, e->tllen, profile,
-	    e->conf.state_dir,
-	    &slot->eval, err, errlen) < 0)
+	    e->conf.state_dir, &slot->eval, err, errlen) < 0)
 		return NULL;
 	slot->policy_id = strdup(policy_id);
 	slot->profile = profile ? strdup(profile) : NULL;
@@ -325,12 +421,16 @@ loaded(struct ev *e, const char *policy_id, const char *profile, char *err,
 	return slot->eval;
 }
 
-/* The policy loaded: fetched unless it is the last one fetched, loaded
- * unless cached.  NULL with err. */
+/* The policy loaded: taken from the cache, else fetched (unless it is
+ * the last one fetched) and loaded.  NULL with err. */
 static struct eval *
 policy_for(struct ev *e, const char *ann, const char *base,
     const char *policy_id, const char *profile, char *err, size_t errlen)
 {
+	struct eval *ev;
+
+	if ((ev = cached(e, policy_id, profile)) != NULL)
+		return ev;
 	if (e->ds_id == NULL || strcmp(e->ds_id, policy_id) != 0) {
 		free(e->ds);
 		free(e->tl);
@@ -342,7 +442,7 @@ policy_for(struct ev *e, const char *ann, const char *base,
 			return NULL;
 		e->ds_id = strdup(policy_id);
 	}
-	return loaded(e, policy_id, profile, err, errlen);
+	return load(e, policy_id, profile, err, errlen);
 }
 
 int
@@ -351,10 +451,8 @@ ev_preload(struct ev *e, const char *ann, const char *base,
 {
 	char err[1024];
 
-	for (long i = 0; i < e->conf.cache; i++)
-		if (e->loaded[i].eval && same(e->loaded[i].policy_id,
-		    policy_id) && same(e->loaded[i].profile, profile))
-			return 0;
+	if (cached(e, policy_id, profile))
+		return 0;
 	log_info("policy %.12s, profile %s: loading ahead of its "
 	    "evaluations (collection requested)", policy_id, profile ?
 	    profile : "(default)");
@@ -400,36 +498,55 @@ child_main(void *arg)
 	return child_write_file(p, rules.data, rules.len) < 0 ? 1 : 0;
 }
 
-static void
+/*
+ * Starts a job in run: 1 started (or over already), 0 put back in the
+ * queue (the same posture is being evaluated: it waits for that one).
+ */
+static int
 start(struct ev *e, struct ev_run *run, struct ev_job *j)
 {
 	static unsigned long n;
+	const struct ev_done *d;
 	struct posture p;
 	struct eval_target t = { 0 };
 	struct child_arg ca;
 	struct eval *ev;
-	char err[1024];
+	char err[1024], key[65] = "";
 	int r;
 
+	if (e->conf.reuse)
+		posture_key(j, key);
+	d = ev_reuse_find(e, key);
+	if (d == NULL && key_running(e, key)) {
+		if (fifo_push(&e->jobs, &j->node) == 0)
+			return 0;
+		key[0] = '\0';		/* cannot wait: evaluated */
+	}
 	run->job = j;
 	run->workdir[0] = '\0';
+	memcpy(run->key, key, sizeof(run->key));
 	child_reset(&run->child);
 	e->nrunning++;
 	if (!j->endpoint || !j->policy_id || !j->policy) {
 		fail(e, run, "the request needs an endpoint and a policy (and "
 		    "a tailoring its datastream)");
-		return;
+		return 1;
 	}
 	if (posture(e, j, &p, err, sizeof(err)) < 0) {
 		posture_free(&p);
 		fail(e, run, err);
-		return;
+		return 1;
+	}
+	if (d && reuse(e, run, d, j->hostname ? j->hostname : p.host) == 0) {
+		posture_free(&p);
+		done(e, run);
+		return 1;
 	}
 	if ((ev = policy_for(e, j->policy, j->base, j->policy_id, j->profile,
 	    err, sizeof(err))) == NULL) {
 		posture_free(&p);
 		fail(e, run, err);
-		return;
+		return 1;
 	}
 	snprintf(run->workdir, sizeof(run->workdir), "%.2000s/work-%ld-%lu",
 	    e->conf.state_dir, (long)getpid(), ++n);
@@ -439,7 +556,7 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 		run->workdir[0] = '\0';
 		posture_free(&p);
 		fail(e, run, err);
-		return;
+		return 1;
 	}
 	t.sc = p.sc;
 	t.sclen = p.sclen;
@@ -456,6 +573,7 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 		snprintf(err, sizeof(err), "fork: %s", strerror(-r));
 		fail(e, run, err);
 	}
+	return 1;
 }
 
 static void
@@ -488,7 +606,10 @@ reap(struct ev *e, struct ev_run *run, int status, long peak_mb)
 		fail(e, run, err);
 	else {
 		publish(e, run->job, NULL, rules.data, rules.len, x.data,
-		    child_elapsed_ms(&run->child), peak_mb);
+		    child_elapsed_ms(&run->child), peak_mb, NULL);
+		if (e->conf.reuse && run->key[0])
+			ev_reuse_keep(e, run->key, run->job->request,
+			    rules.data, rules.len, p);
 		done(e, run);
 	}
 	buf_free(&rules);
@@ -516,8 +637,10 @@ ev_tick(struct ev *e)
 		else
 			fail(e, run, "the evaluation process was lost");
 	}
-	while (e->nrunning < (size_t)e->conf.capacity && e->jobs.head &&
-	    grid_state(e->g) == GRID_ONLINE) {
+	/* each waiting job tried once a turn (one may wait for another) */
+	for (size_t tries = e->jobs.n; tries > 0 && e->nrunning <
+	    (size_t)e->conf.capacity && e->jobs.head &&
+	    grid_state(e->g) == GRID_ONLINE; tries--) {
 		struct ev_run *run = NULL;
 
 		for (size_t i = 0; run == NULL && i < EV_RUNS_MAX; i++)
@@ -525,7 +648,7 @@ ev_tick(struct ev *e)
 				run = &e->runs[i];
 		if (run == NULL)
 			break;
-		start(e, run, (struct ev_job *)fifo_pop(&e->jobs));
+		(void)start(e, run, (struct ev_job *)fifo_pop(&e->jobs));
 	}
 }
 
@@ -555,4 +678,5 @@ ev_stop(struct ev *e)
 	free(e->tl);
 	free(e->ds_id);
 	ev_arf_forget(e);
+	ev_reuse_forget(e);
 }

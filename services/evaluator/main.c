@@ -35,6 +35,10 @@ static const struct conf_opt ev_opts[] = {
 	{ "capacity", CONF_INT, OFF(capacity), 1, EV_RUNS_MAX, "1", 0,
 	    "evaluations at a time (each in its own process), as advertised "
 	    "to the orchestrator" },
+	{ "reuse", CONF_BOOL, OFF(reuse), 0, 0, "yes", 0,
+	    "evaluate a posture once per policy and profile: another "
+	    "endpoint with the same posture digests gets that evaluation, "
+	    "its ARF retargeted" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -101,7 +105,8 @@ stop(void *arg)
 {
 	struct ev *e = arg;
 
-	log_info("%lu evaluated, %lu failed", e->done, e->failed);
+	log_info("%lu evaluated, %lu reused, %lu failed", e->done, e->reused,
+	    e->failed);
 	ev_stop(e);
 }
 

@@ -37,6 +37,10 @@ static const struct conf_opt orch_opts[] = {
 	    0, "seconds to wait for posture before collecting again" },
 	{ "evaluate_timeout", CONF_INT, OFF(evaluate_timeout), 1, 86400,
 	    "600", 0, "seconds to wait for a result before assigning again" },
+	{ "evaluator_depth", CONF_INT, OFF(evaluator_depth), 1, 64, "4", 0,
+	    "evaluations in an evaluator's hands per unit of its capacity "
+	    "(those beyond its capacity wait there, so that the next one is "
+	    "at hand when one ends)" },
 	{ "retries", CONF_INT, OFF(retries), 1, 100, "3", 0,
 	    "attempts per step before an assessment times out" },
 	{ "auto_approve", CONF_BOOL, OFF(auto_approve), 0, 0, "no", 0,

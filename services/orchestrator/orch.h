@@ -48,6 +48,7 @@ struct orch_conf {
 	long	 collect_timeout;	/* seconds */
 	long	 evaluate_timeout;
 	long	 retries;
+	long	 evaluator_depth;	/* in hand per unit of capacity */
 	int	 auto_approve;		/* an account's first endpoint */
 	long	 max_announcements;	/* per endpoint per minute */
 	long	 max_changes;		/* change events per endpoint per min */
@@ -90,6 +91,10 @@ int	orch_create(struct orch *, const char *policy, const char *profile,
  * publishes the assessment.  0 or orch_fsm_fire's error. */
 int	orch_fire(struct orch *, const char *id, enum orch_event,
 	    const struct orch_change *);
+/* Fires EV_SEND_FAILED (the attempt not counted) with reason for each
+ * row of st, prepared and bound to select (assessment id, request id);
+ * finalizes st.  How many were fired.  reason: static. */
+size_t	orch_resend(struct orch *, sqlite3_stmt *, const char *reason);
 /* Publishes the assessment as it is now (asynchronously). */
 void	orch_publish(struct orch *, const char *id);
 /* Publishes xml as item id on node without waiting; the broker's answer

@@ -458,7 +458,7 @@ result_in(struct orch *o, const struct grid_event *ev)
 	sqlite3_stmt *st;
 	xmlDocPtr doc;
 	xmlNodePtr root, rn;
-	char err[256], *state, *aid = NULL;
+	char err[256], *state, *aid = NULL, pub[512], by[512] = "";
 	xmlChar *reason = NULL;
 
 	if ((doc = parse(ev, "evaluation-result", err, sizeof(err))) == NULL) {
@@ -470,12 +470,27 @@ result_in(struct orch *o, const struct grid_event *ev)
 	if ((rn = xml_child(root, "reason", SACM_NS)) != NULL)
 		reason = xmlNodeGetContent(rn);
 	xmlFreeDoc(doc);
-	if (db_prep(o->db, "SELECT id FROM assessment WHERE evaluation = ? AND "
-	    "state = 'evaluating'", &st) == 0) {
+	if (db_prep(o->db, "SELECT id, evaluator FROM assessment WHERE "
+	    "evaluation = ? AND state = 'evaluating'", &st) == 0) {
 		db_bind_text(st, 1, ev->item_id);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			aid = strdup((const char *)sqlite3_column_text(st, 0));
+			if (sqlite3_column_text(st, 1))
+				snprintf(by, sizeof(by), "%s", (const char *)
+				    sqlite3_column_text(st, 1));
+		}
 		sqlite3_finalize(st);
+	}
+	/* Only the evaluator it is assigned to now answers a request (one
+	 * it was taken from may still publish; the results repository
+	 * refuses that too). */
+	jid_bare(ev->publisher ? ev->publisher : "", pub, sizeof(pub));
+	if (aid && by[0] && strcasecmp(by, pub) != 0) {
+		log_warnx("evaluation result %s ignored: published by %s, "
+		    "assigned to %s", ev->item_id, pub[0] ? pub : "nobody",
+		    by);
+		free(aid);
+		aid = NULL;
 	}
 	if (aid && state && strcmp(state, "complete") == 0)
 		(void)orch_fire(o, aid, EV_RESULT, NULL);

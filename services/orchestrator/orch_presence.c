@@ -59,9 +59,9 @@ orch_presence_online(struct orch *o)
 static void
 evaluator_back(struct orch *o, const char *jid)
 {
-	char bare[512], *ids[64], *reqs[64];
+	char bare[512];
 	sqlite3_stmt *st;
-	size_t n = 0;
+	size_t n;
 
 	jid_bare(jid, bare, sizeof(bare));
 	if (db_prep(o->db, "SELECT id, evaluation FROM assessment WHERE "
@@ -69,23 +69,10 @@ evaluator_back(struct orch *o, const char *jid)
 	    "NULL", &st) < 0)
 		return;
 	db_bind_text(st, 1, bare);
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-		ids[n] = strdup((const char *)sqlite3_column_text(st, 0));
-		reqs[n] = strdup((const char *)sqlite3_column_text(st, 1));
-		n++;
-	}
-	sqlite3_finalize(st);
+	n = orch_resend(o, st, "its evaluator is back in a new session; "
+	    "assigning again");
 	log_info("evaluator %s is back in a new session: its %zu "
 	    "evaluation(s) in hand are assigned again", jid, n);
-	for (size_t i = 0; i < n; i++) {
-		if (ids[i] && reqs[i])
-			(void)orch_fire(o, ids[i], EV_SEND_FAILED,
-			    &(struct orch_change){ .request = reqs[i],
-			    .reason = "its evaluator is back in a new session; "
-			    "assigning again" });
-		free(ids[i]);
-		free(reqs[i]);
-	}
 }
 
 /* 1 when from is an evaluator's (its presence is that one's), else 0. */

@@ -327,28 +327,18 @@ orch_publish(struct orch *o, const char *id)
 }
 
 /*
- * A collector back may have missed the collection requests sent while it
- * was away (a catch-up brings back only the newest items): each of its
- * endpoints' collections under way is requested again, the attempt not
- * counted, as the newest item.
+ * Each row of st (prepared and bound: assessment id, request id) is sent
+ * again, the attempt not counted (EV_SEND_FAILED): the request is
+ * published anew as the newest item, or assigned again.  The rows are
+ * read first, then fired (a transition writes the table read).  The
+ * number fired.
  */
-static void
-resend_collections(struct orch *o, const char *endpoint,
-    const char *collector)
+size_t
+orch_resend(struct orch *o, sqlite3_stmt *st, const char *reason)
 {
-	int by = endpoint == NULL;
-	sqlite3_stmt *st;
 	char **ids = NULL, **reqs = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, fired = 0;
 
-	/* literals in the calls: tests/scripts/test_query_plans.sh */
-	if ((by ? db_prep(o->db, "SELECT id, collection FROM assessment "
-	    "WHERE state = 'collecting' AND endpoint IN (SELECT id FROM "
-	    "endpoint WHERE collector = ?)", &st) : db_prep(o->db, "SELECT "
-	    "id, collection FROM assessment WHERE endpoint = ? AND state = "
-	    "'collecting'", &st)) < 0)
-		return;
-	db_bind_text(st, 1, by ? collector : endpoint);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t c = cap ? cap * 2 : 16;
@@ -369,16 +359,40 @@ resend_collections(struct orch *o, const char *endpoint,
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
-		if (ids[i] && reqs[i])
-			(void)orch_fire(o, ids[i], EV_SEND_FAILED,
-			    &(struct orch_change){ .request = reqs[i],
-			    .reason = "its collector is back: the collection "
-			    "request is sent again" });
+		if (ids[i] && reqs[i] && orch_fire(o, ids[i], EV_SEND_FAILED,
+		    &(struct orch_change){ .request = reqs[i],
+		    .reason = reason }) == 0)
+			fired++;
 		free(ids[i]);
 		free(reqs[i]);
 	}
 	free(ids);
 	free(reqs);
+	return fired;
+}
+
+/*
+ * A collector back may have missed the collection requests sent while it
+ * was away (a catch-up brings back only the newest items): each of its
+ * endpoints' collections under way is requested again.
+ */
+static void
+resend_collections(struct orch *o, const char *endpoint,
+    const char *collector)
+{
+	int by = endpoint == NULL;
+	sqlite3_stmt *st;
+
+	/* literals in the calls: tests/scripts/test_query_plans.sh */
+	if ((by ? db_prep(o->db, "SELECT id, collection FROM assessment "
+	    "WHERE state = 'collecting' AND endpoint IN (SELECT id FROM "
+	    "endpoint WHERE collector = ?)", &st) : db_prep(o->db, "SELECT "
+	    "id, collection FROM assessment WHERE endpoint = ? AND state = "
+	    "'collecting'", &st)) < 0)
+		return;
+	db_bind_text(st, 1, by ? collector : endpoint);
+	(void)orch_resend(o, st, "its collector is back: the collection "
+	    "request is sent again");
 }
 
 /*

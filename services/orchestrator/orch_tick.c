@@ -234,7 +234,8 @@ pick_evaluator(struct orch *o)
 
 		if (!o->ev[i].online)
 			continue;
-		r = o->ev[i].capacity - inflight(o, o->ev[i].jid);
+		r = o->ev[i].capacity * o->conf.evaluator_depth -
+		    inflight(o, o->ev[i].jid);
 		if (r > room) {
 			room = r;
 			best = &o->ev[i];

@@ -90,7 +90,6 @@ static int
 parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
 {
 	xmlNodePtr arf, reason;
-	xmlDocPtr d;
 	char why[512];
 	const char *bad;
 	int r;
@@ -135,12 +134,11 @@ parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
 	if ((r = rr_arf_in(rr, arf, &e->arf, &e->arflen, e->arf_sha, err,
 	    errlen)) < 0)
 		return r;
-	if (xmlsafe_parse_root(e->arf, e->arflen, (size_t)rr->conf.max_arf,
-	    "asset-report-collection", NS_ARF, &d, why, sizeof(why)) < 0) {
+	if (xmlsafe_check_root(e->arf, e->arflen, (size_t)rr->conf.max_arf,
+	    "asset-report-collection", NS_ARF, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "ARF: %s", why);
 		return -EINVAL;
 	}
-	xmlFreeDoc(d);
 	return 0;
 }
 

@@ -22,6 +22,7 @@ FPID= LPID=
 cleanup() {
 	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
 	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
+	[ -n "${KEEP:-}" ] && { echo "kept: $W (sacm-lab down --dir $L)"; return; }
 	"$BIN/sacm-lab" down --dir "$L" >/dev/null 2>&1
 	if [ "$fails" != 0 ]; then
 		for f in "$L"/log/orchestrator.log "$L"/log/posture-repo.log \
@@ -148,6 +149,23 @@ done
 check "... the late ones too ($late_once of $LATE)" test "$late_once" = "$LATE"
 check "the templates give different results (installed != misconfigured)" \
     bash -c "! cmp -s '$W/rules-installed.txt' '$W/rules-misconfigured.txt'"
+# A posture evaluated once is not evaluated again: the endpoints of one
+# template share its digests, so most results reuse an evaluation, with
+# the ARF retargeted to their own endpoint.
+full=$(cat "$L"/log/evaluator-*.log | grep -c ': evaluated in ' || true)
+reused=$(cat "$L"/log/evaluator-*.log | grep -c 'reused (same posture)' || true)
+check "most evaluations are reused ($full evaluated, $reused reused)" test "$reused" -gt "$full"
+rep=$(cat "$L"/log/evaluator-*.log | awk '
+/ queued: endpoint fleet-/ { e = $8; sub(",", "", e); ep[$5] = e }
+/ reused \(same posture\)/ { r = $4; sub(":", "", r); if (r in ep) { print ep[r]; exit } }')
+reused_arf() {	# endpoint: its ARF names it, and validates
+	"$S" arf "$1" -o "$W/reused.arf" >/dev/null &&
+	    grep -q "<target>$1</target>" "$W/reused.arf" &&
+	    grep -q "<ai:hostname>$1</ai:hostname>" "$W/reused.arf" &&
+	    grep -q "identifier\" type=\"string\">$1</fact>" "$W/reused.arf" &&
+	    oscap ds rds-validate "$W/reused.arf" >/dev/null 2>&1
+}
+check "a reused result's ARF ($rep) names its endpoint and validates" reused_arf "$rep"
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 # A request may come twice (sent again to a collector back from a lost
 # session); each one is answered, and the broker takes every report.

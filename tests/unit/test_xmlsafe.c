@@ -147,6 +147,35 @@ test_attribute_count(void)
 	buf_free(&b);
 }
 
+/* The check without a tree refuses what the parse refuses. */
+static void
+test_check_root(void)
+{
+	char err[256];
+	const char *ok = "<p:a xmlns:p='urn:x'><b>t &amp; u<![CDATA[<]]></b>"
+	    "<!-- c --><?pi x?></p:a>";
+	const char *bad[] = {
+		"<a xmlns='urn:x'><b></a>",
+		"<a xmlns='urn:x'>&x;</a>",
+		"<a xmlns='urn:x'/><b/>",
+		"",
+	};
+
+	T_EQ(xmlsafe_check_root(ok, strlen(ok), MAX, "a", "urn:x", err,
+	    sizeof(err)), 0);
+	T_EQ(xmlsafe_check_root(ok, strlen(ok), MAX, "a", "urn:y", err,
+	    sizeof(err)), -EINVAL);
+	T_EQ(xmlsafe_check_root(ok, strlen(ok), MAX, "b", NULL, err,
+	    sizeof(err)), -EINVAL);
+	T_EQ(xmlsafe_check_root(ok, strlen(ok), 10, NULL, NULL, err,
+	    sizeof(err)), -E2BIG);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_EQ(xmlsafe_check_root(bad[i], strlen(bad[i]), MAX, NULL, NULL,
+		    err, sizeof(err)), -EINVAL);
+	T_EQ(xmlsafe_check_root("<!DOCTYPE r [<!ENTITY x 'y'>]><r>&x;</r>",
+	    40, MAX, NULL, NULL, err, sizeof(err)), -EPERM);
+}
+
 int
 main(void)
 {
@@ -156,5 +185,6 @@ main(void)
 	T_RUN(test_oversized_and_malformed);
 	T_RUN(test_deep_nesting_rejected);
 	T_RUN(test_attribute_count);
+	T_RUN(test_check_root);
 	return T_DONE();
 }
