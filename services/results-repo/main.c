@@ -154,6 +154,7 @@ close_store(void *arg)
 {
 	struct rr *rr = arg;
 
+	rr_arf_forget(rr);
 	rr_store_close(rr);
 	retry_free(rr->retry);
 	rr->retry = NULL;

@@ -34,6 +34,18 @@ struct rr_conf {
 	char	*orchestrator;	/* who publishes evaluation requests */
 };
 
+/* A shared part of ARFs held decoded and verified (rr_arf.c): most
+ * results bring the same ones. */
+struct rr_hot {
+	char		 sha256[65];
+	char		*data;		/* NULL: free */
+	size_t		 len;
+	unsigned long	 used;
+	int		 busy;		/* in the ARF being joined */
+};
+#define RR_HOT_MAX	16
+#define RR_HOT_BYTES	(64u << 20)
+
 struct rr {
 	struct rr_conf	 conf;
 	struct grid_conf gc;
@@ -43,6 +55,8 @@ struct rr {
 	sqlite3		*db;
 	struct retry	*retry;		/* results the database refused */
 	unsigned long	 stored, rejected, incidents;
+	struct rr_hot	 hot[RR_HOT_MAX];
+	unsigned long	 hot_clock;
 };
 
 /* rr_store.c */
@@ -62,6 +76,7 @@ int	rr_arf_store(struct rr *, const char *sha, const char *arf,
 	    size_t len);
 /* The ARF of evaluation eid, joined; -ENOENT when none is stored. */
 int	rr_arf_load(struct rr *, int64_t eid, char **out, size_t *len);
+void	rr_arf_forget(struct rr *);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);

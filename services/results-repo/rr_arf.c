@@ -76,11 +76,83 @@ part_load(struct rr *rr, const char *sha, size_t max, char **out,
 	return r;
 }
 
-static void
-pieces_free(struct arfpiece *p, size_t n)
+/* ---- parts held in memory ------------------------------------------------ */
+
+static struct rr_hot *
+hot_find(struct rr *rr, const char *sha)
 {
-	for (size_t i = 0; i < n; i++)
-		free((char *)p[i].data);
+	for (size_t i = 0; i < RR_HOT_MAX; i++)
+		if (rr->hot[i].data && strcmp(rr->hot[i].sha256, sha) == 0) {
+			rr->hot[i].used = ++rr->hot_clock;
+			return &rr->hot[i];
+		}
+	return NULL;
+}
+
+/* Keeps a verified part (taking data), unless the parts held would then
+ * be over RR_HOT_BYTES without evicting one in use: the part held, or
+ * NULL (data is still the caller's). */
+static struct rr_hot *
+hot_keep(struct rr *rr, const char *sha, char *data, size_t len)
+{
+	struct rr_hot *slot = NULL;
+	size_t total = len;
+
+	for (size_t i = 0; i < RR_HOT_MAX; i++)
+		total += rr->hot[i].data ? rr->hot[i].len : 0;
+	for (;;) {
+		slot = NULL;
+		for (size_t i = 0; i < RR_HOT_MAX; i++) {
+			struct rr_hot *h = &rr->hot[i];
+
+			if (h->busy)
+				continue;
+			if (h->data == NULL && total <= RR_HOT_BYTES) {
+				slot = h;
+				break;
+			}
+			if (h->data && (slot == NULL || h->used < slot->used))
+				slot = h;
+		}
+		if (slot == NULL)
+			return NULL;
+		if (slot->data == NULL)
+			break;
+		total -= slot->len;		/* evicted */
+		free(slot->data);
+		slot->data = NULL;
+	}
+	memcpy(slot->sha256, sha, sizeof(slot->sha256));
+	slot->data = data;
+	slot->len = len;
+	slot->used = ++rr->hot_clock;
+	return slot;
+}
+
+void
+rr_arf_forget(struct rr *rr)
+{
+	for (size_t i = 0; i < RR_HOT_MAX; i++) {
+		free(rr->hot[i].data);
+		memset(&rr->hot[i], 0, sizeof(rr->hot[i]));
+	}
+}
+
+/* Frees the pieces the hot parts do not hold, and unpins those. */
+static void
+pieces_free(struct rr *rr, struct arfpiece *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int held = 0;
+
+		for (size_t k = 0; k < RR_HOT_MAX; k++)
+			if (rr->hot[k].data && rr->hot[k].data == p[i].data)
+				held = 1;
+		if (!held)
+			free((char *)p[i].data);
+	}
+	for (size_t k = 0; k < RR_HOT_MAX; k++)
+		rr->hot[k].busy = 0;
 }
 
 /* One <part>: stored already, or fetched; its digest checked. */
@@ -91,6 +163,7 @@ part_in(struct rr *rr, xmlNodePtr n, size_t prev, struct arfpiece *p,
 	char *sha = xml_prop(n, "sha256"), got[65], why[512];
 	size_t max = (size_t)rr->conf.max_arf, len = 0;
 	struct blob_ref ref;
+	struct rr_hot *h;
 	char *data = NULL;
 	int r;
 
@@ -100,6 +173,13 @@ part_in(struct rr *rr, xmlNodePtr n, size_t prev, struct arfpiece *p,
 		    "size");
 		free(sha);
 		return -EINVAL;
+	}
+	if ((h = hot_find(rr, sha)) != NULL && h->len == len) {
+		h->busy = 1;		/* verified when it was kept */
+		p->data = h->data;
+		p->len = h->len;
+		free(sha);
+		return 0;
 	}
 	if ((r = part_load(rr, sha, max, &data, &p->len)) == -ENOENT) {
 		if (blob_ref_from_xml(xml_child(n, "blob", BLOB_NS), &ref, why,
@@ -130,6 +210,8 @@ part_in(struct rr *rr, xmlNodePtr n, size_t prev, struct arfpiece *p,
 		free(sha);
 		return -EBADMSG;
 	}
+	if ((h = hot_keep(rr, sha, data, p->len)) != NULL)
+		h->busy = 1;
 	p->data = data;
 	free(sha);
 	return 0;
@@ -186,7 +268,7 @@ rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
 			r = -EBADMSG;
 		}
 	}
-	pieces_free(pieces, n);
+	pieces_free(rr, pieces, n);
 	blob_ref_free(&ref);
 	free(skel);
 	free(whole);
@@ -300,7 +382,7 @@ rr_arf_load(struct rr *rr, int64_t eid, char **out, size_t *outlen)
 	}
 	if (r == 0)
 		r = arfpart_join(skel, slen, pieces, n, max, out, outlen);
-	pieces_free(pieces, n);
+	pieces_free(rr, pieces, n);
 	free(skel);
 	free(sha);
 	return r;
