@@ -15,8 +15,8 @@
 # the approval to the last stored result, endpoints/s, p50/p99 time per
 # endpoint (approval to its result), every daemon's peak RSS, bytes stored
 # per evaluation in each repository and the upload service, the broker's
-# CPU time, and each daemon's (its evaluations included); the anchor is one live oscap-chroot scan of a tree, in the
-# same run.  Last line: "fleet N endpoints: T s, R endpoints/s, B
+# CPU time and each daemon's (its evaluations included); the anchor is
+# one live oscap-chroot scan of a tree, in the same run.  Last line: "fleet N endpoints: T s, R endpoints/s, B
 # bytes/evaluation".  Needs root (target trees).
 set -euo pipefail
 cd "$(dirname "$0")/.."
