@@ -416,8 +416,11 @@ posture_in(struct orch *o, const struct grid_event *ev)
 	xmlFreeDoc(doc);
 	if (!ep || !req || !state)
 		goto out;
+	/* requested too: a request sent again (its collector came back)
+	 * may find the first answer already on its way */
 	if (db_prep(o->db, "SELECT id FROM assessment WHERE collection = ? AND "
-	    "endpoint = ? AND state = 'collecting'", &st) == 0) {
+	    "endpoint = ? AND state IN ('requested', 'collecting')", &st) ==
+	    0) {
 		db_bind_text(st, 1, req);
 		db_bind_text(st, 2, ep);
 		if (sqlite3_step(st) == SQLITE_ROW)
