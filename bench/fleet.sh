@@ -78,7 +78,8 @@ wait_for 600 grep -q "$N endpoints announced" "$W/fleet.log" ||
 wait_for 600 bash -c "[ \$(grep -c 'endpoint fleet-[0-9]* .*announced\|endpoint fleet-[0-9]* approved' '$L/log/orchestrator.log') -ge $N ]" || true
 
 # Before: what is stored, the broker's CPU time.
-bytes() { du -sb "$@" 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+# (what does not exist counts 0: one node has no ejabberd-*/spool)
+bytes() { { du -sb "$@" 2>/dev/null || true; } | awk '{s += $1} END {print s + 0}'; }
 PS_DB=$L/data/posture-repo.sqlite RR_DB=$L/data/results-repo.sqlite
 if [ "$BROKER" = prosody ]; then
 	UP_DIR=$(ls -d "$L"/prosody/data/*upload* "$L"/prosody/data/http_file_share* 2>/dev/null | head -1 || true)
