@@ -38,6 +38,7 @@ struct ev_job {
 	char		*base;		/* a tailoring's datastream's */
 	char		*policy_id;
 	char		*posture;	/* posture-stored (XML) */
+	char		 key[65];	/* ev_reuse_key, "" none */
 };
 
 struct eval;

@@ -292,40 +292,6 @@ posture_free(struct posture *p)
 	free(p->host);
 }
 
-/*
- * The request's reuse key, from the digests the posture repository gave
- * its documents; "" when the request has none to give.
- */
-static void
-posture_key(const struct ev_job *j, char key[65])
-{
-	xmlDocPtr doc;
-	char *sc = NULL, *cpe = NULL, why[256];
-
-	key[0] = '\0';
-	if (j->posture == NULL || xmlsafe_parse_root(j->posture,
-	    strlen(j->posture), 1 << 20, "posture-stored", SACM_NS, &doc, why,
-	    sizeof(why)) < 0)
-		return;
-	for (xmlNodePtr c = xmlDocGetRootElement(doc)->children; c;
-	    c = c->next) {
-		char *kind;
-
-		if (!xml_is(c, "syschar", SACM_NS))
-			continue;
-		kind = xml_prop(c, "kind");
-		if (kind && strcmp(kind, "oval") == 0 && sc == NULL)
-			sc = xml_prop(c, "digest");
-		else if (kind && strcmp(kind, "cpe-oval") == 0 && cpe == NULL)
-			cpe = xml_prop(c, "digest");
-		free(kind);
-	}
-	xmlFreeDoc(doc);
-	(void)ev_reuse_key(j->policy_id, j->profile, sc, cpe, key);
-	free(sc);
-	free(cpe);
-}
-
 /* Another evaluation of key under way (this one waits for it). */
 static int
 key_running(const struct ev *e, const char *key)
@@ -511,11 +477,10 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 	struct eval_target t = { 0 };
 	struct child_arg ca;
 	struct eval *ev;
-	char err[1024], key[65] = "";
+	char err[1024], key[65];
 	int r;
 
-	if (e->conf.reuse)
-		posture_key(j, key);
+	memcpy(key, j->key, sizeof(key));
 	d = ev_reuse_find(e, key);
 	if (d == NULL && key_running(e, key)) {
 		if (fifo_push(&e->jobs, &j->node) == 0)

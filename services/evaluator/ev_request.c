@@ -52,6 +52,33 @@ for_us(struct ev *e, const char *assigned)
 	return strlen(e->bare) == n && strncmp(assigned, e->bare, n) == 0;
 }
 
+/*
+ * The request's reuse key, from the digests the posture repository gave
+ * its documents; "" when the request has none to give.
+ */
+static void
+posture_key(xmlNodePtr post, const struct ev_job *j, char key[65])
+{
+	char *sc = NULL, *cpe = NULL;
+
+	key[0] = '\0';
+	for (xmlNodePtr c = post ? post->children : NULL; c; c = c->next) {
+		char *kind;
+
+		if (!xml_is(c, "syschar", SACM_NS))
+			continue;
+		kind = xml_prop(c, "kind");
+		if (kind && strcmp(kind, "oval") == 0 && sc == NULL)
+			sc = xml_prop(c, "digest");
+		else if (kind && strcmp(kind, "cpe-oval") == 0 && cpe == NULL)
+			cpe = xml_prop(c, "digest");
+		free(kind);
+	}
+	(void)ev_reuse_key(j->policy_id, j->profile, sc, cpe, key);
+	free(sc);
+	free(cpe);
+}
+
 static void
 handle(struct ev *e, const struct grid_event *gev)
 {
@@ -111,6 +138,8 @@ handle(struct ev *e, const struct grid_event *gev)
 	(void)policy_from_request(req, &j->policy, &j->base, &j->policy_id);
 	if (post)
 		(void)xml_node_text(post, &j->posture, &len);
+	if (e->conf.reuse)
+		posture_key(post, j, j->key);
 	/* Even a request we cannot use gets a (failed) result. */
 	log_info("request %s queued: endpoint %s, policy %.12s, profile %s",
 	    j->request, j->endpoint ? j->endpoint : "?", j->policy_id ?
