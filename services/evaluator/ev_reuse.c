@@ -103,11 +103,13 @@ ev_reuse_keep(struct ev *e, const char *key, const char *request,
 
 	if (key[0] == '\0' || ev_reuse_find(e, key))
 		return;
-	for (size_t i = 0; i < EV_REUSE_MAX; i++)
-		if (e->reuse[i].rules == NULL || e->reuse[i].used <
-		    slot->used)
-			if ((slot = &e->reuse[i])->rules == NULL)
-				break;
+	/* a free slot, else the one used least lately */
+	for (size_t i = 0; i < EV_REUSE_MAX; i++) {
+		struct ev_done *d = &e->reuse[i];
+
+		if (d->rules == NULL || (slot->rules && d->used < slot->used))
+			slot = d;
+	}
 	drop(e, slot);
 	ev_reuse_path(e, key, p, sizeof(p));
 	if ((slot->rules = malloc(rlen + 1)) == NULL ||
