@@ -96,10 +96,14 @@ static struct rr_hot *
 hot_keep(struct rr *rr, const char *sha, char *data, size_t len)
 {
 	struct rr_hot *slot = NULL;
-	size_t total = len;
+	size_t total = len, pinned = len;
 
-	for (size_t i = 0; i < RR_HOT_MAX; i++)
+	for (size_t i = 0; i < RR_HOT_MAX; i++) {
 		total += rr->hot[i].data ? rr->hot[i].len : 0;
+		pinned += rr->hot[i].busy ? rr->hot[i].len : 0;
+	}
+	if (pinned > RR_HOT_BYTES)	/* would not fit even evicting all */
+		return NULL;
 	for (;;) {
 		slot = NULL;
 		for (size_t i = 0; i < RR_HOT_MAX; i++) {
