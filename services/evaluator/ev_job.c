@@ -116,6 +116,28 @@ summarize(const char *rules, size_t len, struct buf *b)
 }
 
 /* Publishes the job's result: complete (rules and ARF) or failed. */
+/*
+ * Publishes a result under its request's id; when another account took
+ * that id first (a publisher touches only its own items), under
+ * "<request>/<random>", which the orchestrator and the results
+ * repository take as the request's too.
+ */
+static int
+put(struct ev *e, const char *request, const char *xml)
+{
+	char hex[17], other[300];
+	int r;
+
+	if ((r = pubsub_publish(e->g, TOPIC_EVALUATION_RESULTS, request, xml,
+	    NULL, NULL)) != -EACCES || grid_random_hex(hex, 8) < 0)
+		return r;
+	snprintf(other, sizeof(other), "%s/%s", request, hex);
+	log_warnx("%s: another account holds that item id; publishing the "
+	    "result as %s", request, other);
+	return pubsub_publish(e->g, TOPIC_EVALUATION_RESULTS, other, xml, NULL,
+	    NULL);
+}
+
 static void
 publish(struct ev *e, struct ev_job *j, const char *failure,
     const char *rules, size_t rlen, const char *arf, long ms,
@@ -153,8 +175,7 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 	buf_adds(&b, "</evaluation-result>");
 	if (b.data == NULL)
 		log_warnx("%s: the result is over max_item_size", j->request);
-	else if (pubsub_publish(e->g, TOPIC_EVALUATION_RESULTS, j->request, b.data, NULL,
-	    NULL) < 0)
+	else if (put(e, j->request, b.data) < 0)
 		log_warnx("%s: publishing the result: %s", j->request,
 		    grid_errstr(e->g));
 	else if (failure) {

@@ -461,8 +461,13 @@ result_in(struct orch *o, const struct grid_event *ev)
 	sqlite3_stmt *st;
 	xmlDocPtr doc;
 	xmlNodePtr root, rn;
-	char err[256], *state, *aid = NULL, pub[512], by[512] = "";
+	char err[256], *state, *aid = NULL, pub[512], by[512] = "", req[256];
 	xmlChar *reason = NULL;
+
+	/* "<request>" or, when another account held that id,
+	 * "<request>/<random>" (docs/protocol.md) */
+	snprintf(req, sizeof(req), "%.*s", (int)strcspn(ev->item_id, "/"),
+	    ev->item_id);
 
 	if ((doc = parse(ev, "evaluation-result", err, sizeof(err))) == NULL) {
 		log_warnx("evaluation result %s ignored: %s", ev->item_id, err);
@@ -475,7 +480,7 @@ result_in(struct orch *o, const struct grid_event *ev)
 	xmlFreeDoc(doc);
 	if (db_prep(o->db, "SELECT id, evaluator FROM assessment WHERE "
 	    "evaluation = ? AND state = 'evaluating'", &st) == 0) {
-		db_bind_text(st, 1, ev->item_id);
+		db_bind_text(st, 1, req);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			aid = strdup((const char *)sqlite3_column_text(st, 0));
 			if (sqlite3_column_text(st, 1))

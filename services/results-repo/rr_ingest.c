@@ -417,7 +417,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 	struct ev e = { 0 };
 	xmlDocPtr doc = NULL;
 	sqlite3_stmt *st;
-	char err[1024] = "";
+	char err[1024] = "", req[513];
 	int exists = 0;
 
 	if (strlen(gev->item_id) > 512) {
@@ -426,9 +426,13 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		rr->rejected++;
 		return;
 	}
+	/* "<request>" or, when another account held that id,
+	 * "<request>/<random>" (docs/protocol.md) */
+	snprintf(req, sizeof(req), "%.*s", (int)strcspn(gev->item_id, "/"),
+	    gev->item_id);
 	if (db_prep(rr->db, "SELECT 1 FROM evaluation WHERE request = ?", &st) ==
 	    0) {
-		db_bind_text(st, 1, gev->item_id);
+		db_bind_text(st, 1, req);
 		exists = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 	}
@@ -436,8 +440,8 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		log_debug("result %s stored before", gev->item_id);
 		return;
 	}
-	e.request = strdup(gev->item_id);
-	if (rr_request_get(rr, gev->item_id, gev->publisher, &q, err,
+	e.request = strdup(req);
+	if (rr_request_get(rr, req, gev->publisher, &q, err,
 	    sizeof(err)) < 0) {
 		rr->rejected++;
 		log_warnx("result %s rejected: %s", gev->item_id, err);

@@ -22,6 +22,12 @@ usage: hostile.py front-run CONF OWN_ENDPOINT SECONDS
   another endpoint before its collector can (a collector reads all the
   requests), publishing a forged failed report there; prints how many.
 
+usage: hostile.py front-run-results CONF VICTIM SECONDS
+  For SECONDS, as another evaluator account, takes the result item id of
+  every evaluation request assigned to the evaluator account VICTIM
+  before VICTIM can (an evaluator reads all the requests), publishing a
+  forged complete result there; prints how many.
+
 usage: hostile.py plain CONF
   Logs in with SASL PLAIN only; prints whether the broker accepted it.
 
@@ -193,6 +199,58 @@ async def front_run(conf, own, seconds):
                     pass
         await asyncio.sleep(0.2)
     print("hostile: %d reports forged ahead of their collectors" % forged,
+          flush=True)
+    c.disconnect()
+
+
+async def front_run_results(conf, victim, seconds):
+    c = client(conf, "hostile")
+    c.register_plugin("xep_0060")
+    await online(c, conf)
+    service = pubsub_service(conf)
+    ns = "http://sacm-grid.dev/protocol/1"
+    seen, forged = set(), 0
+    end = asyncio.get_event_loop().time() + float(seconds)
+    print("hostile: front-running results", flush=True)
+    while asyncio.get_event_loop().time() < end:
+        try:
+            r = await c["xep_0060"].get_items(service,
+                                              "sacm/evaluation/requests",
+                                              max_items=20, timeout=10)
+        except (slixmpp.exceptions.IqError, slixmpp.exceptions.IqTimeout):
+            await asyncio.sleep(0.2)
+            continue
+        for item in r["pubsub"]["items"]:
+            rid = item["id"]
+            if rid in seen:
+                continue
+            seen.add(rid)
+            for q in item.xml.iter("{%s}evaluation-request" % ns):
+                if q.get("evaluator", "").split("/")[0] != victim:
+                    continue
+                pol = q.find("{%s}policy" % ns)
+                res = ET.fromstring(
+                    "<evaluation-result xmlns='%s' request=%s endpoint=%s "
+                    "assessment=%s policy=%s profile=%s evaluator=%s "
+                    "state='complete' score='100' max='100' pass='1' "
+                    "fail='0'/>" % (ns, quoteattr(rid),
+                                    quoteattr(q.get("endpoint", "")),
+                                    quoteattr(q.get("assessment", "")),
+                                    quoteattr(pol.get("id", "")
+                                              if pol is not None else ""),
+                                    quoteattr(q.get("profile", "")),
+                                    quoteattr(victim)))
+                try:
+                    await c["xep_0060"].publish(service,
+                                                "sacm/evaluation/results",
+                                                id=rid, payload=res,
+                                                timeout=10)
+                    forged += 1
+                except (slixmpp.exceptions.IqError,
+                        slixmpp.exceptions.IqTimeout):
+                    pass
+        await asyncio.sleep(0.2)
+    print("hostile: %d results forged ahead of their evaluator" % forged,
           flush=True)
     c.disconnect()
 
@@ -393,6 +451,9 @@ def main():
     elif sys.argv[1] == "front-run":
         loop.run_until_complete(front_run(read_conf(sys.argv[2]), sys.argv[3],
                                           sys.argv[4]))
+    elif sys.argv[1] == "front-run-results":
+        loop.run_until_complete(front_run_results(read_conf(sys.argv[2]),
+                                                  sys.argv[3], sys.argv[4]))
     elif sys.argv[1] == "plain":
         loop.run_until_complete(plain(read_conf(sys.argv[2])))
     elif sys.argv[1] == "hold":

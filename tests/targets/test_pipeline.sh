@@ -56,6 +56,13 @@ check "... the results repository's reads its own key, not the orchestrator's ke
     "${MID[misconfigured]}" 30 > "$W/front.out" 2>&1 &
 FRONT=$!
 wait_for 30 grep -q "hostile: front-running" "$W/front.out"
+# And an evaluator's account tries to silence the other evaluator: it
+# takes the result item ids of the requests assigned to evaluator-1 and
+# publishes forged passing results there.
+/usr/bin/python3 tests/integration/hostile.py front-run-results "$L/accounts/evaluator-2.conf" \
+    "$(sed -n 's/^jid = //p' "$L/accounts/evaluator-1.conf")" 30 > "$W/front-ev.out" 2>&1 &
+FRONT_EV=$!
+wait_for 30 grep -q "hostile: front-running results" "$W/front-ev.out"
 ID=$("$S" policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
 current() { "$S" items sacm/results --id "${MID[$1]}/$ID/$PROFILE" >/dev/null 2>&1; }
 for t in $TREES; do
@@ -66,9 +73,21 @@ done
 same_as_oscap() {	# tree profile request
 	APT_CONFIG=$W/apt.conf oscap-chroot "$L/targets/$1" xccdf eval --profile "$2" \
 	    --results "$W/live.xml" "$DS" >/dev/null 2>&1
-	"$S" items sacm/evaluation/results --id "$3" --json |
-	    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"])' > "$W/res.xml"
+	genuine "$3" > "$W/res.xml"
 	/usr/bin/python3 tests/targets/cmp_rules.py "$W/res.xml" "$W/live.xml" >/dev/null
+}
+# The result of a request published by the evaluator it names: under the
+# request's id, or "<request>/<random>" when a forger took that id.
+genuine() {	# request
+	"$S" items sacm/evaluation/results -n 500 --json | /usr/bin/python3 -c '
+import json, sys, xml.etree.ElementTree as ET
+items = json.load(sys.stdin)
+for i in items if isinstance(items, list) else [items]:
+    if i["id"] != sys.argv[1] and not i["id"].startswith(sys.argv[1] + "/"):
+        continue
+    if ET.fromstring(i["payload"]).get("evaluator") == i["publisher"].split("/")[0]:
+        print(i["payload"])
+        break' "$1"
 }
 hist() { "$S" results history "${MID[$1]}" --json; }
 first_request() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'; }
@@ -78,6 +97,11 @@ done
 wait $FRONT
 check "the attacker took other endpoints' report ids first ($(grep -o '[0-9]* reports forged' "$W/front.out"))" grep -q "hostile: [1-9][0-9]* reports forged" "$W/front.out"
 check "... and their collectors published under other ids all the same" grep -q "another account holds that item id" "$L/log/collector-1.log" "$L/log/collector-2.log"
+wait $FRONT_EV
+check "an evaluator account took evaluator-1's result ids first ($(grep -o '[0-9]* results forged' "$W/front-ev.out"))" grep -q "hostile: [1-9][0-9]* results forged" "$W/front-ev.out"
+check "... the orchestrator ignored the forged results (not the assigned evaluator)" grep -q "evaluation result .* ignored: published by evaluator-2@.*, assigned to evaluator-1@" "$L/log/orchestrator.log"
+check "... so did the results repository" grep -q "rejected: request .* was assigned to evaluator-1@.*, not evaluator-2@" "$L/log/results-repo.log"
+check "... and evaluator-1 published its results under other ids all the same" grep -q "another account holds that item id; publishing the result as" "$L/log/evaluator-1.log"
 check "the evaluations were spread over both evaluators" bash -c "grep -q 'evaluated in' '$L/log/evaluator-1.log' && grep -q 'evaluated in' '$L/log/evaluator-2.log'"
 check "sacm/assessments shows them complete" test "$("$S" assessments | grep -c ' complete ')" = 3
 check "... with each change logged old -> new" grep -q "collecting -> collected" "$L/log/orchestrator.log"
