@@ -89,6 +89,7 @@ int	ctl_orch_iq(struct ctl *, const char *what, const char *type,
 int	ctl_results(struct ctl *, int argc, char **argv);
 int	ctl_report(struct ctl *, int argc, char **argv);
 int	ctl_arf(struct ctl *, int argc, char **argv);
+int	ctl_remediation(struct ctl *, int argc, char **argv);
 int	ctl_incidents(struct ctl *, int argc, char **argv);
 int	ctl_endpoints(struct ctl *, int argc, char **argv);
 /* ctl_approve.c: endpoints pending|approved|rejected|approve|reject */

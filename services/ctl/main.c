@@ -89,6 +89,12 @@ static const struct {
 	{ "arf", ctl_arf, "arf ENDPOINT [--assessment A] -o FILE",
 	    "the ARF of an evaluation (default: the latest), as oscap wrote "
 	    "it: joined again by the results repository" },
+	{ "remediation", ctl_remediation, "remediation ENDPOINT [--policy ID "
+	    "--profile P] [--type bash|ansible|puppet] [-o FILE] | "
+	    "remediation --id EVALUATION ...",
+	    "the fix for the failed rules of an evaluation (default: the "
+	    "endpoint's latest), as oscap xccdf generate fix writes it from "
+	    "its ARF; to FILE or stdout, with its sha256" },
 	{ "incidents", ctl_incidents, "incidents [-n N]",
 	    "incidents raised for newly failing rules (IODEF on "
 	    "sacm/incidents)" },

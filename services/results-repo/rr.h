@@ -8,6 +8,7 @@
  *   rr_arf.c     ARFs in (whole, or a skeleton and shared parts), stored
  *                with each shared part once, joined again on demand
  *   rr_query.c   the queries answered over the grid, the HTML report
+ *   rr_fix.c     the remediation of an evaluation (libopenscap's fix)
  */
 #ifndef RR_H
 #define RR_H
@@ -77,6 +78,14 @@ int	rr_arf_store(struct rr *, const char *sha, const char *arf,
 /* The ARF of evaluation eid, joined; -ENOENT when none is stored. */
 int	rr_arf_load(struct rr *, int64_t eid, char **out, size_t *len);
 void	rr_arf_forget(struct rr *);
+
+/* rr_fix.c */
+/* The fix of type (bash, ansible, puppet) for the failed rules of the
+ * ARF's TestResult, as oscap xccdf generate fix writes it (*out to
+ * free).  0 or -errno with err. */
+int	rr_fix(const char *arf, size_t len, const char *type, char **out,
+	    size_t *outlen, char *err, size_t errlen);
+const char *rr_fix_types(void);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);

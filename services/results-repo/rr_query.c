@@ -12,6 +12,8 @@
  *                                       the HTML report, as a blob
  *   arf      evaluation | endpoint [assessment]
  *                                       the ARF, joined again, as a blob
+ *   remediation evaluation | endpoint [policy] [profile]; fix-type
+ *                                       the fix for its failed rules
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,7 +41,7 @@
 
 struct q {
 	char	*type, *endpoint, *policy, *profile, *rule, *from, *to;
-	char	*evaluation, *assessment, *inline_;
+	char	*evaluation, *assessment, *inline_, *fix_type;
 	long	 max, offset;
 };
 
@@ -48,7 +50,7 @@ q_free(struct q *q)
 {
 	free(q->type); free(q->endpoint); free(q->policy); free(q->profile);
 	free(q->rule); free(q->from); free(q->to); free(q->evaluation);
-	free(q->assessment); free(q->inline_);
+	free(q->assessment); free(q->inline_); free(q->fix_type);
 }
 
 static int
@@ -61,6 +63,7 @@ parse(const struct grid_request *req, struct q *q, struct buf *err)
 		{ "to", &q->to, 1 }, { "evaluation", &q->evaluation, 1 },
 		{ "assessment", &q->assessment, 1 },
 		{ "inline", &q->inline_, 0 },
+		{ "fix-type", &q->fix_type, 1 },
 	};
 
 	return query_parse(req, NS_RESULTS, a, sizeof(a) / sizeof(a[0]),
@@ -442,6 +445,73 @@ q_report(struct rr *rr, const struct q *q, int arf, struct buf *b)
 	return 0;
 }
 
+/* The fix for the failed rules of an evaluation, generated from its ARF;
+ * with its sha256 (what an operator approves to apply). */
+static int
+q_remediation(struct rr *rr, const struct q *q, struct buf *b)
+{
+	static const char *const names[] = { "evaluation", "endpoint",
+	    "policy", "profile", "failed" };
+	struct blob_ref ref = { 0 };
+	sqlite3_stmt *st;
+	char err[512], sha[65], *arf = NULL, *fix = NULL, *b64 = NULL;
+	size_t len = 0, flen = 0;
+	int64_t eid = pick(rr, q->evaluation, q->endpoint, q->policy,
+	    q->profile, 0);
+	int r;
+
+	if (eid < 0) {
+		buf_adds(b, "no such evaluation (a complete one)");
+		return -ENOENT;
+	}
+	if (rr_arf_load(rr, eid, &arf, &len) < 0) {
+		buf_adds(b, "no ARF stored for that evaluation");
+		return -ENOENT;
+	}
+	r = rr_fix(arf, len, q->fix_type ? q->fix_type : "bash", &fix, &flen,
+	    err, sizeof(err));
+	free(arf);
+	if (r < 0) {
+		log_warnx("remediation of evaluation %lld: %s", (long long)eid,
+		    err);
+		buf_adds(b, err);
+		return r;
+	}
+	blob_sha256_hex(fix, flen, sha);
+	if (q->inline_ && strcmp(q->inline_, "true") == 0)
+		r = inline_doc(fix, flen, &b64);
+	else if ((r = blob_put(rr->g, "remediation.txt", fix, flen,
+	    "text/plain", 1, &ref)) < 0)
+		buf_printf(b, "uploading the fix: %s", grid_errstr(rr->g));
+	free(fix);
+	if (r < 0) {
+		if (b->len == 0)
+			buf_adds(b, "out of memory");
+		return -EIO;
+	}
+	if (db_prep(rr->db, "SELECT request, endpoint, policy, profile, fail "
+	    "FROM evaluation WHERE id = ?", &st) == 0) {
+		sqlite3_bind_int64(st, 1, eid);
+		buf_adds(b, "<remediation");
+		if (sqlite3_step(st) == SQLITE_ROW)
+			db_row_attrs(b, st, names, 5);
+		sqlite3_finalize(st);
+		buf_add_attr(b, "fix-type", q->fix_type ? q->fix_type : "bash");
+		buf_add_attr(b, "sha256", sha);
+		buf_printf(b, " size='%zu'>", flen);
+		if (b64) {
+			buf_adds(b, "<script encoding='gzip+base64'>");
+			buf_adds(b, b64);
+			buf_adds(b, "</script>");
+		} else
+			blob_ref_to_xml(&ref, b);
+		buf_adds(b, "</remediation>");
+	}
+	blob_ref_free(&ref);
+	free(b64);
+	return 0;
+}
+
 int
 rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
     void *arg)
@@ -477,6 +547,8 @@ rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
 		r = q_report(rr, &q, 1, &b);
 	else if (strcmp(q.type, "rules") == 0)
 		r = q_rules(rr, &q, &b);
+	else if (strcmp(q.type, "remediation") == 0)
+		r = q_remediation(rr, &q, &b);
 	else {
 		buf_printf(&b, "unknown query type '%.40s'", q.type);
 		r = -EINVAL;

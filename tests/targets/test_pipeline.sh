@@ -94,6 +94,19 @@ first_request() { hist "$1" | /usr/bin/python3 -c 'import json,sys; print(json.l
 for t in $TREES; do
 	check "... $t's rule results equal oscap-chroot's" same_as_oscap "$t" "$PROFILE" "$(first_request $t)"
 done
+# The remediation of an evaluation: the fix libopenscap generates from
+# the stored ARF, byte for byte what oscap writes from that ARF.
+TR=xccdf_org.open-scap_testresult_$PROFILE
+"$S" arf "${MID[misconfigured]}" -o "$W/mis-arf.xml" > /dev/null 2>&1
+for type in bash ansible; do
+	"$S" remediation "${MID[misconfigured]}" --policy "$ID" --profile "$PROFILE" --type $type -o "$W/fix.$type" > "$W/fix.out" 2>&1
+	oscap xccdf generate fix --fix-type $type --result-id "$TR" --output "$W/oscap-fix.$type" "$W/mis-arf.xml" > /dev/null 2>&1
+	check "sacmctl remediation --type $type: the fix oscap generates from the same ARF ($(wc -c < "$W/fix.$type" 2>/dev/null) bytes)" \
+	    bash -c "grep -q 'BEGIN fix\|name:' '$W/fix.$type' && cmp -s '$W/fix.$type' '$W/oscap-fix.$type'"
+done
+check "... with its sha256" grep -q "sha256 $(sha256sum < "$W/fix.ansible" | cut -c1-64)" "$W/fix.out"
+"$S" remediation "${MID[misconfigured]}" --type powershell > /dev/null 2> "$W/fix.err"
+check "an unknown fix type is refused, saying which there are" grep -q "unknown fix type 'powershell' (bash, ansible or puppet)" "$W/fix.err"
 wait $FRONT
 check "the attacker took other endpoints' report ids first ($(grep -o '[0-9]* reports forged' "$W/front.out"))" grep -q "hostile: [1-9][0-9]* reports forged" "$W/front.out"
 check "... and their collectors published under other ids all the same" grep -q "another account holds that item id" "$L/log/collector-1.log" "$L/log/collector-2.log"
