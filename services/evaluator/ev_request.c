@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ev.h"
+#include "grid.h"
 #include "log.h"
 #include "policy.h"
 #include "pubsub.h"
@@ -33,11 +35,22 @@ ev_job_free(struct ev_job *j)
 	free(j);
 }
 
+struct answered {
+	const struct ev	*e;
+	int		 seen;
+};
+
+/* A result under the request's id counts only when this evaluator's
+ * account published it: another account may have taken the id first. */
 static int
 found(const struct grid_event *ev, void *arg)
 {
-	(void)ev;
-	*(int *)arg = 1;
+	struct answered *a = arg;
+	char pub[512];
+
+	jid_bare(ev->publisher, pub, sizeof(pub));
+	if (ev->publisher && strcasecmp(pub, a->e->bare) == 0)
+		a->seen = 1;
 	return 1;
 }
 
@@ -88,7 +101,6 @@ handle(struct ev *e, const struct grid_event *gev)
 	char err[1024], *assigned;
 	const char *bad;
 	size_t len;
-	int seen = 0;
 
 	if (strlen(gev->item_id) > 200) {
 		log_warnx("request id of %zu bytes ignored",
@@ -116,9 +128,11 @@ handle(struct ev *e, const struct grid_event *gev)
 	if (ev_busy(e, gev->item_id))
 		goto out;
 	if (gev->catchup) {
-		(void)pubsub_items(e->g, TOPIC_EVALUATION_RESULTS, gev->item_id, 0, found,
-		    &seen);
-		if (seen) {
+		struct answered a = { e, 0 };
+
+		(void)pubsub_items(e->g, TOPIC_EVALUATION_RESULTS,
+		    gev->item_id, 0, found, &a);
+		if (a.seen) {
 			log_debug("request %s answered before", gev->item_id);
 			goto out;
 		}

@@ -147,6 +147,19 @@ check "nothing was stored for the endpoint" bash -c "! '$S' results --json | gre
 res "$ep" "$r3"
 $H publish "$A/evaluator-1.conf" sacm/evaluation/results "$r3" "$W/res.xml" >> "$W/publish.out" 2>&1
 check "the assigned evaluator's result, agreeing with the request, is stored" wait_for 15 grep -q "result $r3 stored: endpoint $ep, failed" "$W/rr.log"
+# r1's id was taken by evaluator-2 (above). The real evaluator-1, started
+# now, catches r1 up: the forged result under its id does not count as
+# its answer, and its own (failed: the request names no announcement) is
+# published under another id, and stored as r1's.
+{ cat "$A/evaluator-1.conf"; echo "state_dir = $W/ev"; } > "$W/ev.conf"
+mkdir -p "$W/ev"; chmod 700 "$W/ev"
+"$BIN/sacm-evaluator" -f "$W/ev.conf" > "$W/ev.log" 2>&1 &
+evp=$!
+check "an evaluator does not take another account's result under a request's id for its own answer" wait_for 30 grep -q "$r1: another account holds that item id; publishing the result as $r1/" "$W/ev.log"
+check "... and the results repository stores its result as the request's" wait_for 15 grep -q "result $r1 stored: endpoint $ep, failed" "$W/rr.log"
+check "... but not evaluator-2's, under the same id" bash -c "[ \$(grep -c 'result $r1 rejected' '$W/rr.log') = 1 ]"
+kill $evp 2>/dev/null; wait $evp 2>/dev/null
+r1b=$(sed -n "s/.*publishing the result as \($r1\/[0-9a-f]*\).*/\1/p" "$W/ev.log" | head -1)
 check "the results repository stayed up" kill -0 $rp
 kill $rp 2>/dev/null; wait $rp 2>/dev/null
 for r in "$r1" "$r3"; do
@@ -154,5 +167,6 @@ for r in "$r1" "$r3"; do
 done
 $H retract "$A/evaluator-1.conf" sacm/evaluation/results "$r3" >> "$W/publish.out" 2>&1
 $H retract "$A/evaluator-2.conf" sacm/evaluation/results "$r1" >> "$W/publish.out" 2>&1
+[ -n "$r1b" ] && $H retract "$A/evaluator-1.conf" sacm/evaluation/results "$r1b" >> "$W/publish.out" 2>&1
 $H retract "$A/evaluator-1.conf" sacm/evaluation/results "e-never-$$" >> "$W/publish.out" 2>&1
 exit $((fails > 0))
