@@ -4,7 +4,8 @@
  * The grid administrator creates the topics and owns them (it has no
  * role here: sacmctl grid init runs as it).  The operator reads every
  * topic and publishes where operators publish; the auditor (sacm-audit)
- * reads every topic and publishes on none.
+ * reads every topic and publishes on none.  An approver grants waivers;
+ * an operator is not one unless the administrator makes it one too.
  */
 #include <string.h>
 
@@ -12,7 +13,8 @@
 
 const char *const topic_roles[] = {
 	"operator", "policy-repo", "orchestrator", "collector", "posture-repo",
-	"evaluator", "results-repo", "dashboard", "siem", "auditor", NULL
+	"evaluator", "results-repo", "dashboard", "siem", "auditor",
+	"approver", NULL
 };
 
 const struct topic_def topic_defs[] = {
@@ -75,6 +77,12 @@ const struct topic_def topic_defs[] = {
 	{ TOPIC_OPERATIONS, SACM_NS, "Operations: who asked for what",
 	    10000, { "operator", "orchestrator", NULL },
 	    { "auditor", NULL }, { NULL } },
+	/* Exceptions: only approvers grant or revoke them; the results
+	 * repository applies them. */
+	{ TOPIC_WAIVERS, SACM_NS, "Waivers: failed rules accepted, by whom, "
+	    "why and until when", 10000, { "approver", NULL },
+	    { "operator", "results-repo", "dashboard", "auditor", NULL },
+	    { NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 

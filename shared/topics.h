@@ -26,6 +26,7 @@
 #define TOPIC_RESULTS		"sacm/results"
 #define TOPIC_INCIDENTS		"sacm/incidents"
 #define TOPIC_OPERATIONS	"sacm/operations"
+#define TOPIC_WAIVERS		"sacm/waivers"
 
 #define TOPIC_MAX_ROLES	8
 

@@ -46,6 +46,13 @@ struct ctl {
 	const char	*account;	/* --account JID */
 	const char	*topic;		/* --topic T */
 	const char	*since;		/* --since TIME */
+	const char	*reason;	/* --reason TEXT */
+	const char	*expires;	/* --expires DATE|DURATION */
+	const char	*ticket;	/* --ticket T */
+	const char	*benchmark;	/* --benchmark ID */
+	int		 all;		/* --all */
+	int		 expired;	/* --expired */
+	int		 raw;		/* --raw */
 };
 
 #define NS_ORCH		"http://sacm-grid.dev/protocol/1/orchestrator"
@@ -79,6 +86,13 @@ int	ctl_assessments(struct ctl *, int argc, char **argv);
 int	ctl_assign(struct ctl *, int argc, char **argv);
 int	ctl_assignments(struct ctl *, int argc, char **argv);
 int	ctl_unassign(struct ctl *, int argc, char **argv);
+/* "90", "90s", "15m", "6h", "1d" -> seconds (0: not a duration, or over
+ * a year). */
+long	ctl_duration(const char *);
+/* ctl_waiver.c: waive, waivers, unwaive */
+int	ctl_waive(struct ctl *, int argc, char **argv);
+int	ctl_waivers(struct ctl *, int argc, char **argv);
+int	ctl_unwaive(struct ctl *, int argc, char **argv);
 /* An IQ to the orchestrator; *docp is its answer element `answer`.
  * 0, or 1 with the reason printed. */
 /* <endpoint id='E'/> for each of a comma-separated list (may be NULL). */

@@ -44,9 +44,8 @@ ctl_orch_iq(struct ctl *c, const char *what, const char *type,
 	return r < 0 ? ctl_fail(what, "%s", err) : 0;
 }
 
-/* "90", "90s", "15m", "6h", "1d" -> seconds (0: not a duration). */
-static long
-duration(const char *s)
+long
+ctl_duration(const char *s)
 {
 	char *end;
 	long v = strtol(s, &end, 10), m = 1;
@@ -121,7 +120,7 @@ ctl_assign(struct ctl *c, int argc, char **argv)
 		return 2;
 	if (c->profile == NULL)
 		return ctl_fail("assign", "--profile is required");
-	if (c->every && (every = duration(c->every)) == 0)
+	if (c->every && (every = ctl_duration(c->every)) == 0)
 		return ctl_fail("assign", "bad duration '%s' (like 90s, 15m, "
 		    "6h, 1d)", c->every);
 	buf_init(&q, 65536);

@@ -56,17 +56,18 @@ ctl_results(struct ctl *c, int argc, char **argv)
 	buf_adds(&h, "<query xmlns='" NS_RESULTS "'");
 	if (argc == 0) {
 		static const char *const cols[] = { "endpoint", "hostname",
-		    "profile", "score", "pass", "fail", "notapplicable",
-		    "evaluated" };
+		    "profile", "score", "waived-score", "pass", "fail",
+		    "waived", "notapplicable", "evaluated" };
 		static const char *const heads[] = { "ENDPOINT", "HOSTNAME",
-		    "PROFILE", "SCORE", "PASS", "FAIL", "N/A", "EVALUATED" };
+		    "PROFILE", "SCORE", "WAIVED SCORE", "PASS", "FAIL",
+		    "WAIVED", "N/A", "EVALUATED" };
 
 		buf_adds(&h, " type='state'");
 		buf_add_attr(&h, "endpoint", c->endpoint);
 		buf_add_attr(&h, "policy", c->policy);
 		if (rows(c, &h, "results", &r) != 0)
 			return 1;
-		ctl_print_rows(c, &r, cols, heads, 8, "no results yet");
+		ctl_print_rows(c, &r, cols, heads, 10, "no results yet");
 	} else if (strcmp(argv[0], "history") == 0 && argc == 2) {
 		static const char *const cols[] = { "id", "assessment",
 		    "evaluated", "state", "score", "pass", "fail" };
@@ -99,9 +100,9 @@ ctl_results(struct ctl *c, int argc, char **argv)
 	} else if (strcmp(argv[0], "rules") == 0 && (argc == 2 ||
 	    (argc == 1 && c->id))) {
 		static const char *const cols[] = { "result", "severity",
-		    "id", "title" };
+		    "id", "waiver", "title" };
 		static const char *const heads[] = { "RESULT", "SEVERITY",
-		    "RULE", "TITLE" };
+		    "RULE", "WAIVER", "TITLE" };
 
 		buf_adds(&h, " type='rules'");
 		/* an endpoint (its latest), or an evaluation by request id */
@@ -111,7 +112,7 @@ ctl_results(struct ctl *c, int argc, char **argv)
 		buf_add_attr(&h, "profile", c->profile);
 		if (rows(c, &h, "rules", &r) != 0)
 			return 1;
-		ctl_print_rows(c, &r, cols, heads, 4, "no rule results");
+		ctl_print_rows(c, &r, cols, heads, 5, "no rule results");
 	} else if (strcmp(argv[0], "failing") == 0 && argc == 2) {
 		static const char *const cols[] = { "id", "hostname",
 		    "profile", "evaluation", "evaluated" };
@@ -155,6 +156,8 @@ fetch_doc(struct ctl *c, const char *what, int argc, char **argv)
 	buf_add_attr(&h, "assessment", c->assessment);
 	buf_add_attr(&h, "policy", c->policy);
 	buf_add_attr(&h, "profile", c->profile);
+	if (c->raw)
+		buf_adds(&h, " raw='true'");
 	buf_adds(&h, "/>");
 	r = h.data ? query_get(c->g, to, h.data, "query", NS_RESULTS, &doc, err,
 	    sizeof(err)) : -E2BIG;

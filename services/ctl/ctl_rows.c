@@ -64,7 +64,8 @@ static const char *const numeric[] = {
 	"fixed", "informational", "interval", "items", "max",
 	"notapplicable", "notchecked", "packages", "pass", "records",
 	"reports", "runs", "score", "seq", "sequence", "size", "step",
-	"steps", "unknown",
+	"steps", "unknown", "waived", "waived-fail", "waived-pass",
+	"waived-score",
 };
 
 static int

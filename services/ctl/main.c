@@ -86,15 +86,26 @@ static const struct {
 	    "failing a rule now" },
 	{ "report", ctl_report, "report ENDPOINT [--assessment A] -o FILE",
 	    "the HTML report of an evaluation (default: the latest)" },
-	{ "arf", ctl_arf, "arf ENDPOINT [--assessment A] -o FILE",
-	    "the ARF of an evaluation (default: the latest), as oscap wrote "
-	    "it: joined again by the results repository" },
+	{ "arf", ctl_arf, "arf ENDPOINT [--assessment A] [--raw] -o FILE",
+	    "the ARF of an evaluation (default: the latest), joined again by "
+	    "the results repository, with the waivers in force recorded as "
+	    "overrides; --raw: as oscap wrote it" },
 	{ "remediation", ctl_remediation, "remediation ENDPOINT [--policy ID "
 	    "--profile P] [--type bash|ansible|puppet] [-o FILE] | "
 	    "remediation --id EVALUATION ...",
 	    "the fix for the failed rules of an evaluation (default: the "
 	    "endpoint's latest), as oscap xccdf generate fix writes it from "
 	    "its ARF; to FILE or stdout, with its sha256" },
+	{ "waive", ctl_waive, "waive RULE... (--policy ID | --benchmark ID) "
+	    "[--profile P] (--endpoints E[,E...] | --all) --reason TEXT "
+	    "--expires DATE|DURATION [--ticket T]",
+	    "accept failed rules until a date (2027-01-31, "
+	    "2027-01-31T12:00:00Z, or 90d from now): an approver's account "
+	    "only; results show raw and waived scores" },
+	{ "waivers", ctl_waivers, "waivers [--expired]",
+	    "the waivers in force (or expired ones), newest first" },
+	{ "unwaive", ctl_unwaive, "unwaive ID",
+	    "revoke a waiver you granted: the rules fail again" },
 	{ "incidents", ctl_incidents, "incidents [-n N]",
 	    "incidents raised for newly failing rules (IODEF on "
 	    "sacm/incidents)" },
@@ -215,6 +226,13 @@ main(int argc, char **argv)
 		{ "account", required_argument, NULL, 'a' },
 		{ "topic", required_argument, NULL, 't' },
 		{ "since", required_argument, NULL, 's' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "ticket", required_argument, NULL, 'k' },
+		{ "benchmark", required_argument, NULL, 'b' },
+		{ "all", no_argument, NULL, 'l' },
+		{ "expired", no_argument, NULL, 'x' },
+		{ "raw", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* After a command, --version takes a version range. */
@@ -293,6 +311,13 @@ main(int argc, char **argv)
 		case 'a': c.account = optarg; break;
 		case 't': c.topic = optarg; break;
 		case 's': c.since = optarg; break;
+		case 'r': c.reason = optarg; break;
+		case 'e': c.expires = optarg; break;
+		case 'k': c.ticket = optarg; break;
+		case 'b': c.benchmark = optarg; break;
+		case 'l': c.all = 1; break;
+		case 'x': c.expired = 1; break;
+		case 'w': c.raw = 1; break;
 		case 'n': case 'C': case 'T': case 'I': {
 			long v = strtol(optarg, &end, 10);
 

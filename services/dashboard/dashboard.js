@@ -259,7 +259,7 @@ function showError(text) {
 function currentView() {
   const p = location.hash.replace(/^#\/?/, '');
   if (p.startsWith('endpoint/')) return 'endpoint';
-  return ['assessments', 'topics'].includes(p) ? p : 'estate';
+  return ['assessments', 'topics', 'waivers'].includes(p) ? p : 'estate';
 }
 function showView(node) {
   const v = document.getElementById('view');
@@ -274,6 +274,7 @@ function render(live = false) {
   if (view === 'estate') showView(estate());
   else if (view === 'assessments') showView(assessments());
   else if (!live && view === 'topics') topics();
+  else if (!live && view === 'waivers') waiversView();
   else if (!live && view === 'endpoint') endpointPage();
 }
 
@@ -285,6 +286,7 @@ function sevBadges(failed) {
 
 const estateCols = [
   ['hostname', 'Endpoint'], ['profile', 'Profile'], ['policy', 'Policy'], ['score', 'Score', true],
+  ['waived-score', 'Waived score', true],
   ['pass', 'Pass', true], ['fail', 'Fail', true], ['notapplicable', 'N/A', true],
   ['failed', 'Failed by severity'], ['evaluated', 'Assessed'], ['posture', 'Posture'],
 ];
@@ -320,6 +322,8 @@ function estate() {
       h('td', { 'data-col': 'profile', title: r.profile }, profileName(r.profile)),
       h('td', { 'data-col': 'policy', title: r.policy }, short(r.policy)),
       h('td', { class: 'num', 'data-col': 'score' }, isNaN(num(r.score)) ? '-' : num(r.score).toFixed(1)),
+      h('td', { class: 'num' + (num(r.waived) > 0 ? ' waived' : ''), 'data-col': 'waived-score', title: `${r.waived || 0} failed rule(s) waived` },
+        isNaN(num(r['waived-score'])) ? '-' : num(r['waived-score']).toFixed(1)),
       h('td', { class: 'num r-pass', 'data-col': 'pass' }, r.pass),
       h('td', { class: 'num r-fail', 'data-col': 'fail' }, r.fail),
       h('td', { class: 'num r-notapplicable', 'data-col': 'notapplicable' }, r.notapplicable),
@@ -410,6 +414,12 @@ function chart(history) {
   return svg;
 }
 
+// A document the results repository sent inline: base64 of gzip.
+async function inlineText(el) {
+  const bytes = Uint8Array.from(atob(el.textContent.replace(/\s+/g, '')), (c) => c.charCodeAt(0));
+  return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+}
+
 async function openReport(evaluation) {
   const btn = document.getElementById('report');
   btn.disabled = true; btn.textContent = 'rendering\u2026';
@@ -417,8 +427,7 @@ async function openReport(evaluation) {
     const answer = await query('report', { evaluation, inline: 'true' });
     const html = answer.getElementsByTagNameNS(NS_RESULTS, 'html')[0];
     if (!html) throw new Error('no report in the answer');
-    const bytes = Uint8Array.from(atob(html.textContent.replace(/\s+/g, '')), (c) => c.charCodeAt(0));
-    const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+    const text = await inlineText(html);
     const url = URL.createObjectURL(new Blob([text], { type: 'text/html' }));
     const a = document.getElementById('report-download');
     a.href = url; a.download = `report-${evaluation}.html`; a.hidden = false;
@@ -428,6 +437,48 @@ async function openReport(evaluation) {
   } finally { btn.disabled = false; btn.textContent = 'Open the HTML report'; }
 }
 
+// The bash fix for an evaluation's failed rules (waived ones left out),
+// as oscap xccdf generate fix writes it: a download, with its sha256.
+async function downloadFix(evaluation) {
+  const btn = document.getElementById('remediation');
+  const out = document.getElementById('remediation-info');
+  btn.disabled = true; btn.textContent = 'generating\u2026';
+  try {
+    const answer = await query('remediation', { evaluation, 'fix-type': 'bash', inline: 'true' });
+    const rem = answer.getElementsByTagNameNS(NS_RESULTS, 'remediation')[0];
+    const script = rem && rem.getElementsByTagNameNS(NS_RESULTS, 'script')[0];
+    if (!script) throw new Error('no script in the answer');
+    const text = await inlineText(script);
+    const a = document.getElementById('remediation-download');
+    a.href = URL.createObjectURL(new Blob([text], { type: 'text/x-shellscript' }));
+    a.download = `remediation-${evaluation}.sh`; a.hidden = false;
+    out.textContent = `${rem.getAttribute('size')} bytes, sha256 ${rem.getAttribute('sha256')}`;
+    a.click();
+  } catch (e) {
+    out.textContent = 'remediation: ' + e.message;
+  } finally { btn.disabled = false; btn.textContent = 'Download the bash fix'; }
+}
+
+const waiverStates = { active: 'r-pass', expired: 'r-fail', revoked: 'r-na' };
+async function waiversView() {
+  showView(h('div', { class: 'empty' }, 'Asking the results repository for the waivers\u2026'));
+  let all;
+  try { all = await query('waivers', {}, 'waiver'); } catch (e) { return showError('waivers: ' + e.message); }
+  if (currentView() !== 'waivers') return;
+  const rule = (id) => id.replace(/^xccdf_org\.ssgproject\.content_rule_/, '');
+  showView(h('div', {}, h('h2', {}, 'Waivers'),
+    h('p', { class: 'muted' }, `${all.filter((w) => w.state === 'active').length} in force, ${all.filter((w) => w.state === 'expired').length} expired; only approvers grant them (sacmctl waive)`),
+    all.length ? h('table', { id: 'waivers' },
+      h('thead', {}, h('tr', {}, ['Waiver', 'State', 'Rules', 'Endpoints', 'Reason', 'Ticket', 'Granted by', 'Expires'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, all.map((w) => h('tr', { 'data-waiver': w.id, 'data-state': w.state },
+        h('td', {}, w.id), h('td', { class: waiverStates[w.state] || '' }, w.state),
+        h('td', { title: w.rules }, (w.rules || '').split(' ').map(rule).join(', ')),
+        h('td', { title: w.endpoints }, w.endpoints === 'all' ? 'all' : (w.endpoints || '').split(' ').map((e) => (model.endpoints.get(e) || {}).hostname || short(e)).join(', ')),
+        h('td', {}, w.reason || ''), h('td', {}, w.ticket || ''), h('td', {}, w['granted-by'] || ''),
+        h('td', { title: w.expires }, w.expires + (w.state === 'active' ? '' : ` (${w.state})`))))))
+      : h('div', { class: 'empty', id: 'no-waivers' }, 'No waivers.')));
+}
+
 async function endpointPage() {
   const [path, qs] = location.hash.replace(/^#\/endpoint\//, '').split('?');
   const endpoint = decodeURIComponent(path);
@@ -435,10 +486,11 @@ async function endpointPage() {
   const policy = params.get('policy') || undefined, profile = params.get('profile') || undefined;
   const ep = model.endpoints.get(endpoint) || {};
   showView(h('div', { class: 'empty' }, 'Loading ' + (ep.hostname || endpoint) + '\u2026'));
-  let rules, history;
+  let rules, history, waivers;
   try {
     const sel = { endpoint, ...(policy ? { policy } : {}), ...(profile !== undefined ? { profile } : {}) };
-    [rules, history] = await Promise.all([query('rules', sel, 'rule'), query('history', sel, 'evaluation')]);
+    [rules, history, waivers] = await Promise.all([query('rules', sel, 'rule'), query('history', sel, 'evaluation'),
+      query('waivers', { state: 'active' }, 'waiver')]);
   } catch (e) { return showError(`${ep.hostname || endpoint}: ${e.message}`); }
   if (currentView() !== 'endpoint') return;
   const complete = history.filter((e) => e.state === 'complete');
@@ -450,9 +502,13 @@ async function endpointPage() {
     const t = filt.text.toLowerCase();
     const shown = rules.filter((r) => (!filt.result || r.result === filt.result) && (!filt.severity || r.severity === filt.severity) &&
       (!t || (r.title || '').toLowerCase().includes(t) || r.id.toLowerCase().includes(t)));
-    tbody.replaceChildren(...shown.map((r) => h('tr', { 'data-rule': r.id },
-      h('td', { class: 'r-' + r.result }, r.result), h('td', {}, r.severity ? h('span', { class: 'sev ' + (SEVERITIES.includes(r.severity) ? r.severity : 'unknown') }, r.severity) : ''),
-      h('td', {}, r.title || ''), h('td', { class: 'muted' }, r.id.replace(/^xccdf_org\.ssgproject\.content_rule_/, '')))));
+    const waiverOf = (r) => r.waiver && waivers.find((w) => w.id === r.waiver);
+    tbody.replaceChildren(...shown.map((r) => h('tr', { 'data-rule': r.id, class: r.waiver ? 'waived' : null, 'data-waiver': r.waiver || null },
+      h('td', { class: 'r-' + r.result }, r.result, r.waiver ? h('span', { class: 'waived-mark' }, 'waived') : ''),
+      h('td', {}, r.severity ? h('span', { class: 'sev ' + (SEVERITIES.includes(r.severity) ? r.severity : 'unknown') }, r.severity) : ''),
+      h('td', {}, r.title || '', waiverOf(r) ? h('div', { class: 'waiver-note' }, `Waived by ${waiverOf(r)['granted-by']}: ${waiverOf(r).reason}` +
+        `${waiverOf(r).ticket ? ` (${waiverOf(r).ticket})` : ''}; expires ${waiverOf(r).expires}`) : ''),
+      h('td', { class: 'muted' }, r.id.replace(/^xccdf_org\.ssgproject\.content_rule_/, '')))));
     counter.textContent = `${shown.length} of ${rules.length} rules`;
   };
   const results = [...new Set(rules.map((r) => r.result))].sort();
@@ -481,6 +537,8 @@ async function endpointPage() {
     h('p', { class: 'muted' }, `endpoint ${endpoint}; ${ep.platform || ''}; profile ${profileName(latest.profile || profile)}; policy ${short(latest.policy || policy, 16)}`),
     h('div', { class: 'cards' },
       h('div', { class: 'card' }, h('b', {}, isNaN(num(latest.score)) ? '-' : num(latest.score).toFixed(1)), 'score'),
+      h('div', { class: 'card' }, h('b', { id: 'waived-score' }, isNaN(num(latest['waived-score'])) ? '-' : num(latest['waived-score']).toFixed(1)),
+        `waived score (${latest.waived || 0} waived)`),
       h('div', { class: 'card' }, h('b', { class: 'r-pass' }, latest.pass ?? '-'), 'pass'),
       h('div', { class: 'card' }, h('b', { class: 'r-fail' }, latest.fail ?? '-'), 'fail'),
       h('div', { class: 'card' }, h('b', {}, complete.length), 'evaluations'),
@@ -489,6 +547,9 @@ async function endpointPage() {
     h('h3', {}, 'Report'),
     h('p', {}, h('button', { id: 'report', onclick: () => openReport(latest.id), disabled: !latest.id }, 'Open the HTML report'), ' ',
       h('a', { id: 'report-download', hidden: true }, 'download'), ' ', h('span', { id: 'report-error', class: 'error' })),
+    h('h3', {}, 'Remediation'),
+    h('p', {}, h('button', { id: 'remediation', onclick: () => downloadFix(latest.id), disabled: !latest.id }, 'Download the bash fix'), ' ',
+      h('a', { id: 'remediation-download', hidden: true }, 'remediation.sh'), ' ', h('span', { id: 'remediation-info', class: 'muted' })),
     h('h3', {}, 'Difference between two evaluations'),
     h('div', { class: 'toolbar' }, h('label', {}, 'from ', fromSel), h('label', {}, 'to ', toSel)), diffBox,
     h('h3', {}, 'Rule results'),

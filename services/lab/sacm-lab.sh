@@ -31,7 +31,8 @@ DOMAIN=grid.test
 # One account per service instance and per collector (DESIGN.md, Security).
 SERVICES="policy-repo:policy-repo orchestrator:orchestrator
 posture-repo:posture-repo evaluator-1:evaluator evaluator-2:evaluator
-results-repo:results-repo dashboard:dashboard siem:siem audit:auditor"
+results-repo:results-repo dashboard:dashboard siem:siem audit:auditor
+approver:approver"
 # Every account but these (and ctl) is rate-limited at the broker: it
 # sends at most CLIENT_KBPS kB/s, after a burst of CLIENT_BURST_S seconds'
 # worth (a collector needs far less; a flood from one slows that one).

@@ -1,7 +1,8 @@
 /*
  * sacm-results-repo - the results repository (SACM architecture, Figure
  * 2): stores every evaluation, keeps sacm/results current, raises
- * incidents for newly failing rules, and answers for results and reports.
+ * incidents for newly failing rules, applies waivers, and answers for
+ * results, reports and remediations.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -38,6 +39,9 @@ static const struct conf_opt rr_opts[] = {
 	{ "orchestrator", CONF_STR, OFF(orchestrator), 0, 0, NULL, 0,
 	    "the account that publishes evaluation requests (default: "
 	    "orchestrator@<domain>)" },
+	{ "approvers", CONF_STR, OFF(approvers), 0, 0, NULL, 0,
+	    "accounts whose waivers count (globs; default: approver@<domain>"
+	    " approver-*@<domain>)" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -94,7 +98,9 @@ attach(void *arg, char *err, size_t errlen)
 	if ((rr->conf.evaluators == NULL && (rr->conf.evaluators =
 	    query_allow_default(rr->g, "evaluator-*")) == NULL) ||
 	    (rr->conf.orchestrator == NULL && (rr->conf.orchestrator =
-	    query_allow_default(rr->g, "orchestrator")) == NULL)) {
+	    query_allow_default(rr->g, "orchestrator")) == NULL) ||
+	    (rr->conf.approvers == NULL && (rr->conf.approvers =
+	    query_allow_default(rr->g, "approver approver-*")) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -135,6 +141,7 @@ tick(void *arg)
 
 	retry_run(rr->retry, rr->g, again, rr);
 	if (time(NULL) - rr->last_flush >= 5) {
+		rr_waiver_tick(rr);
 		rr_flush_pending(rr);
 		rr->last_flush = time(NULL);
 	}
@@ -166,7 +173,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const topics[] = { TOPIC_EVALUATION_RESULTS,
-	    NULL };
+	    TOPIC_WAIVERS, NULL };
 	static struct rr rr;
 	const struct daemon_spec spec = {
 		.name = "sacm-results-repo",

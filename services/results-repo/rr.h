@@ -8,7 +8,9 @@
  *   rr_arf.c     ARFs in (whole, or a skeleton and shared parts), stored
  *                with each shared part once, joined again on demand
  *   rr_query.c   the queries answered over the grid, the HTML report
- *   rr_fix.c     the remediation of an evaluation (libopenscap's fix)
+ *   rr_fix.c     libopenscap on a stored ARF: the remediation (fix) of
+ *                an evaluation, its score with waived rules overridden
+ *   rr_waiver.c  waivers: stored, applied, expired
  */
 #ifndef RR_H
 #define RR_H
@@ -33,6 +35,7 @@ struct rr_conf {
 	char	*allow;		/* who may ask (query_allowed) */
 	char	*evaluators;	/* whose results count (globs) */
 	char	*orchestrator;	/* who publishes evaluation requests */
+	char	*approvers;	/* whose waivers count (globs) */
 };
 
 /* A shared part of ARFs held decoded and verified (rr_arf.c): most
@@ -86,6 +89,41 @@ void	rr_arf_forget(struct rr *);
 int	rr_fix(const char *arf, size_t len, const char *type, char **out,
 	    size_t *outlen, char *err, size_t errlen);
 const char *rr_fix_types(void);
+/* The default model's score and maximum of the ARF's TestResult with the
+ * rules waived[0..n) (each failing there) overridden to pass. */
+int	rr_fix_score(const char *arf, size_t len, const char *const *waived,
+	    size_t n, double *score, double *max, char *err, size_t errlen);
+
+/* rr_waiver.c */
+/* SQL: waiver w covers evaluation e (its policy or benchmark, profile,
+ * endpoint); w in force is also w.state = 'active'. */
+#define RR_WAIVER_COVERS \
+	"(w.policy = e.policy OR w.benchmark = e.benchmark) AND " \
+	"(w.profile IS NULL OR w.profile = e.profile) AND " \
+	"(w.all_endpoints OR EXISTS (SELECT 1 FROM waiver_endpoint we " \
+	"WHERE we.waiver = w.id AND we.endpoint = e.endpoint))"
+/* An item on sacm/waivers (published or retracted). */
+void	rr_waiver_event(struct rr *, const struct grid_event *);
+/* Expires the waivers due, scoring what they covered again. */
+void	rr_waiver_tick(struct rr *);
+/* Sets evaluation eid's waived counts and score from the waivers in
+ * force (its current item is published again).  0 or -errno. */
+int	rr_waiver_apply(struct rr *, int64_t eid);
+/* The id of a waiver in force that covers rule for evaluation eid's
+ * endpoint, policy and profile, or NULL (static storage). */
+const char *rr_waiver_covering(struct rr *, int64_t eid, const char *rule);
+
+/* The ARF of evaluation eid (*arf, *len, replaced) with the waivers in
+ * force recorded as XCCDF overrides on its rule results (each waived
+ * failure a pass, the old result kept) and its TestResult's default
+ * score the waived one.  0 (unchanged when nothing is waived), or
+ * -errno with the ARF left as it was. */
+int	rr_waiver_arf(struct rr *, int64_t eid, char **arf, size_t *len);
+
+/* rr_ingest.c */
+/* Opens an incident for each rule of expired waiver id that fails in
+ * evaluation eid and has none open: its failure is no longer accepted. */
+void	rr_incidents_expired(struct rr *, int64_t eid, const char *id);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);
@@ -99,6 +137,7 @@ int	rr_on_query(struct grid *, const struct grid_request *, struct buf *,
 /* rr_request.c: the evaluation request a result answers. */
 struct rr_request {
 	char	*endpoint, *hostname, *assessment, *policy, *profile;
+	char	*benchmark;		/* the announcement's, or NULL */
 	char	*evaluator;		/* assigned, or NULL */
 };
 /* The request id, fetched from its topic and checked: published by the

@@ -68,6 +68,7 @@ uuid4(char out[37])
 struct ev {
 	char	*request, *endpoint, *hostname, *assessment, *policy;
 	char	*profile, *evaluator, *state, *evaluated, *reason;
+	char	*benchmark;
 	char	*score, *max, *duration, *count[SCAP_NRESULTS];
 	xmlNodePtr rules;		/* <rule-results/> */
 	char	*arf, arf_sha[65];	/* decoded ARF, its sha256 */
@@ -81,6 +82,7 @@ ev_free(struct ev *e)
 	free(e->assessment); free(e->policy); free(e->profile);
 	free(e->evaluator); free(e->state); free(e->evaluated);
 	free(e->reason); free(e->score); free(e->max); free(e->duration);
+	free(e->benchmark);
 	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		free(e->count[i]);
 	free(e->arf);
@@ -249,18 +251,19 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 
 	for (xmlNodePtr rule = e->rules->children; rule && r == 0;
 	    rule = rule->next) {
-		char *res, *sev, uuid[37], *doc;
+		char *res, *sev, *name, uuid[37], *doc;
 		int64_t rid, open = 0;
 
 		if (!xml_is(rule, "rule", SACM_NS))
 			continue;
 		res = xml_prop(rule, "result");
 		sev = xml_prop(rule, "severity");
+		name = xml_prop(rule, "id");
 		rid = rule_id(rr, rule);
 		if (rid < 0 || db_prep(rr->db, "SELECT id FROM incident WHERE "
 		    "endpoint = ? AND policy = ? AND profile = ? AND rule = ? "
 		    "AND closed IS NULL", &st) < 0) {
-			free(res); free(sev);
+			free(res); free(sev); free(name);
 			return -EIO;
 		}
 		db_bind_text(st, 1, e->endpoint);
@@ -271,7 +274,10 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 			open = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		if (res && strcmp(res, "fail") == 0) {
-			if (!open && rr_severity_rank(sev) >= min) {
+			/* a waived failure is accepted: no incident while the
+			 * waiver holds (one when it expires) */
+			if (!open && rr_severity_rank(sev) >= min &&
+			    !rr_waiver_covering(rr, eid, name)) {
 				uuid4(uuid);
 				if ((doc = iodef(uuid, e, rule)) == NULL ||
 				    db_prep(rr->db, "INSERT INTO incident (uuid, "
@@ -312,12 +318,78 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 		}
 		free(res);
 		free(sev);
+		free(name);
 	}
 	return r;
 }
 
+void
+rr_incidents_expired(struct rr *rr, int64_t eid, const char *id)
+{
+	static const char *const sql = "SELECT ru.id, ru.name, ru.title, "
+	    "ru.severity, e.endpoint, e.hostname, e.policy, e.profile, "
+	    "e.evaluated FROM evaluation e JOIN result r ON r.evaluation = "
+	    "e.id AND r.result = 'fail' JOIN rule ru ON ru.id = r.rule JOIN "
+	    "waiver_rule wr ON wr.rule = ru.name AND wr.waiver = ?2 WHERE "
+	    "e.id = ?1 AND NOT EXISTS (SELECT 1 FROM incident i WHERE "
+	    "i.endpoint = e.endpoint AND i.policy = e.policy AND i.profile = "
+	    "e.profile AND i.rule = ru.id AND i.closed IS NULL)";
+	int min = rr_severity_rank(rr->conf.incident_severity);
+	sqlite3_stmt *st, *ins;
+	char uuid[37], *doc, now[32];
+
+	if (db_prep(rr->db, sql, &st) < 0)
+		return;
+	sqlite3_bind_int64(st, 1, eid);
+	db_bind_text(st, 2, id);
+	time_iso(now, 0);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct ev e = { 0 };
+		xmlNodePtr rule = xmlNewNode(NULL, BAD_CAST "rule");
+		const char *sev = (const char *)sqlite3_column_text(st, 3);
+
+		/* (a rule another waiver still covers raises nothing) */
+		if (rule == NULL || rr_severity_rank(sev) < min ||
+		    rr_waiver_covering(rr, eid, (const char *)
+		    sqlite3_column_text(st, 1)) != NULL) {
+			xmlFreeNode(rule);
+			continue;
+		}
+		(void)db_columns_dup(st, 4, 4, &e.endpoint, &e.hostname,
+		    &e.policy, &e.profile);
+		e.evaluated = strdup(now);	/* failing again from now */
+		xmlNewProp(rule, BAD_CAST "id", sqlite3_column_text(st, 1));
+		xmlNewProp(rule, BAD_CAST "title", sqlite3_column_text(st, 2));
+		xmlNewProp(rule, BAD_CAST "severity", BAD_CAST (sev ? sev :
+		    "unknown"));
+		uuid4(uuid);
+		if (e.endpoint && e.policy && (doc = iodef(uuid, &e, rule)) !=
+		    NULL) {
+			if (db_prep(rr->db, "INSERT INTO incident (uuid, "
+			    "endpoint, policy, profile, rule, opened, "
+			    "document) VALUES (?,?,?,?,?,?,?)", &ins) == 0) {
+				db_bind_texts(ins, 1, 4, uuid, e.endpoint,
+				    e.policy, e.profile ? e.profile : "");
+				sqlite3_bind_int64(ins, 5,
+				    sqlite3_column_int64(st, 0));
+				sqlite3_bind_int64(ins, 6, eid);
+				db_bind_text(ins, 7, doc);
+				if (rr_step_done(rr, ins) == 0)
+					log_info("incident %s: %s fails on %s "
+					    "again (waiver %s ended)", uuid,
+					    sqlite3_column_text(st, 1),
+					    e.endpoint, id);
+			}
+			free(doc);
+		}
+		xmlFreeNode(rule);
+		ev_free(&e);
+	}
+	sqlite3_finalize(st);
+}
+
 static int
-store(struct rr *rr, struct ev *e, char *err, size_t errlen)
+store(struct rr *rr, struct ev *e, int64_t *eidp, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	char now[32];
@@ -331,8 +403,9 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 	if (db_prep(rr->db, "INSERT INTO evaluation (request, endpoint, hostname, "
 	    "assessment, policy, profile, evaluator, state, reason, evaluated,"
 	    " duration_ms, received, score, max, pass, fail, error, unknown, "
-	    "notapplicable, notchecked, informational, fixed, arf) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st) <
+	    "notapplicable, notchecked, informational, fixed, arf, "
+	    "benchmark) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st) <
 	    0)
 		goto fail;
 	time_iso(now, 0);
@@ -343,6 +416,7 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 	for (size_t i = 0; i < SCAP_NRESULTS; i++)
 		db_bind_text(st, 15 + (int)i, e->count[i]);
 	db_bind_text(st, 23, e->arf ? e->arf_sha : NULL);
+	db_bind_text(st, 24, e->benchmark);
 	if (rr_step_done(rr, st) < 0)
 		goto fail;
 	eid = sqlite3_last_insert_rowid(rr->db);
@@ -360,8 +434,10 @@ store(struct rr *rr, struct ev *e, char *err, size_t errlen)
 		if (rr_step_done(rr, st) < 0)
 			goto fail;
 	}
-	if (db_commit(rr->db) == 0)
+	if (db_commit(rr->db) == 0) {
+		*eidp = eid;
 		return 0;
+	}
 fail:
 	snprintf(err, errlen, "the database refused it: %s",
 	    sqlite3_errmsg(rr->db));
@@ -403,6 +479,8 @@ take(struct ev *e, const struct rr_request *q, const struct grid_event *gev)
 	e->profile = q->profile ? strdup(q->profile) : NULL;
 	e->assessment = q->assessment ? strdup(q->assessment) : NULL;
 	e->evaluator = strdup(pub);
+	free(e->benchmark);
+	e->benchmark = q->benchmark ? strdup(q->benchmark) : NULL;
 	if (q->hostname) {
 		free(e->hostname);
 		e->hostname = strdup(q->hostname);
@@ -418,6 +496,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 	xmlDocPtr doc = NULL;
 	sqlite3_stmt *st;
 	char err[1024] = "", req[513];
+	int64_t eid = -1;
 	int exists = 0;
 
 	if (strlen(gev->item_id) > 512) {
@@ -461,7 +540,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		 * may be answered twice: the assessment has one result. */
 		log_info("result %s: assessment %s has its result already; "
 		    "not stored twice", e.request, e.assessment);
-	} else if (store(rr, &e, err, sizeof(err)) < 0) {
+	} else if (store(rr, &e, &eid, err, sizeof(err)) < 0) {
 		/* Not the result's fault: taken again later. */
 		if (rr->retry && retry_add(rr->retry, gev->node,
 		    gev->item_id) == 0)
@@ -476,6 +555,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		log_info("result %s stored: endpoint %s, %s%s%s", e.request,
 		    e.endpoint, e.state, e.score ? ", score " : "",
 		    e.score ? e.score : "");
+		(void)rr_waiver_apply(rr, eid);
 		rr_flush_pending(rr);
 	}
 	xmlFreeDoc(doc);
@@ -490,6 +570,9 @@ rr_on_event(struct grid *g, const struct grid_event *gev, void *arg)
 	if (strcmp(gev->node, TOPIC_EVALUATION_RESULTS) == 0 && !gev->retract &&
 	    gev->payload)
 		result_in(arg, gev);
+	else if (strcmp(gev->node, TOPIC_WAIVERS) == 0 && (gev->retract ||
+	    gev->payload))
+		rr_waiver_event(arg, gev);
 }
 
 /* ---- publishing ------------------------------------------------------------- */
@@ -501,7 +584,8 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 	static const char *const cols[] = { "endpoint", "hostname",
 	    "assessment", "policy", "profile", "request", "evaluated",
 	    "score", "max", "pass", "fail", "error", "unknown",
-	    "notapplicable", "notchecked", "informational", "fixed" };
+	    "notapplicable", "notchecked", "informational", "fixed",
+	    "waived", "waived-score", "waived-pass", "waived-fail" };
 	sqlite3_stmt *st;
 	struct buf b;
 	char *out = NULL;
@@ -509,8 +593,9 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 	*item = NULL;
 	if (db_prep(rr->db, "SELECT endpoint, hostname, assessment, policy, "
 	    "profile, request, evaluated, score, max, pass, fail, error, "
-	    "unknown, notapplicable, notchecked, informational, fixed FROM "
-	    "evaluation WHERE id = ?", &st) < 0)
+	    "unknown, notapplicable, notchecked, informational, fixed, "
+	    "waived, wscore, wpass, wfail FROM evaluation WHERE id = ?", &st) <
+	    0)
 		return NULL;
 	sqlite3_bind_int64(st, 1, eid);
 	buf_init(&b, (size_t)grid_get_conf(rr->g)->max_item_size);
@@ -522,7 +607,7 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 		    "default") < 0)
 			*item = NULL;
 		buf_adds(&b, "<result xmlns='" SACM_NS "'");
-		for (int i = 0; i < 17; i++) {
+		for (int i = 0; i < 21; i++) {
 			const char *v = (const char *)sqlite3_column_text(st,
 			    i);
 
@@ -546,7 +631,10 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 			buf_adds(&b, "' title='");
 			buf_add_xml(&b, sqlite3_column_text(st, 2) ?
 			    (const char *)sqlite3_column_text(st, 2) : "");
-			buf_adds(&b, "'/>");
+			buf_adds(&b, "'");
+			buf_add_attr(&b, "waiver", rr_waiver_covering(rr, eid,
+			    (const char *)sqlite3_column_text(st, 0)));
+			buf_adds(&b, "/>");
 		}
 		sqlite3_finalize(st);
 	}

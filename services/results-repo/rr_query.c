@@ -14,6 +14,7 @@
  *                                       the ARF, joined again, as a blob
  *   remediation evaluation | endpoint [policy] [profile]; fix-type
  *                                       the fix for its failed rules
+ *   waivers  [state]                    the waivers, newest first
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@
 
 struct q {
 	char	*type, *endpoint, *policy, *profile, *rule, *from, *to;
-	char	*evaluation, *assessment, *inline_, *fix_type;
+	char	*evaluation, *assessment, *inline_, *fix_type, *state, *raw;
 	long	 max, offset;
 };
 
@@ -51,6 +52,7 @@ q_free(struct q *q)
 	free(q->type); free(q->endpoint); free(q->policy); free(q->profile);
 	free(q->rule); free(q->from); free(q->to); free(q->evaluation);
 	free(q->assessment); free(q->inline_); free(q->fix_type);
+	free(q->state); free(q->raw);
 }
 
 static int
@@ -64,6 +66,8 @@ parse(const struct grid_request *req, struct q *q, struct buf *err)
 		{ "assessment", &q->assessment, 1 },
 		{ "inline", &q->inline_, 0 },
 		{ "fix-type", &q->fix_type, 1 },
+		{ "state", &q->state, 1 },
+		{ "raw", &q->raw, 1 },
 	};
 
 	return query_parse(req, NS_RESULTS, a, sizeof(a) / sizeof(a[0]),
@@ -113,12 +117,14 @@ listing(struct rr *rr, const struct q *q, const char *sql,
 #define SUMMARY	"e.request, e.endpoint, e.hostname, e.assessment, " \
 		"e.policy, e.profile, e.state, e.evaluated, e.score, e.max, " \
 		"e.pass, e.fail, e.error, e.unknown, e.notapplicable, " \
-		"e.notchecked, e.informational, e.fixed, e.reason"
+		"e.notchecked, e.informational, e.fixed, e.reason, e.waived, " \
+		"e.wscore, e.wpass, e.wfail"
 static const char *const summary[] = { "id", "endpoint",
     "hostname", "assessment", "policy", "profile", "state", "evaluated",
     "score", "max", "pass", "fail", "error", "unknown", "notapplicable",
-    "notchecked", "informational", "fixed", "reason" };
-#define NSUMMARY	19
+    "notchecked", "informational", "fixed", "reason", "waived",
+    "waived-score", "waived-pass", "waived-fail" };
+#define NSUMMARY	23
 
 static int
 q_state(struct rr *rr, const struct q *q, struct buf *b)
@@ -215,7 +221,7 @@ static int
 q_rules(struct rr *rr, const struct q *q, struct buf *b)
 {
 	static const char *const names[] = { "id", "title", "severity",
-	    "result", "idents" };
+	    "result", "idents", "waiver" };
 	int64_t eid = pick(rr, q->evaluation, q->endpoint, q->policy,
 	    q->profile, 0);
 	char id[32];
@@ -227,10 +233,14 @@ q_rules(struct rr *rr, const struct q *q, struct buf *b)
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)eid);
 	return listing(rr, q, "SELECT u.name, u.title, u.severity, r.result, "
-	    "u.idents FROM result r JOIN rule u ON u.id = r.rule WHERE "
-	    "r.evaluation = ? ORDER BY u.name LIMIT ? OFFSET ?",
+	    "u.idents, CASE WHEN r.result = 'fail' THEN (SELECT min(w.id) "
+	    "FROM evaluation e JOIN waiver_rule wr ON wr.rule = u.name JOIN "
+	    "waiver w ON w.id = wr.waiver AND w.state = 'active' WHERE e.id = "
+	    "r.evaluation AND " RR_WAIVER_COVERS ") END FROM result r JOIN "
+	    "rule u ON u.id = r.rule WHERE r.evaluation = ? ORDER BY u.name "
+	    "LIMIT ? OFFSET ?",
 	    "SELECT count(*) FROM result WHERE evaluation = ?", params, 1,
-	    "rules", "rule", names, 5, b);
+	    "rules", "rule", names, 6, b);
 }
 
 static int
@@ -314,6 +324,7 @@ render(struct rr *rr, int64_t eid, struct buf *html, char *err, size_t elen)
 		snprintf(err, elen, "no ARF stored for that evaluation");
 		return r;
 	}
+	(void)rr_waiver_arf(rr, eid, &data, &len);	/* shown waived */
 	if (xsl == NULL && (xsl = xsltParseStylesheetFile(BAD_CAST
 	    REPORT_XSL)) == NULL) {
 		snprintf(err, elen, "cannot load %s", REPORT_XSL);
@@ -396,6 +407,8 @@ q_report(struct rr *rr, const struct q *q, int arf, struct buf *b)
 		if ((r = rr_arf_load(rr, eid, &data, &len)) < 0)
 			snprintf(err, sizeof(err), "no ARF stored for that "
 			    "evaluation");
+		else if (!q->raw || strcmp(q->raw, "true") != 0)
+			(void)rr_waiver_arf(rr, eid, &data, &len);
 	} else if ((r = render(rr, eid, &html, err, sizeof(err))) == 0) {
 		data = html.data;
 		len = html.len;
@@ -445,6 +458,26 @@ q_report(struct rr *rr, const struct q *q, int arf, struct buf *b)
 	return 0;
 }
 
+/* The waivers (in a state), newest first. */
+static int
+q_waivers(struct rr *rr, const struct q *q, struct buf *b)
+{
+	static const char *const names[] = { "id", "state", "granted-by",
+	    "policy", "benchmark", "profile", "endpoints", "rules", "reason",
+	    "ticket", "granted", "expires", "changed" };
+	const char *p[] = { q->state };
+
+	return listing(rr, q, "SELECT w.id, w.state, w.publisher, w.policy, "
+	    "w.benchmark, w.profile, CASE WHEN w.all_endpoints THEN 'all' "
+	    "ELSE (SELECT group_concat(endpoint, ' ') FROM waiver_endpoint "
+	    "WHERE waiver = w.id) END, (SELECT group_concat(rule, ' ') FROM "
+	    "waiver_rule WHERE waiver = w.id), w.reason, w.ticket, w.granted, "
+	    "w.expires, w.changed FROM waiver w WHERE (?1 IS NULL OR w.state "
+	    "= ?1) ORDER BY w.granted DESC, w.id LIMIT ?2 OFFSET ?3",
+	    "SELECT count(*) FROM waiver w WHERE (?1 IS NULL OR w.state = ?1)",
+	    p, 1, "waivers", "waiver", names, 13, b);
+}
+
 /* The fix for the failed rules of an evaluation, generated from its ARF;
  * with its sha256 (what an operator approves to apply). */
 static int
@@ -468,6 +501,8 @@ q_remediation(struct rr *rr, const struct q *q, struct buf *b)
 		buf_adds(b, "no ARF stored for that evaluation");
 		return -ENOENT;
 	}
+	/* a waived failure is accepted: not fixed */
+	(void)rr_waiver_arf(rr, eid, &arf, &len);
 	r = rr_fix(arf, len, q->fix_type ? q->fix_type : "bash", &fix, &flen,
 	    err, sizeof(err));
 	free(arf);
@@ -549,6 +584,8 @@ rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
 		r = q_rules(rr, &q, &b);
 	else if (strcmp(q.type, "remediation") == 0)
 		r = q_remediation(rr, &q, &b);
+	else if (strcmp(q.type, "waivers") == 0)
+		r = q_waivers(rr, &q, &b);
 	else {
 		buf_printf(&b, "unknown query type '%.40s'", q.type);
 		r = -EINVAL;

@@ -53,6 +53,7 @@ rr_request_free(struct rr_request *q)
 {
 	free(q->endpoint); free(q->hostname); free(q->assessment);
 	free(q->policy); free(q->profile); free(q->evaluator);
+	free(q->benchmark);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -106,6 +107,8 @@ rr_request_get(struct rr *rr, const char *id, const char *publisher,
 	q->assessment = xml_prop(root, "assessment");
 	q->profile = xml_prop(root, "profile");
 	q->evaluator = xml_prop(root, "evaluator");
+	q->benchmark = xml_prop(xml_child(root, "policy", SACM_NS),
+	    "benchmark");
 	r = policy_from_request(root, &ann, &base, &q->policy);
 	free(ann);
 	free(base);

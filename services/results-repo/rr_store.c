@@ -75,6 +75,34 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  part TEXT NOT NULL REFERENCES arf_part(sha256),"
 	"  PRIMARY KEY (arf, seq));",
+	/* 5: waivers (rr_waiver.c): a failed rule accepted, by whom, why
+	 * and until when; each evaluation's counts and score with the
+	 * waivers in force applied beside its own */
+	"CREATE TABLE waiver ("
+	"  id TEXT PRIMARY KEY, publisher TEXT NOT NULL,"
+	"  policy TEXT, benchmark TEXT, profile TEXT,"
+	"  all_endpoints INTEGER NOT NULL, reason TEXT NOT NULL, ticket TEXT,"
+	"  granted TEXT NOT NULL, expires TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('active', 'expired', "
+	"  'revoked')), changed TEXT NOT NULL, digest TEXT NOT NULL,"
+	"  CHECK ((policy IS NULL) != (benchmark IS NULL)));"
+	"CREATE INDEX waiver_due ON waiver(expires) WHERE state = 'active';"
+	"CREATE TABLE waiver_rule ("
+	"  waiver TEXT NOT NULL REFERENCES waiver(id), rule TEXT NOT NULL,"
+	"  PRIMARY KEY (waiver, rule));"
+	"CREATE INDEX waiver_rule_rule ON waiver_rule(rule);"
+	"CREATE TABLE waiver_endpoint ("
+	"  waiver TEXT NOT NULL REFERENCES waiver(id), endpoint TEXT NOT NULL,"
+	"  PRIMARY KEY (waiver, endpoint));"
+	"CREATE INDEX waiver_endpoint_endpoint ON waiver_endpoint(endpoint);"
+	"CREATE TABLE waived_score ("
+	"  key TEXT PRIMARY KEY, score REAL NOT NULL, max REAL NOT NULL);"
+	"CREATE INDEX current_evaluation ON current(evaluation);"
+	"ALTER TABLE evaluation ADD COLUMN benchmark TEXT;"
+	"ALTER TABLE evaluation ADD COLUMN waived INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE evaluation ADD COLUMN wscore REAL;"
+	"ALTER TABLE evaluation ADD COLUMN wpass INTEGER;"
+	"ALTER TABLE evaluation ADD COLUMN wfail INTEGER;",
 };
 
 int

@@ -6,6 +6,7 @@
 //   CHANGE_CMD (a shell command that changes one target; its endpoint
 //   gets a new result)  CHANGED (that endpoint)
 //   BROKER_STOP_CMD  BROKER_START_CMD
+//   WAIVER (a waiver in force on CHANGED)  WAIVED_RULE (the rule it waives)
 import { execSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
@@ -76,6 +77,12 @@ try {
     await page.fill('#filter', '');
     return n === expected.filter((e) => e.hostname === host).length;
   });
+  await check("the estate shows each endpoint's waived score beside its score, as sacmctl does", async () => {
+    for (const e of expected) {
+      const v = await page.textContent(`#estate tr[data-endpoint="${e.endpoint}"] td[data-col=waived-score]`);
+      if (v !== Number(e['waived-score']).toFixed(1)) throw new Error(`${e.endpoint}: page ${v}, sacmctl ${e['waived-score']}`);
+    }
+  });
   await shot('estate');
 
   // The dashboard account cannot publish (asked from the page).
@@ -107,11 +114,11 @@ try {
   });
   await shot('assessments');
   await page.click('nav a[data-view=topics]');
-  await check('the topic browser lists the 14 topics with pubsub#type and item counts', async () => {
+  await check('the topic browser lists the 15 topics with pubsub#type and item counts', async () => {
     await page.waitForSelector('#topics tbody tr', { timeout: 20000 });
     const rows = await page.$$eval('#topics tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
     const res = rows.find((r) => r[0] === 'sacm/results');
-    return rows.length === 14 && res && res[1] === 'http://sacm-grid.dev/protocol/1' && Number(res[2]) === expected.length;
+    return rows.length === 15 && res && res[1] === 'http://sacm-grid.dev/protocol/1' && Number(res[2]) === expected.length;
   });
   await shot('topics');
 
@@ -140,7 +147,29 @@ try {
     const n = await page.$$eval('#diff-table tbody tr', (t) => t.length);
     return n === d.length;
   });
+  await check('... a waived rule is marked, with its reason, approver and expiry', async () => {
+    const row = `#rules tr[data-rule="${env.WAIVED_RULE}"]`;
+    const w = ctl('waivers').find((x) => x.id === env.WAIVER);
+    const cls = await page.getAttribute(row, 'class');
+    const note = await page.textContent(`${row} .waiver-note`);
+    if (!/waived/.test(cls || '')) throw new Error('row not marked');
+    if (!note.includes(w.reason) || !note.includes(w.expires) || !note.includes(w['granted-by'])) throw new Error('note: ' + note);
+    return (await page.textContent(`${row} .waived-mark`)) === 'waived';
+  });
+  await check('... and its waived score', async () => {
+    const h = ctl(`results history ${env.CHANGED}`).filter((e) => e.state === 'complete')[0];
+    return (await page.textContent('#waived-score')) === Number(h['waived-score']).toFixed(1);
+  });
   await shot('endpoint');
+  await check("the bash fix downloads, the same as sacmctl remediation's (waived rules left out)", async () => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#remediation')]);
+    const got = await (await import('node:fs')).promises.readFile(await dl.path(), 'utf8');
+    const want = execSync(`${env.SACMCTL} remediation ${env.CHANGED} --type bash 2>/dev/null`, { encoding: 'utf8' });
+    if (!got.startsWith('#!/usr/bin/env bash')) throw new Error('not a bash script');
+    if (got.includes(`fix for '${env.WAIVED_RULE}'`)) throw new Error('the waived rule is fixed');
+    if (got !== want) throw new Error(`page ${got.length} bytes, sacmctl ${want.length}`);
+  });
+  await shot('remediation');
   await check('the HTML report opens', async () => {
     const [popup] = await Promise.all([context.waitForEvent('page', { timeout: 60000 }), page.click('#report')]);
     await popup.waitForLoadState();
@@ -150,6 +179,14 @@ try {
     if (!/OpenSCAP/i.test(title) && !/report/i.test(title)) throw new Error('title ' + title);
   });
 
+  await page.click('nav a[data-view=waivers]');
+  await check('the waivers view lists every waiver with its state, reason and expiry', async () => {
+    await page.waitForSelector(`#waivers tr[data-waiver="${env.WAIVER}"]`, { timeout: 20000 });
+    const cells = await page.$$eval(`#waivers tr[data-waiver="${env.WAIVER}"] td`, (t) => t.map((x) => x.textContent));
+    const w = ctl('waivers').find((x) => x.id === env.WAIVER);
+    return cells[1] === 'active' && cells[4] === w.reason && cells[7] === w.expires;
+  });
+  await shot('waivers');
   await check('the page logged no console errors', async () => {
     if (consoleErrors.length) throw new Error(consoleErrors.join(' | '));
   });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The dashboard end to end on the native lab: `sacm-lab up` (daemons,
 # collectors, the dashboard served by the broker), a policy published, then
-# test_dashboard.mjs drives Debian's chromium through playwright-core.
+# an approver's waiver granted; test_dashboard.mjs drives Debian's
+# chromium through playwright-core.
 # Screenshots of each view go to $SHOTS (default build/screenshots).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,9 +33,17 @@ wait_for 30 bash -c "[ \$('$S' items sacm/endpoints -n 10 --json | grep -c '\"id
 "$S" policy publish /usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml >/dev/null 2>&1
 check "the lab has a result for each target" wait_for 180 bash -c "[ \$('$S' results --json | grep -o '\"endpoint\"' | wc -l) = 3 ]"
 MIS=$(cat "$L/targets/misconfigured/etc/machine-id")
+# An approver waives a rule that fails there: the pages mark it.
+WAIVED_RULE=xccdf_org.ssgproject.content_rule_file_permissions_etc_group
+POLICY=$("$S" results --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["policy"])')
+WAIVER=$(SACM_CONFIG=$L/accounts/approver.conf "$S" waive "$WAIVED_RULE" --policy "$POLICY" \
+    --endpoints "$MIS" --reason "dashboard test: shared group file" --expires 30d --ticket DASH-1 --json |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "an approver waives a failing rule on the misconfigured target ($WAIVER)" \
+    wait_for 30 bash -c "'$S' results --json | grep -q '\"waived\":1'"
 URL=$(sed -n 's/^Dashboard: \([^ ]*\).*/\1/p' "$W/up.out")
 check "sacm-lab up prints the dashboard's URL and account" test -n "$URL"
-DASH_URL=$URL DASH_JID=dashboard@grid.test DASH_PASSWORD=$(cat "$L/accounts/dashboard.pass") \
+WAIVED_RULE=$WAIVED_RULE WAIVER=$WAIVER DASH_URL=$URL DASH_JID=dashboard@grid.test DASH_PASSWORD=$(cat "$L/accounts/dashboard.pass") \
     SHOTS=$SHOTS SACMCTL=$S CHANGED=$MIS CHANGE_CMD="chmod 0644 '$L/targets/misconfigured/etc/passwd'" \
     PLAYWRIGHT_CORE=$PWD/services/dashboard/node_modules/playwright-core \
     BROKER_STOP_CMD="p=\$(cat '$L/prosody/prosody.pid'); kill \$p; while kill -0 \$p 2>/dev/null; do sleep 0.1; done" \

@@ -141,7 +141,13 @@ test_topics_least_privilege(void)
 {
 	const struct topic_def *t;
 
-	T_EQ(topic_ndefs, 14);
+	T_EQ(topic_ndefs, 15);
+	/* waivers: approvers grant them, operators only read them */
+	T_ASSERT((t = topic_find("sacm/waivers")) != NULL);
+	T_STREQ(topic_affiliation(t, "approver"), "publisher");
+	T_STREQ(topic_affiliation(t, "operator"), "member");
+	T_STREQ(topic_affiliation(t, "results-repo"), "member");
+	T_ASSERT(topic_affiliation(t, "collector") == NULL);
 	/* approvals: the orchestrator publishes, collectors do not read */
 	T_ASSERT((t = topic_find("sacm/endpoints/approvals")) != NULL);
 	T_STREQ(topic_affiliation(t, "orchestrator"), "publisher");
