@@ -155,10 +155,11 @@ async def retract_or_purge(conf, what, topic, item_id=None):
     c.disconnect()
 
 
-async def front_run(conf, own, seconds):
-    """Polls the collection requests (a collector may read them) and
-    publishes a forged failed report under every other endpoint's report
-    item id before its collector can: to silence it."""
+async def front_run_topic(conf, seconds, node, topic, forge, what):
+    """For SECONDS, polls NODE (requests its role may read) and, for each
+    new request, publishes on TOPIC what forge(ns, item) returns (a list
+    of (item id, payload)) before the one the request is for can; prints
+    how many it took."""
     c = client(conf, "hostile")
     c.register_plugin("xep_0060")
     await online(c, conf)
@@ -166,93 +167,72 @@ async def front_run(conf, own, seconds):
     ns = "http://sacm-grid.dev/protocol/1"
     seen, forged = set(), 0
     end = asyncio.get_event_loop().time() + float(seconds)
-    print("hostile: front-running", flush=True)
+    print("hostile: front-running %s" % what, flush=True)
     while asyncio.get_event_loop().time() < end:
         try:
-            r = await c["xep_0060"].get_items(service,
-                                              "sacm/collection/requests",
-                                              max_items=20, timeout=10)
+            r = await c["xep_0060"].get_items(service, node, max_items=20,
+                                              timeout=10)
         except (slixmpp.exceptions.IqError, slixmpp.exceptions.IqTimeout):
             await asyncio.sleep(0.2)
             continue
         for item in r["pubsub"]["items"]:
-            rid = item["id"]
-            if rid in seen:
+            if item["id"] in seen:
                 continue
-            seen.add(rid)
-            for e in item.xml.iter("{%s}endpoint" % ns):
-                ep = e.get("id")
-                if ep == own:
-                    continue
-                rep = ET.fromstring(
-                    "<posture-report xmlns='%s' endpoint=%s request=%s "
-                    "policy='x' state='failed' reason='request'><reason>"
-                    "forged</reason></posture-report>" % (
-                        ns, quoteattr(ep), quoteattr(rid)))
+            seen.add(item["id"])
+            for item_id, payload in forge(ns, item):
                 try:
-                    await c["xep_0060"].publish(service, "sacm/posture",
-                                                id="%s/%s" % (ep, rid),
-                                                payload=rep, timeout=10)
+                    await c["xep_0060"].publish(service, topic, id=item_id,
+                                                payload=payload, timeout=10)
                     forged += 1
                 except (slixmpp.exceptions.IqError,
                         slixmpp.exceptions.IqTimeout):
                     pass
         await asyncio.sleep(0.2)
-    print("hostile: %d reports forged ahead of their collectors" % forged,
-          flush=True)
+    print("hostile: %d %s forged ahead of their %s" % (
+        forged, what, "collectors" if what == "reports" else "evaluator"),
+        flush=True)
     c.disconnect()
+
+
+async def front_run(conf, own, seconds):
+    """A forged failed report under every other endpoint's report item id
+    (a collector reads the collection requests): to silence it."""
+    def forge(ns, item):
+        rid = item["id"]
+        return [("%s/%s" % (e.get("id"), rid), ET.fromstring(
+            "<posture-report xmlns='%s' endpoint=%s request=%s policy='x' "
+            "state='failed' reason='request'><reason>forged</reason>"
+            "</posture-report>" % (ns, quoteattr(e.get("id")),
+                                   quoteattr(rid))))
+                for e in item.xml.iter("{%s}endpoint" % ns)
+                if e.get("id") != own]
+    await front_run_topic(conf, seconds, "sacm/collection/requests",
+                          "sacm/posture", forge, "reports")
 
 
 async def front_run_results(conf, victim, seconds):
-    c = client(conf, "hostile")
-    c.register_plugin("xep_0060")
-    await online(c, conf)
-    service = pubsub_service(conf)
-    ns = "http://sacm-grid.dev/protocol/1"
-    seen, forged = set(), 0
-    end = asyncio.get_event_loop().time() + float(seconds)
-    print("hostile: front-running results", flush=True)
-    while asyncio.get_event_loop().time() < end:
-        try:
-            r = await c["xep_0060"].get_items(service,
-                                              "sacm/evaluation/requests",
-                                              max_items=20, timeout=10)
-        except (slixmpp.exceptions.IqError, slixmpp.exceptions.IqTimeout):
-            await asyncio.sleep(0.2)
-            continue
-        for item in r["pubsub"]["items"]:
-            rid = item["id"]
-            if rid in seen:
+    """A forged passing result under the id of every request assigned to
+    the evaluator account VICTIM (an evaluator reads the requests)."""
+    def forge(ns, item):
+        out = []
+        for q in item.xml.iter("{%s}evaluation-request" % ns):
+            if q.get("evaluator", "").split("/")[0] != victim:
                 continue
-            seen.add(rid)
-            for q in item.xml.iter("{%s}evaluation-request" % ns):
-                if q.get("evaluator", "").split("/")[0] != victim:
-                    continue
-                pol = q.find("{%s}policy" % ns)
-                res = ET.fromstring(
-                    "<evaluation-result xmlns='%s' request=%s endpoint=%s "
-                    "assessment=%s policy=%s profile=%s evaluator=%s "
-                    "state='complete' score='100' max='100' pass='1' "
-                    "fail='0'/>" % (ns, quoteattr(rid),
-                                    quoteattr(q.get("endpoint", "")),
-                                    quoteattr(q.get("assessment", "")),
-                                    quoteattr(pol.get("id", "")
-                                              if pol is not None else ""),
-                                    quoteattr(q.get("profile", "")),
-                                    quoteattr(victim)))
-                try:
-                    await c["xep_0060"].publish(service,
-                                                "sacm/evaluation/results",
-                                                id=rid, payload=res,
-                                                timeout=10)
-                    forged += 1
-                except (slixmpp.exceptions.IqError,
-                        slixmpp.exceptions.IqTimeout):
-                    pass
-        await asyncio.sleep(0.2)
-    print("hostile: %d results forged ahead of their evaluator" % forged,
-          flush=True)
-    c.disconnect()
+            pol = q.find("{%s}policy" % ns)
+            out.append((item["id"], ET.fromstring(
+                "<evaluation-result xmlns='%s' request=%s endpoint=%s "
+                "assessment=%s policy=%s profile=%s evaluator=%s "
+                "state='complete' score='100' max='100' pass='1' "
+                "fail='0'/>" % (ns, quoteattr(item["id"]),
+                                quoteattr(q.get("endpoint", "")),
+                                quoteattr(q.get("assessment", "")),
+                                quoteattr(pol.get("id", "")
+                                          if pol is not None else ""),
+                                quoteattr(q.get("profile", "")),
+                                quoteattr(victim)))))
+        return out
+    await front_run_topic(conf, seconds, "sacm/evaluation/requests",
+                          "sacm/evaluation/results", forge, "results")
 
 
 async def plain(conf):
