@@ -32,7 +32,7 @@ static const struct conf_opt rr_opts[] = {
 	    0, "largest ARF accepted, decoded (bytes)" },
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "
-	    "default: ctl@<domain> dashboard@<domain>)" },
+	    "default: ctl@<domain> dashboard@<domain> and the approvers)" },
 	{ "evaluators", CONF_STR, OFF(evaluators), 0, 0, NULL, 0,
 	    "accounts whose results count (globs; default: "
 	    "evaluator-*@<domain>)" },
@@ -106,7 +106,7 @@ attach(void *arg, char *err, size_t errlen)
 	}
 	if (rr->conf.allow == NULL &&
 	    (rr->conf.allow = query_allow_default(rr->g,
-	    "ctl dashboard")) == NULL) {
+	    "ctl dashboard approver approver-*")) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -29,7 +29,7 @@ check "grid init twice changes nothing" test "$(echo "$out" | grep -o '"granted"
 
 out=$("$S" topics --json)
 check "topics --json is JSON" json_ok <<<"$out"
-check "topics lists all 14 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 14
+check "topics lists all 15 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 15
 
 # publish, items, watch
 id=cli-$$-$RANDOM

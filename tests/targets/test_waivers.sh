@@ -11,6 +11,8 @@
 #    the HTML report marks them waived; sacm/results marks them;
 #  - a waiver that expires during the test turns its rule back into a
 #    failure on its own, with an incident, and is listed as expired;
+#  - a waiver of the benchmark for every endpoint covers the policy, and
+#    only where the rule fails;
 #  - an operator who is not an approver cannot grant one; a revoked
 #    waiver's rules fail again.
 . "$(dirname "$0")/lib.sh"
@@ -110,6 +112,8 @@ import json, sys
 w = [w for w in json.load(open('$W/waivers.json')) if w['id'] == '$W1'][0]
 sys.exit(not (w['state'] == 'active' and w['ticket'] == 'CHG-42' and w['granted-by'] == 'approver@grid.test' and w['endpoints'] == '$M1'))"
 
+check "... and so does the approver's own account" bash -c "SACM_CONFIG='$APPROVER' '$S' waivers --json | grep -q '\"$W1\"'"
+
 # A waiver that expires during the test.
 SACM_CONFIG=$APPROVER "$S" waive "${R}file_permissions_etc_shadow" --policy "$ID" --endpoints "$M1" \
     --reason "until the migration" --expires 25s > "$W/w2.out" 2>&1
@@ -120,6 +124,17 @@ check "... the repository says so" grep -q "waiver $W2 expired" "$W/rr.log"
 check "... with an incident" wait_for 15 grep -q "incident .*: ${R}file_permissions_etc_shadow fails on $M1 again (waiver $W2 ended)" "$W/rr.log"
 check "... on sacm/incidents" bash -c "'$S' items sacm/incidents -n 20 --json | grep -q 'file_permissions_etc_shadow'"
 check "sacmctl waivers --expired lists it" bash -c "'$S' waivers --expired --json | grep -q '\"$W2\"'"
+
+# A waiver of the benchmark for every endpoint follows the content: it
+# covers the policy without naming it, and only where the rule fails.
+BENCH=$("$S" policy show "$ID" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print((d[0] if isinstance(d, list) else d)["benchmark"])')
+SACM_CONFIG=$APPROVER "$S" waive "${R}file_groupowner_etc_group" --benchmark "$BENCH" --all \
+    --reason "group file owned by the users group on purpose" --expires 1d > "$W/w3.out" 2>&1
+W3=$(awk -F: '/^w-/ {print $1}' "$W/w3.out")
+check "a waiver of the benchmark ($BENCH) for every endpoint applies to the policy ($W3)" wait_for 30 waived_is 3
+check "... and leaves the endpoint where the rule passes as it was" test "$(row "$M2" waived)" = 0
+SACM_CONFIG=$APPROVER "$S" unwaive "$W3" > /dev/null 2>&1
+check "... until it is revoked" wait_for 30 waived_is 2
 
 # Revoked: the rules fail again.
 SACM_CONFIG=$APPROVER "$S" unwaive "$W1" > /dev/null 2>&1
