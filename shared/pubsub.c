@@ -333,6 +333,29 @@ pubsub_publish(struct grid *g, const char *node, const char *id,
 	return 0;
 }
 
+int
+pubsub_publish_own(struct grid *g, const char *node, const char *id,
+    const char *payload, char *used, size_t usedlen)
+{
+	char hex[17];
+	int r;
+
+	used[0] = '\0';
+	if ((r = pubsub_publish(g, node, id, payload, NULL, NULL)) == 0)
+		snprintf(used, usedlen, "%s", id);
+	if (r != -EACCES)
+		return r;
+	if ((r = grid_random_hex(hex, 8)) < 0)
+		return r;
+	if ((size_t)snprintf(used, usedlen, "%s/%s", id, hex) >= usedlen) {
+		used[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	if ((r = pubsub_publish(g, node, used, payload, NULL, NULL)) < 0)
+		used[0] = '\0';
+	return r;
+}
+
 struct async_ctx {
 	pubsub_done_fn	*fn;
 	void		*arg;

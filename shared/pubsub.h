@@ -71,6 +71,16 @@ int	pubsub_subscription_cancel(struct grid *, const char *node,
 int	pubsub_publish(struct grid *, const char *node, const char *id,
 	    const char *payload, const struct pubsub_node_conf *opts,
 	    char **idp);
+/*
+ * pubsub_publish under item id, or, when the broker refuses that id
+ * because another account holds it (a publisher touches only its own
+ * items, so another account that saw the request can publish there
+ * first), under "<id>/<16 random hex digits>", which the consumers take
+ * as the same item (docs/protocol.md).  The id used goes to used ("" on
+ * failure).  0 or -errno.
+ */
+int	pubsub_publish_own(struct grid *, const char *node, const char *id,
+	    const char *payload, char *used, size_t usedlen);
 /* The same without waiting: fn(g, status, arg) later from the loop. */
 typedef void pubsub_done_fn(struct grid *, int status, void *arg);
 int	pubsub_publish_async(struct grid *, const char *node, const char *id,

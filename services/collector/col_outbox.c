@@ -330,25 +330,16 @@ col_outbox_has(struct col *c, const char *item)
 static int
 publish(struct col *c, const char *item, const char *report)
 {
-	char hex[17], other[700];
+	char used[700];
 	int r;
 
-	if ((r = pubsub_publish(c->g, TOPIC_POSTURE, item, report, NULL,
-	    NULL)) != -EACCES) {
-		if (r == 0) {
-			log_info("posture report %s published", item);
-			sent_note(c, item);
-		}
-		return r;
-	}
-	if (grid_random_hex(hex, 8) < 0)
-		return r;
-	snprintf(other, sizeof(other), "%s/%s", item, hex);
-	log_warnx("posture report %s: another account holds that item id; "
-	    "publishing it as %s", item, other);
-	if ((r = pubsub_publish(c->g, TOPIC_POSTURE, other, report, NULL,
-	    NULL)) == 0) {
-		log_info("posture report %s published", other);
+	r = pubsub_publish_own(c->g, TOPIC_POSTURE, item, report, used,
+	    sizeof(used));
+	if (used[0] && strcmp(used, item) != 0)
+		log_warnx("posture report %s: another account holds that item "
+		    "id; publishing it as %s", item, used);
+	if (r == 0) {
+		log_info("posture report %s published", used);
 		sent_note(c, item);
 	}
 	return r;

@@ -115,7 +115,6 @@ summarize(const char *rules, size_t len, struct buf *b)
 	xmlFreeDoc(doc);
 }
 
-/* Publishes the job's result: complete (rules and ARF) or failed. */
 /*
  * Publishes a result under its request's id; when another account took
  * that id first (a publisher touches only its own items), under
@@ -125,19 +124,18 @@ summarize(const char *rules, size_t len, struct buf *b)
 static int
 put(struct ev *e, const char *request, const char *xml)
 {
-	char hex[17], other[300];
+	char used[300];
 	int r;
 
-	if ((r = pubsub_publish(e->g, TOPIC_EVALUATION_RESULTS, request, xml,
-	    NULL, NULL)) != -EACCES || grid_random_hex(hex, 8) < 0)
-		return r;
-	snprintf(other, sizeof(other), "%s/%s", request, hex);
-	log_warnx("%s: another account holds that item id; publishing the "
-	    "result as %s", request, other);
-	return pubsub_publish(e->g, TOPIC_EVALUATION_RESULTS, other, xml, NULL,
-	    NULL);
+	r = pubsub_publish_own(e->g, TOPIC_EVALUATION_RESULTS, request, xml,
+	    used, sizeof(used));
+	if (used[0] && strcmp(used, request) != 0)
+		log_warnx("%s: another account holds that item id; publishing "
+		    "the result as %s", request, used);
+	return r;
 }
 
+/* Publishes the job's result: complete (rules and ARF) or failed. */
 static void
 publish(struct ev *e, struct ev_job *j, const char *failure,
     const char *rules, size_t rlen, const char *arf, long ms,
