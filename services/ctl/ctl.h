@@ -101,6 +101,9 @@ void	ctl_add_endpoints(struct buf *, const char *list);
 int	ctl_orch_iq(struct ctl *, const char *what, const char *type,
 	    const char *query, const char *answer, xmlDocPtr *docp);
 int	ctl_results(struct ctl *, int argc, char **argv);
+/* The results repository's JID: the setting, else the one the grid
+ * names (query_service_jid). */
+void	ctl_results_repo(struct ctl *, char *to, size_t len);
 int	ctl_report(struct ctl *, int argc, char **argv);
 int	ctl_arf(struct ctl *, int argc, char **argv);
 int	ctl_remediation(struct ctl *, int argc, char **argv);

@@ -22,8 +22,8 @@
 
 #define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
 
-static void
-repo(struct ctl *c, char *to, size_t len)
+void
+ctl_results_repo(struct ctl *c, char *to, size_t len)
 {
 	if (c->results_repo)
 		snprintf(to, len, "%s", c->results_repo);
@@ -38,7 +38,7 @@ rows(struct ctl *c, struct buf *h, const char *list, struct ctl_rows *r)
 	char to[512];
 	int rc;
 
-	repo(c, to, sizeof(to));
+	ctl_results_repo(c, to, sizeof(to));
 	buf_adds(h, ">");
 	rc = h->data ? ctl_query_rows(c, "results", to, NS_RESULTS, h->data,
 	    list, r) : 2;
@@ -148,7 +148,7 @@ fetch_doc(struct ctl *c, const char *what, int argc, char **argv)
 
 	if (argc != 1 || c->out == NULL)
 		return 2;
-	repo(c, to, sizeof(to));
+	ctl_results_repo(c, to, sizeof(to));
 	buf_init(&h, 65536);
 	buf_adds(&h, "<query xmlns='" NS_RESULTS "'");
 	buf_add_attr(&h, "type", what);
@@ -335,7 +335,7 @@ ctl_remediation(struct ctl *c, int argc, char **argv)
 
 	if (!(argc == 1 || (argc == 0 && c->id)))
 		return 2;
-	repo(c, to, sizeof(to));
+	ctl_results_repo(c, to, sizeof(to));
 	buf_init(&h, 65536);
 	buf_adds(&h, "<query xmlns='" NS_RESULTS "' type='remediation'");
 	buf_add_attr(&h, "endpoint", argc == 1 ? argv[0] : NULL);

@@ -13,7 +13,6 @@
 #include "ctl.h"
 #include "ident.h"
 #include "pubsub.h"
-#include "query.h"
 #include "topics.h"
 #include "xmlutil.h"
 
@@ -130,11 +129,7 @@ ctl_waivers(struct ctl *c, int argc, char **argv)
 	(void)argv;
 	if (argc != 0)
 		return 2;
-	if (c->results_repo)
-		snprintf(to, sizeof(to), "%s", c->results_repo);
-	else
-		query_service_jid(c->g, "results-repo", "sacm-results-repo", to,
-		    sizeof(to));
+	ctl_results_repo(c, to, sizeof(to));
 	buf_init(&h, 4096);
 	buf_adds(&h, "<query xmlns='" NS_RESULTS "' type='waivers'");
 	buf_add_attr(&h, "state", c->expired ? "expired" : "active");
