@@ -102,6 +102,8 @@ int	rr_fix_score(const char *arf, size_t len, const char *const *waived,
 	"(w.profile IS NULL OR w.profile = e.profile) AND " \
 	"(w.all_endpoints OR EXISTS (SELECT 1 FROM waiver_endpoint we " \
 	"WHERE we.waiver = w.id AND we.endpoint = e.endpoint))"
+/* 1 when some waiver is in force (a result stored needs applying). */
+int	rr_waivers_in_force(struct rr *);
 /* An item on sacm/waivers (published or retracted). */
 void	rr_waiver_event(struct rr *, const struct grid_event *);
 /* Expires the waivers due, scoring what they covered again. */

@@ -404,9 +404,9 @@ store(struct rr *rr, struct ev *e, int64_t *eidp, char *err, size_t errlen)
 	    "assessment, policy, profile, evaluator, state, reason, evaluated,"
 	    " duration_ms, received, score, max, pass, fail, error, unknown, "
 	    "notapplicable, notchecked, informational, fixed, arf, "
-	    "benchmark) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st) <
-	    0)
+	    "benchmark, wscore, wpass, wfail) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?13,?15,"
+	    "?16)", &st) < 0)	/* waived as raw until a waiver applies */
 		goto fail;
 	time_iso(now, 0);
 	db_bind_texts(st, 1, 14, e->request, e->endpoint, e->hostname,
@@ -555,7 +555,8 @@ result_in(struct rr *rr, const struct grid_event *gev)
 		log_info("result %s stored: endpoint %s, %s%s%s", e.request,
 		    e.endpoint, e.state, e.score ? ", score " : "",
 		    e.score ? e.score : "");
-		(void)rr_waiver_apply(rr, eid);
+		if (rr_waivers_in_force(rr))
+			(void)rr_waiver_apply(rr, eid);
 		rr_flush_pending(rr);
 	}
 	xmlFreeDoc(doc);

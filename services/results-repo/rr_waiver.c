@@ -89,6 +89,13 @@ rr_waiver_covering(struct rr *rr, int64_t eid, const char *rule)
 	return found ? id : NULL;
 }
 
+int
+rr_waivers_in_force(struct rr *rr)
+{
+	return db_count(rr->db, "SELECT count(*) FROM (SELECT 1 FROM waiver "
+	    "WHERE state = 'active' LIMIT 1)", 0) != 0;	/* error: apply */
+}
+
 /* ---- scoring ------------------------------------------------------------- */
 
 /* The waived score of eid, whose waived rules are rules[0..n): from the
