@@ -139,6 +139,7 @@ INTEGRATION_SUITES = tests/integration/run.sh \
 	tests/targets/test_collector.sh tests/targets/test_posture.sh \
 	tests/targets/test_evaluate.sh tests/targets/test_evaluator.sh \
 	tests/targets/test_results.sh tests/targets/test_waivers.sh \
+	tests/targets/test_remediate.sh tests/targets/test_remediate_ejabberd.sh \
 	tests/targets/test_pipeline.sh \
 	tests/targets/test_fleet.sh tests/cluster/test_cluster.sh \
 	tests/dashboard/test_dashboard.sh tests/compose/test_compose.sh

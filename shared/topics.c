@@ -83,6 +83,16 @@ const struct topic_def topic_defs[] = {
 	    "why and until when", 10000, { "approver", NULL },
 	    { "operator", "results-repo", "dashboard", "auditor", NULL },
 	    { NULL } },
+	/* Remediation: the orchestrator asks for a fix an operator approved
+	 * (by its sha256); the endpoint's collector answers, publish-only
+	 * as for posture, with the script's exit status and output. */
+	{ TOPIC_REMEDIATION_REQUESTS, SACM_NS, "Remediation requests: fixes "
+	    "operators approved, by sha256", 1000, { "orchestrator", NULL },
+	    { "operator", "collector", "auditor", NULL }, { NULL } },
+	{ TOPIC_REMEDIATION_RESULTS, SACM_NS, "Remediation results: exit "
+	    "status and output of each fix applied", 1000, { NULL },
+	    { "operator", "orchestrator", "dashboard", "auditor", NULL },
+	    { "collector", NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 

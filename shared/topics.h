@@ -27,6 +27,8 @@
 #define TOPIC_INCIDENTS		"sacm/incidents"
 #define TOPIC_OPERATIONS	"sacm/operations"
 #define TOPIC_WAIVERS		"sacm/waivers"
+#define TOPIC_REMEDIATION_REQUESTS	"sacm/remediation/requests"
+#define TOPIC_REMEDIATION_RESULTS	"sacm/remediation/results"
 
 #define TOPIC_MAX_ROLES	8
 

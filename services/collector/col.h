@@ -7,6 +7,8 @@
  *                  child process (nice, time limit) -> an outbox entry
  *   col_outbox.c   the on-disk outbox, sent in order when online
  *   col_watch.c    inotify on what was collected -> change jobs
+ *   col_fix.c      an approved fix run before a job's collection, by a
+ *                  helper that kept root (remediate = yes only)
  */
 #ifndef COL_H
 #define COL_H
@@ -14,6 +16,9 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <libxml/tree.h>
+
+#include "blob.h"
 #include "child.h"
 #include "grid.h"
 
@@ -33,6 +38,15 @@ struct col_conf {
 	int	 log_level;
 	char	*user;		/* who to become when started as root */
 	long	 max_memory;	/* a collection's address space, MiB */
+	int	 remediate;	/* run fixes operators approve */
+	long	 remediate_timeout;	/* seconds a fix may take */
+};
+
+/* A fix to run before the collection (col_fix.c). */
+struct col_fix {
+	struct blob_ref	 ref;		/* the script */
+	char		 sha256[65];	/* the approved script's */
+	char		*type, *by, *from;
 };
 
 /* Why a collection runs (the report's reason attribute). */
@@ -47,6 +61,7 @@ struct col_job {
 	char		*policy_id;
 	char		*profile;	/* NULL: the benchmark's default */
 	enum col_reason	 reason;
+	struct col_fix	*fix;		/* a remediation request's, or NULL */
 };
 
 /* A collection done before: what change and periodic jobs repeat. */
@@ -86,6 +101,11 @@ struct col {
 	int		 outbox_full_logged;
 
 	struct col_watch *watch;
+
+	/* remediation */
+	int		 fix_sock;	/* to the helper; -1: none */
+	pid_t		 fix_helper;
+	int		 fixing;	/* the running job's fix is running */
 };
 
 /* col_identity.c */
@@ -118,6 +138,26 @@ int	col_outbox_commit(struct col *, const char *workdir,
 /* Is the report item waiting in the outbox, or sent lately? */
 int	col_outbox_has(struct col *, const char *item);
 void	col_outbox_tick(struct col *);
+
+/* col_fix.c */
+/* Forks the helper that keeps root, before privileges are dropped
+ * (remediate = yes only).  0, or -1 with err. */
+int	col_fix_helper(struct col *, char *err, size_t errlen);
+/* A remediation request's fix, checked; one this collector does not run
+ * is refused on the grid (remediate = no, not bash, no blob).  0 with
+ * *out, or -errno (-EALREADY: it ran before). */
+int	col_fix_parse(struct col *, xmlNodePtr req, const char *request,
+	    struct col_fix **out);
+void	col_fix_free(struct col_fix *);
+void	col_fix_refuse(struct col *, const char *request, const char *sha256,
+	    const char *why);
+/* Fetches the script, checks its sha256 against the approved one, and
+ * hands it to the helper.  0: running (col_fix_poll); -errno: refused
+ * (said on the grid), the job is over. */
+int	col_fix_start(struct col *, struct col_job *);
+/* 1 once the running fix is over and its result published. */
+int	col_fix_poll(struct col *);
+void	col_fix_stop(struct col *);
 
 /* col_watch.c */
 struct col_watch *col_watch_new(void);

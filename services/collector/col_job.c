@@ -294,6 +294,19 @@ reap(struct col *c, int status, const struct rusage *ru)
 }
 
 static void
+launch(struct col *c)
+{
+	char err[256];
+	int r;
+
+	if ((r = child_start(&c->child, c->conf.timeout, (int)c->conf.nice,
+	    child_main, c)) < 0) {
+		snprintf(err, sizeof(err), "fork: %s", strerror(-r));
+		finish(c, 0, err);
+	}
+}
+
+static void
 start(struct col *c, struct col_job *j)
 {
 	char err[1024], name[64];
@@ -330,11 +343,16 @@ start(struct col *c, struct col_job *j)
 		}
 		c->ds_id = strdup(j->policy_id);
 	}
-	if ((r = child_start(&c->child, c->conf.timeout, (int)c->conf.nice,
-	    child_main, c)) < 0) {
-		snprintf(err, sizeof(err), "fork: %s", strerror(-r));
-		finish(c, 0, err);
+	/* A fix first: refused, the job ends without a report (the refusal
+	 * is the answer); else the collection starts once it has run. */
+	if (j->fix && col_fix_start(c, j) < 0) {
+		(void)rmdir(c->workdir);
+		c->running = NULL;
+		col_job_free(j);
+		return;
 	}
+	if (!c->fixing)
+		launch(c);
 }
 
 void
@@ -356,6 +374,8 @@ col_job_tick(struct col *c)
 			finish(c, 0, "the collection process was lost");
 		}
 	}
+	if (c->fixing && col_fix_poll(c))
+		launch(c);		/* what the fix changed, collected */
 	if (c->conf.interval > 0 && now >= c->next_periodic) {
 		if (c->next_periodic)
 			col_repeat(c, REASON_PERIODIC);
@@ -382,13 +402,16 @@ col_job_stop(struct col *c)
 {
 	struct fifo_node *n;
 
-	if (c->child.pid) {
-		child_kill(&c->child);
-		log_info("%s: collection abandoned (stopping)",
-		    c->running->request);
+	if (c->child.pid || c->fixing) {
+		if (c->child.pid)
+			child_kill(&c->child);
+		log_info("%s: %s abandoned (stopping)", c->running->request,
+		    c->fixing ? "remediation" : "collection");
 		col_job_free(c->running);
 		c->running = NULL;
+		c->fixing = 0;
 	}
+	col_fix_stop(c);
 	while ((n = fifo_pop(&c->jobs)) != NULL)
 		col_job_free((struct col_job *)n);
 	for (size_t i = 0; i < c->nknown; i++) {

@@ -3,6 +3,8 @@
  *
  * A request on sacm/collection/requests names the endpoints (none: all),
  * the profile, and the policy (its announcement: id, repository, blob).
+ * One on sacm/remediation/requests is the same with a fix to run first
+ * (col_fix.c).
  * A request for this endpoint becomes a job (col_job.c).  Requests that
  * come back after a reconnect or a restart are not collected twice: one
  * already in the outbox or answered on sacm/posture is skipped.
@@ -30,11 +32,14 @@ col_job_free(struct col_job *j)
 	free(j->base);
 	free(j->policy_id);
 	free(j->profile);
+	col_fix_free(j->fix);
 	free(j);
 }
 
+/* Is the request for this endpoint?  One that names none is for every
+ * endpoint, unless named is set (a fix must name its endpoint). */
 static int
-for_us(struct col *c, xmlNodePtr req)
+for_us(struct col *c, xmlNodePtr req, int named)
 {
 	int any = 0;
 
@@ -51,7 +56,7 @@ for_us(struct col *c, xmlNodePtr req)
 		if (match)
 			return 1;
 	}
-	return !any;
+	return !any && !named;
 }
 
 /* Answered before (in the outbox, or sent)?  Only what we sent counts:
@@ -71,7 +76,7 @@ answered(struct col *c, const char *reqid)
 }
 
 static void
-handle(struct col *c, const struct grid_event *ev)
+handle(struct col *c, const struct grid_event *ev, const char *root_name)
 {
 	xmlDocPtr doc;
 	xmlNodePtr req;
@@ -85,7 +90,7 @@ handle(struct col *c, const struct grid_event *ev)
 		return;
 	}
 	if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20,
-	    "collection-request", SACM_NS, &doc, err, sizeof(err)) < 0) {
+	    root_name, SACM_NS, &doc, err, sizeof(err)) < 0) {
 		log_warnx("request %s ignored: %s", ev->item_id, err);
 		return;
 	}
@@ -95,7 +100,7 @@ handle(struct col *c, const struct grid_event *ev)
 		    ev->item_id, bad);
 		goto out;
 	}
-	if (!for_us(c, req))
+	if (!for_us(c, req, strcmp(root_name, "remediation-request") == 0))
 		goto out;
 	if (ev->catchup && answered(c, ev->item_id)) {
 		log_debug("request %s answered before", ev->item_id);
@@ -103,6 +108,11 @@ handle(struct col *c, const struct grid_event *ev)
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto out;
+	if (strcmp(root_name, "remediation-request") == 0 &&
+	    col_fix_parse(c, req, ev->item_id, &j->fix) < 0) {
+		free(j);
+		goto out;
+	}
 	j->reason = REASON_REQUEST;
 	j->request = strdup(ev->item_id);
 	j->profile = xml_prop(req, "profile");
@@ -117,8 +127,9 @@ handle(struct col *c, const struct grid_event *ev)
 		col_job_free(j);
 		goto out;
 	}
-	log_info("request %s queued: policy %.12s, profile %s", j->request,
-	    j->policy_id, j->profile ? j->profile : "(default)");
+	log_info("%s %s queued: policy %.12s, profile %s", j->fix ?
+	    "remediation" : "request", j->request, j->policy_id, j->profile ?
+	    j->profile : "(default)");
 	col_enqueue(c, j);
 out:
 	xmlFreeDoc(doc);
@@ -130,8 +141,10 @@ col_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 	struct col *c = arg;
 
 	(void)g;
-	if (strcmp(ev->node, TOPIC_COLLECTION_REQUESTS) != 0 || ev->retract ||
-	    ev->payload == NULL)
+	if (ev->retract || ev->payload == NULL)
 		return;
-	handle(c, ev);
+	if (strcmp(ev->node, TOPIC_COLLECTION_REQUESTS) == 0)
+		handle(c, ev, "collection-request");
+	else if (strcmp(ev->node, TOPIC_REMEDIATION_REQUESTS) == 0)
+		handle(c, ev, "remediation-request");
 }

@@ -48,6 +48,11 @@ static const struct conf_opt col_opts[] = {
 	    "only (read every file; root keeps root)" },
 	{ "collect_max_memory", CONF_INT, OFF(max_memory), 0, 1L << 20,
 	    "4096", 0, "address space of a collection, MiB (0: no limit)" },
+	{ "remediate", CONF_BOOL, OFF(remediate), 0, 0, "no", 0,
+	    "run the bash fixes operators approve (sacmctl remediation "
+	    "apply), as root, on the target; a helper keeps root for them" },
+	{ "remediate_timeout", CONF_INT, OFF(remediate_timeout), 1, 86400,
+	    "600", 0, "seconds a fix may run before it is stopped" },
 	{ "log_level", CONF_LOGLEVEL, OFF(log_level), 0, 0, "info", 0,
 	    "error, warn, info or debug" },
 };
@@ -84,6 +89,9 @@ attach(void *arg, char *err, size_t errlen)
 
 	col_caps(c);
 	grid_set_event_handler(c->g, col_on_event, c);
+	/* Fixes need root: their helper is forked while we have it. */
+	if (col_fix_helper(c, err, errlen) < 0)
+		return -1;
 	/* The grid has read its password: root is not needed any more. */
 	return col_priv_drop(c, err, errlen);
 }
@@ -106,7 +114,9 @@ ready(void *arg, char *buf, size_t len)
 static unsigned long
 wait_ms(void *arg)
 {
-	return ((struct col *)arg)->child.pid ? 100 : 250;
+	struct col *c = arg;
+
+	return c->child.pid || c->fixing ? 100 : 250;
 }
 
 static void
@@ -132,8 +142,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const topics[] = { TOPIC_COLLECTION_REQUESTS,
-	    NULL };
-	static struct col c;
+	    TOPIC_REMEDIATION_REQUESTS, NULL };
+	static struct col c = { .fix_sock = -1 };
 	const struct daemon_spec spec = {
 		.name = "sacm-collector",
 		.summary = "Collector: announces its endpoint and collects "

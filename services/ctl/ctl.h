@@ -106,7 +106,11 @@ int	ctl_results(struct ctl *, int argc, char **argv);
 void	ctl_results_repo(struct ctl *, char *to, size_t len);
 int	ctl_report(struct ctl *, int argc, char **argv);
 int	ctl_arf(struct ctl *, int argc, char **argv);
+/* ctl_fix.c: remediation [apply] */
 int	ctl_remediation(struct ctl *, int argc, char **argv);
+/* ctl_assess.c: waits for assessments to end, with progress */
+int	ctl_wait_assessments(struct ctl *, const char *what, char *const *ids,
+	    size_t n);
 int	ctl_incidents(struct ctl *, int argc, char **argv);
 int	ctl_endpoints(struct ctl *, int argc, char **argv);
 /* ctl_approve.c: endpoints pending|approved|rejected|approve|reject */

@@ -50,6 +50,52 @@ terminal(const char *s)
 	    !strcmp(s, "timed-out"));
 }
 
+/* Waits (--timeout, default 30 min) until the assessments are over,
+ * with progress on stderr.  0, or 1 with the reason printed. */
+int
+ctl_wait_assessments(struct ctl *c, const char *what, char *const *ids,
+    size_t n)
+{
+	time_t end = time(NULL) + (c->timeout ? c->timeout : 1800);
+	size_t done = 0;
+	int bad = 0;
+
+	while (!ctl_quit && time(NULL) < end) {
+		char step[64] = "";
+
+		done = 0;
+		bad = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct one o = { 0 };
+
+			(void)pubsub_items(c->g, TOPIC_ASSESSMENTS, ids[i], 0,
+			    grab, &o);
+			if (terminal(o.state)) {
+				done++;
+				bad += strcmp(o.state, "complete") != 0;
+			} else if (o.state && !step[0])
+				snprintf(step, sizeof(step), "%s", o.state);
+			free(o.state);
+			free(o.payload);
+		}
+		if (!c->json)
+			fprintf(stderr, "\r%zu/%zu done%s%s   ", done, n,
+			    step[0] ? ", now " : "", step);
+		if (done == n)
+			break;
+		grid_run_once(c->g, 250);
+	}
+	if (!c->json)
+		fputc('\n', stderr);
+	if (done < n)
+		return ctl_fail(what, "%zu of %zu assessments still open",
+		    n - done, n);
+	if (bad)
+		return ctl_fail(what, "%d assessment(s) did not complete "
+		    "(sacmctl assessments show ID)", bad);
+	return 0;
+}
+
 int
 ctl_assess(struct ctl *c, int argc, char **argv)
 {
@@ -58,7 +104,7 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 	xmlNodePtr root;
 	char *ids[1024];
 	size_t n = 0;
-	int r, bad = 0;
+	int r;
 
 	if (argc != 1)
 		return 2;
@@ -92,45 +138,8 @@ ctl_assess(struct ctl *c, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n && !c->json; i++)
 		printf("%s\n", ids[i]);
-	if (c->wait) {
-		time_t end = time(NULL) + (c->timeout ? c->timeout : 1800);
-		size_t done = 0;
-
-		while (!ctl_quit && time(NULL) < end) {
-			char step[64] = "";
-
-			done = 0;
-			bad = 0;
-			for (size_t i = 0; i < n; i++) {
-				struct one o = { 0 };
-
-				(void)pubsub_items(c->g, TOPIC_ASSESSMENTS,
-				    ids[i], 0, grab, &o);
-				if (terminal(o.state)) {
-					done++;
-					bad += strcmp(o.state, "complete") != 0;
-				} else if (o.state && !step[0])
-					snprintf(step, sizeof(step), "%s",
-					    o.state);
-				free(o.state);
-				free(o.payload);
-			}
-			if (!c->json)
-				fprintf(stderr, "\r%zu/%zu done%s%s   ", done,
-				    n, step[0] ? ", now " : "", step);
-			if (done == n)
-				break;
-			grid_run_once(c->g, 250);
-		}
-		if (!c->json)
-			fputc('\n', stderr);
-		if (done < n)
-			r = ctl_fail("assess", "%zu of %zu assessments still "
-			    "open", n - done, n);
-		else if (bad)
-			r = ctl_fail("assess", "%d assessment(s) did not "
-			    "complete (sacmctl assessments show ID)", bad);
-	}
+	if (c->wait)
+		r = ctl_wait_assessments(c, "assess", ids, n);
 	if (c->json) {
 		printf("[");
 		for (size_t i = 0; i < n; i++)

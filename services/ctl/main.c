@@ -96,6 +96,11 @@ static const struct {
 	    "the fix for the failed rules of an evaluation (default: the "
 	    "endpoint's latest), as oscap xccdf generate fix writes it from "
 	    "its ARF; to FILE or stdout, with its sha256" },
+	{ "remediation", ctl_remediation, "remediation apply ENDPOINT "
+	    "[--policy ID --profile P | --id EVALUATION] [--wait]",
+	    "approve that bash fix for the endpoint: its collector runs it "
+	    "(if it allows: remediate = yes), collects and is evaluated "
+	    "again; --wait shows the exit status and the rules fixed" },
 	{ "waive", ctl_waive, "waive RULE... (--policy ID | --benchmark ID) "
 	    "[--profile P] (--endpoints E[,E...] | --all) --reason TEXT "
 	    "--expires DATE|DURATION [--ticket T]",

@@ -353,7 +353,10 @@ function assessments() {
     h('td', {}, a.id), h('td', { class: 'r-' + (a.state === 'complete' ? 'pass' : a.state === 'failed' || a.state === 'timed-out' ? 'fail' : 'na') }, a.state),
     h('td', {}, h('span', { class: 'bar', title: `step ${a.step} of ${a.steps}` }, h('span', { style: `width:${(num(a.step) / (num(a.steps) || 4)) * 100}%` })), ` ${a.step}/${a.steps}`),
     h('td', { title: a.endpoint }, (model.endpoints.get(a.endpoint) || {}).hostname || short(a.endpoint)),
-    h('td', {}, profileName(a.profile)), h('td', {}, a.trigger), h('td', { title: a.updated }, ago(a.updated)),
+    h('td', {}, profileName(a.profile)),
+    h('td', { title: a['remediation-sha256'] ? `fix sha256 ${a['remediation-sha256']}, approved by ${a['approved-by']}` : '' },
+      a.trigger + (a.remediation ? ` (fix ${a.remediation}, exit ${a['remediation-exit'] ?? '?'})` : '')),
+    h('td', { title: a.updated }, ago(a.updated)),
     h('td', { class: 'muted' }, a.reason || ''));
   const table = (list, id) => list.length ? h('table', { id },
     h('thead', {}, h('tr', {}, ['Assessment', 'State', 'Progress', 'Endpoint', 'Profile', 'Trigger', 'Updated', 'Note'].map((t) => h('th', {}, t)))),

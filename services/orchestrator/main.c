@@ -37,6 +37,9 @@ static const struct conf_opt orch_opts[] = {
 	    0, "seconds to wait for posture before collecting again" },
 	{ "evaluate_timeout", CONF_INT, OFF(evaluate_timeout), 1, 86400,
 	    "600", 0, "seconds to wait for a result before assigning again" },
+	{ "remediate_timeout", CONF_INT, OFF(remediate_timeout), 1, 86400,
+	    "1200", 0, "seconds a collector has to run an approved fix and "
+	    "say how it went (never sent twice: late is timed out)" },
 	{ "evaluator_depth", CONF_INT, OFF(evaluator_depth), 1, 64, "4", 0,
 	    "evaluations in an evaluator's hands per unit of its capacity "
 	    "(those beyond its capacity wait there, so that the next one is "
@@ -157,7 +160,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_POLICY,
-	    TOPIC_POSTURE_STORED, TOPIC_EVALUATION_RESULTS, NULL };
+	    TOPIC_POSTURE_STORED, TOPIC_EVALUATION_RESULTS,
+	    TOPIC_REMEDIATION_RESULTS, NULL };
 	static struct orch o;
 	const struct daemon_spec spec = {
 		.name = "sacm-orchestrator",

@@ -47,6 +47,7 @@ struct orch_conf {
 	char	*admins;		/* bare JIDs that may revoke */
 	long	 collect_timeout;	/* seconds */
 	long	 evaluate_timeout;
+	long	 remediate_timeout;	/* a fix's run, and its answer */
 	long	 retries;
 	long	 evaluator_depth;	/* in hand per unit of capacity */
 	int	 auto_approve;		/* an account's first endpoint */
@@ -135,6 +136,13 @@ void	orch_presence(struct grid *, const char *from, int available,
 /* Asks the evaluators and every account with an approved endpoint. */
 void	orch_presence_online(struct orch *);
 void	orch_presence_watch(struct orch *, const char *account);
+
+/* orch_fix.c: remediation an operator approved */
+int	orch_fix_request(struct orch *, xmlNodePtr, const char *type,
+	    const char *by, struct buf *reply);
+int	orch_fix_of(struct orch *, const char *id, struct buf *attrs,
+	    struct buf *blob);
+void	orch_fix_result(struct orch *, const struct grid_event *);
 
 /* orch_tick.c */
 void	orch_tick(struct orch *);

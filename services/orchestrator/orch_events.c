@@ -9,7 +9,9 @@
  *                          whose posture changed: re-evaluate (no new
  *                          collection) what was assessed on that endpoint
  *   sacm/evaluation/results  evaluating -> complete (or failed)
- *   IQ <assess/>           an operator's request
+ *   sacm/remediation/results remediating -> collecting (orch_fix.c)
+ *   IQ <assess/>           an operator's request; <remediate/> in
+ *                          orch_fix.c
  *
  * Every handler is idempotent: an item delivered twice (catch-up after a
  * reconnect or a restart) finds its assessment already moved, or already
@@ -419,7 +421,8 @@ posture_in(struct orch *o, const struct grid_event *ev)
 	/* requested too: a request sent again (its collector came back)
 	 * may find the first answer already on its way */
 	if (db_prep(o->db, "SELECT id FROM assessment WHERE collection = ? AND "
-	    "endpoint = ? AND state IN ('requested', 'collecting')", &st) ==
+	    "endpoint = ? AND state IN ('requested', 'collecting', "
+	    "'remediating')", &st) ==
 	    0) {
 		db_bind_text(st, 1, req);
 		db_bind_text(st, 2, ep);
@@ -551,6 +554,8 @@ orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 		posture_in(o, ev);
 	else if (strcmp(ev->node, TOPIC_EVALUATION_RESULTS) == 0)
 		result_in(o, ev);
+	else if (strcmp(ev->node, TOPIC_REMEDIATION_RESULTS) == 0)
+		orch_fix_result(o, ev);
 }
 
 /* Is from (a full JID) in the list (bare JIDs)? */
@@ -629,9 +634,10 @@ static void
 record(struct orch *o, xmlNodePtr root, const char *by, int r)
 {
 	static const char *const changes[] = { "assess", "assign",
-	    "unassign", "approve", "reject", "revoke", "reinstate", NULL };
+	    "unassign", "approve", "reject", "revoke", "reinstate",
+	    "remediate", NULL };
 	static const char *const attrs[] = { "policy", "profile", "id",
-	    "account", NULL };
+	    "account", "endpoint", "type", "sha256", "evaluation", NULL };
 	const char *name = (const char *)root->name;
 	char id[40];
 	struct buf b;
@@ -724,7 +730,9 @@ orch_on_request(struct grid *g, const struct grid_request *req,
 			buf_adds(reply, "assess is an IQ set");
 			r = -EINVAL;
 		}
-	} else
+	} else if (strcmp(name, "remediate") == 0)
+		r = orch_fix_request(o, root, req->type, by, reply);
+	else
 		r = orch_assign_request(o, root, req->type, by, reply);
 	if (strcmp(req->type, "set") == 0)
 		record(o, root, by, r);

@@ -12,7 +12,7 @@
 
 static const char *const state_names[A_NSTATES] = {
 	"requested", "collecting", "collected", "evaluating", "complete",
-	"failed", "timed-out",
+	"failed", "timed-out", "remediating",
 };
 
 /* Each event: its name and the columns it sets besides state, reason,
@@ -37,6 +37,12 @@ static const struct {
 	    ":deadline ELSE deadline END" },
 	[EV_TIMEOUT] = { "timeout", "deadline = NULL" },
 	[EV_FAIL] = { "fail", "deadline = NULL" },
+	/* the remediation request's id is the collection's too: the
+	 * posture that follows the fix answers it */
+	[EV_REMEDIATE_SENT] = { "remediate-sent", "collection = :request, "
+	    "deadline = :deadline, attempts = attempts + 1" },
+	[EV_REMEDIATED] = { "remediated", "deadline = :deadline, "
+	    "fix_state = :fix_state, fix_exit = :fix_exit" },
 };
 
 /* The transition table: (state, event) -> state.  What is not here is
@@ -63,6 +69,13 @@ static const struct {
 	{ A_EVALUATING,	EV_SEND_FAILED,		A_COLLECTED },
 	{ A_EVALUATING,	EV_TIMEOUT,		A_TIMED_OUT },
 	{ A_EVALUATING,	EV_FAIL,		A_FAILED },
+	{ A_REQUESTED,	EV_REMEDIATE_SENT,	A_REMEDIATING },
+	{ A_REMEDIATING, EV_REMEDIATED,		A_COLLECTING },
+	{ A_REMEDIATING, EV_POSTURE,		A_COLLECTED },
+	{ A_REMEDIATING, EV_SEND_FAILED,	A_REQUESTED },
+	{ A_REMEDIATING, EV_WAIT,		A_REMEDIATING },
+	{ A_REMEDIATING, EV_TIMEOUT,		A_TIMED_OUT },
+	{ A_REMEDIATING, EV_FAIL,		A_FAILED },
 };
 
 const char *
@@ -115,8 +128,9 @@ current(sqlite3 *db, const char *id, enum orch_event ev, const char *request,
 	sqlite3_stmt *st;
 	int r = -ENOENT;
 
-	if (db_prep(db, "SELECT state, CASE state WHEN 'collecting' THEN "
-	    "collection ELSE evaluation END FROM assessment WHERE id = ?",
+	if (db_prep(db, "SELECT state, CASE WHEN state IN ('collecting', "
+	    "'remediating') THEN collection ELSE evaluation END FROM "
+	    "assessment WHERE id = ?",
 	    &st) < 0)
 		return -EIO;
 	db_bind_text(st, 1, id);
@@ -175,6 +189,10 @@ orch_fsm_fire(sqlite3 *db, const char *id, enum orch_event ev,
 	bind_named(st, ":evaluator", c->evaluator, c->evaluator ?
 	    strlen(c->evaluator) : 0);
 	bind_named(st, ":posture", c->posture, c->posture_len);
+	bind_named(st, ":fix_state", c->fix_state, c->fix_state ?
+	    strlen(c->fix_state) : 0);
+	if ((r = sqlite3_bind_parameter_index(st, ":fix_exit")) > 0)
+		sqlite3_bind_int(st, r, c->fix_exit);
 	if ((r = sqlite3_bind_parameter_index(st, ":deadline")) > 0)
 		sqlite3_bind_int64(st, r, c->deadline);
 	r = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1 ? 0 :

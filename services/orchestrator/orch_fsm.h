@@ -9,8 +9,12 @@
  *   collecting --retry/send-failed--> requested
  *   evaluating --retry/send-failed--> collected
  *   requested --posture--> collected       (a change event's posture)
- *   requested, collecting --wait--> the same state (a reason: offline)
- *   collecting, evaluating --timeout--> timed-out
+ *   requested --remediate-sent--> remediating --remediated--> collecting
+ *   remediating --posture--> collected     (the fix's result came late)
+ *   remediating --send-failed--> requested
+ *   requested, collecting, remediating --wait--> the same state (offline)
+ *   collecting, evaluating, remediating --timeout--> timed-out
+ *                          (a remediation is never sent twice: no retry)
  *   any open state --fail--> failed
  */
 #ifndef ORCH_FSM_H
@@ -21,7 +25,7 @@
 
 enum orch_state {
 	A_REQUESTED, A_COLLECTING, A_COLLECTED, A_EVALUATING, A_COMPLETE,
-	A_FAILED, A_TIMED_OUT, A_NSTATES
+	A_FAILED, A_TIMED_OUT, A_REMEDIATING, A_NSTATES
 };
 
 enum orch_event {
@@ -37,12 +41,15 @@ enum orch_event {
 	EV_WAIT,		/* no move; a reason (and a deadline) */
 	EV_TIMEOUT,		/* late, and no attempts left */
 	EV_FAIL,		/* cannot go on */
+	EV_REMEDIATE_SENT,	/* a remediation request is on its way */
+	EV_REMEDIATED,		/* the collector ran the fix; it collects */
 	EV_NEVENTS
 };
 
 /* The open states, as SQL (indexes use the same text). */
 #define ORCH_OPEN_SQL \
-	"state IN ('requested', 'collecting', 'collected', 'evaluating')"
+	"state IN ('requested', 'collecting', 'collected', 'evaluating', " \
+	"'remediating')"
 
 /* What an event changes besides the state (each field only for the
  * events that say so; the rest is ignored). */
@@ -50,6 +57,8 @@ struct orch_change {
 	const char	*reason;	/* every event; NULL clears it */
 	const char	*request;	/* *_SENT, SEND_FAILED: the request's
 					 * item id */
+	int		 fix_exit;	/* REMEDIATED: the script's status */
+	const char	*fix_state;	/* REMEDIATED: applied or failed */
 	const char	*evaluator;	/* EVAL_SENT: its bare JID */
 	const char	*posture;	/* POSTURE: the stored-posture item */
 	size_t		 posture_len;

@@ -127,6 +127,46 @@ static const char *const migrations[] = {
 	"  jid TEXT PRIMARY KEY, available INTEGER NOT NULL,"
 	"  since TEXT NOT NULL);"
 	"CREATE INDEX endpoint_collector ON endpoint(collector);",
+	/* 10: remediation (orch_fix.c): a state of its own, and the fix an
+	 * operator approved (its script's blob, sha256 and type, the
+	 * evaluation it fixes, who approved it) and how it went */
+	"CREATE TABLE assessment10 ("
+	"  id TEXT PRIMARY KEY,"
+	"  policy TEXT NOT NULL, profile TEXT NOT NULL DEFAULT '',"
+	"  endpoint TEXT NOT NULL, trigger TEXT NOT NULL, key TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'requested' CHECK (state IN ("
+	"    'requested', 'collecting', 'collected', 'evaluating',"
+	"    'complete', 'failed', 'timed-out', 'remediating')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  collection TEXT, evaluation TEXT, evaluator TEXT,"
+	"  posture TEXT, deadline INTEGER, reason TEXT,"
+	"  created TEXT NOT NULL, updated TEXT NOT NULL,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  published INTEGER NOT NULL DEFAULT 0,"
+	"  next_check INTEGER NOT NULL DEFAULT 0,"
+	"  fix_blob TEXT, fix_sha256 TEXT, fix_type TEXT, fix_from TEXT,"
+	"  fix_by TEXT, fix_state TEXT, fix_exit INTEGER,"
+	"  UNIQUE (policy, profile, endpoint, trigger, key));"
+	"INSERT INTO assessment10 (id, policy, profile, endpoint, trigger, key,"
+	"  state, attempts, collection, evaluation, evaluator, posture,"
+	"  deadline, reason, created, updated, version, published,"
+	"  next_check) SELECT id, policy, profile, endpoint, trigger, key,"
+	"  state, attempts, collection, evaluation, evaluator, posture,"
+	"  deadline, reason, created, updated, version, published,"
+	"  next_check FROM assessment;"
+	"DROP TABLE assessment;"
+	"ALTER TABLE assessment10 RENAME TO assessment;"
+	"CREATE INDEX assessment_due ON assessment(next_check) WHERE "
+	ORCH_OPEN_SQL ";"
+	"CREATE INDEX assessment_endpoint ON assessment(endpoint, state);"
+	"CREATE INDEX assessment_collection ON assessment(collection) "
+	"  WHERE collection IS NOT NULL;"
+	"CREATE INDEX assessment_evaluation ON assessment(evaluation) "
+	"  WHERE evaluation IS NOT NULL;"
+	"CREATE INDEX assessment_evaluator ON assessment(evaluator) "
+	"  WHERE state = 'evaluating';"
+	"CREATE INDEX assessment_unpublished ON assessment(id) "
+	"  WHERE published < version;",
 };
 
 int
@@ -281,28 +321,37 @@ orch_publish(struct orch *o, const char *id)
 {
 	static const char *const cols[] = { "policy", "profile", "endpoint",
 	    "trigger", "attempts", "collection", "evaluation", "evaluator",
-	    "created", "updated" };
+	    "created", "updated", "remediation-sha256", "remediation-type",
+	    "remediation-of", "approved-by", "remediation",
+	    "remediation-exit" };
+	/* the steps of an assessment, and of one that starts with a fix */
+	static const int step[A_NSTATES] = { [A_COLLECTING] = 1,
+	    [A_COLLECTED] = 2, [A_EVALUATING] = 3, [A_COMPLETE] = 4,
+	    [A_FAILED] = 4, [A_TIMED_OUT] = 4 };
 	sqlite3_stmt *st;
 	long long version = -1;
 	struct buf b;
 
 	if (db_prep(o->db, "SELECT policy, profile, endpoint, trigger, attempts,"
-	    " collection, evaluation, evaluator, created, updated, state, "
-	    "reason, version FROM assessment WHERE id = ?", &st) < 0)
+	    " collection, evaluation, evaluator, created, updated, fix_sha256,"
+	    " fix_type, fix_from, fix_by, fix_state, fix_exit, state, reason, "
+	    "version FROM assessment WHERE id = ?", &st) < 0)
 		return;
 	db_bind_text(st, 1, id);
 	buf_init(&b, 65536);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		int state = orch_state_parse((const char *)
-		    sqlite3_column_text(st, 10));
-		const char *reason = (const char *)sqlite3_column_text(st, 11);
+		    sqlite3_column_text(st, 16));
+		const char *reason = (const char *)sqlite3_column_text(st, 17);
+		int fix = sqlite3_column_type(st, 10) != SQLITE_NULL;
 
 		buf_adds(&b, "<assessment xmlns='" SACM_NS "' id='");
 		buf_add_xml(&b, id);
-		buf_printf(&b, "' state='%s' step='%d' steps='4'",
-		    orch_state_name((enum orch_state)state),
-		    state >= A_COMPLETE ? 4 : state);
-		for (int i = 0; i < 10; i++) {
+		buf_printf(&b, "' state='%s' step='%d' steps='%d'",
+		    orch_state_name((enum orch_state)state), state < 0 ? 0 :
+		    step[state] == 4 ? 4 + fix : step[state] + (fix &&
+		    state != A_REQUESTED), fix ? 5 : 4);
+		for (int i = 0; i < 16; i++) {
 			const char *v = (const char *)sqlite3_column_text(st,
 			    i);
 
@@ -316,7 +365,7 @@ orch_publish(struct orch *o, const char *id)
 			buf_adds(&b, "</reason>");
 		}
 		buf_adds(&b, "</assessment>");
-		version = sqlite3_column_int64(st, 12);
+		version = sqlite3_column_int64(st, 18);
 	}
 	sqlite3_finalize(st);
 	if (version >= 0)

@@ -333,7 +333,7 @@ publish_step(struct orch *o, const char *id, const char *node,
 	char rid[128];
 
 	snprintf(rid, sizeof(rid), "%c-%s-%d", ev == EV_COLLECT_SENT ? 'c' :
-	    'e', id, attempts + 1);
+	    ev == EV_REMEDIATE_SENT ? 'r' : 'e', id, attempts + 1);
 	if (b->data == NULL ||
 	    (s = malloc(sizeof(*s) + strlen(id) + 1)) == NULL)
 		return -ENOMEM;
@@ -377,6 +377,43 @@ request_collection(struct orch *o, const char *id, const char *policy,
 	buf_adds(&b, "</collection-request>");
 	(void)publish_step(o, id, TOPIC_COLLECTION_REQUESTS, EV_COLLECT_SENT,
 	    &b, o->conf.collect_timeout, attempts, NULL);
+	buf_free(&b);
+}
+
+/* The fix an operator approved (orch_fix.c), sent once: the collector
+ * runs it, says how it went, and collects under the same request id. */
+static void
+request_remediation(struct orch *o, const char *id, const char *policy,
+    const char *profile, const char *endpoint, int attempts)
+{
+	struct buf b, blob;
+
+	buf_init(&b, (size_t)grid_get_conf(o->g)->max_item_size);
+	buf_init(&blob, 8192);
+	buf_adds(&b, "<remediation-request xmlns='" SACM_NS "'");
+	if (*profile)
+		buf_add_attr(&b, "profile", profile);
+	if (orch_fix_of(o, id, &b, &blob) < 0) {
+		buf_free(&b);
+		buf_free(&blob);
+		(void)orch_fire(o, id, EV_FAIL, &(struct orch_change){
+		    .reason = "the approved fix is not stored" });
+		return;
+	}
+	buf_adds(&b, "><endpoint id='");
+	buf_add_xml(&b, endpoint);
+	buf_adds(&b, "'/>");
+	buf_adds(&b, blob.data ? blob.data : "");
+	buf_free(&blob);
+	if (announcements(o, policy, &b) < 0) {
+		buf_free(&b);
+		(void)orch_fire(o, id, EV_FAIL, &(struct orch_change){
+		    .reason = "the policy is not known" });
+		return;
+	}
+	buf_adds(&b, "</remediation-request>");
+	(void)publish_step(o, id, TOPIC_REMEDIATION_REQUESTS,
+	    EV_REMEDIATE_SENT, &b, o->conf.remediate_timeout, attempts, NULL);
 	buf_free(&b);
 }
 
@@ -496,7 +533,7 @@ orch_tick(struct orch *o)
 	struct row {
 		char	*id, *policy, *profile, *endpoint, *posture, *ev,
 			*reason, *evaluation;
-		int	 state, attempts;
+		int	 state, attempts, fix;	/* fix: one to send */
 		long	 deadline;
 	} rows[PER_TICK];
 	int n = 0;
@@ -510,7 +547,8 @@ orch_tick(struct orch *o)
 	 * an evaluator's capacity, for its deadline) is looked at again
 	 * when due, and never keeps the others from their turn. */
 	if (db_prep(o->db, "SELECT id, policy, profile, endpoint, posture, "
-	    "evaluator, state, attempts, deadline, reason, evaluation FROM "
+	    "evaluator, state, attempts, deadline, reason, evaluation, "
+	    "fix_blob IS NOT NULL AND fix_state IS NULL FROM "
 	    "assessment WHERE " ORCH_OPEN_SQL " AND next_check <= ? "
 	    "ORDER BY next_check, updated LIMIT ?", &st) < 0)
 		return;
@@ -527,6 +565,7 @@ orch_tick(struct orch *o)
 		r->deadline = sqlite3_column_int64(st, 8);
 		r->reason = db_column_dup(st, 9);
 		r->evaluation = db_column_dup(st, 10);
+		r->fix = sqlite3_column_int(st, 11);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -550,10 +589,31 @@ orch_tick(struct orch *o)
 			else if (up == 0) {
 				wait_offline(o, r->id, r->reason, since, 0);
 				next = now + EP_RECHECK;
-			} else
+			} else if (r->fix)
+				request_remediation(o, r->id, r->policy,
+				    r->profile ? r->profile : "", r->endpoint,
+				    r->attempts);
+			else
 				request_collection(o, r->id, r->policy,
 				    r->profile ? r->profile : "", r->endpoint,
 				    r->attempts);
+			break;
+		case A_REMEDIATING:
+			/* as collecting, but never sent again: a late
+			 * answer times out (the script may have run) */
+			if (endpoint_online(o, r->endpoint, now, since,
+			    sizeof(since)) == 0) {
+				wait_offline(o, r->id, r->reason, since, late ?
+				    (long)now + o->conf.remediate_timeout : 0);
+				next = now + EP_RECHECK;
+			} else if (!late)
+				next = due(r->deadline, now + EP_RECHECK);
+			else
+				(void)orch_fire(o, r->id, EV_TIMEOUT,
+				    &(struct orch_change){ .reason = "no "
+				    "answer to the remediation in time (it is "
+				    "not sent again: see the collector's "
+				    "log)" });
 			break;
 		case A_COLLECTING:
 			/* Gone meanwhile: it gets the request when it is

@@ -1,7 +1,7 @@
 /* Fuzz target: the orchestrator's handlers as the grid drives them:
  * policy announcements, endpoint announcements, posture and results
- * events, retractions, operators' assess/assign/unassign requests, and a
- * tick after them, from honest and hostile accounts, on a fresh
+ * events, retractions, operators' assess/assign/unassign/remediate
+ * requests, remediation results, and a tick after them, from honest and hostile accounts, on a fresh
  * in-memory database.  Every answer it builds must be well-formed. */
 #include <stdlib.h>
 
@@ -14,7 +14,7 @@
 
 static const char *const topics[] = {
 	TOPIC_POLICY, TOPIC_ENDPOINTS, TOPIC_POSTURE_STORED,
-	TOPIC_EVALUATION_RESULTS, "#request",
+	TOPIC_EVALUATION_RESULTS, "#request", TOPIC_REMEDIATION_RESULTS,
 };
 static const char *const accounts[] = {
 	"policy-repo@grid.test/sacm-policy-repo",
@@ -37,6 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.conf.operators = (char *)"ctl@grid.test";
 		o.conf.collect_timeout = 900;
 		o.conf.evaluate_timeout = 600;
+		o.conf.remediate_timeout = 1200;
 		o.conf.retries = 3;
 		o.conf.auto_approve = 1;
 		o.conf.max_per_trigger = 1000;
@@ -48,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (orch_store_open(&o) < 0)
 		abort();
-	const struct fuzz_daemon d = { o.g, topics, 5, accounts, 6,
+	const struct fuzz_daemon d = { o.g, topics, 6, accounts, 6,
 	    orch_on_event, orch_on_request, &o };
 
 	fuzz_events(data, size, &d);

@@ -27,7 +27,8 @@ echo 'Dir::Etc::parts "/nonexistent";' > "$W/apt.conf"
 broker_lab() {
 	"$BIN/sacm-targets" build "$W/t" >/dev/null 2>"$W/build.err" ||
 	    { cat "$W/build.err"; exit 1; }
-	"$BIN/sacm-lab" up --dir "$L" --broker-only >/dev/null 2>&1 ||
+	"$BIN/sacm-lab" up --dir "$L" --broker "${SACM_TEST_BROKER:-prosody}" \
+	    --broker-only >/dev/null 2>&1 ||
 	    { echo "lab did not start"; exit 1; }
 	export SACM_CONFIG=$L/accounts/ctl.conf
 }

@@ -78,6 +78,13 @@ test_table(void)
 		{ A_EVALUATING, EV_SEND_FAILED, A_COLLECTED },
 		{ A_EVALUATING, EV_TIMEOUT, A_TIMED_OUT },
 		{ A_EVALUATING, EV_FAIL, A_FAILED },
+		{ A_REQUESTED, EV_REMEDIATE_SENT, A_REMEDIATING },
+		{ A_REMEDIATING, EV_REMEDIATED, A_COLLECTING },
+		{ A_REMEDIATING, EV_POSTURE, A_COLLECTED },
+		{ A_REMEDIATING, EV_SEND_FAILED, A_REQUESTED },
+		{ A_REMEDIATING, EV_WAIT, A_REMEDIATING },
+		{ A_REMEDIATING, EV_TIMEOUT, A_TIMED_OUT },
+		{ A_REMEDIATING, EV_FAIL, A_FAILED },
 	};
 	int nvalid = 0;
 
@@ -98,7 +105,7 @@ test_table(void)
 				    (enum orch_event)ev), want);
 			nvalid += want >= 0;
 		}
-	T_EQ(nvalid, 17);
+	T_EQ(nvalid, 24);
 	/* names round-trip, and nothing else parses */
 	for (int s = 0; s < A_NSTATES; s++)
 		T_EQ(orch_state_parse(orch_state_name((enum orch_state)s)), s);
@@ -162,6 +169,42 @@ test_writer(void)
 	T_STREQ(col("a1", "state"), "complete");
 	T_STREQ(col("a1", "version"), "7");
 	T_EQ(orch_fsm_fire(o.db, "nope", EV_FAIL, NULL, NULL), -ENOENT);
+	orch_store_close(&o);
+}
+
+/* A remediation: sent once, answered with the script's status, then the
+ * collection under the same request id; never sent again by a retry. */
+static void
+test_remediation(void)
+{
+	struct orch_transition t;
+
+	open_db(":memory:");
+	add("a3", "requested");
+	T_EQ(orch_fsm_fire(o.db, "a3", EV_REMEDIATE_SENT, &(struct
+	    orch_change){ .request = "r-a3-1", .deadline = 500 }, &t), 0);
+	T_EQ(t.to, A_REMEDIATING);
+	T_STREQ(col("a3", "collection"), "r-a3-1");
+	T_STREQ(col("a3", "attempts"), "1");
+	T_EQ(orch_fsm_fire(o.db, "a3", EV_RETRY, NULL, NULL), -EINVAL);
+	T_EQ(orch_fsm_fire(o.db, "a3", EV_REMEDIATED, &(struct orch_change){
+	    .fix_state = "failed", .fix_exit = 3, .deadline = 900 }, &t), 0);
+	T_EQ(t.to, A_COLLECTING);
+	T_STREQ(col("a3", "fix_state"), "failed");
+	T_STREQ(col("a3", "fix_exit"), "3");
+	T_STREQ(col("a3", "deadline"), "900");
+	T_STREQ(col("a3", "collection"), "r-a3-1");
+	T_EQ(orch_fsm_fire(o.db, "a3", EV_POSTURE, &(struct orch_change){
+	    .posture = "<p/>", .posture_len = 4 }, &t), 0);
+	T_EQ(t.to, A_COLLECTED);
+	/* the answer to a request the broker refused */
+	add("a4", "requested");
+	T_EQ(orch_fsm_fire(o.db, "a4", EV_REMEDIATE_SENT, &(struct
+	    orch_change){ .request = "r-a4-1", .deadline = 500 }, NULL), 0);
+	T_EQ(orch_fsm_fire(o.db, "a4", EV_SEND_FAILED, &(struct orch_change){
+	    .request = "r-a4-1" }, &t), 0);
+	T_EQ(t.to, A_REQUESTED);
+	T_STREQ(col("a4", "attempts"), "0");
 	orch_store_close(&o);
 }
 
@@ -255,6 +298,7 @@ main(void)
 	T_RUN(test_table);
 	T_RUN(test_writer);
 	T_RUN(test_refused);
+	T_RUN(test_remediation);
 	T_RUN(test_migration);
 	return T_DONE();
 }
