@@ -15,7 +15,7 @@
 #  - a remediation request whose script is not the approved one (a
 #    client we did not write, slixmpp, with the orchestrator's account) is
 #    refused and runs nothing; the genuine request published again is not
-#    run twice;
+#    run twice; one that names no endpoint is run by none;
 #  - a remediation result forged by another collector's account is
 #    ignored by the orchestrator; only an operator may apply a fix.
 . "$(dirname "$0")/lib.sh"
@@ -124,6 +124,12 @@ check "... and runs nothing" test ! -e "$FIX/pwned"
 hostile publish "$ORCH" sacm/remediation/requests "r-$A-1" "$W/genuine.xml" > "$W/again.out" 2>&1
 check "the genuine request published again is not run twice" \
     wait_for 30 grep -q "remediation r-$A-1 ran before; not again" "$W/c1.log"
+# A fix that names no endpoint (a collection request naming none is for
+# every endpoint): run by none.
+sed "s|<endpoint id=\"$M1\"/>||" "$W/genuine.xml" > "$W/noep.xml"
+hostile publish "$ORCH" sacm/remediation/requests noep-1 "$W/noep.xml" > /dev/null 2>&1
+check "a fix that names no endpoint is run by none" \
+    holds_for 5 bash -c "! grep -q noep-1 '$W/c1.log' && grep -q '<policy' '$W/noep.xml' && ! grep -q '<endpoint' '$W/noep.xml'"
 # Another collector's account answers for this endpoint: ignored.
 echo "<remediation-result xmlns='http://sacm-grid.dev/protocol/1' endpoint='$M1' request='r-x' state='applied' exit-code='0'/>" > "$W/fake.xml"
 hostile publish "$L/accounts/collector-2.conf" sacm/remediation/results "$M1/r-x" "$W/fake.xml" > /dev/null 2>&1
