@@ -140,6 +140,7 @@ INTEGRATION_SUITES = tests/integration/run.sh \
 	tests/targets/test_evaluate.sh tests/targets/test_evaluator.sh \
 	tests/targets/test_results.sh tests/targets/test_waivers.sh \
 	tests/targets/test_remediate.sh tests/targets/test_remediate_ejabberd.sh \
+	tests/targets/test_vuln.sh \
 	tests/targets/test_pipeline.sh \
 	tests/targets/test_fleet.sh tests/cluster/test_cluster.sh \
 	tests/dashboard/test_dashboard.sh tests/compose/test_compose.sh
@@ -164,6 +165,7 @@ bench: all
 	BUILD=$(BUILD) bench/evaluate.sh
 	BUILD=$(BUILD) bench/pipeline.sh
 	BUILD=$(BUILD) bench/fleet.sh
+	BUILD=$(BUILD) bench/vuln.sh
 	BUILD=$(BUILD) BENCH_FLEET_BROKER=ejabberd bench/fleet.sh
 	BUILD=$(BUILD) BENCH_FLEET_BROKER=ejabberd BENCH_FLEET_NODES=3 \
 	    bench/fleet.sh

@@ -1,0 +1,774 @@
+/*
+ * vuln.c - vulnerability definitions from a stored inventory: see vuln.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+#include <openscap/oscap_error.h>
+#include <openscap/oscap_source.h>
+#include <openscap/oval_definitions.h>
+#include <openscap/oval_results.h>
+#include <openscap/oval_system_characteristics.h>
+
+#include "buf.h"
+#include "inventory.h"
+#include "vuln.h"
+#include "xmlsafe.h"
+#include "xmlutil.h"
+
+#define NS_DEF	"http://oval.mitre.org/XMLSchema/oval-definitions-5"
+#define NS_LDEF	"http://oval.mitre.org/XMLSchema/oval-definitions-5#linux"
+#define NS_SC	"http://oval.mitre.org/XMLSchema/oval-system-characteristics-5"
+#define NS_LSC	NS_SC "#linux"
+#define NS_COM	"http://oval.mitre.org/XMLSchema/oval-common-5"
+
+static xmlDocPtr
+parse_defs(const char *defs, size_t len, char *err, size_t errlen)
+{
+	xmlDocPtr doc;
+
+	if (xmlsafe_parse_root(defs, len, VULN_MAX, "oval_definitions", NS_DEF,
+	    &doc, err, errlen) < 0)
+		return NULL;
+	return doc;
+}
+
+static int
+elem(xmlNodePtr n)
+{
+	return n->type == XML_ELEMENT_NODE;
+}
+
+/* Does the inventory answer this object?  A dpkginfo_object with only a
+ * <name> compared for equality with a literal. */
+static int
+from_inventory(xmlNodePtr obj)
+{
+	xmlNodePtr name = NULL;
+
+	if (!xml_is(obj, "dpkginfo_object", NS_LDEF))
+		return 0;
+	for (xmlNodePtr c = obj->children; c; c = c->next) {
+		char *op, *var;
+		int plain;
+
+		if (!elem(c))
+			continue;
+		if (!xml_is(c, "name", NS_LDEF) || name)
+			return 0;	/* a filter, a set, behaviors... */
+		name = c;
+		op = xml_prop(c, "operation");
+		var = xml_prop(c, "var_ref");
+		plain = (op == NULL || strcmp(op, "equals") == 0) &&
+		    var == NULL;
+		free(op);
+		free(var);
+		if (!plain)
+			return 0;
+	}
+	return name != NULL;
+}
+
+static xmlNodePtr
+section(xmlNodePtr root, const char *name)
+{
+	return xml_child(root, name, NS_DEF);
+}
+
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ids of a section's elements, sorted (to free). */
+static char **
+ids_of(xmlNodePtr sec, size_t *n)
+{
+	size_t cap = 0;
+	char **v = NULL;
+
+	*n = 0;
+	for (xmlNodePtr e = sec ? sec->children : NULL; e; e = e->next) {
+		if (!elem(e))
+			continue;
+		if (*n == cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) *
+			    sizeof(*v));
+
+			if (nv == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[*n] = xml_prop(e, "id")) != NULL)
+			(*n)++;
+	}
+	if (v)
+		qsort(v, *n, sizeof(*v), by_str);
+	return v;
+}
+
+static int
+has(char **v, size_t n, const char *id)
+{
+	return v && id && bsearch(&id, v, n, sizeof(*v), by_str) != NULL;
+}
+
+static void
+ids_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Every test's object and states are in the document. */
+static int
+refs_ok(xmlNodePtr root, char *err, size_t errlen)
+{
+	size_t no, ns;
+	char **objs = ids_of(section(root, "objects"), &no);
+	char **states = ids_of(section(root, "states"), &ns);
+	xmlNodePtr tests = section(root, "tests");
+	int r = 0;
+
+	for (xmlNodePtr t = tests ? tests->children : NULL; t && r == 0;
+	    t = t->next) {
+		if (!elem(t))
+			continue;
+		for (xmlNodePtr c = t->children; c && r == 0; c = c->next) {
+			int o = elem(c) && strcmp((const char *)c->name,
+			    "object") == 0;
+			int st = elem(c) && strcmp((const char *)c->name,
+			    "state") == 0;
+			char *ref = o ? xml_prop(c, "object_ref") : st ?
+			    xml_prop(c, "state_ref") : NULL;
+
+			if ((o || st) && !has(o ? objs : states, o ? no : ns,
+			    ref)) {
+				char *id = xml_prop(t, "id");
+
+				snprintf(err, errlen, "test %.200s refers to "
+				    "%s %.200s, which is not in the document",
+				    id ? id : "?", o ? "object" : "state",
+				    ref ? ref : "(none)");
+				free(id);
+				r = -EINVAL;
+			}
+			free(ref);
+		}
+	}
+	ids_free(objs, no);
+	ids_free(states, ns);
+	return r;
+}
+
+int
+vuln_check(const char *defs, size_t len, struct vuln_info *info, char *err,
+    size_t errlen)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root, s;
+	int r = 0;
+
+	memset(info, 0, sizeof(*info));
+	if ((doc = parse_defs(defs, len, err, errlen)) == NULL)
+		return -EINVAL;
+	root = xmlDocGetRootElement(doc);
+	if ((s = section(root, "definitions")) != NULL)
+		for (xmlNodePtr d = s->children; d && r == 0; d = d->next) {
+			char *class, *id;
+
+			if (!elem(d))
+				continue;
+			class = xml_prop(d, "class");
+			id = xml_prop(d, "id");
+			if (class == NULL || (strcmp(class, "vulnerability") &&
+			    strcmp(class, "patch"))) {
+				snprintf(err, errlen, "definition %.200s is of "
+				    "class %.40s, not vulnerability or patch",
+				    id ? id : "?", class ? class : "(none)");
+				r = -EINVAL;
+			}
+			info->definitions++;
+			free(class);
+			free(id);
+		}
+	if (r == 0 && info->definitions == 0) {
+		snprintf(err, errlen, "no definitions");
+		r = -EINVAL;
+	}
+	if ((s = section(root, "objects")) != NULL)
+		for (xmlNodePtr o = s->children; o; o = o->next)
+			if (elem(o)) {
+				info->objects++;
+				info->from_inventory += from_inventory(o);
+			}
+	if (r == 0)
+		r = refs_ok(root, err, errlen);
+	xmlFreeDoc(doc);
+	return r;
+}
+
+/* The element's object_ref or state_ref children's values. */
+static char *
+ref_of(xmlNodePtr test, const char *what, const char *attr)
+{
+	for (xmlNodePtr c = test->children; c; c = c->next)
+		if (elem(c) && strcmp((const char *)c->name, what) == 0)
+			return xml_prop(c, attr);
+	return NULL;
+}
+
+static int
+add_node(struct buf *b, xmlNodePtr n)
+{
+	char *t;
+	size_t tl;
+
+	if (xml_node_text(n, &t, &tl) < 0)
+		return -ENOMEM;
+	buf_adds(b, t);
+	free(t);
+	return 0;
+}
+
+/*
+ * The objects the inventory does not answer, and for libopenscap to
+ * collect them, the tests that use them (with their states) under one
+ * definition each, and the variables.
+ */
+int
+vuln_targeted(const char *defs, size_t len, char **out, size_t *outlen,
+    char *err, size_t errlen)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root, objs, tests, states, vars;
+	struct buf b, tb, sb;
+	char when[32], **want = NULL, **used = NULL;
+	size_t nwant = 0, cap = 0, nused = 0, ucap = 0, ntests = 0;
+	int r = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((doc = parse_defs(defs, len, err, errlen)) == NULL)
+		return -EINVAL;
+	root = xmlDocGetRootElement(doc);
+	objs = section(root, "objects");
+	tests = section(root, "tests");
+	states = section(root, "states");
+	vars = section(root, "variables");
+	buf_init(&b, VULN_MAX);
+	buf_init(&tb, VULN_MAX);
+	buf_init(&sb, VULN_MAX);
+	buf_adds(&b, "<objects>");
+	for (xmlNodePtr o = objs ? objs->children : NULL; o && r == 0;
+	    o = o->next) {
+		if (!elem(o) || from_inventory(o))
+			continue;
+		if (nwant == cap) {
+			char **v = realloc(want, (cap = cap ? cap * 2 : 16) *
+			    sizeof(*v));
+
+			if (v == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			want = v;
+		}
+		if ((want[nwant] = xml_prop(o, "id")) != NULL)
+			nwant++;
+		r = add_node(&b, o);
+	}
+	buf_adds(&b, "</objects>");
+	if (want)
+		qsort(want, nwant, sizeof(*want), by_str);
+	for (xmlNodePtr t = tests ? tests->children : NULL; t && r == 0 &&
+	    nwant; t = t->next) {
+		char *obj, *st, *id;
+
+		if (!elem(t) || (obj = ref_of(t, "object", "object_ref")) ==
+		    NULL)
+			continue;
+		if (has(want, nwant, obj) && (id = xml_prop(t, "id")) != NULL) {
+			r = add_node(&tb, t);
+			ntests++;
+			/* one definition per test, written below */
+			if (nused == ucap) {
+				char **v = realloc(used, (ucap = ucap ? ucap *
+				    2 : 16) * sizeof(*v));
+
+				if (v == NULL) {
+					free(id);
+					free(obj);
+					r = -ENOMEM;
+					break;
+				}
+				used = v;
+			}
+			used[nused++] = id;
+			if ((st = ref_of(t, "state", "state_ref")) != NULL) {
+				for (xmlNodePtr s2 = states ? states->children :
+				    NULL; s2; s2 = s2->next) {
+					char *sid = elem(s2) ? xml_prop(s2,
+					    "id") : NULL;
+
+					if (sid && strcmp(sid, st) == 0)
+						r = add_node(&sb, s2);
+					free(sid);
+				}
+				free(st);
+			}
+		}
+		free(obj);
+	}
+	if (r == 0 && nwant) {
+		struct buf d;
+
+		time_iso(when, 0);
+		when[19] = '\0';	/* xsd:dateTime without the Z */
+		buf_init(&d, VULN_MAX);
+		buf_adds(&d, "<oval_definitions xmlns='" NS_DEF "' xmlns:oval='"
+		    NS_COM "'><generator><oval:product_name>SACM Grid"
+		    "</oval:product_name><oval:schema_version>5.11.2"
+		    "</oval:schema_version><oval:timestamp>");
+		buf_adds(&d, when);
+		buf_adds(&d, "</oval:timestamp></generator>");
+		if (nused) {
+			buf_adds(&d, "<definitions>");
+			for (size_t i = 0; i < nused; i++) {
+				buf_printf(&d, "<definition class='inventory' "
+				    "id='oval:dev.sacm-grid.targeted:def:%zu' "
+				    "version='1'><metadata><title>collects "
+				    "what a vulnerability test needs"
+				    "</title><description/></metadata>"
+				    "<criteria><criterion test_ref='", i + 1);
+				buf_add_xml(&d, used[i]);
+				buf_adds(&d, "'/></criteria></definition>");
+			}
+			buf_adds(&d, "</definitions><tests>");
+			buf_adds(&d, tb.data ? tb.data : "");
+			buf_adds(&d, "</tests>");
+		}
+		buf_adds(&d, b.data ? b.data : "");
+		if (sb.len) {
+			buf_adds(&d, "<states>");
+			buf_adds(&d, sb.data);
+			buf_adds(&d, "</states>");
+		}
+		if (vars)
+			r = add_node(&d, vars);
+		buf_adds(&d, "</oval_definitions>");
+		if (r == 0 && (d.data == NULL || b.data == NULL ||
+		    (tb.len && tb.data == NULL))) {
+			r = -ENOMEM;
+			buf_free(&d);
+		} else if (r == 0) {
+			*out = d.data;
+			*outlen = d.len;
+		} else
+			buf_free(&d);
+	}
+	if (r < 0)
+		snprintf(err, errlen, "the targeted collection's document: "
+		    "over %u bytes, or out of memory", VULN_MAX);
+	ids_free(want, nwant);
+	ids_free(used, nused);
+	buf_free(&b);
+	buf_free(&tb);
+	buf_free(&sb);
+	xmlFreeDoc(doc);
+	return r;
+}
+
+/* ---- system characteristics ------------------------------------------- */
+
+struct pkg {
+	char		*name, *version, *arch;
+	unsigned long	 item;		/* its item id, 0 until used */
+};
+
+struct pkgs {
+	struct pkg	*v;
+	size_t		 n, cap;
+};
+
+static int
+add_pkg(const struct inv_pkg *p, void *arg)
+{
+	struct pkgs *ps = arg;
+
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? ps->cap * 2 : 256;
+		struct pkg *v = realloc(ps->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		ps->v = v;
+		ps->cap = cap;
+	}
+	ps->v[ps->n].name = strdup(p->name);
+	ps->v[ps->n].version = strdup(p->version);
+	ps->v[ps->n].arch = strdup(p->arch ? p->arch : "");
+	ps->v[ps->n].item = 0;
+	if (!ps->v[ps->n].name || !ps->v[ps->n].version || !ps->v[ps->n].arch)
+		return -ENOMEM;
+	ps->n++;
+	return 0;
+}
+
+static void
+pkgs_free(struct pkgs *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		free(ps->v[i].name);
+		free(ps->v[i].version);
+		free(ps->v[i].arch);
+	}
+	free(ps->v);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct pkg *)a)->name,
+	    ((const struct pkg *)b)->name);
+}
+
+/* The first package of that name in the sorted list, or NULL. */
+static struct pkg *
+find(struct pkgs *ps, const char *name)
+{
+	size_t lo = 0, hi = ps->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(ps->v[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ps->n && strcmp(ps->v[lo].name, name) == 0 ? &ps->v[lo] :
+	    NULL;
+}
+
+/* A dpkginfo_item as the probe writes it. */
+static void
+item(struct buf *b, const struct pkg *p)
+{
+	const char *colon = strchr(p->version, ':');
+	const char *upstream = colon ? colon + 1 : p->version;
+	const char *dash = strrchr(upstream, '-');
+	char epoch[32];
+
+	snprintf(epoch, sizeof(epoch), "%.*s", colon ? (int)(colon -
+	    p->version) : 1, colon ? p->version : "0");
+	buf_printf(b, "<lin-sys:dpkginfo_item id='%lu' status='exists'>"
+	    "<lin-sys:name>", p->item);
+	buf_add_xml(b, p->name);
+	buf_adds(b, "</lin-sys:name><lin-sys:arch>");
+	buf_add_xml(b, p->arch);
+	buf_printf(b, "</lin-sys:arch><lin-sys:epoch>%s</lin-sys:epoch>",
+	    epoch);
+	if (dash) {
+		char *v = strndup(upstream, (size_t)(dash - upstream));
+
+		buf_adds(b, "<lin-sys:release>");
+		buf_add_xml(b, dash + 1);
+		buf_adds(b, "</lin-sys:release><lin-sys:version>");
+		buf_add_xml(b, v ? v : "");
+		free(v);
+	} else {
+		buf_adds(b, "<lin-sys:release/><lin-sys:version>");
+		buf_add_xml(b, upstream);
+	}
+	buf_printf(b, "</lin-sys:version><lin-sys:evr datatype="
+	    "'debian_evr_string'>%s:", epoch);
+	buf_add_xml(b, upstream);
+	buf_adds(b, "</lin-sys:evr></lin-sys:dpkginfo_item>\n");
+}
+
+/* The collected document's parts, as text, and its largest item id. */
+struct collected {
+	xmlDocPtr	 doc;
+	xmlNodePtr	 info, objects, data;
+	unsigned long	 max_item;
+};
+
+static int
+load_collected(const char *sc, size_t len, struct collected *c, char *err,
+    size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	if (sc == NULL)
+		return 0;
+	if (xmlsafe_parse_root(sc, len, VULN_MAX, "oval_system_characteristics",
+	    NS_SC, &c->doc, err, errlen) < 0)
+		return -EINVAL;
+	c->info = xml_child(xmlDocGetRootElement(c->doc), "system_info", NS_SC);
+	c->objects = xml_child(xmlDocGetRootElement(c->doc),
+	    "collected_objects", NS_SC);
+	c->data = xml_child(xmlDocGetRootElement(c->doc), "system_data",
+	    NS_SC);
+	for (xmlNodePtr i = c->data ? c->data->children : NULL; i; i = i->next)
+		if (elem(i)) {
+			char *id = xml_prop(i, "id");
+			unsigned long v = id ? strtoul(id, NULL, 10) : 0;
+
+			if (v > c->max_item)
+				c->max_item = v;
+			free(id);
+		}
+	return 0;
+}
+
+/* Appends the element children of n (each with its namespaces). */
+static int
+copy_children(struct buf *b, xmlNodePtr n)
+{
+	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next) {
+		char *t;
+		size_t tl;
+
+		if (!elem(c))
+			continue;
+		if (xml_node_text(c, &t, &tl) < 0)
+			return -ENOMEM;
+		buf_adds(b, t);
+		buf_adds(b, "\n");
+		free(t);
+	}
+	return 0;
+}
+
+int
+vuln_syschar(const char *defs, size_t len, const char *inventory,
+    size_t ilen, const char *collected, size_t clen, char **sc,
+    size_t *sclen, char *err, size_t errlen)
+{
+	struct pkgs ps = { 0 };
+	struct collected col;
+	xmlDocPtr doc;
+	xmlNodePtr objs;
+	struct buf b, data;
+	unsigned long next;
+	char when[32];
+	int r;
+
+	*sc = NULL;
+	*sclen = 0;
+	if ((r = inv_foreach(inventory, ilen, VULN_MAX, add_pkg, &ps, err,
+	    errlen)) < 0) {
+		pkgs_free(&ps);
+		return r;
+	}
+	qsort(ps.v, ps.n, sizeof(*ps.v), by_name);
+	if ((r = load_collected(collected, clen, &col, err, errlen)) < 0) {
+		pkgs_free(&ps);
+		return r;
+	}
+	if ((doc = parse_defs(defs, len, err, errlen)) == NULL) {
+		pkgs_free(&ps);
+		xmlFreeDoc(col.doc);
+		return -EINVAL;
+	}
+	next = col.max_item + 1;
+	time_iso(when, 0);
+	when[19] = '\0';
+	buf_init(&b, VULN_MAX);
+	buf_init(&data, VULN_MAX);
+	buf_adds(&b, "<oval_system_characteristics xmlns='" NS_SC "' "
+	    "xmlns:oval='" NS_COM "' xmlns:lin-sys='" NS_LSC "'><generator>"
+	    "<oval:product_name>SACM Grid</oval:product_name>"
+	    "<oval:schema_version>5.11.2</oval:schema_version>"
+	    "<oval:timestamp>");
+	buf_adds(&b, when);
+	buf_adds(&b, "</oval:timestamp></generator>");
+	if (col.info) {
+		char *t;
+		size_t tl;
+
+		if (xml_node_text(col.info, &t, &tl) == 0) {
+			buf_adds(&b, t);
+			free(t);
+		}
+	} else
+		buf_adds(&b, "<system_info><os_name>unknown</os_name>"
+		    "<os_version>unknown</os_version><architecture>unknown"
+		    "</architecture><primary_host_name>unknown"
+		    "</primary_host_name><interfaces/></system_info>");
+	buf_adds(&b, "<collected_objects>\n");
+	objs = section(xmlDocGetRootElement(doc), "objects");
+	for (xmlNodePtr o = objs ? objs->children : NULL; o; o = o->next) {
+		char *id, *ver, *name;
+		struct pkg *p;
+
+		if (!elem(o) || !from_inventory(o))
+			continue;
+		id = xml_prop(o, "id");
+		ver = xml_prop(o, "version");
+		name = xml_text(xml_child(o, "name", NS_LDEF));
+		buf_adds(&b, "<object");
+		buf_add_attr(&b, "id", id ? id : "");
+		buf_add_attr(&b, "version", ver ? ver : "1");
+		p = name ? find(&ps, name) : NULL;
+		/* the line ends matter: libopenscap's reader skips the
+		 * element right after an empty one with nothing between */
+		if (p == NULL)
+			buf_adds(&b, " flag='does not exist'/>\n");
+		else {
+			buf_adds(&b, " flag='complete'>");
+			for (; p < ps.v + ps.n && strcmp(p->name, name) == 0;
+			    p++) {
+				if (p->item == 0) {
+					p->item = next++;
+					item(&data, p);
+				}
+				buf_printf(&b, "<reference item_ref='%lu'/>",
+				    p->item);
+			}
+			buf_adds(&b, "</object>\n");
+		}
+		free(id);
+		free(ver);
+		free(name);
+	}
+	if (col.objects)
+		r = copy_children(&b, col.objects);
+	else	/* not collected: the endpoint was not asked */
+		for (xmlNodePtr o = objs ? objs->children : NULL; o;
+		    o = o->next) {
+			char *id, *ver;
+
+			if (!elem(o) || from_inventory(o))
+				continue;
+			id = xml_prop(o, "id");
+			ver = xml_prop(o, "version");
+			buf_adds(&b, "<object");
+			buf_add_attr(&b, "id", id ? id : "");
+			buf_add_attr(&b, "version", ver ? ver : "1");
+			buf_adds(&b, " flag='not collected'/>\n");
+			free(id);
+			free(ver);
+		}
+	buf_adds(&b, "</collected_objects>\n<system_data>\n");
+	if (data.data)
+		buf_adds(&b, data.data);
+	if (r == 0 && col.data)
+		r = copy_children(&b, col.data);
+	buf_adds(&b, "</system_data></oval_system_characteristics>");
+	buf_free(&data);
+	xmlFreeDoc(doc);
+	xmlFreeDoc(col.doc);
+	pkgs_free(&ps);
+	if (r < 0 || b.data == NULL) {
+		buf_free(&b);
+		snprintf(err, errlen, "system characteristics over %u bytes, "
+		    "or out of memory", VULN_MAX);
+		return -ENOMEM;
+	}
+	*sc = b.data;
+	*sclen = b.len;
+	return 0;
+}
+
+/* ---- evaluation -------------------------------------------------------- */
+
+static void
+oscap_why(char *err, size_t errlen, const char *what)
+{
+	char *e = oscap_err_get_full_error();
+
+	snprintf(err, errlen, "%s: %.400s", what, e ? e : "libopenscap failed");
+	free(e);
+}
+
+int
+vuln_eval(const char *defs, size_t len, const char *sc, size_t sclen,
+    vuln_result_fn *fn, void *arg, char **results, size_t *rlen, char *err,
+    size_t errlen)
+{
+	struct oscap_source *ds, *ss;
+	struct oval_definition_model *dm = NULL;
+	struct oval_syschar_model *sm = NULL;
+	struct oval_results_model *rm = NULL;
+	struct oval_result_system_iterator *si;
+	int r = -EINVAL;
+
+	err[0] = '\0';
+	if (results)
+		*results = NULL;
+	ds = oscap_source_new_from_memory(defs, len, "definitions.xml");
+	ss = oscap_source_new_from_memory(sc, sclen, "syschar.xml");
+	if (ds == NULL || ss == NULL)
+		goto out;
+	if ((dm = oval_definition_model_import_source(ds)) == NULL) {
+		oscap_why(err, errlen, "the definitions");
+		goto out;
+	}
+	sm = oval_syschar_model_new(dm);
+	if (sm == NULL || oval_syschar_model_import_source(sm, ss) != 0) {
+		oscap_why(err, errlen, "the system characteristics");
+		goto out;
+	}
+	rm = oval_results_model_new(dm, (struct oval_syschar_model *[]){ sm,
+	    NULL });
+	if (rm == NULL || oval_results_model_eval(rm) != 0) {
+		oscap_why(err, errlen, "the evaluation");
+		goto out;
+	}
+	r = 0;
+	si = oval_results_model_get_systems(rm);
+	while (r == 0 && oval_result_system_iterator_has_more(si)) {
+		struct oval_result_system *sys =
+		    oval_result_system_iterator_next(si);
+		struct oval_result_definition_iterator *di =
+		    oval_result_system_get_definitions(sys);
+
+		while (r == 0 && oval_result_definition_iterator_has_more(di)) {
+			struct oval_result_definition *d =
+			    oval_result_definition_iterator_next(di);
+			struct vuln_result vr = {
+				oval_result_definition_get_id(d),
+				oval_result_get_text(
+				    oval_result_definition_get_result(d)) };
+
+			if (fn)
+				r = fn(&vr, arg);
+		}
+		oval_result_definition_iterator_free(di);
+	}
+	oval_result_system_iterator_free(si);
+	if (r == 0 && results) {
+		struct oscap_source *out = oval_results_model_export_source(rm,
+		    NULL, "results.xml");
+
+		/* the buffer is the caller's (the source does not keep it) */
+		if (out == NULL || oscap_source_get_raw_memory(out, results,
+		    rlen) != 0) {
+			snprintf(err, errlen, "exporting the results");
+			r = -ENOMEM;
+		}
+		if (out)
+			oscap_source_free(out);
+	}
+out:
+	if (r == -EINVAL && err[0] == '\0')
+		snprintf(err, errlen, "out of memory");
+	if (rm)
+		oval_results_model_free(rm);
+	if (sm)
+		oval_syschar_model_free(sm);
+	if (dm)
+		oval_definition_model_free(dm);
+	if (ds)
+		oscap_source_free(ds);
+	if (ss)
+		oscap_source_free(ss);
+	return r;
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Vulnerability definitions evaluated from a stored inventory
+# (shared/vuln.c), the first step of the vulnerability scenario:
+#  - definitions in Debian's form, generated for the packages of the lab's
+#    trees (tools/vuln-oval-gen.py: fixed versions above and below the
+#    installed ones, epochs, tildes, source names that are not binaries);
+#  - for each tree, the inventory as the collector sends it, the objects
+#    it cannot answer collected on the tree alone (the targeted
+#    collection: /etc/debian_version and uname, no package database), and
+#    the result equals `oscap-chroot TREE oval eval` of the same
+#    definitions, definition for definition (the oracle);
+#  - hostile content is refused with a reason: entities (billion laughs),
+#    a definition of another class, a test whose object is not in the
+#    document.
+. "$(dirname "$0")/lib.sh"
+trap 'rm -rf "$W"' EXIT
+T=$PWD/$BUILD/tests/vuln_tool
+"$BIN/sacm-targets" build "$W/t" > /dev/null 2> "$W/build.err" || { cat "$W/build.err"; exit 1; }
+/usr/bin/python3 tools/vuln-oval-gen.py lab "$W"/t/*/var/lib/dpkg/status > "$W/defs.xml"
+check "the generated definitions are valid OVAL (oscap oval validate)" oscap oval validate "$W/defs.xml"
+"$T" check "$W/defs.xml" > "$W/check.out"
+n=$(grep -c '<definition ' "$W/defs.xml")
+check "vuln_tool check takes them: $(cat "$W/check.out")" \
+    grep -q "^$n definitions, $((n + 2)) objects, $n from inventory" "$W/check.out"
+"$T" targeted "$W/defs.xml" "$W/targeted.xml"
+check "the targeted collection asks for the two objects the inventory lacks, no package" bash -c "
+    [ \$(grep -o '_object ' '$W/targeted.xml' | wc -l) = 2 ] && grep -q textfilecontent54_object '$W/targeted.xml' &&
+    grep -q uname_object '$W/targeted.xml' && ! grep -q dpkginfo '$W/targeted.xml'"
+for t in misconfigured installed hardened; do
+	"$T" inventory "$W/t/$t" "$W/inv-$t.xml"
+	"$T" collect "$W/targeted.xml" "$W/t/$t" "$W/sc-$t.xml" 2> /dev/null
+	"$T" eval "$W/defs.xml" "$W/inv-$t.xml" "$W/sc-$t.xml" > "$W/ours-$t.txt"
+	APT_CONFIG=$W/apt.conf oscap-chroot "$W/t/$t" oval eval --results "$W/res-$t.xml" \
+	    "$W/defs.xml" > /dev/null 2>&1
+	/usr/bin/python3 tests/targets/oval_defs.py "$W/res-$t.xml" > "$W/oscap-$t.txt"
+	check "$t: the collected part holds no package item" bash -c "! grep -q dpkginfo_item '$W/sc-$t.xml'"
+	check "$t: every definition equals oscap-chroot's ($(grep -c ' true$' "$W/ours-$t.txt") true, $(grep -c ' false$' "$W/ours-$t.txt") false)" \
+	    bash -c "[ -s '$W/ours-$t.txt' ] && diff '$W/oscap-$t.txt' '$W/ours-$t.txt' && grep -q ' true$' '$W/ours-$t.txt' && grep -q ' false$' '$W/ours-$t.txt'"
+done
+# Without the targeted collection the release check is not known: nothing
+# is claimed true.
+"$T" eval "$W/defs.xml" "$W/inv-misconfigured.xml" > "$W/inv-only.txt"
+check "from the inventory alone, no definition is claimed true" bash -c "
+    [ -s '$W/inv-only.txt' ] && ! grep -q ' true$' '$W/inv-only.txt'"
+
+# Hostile content.
+refused() {	# WHAT FILE REASON
+	local out=$2.out rc
+	"$T" check "$2" > "$out" 2>&1; rc=$?
+	check "refused: $1 ($(cut -c1-100 "$out"))" bash -c "[ $rc = 1 ] && grep -q '^refused: .*$3' '$out'"
+}
+{ echo '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+  sed 1d "$W/defs.xml" | sed '0,/<title>/s//<title>\&lol2;/'; } > "$W/laughs.xml"
+refused "entities (billion laughs)" "$W/laughs.xml" "DTD\|entit"
+sed '0,/class="vulnerability"/s//class="compliance"/' "$W/defs.xml" > "$W/class.xml"
+refused "a definition of class compliance" "$W/class.xml" "class compliance"
+/usr/bin/python3 - "$W/defs.xml" "$W/dangling.xml" <<'EOF'
+import re, sys
+s = open(sys.argv[1]).read()
+s = re.sub(r'<linux-def:dpkginfo_object id="oval:org.debian.oval:obj:3".*?</linux-def:dpkginfo_object>', "", s, count=1, flags=re.S)
+open(sys.argv[2], "w").write(s)
+EOF
+refused "a test whose object is not in the document" "$W/dangling.xml" "refers to object oval:org.debian.oval:obj:3, which is not in the document"
+exit $((fails > 0))
