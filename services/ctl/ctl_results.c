@@ -1,6 +1,6 @@
 /*
- * ctl_results.c - results, history/diff, report, arf, incidents: the results repository's queries (docs/protocol.md) and
- * sacm/incidents.
+ * ctl_results.c - results, history/diff, report, arf, incidents: the
+ * results repository's queries (docs/protocol.md) and sacm/incidents.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -206,7 +206,8 @@ orch_fix_result(struct orch *o, const struct grid_event *ev)
 
 	if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20,
 	    "remediation-result", SACM_NS, &doc, err, sizeof(err)) < 0) {
-		log_warnx("remediation result %s ignored: %s", ev->item_id, err);
+		log_warnx("remediation result %s ignored: %s", ev->item_id,
+		    err);
 		return;
 	}
 	root = xmlDocGetRootElement(doc);
