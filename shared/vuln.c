@@ -17,17 +17,13 @@
 #include "buf.h"
 #include "inventory.h"
 #include "vuln.h"
+#include "vuln_impl.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define NS_DEF	"http://oval.mitre.org/XMLSchema/oval-definitions-5"
-#define NS_LDEF	"http://oval.mitre.org/XMLSchema/oval-definitions-5#linux"
-#define NS_SC	"http://oval.mitre.org/XMLSchema/oval-system-characteristics-5"
-#define NS_LSC	NS_SC "#linux"
-#define NS_COM	"http://oval.mitre.org/XMLSchema/oval-common-5"
 
-static xmlDocPtr
-parse_defs(const char *defs, size_t len, char *err, size_t errlen)
+xmlDocPtr
+vuln_parse_defs(const char *defs, size_t len, char *err, size_t errlen)
 {
 	xmlDocPtr doc;
 
@@ -37,16 +33,16 @@ parse_defs(const char *defs, size_t len, char *err, size_t errlen)
 	return doc;
 }
 
-static int
-elem(xmlNodePtr n)
+int
+vuln_elem(xmlNodePtr n)
 {
 	return n->type == XML_ELEMENT_NODE;
 }
 
 /* Does the inventory answer this object?  A dpkginfo_object with only a
  * <name> compared for equality with a literal. */
-static int
-from_inventory(xmlNodePtr obj)
+int
+vuln_from_inventory(xmlNodePtr obj)
 {
 	xmlNodePtr name = NULL;
 
@@ -56,7 +52,7 @@ from_inventory(xmlNodePtr obj)
 		char *op, *var;
 		int plain;
 
-		if (!elem(c))
+		if (!vuln_elem(c))
 			continue;
 		if (!xml_is(c, "name", NS_LDEF) || name)
 			return 0;	/* a filter, a set, behaviors... */
@@ -73,8 +69,8 @@ from_inventory(xmlNodePtr obj)
 	return name != NULL;
 }
 
-static xmlNodePtr
-section(xmlNodePtr root, const char *name)
+xmlNodePtr
+vuln_section(xmlNodePtr root, const char *name)
 {
 	return xml_child(root, name, NS_DEF);
 }
@@ -94,7 +90,7 @@ ids_of(xmlNodePtr sec, size_t *n)
 
 	*n = 0;
 	for (xmlNodePtr e = sec ? sec->children : NULL; e; e = e->next) {
-		if (!elem(e))
+		if (!vuln_elem(e))
 			continue;
 		if (*n == cap) {
 			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) *
@@ -131,19 +127,19 @@ static int
 refs_ok(xmlNodePtr root, char *err, size_t errlen)
 {
 	size_t no, ns;
-	char **objs = ids_of(section(root, "objects"), &no);
-	char **states = ids_of(section(root, "states"), &ns);
-	xmlNodePtr tests = section(root, "tests");
+	char **objs = ids_of(vuln_section(root, "objects"), &no);
+	char **states = ids_of(vuln_section(root, "states"), &ns);
+	xmlNodePtr tests = vuln_section(root, "tests");
 	int r = 0;
 
 	for (xmlNodePtr t = tests ? tests->children : NULL; t && r == 0;
 	    t = t->next) {
-		if (!elem(t))
+		if (!vuln_elem(t))
 			continue;
 		for (xmlNodePtr c = t->children; c && r == 0; c = c->next) {
-			int o = elem(c) && strcmp((const char *)c->name,
+			int o = vuln_elem(c) && strcmp((const char *)c->name,
 			    "object") == 0;
-			int st = elem(c) && strcmp((const char *)c->name,
+			int st = vuln_elem(c) && strcmp((const char *)c->name,
 			    "state") == 0;
 			char *ref = o ? xml_prop(c, "object_ref") : st ?
 			    xml_prop(c, "state_ref") : NULL;
@@ -176,14 +172,14 @@ vuln_check(const char *defs, size_t len, struct vuln_info *info, char *err,
 	int r = 0;
 
 	memset(info, 0, sizeof(*info));
-	if ((doc = parse_defs(defs, len, err, errlen)) == NULL)
+	if ((doc = vuln_parse_defs(defs, len, err, errlen)) == NULL)
 		return -EINVAL;
 	root = xmlDocGetRootElement(doc);
-	if ((s = section(root, "definitions")) != NULL)
+	if ((s = vuln_section(root, "definitions")) != NULL)
 		for (xmlNodePtr d = s->children; d && r == 0; d = d->next) {
 			char *class, *id;
 
-			if (!elem(d))
+			if (!vuln_elem(d))
 				continue;
 			class = xml_prop(d, "class");
 			id = xml_prop(d, "id");
@@ -202,11 +198,11 @@ vuln_check(const char *defs, size_t len, struct vuln_info *info, char *err,
 		snprintf(err, errlen, "no definitions");
 		r = -EINVAL;
 	}
-	if ((s = section(root, "objects")) != NULL)
+	if ((s = vuln_section(root, "objects")) != NULL)
 		for (xmlNodePtr o = s->children; o; o = o->next)
-			if (elem(o)) {
+			if (vuln_elem(o)) {
 				info->objects++;
-				info->from_inventory += from_inventory(o);
+				info->from_inventory += vuln_from_inventory(o);
 			}
 	if (r == 0)
 		r = refs_ok(root, err, errlen);
@@ -219,7 +215,7 @@ static char *
 ref_of(xmlNodePtr test, const char *what, const char *attr)
 {
 	for (xmlNodePtr c = test->children; c; c = c->next)
-		if (elem(c) && strcmp((const char *)c->name, what) == 0)
+		if (vuln_elem(c) && strcmp((const char *)c->name, what) == 0)
 			return xml_prop(c, attr);
 	return NULL;
 }
@@ -255,20 +251,20 @@ vuln_targeted(const char *defs, size_t len, char **out, size_t *outlen,
 
 	*out = NULL;
 	*outlen = 0;
-	if ((doc = parse_defs(defs, len, err, errlen)) == NULL)
+	if ((doc = vuln_parse_defs(defs, len, err, errlen)) == NULL)
 		return -EINVAL;
 	root = xmlDocGetRootElement(doc);
-	objs = section(root, "objects");
-	tests = section(root, "tests");
-	states = section(root, "states");
-	vars = section(root, "variables");
+	objs = vuln_section(root, "objects");
+	tests = vuln_section(root, "tests");
+	states = vuln_section(root, "states");
+	vars = vuln_section(root, "variables");
 	buf_init(&b, VULN_MAX);
 	buf_init(&tb, VULN_MAX);
 	buf_init(&sb, VULN_MAX);
 	buf_adds(&b, "<objects>");
 	for (xmlNodePtr o = objs ? objs->children : NULL; o && r == 0;
 	    o = o->next) {
-		if (!elem(o) || from_inventory(o))
+		if (!vuln_elem(o) || vuln_from_inventory(o))
 			continue;
 		if (nwant == cap) {
 			char **v = realloc(want, (cap = cap ? cap * 2 : 16) *
@@ -291,8 +287,8 @@ vuln_targeted(const char *defs, size_t len, char **out, size_t *outlen,
 	    nwant; t = t->next) {
 		char *obj, *st, *id;
 
-		if (!elem(t) || (obj = ref_of(t, "object", "object_ref")) ==
-		    NULL)
+		if (!vuln_elem(t) || (obj = ref_of(t, "object",
+		    "object_ref")) == NULL)
 			continue;
 		if (has(want, nwant, obj) && (id = xml_prop(t, "id")) != NULL) {
 			r = add_node(&tb, t);
@@ -314,7 +310,7 @@ vuln_targeted(const char *defs, size_t len, char **out, size_t *outlen,
 			if ((st = ref_of(t, "state", "state_ref")) != NULL) {
 				for (xmlNodePtr s2 = states ? states->children :
 				    NULL; s2; s2 = s2->next) {
-					char *sid = elem(s2) ? xml_prop(s2,
+					char *sid = vuln_elem(s2) ? xml_prop(s2,
 					    "id") : NULL;
 
 					if (sid && strcmp(sid, st) == 0)
@@ -385,298 +381,6 @@ vuln_targeted(const char *defs, size_t len, char **out, size_t *outlen,
 	return r;
 }
 
-/* ---- system characteristics ------------------------------------------- */
-
-struct pkg {
-	char		*name, *version, *arch;
-	unsigned long	 item;		/* its item id, 0 until used */
-};
-
-struct pkgs {
-	struct pkg	*v;
-	size_t		 n, cap;
-};
-
-static int
-add_pkg(const struct inv_pkg *p, void *arg)
-{
-	struct pkgs *ps = arg;
-
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 256;
-		struct pkg *v = realloc(ps->v, cap * sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		ps->v = v;
-		ps->cap = cap;
-	}
-	ps->v[ps->n].name = strdup(p->name);
-	ps->v[ps->n].version = strdup(p->version);
-	ps->v[ps->n].arch = strdup(p->arch ? p->arch : "");
-	ps->v[ps->n].item = 0;
-	if (!ps->v[ps->n].name || !ps->v[ps->n].version || !ps->v[ps->n].arch)
-		return -ENOMEM;
-	ps->n++;
-	return 0;
-}
-
-static void
-pkgs_free(struct pkgs *ps)
-{
-	for (size_t i = 0; i < ps->n; i++) {
-		free(ps->v[i].name);
-		free(ps->v[i].version);
-		free(ps->v[i].arch);
-	}
-	free(ps->v);
-}
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct pkg *)a)->name,
-	    ((const struct pkg *)b)->name);
-}
-
-/* The first package of that name in the sorted list, or NULL. */
-static struct pkg *
-find(struct pkgs *ps, const char *name)
-{
-	size_t lo = 0, hi = ps->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (strcmp(ps->v[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ps->n && strcmp(ps->v[lo].name, name) == 0 ? &ps->v[lo] :
-	    NULL;
-}
-
-/* A dpkginfo_item as the probe writes it. */
-static void
-item(struct buf *b, const struct pkg *p)
-{
-	const char *colon = strchr(p->version, ':');
-	const char *upstream = colon ? colon + 1 : p->version;
-	const char *dash = strrchr(upstream, '-');
-	char epoch[32];
-
-	snprintf(epoch, sizeof(epoch), "%.*s", colon ? (int)(colon -
-	    p->version) : 1, colon ? p->version : "0");
-	buf_printf(b, "<lin-sys:dpkginfo_item id='%lu' status='exists'>"
-	    "<lin-sys:name>", p->item);
-	buf_add_xml(b, p->name);
-	buf_adds(b, "</lin-sys:name><lin-sys:arch>");
-	buf_add_xml(b, p->arch);
-	buf_printf(b, "</lin-sys:arch><lin-sys:epoch>%s</lin-sys:epoch>",
-	    epoch);
-	if (dash) {
-		char *v = strndup(upstream, (size_t)(dash - upstream));
-
-		buf_adds(b, "<lin-sys:release>");
-		buf_add_xml(b, dash + 1);
-		buf_adds(b, "</lin-sys:release><lin-sys:version>");
-		buf_add_xml(b, v ? v : "");
-		free(v);
-	} else {
-		buf_adds(b, "<lin-sys:release/><lin-sys:version>");
-		buf_add_xml(b, upstream);
-	}
-	buf_printf(b, "</lin-sys:version><lin-sys:evr datatype="
-	    "'debian_evr_string'>%s:", epoch);
-	buf_add_xml(b, upstream);
-	buf_adds(b, "</lin-sys:evr></lin-sys:dpkginfo_item>\n");
-}
-
-/* The collected document's parts, as text, and its largest item id. */
-struct collected {
-	xmlDocPtr	 doc;
-	xmlNodePtr	 info, objects, data;
-	unsigned long	 max_item;
-};
-
-static int
-load_collected(const char *sc, size_t len, struct collected *c, char *err,
-    size_t errlen)
-{
-	memset(c, 0, sizeof(*c));
-	if (sc == NULL)
-		return 0;
-	if (xmlsafe_parse_root(sc, len, VULN_MAX, "oval_system_characteristics",
-	    NS_SC, &c->doc, err, errlen) < 0)
-		return -EINVAL;
-	c->info = xml_child(xmlDocGetRootElement(c->doc), "system_info", NS_SC);
-	c->objects = xml_child(xmlDocGetRootElement(c->doc),
-	    "collected_objects", NS_SC);
-	c->data = xml_child(xmlDocGetRootElement(c->doc), "system_data",
-	    NS_SC);
-	for (xmlNodePtr i = c->data ? c->data->children : NULL; i; i = i->next)
-		if (elem(i)) {
-			char *id = xml_prop(i, "id");
-			unsigned long v = id ? strtoul(id, NULL, 10) : 0;
-
-			if (v > c->max_item)
-				c->max_item = v;
-			free(id);
-		}
-	return 0;
-}
-
-/* Appends the element children of n (each with its namespaces). */
-static int
-copy_children(struct buf *b, xmlNodePtr n)
-{
-	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next) {
-		char *t;
-		size_t tl;
-
-		if (!elem(c))
-			continue;
-		if (xml_node_text(c, &t, &tl) < 0)
-			return -ENOMEM;
-		buf_adds(b, t);
-		buf_adds(b, "\n");
-		free(t);
-	}
-	return 0;
-}
-
-int
-vuln_syschar(const char *defs, size_t len, const char *inventory,
-    size_t ilen, const char *collected, size_t clen, char **sc,
-    size_t *sclen, char *err, size_t errlen)
-{
-	struct pkgs ps = { 0 };
-	struct collected col;
-	xmlDocPtr doc;
-	xmlNodePtr objs;
-	struct buf b, data;
-	unsigned long next;
-	char when[32];
-	int r;
-
-	*sc = NULL;
-	*sclen = 0;
-	if ((r = inv_foreach(inventory, ilen, VULN_MAX, add_pkg, &ps, err,
-	    errlen)) < 0) {
-		pkgs_free(&ps);
-		return r;
-	}
-	qsort(ps.v, ps.n, sizeof(*ps.v), by_name);
-	if ((r = load_collected(collected, clen, &col, err, errlen)) < 0) {
-		pkgs_free(&ps);
-		return r;
-	}
-	if ((doc = parse_defs(defs, len, err, errlen)) == NULL) {
-		pkgs_free(&ps);
-		xmlFreeDoc(col.doc);
-		return -EINVAL;
-	}
-	next = col.max_item + 1;
-	time_iso(when, 0);
-	when[19] = '\0';
-	buf_init(&b, VULN_MAX);
-	buf_init(&data, VULN_MAX);
-	buf_adds(&b, "<oval_system_characteristics xmlns='" NS_SC "' "
-	    "xmlns:oval='" NS_COM "' xmlns:lin-sys='" NS_LSC "'><generator>"
-	    "<oval:product_name>SACM Grid</oval:product_name>"
-	    "<oval:schema_version>5.11.2</oval:schema_version>"
-	    "<oval:timestamp>");
-	buf_adds(&b, when);
-	buf_adds(&b, "</oval:timestamp></generator>");
-	if (col.info) {
-		char *t;
-		size_t tl;
-
-		if (xml_node_text(col.info, &t, &tl) == 0) {
-			buf_adds(&b, t);
-			free(t);
-		}
-	} else
-		buf_adds(&b, "<system_info><os_name>unknown</os_name>"
-		    "<os_version>unknown</os_version><architecture>unknown"
-		    "</architecture><primary_host_name>unknown"
-		    "</primary_host_name><interfaces/></system_info>");
-	buf_adds(&b, "<collected_objects>\n");
-	objs = section(xmlDocGetRootElement(doc), "objects");
-	for (xmlNodePtr o = objs ? objs->children : NULL; o; o = o->next) {
-		char *id, *ver, *name;
-		struct pkg *p;
-
-		if (!elem(o) || !from_inventory(o))
-			continue;
-		id = xml_prop(o, "id");
-		ver = xml_prop(o, "version");
-		name = xml_text(xml_child(o, "name", NS_LDEF));
-		buf_adds(&b, "<object");
-		buf_add_attr(&b, "id", id ? id : "");
-		buf_add_attr(&b, "version", ver ? ver : "1");
-		p = name ? find(&ps, name) : NULL;
-		/* the line ends matter: libopenscap's reader skips the
-		 * element right after an empty one with nothing between */
-		if (p == NULL)
-			buf_adds(&b, " flag='does not exist'/>\n");
-		else {
-			buf_adds(&b, " flag='complete'>");
-			for (; p < ps.v + ps.n && strcmp(p->name, name) == 0;
-			    p++) {
-				if (p->item == 0) {
-					p->item = next++;
-					item(&data, p);
-				}
-				buf_printf(&b, "<reference item_ref='%lu'/>",
-				    p->item);
-			}
-			buf_adds(&b, "</object>\n");
-		}
-		free(id);
-		free(ver);
-		free(name);
-	}
-	if (col.objects)
-		r = copy_children(&b, col.objects);
-	else	/* not collected: the endpoint was not asked */
-		for (xmlNodePtr o = objs ? objs->children : NULL; o;
-		    o = o->next) {
-			char *id, *ver;
-
-			if (!elem(o) || from_inventory(o))
-				continue;
-			id = xml_prop(o, "id");
-			ver = xml_prop(o, "version");
-			buf_adds(&b, "<object");
-			buf_add_attr(&b, "id", id ? id : "");
-			buf_add_attr(&b, "version", ver ? ver : "1");
-			buf_adds(&b, " flag='not collected'/>\n");
-			free(id);
-			free(ver);
-		}
-	buf_adds(&b, "</collected_objects>\n<system_data>\n");
-	if (data.data)
-		buf_adds(&b, data.data);
-	if (r == 0 && col.data)
-		r = copy_children(&b, col.data);
-	buf_adds(&b, "</system_data></oval_system_characteristics>");
-	buf_free(&data);
-	xmlFreeDoc(doc);
-	xmlFreeDoc(col.doc);
-	pkgs_free(&ps);
-	if (r < 0 || b.data == NULL) {
-		buf_free(&b);
-		snprintf(err, errlen, "system characteristics over %u bytes, "
-		    "or out of memory", VULN_MAX);
-		return -ENOMEM;
-	}
-	*sc = b.data;
-	*sclen = b.len;
-	return 0;
-}
-
 /* ---- evaluation -------------------------------------------------------- */
 
 static void
@@ -688,13 +392,63 @@ oscap_why(char *err, size_t errlen, const char *what)
 	free(e);
 }
 
+struct vuln_defs {
+	struct oscap_source		*src;
+	struct oval_definition_model	*dm;
+	struct vobjs			 objs;
+};
+
+struct vuln_defs *
+vuln_defs_load(const char *defs, size_t len, char *err, size_t errlen)
+{
+	struct vuln_defs *vd = calloc(1, sizeof(*vd));
+
+	if (vd == NULL || (vd->src = oscap_source_new_from_memory(defs, len,
+	    "definitions.xml")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		vuln_defs_free(vd);
+		return NULL;
+	}
+	if ((vd->dm = oval_definition_model_import_source(vd->src)) == NULL) {
+		oscap_why(err, errlen, "the definitions");
+		vuln_defs_free(vd);
+		return NULL;
+	}
+	if (vuln_vobjs_load(defs, len, &vd->objs, err, errlen) < 0) {
+		vuln_defs_free(vd);
+		return NULL;
+	}
+	return vd;
+}
+
 int
-vuln_eval(const char *defs, size_t len, const char *sc, size_t sclen,
+vuln_defs_syschar(struct vuln_defs *vd, const char *inventory, size_t ilen,
+    const char *collected, size_t clen, char **sc, size_t *sclen, char *err,
+    size_t errlen)
+{
+	return vuln_build_syschar(&vd->objs, inventory, ilen, collected, clen,
+	    sc, sclen, err, errlen);
+}
+
+void
+vuln_defs_free(struct vuln_defs *vd)
+{
+	if (vd == NULL)
+		return;
+	if (vd->dm)
+		oval_definition_model_free(vd->dm);
+	if (vd->src)
+		oscap_source_free(vd->src);
+	vuln_vobjs_free(&vd->objs);
+	free(vd);
+}
+
+int
+vuln_defs_eval(struct vuln_defs *vd, const char *sc, size_t sclen,
     vuln_result_fn *fn, void *arg, char **results, size_t *rlen, char *err,
     size_t errlen)
 {
-	struct oscap_source *ds, *ss;
-	struct oval_definition_model *dm = NULL;
+	struct oscap_source *ss;
 	struct oval_syschar_model *sm = NULL;
 	struct oval_results_model *rm = NULL;
 	struct oval_result_system_iterator *si;
@@ -703,21 +457,16 @@ vuln_eval(const char *defs, size_t len, const char *sc, size_t sclen,
 	err[0] = '\0';
 	if (results)
 		*results = NULL;
-	ds = oscap_source_new_from_memory(defs, len, "definitions.xml");
-	ss = oscap_source_new_from_memory(sc, sclen, "syschar.xml");
-	if (ds == NULL || ss == NULL)
+	if ((ss = oscap_source_new_from_memory(sc, sclen, "syschar.xml")) ==
+	    NULL)
 		goto out;
-	if ((dm = oval_definition_model_import_source(ds)) == NULL) {
-		oscap_why(err, errlen, "the definitions");
-		goto out;
-	}
-	sm = oval_syschar_model_new(dm);
+	sm = oval_syschar_model_new(vd->dm);
 	if (sm == NULL || oval_syschar_model_import_source(sm, ss) != 0) {
 		oscap_why(err, errlen, "the system characteristics");
 		goto out;
 	}
-	rm = oval_results_model_new(dm, (struct oval_syschar_model *[]){ sm,
-	    NULL });
+	rm = oval_results_model_new(vd->dm, (struct oval_syschar_model *[]){
+	    sm, NULL });
 	if (rm == NULL || oval_results_model_eval(rm) != 0) {
 		oscap_why(err, errlen, "the evaluation");
 		goto out;
@@ -764,11 +513,22 @@ out:
 		oval_results_model_free(rm);
 	if (sm)
 		oval_syschar_model_free(sm);
-	if (dm)
-		oval_definition_model_free(dm);
-	if (ds)
-		oscap_source_free(ds);
 	if (ss)
 		oscap_source_free(ss);
+	return r;
+}
+
+int
+vuln_eval(const char *defs, size_t len, const char *sc, size_t sclen,
+    vuln_result_fn *fn, void *arg, char **results, size_t *rlen, char *err,
+    size_t errlen)
+{
+	struct vuln_defs *vd = vuln_defs_load(defs, len, err, errlen);
+	int r;
+
+	if (vd == NULL)
+		return -EINVAL;
+	r = vuln_defs_eval(vd, sc, sclen, fn, arg, results, rlen, err, errlen);
+	vuln_defs_free(vd);
 	return r;
 }

@@ -70,4 +70,21 @@ int	vuln_eval(const char *defs, size_t len, const char *sc, size_t sclen,
 	    vuln_result_fn *fn, void *arg, char **results, size_t *rlen,
 	    char *err, size_t errlen);
 
+/*
+ * The same for many endpoints: the definitions loaded once (most of the
+ * time of one evaluation is loading them), then each endpoint's system
+ * characteristics evaluated against them.
+ */
+struct vuln_defs;
+struct vuln_defs *vuln_defs_load(const char *defs, size_t len, char *err,
+	    size_t errlen);
+/* vuln_syschar() for these definitions. */
+int	vuln_defs_syschar(struct vuln_defs *, const char *inventory,
+	    size_t ilen, const char *collected, size_t clen, char **sc,
+	    size_t *sclen, char *err, size_t errlen);
+int	vuln_defs_eval(struct vuln_defs *, const char *sc, size_t sclen,
+	    vuln_result_fn *fn, void *arg, char **results, size_t *rlen,
+	    char *err, size_t errlen);
+void	vuln_defs_free(struct vuln_defs *);
+
 #endif

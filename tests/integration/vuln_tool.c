@@ -14,11 +14,16 @@
  *   vuln_tool eval DEFS INVENTORY [COLLECTED]
  *                                      "definition-id result" per line,
  *                                      sorted
+ *   vuln_tool fleet DEFS N INVENTORY COLLECTED
+ *                                      N endpoints, each the inventory with
+ *                                      one package upgraded (the k-th),
+ *                                      the definitions loaded once: times
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "collect.h"
@@ -70,6 +75,103 @@ line(const struct vuln_result *r, void *arg)
 	if (asprintf(&l->v[l->n], "%s %s", r->id, r->result) < 0)
 		return -ENOMEM;
 	l->n++;
+	return 0;
+}
+
+/* The inventory again, its k-th package (mod n) upgraded. */
+struct varied {
+	struct buf	 out;
+	size_t		 k, i;
+};
+
+static int
+vary(const struct inv_pkg *p, void *arg)
+{
+	struct varied *v = arg;
+
+	buf_adds(&v->out, "<package name='");
+	buf_add_xml(&v->out, p->name);
+	buf_adds(&v->out, "' version='");
+	buf_add_xml(&v->out, p->version);
+	if (v->i++ == v->k)
+		buf_adds(&v->out, "+sacm1");
+	buf_adds(&v->out, "' arch='");
+	buf_add_xml(&v->out, p->arch ? p->arch : "");
+	buf_adds(&v->out, "'/>");
+	return 0;
+}
+
+static int
+count_true(const struct vuln_result *r, void *arg)
+{
+	*(size_t *)arg += strcmp(r->result, "true") == 0;
+	return 0;
+}
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int
+fleet(const struct buf *d, long n, const struct buf *inv,
+    const struct buf *col)
+{
+	struct vuln_defs *vd;
+	char err[1024];
+	double t0 = now(), t1;
+	size_t npkg = 0, lo = (size_t)-1, hi = 0;
+
+	if ((vd = vuln_defs_load(d->data, d->len, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "vuln_tool: %s\n", err);
+		return 1;
+	}
+	t1 = now();
+	{
+		struct varied v = { .k = (size_t)-1 };
+
+		buf_init(&v.out, VULN_MAX);
+		(void)inv_foreach(inv->data, inv->len, VULN_MAX, vary, &v, err,
+		    sizeof(err));
+		npkg = v.i ? v.i : 1;
+		buf_free(&v.out);
+	}
+	for (long k = 0; k < n; k++) {
+		struct varied v = { .k = (size_t)k % npkg };
+		char *sc = NULL;
+		size_t sclen, t = 0;
+		int r;
+
+		buf_init(&v.out, VULN_MAX);
+		buf_adds(&v.out, "<inventory xmlns='http://sacm-grid.dev/"
+		    "protocol/1' format='dpkg'>");
+		(void)inv_foreach(inv->data, inv->len, VULN_MAX, vary, &v, err,
+		    sizeof(err));
+		buf_adds(&v.out, "</inventory>");
+		r = vuln_defs_syschar(vd, v.out.data, v.out.len, col->data,
+		    col->len, &sc, &sclen, err, sizeof(err));
+		if (r == 0)
+			r = vuln_defs_eval(vd, sc, sclen, count_true, &t, NULL,
+			    NULL, err, sizeof(err));
+		free(sc);
+		buf_free(&v.out);
+		if (r < 0) {
+			fprintf(stderr, "vuln_tool: endpoint %ld: %s\n", k,
+			    err);
+			vuln_defs_free(vd);
+			return 1;
+		}
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+	}
+	printf("load %.2f s; %ld endpoints in %.2f s, %.3f s each; true per "
+	    "endpoint %zu-%zu\n", t1 - t0, n, now() - t1, (now() - t1) / n,
+	    lo, hi);
+	vuln_defs_free(vd);
 	return 0;
 }
 
@@ -125,6 +227,12 @@ main(int argc, char **argv)
 			return 1;
 		}
 		return put(argv[4], out, len);
+	}
+	if (argc == 6 && strcmp(argv[1], "fleet") == 0) {
+		if (slurp(argv[2], &d) < 0 || slurp(argv[4], &i) < 0 ||
+		    slurp(argv[5], &c) < 0)
+			return 1;
+		return fleet(&d, strtol(argv[3], NULL, 10), &i, &c);
 	}
 	if (argc == 6 && strcmp(argv[1], "syschar") == 0) {
 		if (slurp(argv[2], &d) < 0 || slurp(argv[3], &i) < 0 ||
