@@ -27,6 +27,17 @@ blob_ref_free(struct blob_ref *r)
 	memset(r, 0, sizeof(*r));
 }
 
+int
+blob_sha256_ok(const char *s)
+{
+	if (s == NULL || strlen(s) != 64)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return 0;
+	return 1;
+}
+
 void
 blob_sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -488,7 +499,6 @@ blob_ref_from_xml(xmlNodePtr n, struct blob_ref *r, char *err, size_t errlen)
 {
 	char *sha = NULL, *size = NULL, *end;
 	unsigned long long sz;
-	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	if (n == NULL || n->type != XML_ELEMENT_NODE ||
@@ -506,16 +516,11 @@ blob_ref_from_xml(xmlNodePtr n, struct blob_ref *r, char *err, size_t errlen)
 		snprintf(err, errlen, "blob: href must be an https URL");
 		goto bad;
 	}
-	if (!sha || strlen(sha) != 64) {
-		snprintf(err, errlen, "blob: sha256 must be 64 hex digits");
+	if (!blob_sha256_ok(sha)) {
+		snprintf(err, errlen, "blob: sha256 must be 64 lowercase hex "
+		    "digits");
 		goto bad;
 	}
-	for (i = 0; i < 64; i++)
-		if (!strchr("0123456789abcdef", sha[i]) || sha[i] == '\0') {
-			snprintf(err, errlen, "blob: sha256 must be lowercase "
-			    "hex");
-			goto bad;
-		}
 	memcpy(r->sha256, sha, 65);
 	errno = 0;
 	if (!size || !*size || (sz = strtoull(size, &end, 10), *end) ||

@@ -31,6 +31,8 @@ void	blob_ref_free(struct blob_ref *);
 
 /* SHA-256 of data as 64 lowercase hex digits and a NUL. */
 void	blob_sha256_hex(const void *data, size_t len, char out[65]);
+/* 1 if s (may be NULL) is such a digest: 64 lowercase hex digits. */
+int	blob_sha256_ok(const char *s);
 
 /* gzip; 0 or -ENOMEM. *out is malloc'ed. */
 int	blob_gzip(const void *in, size_t len, char **out, size_t *outlen);

@@ -517,18 +517,3 @@ out:
 		oscap_source_free(ss);
 	return r;
 }
-
-int
-vuln_eval(const char *defs, size_t len, const char *sc, size_t sclen,
-    vuln_result_fn *fn, void *arg, char **results, size_t *rlen, char *err,
-    size_t errlen)
-{
-	struct vuln_defs *vd = vuln_defs_load(defs, len, err, errlen);
-	int r;
-
-	if (vd == NULL)
-		return -EINVAL;
-	r = vuln_defs_eval(vd, sc, sclen, fn, arg, results, rlen, err, errlen);
-	vuln_defs_free(vd);
-	return r;
-}

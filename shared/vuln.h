@@ -62,18 +62,12 @@ struct vuln_result {
 typedef int vuln_result_fn(const struct vuln_result *, void *);
 
 /*
- * Evaluates defs against sc with libopenscap and calls fn for each
- * definition (document order).  *results (may be NULL) gets the OVAL
- * results document.  0 or -errno with err.
- */
-int	vuln_eval(const char *defs, size_t len, const char *sc, size_t sclen,
-	    vuln_result_fn *fn, void *arg, char **results, size_t *rlen,
-	    char *err, size_t errlen);
-
-/*
- * The same for many endpoints: the definitions loaded once (most of the
- * time of one evaluation is loading them), then each endpoint's system
- * characteristics evaluated against them.
+ * Evaluation with libopenscap (oval_results_model_eval, as `oscap oval
+ * analyse` does): the definitions loaded once (most of the time of one
+ * endpoint's evaluation is loading them), then each endpoint's system
+ * characteristics (vuln_defs_syschar) evaluated against them, fn called
+ * for each definition.  *results (may be NULL) gets the OVAL results
+ * document.  0 or -errno with err.
  */
 struct vuln_defs;
 struct vuln_defs *vuln_defs_load(const char *defs, size_t len, char *err,

@@ -271,17 +271,6 @@ col_fix_free(struct col_fix *f)
 	free(f);
 }
 
-static int
-hex64(const char *s)
-{
-	if (s == NULL || strlen(s) != 64)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* <remediation-result/>, item "<endpoint>/<request>".  state: applied,
  * failed or refused; output may be NULL. */
 static void
@@ -375,7 +364,7 @@ col_fix_parse(struct col *c, xmlNodePtr req, const char *request,
 	char err[256], *sha = xml_prop(req, "sha256");
 
 	*out = NULL;
-	if (!hex64(sha)) {
+	if (!blob_sha256_ok(sha)) {
 		free(sha);
 		log_warnx("remediation %s ignored: no sha256", request);
 		return -EINVAL;

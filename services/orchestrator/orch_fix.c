@@ -32,17 +32,6 @@
 #include "xmlutil.h"
 
 static int
-hex64(const char *s)
-{
-	if (s == NULL || strlen(s) != 64)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return 0;
-	return 1;
-}
-
-static int
 policy_known(struct orch *o, const char *policy)
 {
 	return db_count(o->db, "SELECT count(*) FROM policy WHERE id = ?", 1,
@@ -79,7 +68,7 @@ orch_fix_request(struct orch *o, xmlNodePtr root, const char *type,
 	else if (ftype == NULL || strcmp(ftype, "bash") != 0)
 		buf_adds(reply, "a collector applies bash fixes only (type "
 		    "'bash'); ansible and puppet fixes are for download");
-	else if (!hex64(sha))
+	else if (!blob_sha256_ok(sha))
 		buf_adds(reply, "sha256 must be 64 lowercase hex digits");
 	else if (blob_ref_from_xml(xml_child(root, "blob", BLOB_NS), &ref,
 	    err, sizeof(err)) < 0)

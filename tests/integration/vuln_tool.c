@@ -246,16 +246,21 @@ main(int argc, char **argv)
 	}
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "eval") == 0) {
 		struct lines l = { 0 };
+		struct vuln_defs *vd;
 
 		if (slurp(argv[2], &d) < 0 || slurp(argv[3], &i) < 0 ||
 		    (argc == 5 && slurp(argv[4], &c) < 0))
 			return 1;
-		r = vuln_syschar(d.data, d.len, i.data, i.len, argc == 5 ?
+		/* as an evaluator would: the definitions loaded once */
+		if ((vd = vuln_defs_load(d.data, d.len, err, sizeof(err))) ==
+		    NULL)
+			r = -EINVAL;
+		else if ((r = vuln_defs_syschar(vd, i.data, i.len, argc == 5 ?
 		    c.data : NULL, argc == 5 ? c.len : 0, &out, &len, err,
-		    sizeof(err));
-		if (r == 0)
-			r = vuln_eval(d.data, d.len, out, len, line, &l, NULL,
-			    NULL, err, sizeof(err));
+		    sizeof(err))) == 0)
+			r = vuln_defs_eval(vd, out, len, line, &l, NULL, NULL,
+			    err, sizeof(err));
+		vuln_defs_free(vd);
 		if (r < 0) {
 			fprintf(stderr, "vuln_tool: %s\n", err);
 			return 1;
