@@ -279,6 +279,16 @@ main(int argc, char **argv)
 		    argv[0]);
 		return 2;
 	}
+	/* A command with a sub-command of its own entry (remediation
+	 * apply): that entry's usage and help. */
+	for (size_t k = ci + 1; argc > 1 && k < NCOMMANDS; k++) {
+		size_t n = strlen(commands[k].name), m = strlen(argv[1]);
+
+		if (strcmp(commands[k].name, argv[0]) == 0 &&
+		    strncmp(commands[k].usage + n + 1, argv[1], m) == 0 &&
+		    commands[k].usage[n + 1 + m] == ' ')
+			ci = k;
+	}
 	/* The command's options may come anywhere after it. */
 	memcpy(cmdopts, longopts, sizeof(cmdopts));
 	for (size_t i = 0; cmdopts[i].name; i++)
