@@ -134,16 +134,16 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(SVC_LIBS) $(LIB)
 UNIT_SUITES = $(UNIT_BIN) \
 	$(foreach f,$(FUZZ_NAMES),"$(BUILD)/fuzz/$(f) tests/fuzz/corpus/$(f:fuzz_%=%)") \
 	$(wildcard tests/scripts/test_*.sh)
+# Longest first: tests/check.sh runs them SACM_CHECK_JOBS (2) at a time.
 INTEGRATION_SUITES = tests/integration/run.sh \
-	tests/targets/test_targets.sh tests/targets/test_collect.sh \
-	tests/targets/test_collector.sh tests/targets/test_posture.sh \
-	tests/targets/test_evaluate.sh tests/targets/test_evaluator.sh \
-	tests/targets/test_results.sh tests/targets/test_waivers.sh \
-	tests/targets/test_remediate.sh tests/targets/test_remediate_ejabberd.sh \
-	tests/targets/test_vuln.sh \
-	tests/targets/test_pipeline.sh \
-	tests/targets/test_fleet.sh tests/cluster/test_cluster.sh \
-	tests/dashboard/test_dashboard.sh tests/compose/test_compose.sh
+	tests/targets/test_pipeline.sh tests/compose/test_compose.sh \
+	tests/targets/test_evaluate.sh tests/targets/test_fleet.sh \
+	tests/targets/test_posture.sh tests/targets/test_collect.sh \
+	tests/targets/test_waivers.sh tests/targets/test_remediate_ejabberd.sh \
+	tests/dashboard/test_dashboard.sh tests/targets/test_collector.sh \
+	tests/targets/test_results.sh tests/targets/test_remediate.sh \
+	tests/targets/test_evaluator.sh tests/cluster/test_cluster.sh \
+	tests/targets/test_targets.sh tests/targets/test_vuln.sh
 
 check-unit: $(UNIT_BIN) $(ITEST_BIN) $(FUZZ_BIN) $(PROGS) $(SCRIPTS)
 	BUILD=$(BUILD) tests/check.sh $(UNIT_SUITES)

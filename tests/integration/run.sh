@@ -2,7 +2,8 @@
 # Integration tests: real brokers started by sacm-lab, real processes.
 #   tests/integration/run.sh [prosody] [ejabberd]   (default: both)
 # Each broker gets a fresh lab in a temporary directory, removed afterwards
-# unless SACM_KEEP_LAB=1.
+# unless SACM_KEEP_LAB=1.  The brokers' runs go on at the same time (their
+# labs share nothing); each one's output is printed when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -11,8 +12,10 @@ T=$PWD/$BUILD/tests
 brokers=("$@")
 [ ${#brokers[@]} -gt 0 ] || brokers=(prosody ejabberd)
 
-fail=0
-for broker in "${brokers[@]}"; do
+# on BROKER: every integration test on a fresh lab of BROKER; exit 1 when
+# any failed (or skipped, unless SACM_ALLOW_SKIP=1).
+on() {
+	local broker=$1 fail=0 lab t rc start
 	echo "=== integration on $broker"
 	lab=$(mktemp -d /tmp/sacm-it-XXXXXX)
 	chmod 755 "$lab"
@@ -25,9 +28,7 @@ for broker in "${brokers[@]}"; do
 	if ! "$BIN/sacm-lab" up --dir "$lab/lab" --broker "$broker" --broker-only > "$lab/up.log" 2>&1; then
 		cat "$lab/up.log"
 		echo "FAIL sacm-lab up ($broker)"
-		fail=1
-		cleanup
-		continue
+		return 1
 	fi
 	"$BIN/sacm-lab" account stranger --dir "$lab/lab" >/dev/null
 	# A CA the broker's certificate does not chain to.
@@ -48,7 +49,19 @@ for broker in "${brokers[@]}"; do
 		*) echo "FAIL $t (exit $rc, on $broker)"; fail=1 ;;
 		esac
 	done
-	cleanup
-	trap - EXIT
+	return $fail
+}
+
+out=$(mktemp -d /tmp/sacm-it-out-XXXXXX)
+declare -A pids
+for broker in "${brokers[@]}"; do
+	( on "$broker" ) < /dev/null > "$out/$broker.log" 2>&1 &
+	pids[$broker]=$!
 done
+fail=0
+for broker in "${brokers[@]}"; do
+	wait "${pids[$broker]}" || fail=1
+	cat "$out/$broker.log"
+done
+rm -rf "$out"
 exit $fail
