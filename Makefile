@@ -21,7 +21,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -D_GNU_SOURCE -Ishared -Itests/fuzz $(PKG_CFLAGS)
 CFLAGS	+= -std=c11 $(OPT) $(SAN) $(CFLAGS_WARN) -MMD -MP
 LDFLAGS	+= $(SAN)
-LDLIBS	+= $(PKG_LIBS)
+LDLIBS	+= $(PKG_LIBS) -lbz2
 
 VERSION	= 0.1.0
 CPPFLAGS += -DSACM_VERSION='"$(VERSION)"'

@@ -10,11 +10,11 @@ set -eu
 PKGS="
 build-essential pkg-config git ca-certificates openssl curl sqlite3
 libstrophe-dev libxml2-dev libxslt1-dev libopenscap-dev libsqlite3-dev
-libcurl4-openssl-dev zlib1g-dev libssl-dev
+libcurl4-openssl-dev zlib1g-dev libbz2-dev libssl-dev
 prosody prosody-modules lua-dbi-sqlite3 ejabberd erlang-base debootstrap
 openscap-scanner openscap-utils ssg-base ssg-debian ssg-debderived ssg-applications
 python3 python3-slixmpp util-linux procps iproute2 clang libclang-rt-14-dev nginx
-strace chromium
+strace chromium bzip2
 "
 
 # The dashboard's build (npm: strophe.js) and its browser tests

@@ -93,6 +93,13 @@ const struct topic_def topic_defs[] = {
 	    "status and output of each fix applied", 1000, { NULL },
 	    { "operator", "orchestrator", "dashboard", "auditor", NULL },
 	    { "collector", NULL } },
+	/* Vulnerability definitions (OVAL, class vulnerability or patch),
+	 * checked and stored by the policy repository: item id = sha256 of
+	 * the content. */
+	{ TOPIC_VULN_DEFS, SACM_NS, "Vulnerability definitions announced",
+	    1000, { "policy-repo", NULL },
+	    { "operator", "evaluator", "results-repo", "dashboard", "auditor",
+	    NULL }, { NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 

@@ -29,6 +29,7 @@
 #define TOPIC_WAIVERS		"sacm/waivers"
 #define TOPIC_REMEDIATION_REQUESTS	"sacm/remediation/requests"
 #define TOPIC_REMEDIATION_RESULTS	"sacm/remediation/results"
+#define TOPIC_VULN_DEFS		"sacm/vulnerability/definitions"
 
 #define TOPIC_MAX_ROLES	8
 

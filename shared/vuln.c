@@ -2,6 +2,7 @@
  * vuln.c - vulnerability definitions from a stored inventory: see vuln.h.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "buf.h"
 #include "inventory.h"
+#include "oscap_util.h"
 #include "vuln.h"
 #include "vuln_impl.h"
 #include "xmlsafe.h"
@@ -206,7 +208,37 @@ vuln_check(const char *defs, size_t len, struct vuln_info *info, char *err,
 			}
 	if (r == 0)
 		r = refs_ok(root, err, errlen);
+	if (r == 0 && (s = xml_child(root, "generator", NS_DEF)) != NULL) {
+		static const struct {
+			const char *name;
+			size_t off, len;
+		} g[] = {
+			{ "product_name", offsetof(struct vuln_info, product),
+			    sizeof(info->product) },
+			{ "schema_version", offsetof(struct vuln_info, schema),
+			    sizeof(info->schema) },
+			{ "timestamp", offsetof(struct vuln_info, generated),
+			    sizeof(info->generated) },
+		};
+
+		for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+			char *t = xml_text(xml_child(s, g[i].name, NS_COM));
+
+			snprintf((char *)info + g[i].off, g[i].len, "%s",
+			    t ? t : "");
+			free(t);
+		}
+	}
 	xmlFreeDoc(doc);
+	/* The schema last: the checks above say more, and sooner. */
+	if (r == 0) {
+		struct oscap_source *src = oscap_source_new_from_memory(defs,
+		    len, "definitions.xml");
+
+		r = src ? ou_validate(src, err, errlen) : -ENOMEM;
+		if (src)
+			oscap_source_free(src);
+	}
 	return r;
 }
 

@@ -27,12 +27,16 @@ struct vuln_info {
 	size_t	 definitions;	/* vulnerability or patch class */
 	size_t	 objects;
 	size_t	 from_inventory;	/* objects the inventory answers */
+	/* the generator's (empty when not given) */
+	char	 product[128], schema[16], generated[40];
 };
 
 /*
  * Checks a definitions document (untrusted): OVAL definitions, every
  * definition of class vulnerability or patch, every test's object and
- * state in the document.  0 with info, or -EINVAL with err.
+ * state in the document, and valid against OVAL's XSD (libopenscap's
+ * schemas, the version the document names).  0 with info, or -EINVAL
+ * with err.
  */
 int	vuln_check(const char *defs, size_t len, struct vuln_info *info,
 	    char *err, size_t errlen);

@@ -27,11 +27,14 @@ suites=("$@")
 declare -A idx_of=() start_of=()
 verdicts=()
 
-# cpu_seconds: the whole seconds of CPU in a line of `times` ("0m1.5s
-# 0m0.2s": user and system time of the suite's processes it waited for).
+# cpu_seconds: the whole seconds of CPU in the output of `times`, its
+# second line ("0m1.5s 0m0.2s": user and system time of the processes the
+# suite waited for).
 cpu_seconds() {
-	awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-	    printf "%d\n", t + 0.5 }'
+	awk 'NR == 2 {
+		for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+		printf "%d\n", t + 0.5
+	}'
 }
 
 # finish PID RC: prints the suite's output and records its verdict.
@@ -65,7 +68,7 @@ for i in "${!suites[@]}"; do
 	(
 		bash -c "${suites[$i]}"
 		rc=$?
-		times | sed -n 2p > "$out/$i.cpu"
+		times > "$out/$i.cpu"	# not in a pipe: a subshell of its own
 		exit $rc
 	) < /dev/null > "$out/$i.log" 2>&1 &
 	idx_of[$!]=$i

@@ -8,9 +8,10 @@ architecture check (uname) and a dpkginfo test "<package> is earlier than
 
 No Debian package ships this content and the test machines cannot download
 it, so the tests and the benchmark use this.  A deployment uses Debian's
-own files (https://www.debian.org/security/oval/), which have this form;
-the grid's way in for them (a ROLIE feed of information-type
-vulnerability) is still to come (docs/architecture.md, Vulnerabilities).
+own files (https://www.debian.org/security/oval/), which have this form,
+through `sacmctl vuln publish FILE` or a ROLIE feed of information-type
+vulnerability (`sacmctl feeds add URL --type vulnerability`; see
+docs/architecture.md, Vulnerabilities).
 
 usage:
   vuln-oval-gen.py lab STATUS... > defs.xml

@@ -137,6 +137,8 @@ int	col_outbox_commit(struct col *, const char *workdir,
 	    unsigned long seq);
 /* Is the report item waiting in the outbox, or sent lately? */
 int	col_outbox_has(struct col *, const char *item);
+/* 1 when the text file holds the line (files past max bytes: 0). */
+int	col_lines_has(const char *file, const char *line, size_t max);
 void	col_outbox_tick(struct col *);
 
 /* col_fix.c */

@@ -330,21 +330,13 @@ static int
 ran_before(struct col *c, const char *request, int note)
 {
 	char p[4200];
-	struct buf b;
-	size_t n = strlen(request);
-	int found = 0;
 	FILE *f;
 
 	snprintf(p, sizeof(p), "%.4000s/remediations", c->conf.state_dir);
-	buf_init(&b, 64u << 20);
-	if (buf_read_file(&b, p) == 0 && b.data)
-		for (const char *l = b.data; *l && !found;
-		    l += strcspn(l, "\n"), l += *l == '\n')
-			found = strncmp(l, request, n) == 0 &&
-			    (l[n] == '\n' || l[n] == '\0');
-	buf_free(&b);
-	if (found || !note)
-		return found;
+	if (col_lines_has(p, request, 64u << 20))
+		return 1;
+	if (!note)
+		return 0;
 	if ((f = fopen(p, "a")) == NULL || fprintf(f, "%s\n", request) < 0 ||
 	    fflush(f) != 0 || fsync(fileno(f)) < 0) {
 		log_warn("%s", p);

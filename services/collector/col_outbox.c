@@ -275,23 +275,30 @@ sent_note(struct col *c, const char *item)
 	fclose(f);
 }
 
+int
+col_lines_has(const char *file, const char *line, size_t max)
+{
+	struct buf b;
+	size_t n = strlen(line);
+	int found = 0;
+
+	buf_init(&b, max);
+	if (buf_read_file(&b, file) == 0 && b.data)
+		for (const char *l = b.data; *l && !found;
+		    l += strcspn(l, "\n"), l += *l == '\n')
+			found = strncmp(l, line, n) == 0 && (l[n] == '\n' ||
+			    l[n] == '\0');
+	buf_free(&b);
+	return found;
+}
+
 static int
 sent_has(struct col *c, const char *item)
 {
 	char p[4096];
-	struct buf b;
-	size_t n = strlen(item);
-	int found = 0;
 
 	path(c, p, sizeof(p), "sent", NULL);
-	buf_init(&b, SENT_MAX);
-	if (buf_read_file(&b, p) == 0 && b.data)
-		for (const char *l = b.data; *l && !found;
-		    l += strcspn(l, "\n"), l += *l == '\n')
-			found = strncmp(l, item, n) == 0 && (l[n] == '\n' ||
-			    l[n] == '\0');
-	buf_free(&b);
-	return found;
+	return col_lines_has(p, item, SENT_MAX);
 }
 
 int

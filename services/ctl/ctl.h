@@ -74,15 +74,31 @@ int	ctl_cancel_subscriptions(struct ctl *, const char *node,
 int	ctl_topics(struct ctl *, int argc, char **argv);
 int	ctl_affiliations(struct ctl *, int argc, char **argv);
 int	ctl_items(struct ctl *, int argc, char **argv);
+/* One item's payload (free() it), or NULL; *rc (may be NULL): 0,
+ * -ENOENT when there is none, or the query's error. */
+char	*ctl_item(struct ctl *, const char *node, const char *id, int *rc);
 int	ctl_watch(struct ctl *, int argc, char **argv);
 int	ctl_publish(struct ctl *, int argc, char **argv);
 int	ctl_retract(struct ctl *, int argc, char **argv);
 int	ctl_blob(struct ctl *, int argc, char **argv);
 int	ctl_policy(struct ctl *, int argc, char **argv);
+/* Uploads FILE and submits it to the policy repository: SCAP content
+ * (kind NULL; base names a tailoring's datastream) or "vulnerability"
+ * definitions; waits for the verdict and prints what was announced.
+ * idout (may be NULL) gets the id.  0, or 1 with the reason printed. */
+int	ctl_submit(struct ctl *, const char *path, const char *kind,
+	    const char *base, char idout[65]);
+/* ctl_vuln.c: vuln publish FILE | vuln list */
+int	ctl_vuln(struct ctl *, int argc, char **argv);
+/* One announcement of vulnerability definitions, printed. */
+int	ctl_vuln_show(struct ctl *, const char *payload);
 int	ctl_feeds(struct ctl *, int argc, char **argv);
 int	ctl_disco(struct ctl *, int argc, char **argv);
 int	ctl_assess(struct ctl *, int argc, char **argv);
 int	ctl_assessments(struct ctl *, int argc, char **argv);
+/* The assessment's item on sacm/assessments, parsed (its root
+ * <assessment/>), or NULL. */
+xmlDocPtr ctl_assessment(struct ctl *, const char *id);
 int	ctl_assign(struct ctl *, int argc, char **argv);
 int	ctl_assignments(struct ctl *, int argc, char **argv);
 int	ctl_unassign(struct ctl *, int argc, char **argv);
@@ -104,6 +120,14 @@ int	ctl_results(struct ctl *, int argc, char **argv);
 /* The results repository's JID: the setting, else the one the grid
  * names (query_service_jid). */
 void	ctl_results_repo(struct ctl *, char *to, size_t len);
+/* Sends the results repository the <query/> in query; the answer's
+ * <child> (*elem) names a blob, fetched into *data (free() it; at most
+ * 1 GiB), its reference in *ref (may be NULL; blob_ref_free() it).  The
+ * answer's document (free it), or NULL with the reason printed. */
+struct blob_ref;
+xmlDocPtr ctl_results_blob(struct ctl *, const char *what, struct buf *query,
+	    const char *child, xmlNodePtr *elem, char **data, size_t *len,
+	    struct blob_ref *ref);
 int	ctl_report(struct ctl *, int argc, char **argv);
 int	ctl_arf(struct ctl *, int argc, char **argv);
 /* ctl_fix.c: remediation [apply] */

@@ -21,26 +21,19 @@
 #include "xmlutil.h"
 
 
-struct one {
-	char	*state, *payload;
-};
-
-static int
-grab(const struct grid_event *ev, void *arg)
+xmlDocPtr
+ctl_assessment(struct ctl *c, const char *id)
 {
-	struct one *o = arg;
 	xmlDocPtr doc;
-	char err[128];
+	char err[128], *payload;
 
-	if (ev->payload && o->payload == NULL) {
-		o->payload = strdup(ev->payload);
-		if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20,
-		    "assessment", SACM_NS, &doc, err, sizeof(err)) == 0) {
-			o->state = xml_prop(xmlDocGetRootElement(doc), "state");
-			xmlFreeDoc(doc);
-		}
-	}
-	return 1;
+	if ((payload = ctl_item(c, TOPIC_ASSESSMENTS, id, NULL)) == NULL)
+		return NULL;
+	if (xmlsafe_parse_root(payload, strlen(payload), 1 << 20,
+	    "assessment", SACM_NS, &doc, err, sizeof(err)) < 0)
+		doc = NULL;
+	free(payload);
+	return doc;
 }
 
 static int
@@ -66,17 +59,17 @@ ctl_wait_assessments(struct ctl *c, const char *what, char *const *ids,
 		done = 0;
 		bad = 0;
 		for (size_t i = 0; i < n; i++) {
-			struct one o = { 0 };
+			xmlDocPtr doc = ctl_assessment(c, ids[i]);
+			char *state = doc ? xml_prop(xmlDocGetRootElement(doc),
+			    "state") : NULL;
 
-			(void)pubsub_items(c->g, TOPIC_ASSESSMENTS, ids[i], 0,
-			    grab, &o);
-			if (terminal(o.state)) {
+			if (terminal(state)) {
 				done++;
-				bad += strcmp(o.state, "complete") != 0;
-			} else if (o.state && !step[0])
-				snprintf(step, sizeof(step), "%s", o.state);
-			free(o.state);
-			free(o.payload);
+				bad += strcmp(state, "complete") != 0;
+			} else if (state && !step[0])
+				snprintf(step, sizeof(step), "%s", state);
+			free(state);
+			xmlFreeDoc(doc);
 		}
 		if (!c->json)
 			fprintf(stderr, "\r%zu/%zu done%s%s   ", done, n,
@@ -194,15 +187,13 @@ ctl_assessments(struct ctl *c, int argc, char **argv)
 	    0)))
 		return 2;
 	if (show && !c->json) {
-		struct one o = { 0 };
+		char *payload = ctl_item(c, TOPIC_ASSESSMENTS, argv[1], NULL);
 
-		if (pubsub_items(c->g, TOPIC_ASSESSMENTS, argv[1], 0, grab,
-		    &o) < 0 || o.payload == NULL)
+		if (payload == NULL)
 			return ctl_fail("assessments", "no assessment %s",
 			    argv[1]);
-		printf("%s\n", o.payload);
-		free(o.payload);
-		free(o.state);
+		printf("%s\n", payload);
+		free(payload);
 		return 0;
 	}
 	r.doc = xmlNewDoc(BAD_CAST "1.0");

@@ -22,12 +22,19 @@
 #include "xmlutil.h"
 
 
+/* One feed per URL and type: one service document may be followed for
+ * its configuration collections and, as another feed, for its
+ * vulnerability ones. */
 static void
-feed_id(const char *url, char out[24])
+feed_id(const char *url, const char *type, char out[24])
 {
-	char hex[65];
+	char hex[65], *s = NULL;
 
-	blob_sha256_hex(url, strlen(url), hex);
+	if (type && strcmp(type, "configuration") != 0 &&
+	    asprintf(&s, "%s %s", type, url) < 0)
+		s = NULL;
+	blob_sha256_hex(s ? s : url, strlen(s ? s : url), hex);
+	free(s);
 	snprintf(out, 24, "feed-%.12s", hex);
 }
 
@@ -48,7 +55,14 @@ feeds_add(struct ctl *c, const char *url)
 		free(ca);
 		return ctl_fail("feeds add", "%s: no PEM certificate", c->ca);
 	}
-	feed_id(url, id);
+	if (c->type && strcmp(c->type, "configuration") &&
+	    strcmp(c->type, "vulnerability")) {
+		free(ca);
+		return ctl_fail("feeds add", "--type %s: a feed is of "
+		    "configuration (the default) or vulnerability content",
+		    c->type);
+	}
+	feed_id(url, c->type, id);
 	buf_init(&b, 2 << 20);
 	buf_adds(&b, "<feed xmlns='" SACM_NS "' url='");
 	buf_add_xml(&b, url);
@@ -158,8 +172,9 @@ feeds_list(struct ctl *c)
 	if (c->json)
 		buf_adds(&out, "[");
 	else
-		buf_printf(&out, "%-17s %-8s %-20s %4s %5s %s\n", "FEED",
-		    "STATE", "LAST POLL", "HTTP", "INGST", "URL / REASON");
+		buf_printf(&out, "%-17s %-13s %-8s %-20s %4s %5s %s\n",
+		    "FEED", "TYPE", "STATE", "LAST POLL", "HTTP", "INGST",
+		    "URL / REASON");
 	for (size_t i = 0, k = 0; i < l.n; i++) {
 		struct feedrow *r = &l.rows[i];
 
@@ -185,12 +200,13 @@ feeds_list(struct ctl *c)
 			json_str(&out, r->reason);
 			buf_adds(&out, "}");
 		} else {
-			buf_printf(&out, "%-17s %-8s %-20s %4s %5s %s\n", r->id,
+			buf_printf(&out, "%-17s %-13s %-8s %-20s %4s %5s %s\n",
+			    r->id, r->type ? r->type : "configuration",
 			    r->state ? r->state : "new", r->last ? r->last :
 			    "-", r->http ? r->http : "-", r->ingested ?
 			    r->ingested : "0", r->url);
 			if (r->reason)
-				buf_printf(&out, "%55s %s\n", "", r->reason);
+				buf_printf(&out, "%69s %s\n", "", r->reason);
 		}
 next:
 		free(r->id); free(r->url); free(r->type); free(r->interval);

@@ -21,7 +21,6 @@
 #include "pubsub.h"
 #include "query.h"
 #include "topics.h"
-#include "xmlsafe.h"
 #include "xmlutil.h"
 
 #define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
@@ -52,11 +51,10 @@ fetch(struct ctl *c, const char *what, const char *endpoint, struct fix *f)
 	struct buf h;
 	xmlDocPtr doc;
 	xmlNodePtr rem;
-	char to[512], err[1024], *want;
-	int r;
+	char *want;
+	int r = 0;
 
 	memset(f, 0, sizeof(*f));
-	ctl_results_repo(c, to, sizeof(to));
 	buf_init(&h, 65536);
 	buf_adds(&h, "<query xmlns='" NS_RESULTS "' type='remediation'");
 	buf_add_attr(&h, "endpoint", endpoint);
@@ -65,36 +63,24 @@ fetch(struct ctl *c, const char *what, const char *endpoint, struct fix *f)
 	buf_add_attr(&h, "profile", c->profile);
 	buf_add_attr(&h, "fix-type", c->type ? c->type : "bash");
 	buf_adds(&h, "/>");
-	r = h.data ? query_get(c->g, to, h.data, "query", NS_RESULTS, &doc, err,
-	    sizeof(err)) : -E2BIG;
+	doc = ctl_results_blob(c, what, &h, "remediation", &rem, &f->script,
+	    &f->len, &f->ref);
 	buf_free(&h);
-	if (r < 0)
-		return ctl_fail(what, "%s", err);
-	rem = xml_child(xmlDocGetRootElement(doc), "remediation", NULL);
-	if (rem == NULL || blob_ref_from_xml(xml_child(rem, "blob", BLOB_NS),
-	    &f->ref, err, sizeof(err)) < 0) {
-		xmlFreeDoc(doc);
-		return ctl_fail(what, "the answer has no remediation");
-	}
+	if (doc == NULL)
+		return 1;
 	want = xml_prop(rem, "sha256");
 	f->evaluation = xml_prop(rem, "evaluation");
 	f->policy = xml_prop(rem, "policy");
 	f->profile = xml_prop(rem, "profile");
 	xmlFreeDoc(doc);
-	r = blob_get(c->g, &f->ref, 1u << 30, &f->script, &f->len, err,
-	    sizeof(err));
-	if (r == 0) {
-		blob_sha256_hex(f->script, f->len, f->sha256);
-		if (want == NULL || strcmp(f->sha256, want) != 0) {
-			snprintf(err, sizeof(err), "the script's sha256 is not "
-			    "the one the answer names");
-			r = -EBADMSG;
-		}
-	}
+	blob_sha256_hex(f->script, f->len, f->sha256);
+	if (want == NULL || strcmp(f->sha256, want) != 0)
+		r = -EBADMSG;
 	free(want);
 	if (r < 0) {
 		fix_free(f);
-		return ctl_fail(what, "%s", err);
+		return ctl_fail(what, "the script's sha256 is not the one the "
+		    "answer names");
 	}
 	return 0;
 }
@@ -143,30 +129,27 @@ show(struct ctl *c, int argc, char **argv)
 
 /* The assessment item's root attributes (and reason) we report. */
 struct outcome {
-	char	*state, *evaluation, *fix, *exit, *reason;
+	char	*evaluation, *fix, *exit, *reason;
 };
 
-static int
-grab(const struct grid_event *ev, void *arg)
+/* How the assessment ended: its evaluation, the fix's state and exit
+ * status, the reason it failed. */
+static void
+outcome(struct ctl *c, const char *id, struct outcome *o)
 {
-	struct outcome *o = arg;
 	xmlDocPtr doc;
 	xmlNodePtr a, why;
-	char err[128];
 
-	if (ev->payload == NULL || o->state || xmlsafe_parse_root(ev->payload,
-	    ev->payload_len, 1 << 20, "assessment", SACM_NS, &doc, err,
-	    sizeof(err)) < 0)
-		return 1;
+	memset(o, 0, sizeof(*o));
+	if ((doc = ctl_assessment(c, id)) == NULL)
+		return;
 	a = xmlDocGetRootElement(doc);
-	o->state = xml_prop(a, "state");
 	o->evaluation = xml_prop(a, "evaluation");
 	o->fix = xml_prop(a, "remediation");
 	o->exit = xml_prop(a, "remediation-exit");
 	if ((why = xml_child(a, "reason", SACM_NS)) != NULL)
 		o->reason = xml_text(why);
 	xmlFreeDoc(doc);
-	return 1;
 }
 
 /* Before and after: the rules the fix turned to pass, those it did not,
@@ -289,7 +272,7 @@ apply(struct ctl *c, int argc, char **argv)
 		    "for %s\n", id, f.len, f.sha256, f.evaluation, argv[0]);
 	if (c->wait) {
 		r = ctl_wait_assessments(c, what, &id, 1);
-		(void)pubsub_items(c->g, TOPIC_ASSESSMENTS, id, 0, grab, &o);
+		outcome(c, id, &o);
 		if (!c->json && o.fix)
 			printf("the fix %s on the endpoint (exit status %s)\n",
 			    strcmp(o.fix, "applied") == 0 ? "ran" : o.fix,
@@ -302,7 +285,7 @@ apply(struct ctl *c, int argc, char **argv)
 	if (c->json && !c->wait)
 		ctl_print_object("assessment", id, "sha256", f.sha256,
 		    "evaluation", f.evaluation ? f.evaluation : "", NULL);
-	free(o.state); free(o.evaluation); free(o.fix); free(o.exit);
+	free(o.evaluation); free(o.fix); free(o.exit);
 	free(o.reason);
 	free(id);
 	fix_free(&f);

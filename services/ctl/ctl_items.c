@@ -54,6 +54,28 @@ print_event(const struct ctl *c, const struct grid_event *ev,
 	buf_free(&b);
 }
 
+static int
+grab_item(const struct grid_event *ev, void *arg)
+{
+	char **payload = arg;
+
+	if (ev->payload && *payload == NULL)
+		*payload = strdup(ev->payload);
+	return 0;
+}
+
+char *
+ctl_item(struct ctl *c, const char *node, const char *id, int *rc)
+{
+	char *payload = NULL;
+	int r;
+
+	r = pubsub_items(c->g, node, id, 0, grab_item, &payload);
+	if (rc)
+		*rc = r < 0 ? r : payload ? 0 : -ENOENT;
+	return payload;
+}
+
 struct listing {
 	struct ctl	*c;
 	size_t		 n;

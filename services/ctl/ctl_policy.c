@@ -44,30 +44,6 @@ random_id(char *out, size_t len)
 		snprintf(out + strlen(out), len - strlen(out), "%02x", r[i]);
 }
 
-struct grab {
-	char	*payload;
-};
-
-static int
-grab_item(const struct grid_event *ev, void *arg)
-{
-	struct grab *g = arg;
-
-	if (ev->payload && g->payload == NULL)
-		g->payload = strdup(ev->payload);
-	return 0;
-}
-
-/* One item's payload, or NULL (-ENOENT in *rc when there is none). */
-static char *
-get_item(struct ctl *c, const char *node, const char *id, int *rc)
-{
-	struct grab g = { NULL };
-
-	*rc = pubsub_items(c->g, node, id, 0, grab_item, &g);
-	return g.payload;
-}
-
 /* ---- list / show ---------------------------------------------------- */
 
 static void
@@ -288,14 +264,19 @@ policy_show(struct ctl *c, const char *id)
 
 /* ---- publish -------------------------------------------------------- */
 
-/*
- * Uploads path, submits it (with base-policy for a tailoring) and waits
- * for the verdict.  On acceptance prints it and, when idout is not NULL,
- * copies the policy id there.  0 or 1 (reason printed).
- */
 static int
 submit(struct ctl *c, const char *path, const char *base, char idout[65])
 {
+	return ctl_submit(c, path, NULL, base, idout);
+}
+
+int
+ctl_submit(struct ctl *c, const char *path, const char *kind,
+    const char *base, char idout[65])
+{
+	const char *what = kind ? "vuln publish" : "policy publish";
+	const char *idattr = kind ? "definitions" : "policy";
+	const char *topic = kind ? TOPIC_VULN_DEFS : TOPIC_POLICY;
 	struct blob_ref ref;
 	struct buf sub;
 	char subid[64], statusid[80], *data, *copy, *status = NULL;
@@ -306,27 +287,28 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 	long wait = c->timeout ? c->timeout : 600;
 
 	if ((r = ctl_read_file(path, POLICY_MAX, &data, &len)) < 0)
-		return ctl_fail("policy publish", "%s: %s", path, r == -E2BIG ?
+		return ctl_fail(what, "%s: %s", path, r == -E2BIG ?
 		    "larger than 512 MiB" : strerror(-r));
 	copy = strdup(path);
 	name = c->name && base == NULL ? c->name : basename(copy);
 	fprintf(stderr, "sacmctl: uploading %s (%zu bytes)\n", path, len);
-	r = blob_put(c->g, name, data, len, "application/xml", 1, &ref);
+	r = blob_put(c->g, name, data, len, len > 3 && memcmp(data, "BZh",
+	    3) == 0 ? "application/x-bzip2" : len > 2 && (unsigned char)
+	    data[0] == 0x1f && (unsigned char)data[1] == 0x8b ?
+	    "application/gzip" : "application/xml", 1, &ref);
 	free(data);
 	if (r < 0) {
 		free(copy);
-		return ctl_fail("policy publish", "upload: %s",
+		return ctl_fail(what, "upload: %s",
 		    grid_errstr(c->g));
 	}
 	random_id(subid, sizeof(subid));
 	buf_init(&sub, 65536);
-	buf_adds(&sub, "<submission xmlns='" SACM_NS "' name='");
-	buf_add_xml(&sub, name);
-	if (base) {
-		buf_adds(&sub, "' base-policy='");
-		buf_add_xml(&sub, base);
-	}
-	buf_adds(&sub, "'>");
+	buf_adds(&sub, "<submission xmlns='" SACM_NS "'");
+	buf_add_attr(&sub, "name", name);
+	buf_add_attr(&sub, "base-policy", base);
+	buf_add_attr(&sub, "kind", kind);
+	buf_adds(&sub, ">");
 	blob_ref_to_xml(&ref, &sub);
 	buf_adds(&sub, "</submission>");
 	blob_ref_free(&ref);
@@ -335,7 +317,7 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 	    NULL);
 	buf_free(&sub);
 	if (r < 0)
-		return ctl_fail("policy publish", "submitting: %s",
+		return ctl_fail(what, "submitting: %s",
 		    grid_errstr(c->g));
 	fprintf(stderr, "sacmctl: submitted as %s; waiting for the policy "
 	    "repository\n", subid);
@@ -346,17 +328,17 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 	while (!ctl_quit && time(NULL) < end) {
 		if (time(NULL) != last) {
 			last = time(NULL);
-			status = get_item(c, TOPIC_SUBMISSIONS, statusid, &rc);
+			status = ctl_item(c, TOPIC_SUBMISSIONS, statusid, &rc);
 			if (status)
 				break;
 			if (rc < 0 && rc != -ENOENT)
-				return ctl_fail("policy publish", "%s",
+				return ctl_fail(what, "%s",
 				    grid_errstr(c->g));
 		}
 		grid_run_once(c->g, 200);
 	}
 	if (status == NULL)
-		return ctl_fail("policy publish", "no verdict from the policy "
+		return ctl_fail(what, "no verdict from the policy "
 		    "repository within %ld s (is sacm-policy-repo running?)",
 		    wait);
 	{
@@ -368,13 +350,13 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 		if (xmlsafe_parse_root(status, strlen(status), 1 << 20,
 		    "submission-status", SACM_NS, &doc, err, sizeof(err)) < 0) {
 			free(status);
-			return ctl_fail("policy publish", "malformed verdict: "
+			return ctl_fail(what, "malformed verdict: "
 			    "%s", err);
 		}
 		free(status);
 		root = xmlDocGetRootElement(doc);
 		state = xml_prop(root, "state");
-		policy = xml_prop(root, "policy");
+		policy = xml_prop(root, idattr);
 		dup = xml_prop(root, "duplicate");
 		rn = xml_child(root, "reason", NULL);
 		reason = rn ? xmlNodeGetContent(rn) : NULL;
@@ -383,16 +365,19 @@ submit(struct ctl *c, const char *path, const char *base, char idout[65])
 			char *ann;
 
 			if (!c->json)
-				printf("accepted: policy %s%s\n", policy,
+				printf("accepted: %s %s%s\n", kind ?
+				    "vulnerability definitions" : "policy",
+				    policy,
 				    dup ? " (already stored; nothing changed)"
 				    : "");
 			if (idout)
 				memcpy(idout, policy, 65);
-			ann = get_item(c, TOPIC_POLICY, policy, &rc);
-			r = ann ? show_payload(c, ann) : 0;
+			ann = ctl_item(c, topic, policy, &rc);
+			r = !ann ? 0 : kind ? ctl_vuln_show(c, ann) :
+			    show_payload(c, ann);
 			free(ann);
 		} else {
-			r = ctl_fail("policy publish", "%s: rejected: %s", path,
+			r = ctl_fail(what, "%s: rejected: %s", path,
 			    reason ? (const char *)reason : "no reason given");
 		}
 		free(state);

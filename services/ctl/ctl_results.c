@@ -132,22 +132,58 @@ ctl_results(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+xmlDocPtr
+ctl_results_blob(struct ctl *c, const char *what, struct buf *query,
+    const char *child, xmlNodePtr *elem, char **data, size_t *len,
+    struct blob_ref *refout)
+{
+	struct blob_ref ref;
+	xmlDocPtr doc;
+	char to[512], err[1024];
+	int r;
+
+	ctl_results_repo(c, to, sizeof(to));
+	r = query->data ? query_get(c->g, to, query->data, "query", NS_RESULTS,
+	    &doc, err, sizeof(err)) : -E2BIG;
+	if (r == -E2BIG)
+		snprintf(err, sizeof(err), "the query is too long");
+	if (r < 0) {
+		ctl_fail(what, "%s", err);
+		return NULL;
+	}
+	*elem = xml_child(xmlDocGetRootElement(doc), child, NULL);
+	if (*elem == NULL || blob_ref_from_xml(xml_child(*elem, "blob",
+	    BLOB_NS), &ref, err, sizeof(err)) < 0) {
+		xmlFreeDoc(doc);
+		ctl_fail(what, "the answer has no %s", child);
+		return NULL;
+	}
+	r = blob_get(c->g, &ref, 1u << 30, data, len, err, sizeof(err));
+	if (r == 0 && refout)
+		*refout = ref;
+	else
+		blob_ref_free(&ref);
+	if (r < 0) {
+		xmlFreeDoc(doc);
+		ctl_fail(what, "%s", err);
+		return NULL;
+	}
+	return doc;
+}
+
 /* The HTML report (what "report") or the ARF (what "arf"), as a blob. */
 static int
 fetch_doc(struct ctl *c, const char *what, int argc, char **argv)
 {
-	struct blob_ref ref;
 	struct buf h;
 	xmlDocPtr doc;
 	xmlNodePtr rep;
-	char to[512], err[1024], *html = NULL;
+	char *html = NULL;
 	size_t len;
 	FILE *f;
-	int r;
 
 	if (argc != 1 || c->out == NULL)
 		return 2;
-	ctl_results_repo(c, to, sizeof(to));
 	buf_init(&h, 65536);
 	buf_adds(&h, "<query xmlns='" NS_RESULTS "'");
 	buf_add_attr(&h, "type", what);
@@ -158,22 +194,11 @@ fetch_doc(struct ctl *c, const char *what, int argc, char **argv)
 	if (c->raw)
 		buf_adds(&h, " raw='true'");
 	buf_adds(&h, "/>");
-	r = h.data ? query_get(c->g, to, h.data, "query", NS_RESULTS, &doc, err,
-	    sizeof(err)) : -E2BIG;
+	doc = ctl_results_blob(c, what, &h, what, &rep, &html, &len, NULL);
 	buf_free(&h);
-	if (r < 0)
-		return ctl_fail(what, "%s", err);
-	rep = xml_child(xmlDocGetRootElement(doc), what, NULL);
-	if (rep == NULL || blob_ref_from_xml(xml_child(rep, "blob", BLOB_NS),
-	    &ref, err, sizeof(err)) < 0) {
-		xmlFreeDoc(doc);
-		return ctl_fail(what, "the answer has no %s", what);
-	}
+	if (doc == NULL)
+		return 1;
 	xmlFreeDoc(doc);
-	r = blob_get(c->g, &ref, 1u << 30, &html, &len, err, sizeof(err));
-	blob_ref_free(&ref);
-	if (r < 0)
-		return ctl_fail(what, "%s", err);
 	if ((f = fopen(c->out, "w")) == NULL || fwrite(html, 1, len, f) !=
 	    len || fclose(f) != 0) {
 		free(html);

@@ -60,9 +60,10 @@ ctl_query_rows(struct ctl *c, const char *what, const char *to,
  * endpoint id of digits stays a string.
  */
 static const char *const numeric[] = {
-	"age-s", "attempts", "bad", "duration-ms", "error", "every", "fail",
-	"fixed", "informational", "interval", "items", "max",
-	"notapplicable", "notchecked", "packages", "pass", "records",
+	"age-s", "attempts", "bad", "definitions", "duration-ms", "error",
+	"every", "fail", "fixed", "from-inventory", "informational",
+	"interval", "items", "max", "notapplicable", "notchecked", "objects",
+	"packages", "pass", "records",
 	"reports", "runs", "score", "seq", "sequence", "size", "step",
 	"steps", "unknown", "waived", "waived-fail", "waived-pass",
 	"waived-score",

@@ -43,11 +43,18 @@ static const struct {
 	    " | list | show ID | fetch ID -o FILE",
 	    "submit a SCAP datastream and wait for the verdict; list, show "
 	    "and fetch policies" },
+	{ "vuln", ctl_vuln, "vuln publish FILE [--name NAME] [--timeout S] | "
+	    "vuln list",
+	    "submit vulnerability definitions (OVAL of class vulnerability "
+	    "or patch, as Debian's security tracker publishes them; plain, "
+	    ".gz or .bz2) and wait for the verdict; list those announced" },
 	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
 	    "[--interval S] [--trusted] | list | poll ID | remove ID",
-	    "follow ROLIE feeds (RFC 8322) of SCAP content; a feed's content "
-	    "is assessed only when an operator asks (assess, assign) unless "
-	    "the feed is --trusted" },
+	    "follow ROLIE feeds (RFC 8322) of SCAP content (--type "
+	    "configuration, the default) or of vulnerability definitions "
+	    "(--type vulnerability); a feed's SCAP content is assessed only "
+	    "when an operator asks (assess, assign) unless the feed is "
+	    "--trusted" },
 	{ "disco", ctl_disco, "disco JID [--node NODE]",
 	    "what an entity says it is: identity, features, form (XEP-0030)" },
 	{ "endpoints", ctl_endpoints, "endpoints | endpoints pending | "

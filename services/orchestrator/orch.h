@@ -115,6 +115,10 @@ void	orch_endpoints_due(struct orch *, const char *endpoint,
 	    const char *collector);
 
 /* orch_events.c */
+/* An item's payload parsed safely, its root <root xmlns=SACM_NS> (at most
+ * 1 MiB); NULL with err set. */
+xmlDocPtr orch_event_doc(const struct grid_event *, const char *root,
+	    char *err, size_t len);
 void	orch_on_event(struct grid *, const struct grid_event *, void *);
 int	orch_on_request(struct grid *, const struct grid_request *,
 	    struct buf *, void *);
@@ -149,6 +153,8 @@ void	orch_tick(struct orch *);
 
 /* orch_approve.c: endpoints are approved, not trusted on first use. */
 int	orch_endpoint_approved(struct orch *, const char *id);
+/* The account that announced the endpoint (free() it), or NULL. */
+char	*orch_endpoint_account(struct orch *, const char *id);
 /* After an announcement was stored: auto_approve, or it waits. */
 void	orch_endpoint_announced(struct orch *, const char *id,
 	    const char *account);

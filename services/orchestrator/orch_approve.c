@@ -120,21 +120,32 @@ orch_approvals_flush(struct orch *o)
 	}
 }
 
+char *
+orch_endpoint_account(struct orch *o, const char *id)
+{
+	sqlite3_stmt *st;
+	char *account = NULL;
+
+	if (db_prep(o->db, "SELECT account FROM endpoint WHERE id = ?",
+	    &st) < 0)
+		return NULL;
+	db_bind_text(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		account = db_column_dup(st, 0);
+	sqlite3_finalize(st);
+	return account;
+}
+
 /* An endpoint approved just now: the datastream policies known apply to
  * it, and the assignments that cover it. */
 static void
 welcome(struct orch *o, const char *id)
 {
 	sqlite3_stmt *pl;
-	char *account = NULL;
+	char *account;
 
 	/* its collector's presence, from now on */
-	if (db_prep(o->db, "SELECT account FROM endpoint WHERE id = ?",
-	    &pl) == 0) {
-		db_bind_text(pl, 1, id);
-		if (sqlite3_step(pl) == SQLITE_ROW)
-			account = db_column_dup(pl, 0);
-		sqlite3_finalize(pl);
+	if ((account = orch_endpoint_account(o, id)) != NULL) {
 		orch_presence_watch(o, account);
 		free(account);
 	}

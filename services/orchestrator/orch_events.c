@@ -32,8 +32,9 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-static xmlDocPtr
-parse(const struct grid_event *ev, const char *root, char *err, size_t len)
+xmlDocPtr
+orch_event_doc(const struct grid_event *ev, const char *root, char *err,
+    size_t len)
 {
 	xmlDocPtr doc;
 
@@ -192,7 +193,7 @@ policy_in(struct orch *o, const struct grid_event *ev)
 	const char *bad;
 	int fresh, trusted;
 
-	if ((doc = parse(ev, "policy", err, sizeof(err))) == NULL) {
+	if ((doc = orch_event_doc(ev, "policy", err, sizeof(err))) == NULL) {
 		log_warnx("policy %s ignored: %s", ev->item_id, err);
 		return;
 	}
@@ -307,7 +308,7 @@ endpoint_in(struct orch *o, const struct grid_event *ev)
 	char err[256], now[32], *id, pub[512];
 	int b;
 
-	if ((doc = parse(ev, "endpoint", err, sizeof(err))) == NULL) {
+	if ((doc = orch_event_doc(ev, "endpoint", err, sizeof(err))) == NULL) {
 		log_warnx("endpoint %s ignored: %s", ev->item_id, err);
 		return;
 	}
@@ -395,7 +396,8 @@ posture_in(struct orch *o, const struct grid_event *ev)
 	char *pol, *prof, *aid = NULL;
 	const char *bad;
 
-	if ((doc = parse(ev, "posture-stored", err, sizeof(err))) == NULL) {
+	if ((doc = orch_event_doc(ev, "posture-stored", err,
+	    sizeof(err))) == NULL) {
 		log_warnx("stored posture %s ignored: %s", ev->item_id, err);
 		return;
 	}
@@ -472,7 +474,8 @@ result_in(struct orch *o, const struct grid_event *ev)
 	snprintf(req, sizeof(req), "%.*s", (int)strcspn(ev->item_id, "/"),
 	    ev->item_id);
 
-	if ((doc = parse(ev, "evaluation-result", err, sizeof(err))) == NULL) {
+	if ((doc = orch_event_doc(ev, "evaluation-result", err,
+	    sizeof(err))) == NULL) {
 		log_warnx("evaluation result %s ignored: %s", ev->item_id, err);
 		return;
 	}

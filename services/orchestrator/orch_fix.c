@@ -28,7 +28,6 @@
 #include "log.h"
 #include "orch.h"
 #include "topics.h"
-#include "xmlsafe.h"
 #include "xmlutil.h"
 
 static int
@@ -155,25 +154,6 @@ orch_fix_of(struct orch *o, const char *id, struct buf *attrs,
 }
 
 /* The account (bare JID) that announced the endpoint. */
-static int
-owner(struct orch *o, const char *ep, char *out, size_t len)
-{
-	sqlite3_stmt *st;
-	int r = -ENOENT;
-
-	out[0] = '\0';
-	if (db_prep(o->db, "SELECT account FROM endpoint WHERE id = ?", &st) <
-	    0)
-		return -EIO;
-	db_bind_text(st, 1, ep);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
 /*
  * <remediation-result xmlns=SACM_NS endpoint= request= state=
  * [exit-code=] .../> on sacm/remediation/results, item id
@@ -188,13 +168,14 @@ orch_fix_result(struct orch *o, const struct grid_event *ev)
 	sqlite3_stmt *st;
 	xmlDocPtr doc;
 	xmlNodePtr root, rn;
-	char err[256], pub[512], acct[512], why[700], *ep = NULL, *req = NULL;
+	char err[256], pub[512], why[700], *ep = NULL, *req = NULL;
 	char *state = NULL, *code = NULL, *aid = NULL, *reason = NULL;
+	char *acct = NULL;
 	const char *bad;
 	size_t n;
 
-	if (xmlsafe_parse_root(ev->payload, ev->payload_len, 1 << 20,
-	    "remediation-result", SACM_NS, &doc, err, sizeof(err)) < 0) {
+	if ((doc = orch_event_doc(ev, "remediation-result", err,
+	    sizeof(err))) == NULL) {
 		log_warnx("remediation result %s ignored: %s", ev->item_id,
 		    err);
 		return;
@@ -227,7 +208,8 @@ orch_fix_result(struct orch *o, const struct grid_event *ev)
 		goto out;
 	}
 	jid_bare(ev->publisher ? ev->publisher : "", pub, sizeof(pub));
-	if (owner(o, ep, acct, sizeof(acct)) < 0 || strcasecmp(acct, pub)) {
+	acct = orch_endpoint_account(o, ep);
+	if (acct == NULL || strcasecmp(acct, pub)) {
 		log_warnx("remediation result %s ignored: published by %s, "
 		    "not by the account of endpoint %s", ev->item_id,
 		    pub[0] ? pub : "nobody", ep);
@@ -272,4 +254,5 @@ orch_fix_result(struct orch *o, const struct grid_event *ev)
 out:
 	xmlFreeDoc(doc);
 	free(ep); free(req); free(state); free(code); free(aid); free(reason);
+	free(acct);
 }

@@ -13,6 +13,7 @@
 struct pr_conf {
 	char	*db;			/* sqlite file */
 	long	 max_content_size;	/* decoded bytes */
+	long	 max_vuln_size;		/* decoded bytes, definitions */
 	int	 log_level;
 	char	*allow;		/* who may ask (query_allowed) */
 	char	*feed_ca_file;		/* CA bundle for feeds without one */
@@ -95,20 +96,33 @@ void	pr_feeds_tick(struct pr *);
 /* pr_submit.c */
 enum { PR_ACCEPTED, PR_DUPLICATE, PR_REJECTED, PR_RETRY };
 /*
- * Validates, stores and (through pr_flush_pending) announces content.
- * id gets the policy id (sha256 of the content).  Returns one of the
- * verdicts above; err says why for PR_REJECTED and PR_RETRY.
+ * Validates, stores and (through pr_flush_pending) announces content,
+ * plain, gzip or bzip2: SCAP content as a policy, or vulnerability
+ * definitions (origin kind "vulnerability", pr_vuln.c).  id gets its id
+ * (sha256 of the decoded content).  Returns one of the verdicts above;
+ * err says why for PR_REJECTED and PR_RETRY.
  */
 struct pr_origin {
 	const char	*source;	/* "submission" or "rolie" */
 	const char	*source_ref;	/* submission id, or feed entry id */
 	const char	*by;		/* submitter, or the feed's URL */
 	int		 trusted;	/* assessed without an operator */
+	const char	*kind;		/* "vulnerability", else SCAP content */
 };
 int	pr_ingest(struct pr *, const char *content, size_t len,
 	    const char *name, const struct pr_origin *, const char *base_hint,
 	    char id[65], char *err, size_t errlen);
 void	pr_on_event(struct grid *, const struct grid_event *, void *);
+
+/* pr_vuln.c: pr_ingest() of vulnerability definitions (decoded). */
+int	pr_ingest_vuln(struct pr *, const char *content, size_t len,
+	    const char *name, const struct pr_origin *, char id[65],
+	    char *err, size_t errlen);
+/* pr_store.c: vulnerability definitions, stored and announced once. */
+int	pr_store_has_vuln(struct pr *, const char *id);
+int	pr_store_vuln(struct pr *, const char *id, const char *content,
+	    size_t len, const char *name, const struct pr_origin *,
+	    const char *announcement);
 /* The <reshare/> request (grid_request_fn). */
 int	pr_on_reshare(struct grid *, const struct grid_request *,
 	    struct buf *, void *);

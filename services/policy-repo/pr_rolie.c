@@ -113,7 +113,8 @@ on_entry(void *arg, const struct rolie_entry *e)
 
 	p->entries++;
 	if (e->id == NULL || strcmp(e->type ? e->type : "", p->f->type) != 0 ||
-	    (e->format && strcmp(e->format, ROLIE_FORMAT_SDS) != 0)) {
+	    (e->format && strcmp(e->format, strcmp(p->f->type,
+	    "vulnerability") == 0 ? ROLIE_FORMAT_OVAL : ROLIE_FORMAT_SDS))) {
 		p->skipped++;
 		return;
 	}
@@ -157,6 +158,7 @@ on_entry(void *arg, const struct rolie_entry *e)
 	origin.source_ref = e->id;
 	origin.by = p->f->url;
 	origin.trusted = p->f->trusted;
+	origin.kind = p->f->type;
 	v = pr_ingest(pr, resp.body, resp.len, base_name(e->content), &origin,
 	    NULL, pid, err, sizeof(err));
 	http_resp_free(&resp);
@@ -371,7 +373,13 @@ pr_feeds_on_event(struct pr *pr, const struct grid_event *ev)
 
 		if (interval < 10)
 			interval = 10;
-		if (url && strncmp(url, "https://", 8) == 0 && n <= 200) {
+		if (type && strcmp(type, "configuration") &&
+		    strcmp(type, "vulnerability")) {
+			log_warnx("feed %s ignored: type %.40s is neither "
+			    "configuration nor vulnerability", ev->item_id,
+			    type);
+		} else if (url && strncmp(url, "https://", 8) == 0 &&
+		    n <= 200) {
 			if (pr_store_feed_put(pr, ev->item_id, url, ca,
 			    type ? type : "configuration", interval,
 			    trusted) == 0)

@@ -7,6 +7,7 @@
  * a crash interrupted.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE policy ADD COLUMN base_id TEXT REFERENCES policy(id);",
 	/* 4: feeds whose content is assessed without an operator */
 	"ALTER TABLE feed ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;",
+	/* 5: vulnerability definitions (their content in content) */
+	"CREATE TABLE vuln_defs ("
+	"  id TEXT PRIMARY KEY REFERENCES content(sha256),"
+	"  name TEXT,"
+	"  source TEXT NOT NULL,"
+	"  source_ref TEXT,"
+	"  submitted_by TEXT,"
+	"  received TEXT NOT NULL,"
+	"  announcement TEXT NOT NULL,"
+	"  announced INTEGER NOT NULL DEFAULT 0);",
 };
 
 int
@@ -132,6 +143,12 @@ pr_store_has_policy(struct pr *pr, const char *id)
 	return exists(pr, "SELECT 1 FROM policy WHERE id = ?", id);
 }
 
+int
+pr_store_has_vuln(struct pr *pr, const char *id)
+{
+	return exists(pr, "SELECT 1 FROM vuln_defs WHERE id = ?", id);
+}
+
 /* Runs one INSERT with text parameters (NULL binds NULL). */
 static int
 insert(struct pr *pr, const char *sql, int n, const char *const *v)
@@ -154,32 +171,71 @@ insert(struct pr *pr, const char *sql, int n, const char *const *v)
 	return 0;
 }
 
+/* The content, gzip'ed, once per sha256 (in the caller's transaction). */
+static int
+put_content(struct pr *pr, const char *id, const char *content, size_t len,
+    const char *when)
+{
+	sqlite3_stmt *st;
+	char *gz;
+	size_t gzlen;
+	int r;
+
+	if ((r = blob_gzip(content, len, &gz, &gzlen)) < 0)
+		return r;
+	if (gzlen > INT_MAX || sqlite3_prepare_v2(pr->db, "INSERT OR IGNORE "
+	    "INTO content (sha256, size, gz, stored) VALUES (?, ?, ?, ?)", -1,
+	    &st, NULL) != SQLITE_OK) {
+		free(gz);
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+	sqlite3_bind_blob(st, 3, gz, (int)gzlen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, when, -1, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	free(gz);
+	return r;
+}
+
+int
+pr_store_vuln(struct pr *pr, const char *id, const char *content,
+    size_t len, const char *name, const struct pr_origin *o,
+    const char *announcement)
+{
+	char when[32];
+	const char *v[] = { id, name, o->source, o->source_ref, o->by, when,
+	    announcement };
+
+	time_iso(when, 0);
+	if (db_begin(pr->db) < 0)
+		return -EIO;
+	if (put_content(pr, id, content, len, when) < 0 ||
+	    insert(pr, "INSERT INTO vuln_defs (id, name, source, source_ref, "
+	    "submitted_by, received, announcement) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?)", 7, v) < 0 || db_commit(pr->db) < 0) {
+		log_warnx("storing vulnerability definitions %s failed: %s", id,
+		    sqlite3_errmsg(pr->db));
+		db_rollback(pr->db);
+		return -EIO;
+	}
+	return 0;
+}
+
 int
 pr_store_policy(struct pr *pr, const char *id, const char *content,
     size_t len, const struct scap_info *s, const char *name,
     const char *source, const char *source_ref, const char *by,
     const char *announcement, const char *base)
 {
-	sqlite3_stmt *st = NULL;
-	char when[32], *gz = NULL;
-	size_t gzlen;
+	char when[32];
 	int r;
 
 	time_iso(when, 0);
-	if ((r = blob_gzip(content, len, &gz, &gzlen)) < 0)
-		return r;
 	if ((r = db_begin(pr->db)) < 0)
-		goto out;
-	r = -EIO;
-	if (sqlite3_prepare_v2(pr->db, "INSERT OR IGNORE INTO content "
-	    "(sha256, size, gz, stored) VALUES (?, ?, ?, ?)", -1, &st,
-	    NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
-	sqlite3_bind_blob(st, 3, gz, (int)gzlen, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, when, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		return r;
+	if (put_content(pr, id, content, len, when) < 0)
 		goto fail;
 	{
 		const char *v[] = { id, s->kind == SCAP_DATASTREAM ?
@@ -220,18 +276,12 @@ pr_store_policy(struct pr *pr, const char *id, const char *content,
 		    "id, name, kind) VALUES (?, ?, ?, ?)", 4, v) < 0)
 			goto fail;
 	}
-	if ((r = db_commit(pr->db)) < 0)
-		goto fail;
-	r = 0;
-	goto out;
+	if (db_commit(pr->db) == 0)
+		return 0;
 fail:
 	log_warnx("storing policy %s failed: %s", id, sqlite3_errmsg(pr->db));
 	db_rollback(pr->db);
-	r = -EIO;
-out:
-	sqlite3_finalize(st);
-	free(gz);
-	return r;
+	return -EIO;
 }
 
 int
@@ -272,12 +322,14 @@ pr_store_pending(struct pr *pr, int (*fn)(struct pr *, const char *,
 	} q[] = {
 		{ "policy", "SELECT id, announcement FROM policy WHERE "
 		    "announced = 0 ORDER BY received" },
+		{ "vulnerability", "SELECT id, announcement FROM vuln_defs "
+		    "WHERE announced = 0 ORDER BY received" },
 		{ "submission", "SELECT id, status FROM submission WHERE "
 		    "published = 0 AND status != '' ORDER BY received" },
 	};
 	int r = 0;
 
-	for (size_t i = 0; i < 2 && r == 0; i++) {
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && r == 0; i++) {
 		sqlite3_stmt *st;
 
 		if (sqlite3_prepare_v2(pr->db, q[i].sql, -1, &st, NULL) !=

@@ -22,6 +22,7 @@
 #include "query.h"
 #include "pubsub.h"
 #include "topics.h"
+#include "unpack.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
@@ -94,9 +95,11 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	return buf_steal(&b, NULL);
 }
 
+/* An accepted submission names what it became: a policy, or a
+ * vulnerability definitions document (vuln). */
 static char *
 status_xml(const char *subid, const char *state, const char *policy,
-    int duplicate, const char *reason)
+    int vuln, int duplicate, const char *reason)
 {
 	struct buf b;
 
@@ -104,7 +107,7 @@ status_xml(const char *subid, const char *state, const char *policy,
 	buf_adds(&b, "<submission-status xmlns='" SACM_NS "'");
 	buf_add_attr(&b, "submission", subid);
 	buf_add_attr(&b, "state", state);
-	buf_add_attr(&b, "policy", policy);
+	buf_add_attr(&b, vuln ? "definitions" : "policy", policy);
 	if (duplicate)
 		buf_adds(&b, " duplicate='true'");
 	buf_adds(&b, ">");
@@ -136,6 +139,18 @@ publish_pending(struct pr *pr, const char *kind, const char *id,
 		pr_store_mark(pr, "policy", id, "announced");
 		return 0;
 	}
+	if (strcmp(kind, "vulnerability") == 0) {
+		if (pubsub_publish(pr->g, TOPIC_VULN_DEFS, id, xml, NULL,
+		    NULL) < 0) {
+			log_warnx("announcing vulnerability definitions %s: "
+			    "%s", id, grid_errstr(pr->g));
+			return -EAGAIN;
+		}
+		log_info("vulnerability definitions %s announced on "
+		    TOPIC_VULN_DEFS, id);
+		pr_store_mark(pr, "vuln_defs", id, "announced");
+		return 0;
+	}
 	snprintf(item, sizeof(item), "%s" STATUS_SUFFIX, id);
 	if (pubsub_publish(pr->g, TOPIC_SUBMISSIONS, item, xml, NULL, NULL) < 0) {
 		log_warnx("publishing the status of %s: %s", id,
@@ -156,14 +171,16 @@ pr_flush_pending(struct pr *pr)
 /* Records the verdict, then publishes what is pending. */
 static void
 verdict(struct pr *pr, const char *subid, const char *state,
-    const char *policy, int duplicate, const char *reason, const char *by)
+    const char *policy, int vuln, int duplicate, const char *reason,
+    const char *by)
 {
-	char *st = status_xml(subid, state, policy, duplicate, reason);
+	char *st = status_xml(subid, state, policy, vuln, duplicate, reason);
 
 	if (strcmp(state, "rejected") == 0)
 		log_warnx("submission %s rejected: %s", subid, reason);
 	else
-		log_info("submission %s accepted: policy %s%s", subid, policy,
+		log_info("submission %s accepted: %s %s%s", subid, vuln ?
+		    "vulnerability definitions" : "policy", policy,
 		    duplicate ? " (already stored)" : "");
 	if (st == NULL ||
 	    pr_store_submission(pr, subid, state, reason, policy, by, st) < 0)
@@ -223,10 +240,10 @@ bind_tailoring(struct pr *pr, const char *tcontent, size_t tlen,
 	return PR_ACCEPTED;
 }
 
-int
-pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
-    const struct pr_origin *o, const char *base_hint, char id[65], char *err,
-    size_t errlen)
+static int
+ingest_scap(struct pr *pr, const char *content, size_t clen,
+    const char *name, const struct pr_origin *o, const char *base_hint,
+    char id[65], char *err, size_t errlen)
 {
 	const char *source = o->source, *source_ref = o->source_ref;
 	const char *by = o->by;
@@ -278,6 +295,38 @@ pr_ingest(struct pr *pr, const char *content, size_t clen, const char *name,
 	return v;
 }
 
+int
+pr_ingest(struct pr *pr, const char *raw, size_t rawlen, const char *name,
+    const struct pr_origin *o, const char *base_hint, char id[65], char *err,
+    size_t errlen)
+{
+	int vuln = o->kind && strcmp(o->kind, "vulnerability") == 0;
+	size_t max = (size_t)(vuln ? pr->conf.max_vuln_size :
+	    pr->conf.max_content_size), clen, n;
+	const char *fmt;
+	char *content, *plain = NULL;
+	int v;
+
+	if ((v = unpack(raw, rawlen, max, &content, &clen, &fmt, err,
+	    errlen)) < 0)
+		return v == -ENOMEM ? PR_RETRY : PR_REJECTED;
+	if (strcmp(fmt, "plain") != 0) {
+		log_info("%s %s: %s, %zu bytes decoded", o->source,
+		    o->source_ref ? o->source_ref : "", fmt, clen);
+		/* oval-definitions-bullseye.xml.bz2 is stored as .xml */
+		n = name ? strlen(name) : 0;
+		if (n > 4 && (strcmp(name + n - 4, ".bz2") == 0 ||
+		    strcmp(name + n - 3, ".gz") == 0))
+			plain = strndup(name, n - (name[n - 1] == '2' ? 4 : 3));
+	}
+	v = vuln ? pr_ingest_vuln(pr, content, clen, plain ? plain : name, o,
+	    id, err, errlen) : ingest_scap(pr, content, clen, plain ? plain :
+	    name, o, base_hint, id, err, errlen);
+	free(plain);
+	free(content);
+	return v;
+}
+
 /* Returns 0 when a verdict was reached (accepted or rejected), -EAGAIN
  * when the submission should be tried again later (grid trouble). */
 static int
@@ -289,21 +338,30 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, c;
 	char err[1024], id[65], *name = NULL, *content = NULL, *base = NULL;
+	char *kind = NULL;
 	size_t clen = 0;
-	int r = 0;
+	int r = 0, vuln;
 
 	if (xmlsafe_parse_root(payload, len, 65536, "submission", SACM_NS,
 	    &doc, err, sizeof(err)) < 0) {
-		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		verdict(pr, subid, "rejected", NULL, 0, 0, err, by);
 		return 0;
 	}
 	root = xmlDocGetRootElement(doc);
 	name = xml_prop(root, "name");
 	base = xml_prop(root, "base-policy");
+	kind = xml_prop(root, "kind");
+	vuln = kind && strcmp(kind, "vulnerability") == 0;
+	if (kind && !vuln) {
+		snprintf(err, sizeof(err), "unknown kind of content \"%.100s\" "
+		    "(vulnerability, or none for SCAP content)", kind);
+		verdict(pr, subid, "rejected", NULL, 0, 0, err, by);
+		goto out;
+	}
 	for (c = root->children; c && c->type != XML_ELEMENT_NODE; c = c->next)
 		;
 	if (blob_ref_from_xml(c, &ref, err, sizeof(err)) < 0) {
-		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		verdict(pr, subid, "rejected", NULL, 0, 0, err, by);
 		goto out;
 	}
 	r = blob_get(pr->g, &ref, (size_t)pr->conf.max_content_size, &content,
@@ -315,7 +373,7 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 		goto out;
 	}
 	if (r < 0) {
-		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		verdict(pr, subid, "rejected", NULL, 0, 0, err, by);
 		r = 0;
 		goto out;
 	}
@@ -324,16 +382,17 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 	origin.source_ref = subid;
 	origin.by = by;
 	origin.trusted = 1;
+	origin.kind = kind;
 	switch (pr_ingest(pr, content, clen, name, &origin, base, id, err,
 	    sizeof(err))) {
 	case PR_ACCEPTED:
-		verdict(pr, subid, "accepted", id, 0, NULL, by);
+		verdict(pr, subid, "accepted", id, vuln, 0, NULL, by);
 		break;
 	case PR_DUPLICATE:
-		verdict(pr, subid, "accepted", id, 1, NULL, by);
+		verdict(pr, subid, "accepted", id, vuln, 1, NULL, by);
 		break;
 	case PR_REJECTED:
-		verdict(pr, subid, "rejected", NULL, 0, err, by);
+		verdict(pr, subid, "rejected", NULL, 0, 0, err, by);
 		break;
 	default:
 		log_warnx("submission %s: %s; will retry", subid, err);
@@ -344,6 +403,7 @@ out:
 	xmlFreeDoc(doc);
 	free(name);
 	free(base);
+	free(kind);
 	free(content);
 	return r;
 }
@@ -448,9 +508,9 @@ pr_retry_tick(struct pr *pr)
 			continue;
 		}
 		if (++r->attempts >= RETRY_MAX) {
-			verdict(pr, r->id, "rejected", NULL, 0, "the content "
-			    "could not be fetched after repeated attempts",
-			    r->by);
+			verdict(pr, r->id, "rejected", NULL, 0, 0, "the "
+			    "content could not be fetched after repeated "
+			    "attempts", r->by);
 			retry_free(r);
 			continue;
 		}

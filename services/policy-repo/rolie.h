@@ -12,6 +12,9 @@
 #include <stddef.h>
 
 #define ROLIE_FORMAT_SDS	"http://scap.nist.gov/schema/scap/source/1.2"
+/* A vulnerability feed's entries: OVAL definitions. */
+#define ROLIE_FORMAT_OVAL	\
+	"http://oval.mitre.org/XMLSchema/oval-definitions-5"
 
 struct rolie_entry {
 	const char	*id;		/* atom:id, or NULL */

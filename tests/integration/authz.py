@@ -122,7 +122,7 @@ async def run(lab, proto):
             lab, "accounts", "%s-2.conf" % role)))
         await seconds[role].online()
     bad = []
-    print("%-28s %s" % ("topic \\ role", " ".join("%-8s" % r[:8]
+    print("%-30s %s" % ("topic \\ role", " ".join("%-8s" % r[:8]
                                                   for r in roles)))
     for topic in sorted(topics):
         # the title as it is, re-submitted: a configure changes nothing
@@ -175,7 +175,7 @@ async def run(lab, proto):
                     bad.append("%s %s %s: %s, the table says %s" % (
                         topic, role, op, "allowed" if got[op] else
                         "refused", "allowed" if want[op] else "refused"))
-        print("%-28s %s" % (topic, " ".join("%-8s" % cells[r]
+        print("%-30s %s" % (topic, " ".join("%-8s" % cells[r]
                                             for r in accounts)))
     for a in list(accounts.values()) + list(seconds.values()):
         a.c.disconnect()

@@ -15,8 +15,9 @@ brokers=("$@")
 # on BROKER: every integration test on a fresh lab of BROKER; exit 1 when
 # any failed (or skipped, unless SACM_ALLOW_SKIP=1).
 on() {
-	local broker=$1 fail=0 lab t rc start
+	local broker=$1 fail=0 t rc start
 	echo "=== integration on $broker"
+	# not local: the EXIT trap (cleanup) needs it after on() returns
 	lab=$(mktemp -d /tmp/sacm-it-XXXXXX)
 	chmod 755 "$lab"
 	cleanup() {

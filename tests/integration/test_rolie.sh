@@ -225,4 +225,41 @@ sleep 1
 check "killed mid-poll (after $mid of 3 stored), all 3 entries ingested after restart" test "$(nmore)" = 3
 check "... each once" test "$(sqlite3 "$DB" "SELECT count(*) FROM feed_entry WHERE feed_id='$FMORE' AND state='accepted'")" = 3
 check "a feed added --trusted announces its content as trusted" wait_for 30 bash -c "'$S' items sacm/policy --id '$(sha a.xml)' 2>/dev/null | grep -q 'trusted=.true.'"
+# A feed of vulnerability definitions: the same service document followed
+# for its vulnerability collection, whose entries are OVAL definitions
+# served as Debian serves them (bzip2).  A datastream there is rejected,
+# and so is a 2 GB bzip2 bomb of 1.5 KB (head -c 2G /dev/zero | bzip2 -9).
+/usr/bin/python3 tools/vuln-oval-gen.py lab /var/lib/dpkg/status > "$W/defs.xml"
+/usr/bin/python3 -c "import bz2,sys; open(sys.argv[2],'wb').write(bz2.compress(open(sys.argv[1],'rb').read()))" \
+    "$W/defs.xml" "$W/www/content/oval-definitions-test.xml.bz2"
+cp tests/targets/bomb-2g.bz2 "$W/www/content/bomb.xml.bz2"
+OVAL=http://oval.mitre.org/XMLSchema/oval-definitions-5
+feed "$W/www/rolie/vuln/feed.xml" "" "$(entry urn:v:1 ssg-ubuntu1604-ds.xml "$OVAL" vulnerability
+    entry urn:v:2 oval-definitions-test.xml.bz2 "$OVAL" vulnerability
+    entry urn:v:3 bomb.xml.bz2 "$OVAL" vulnerability
+    entry urn:v:4 ssg-debian10-ds.xml "" vulnerability)"
+chmod -R a+rX "$W/www"
+nvuln() { sqlite3 "$DB" 'SELECT count(*) FROM vuln_defs'; }
+t3=$(now)
+FV=$("$S" feeds add "$B/rolie/service.xml" --ca "$W/ca.crt" --type vulnerability)
+check "the same service document as a vulnerability feed is another feed" \
+    bash -c "[ -n '$FV' ] && [ '$FV' != '$FEED' ]"
+check "the vulnerability feed is polled" wait_poll "$FV" "$t3"
+vsha=$(sha256sum "$W/defs.xml" | cut -d' ' -f1)
+check "its bzip2 definitions are stored, by the digest of the decoded document" \
+    test "$(sqlite3 "$DB" "SELECT count(*) FROM vuln_defs WHERE id = '$vsha'")" = 1
+check "... and announced on sacm/vulnerability/definitions" wait_for 15 bash -c \
+    "'$S' items sacm/vulnerability/definitions --id $vsha 2>/dev/null | grep -q 'definitions=.$(grep -c '<definition ' "$W/defs.xml")'"
+check "... which sacmctl vuln list shows" bash -c "'$S' vuln list | grep -q '^${vsha:0:12}.*oval-definitions-test.xml '"
+check "a datastream in a vulnerability feed is rejected: not OVAL definitions" bash -c \
+    "[ '$(entry_state urn:v:1)' = rejected ] && sqlite3 '$DB' \"SELECT reason FROM feed_entry WHERE entry_id='urn:v:1'\" | grep -q 'oval_definitions'"
+check "the 2 GB bzip2 bomb is rejected: over the limit once decoded" bash -c \
+    "[ '$(entry_state urn:v:3)' = rejected ] && sqlite3 '$DB' \"SELECT reason FROM feed_entry WHERE entry_id='urn:v:3'\" | grep -q 'bzip2 content over the limit of [0-9]* bytes once decoded'"
+check "... which feeds list says, beside the feed's type" bash -c "'$S' feeds list | grep -A1 '^$FV vulnerability ' | grep -q 'urn:v:3 rejected: bzip2 content over the limit'"
+check "... and nothing else was stored from the feed (1 definitions document, no policy)" bash -c \
+    "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM vuln_defs\") = 1 ] && [ \$(sqlite3 '$DB' \"SELECT count(*) FROM feed_entry WHERE feed_id='$FV' AND policy_id IS NOT NULL\") = 1 ]"
+check "an entry not in OVAL's format is skipped (not fetched)" \
+    test -z "$(entry_state urn:v:4)"
+check "the daemon is still running after the bomb" kill -0 "$PR"
+check "a feed of another type is refused by sacmctl" bash -c "! '$S' feeds add '$B/x.xml' --type advisories 2>/dev/null"
 exit $((fails > 0))

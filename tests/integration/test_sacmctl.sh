@@ -29,7 +29,7 @@ check "grid init twice changes nothing" test "$(echo "$out" | grep -o '"granted"
 
 out=$("$S" topics --json)
 check "topics --json is JSON" json_ok <<<"$out"
-check "topics lists all 17 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 17
+check "topics lists all 18 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 18
 
 # publish, items, watch
 id=cli-$$-$RANDOM

@@ -11,9 +11,14 @@
 #    definitions, definition for definition (the oracle);
 #  - hostile content is refused with a reason: entities (billion laughs),
 #    a definition of another class, a test whose object is not in the
-#    document.
+#    document;
+#  - the way in: `sacmctl vuln publish` through the policy repository
+#    (plain or bzip2), stored by digest and announced on
+#    sacm/vulnerability/definitions; the same hostile documents, one that
+#    fails OVAL's XSD and a 2 GB bzip2 bomb are refused there with their
+#    reason, and nothing of them is stored.
 . "$(dirname "$0")/lib.sh"
-trap 'rm -rf "$W"' EXIT
+trap broker_lab_down EXIT
 T=$PWD/$BUILD/tests/vuln_tool
 "$BIN/sacm-targets" build "$W/t" > /dev/null 2> "$W/build.err" || { cat "$W/build.err"; exit 1; }
 /usr/bin/python3 tools/vuln-oval-gen.py lab "$W"/t/*/var/lib/dpkg/status > "$W/defs.xml"
@@ -61,4 +66,42 @@ s = re.sub(r'<linux-def:dpkginfo_object id="oval:org.debian.oval:obj:3".*?</linu
 open(sys.argv[2], "w").write(s)
 EOF
 refused "a test whose object is not in the document" "$W/dangling.xml" "refers to object oval:org.debian.oval:obj:3, which is not in the document"
+# The way in: sacmctl vuln publish, through the policy repository.
+broker_lab
+daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
+nstored() { sqlite3 "$W/pr.sqlite" 'SELECT count(*) FROM vuln_defs'; }
+nitems() { "$S" items sacm/vulnerability/definitions -n 100 2>/dev/null | grep -c '^== '; }
+vsha=$(sha256sum "$W/defs.xml" | cut -d' ' -f1)
+"$S" vuln publish "$W/defs.xml" > "$W/pub.out" 2> "$W/pub.err"
+check "sacmctl vuln publish: accepted, by the digest of the document" \
+    grep -q "^accepted: vulnerability definitions $vsha" "$W/pub.out"
+check "... with what it holds ($n definitions, $n from inventory)" bash -c \
+    "grep -q 'definitions  *$n\$' '$W/pub.out' && grep -q 'from-inventory  *$n\$' '$W/pub.out'"
+check "... announced on sacm/vulnerability/definitions" wait_for 15 bash -c \
+    "'$S' items sacm/vulnerability/definitions --id $vsha | grep -q 'definitions=.$n.'"
+/usr/bin/python3 -c "import bz2,sys; open(sys.argv[2],'wb').write(bz2.compress(open(sys.argv[1],'rb').read()))" \
+    "$W/defs.xml" "$W/defs.xml.bz2"
+check "the same definitions as .bz2: the same document, stored once" bash -c \
+    "'$S' vuln publish '$W/defs.xml.bz2' 2>/dev/null | grep -q '^accepted: vulnerability definitions $vsha (already stored'"
+check "sacmctl vuln list shows it" bash -c "'$S' vuln list | grep -q '^${vsha:0:12}'"
+rejected() {	# WHAT FILE REASON
+	local rc=0
+	"$S" vuln publish "$2" > /dev/null 2> "$2.err" || rc=$?
+	check "vuln publish refuses $1 ($(grep -o 'rejected: .*' "$2.err" | cut -c1-90))" \
+	    bash -c "[ $rc = 1 ] && grep -q 'rejected: .*$3' '$2.err'"
+}
+rejected "entities (billion laughs)" "$W/laughs.xml" "DTD\|entit"
+rejected "a definition of class compliance" "$W/class.xml" "class compliance"
+rejected "a test whose object is not in the document" "$W/dangling.xml" "which is not in the document"
+sed '0,/<title>/s//<titel>/; 0,/<\/title>/s//<\/titel>/' "$W/defs.xml" > "$W/xsd.xml"
+rejected "a document that fails OVAL's XSD" "$W/xsd.xml" "XSD validation failed: .*titel"
+cp tests/targets/bomb-2g.bz2 "$W/bomb.xml.bz2"
+check "the bomb is 2 GB of zeros in $(stat -c %s "$W/bomb.xml.bz2") bytes (bzip2 -dc | wc -c)" \
+    test "$(bzip2 -dc "$W/bomb.xml.bz2" | wc -c)" = 2147483648
+rejected "a 2 GB bzip2 bomb" "$W/bomb.xml.bz2" "bzip2 content over the limit of 268435456 bytes once decoded"
+check "... and nothing of them is stored or announced (1 document, 1 item)" \
+    test "$(nstored) $(nitems)" = "1 1"
+check "SCAP content submitted as vulnerability definitions is refused" bash -c \
+    "! '$S' vuln publish $DS 2>&1 | grep -q accepted"
+check "the policy repository is still running" kill -0 "${DPID[pr]}"
 exit $((fails > 0))

@@ -1,7 +1,12 @@
-/* Unit tests: digests, gzip and blob references (blob.c). */
+/* Unit tests: digests, gzip and blob references (blob.c); plain, gzip and
+ * bzip2 content within a limit (unpack.c). */
+#include <bzlib.h>
 #include <errno.h>
+#include <stdio.h>
 
 #include "blob.h"
+#include "buf.h"
+#include "unpack.h"
 #include "xmlsafe.h"
 #include "t.h"
 
@@ -111,6 +116,58 @@ test_ref_rejects(void)
 	blob_ref_free(&r);
 }
 
+static void
+test_unpack(void)
+{
+	size_t n = 1 << 20, ol;
+	unsigned int bl = (unsigned int)n;
+	char *in = malloc(n), *bz = malloc(n), *z, *out, err[256];
+	const char *fmt;
+	size_t zl;
+	struct buf bomb;
+
+	for (size_t i = 0; i < n; i++)
+		in[i] = (char)('a' + i % 13);
+	/* plain: a copy, NUL-terminated */
+	T_EQ(unpack(in, 5, n, &out, &ol, &fmt, err, sizeof(err)), 0);
+	T_STREQ(fmt, "plain");
+	T_EQ(ol, 5);
+	T_ASSERT(memcmp(out, in, 5) == 0 && out[5] == '\0');
+	free(out);
+	T_EQ(unpack(in, n, n - 1, &out, &ol, NULL, err, sizeof(err)), -E2BIG);
+	/* gzip */
+	T_EQ(blob_gzip(in, n, &z, &zl), 0);
+	T_EQ(unpack(z, zl, n, &out, &ol, &fmt, err, sizeof(err)), 0);
+	T_STREQ(fmt, "gzip");
+	T_ASSERT(ol == n && memcmp(in, out, n) == 0);
+	free(out);
+	free(z);
+	/* bzip2, compressed by libbz2 itself */
+	T_EQ(BZ2_bzBuffToBuffCompress(bz, &bl, in, (unsigned int)n, 9, 0, 0),
+	    BZ_OK);
+	T_EQ(unpack(bz, bl, n, &out, &ol, &fmt, err, sizeof(err)), 0);
+	T_STREQ(fmt, "bzip2");
+	T_ASSERT(ol == n && memcmp(in, out, n) == 0);
+	free(out);
+	T_EQ(unpack(bz, bl, n - 1, &out, &ol, NULL, err, sizeof(err)),
+	    -E2BIG);
+	T_ASSERT(strstr(err, "once decoded") != NULL);
+	T_EQ(unpack(bz, bl / 2, n, &out, &ol, NULL, err, sizeof(err)),
+	    -EBADMSG);
+	bz[bl / 2] ^= 0x55;
+	T_EQ(unpack(bz, bl, n, &out, &ol, NULL, err, sizeof(err)), -EBADMSG);
+	/* 2 GB of zeros in 1.5 KB (head -c 2G /dev/zero | bzip2 -9): stops
+	 * at the limit */
+	buf_init(&bomb, 1 << 20);
+	T_EQ(buf_read_file(&bomb, "tests/targets/bomb-2g.bz2"), 0);
+	T_ASSERT(bomb.len < 4096);
+	T_EQ(unpack(bomb.data, bomb.len, 16u << 20, &out, &ol, NULL, err,
+	    sizeof(err)), -E2BIG);
+	buf_free(&bomb);
+	free(bz);
+	free(in);
+}
+
 int
 main(void)
 {
@@ -118,5 +175,6 @@ main(void)
 	T_RUN(test_gzip_round_trip_and_limits);
 	T_RUN(test_ref_xml);
 	T_RUN(test_ref_rejects);
+	T_RUN(test_unpack);
 	return T_DONE();
 }
