@@ -98,7 +98,8 @@ unpack(const void *in, size_t len, size_t max, char **out, size_t *outlen,
 		*format = f;
 	if (r == -E2BIG)
 		snprintf(err, errlen, "%s content over the limit of %zu "
-		    "bytes%s", f, max, strcmp(f, "plain") ? " once decoded" : "");
+		    "bytes%s", f, max, strcmp(f, "plain") ? " once decoded" :
+		    "");
 	else if (r == -EBADMSG)
 		snprintf(err, errlen, "corrupt or truncated %s data", f);
 	else if (r < 0)

@@ -109,6 +109,10 @@ struct pr_origin {
 	int		 trusted;	/* assessed without an operator */
 	const char	*kind;		/* "vulnerability", else SCAP content */
 };
+/* received= (now), source=, source-ref=, submitted-by= of an
+ * announcement. */
+struct buf;
+void	pr_add_origin(struct buf *, const struct pr_origin *);
 int	pr_ingest(struct pr *, const char *content, size_t len,
 	    const char *name, const struct pr_origin *, const char *base_hint,
 	    char id[65], char *err, size_t errlen);

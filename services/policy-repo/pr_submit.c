@@ -28,6 +28,18 @@
 
 #define STATUS_SUFFIX	"/status"
 
+void
+pr_add_origin(struct buf *b, const struct pr_origin *o)
+{
+	char when[32];
+
+	time_iso(when, 0);
+	buf_add_attr(b, "received", when);
+	buf_add_attr(b, "source", o->source);
+	buf_add_attr(b, "source-ref", o->source_ref);
+	buf_add_attr(b, "submitted-by", o->by);
+}
+
 /* The announcement: everything a consumer needs to decide and to fetch. */
 static char *
 announcement(const char *id, const struct scap_info *s, const char *name,
@@ -35,9 +47,7 @@ announcement(const char *id, const struct scap_info *s, const char *name,
     const char *repository, const char *base)
 {
 	struct buf b;
-	char when[32];
 
-	time_iso(when, 0);
 	buf_init(&b, 512 * 1024);
 	buf_adds(&b, "<policy xmlns='" SACM_NS "'");
 	buf_add_attr(&b, "id", id);
@@ -47,10 +57,7 @@ announcement(const char *id, const struct scap_info *s, const char *name,
 	buf_add_attr(&b, "scap-version", s->scap_version);
 	buf_add_attr(&b, "benchmark", s->benchmark_id);
 	buf_add_attr(&b, "version", s->benchmark_version);
-	buf_add_attr(&b, "received", when);
-	buf_add_attr(&b, "source", o->source);
-	buf_add_attr(&b, "source-ref", o->source_ref);
-	buf_add_attr(&b, "submitted-by", o->by);
+	pr_add_origin(&b, o);
 	buf_add_attr(&b, "trusted", o->trusted ? "true" : "false");
 	buf_add_attr(&b, "repository", repository);
 	buf_add_attr(&b, "base", base);

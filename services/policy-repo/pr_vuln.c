@@ -30,9 +30,7 @@ announcement(const char *id, const struct vuln_info *vi, const char *name,
     const char *repository)
 {
 	struct buf b;
-	char when[32];
 
-	time_iso(when, 0);
 	buf_init(&b, 64 * 1024);
 	buf_adds(&b, "<vulnerability-definitions xmlns='" SACM_NS "'");
 	buf_add_attr(&b, "id", id);
@@ -44,10 +42,7 @@ announcement(const char *id, const struct vuln_info *vi, const char *name,
 	buf_add_attr(&b, "schema-version", vi->schema[0] ? vi->schema : NULL);
 	buf_add_attr(&b, "generated", vi->generated[0] ? vi->generated :
 	    NULL);
-	buf_add_attr(&b, "received", when);
-	buf_add_attr(&b, "source", o->source);
-	buf_add_attr(&b, "source-ref", o->source_ref);
-	buf_add_attr(&b, "submitted-by", o->by);
+	pr_add_origin(&b, o);
 	buf_add_attr(&b, "repository", repository);
 	buf_adds(&b, ">");
 	blob_ref_to_xml(ref, &b);
