@@ -60,6 +60,10 @@ struct col_job {
 	char		*base;		/* a tailoring's datastream's, or NULL */
 	char		*policy_id;
 	char		*profile;	/* NULL: the benchmark's default */
+	/* A targeted collection (vulnerability definitions, policy_id
+	 * their id): the OVAL document of the objects to collect, and no
+	 * policy. */
+	char		*targeted;
 	enum col_reason	 reason;
 	struct col_fix	*fix;		/* a remediation request's, or NULL */
 };

@@ -44,18 +44,60 @@ put(const char *dir, const char *name, const char *data, size_t len)
 
 /* ---- the child ------------------------------------------------------- */
 
+/* The inventory, when the system has dpkg (a system without has none to
+ * report: that is no failure). */
+static int
+put_inventory(struct col *c, const char *dir)
+{
+	struct buf inv;
+	char err[1024];
+	int r = 0;
+
+	buf_init(&inv, 64u << 20);
+	if (inv_dpkg(c->conf.root, &inv, err, sizeof(err)) == 0)
+		r = put(dir, "inventory.xml", inv.data, inv.len);
+	else
+		fprintf(stderr, "no software inventory: %s\n", err);
+	buf_free(&inv);
+	return r;
+}
+
+/* A targeted collection: the objects of the request's OVAL document, as
+ * the report's OVAL system characteristics, and the inventory. */
+static int
+child_targeted(struct col *c, const struct col_job *j, const char *dir,
+    char *err, size_t errlen)
+{
+	char *sc = NULL;
+	size_t sclen = 0;
+	int r;
+
+	if ((r = collect_syschar(j->targeted, strlen(j->targeted), NULL, 0,
+	    NULL, 0, c->conf.root, &sc, &sclen, err, errlen)) < 0)
+		return r;
+	if ((r = put(dir, "oval.xml", sc, sclen)) == 0)
+		r = put_inventory(c, dir);
+	if (r < 0)
+		snprintf(err, errlen, "writing to %.1000s: %s", dir,
+		    strerror(-r));
+	free(sc);
+	return r;
+}
+
 static int
 child_collect(struct col *c, const struct col_job *j, const char *dir,
     char *err, size_t errlen)
 {
 	struct collect_plan p;
-	struct buf inv, w;
+	struct buf w;
 	char *oval = NULL, *coval = NULL, *sc = NULL, *csc = NULL;
 	size_t olen = 0, colen = 0, sclen = 0, csclen = 0;
 	int r;
 
-	if ((r = collect_plan(c->ds, c->dslen, c->tl, c->tllen, j->profile, &p, err,
-	    errlen)) < 0)
+	if (j->targeted)
+		return child_targeted(c, j, dir, err, errlen);
+	if ((r = collect_plan(c->ds, c->dslen, c->tl, c->tllen, j->profile, &p,
+	    err, errlen)) < 0)
 		return r;
 	malloc_trim(0);		/* the benchmark's model is gone */
 	if (p.oval_href == NULL) {
@@ -63,7 +105,6 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
 		collect_plan_free(&p);
 		return -EINVAL;
 	}
-	buf_init(&inv, 64u << 20);
 	buf_init(&w, 64u << 20);
 	if ((r = ds_component(c->ds, c->dslen, p.oval_href, &oval, &olen,
 	    err, errlen)) < 0 || (malloc_trim(0), 0) ||
@@ -81,21 +122,18 @@ child_collect(struct col *c, const struct col_job *j, const char *dir,
 		goto out;
 	if ((r = put(dir, "oval.xml", sc, sclen)) < 0 ||
 	    (csc && (r = put(dir, "cpe-oval.xml", csc, csclen)) < 0)) {
-		snprintf(err, errlen, "writing to %.1000s: %s", dir, strerror(-r));
+		snprintf(err, errlen, "writing to %.1000s: %s", dir,
+		    strerror(-r));
 		goto out;
 	}
-	/* The inventory: a system without dpkg has none to report. */
-	if (inv_dpkg(c->conf.root, &inv, err, errlen) == 0)
-		r = put(dir, "inventory.xml", inv.data, inv.len);
-	else
-		fprintf(stderr, "no software inventory: %s\n", err);
+	r = put_inventory(c, dir);
 	if (r == 0 && collect_watch_paths(oval, olen, sc, sclen, &w, err,
 	    errlen) == 0)
 		r = put(dir, "watch.txt", w.data ? w.data : "", w.len);
 	if (r < 0)
-		snprintf(err, errlen, "writing to %.1000s: %s", dir, strerror(-r));
+		snprintf(err, errlen, "writing to %.1000s: %s", dir,
+		    strerror(-r));
 out:
-	buf_free(&inv);
 	buf_free(&w);
 	free(oval);
 	free(coval);
@@ -226,6 +264,8 @@ write_report(struct col *c, const struct col_job *j, unsigned long seq,
 	buf_add_xml(&b, j->profile ? j->profile : "");
 	buf_printf(&b, "' reason='%s' sequence='%lu' collected='%s' "
 	    "duration-ms='%ld'", reason_names[j->reason], seq, when, ms);
+	if (j->targeted)
+		buf_adds(&b, " kind='targeted'");
 	if (rss_kb > 0)
 		buf_printf(&b, " max-rss-kb='%ld'", rss_kb);
 	buf_printf(&b, " state='%s'>", failure ? "failed" : "collected");
@@ -274,7 +314,9 @@ reap(struct col *c, int status, const struct rusage *ru)
 	struct buf b;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		remember(c, c->running);
+		/* a targeted collection is not repeated on change */
+		if (c->running->targeted == NULL)
+			remember(c, c->running);
 		if (c->conf.watch) {
 			snprintf(p, sizeof(p), "%.4000s/watch.txt", c->workdir);
 			buf_init(&b, 64u << 20);
@@ -328,9 +370,11 @@ start(struct col *c, struct col_job *j)
 		col_job_free(j);
 		return;
 	}
-	log_info("%s %s: policy %.12s, profile %s", reason_names[j->reason],
-	    j->request, j->policy_id, j->profile ? j->profile : "(default)");
-	if (c->ds_id == NULL || strcmp(c->ds_id, j->policy_id) != 0) {
+	log_info("%s %s: %s %.12s, profile %s", reason_names[j->reason],
+	    j->request, j->targeted ? "targeted collection for definitions" :
+	    "policy", j->policy_id, j->profile ? j->profile : "(default)");
+	if (j->targeted == NULL && (c->ds_id == NULL ||
+	    strcmp(c->ds_id, j->policy_id) != 0)) {
 		free(c->ds);
 		free(c->tl);
 		free(c->ds_id);

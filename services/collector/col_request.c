@@ -4,7 +4,10 @@
  * A request on sacm/collection/requests names the endpoints (none: all),
  * the profile, and the policy (its announcement: id, repository, blob).
  * One on sacm/remediation/requests is the same with a fix to run first
- * (col_fix.c).
+ * (col_fix.c).  A targeted collection names vulnerability definitions
+ * instead of a policy and brings the OVAL document of exactly what to
+ * collect (<targeted definitions=ID>OVAL</targeted>): the objects the
+ * endpoint's inventory does not answer.
  * A request for this endpoint becomes a job (col_job.c).  Requests that
  * come back after a reconnect or a restart are not collected twice: one
  * already in the outbox or answered on sacm/posture is skipped.
@@ -14,12 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "col.h"
 #include "log.h"
 #include "policy.h"
 #include "topics.h"
 #include "xmlsafe.h"
 #include "xmlutil.h"
+
+#define NS_OVAL_DEF	"http://oval.mitre.org/XMLSchema/oval-definitions-5"
 
 
 void
@@ -32,6 +38,7 @@ col_job_free(struct col_job *j)
 	free(j->base);
 	free(j->policy_id);
 	free(j->profile);
+	free(j->targeted);
 	col_fix_free(j->fix);
 	free(j);
 }
@@ -75,6 +82,37 @@ answered(struct col *c, const char *reqid)
 	    strcmp(c->running->request, reqid) == 0;
 }
 
+/*
+ * <targeted definitions=ID><oval_definitions/></targeted>: the document
+ * checked as any other from the wire (parsed safely, OVAL definitions)
+ * before libopenscap sees it.  1 a targeted request (j filled), 0 not
+ * one, -1 a bad one.
+ */
+static int
+targeted(xmlNodePtr req, struct col_job *j, const char *reqid)
+{
+	xmlNodePtr t = xml_child(req, "targeted", SACM_NS), o;
+	xmlDocPtr check;
+	char err[512];
+	size_t len;
+
+	if (t == NULL)
+		return 0;
+	for (o = t->children; o && o->type != XML_ELEMENT_NODE; o = o->next)
+		;
+	j->policy_id = xml_prop(t, "definitions");
+	if (j->policy_id == NULL || !blob_sha256_ok(j->policy_id) ||
+	    o == NULL || xml_node_text(o, &j->targeted, &len) < 0 ||
+	    xmlsafe_parse_root(j->targeted, len, 1 << 20, "oval_definitions",
+	    NS_OVAL_DEF, &check, err, sizeof(err)) < 0) {
+		log_warnx("request %s ignored: a targeted collection needs the "
+		    "definitions' id and an OVAL definitions document", reqid);
+		return -1;
+	}
+	xmlFreeDoc(check);
+	return 1;
+}
+
 static void
 handle(struct col *c, const struct grid_event *ev, const char *root_name)
 {
@@ -83,6 +121,7 @@ handle(struct col *c, const struct grid_event *ev, const char *root_name)
 	struct col_job *j;
 	char err[1024];
 	const char *bad;
+	int r;
 
 	if (strlen(ev->item_id) > 200) {
 		log_warnx("request id of %zu bytes ignored",
@@ -119,6 +158,17 @@ handle(struct col *c, const struct grid_event *ev, const char *root_name)
 	if (j->profile && *j->profile == '\0') {
 		free(j->profile);
 		j->profile = NULL;
+	}
+	if (j->fix == NULL && (r = targeted(req, j, ev->item_id)) != 0) {
+		if (r < 0 || j->request == NULL) {
+			col_job_free(j);
+			goto out;
+		}
+		log_info("request %s queued: targeted collection for "
+		    "vulnerability definitions %.12s", j->request,
+		    j->policy_id);
+		col_enqueue(c, j);
+		goto out;
 	}
 	if (j->request == NULL || policy_from_request(req, &j->policy,
 	    &j->base, &j->policy_id) < 0) {

@@ -9,6 +9,11 @@
  * (vuln_check: parsed safely, every definition's class, every test's
  * object and state present, OVAL's XSD), stored once by sha256 and
  * announced on sacm/vulnerability/definitions, item id = that sha256.
+ *
+ * The announcement carries the targeted collection inline: an OVAL
+ * document of the objects a stored inventory does not answer (for
+ * Debian's files, the release and architecture checks), which is all an
+ * endpoint is ever asked to collect for these definitions.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,11 +28,15 @@
 #include "vuln.h"
 #include "xmlutil.h"
 
+/* The targeted collection, inline in the announcement and in each
+ * request: Debian's is some 2.5 KB. */
+#define TARGETED_MAX	(256u << 10)
+
 /* What a consumer needs to decide and to fetch. */
 static char *
 announcement(const char *id, const struct vuln_info *vi, const char *name,
     const struct pr_origin *o, const struct blob_ref *ref,
-    const char *repository)
+    const char *repository, const char *targeted)
 {
 	struct buf b;
 
@@ -46,6 +55,13 @@ announcement(const char *id, const struct vuln_info *vi, const char *name,
 	buf_add_attr(&b, "repository", repository);
 	buf_adds(&b, ">");
 	blob_ref_to_xml(ref, &b);
+	if (targeted) {
+		/* our own document (vuln_targeted), not the wire's */
+		buf_printf(&b, "<targeted objects='%zu'>", vi->objects -
+		    vi->from_inventory);
+		buf_adds(&b, targeted);
+		buf_adds(&b, "</targeted>");
+	}
 	if (buf_adds(&b, "</vulnerability-definitions>") < 0) {
 		buf_free(&b);
 		return NULL;
@@ -60,7 +76,8 @@ pr_ingest_vuln(struct pr *pr, const char *content, size_t len,
 {
 	struct blob_ref own = { 0 };
 	struct vuln_info vi;
-	char *ann;
+	char *ann, *tg;
+	size_t tglen;
 	int v;
 
 	blob_sha256_hex(content, len, id);
@@ -68,15 +85,25 @@ pr_ingest_vuln(struct pr *pr, const char *content, size_t len,
 		return PR_DUPLICATE;
 	log_info("%s %s: %zu bytes of vulnerability definitions, checking",
 	    o->source, o->source_ref ? o->source_ref : "", len);
-	if (vuln_check(content, len, &vi, err, errlen) < 0)
+	if (vuln_check(content, len, &vi, err, errlen) < 0 ||
+	    vuln_targeted(content, len, &tg, &tglen, err, errlen) < 0)
 		return PR_REJECTED;
+	if (tglen > TARGETED_MAX) {
+		snprintf(err, errlen, "the objects an endpoint would collect "
+		    "for these definitions take %zu bytes (at most %u)", tglen,
+		    TARGETED_MAX);
+		free(tg);
+		return PR_REJECTED;
+	}
 	/* The repository serves its own copy: it owns that link. */
 	if (blob_put(pr->g, name ? name : "definitions.xml", content, len,
 	    "application/xml", 1, &own) < 0) {
 		snprintf(err, errlen, "upload failed: %s", grid_errstr(pr->g));
+		free(tg);
 		return PR_RETRY;
 	}
-	ann = announcement(id, &vi, name, o, &own, grid_jid(pr->g));
+	ann = announcement(id, &vi, name, o, &own, grid_jid(pr->g), tg);
+	free(tg);
 	if (ann == NULL || pr_store_vuln(pr, id, content, len, name, o,
 	    ann) < 0) {
 		snprintf(err, errlen, "internal error: cannot store the "

@@ -16,7 +16,12 @@
 #    (plain or bzip2), stored by digest and announced on
 #    sacm/vulnerability/definitions; the same hostile documents, one that
 #    fails OVAL's XSD and a 2 GB bzip2 bomb are refused there with their
-#    reason, and nothing of them is stored.
+#    reason, and nothing of them is stored;
+#  - the targeted collection: the announcement carries the OVAL document
+#    of what an endpoint must collect (the objects the inventory lacks); a
+#    collection request with it gets a posture report of exactly those
+#    objects from the collector, equal to `oscap oval collect` of the same
+#    document on the tree, and the inventory.
 . "$(dirname "$0")/lib.sh"
 trap broker_lab_down EXIT
 T=$PWD/$BUILD/tests/vuln_tool
@@ -104,4 +109,60 @@ check "... and nothing of them is stored or announced (1 document, 1 item)" \
 check "SCAP content submitted as vulnerability definitions is refused" bash -c \
     "! '$S' vuln publish $DS 2>&1 | grep -q accepted"
 check "the policy repository is still running" kill -0 "${DPID[pr]}"
+# The targeted collection, as the orchestrator will ask for it: the
+# announcement's <targeted/> in a collection request for one endpoint.
+daemon col sacm-collector collector-1 "root = $W/t/misconfigured" \
+    "apt_config = $W/apt.conf" "state_dir = $W/col-state"
+MID=$(cat "$W/t/misconfigured/etc/machine-id")
+"$S" items sacm/vulnerability/definitions --id "$vsha" > "$W/ann.xml" 2>/dev/null
+/usr/bin/python3 - "$W/ann.xml" "$W" "$MID" "$vsha" <<'PYEOF2'
+import sys, xml.etree.ElementTree as ET
+raw = open(sys.argv[1]).read()
+ann = ET.fromstring(raw[raw.index("<vulnerability-definitions"):])
+NS = "{http://sacm-grid.dev/protocol/1}"
+t = ann.find(NS + "targeted")
+oval = t[0]
+ET.register_namespace("", "http://oval.mitre.org/XMLSchema/oval-definitions-5")
+open(sys.argv[2] + "/ann-targeted.xml", "w").write(ET.tostring(oval, encoding="unicode"))
+open(sys.argv[2] + "/targeted-objects", "w").write(t.get("objects"))
+body = ET.tostring(oval, encoding="unicode")
+open(sys.argv[2] + "/treq.xml", "w").write(
+    "<collection-request xmlns='http://sacm-grid.dev/protocol/1'><endpoint id='%s'/>"
+    "<targeted definitions='%s'>%s</targeted></collection-request>" % (sys.argv[3], sys.argv[4], body))
+PYEOF2
+check "the announcement carries the targeted collection: $(cat "$W/targeted-objects" 2>/dev/null) objects" \
+    bash -c "[ \"\$(cat '$W/targeted-objects')\" = 2 ] && grep -q textfilecontent54_object '$W/ann-targeted.xml' && grep -q uname_object '$W/ann-targeted.xml' && ! grep -q dpkginfo '$W/ann-targeted.xml'"
+SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/treq.xml" --id treq-1 > /dev/null
+check "a targeted collection request gets a posture report" wait_for 60 bash -c \
+    "'$S' items sacm/posture --id '$MID/treq-1' > '$W/treport.xml' 2>/dev/null"
+check "... for the definitions, marked targeted and collected" bash -c \
+    "grep -q 'policy=\"$vsha\"' '$W/treport.xml' && grep -q 'kind=\"targeted\"' '$W/treport.xml' && grep -q 'state=\"collected\"' '$W/treport.xml'"
+/usr/bin/python3 - "$W/treport.xml" "$W" <<'PYEOF2'
+import re, sys
+s = open(sys.argv[1]).read()
+for kind, el in (("oval", "syschar"), ("dpkg", "inventory")):
+    m = re.search(r'<%s kind="%s"><blob ([^>]*)/>' % (el, kind), s)
+    if m:
+        open("%s/tref-%s.xml" % (sys.argv[2], kind), "w").write(
+            "<blob xmlns='http://sacm-grid.dev/protocol/1' %s/>" % m.group(1))
+PYEOF2
+"$S" blob get "$W/tref-oval.xml" -o "$W/tsc.xml" 2>/dev/null
+"$S" blob get "$W/tref-dpkg.xml" -o "$W/tinv.xml" 2>/dev/null
+APT_CONFIG=$W/apt.conf OSCAP_PROBE_ROOT=$W/t/misconfigured oscap oval collect \
+    --syschar "$W/tref.xml" "$W/ann-targeted.xml" > /dev/null 2>&1
+check "its system characteristics equal oscap oval collect of the targeted document on the tree" \
+    /usr/bin/python3 tests/targets/cmp_syschar.py "$W/tsc.xml" "$W/tref.xml"
+check "... of the two objects alone (no package item)" bash -c \
+    "[ \$(grep -o '<object ' '$W/tsc.xml' | wc -l) = 2 ] && ! grep -q dpkginfo_item '$W/tsc.xml'"
+check "... and the report carries the inventory ($(grep -o '<package ' "$W/tinv.xml" 2>/dev/null | wc -l) packages)" \
+    bash -c "[ \$(grep -o '<package ' '$W/tinv.xml' | wc -l) -gt 50 ]"
+"$T" eval "$W/defs.xml" "$W/tinv.xml" "$W/tsc.xml" > "$W/ours-grid.txt"
+check "definitions evaluated from what the grid collected equal oscap-chroot's on the tree" \
+    diff "$W/oscap-misconfigured.txt" "$W/ours-grid.txt"
+bad=$(sed "s|definitions='$vsha'|definitions='not-a-digest'|" "$W/treq.xml")
+echo "$bad" > "$W/treq-bad.xml"
+SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/treq-bad.xml" --id treq-2 > /dev/null
+check "a targeted request without a definitions digest is ignored, with a reason" \
+    wait_for 20 grep -q "request treq-2 ignored: a targeted collection needs" "$W/col.log"
+check "... and answered by no report" bash -c "! '$S' items sacm/posture --id '$MID/treq-2' >/dev/null 2>&1"
 exit $((fails > 0))
