@@ -98,8 +98,8 @@ const struct topic_def topic_defs[] = {
 	 * the content. */
 	{ TOPIC_VULN_DEFS, SACM_NS, "Vulnerability definitions announced",
 	    1000, { "policy-repo", NULL },
-	    { "operator", "evaluator", "results-repo", "dashboard", "auditor",
-	    NULL }, { NULL } },
+	    { "operator", "orchestrator", "evaluator", "results-repo",
+	    "dashboard", "auditor", NULL }, { NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 

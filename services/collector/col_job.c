@@ -260,9 +260,11 @@ write_report(struct col *c, const struct col_job *j, unsigned long seq,
 	buf_add_xml(&b, j->request);
 	buf_adds(&b, "' policy='");
 	buf_add_xml(&b, j->policy_id);
-	buf_adds(&b, "' profile='");
-	buf_add_xml(&b, j->profile ? j->profile : "");
-	buf_printf(&b, "' reason='%s' sequence='%lu' collected='%s' "
+	buf_adds(&b, "'");
+	/* none for the benchmark's default, and for a targeted collection
+	 * (an empty one is no identifier) */
+	buf_add_attr(&b, "profile", j->profile);
+	buf_printf(&b, " reason='%s' sequence='%lu' collected='%s' "
 	    "duration-ms='%ld'", reason_names[j->reason], seq, when, ms);
 	if (j->targeted)
 		buf_adds(&b, " kind='targeted'");

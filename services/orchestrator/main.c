@@ -49,6 +49,10 @@ static const struct conf_opt orch_opts[] = {
 	{ "auto_approve", CONF_BOOL, OFF(auto_approve), 0, 0, "no", 0,
 	    "approve an account's first endpoint without an operator (a lab "
 	    "convenience; a second endpoint always waits)" },
+	{ "vulnerabilities", CONF_BOOL, OFF(vulnerabilities), 0, 0, "no", 0,
+	    "collect, once per endpoint, what vulnerability definitions need "
+	    "beyond the inventory (their targeted collection; what evaluates "
+	    "them is still to come)" },
 	{ "max_announcements_per_minute", CONF_INT, OFF(max_announcements),
 	    0, 100000, "10", 0, "announcements of one endpoint taken per "
 	    "minute (a burst of as many); 0: no limit" },
@@ -161,7 +165,7 @@ main(int argc, char **argv)
 {
 	static const char *const topics[] = { TOPIC_ENDPOINTS, TOPIC_POLICY,
 	    TOPIC_POSTURE_STORED, TOPIC_EVALUATION_RESULTS,
-	    TOPIC_REMEDIATION_RESULTS, NULL };
+	    TOPIC_REMEDIATION_RESULTS, TOPIC_VULN_DEFS, NULL };
 	static struct orch o;
 	const struct daemon_spec spec = {
 		.name = "sacm-orchestrator",

@@ -51,6 +51,7 @@ struct orch_conf {
 	long	 retries;
 	long	 evaluator_depth;	/* in hand per unit of capacity */
 	int	 auto_approve;		/* an account's first endpoint */
+	int	 vulnerabilities;	/* targeted collections (orch_vuln.c) */
 	long	 max_announcements;	/* per endpoint per minute */
 	long	 max_changes;		/* change events per endpoint per min */
 	long	 max_per_trigger;	/* assessments one event creates */
@@ -113,6 +114,18 @@ long	orch_endpoints_seen(struct orch *, const char *endpoint,
 	    const char *collector, int online);
 void	orch_endpoints_due(struct orch *, const char *endpoint,
 	    const char *collector);
+
+/* orch_vuln.c: vulnerability definitions' targeted collections, once
+ * per endpoint and targeted document. */
+void	orch_vuln_in(struct orch *, const struct grid_event *);
+/* An endpoint approved now: the targeted collections it lacks. */
+void	orch_vuln_welcome(struct orch *, const char *endpoint);
+void	orch_vuln_tick(struct orch *);
+/* A stored posture that answers a targeted collection (request t-...):
+ * 1 taken, 0 not one. */
+int	orch_vuln_posture(struct orch *, const char *request,
+	    const char *endpoint, const char *state, const char *item,
+	    const char *reason);
 
 /* orch_events.c */
 /* An item's payload parsed safely, its root <root xmlns=SACM_NS> (at most

@@ -149,6 +149,7 @@ welcome(struct orch *o, const char *id)
 		orch_presence_watch(o, account);
 		free(account);
 	}
+	orch_vuln_welcome(o, id);
 
 	if (db_prep(o->db, "SELECT id FROM policy WHERE kind = 'datastream' "
 	    "AND trusted = 1", &pl) == 0) {

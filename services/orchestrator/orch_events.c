@@ -441,6 +441,9 @@ posture_in(struct orch *o, const struct grid_event *ev)
 			(void)orch_fire(o, aid, EV_POSTURE, &(struct
 			    orch_change){ .posture = ev->payload,
 			    .posture_len = ev->payload_len });
+	} else if (orch_vuln_posture(o, req, ep, state, ev->item_id,
+	    reason_s)) {
+		/* a targeted collection's */
 	} else if (strncmp(req, "change-", 7) == 0 && changed &&
 	    strcmp(changed, "true") == 0 && strcmp(state, "collected") == 0 &&
 	    pol && change_allowed(o, ep)) {
@@ -559,6 +562,8 @@ orch_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 		result_in(o, ev);
 	else if (strcmp(ev->node, TOPIC_REMEDIATION_RESULTS) == 0)
 		orch_fix_result(o, ev);
+	else if (strcmp(ev->node, TOPIC_VULN_DEFS) == 0)
+		orch_vuln_in(o, ev);
 }
 
 /* Is from (a full JID) in the list (bare JIDs)? */

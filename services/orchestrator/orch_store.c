@@ -167,6 +167,24 @@ static const char *const migrations[] = {
 	"  WHERE state = 'evaluating';"
 	"CREATE INDEX assessment_unpublished ON assessment(id) "
 	"  WHERE published < version;",
+	/* 11: vulnerability definitions' targeted collections
+	 * (orch_vuln.c), once per endpoint and targeted document */
+	"CREATE TABLE vuln_defs ("
+	"  id TEXT PRIMARY KEY, digest TEXT NOT NULL, targeted TEXT NOT NULL,"
+	"  received TEXT NOT NULL);"
+	"CREATE TABLE vuln_targeted ("
+	"  endpoint TEXT NOT NULL, digest TEXT NOT NULL,"
+	"  definitions TEXT NOT NULL REFERENCES vuln_defs(id),"
+	"  state TEXT NOT NULL DEFAULT 'requested' CHECK (state IN ("
+	"    'requested', 'collecting', 'collected', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, request TEXT, posture TEXT,"
+	"  reason TEXT, next_check INTEGER NOT NULL DEFAULT 0,"
+	"  updated TEXT NOT NULL,"
+	"  PRIMARY KEY (endpoint, digest));"
+	"CREATE INDEX vuln_targeted_due ON vuln_targeted(next_check) "
+	"  WHERE state IN ('requested', 'collecting');"
+	"CREATE INDEX vuln_targeted_request ON vuln_targeted(request) "
+	"  WHERE request IS NOT NULL;",
 };
 
 int

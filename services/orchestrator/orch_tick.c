@@ -543,6 +543,7 @@ orch_tick(struct orch *o)
 		return;
 	refresh_evaluators(o, now);
 	orch_assign_tick(o);
+	orch_vuln_tick(o);
 	/* Only the assessments due: one that waits (for its endpoint, for
 	 * an evaluator's capacity, for its deadline) is looked at again
 	 * when due, and never keeps the others from their turn. */

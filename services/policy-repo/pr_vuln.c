@@ -56,9 +56,17 @@ announcement(const char *id, const struct vuln_info *vi, const char *name,
 	buf_adds(&b, ">");
 	blob_ref_to_xml(ref, &b);
 	if (targeted) {
-		/* our own document (vuln_targeted), not the wire's */
-		buf_printf(&b, "<targeted objects='%zu'>", vi->objects -
-		    vi->from_inventory);
+		/* Our own document (vuln_targeted), not the wire's.  Its
+		 * digest leaves out the generator (a time): two files that
+		 * need the same objects give the same digest, and endpoints
+		 * that collected them need not again. */
+		const char *g = strstr(targeted, "</generator>");
+		char digest[65];
+
+		g = g ? g : targeted;
+		blob_sha256_hex(g, strlen(g), digest);
+		buf_printf(&b, "<targeted objects='%zu' digest='%s'>",
+		    vi->objects - vi->from_inventory, digest);
 		buf_adds(&b, targeted);
 		buf_adds(&b, "</targeted>");
 	}

@@ -15,6 +15,7 @@
 static const char *const topics[] = {
 	TOPIC_POLICY, TOPIC_ENDPOINTS, TOPIC_POSTURE_STORED,
 	TOPIC_EVALUATION_RESULTS, "#request", TOPIC_REMEDIATION_RESULTS,
+	TOPIC_VULN_DEFS,
 };
 static const char *const accounts[] = {
 	"policy-repo@grid.test/sacm-policy-repo",
@@ -40,6 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.conf.remediate_timeout = 1200;
 		o.conf.retries = 3;
 		o.conf.auto_approve = 1;
+		o.conf.vulnerabilities = 1;
 		o.conf.max_per_trigger = 1000;
 		/* the daemon's limiters, so that their paths are fuzzed too */
 		o.announcements = ratelimit_new(1000, 1024);
@@ -49,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (orch_store_open(&o) < 0)
 		abort();
-	const struct fuzz_daemon d = { o.g, topics, 6, accounts, 6,
+	const struct fuzz_daemon d = { o.g, topics, 7, accounts, 6,
 	    orch_on_event, orch_on_request, &o };
 
 	fuzz_events(data, size, &d);

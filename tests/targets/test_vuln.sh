@@ -21,7 +21,11 @@
 #    of what an endpoint must collect (the objects the inventory lacks); a
 #    collection request with it gets a posture report of exactly those
 #    objects from the collector, equal to `oscap oval collect` of the same
-#    document on the tree, and the inventory.
+#    document on the tree, and the inventory;
+#  - the orchestrator (vulnerabilities = yes) asks each approved endpoint
+#    for it by itself, once per endpoint and targeted document: a new
+#    definitions document that needs the same objects publishes no
+#    collection request, one that needs others does.
 . "$(dirname "$0")/lib.sh"
 trap broker_lab_down EXIT
 T=$PWD/$BUILD/tests/vuln_tool
@@ -165,4 +169,26 @@ SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/treq-bad.xml" --id t
 check "a targeted request without a definitions digest is ignored, with a reason" \
     wait_for 20 grep -q "request treq-2 ignored: a targeted collection needs" "$W/col.log"
 check "... and answered by no report" bash -c "! '$S' items sacm/posture --id '$MID/treq-2' >/dev/null 2>&1"
+# The orchestrator asks for targeted collections itself: once per endpoint
+# and targeted document.
+daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite" "require_approval = no"
+daemon orch sacm-orchestrator orchestrator "db = $W/orch.sqlite" \
+    "auto_approve = yes" "vulnerabilities = yes"
+ntreq() { "$S" items sacm/collection/requests -n 1000 2>/dev/null | grep -c '^== sacm/collection/requests t-'; }
+tstate() { sqlite3 "$W/orch.sqlite" "SELECT group_concat(state) FROM vuln_targeted WHERE endpoint = '$MID'"; }
+check "the orchestrator asks the endpoint for the targeted collection" \
+    wait_for 60 bash -c "$(declare -f ntreq); S='$S' ntreq | grep -qx 1"
+check "... and records it collected when the posture is stored" \
+    wait_for 60 bash -c "$(declare -f tstate); W='$W' MID='$MID' tstate | grep -qx collected"
+# Another file, one fixed version changed: the same targeted document.
+sed '0,/operation="less than">0:3.118+deb11u1~sacm1</s//operation="less than">0:3.118+deb11u2</' "$W/defs.xml" > "$W/defs2.xml"
+"$S" vuln publish "$W/defs2.xml" > /dev/null 2>&1
+check "a new file needing the same objects: the orchestrator knows the endpoint has them" \
+    wait_for 30 grep -q "every approved endpoint has it: no collection" "$W/orch.log"
+check "... and publishes no collection request" holds_for 5 bash -c "$(declare -f ntreq); S='$S' ntreq | grep -qx 1"
+# A file whose release check differs: other objects, asked again.
+sed 's|<ind-def:pattern operation="pattern match">(\\d+)\\.\\d</ind-def:pattern>|<ind-def:pattern operation="pattern match">^(\\d+)\\.\\d</ind-def:pattern>|' "$W/defs.xml" > "$W/defs3.xml"
+"$S" vuln publish "$W/defs3.xml" > /dev/null 2>&1
+check "a file that needs other objects: a second targeted collection, collected" \
+    wait_for 60 bash -c "$(declare -f ntreq tstate); S='$S'; W='$W'; MID='$MID'; ntreq | grep -qx 2 && tstate | grep -qx collected,collected"
 exit $((fails > 0))
