@@ -23,11 +23,12 @@ static const struct conf_opt pr_opts[] = {
 	{ "db", CONF_STR, OFF(db), 0, 0, "policy-repo.sqlite", 0,
 	    "sqlite database file" },
 	{ "max_content_size", CONF_INT, OFF(max_content_size), 1024,
-	    1L << 30, "67108864", 0, "largest datastream accepted, and "
-	    "largest download or submission of any content (bytes)" },
+	    1L << 30, "67108864", 0, "largest datastream accepted, as "
+	    "downloaded or submitted and once decoded (bytes)" },
 	{ "max_vuln_size", CONF_INT, OFF(max_vuln_size), 1024, 1L << 30,
-	    "268435456", 0, "largest vulnerability definitions document, "
-	    "once decoded (bytes; Debian's are some 100 MB)" },
+	    "268435456", 0, "largest vulnerability definitions document, as "
+	    "downloaded or submitted and once decoded (bytes; Debian's are "
+	    "some 100 MB)" },
 	{ "allow", CONF_STR, OFF(allow), 0, 0, NULL, 0,
 	    "accounts that may ask (bare JIDs, globs, space-separated; "
 	    "default: ctl@<domain> collector-*@<domain> "

@@ -133,7 +133,8 @@ on_entry(void *arg, const struct rolie_entry *e)
 	q.url = e->content;
 	q.ca_pem = p->f->ca_pem;
 	q.ca_file = p->f->ca_pem ? NULL : pr->conf.feed_ca_file;
-	q.max = (size_t)pr->conf.max_content_size;
+	q.max = (size_t)(strcmp(p->f->type, "vulnerability") == 0 ?
+	    pr->conf.max_vuln_size : pr->conf.max_content_size);
 	q.timeout_ms = pr->conf.feed_timeout_ms;
 	if ((r = http_get(&q, &resp, err, sizeof(err))) < 0 ||
 	    resp.status != 200) {

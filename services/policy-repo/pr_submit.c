@@ -371,7 +371,9 @@ handle(struct pr *pr, const char *subid, const char *payload, size_t len,
 		verdict(pr, subid, "rejected", NULL, 0, 0, err, by);
 		goto out;
 	}
-	r = blob_get(pr->g, &ref, (size_t)pr->conf.max_content_size, &content,
+	/* definitions are larger: Debian's are some 100 MB uncompressed */
+	r = blob_get(pr->g, &ref, (size_t)(vuln ? pr->conf.max_vuln_size :
+	    pr->conf.max_content_size), &content,
 	    &clen, err, sizeof(err));
 	if (r == -EIO || r == -ENOMEM) {
 		/* The link may come back; the submission is not lost. */

@@ -40,7 +40,8 @@ announcement(const char *id, const struct vuln_info *vi, const char *name,
 {
 	struct buf b;
 
-	buf_init(&b, 64 * 1024);
+	/* room for the targeted document at its largest */
+	buf_init(&b, 64 * 1024 + TARGETED_MAX);
 	buf_adds(&b, "<vulnerability-definitions xmlns='" SACM_NS "'");
 	buf_add_attr(&b, "id", id);
 	buf_add_attr(&b, "name", name);
