@@ -37,9 +37,15 @@
 
 #define VULN_PER_TICK	64
 #define OPEN_SQL	"state IN ('requested', 'collecting')"
+/* after INSERT ... SELECT ... WHERE: a failed row asked again */
+#define AGAIN_SQL	"ON CONFLICT (endpoint, digest) DO UPDATE SET " \
+	"state = 'requested', attempts = 0, next_check = 0, reason = NULL, " \
+	"definitions = excluded.definitions, updated = excluded.updated " \
+	"WHERE vuln_targeted.state = 'failed'"
 
-/* New rows for the definitions' targeted document: every approved
- * endpoint (endpoint NULL) or one, unless it has the document already. */
+/* Rows for the definitions' targeted document: every approved endpoint
+ * (endpoint NULL) or one, unless it has the document already; one whose
+ * collection failed (offline all along, say) is asked again. */
 static int
 rows_for(struct orch *o, const char *digest, const char *defs,
     const char *endpoint)
@@ -50,15 +56,15 @@ rows_for(struct orch *o, const char *digest, const char *defs,
 
 	time_iso(when, 0);
 	if (endpoint) {
-		if (db_prep(o->db, "INSERT OR IGNORE INTO vuln_targeted "
-		    "(endpoint, digest, definitions, updated) SELECT id, ?1, "
-		    "?2, ?3 FROM endpoint WHERE id = ?4 AND approval = "
-		    "'approved'", &st) < 0)
+		if (db_prep(o->db, "INSERT INTO vuln_targeted (endpoint, "
+		    "digest, definitions, updated) SELECT id, ?1, ?2, ?3 FROM "
+		    "endpoint WHERE id = ?4 AND approval = 'approved' "
+		    AGAIN_SQL, &st) < 0)
 			return -EIO;
 		db_bind_text(st, 4, endpoint);
-	} else if (db_prep(o->db, "INSERT OR IGNORE INTO vuln_targeted "
-	    "(endpoint, digest, definitions, updated) SELECT id, ?1, ?2, ?3 "
-	    "FROM endpoint WHERE approval = 'approved'", &st) < 0)
+	} else if (db_prep(o->db, "INSERT INTO vuln_targeted (endpoint, "
+	    "digest, definitions, updated) SELECT id, ?1, ?2, ?3 FROM "
+	    "endpoint WHERE approval = 'approved' " AGAIN_SQL, &st) < 0)
 		return -EIO;	/* every endpoint, once per document */
 	db_bind_texts(st, 1, 3, digest, defs, when);
 	n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(o->db) : -EIO;
