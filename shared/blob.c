@@ -108,6 +108,15 @@ blob_gunzip(const void *in, size_t len, size_t max, char **out,
 			rc = -EBADMSG;	/* truncated stream */
 			break;
 		}
+		/* another member follows (gzip files may have several:
+		 * pigz, cat a.gz b.gz): all of it, not the first alone */
+		if (r == Z_STREAM_END && z.avail_in > 0) {
+			if (inflateReset(&z) != Z_OK) {
+				rc = -ENOMEM;
+				break;
+			}
+			r = Z_OK;
+		}
 	} while (r != Z_STREAM_END);
 	inflateEnd(&z);
 	if (rc < 0) {

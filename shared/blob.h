@@ -36,7 +36,8 @@ int	blob_sha256_ok(const char *s);
 
 /* gzip; 0 or -ENOMEM. *out is malloc'ed. */
 int	blob_gzip(const void *in, size_t len, char **out, size_t *outlen);
-/* gunzip at most max bytes of output; -E2BIG past it, -EBADMSG if corrupt. */
+/* gunzip (every member) at most max bytes of output; -E2BIG past it,
+ * -EBADMSG if corrupt or truncated. */
 int	blob_gunzip(const void *in, size_t len, size_t max, char **out,
 	    size_t *outlen);
 

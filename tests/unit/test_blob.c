@@ -141,6 +141,20 @@ test_unpack(void)
 	T_STREQ(fmt, "gzip");
 	T_ASSERT(ol == n && memcmp(in, out, n) == 0);
 	free(out);
+	/* two members (cat a.gz b.gz): both, not the first alone */
+	{
+		char *zz = malloc(2 * zl);
+
+		memcpy(zz, z, zl);
+		memcpy(zz + zl, z, zl);
+		T_EQ(unpack(zz, 2 * zl, 2 * n, &out, &ol, NULL, err,
+		    sizeof(err)), 0);
+		T_ASSERT(ol == 2 * n && memcmp(out + n, in, n) == 0);
+		free(out);
+		T_EQ(unpack(zz, 2 * zl - 3, 2 * n, &out, &ol, NULL, err,
+		    sizeof(err)), -EBADMSG);
+		free(zz);
+	}
 	free(z);
 	/* bzip2, compressed by libbz2 itself */
 	T_EQ(BZ2_bzBuffToBuffCompress(bz, &bl, in, (unsigned int)n, 9, 0, 0),
