@@ -181,14 +181,31 @@ cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* What main reads and makes, freed at exit (leak checks see a tool that
+ * frees what it took). */
+static struct buf d, i, c;
+static char *out;
+
+static void
+cleanup(void)
+{
+	buf_free(&d);
+	buf_free(&i);
+	buf_free(&c);
+	free(out);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct buf d, i, c;
-	char err[1024] = "", *out = NULL;
+	char err[1024] = "";
 	size_t len = 0;
 	int r;
 
+	buf_init(&d, 1);
+	buf_init(&i, 1);
+	buf_init(&c, 1);
+	atexit(cleanup);
 	scap_init();
 	if (argc == 3 && strcmp(argv[1], "check") == 0) {
 		struct vuln_info info;
@@ -266,8 +283,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 		qsort(l.v, l.n, sizeof(*l.v), cmp);
-		for (size_t k = 0; k < l.n; k++)
+		for (size_t k = 0; k < l.n; k++) {
 			printf("%s\n", l.v[k]);
+			free(l.v[k]);
+		}
+		free(l.v);
 		return 0;
 	}
 	fprintf(stderr, "usage: vuln_tool check DEFS | inventory ROOT OUT | "

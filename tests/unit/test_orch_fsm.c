@@ -246,7 +246,7 @@ test_migration(void)
 {
 	static const char *const names[] = { "requested", "collecting",
 	    "collected", "evaluating", "complete", "failed", "timed-out" };
-	char path[64], id[8];
+	char path[64], id[16];
 	sqlite3 *db;
 
 	snprintf(path, sizeof(path), "/tmp/test_orch_fsm.%d.sqlite",
