@@ -128,8 +128,14 @@ orch_vuln_in(struct orch *o, const struct grid_event *ev)
 	    "targeted, received) VALUES (?, ?, ?, ?)", &st) < 0)
 		goto out;
 	db_bind_texts(st, 1, 4, id, digest, text, when);
-	(void)sqlite3_step(st);
+	n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(o->db) : 0;
 	sqlite3_finalize(st);
+	if (n == 0) {
+		/* known (caught up again after a restart): its rows were made
+		 * then, and going over every endpoint again is for nothing */
+		log_debug("vulnerability definitions %.12s known", id);
+		goto out;
+	}
 	n = rows_for(o, digest, id, NULL);
 	log_info("vulnerability definitions %.12s: targeted collection "
 	    "%.12s, new for %d endpoint(s)%s", id, digest, n < 0 ? 0 : n,

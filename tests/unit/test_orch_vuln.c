@@ -125,6 +125,10 @@ test_posture_and_again(void)
 	 * collected one is not */
 	db_exec(o.db, "UPDATE vuln_targeted SET state = 'failed', attempts = "
 	    "3 WHERE endpoint = 'e2' AND digest LIKE '1%'");
+	/* a file known already (caught up after a restart) changes nothing */
+	announce('a', '1', REPO);
+	T_EQ(count("endpoint = 'e2' AND digest LIKE '1%' AND state = "
+	    "'failed'"), 1);
 	announce('e', '1', REPO);
 	T_EQ(count("digest LIKE '1%' AND state = 'requested' AND attempts = "
 	    "0"), 2);	/* e2 again, and e3's, never sent */
