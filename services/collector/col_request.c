@@ -83,8 +83,8 @@ answered(struct col *c, const char *reqid)
 }
 
 /*
- * <targeted definitions=ID><oval_definitions/></targeted>: the document
- * checked as any other from the wire (parsed safely, OVAL definitions)
+ * <targeted definitions=ID><oval_definitions/></targeted>: the request was
+ * parsed safely (handle()); its first element must be OVAL definitions
  * before libopenscap sees it.  1 a targeted request (j filled), 0 not
  * one, -1 a bad one.
  */
@@ -92,24 +92,19 @@ static int
 targeted(xmlNodePtr req, struct col_job *j, const char *reqid)
 {
 	xmlNodePtr t = xml_child(req, "targeted", SACM_NS), o;
-	xmlDocPtr check;
-	char err[512];
 	size_t len;
 
 	if (t == NULL)
 		return 0;
-	for (o = t->children; o && o->type != XML_ELEMENT_NODE; o = o->next)
-		;
+	o = xml_child(t, NULL, NULL);
 	j->policy_id = xml_prop(t, "definitions");
 	if (j->policy_id == NULL || !blob_sha256_ok(j->policy_id) ||
-	    o == NULL || xml_node_text(o, &j->targeted, &len) < 0 ||
-	    xmlsafe_parse_root(j->targeted, len, 1 << 20, "oval_definitions",
-	    NS_OVAL_DEF, &check, err, sizeof(err)) < 0) {
+	    !xml_is(o, "oval_definitions", NS_OVAL_DEF) ||
+	    xml_node_text(o, &j->targeted, &len) < 0) {
 		log_warnx("request %s ignored: a targeted collection needs the "
 		    "definitions' id and an OVAL definitions document", reqid);
 		return -1;
 	}
-	xmlFreeDoc(check);
 	return 1;
 }
 

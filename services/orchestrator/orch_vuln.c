@@ -113,9 +113,7 @@ orch_vuln_in(struct orch *o, const struct grid_event *ev)
 		    "answers every object; nothing to collect", id);
 		goto out;
 	}
-	for (oval = t->children; oval && oval->type != XML_ELEMENT_NODE;
-	    oval = oval->next)
-		;
+	oval = xml_child(t, NULL, NULL);
 	digest = xml_prop(t, "digest");
 	if (digest == NULL || !blob_sha256_ok(digest) || oval == NULL ||
 	    xml_node_text(oval, &text, &len) < 0) {
