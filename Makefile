@@ -143,7 +143,8 @@ INTEGRATION_SUITES = tests/integration/run.sh \
 	tests/dashboard/test_dashboard.sh tests/targets/test_collector.sh \
 	tests/targets/test_results.sh tests/targets/test_remediate.sh \
 	tests/targets/test_evaluator.sh tests/cluster/test_cluster.sh \
-	tests/targets/test_targets.sh tests/targets/test_vuln.sh
+	tests/targets/test_targets.sh tests/targets/test_vuln.sh \
+	tests/targets/test_vuln_grid.sh tests/targets/test_vuln_grid_ejabberd.sh
 
 check-unit: $(UNIT_BIN) $(ITEST_BIN) $(FUZZ_BIN) $(PROGS) $(SCRIPTS)
 	BUILD=$(BUILD) tests/check.sh $(UNIT_SUITES)

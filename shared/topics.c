@@ -100,6 +100,12 @@ const struct topic_def topic_defs[] = {
 	    1000, { "policy-repo", NULL },
 	    { "operator", "orchestrator", "evaluator", "results-repo",
 	    "dashboard", "auditor", NULL }, { NULL } },
+	/* What each endpoint is vulnerable to now, per definitions stream
+	 * (item id <endpoint>/<stream>), as the results repository stored
+	 * it. */
+	{ TOPIC_VULNERABILITIES, SACM_NS, "Current vulnerabilities per "
+	    "endpoint", 10000, { "results-repo", NULL },
+	    { "operator", "dashboard", "siem", "auditor", NULL }, { NULL } },
 };
 const size_t topic_ndefs = sizeof(topic_defs) / sizeof(topic_defs[0]);
 

@@ -30,6 +30,7 @@
 #define TOPIC_REMEDIATION_REQUESTS	"sacm/remediation/requests"
 #define TOPIC_REMEDIATION_RESULTS	"sacm/remediation/results"
 #define TOPIC_VULN_DEFS		"sacm/vulnerability/definitions"
+#define TOPIC_VULNERABILITIES	"sacm/vulnerabilities"
 
 #define TOPIC_MAX_ROLES	8
 

@@ -428,13 +428,16 @@ struct vuln_defs {
 	struct oscap_source		*src;
 	struct oval_definition_model	*dm;
 	struct vobjs			 objs;
+	struct vuln_facts		 facts;
 };
 
 struct vuln_defs *
 vuln_defs_load(const char *defs, size_t len, char *err, size_t errlen)
 {
 	struct vuln_defs *vd = calloc(1, sizeof(*vd));
+	xmlDocPtr doc;
 
+	err[0] = '\0';
 	if (vd == NULL || (vd->src = oscap_source_new_from_memory(defs, len,
 	    "definitions.xml")) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -446,10 +449,17 @@ vuln_defs_load(const char *defs, size_t len, char *err, size_t errlen)
 		vuln_defs_free(vd);
 		return NULL;
 	}
-	if (vuln_vobjs_load(defs, len, &vd->objs, err, errlen) < 0) {
+	/* ours parsed once: the objects and every definition's facts */
+	if ((doc = vuln_parse_defs(defs, len, err, errlen)) == NULL ||
+	    vuln_vobjs_of(doc, &vd->objs, err, errlen) < 0 ||
+	    vuln_facts_build(doc, &vd->objs, &vd->facts) < 0) {
+		if (doc && err[0] == '\0')
+			snprintf(err, errlen, "out of memory");
+		xmlFreeDoc(doc);
 		vuln_defs_free(vd);
 		return NULL;
 	}
+	xmlFreeDoc(doc);
 	return vd;
 }
 
@@ -472,6 +482,7 @@ vuln_defs_free(struct vuln_defs *vd)
 	if (vd->src)
 		oscap_source_free(vd->src);
 	vuln_vobjs_free(&vd->objs);
+	vuln_facts_free(&vd->facts);
 	free(vd);
 }
 
@@ -517,7 +528,10 @@ vuln_defs_eval(struct vuln_defs *vd, const char *sc, size_t sclen,
 			struct vuln_result vr = {
 				oval_result_definition_get_id(d),
 				oval_result_get_text(
-				    oval_result_definition_get_result(d)) };
+				    oval_result_definition_get_result(d)),
+				NULL };
+
+			vr.fact = vuln_facts_find(&vd->facts, vr.id);
 
 			if (fn)
 				r = fn(&vr, arg);

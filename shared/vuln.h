@@ -58,10 +58,24 @@ int	vuln_syschar(const char *defs, size_t len, const char *inventory,
 	    size_t ilen, const char *collected, size_t clen, char **sc,
 	    size_t *sclen, char *err, size_t errlen);
 
+/*
+ * What a definition says besides its result (vuln_facts.c): its CVE ids
+ * (space-separated), the package and the version that fixes it (of its
+ * first criterion the inventory answers: "<package> is earlier than
+ * <fixed>"), its severity when the content gives one, and whether it
+ * needs objects the inventory does not answer (a targeted collection).
+ * Each may be NULL.
+ */
+struct vuln_fact {
+	char	*id, *title, *cves, *package, *fixed, *severity;
+	int	 collected;
+};
+
 /* One definition's result. */
 struct vuln_result {
-	const char	*id;		/* definition id */
-	const char	*result;	/* true, false, error, unknown, ... */
+	const char		*id;		/* definition id */
+	const char		*result;	/* true, false, error, ... */
+	const struct vuln_fact	*fact;		/* NULL: none known */
 };
 typedef int vuln_result_fn(const struct vuln_result *, void *);
 

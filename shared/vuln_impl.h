@@ -35,9 +35,21 @@ struct vobjs {
 
 int	vuln_vobjs_load(const char *defs, size_t len, struct vobjs *,
 	    char *err, size_t errlen);
+/* The same from the parsed document.  0, -EINVAL or -ENOMEM (err). */
+int	vuln_vobjs_of(xmlDocPtr, struct vobjs *, char *err, size_t errlen);
 void	vuln_vobjs_free(struct vobjs *);
 int	vuln_build_syschar(const struct vobjs *, const char *inventory,
 	    size_t ilen, const char *collected, size_t clen, char **sc,
 	    size_t *sclen, char *err, size_t errlen);
+
+/* Every definition's facts (vuln_facts.c), sorted by id. */
+struct vuln_facts {
+	struct vuln_fact	*v;
+	size_t			 n;
+};
+int	vuln_facts_build(xmlDocPtr, const struct vobjs *, struct vuln_facts *);
+const struct vuln_fact *vuln_facts_find(const struct vuln_facts *,
+	    const char *id);
+void	vuln_facts_free(struct vuln_facts *);
 
 #endif

@@ -190,17 +190,13 @@ vuln_vobjs_free(struct vobjs *os)
 }
 
 int
-vuln_vobjs_load(const char *defs, size_t len, struct vobjs *os, char *err,
-    size_t errlen)
+vuln_vobjs_of(xmlDocPtr doc, struct vobjs *os, char *err, size_t errlen)
 {
-	xmlDocPtr doc;
 	xmlNodePtr objs;
 	size_t cap = 0;
 	int r = 0;
 
 	memset(os, 0, sizeof(*os));
-	if ((doc = vuln_parse_defs(defs, len, err, errlen)) == NULL)
-		return -EINVAL;
 	objs = vuln_section(xmlDocGetRootElement(doc), "objects");
 	for (xmlNodePtr o = objs ? objs->children : NULL; o && r == 0;
 	    o = o->next) {
@@ -226,12 +222,26 @@ vuln_vobjs_load(const char *defs, size_t len, struct vobjs *os, char *err,
 		if (v->id == NULL)
 			r = -EINVAL;
 	}
-	xmlFreeDoc(doc);
 	if (r < 0) {
 		vuln_vobjs_free(os);
 		snprintf(err, errlen, r == -ENOMEM ? "out of memory" :
 		    "an object without an id");
 	}
+	return r;
+}
+
+int
+vuln_vobjs_load(const char *defs, size_t len, struct vobjs *os, char *err,
+    size_t errlen)
+{
+	xmlDocPtr doc;
+	int r;
+
+	memset(os, 0, sizeof(*os));
+	if ((doc = vuln_parse_defs(defs, len, err, errlen)) == NULL)
+		return -EINVAL;
+	r = vuln_vobjs_of(doc, os, err, errlen);
+	xmlFreeDoc(doc);
 	return r;
 }
 

@@ -116,6 +116,16 @@ def large_cases(n, pkgs):
     return cases
 
 
+def severity(i):
+    """Debian's files carry none; Ubuntu's and Red Hat's say it in an
+    <advisory/>: every fourth definition gets one, so both forms are
+    exercised."""
+    if i % 4:
+        return ""
+    return ("        <advisory>\n          <severity>%s</severity>\n        </advisory>\n"
+            % ("low", "medium", "high", "critical")[(i // 4) % 4])
+
+
 def write(cases, out):
     w = out.write
     w('<?xml version="1.0" encoding="UTF-8"?>\n<oval_definitions')
@@ -133,6 +143,7 @@ def write(cases, out):
           '        <reference ref_id="%s" ref_url="https://security-tracker.debian.org/tracker/%s" source="CVE"/>\n'
           '        <description>%s: generated for SACM Grid tests</description>\n'
           '        <debian>\n          <moreinfo>generated</moreinfo>\n        </debian>\n'
+          '%s'
           '      </metadata>\n'
           '      <criteria comment="Release section" operator="AND">\n'
           '        <criterion comment="Debian %s is installed" test_ref="oval:org.debian.oval:tst:1"/>\n'
@@ -142,7 +153,7 @@ def write(cases, out):
           '            <criterion comment="%s DPKG is earlier than %s" test_ref="oval:org.debian.oval:tst:%d"/>\n'
           '          </criteria>\n        </criteria>\n      </criteria>\n    </definition>\n'
           % (1000000 + i, escape(cve), escape(name), RELEASE, escape(name), cve, cve,
-             escape(cve), RELEASE, escape(name), escape(fixed), 3 + i))
+             escape(cve), severity(i), RELEASE, escape(name), escape(fixed), 3 + i))
     w('  </definitions>\n  <tests>\n'
       '    <ind-def:textfilecontent54_test check="all" check_existence="at_least_one_exists" '
       'comment="Debian GNU/Linux %s is installed" id="oval:org.debian.oval:tst:1" version="1">\n'

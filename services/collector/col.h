@@ -96,6 +96,10 @@ struct col {
 	char		*ds_id;
 	struct col_known known[COL_KNOWN_MAX];
 	size_t		 nknown;
+	/* the last targeted collection (its document and definitions id):
+	 * repeated on change when no policy is known, so that an endpoint
+	 * assessed only for vulnerabilities still reports a new inventory */
+	char		*targeted, *targeted_id;
 	time_t		 next_periodic;
 
 	/* outbox */

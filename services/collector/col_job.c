@@ -219,6 +219,21 @@ remember(struct col *c, const struct col_job *j)
 void
 col_repeat(struct col *c, enum col_reason why)
 {
+	if (c->nknown == 0 && c->targeted && why == REASON_CHANGE) {
+		struct col_job *j = calloc(1, sizeof(*j));
+
+		if (j == NULL || (j->targeted = strdup(c->targeted)) == NULL ||
+		    (j->policy_id = strdup(c->targeted_id)) == NULL) {
+			col_job_free(j);
+			return;
+		}
+		j->reason = why;
+		log_info("%s: the targeted collection for definitions %.12s "
+		    "again (the inventory may have changed)",
+		    reason_names[why], j->policy_id);
+		col_enqueue(c, j);
+		return;
+	}
 	for (size_t i = 0; i < c->nknown; i++) {
 		struct col_job *j = calloc(1, sizeof(*j));
 
@@ -316,15 +331,27 @@ reap(struct col *c, int status, const struct rusage *ru)
 	struct buf b;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		/* a targeted collection is not repeated on change */
+		/* a targeted collection is repeated on change only when
+		 * no policy is (col_repeat) */
 		if (c->running->targeted == NULL)
 			remember(c, c->running);
+		else if (c->running->policy_id) {
+			free(c->targeted);
+			free(c->targeted_id);
+			c->targeted = strdup(c->running->targeted);
+			c->targeted_id = strdup(c->running->policy_id);
+			if (c->targeted == NULL || c->targeted_id == NULL) {
+				free(c->targeted);
+				c->targeted = NULL;
+			}
+		}
 		if (c->conf.watch) {
 			snprintf(p, sizeof(p), "%.4000s/watch.txt", c->workdir);
 			buf_init(&b, 64u << 20);
-			if (buf_read_file(&b, p) == 0)
-				col_watch_set(c->watch, c->conf.root,
-				    b.data ? b.data : "");
+			/* a targeted collection leaves no list: the
+			 * package database alone is watched */
+			col_watch_set(c->watch, c->conf.root, buf_read_file(&b,
+			    p) == 0 && b.data ? b.data : "");
 			buf_free(&b);
 			unlink(p);
 		}
@@ -466,6 +493,8 @@ col_job_stop(struct col *c)
 		free(c->known[i].policy_id);
 		free(c->known[i].profile);
 	}
+	free(c->targeted);
+	free(c->targeted_id);
 	free(c->ds);
 	free(c->tl);
 	free(c->ds_id);

@@ -92,6 +92,7 @@ int	ctl_submit(struct ctl *, const char *path, const char *kind,
 int	ctl_vuln(struct ctl *, int argc, char **argv);
 /* One announcement of vulnerability definitions, printed. */
 int	ctl_vuln_show(struct ctl *, const char *payload);
+int	ctl_vulns(struct ctl *, int argc, char **argv);
 int	ctl_feeds(struct ctl *, int argc, char **argv);
 int	ctl_disco(struct ctl *, int argc, char **argv);
 int	ctl_assess(struct ctl *, int argc, char **argv);
@@ -142,6 +143,9 @@ int	ctl_approvals(struct ctl *, int argc, char **argv);
 int	ctl_posture(struct ctl *, int argc, char **argv);
 int	ctl_audit(struct ctl *, int argc, char **argv);
 int	ctl_inventory(struct ctl *, int argc, char **argv);
+
+/* The results repository's queries (rr_query.c). */
+#define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
 
 /* ctl_rows.c: a service's list query gathered over all its pages. */
 struct ctl_rows {

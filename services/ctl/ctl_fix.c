@@ -23,7 +23,6 @@
 #include "topics.h"
 #include "xmlutil.h"
 
-#define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
 
 struct fix {
 	char		*script;

@@ -19,7 +19,6 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
 
 void
 ctl_results_repo(struct ctl *c, char *to, size_t len)

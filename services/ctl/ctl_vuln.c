@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "ident.h"
 #include "pubsub.h"
 #include "topics.h"
 #include "xmlsafe.h"
@@ -106,4 +107,65 @@ ctl_vuln(struct ctl *c, int argc, char **argv)
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		return list(c);
 	return 2;
+}
+
+/*
+ * vulns [ENDPOINT] | vulns cves | vulns who CVE: the results repository's
+ * vulnerability findings (rr_vuln.c): the estate by endpoint, one
+ * endpoint's open findings, the estate by CVE, who has a CVE.
+ */
+int
+ctl_vulns(struct ctl *c, int argc, char **argv)
+{
+	static const char *const ecols[] = { "endpoint", "hostname", "name",
+	    "vulnerable", "newly", "fixed", "count", "evaluated" };
+	static const char *const eheads[] = { "ENDPOINT", "HOSTNAME",
+	    "DEFINITIONS", "VULNERABLE", "NEW", "FIXED", "OF", "EVALUATED" };
+	static const char *const fcols[] = { "hostname", "cves", "package",
+	    "installed", "fixed", "severity", "from", "since" };
+	static const char *const fheads[] = { "HOSTNAME", "CVE", "PACKAGE",
+	    "INSTALLED", "FIXED IN", "SEVERITY", "DECIDED FROM", "SINCE" };
+	static const char *const ccols[] = { "cve", "endpoints", "package",
+	    "severity" };
+	static const char *const cheads[] = { "CVE", "ENDPOINTS", "PACKAGE",
+	    "SEVERITY" };
+	const char *type = "vulns", *attr = NULL, *val = NULL, *list;
+	const char *const *cols = ecols, *const *heads = eheads;
+	size_t ncols = 8;
+	struct ctl_rows rows;
+	struct buf h;
+	char to[512];
+
+	if (argc == 1 && strcmp(argv[0], "cves") == 0) {
+		type = "vuln-cves";
+		cols = ccols, heads = cheads, ncols = 4;
+	} else if (argc == 2 && strcmp(argv[0], "who") == 0) {
+		type = "vuln-who", attr = "cve", val = argv[1];
+		cols = fcols, heads = fheads;
+	} else if (argc == 1) {
+		attr = "endpoint", val = argv[0];
+		cols = fcols, heads = fheads;
+	} else if (argc != 0)
+		return 2;
+	if (val && !ident_ok(val))
+		return ctl_fail("vulns", "'%.60s' is not an identifier", val);
+	list = strcmp(type, "vuln-cves") == 0 ? "cves" : val ? "findings" :
+	    "endpoints";
+	ctl_results_repo(c, to, sizeof(to));
+	buf_init(&h, 4096);
+	buf_adds(&h, "<query xmlns='" NS_RESULTS "'");
+	buf_add_attr(&h, "type", type);
+	if (attr)
+		buf_add_attr(&h, attr, val);
+	buf_adds(&h, ">");
+	if (h.data == NULL || ctl_query_rows(c, "vulns", to, NS_RESULTS,
+	    h.data, list, &rows) != 0) {
+		buf_free(&h);
+		return 1;
+	}
+	buf_free(&h);
+	ctl_print_rows(c, &rows, cols, heads, ncols, val ? "no open "
+	    "findings" : "no vulnerability results yet");
+	xmlFreeDoc(rows.doc);
+	return 0;
 }

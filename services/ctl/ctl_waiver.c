@@ -16,7 +16,6 @@
 #include "topics.h"
 #include "xmlutil.h"
 
-#define NS_RESULTS	"http://sacm-grid.dev/protocol/1/results"
 
 /* DATE (end of that day, UTC), a UTC time, or a duration from now, as
  * YYYY-MM-DDTHH:MM:SSZ; -EINVAL when it is none of them. */

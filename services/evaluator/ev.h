@@ -9,6 +9,8 @@
  *                 evaluations uploaded once
  *   ev_reuse.c    an evaluation of the same posture under the same policy
  *                 and profile reused for another endpoint
+ *   ev_vuln.c     vulnerability definitions evaluated from a stored
+ *                 inventory (a job of the same runner)
  */
 #ifndef EV_H
 #define EV_H
@@ -23,6 +25,7 @@ struct ev_conf {
 	char	*state_dir;	/* work directories */
 	long	 max_content;	/* largest policy */
 	long	 max_doc;	/* largest posture document */
+	long	 max_vuln;	/* largest vulnerability definitions */
 	long	 timeout;	/* seconds an evaluation may take */
 	long	 cache;		/* loaded policies kept */
 	long	 capacity;	/* advertised concurrent evaluations */
@@ -39,6 +42,12 @@ struct ev_job {
 	char		*policy_id;
 	char		*posture;	/* posture-stored (XML) */
 	char		 key[65];	/* ev_reuse_key, "" none */
+	/* A vulnerability evaluation (ev_vuln.c): policy is the
+	 * definitions' announcement, policy_id their id, profile the
+	 * stream's name, posture the <inventory/>, targeted the targeted
+	 * collection's <syschar/> (or NULL). */
+	int		 vuln;
+	char		*targeted;
 };
 
 struct eval;
@@ -77,6 +86,15 @@ struct ev_done {
 };
 #define EV_REUSE_MAX	16
 
+/* Vulnerability definitions loaded (ev_vuln.c). */
+struct vuln_defs;
+struct ev_vdefs {
+	char		*id;
+	struct vuln_defs *vd;
+	time_t		 used;
+};
+#define EV_VDEFS_MAX	2
+
 struct ev {
 	struct ev_conf	 conf;
 	struct grid_conf gc;
@@ -94,6 +112,7 @@ struct ev {
 	struct ev_loaded loaded[EV_CACHE_MAX];
 	struct ev_part	 parts[EV_PARTS_MAX];
 	struct ev_done	 reuse[EV_REUSE_MAX];
+	struct ev_vdefs	 vdefs[EV_VDEFS_MAX];
 	unsigned long	 reuse_clock;
 	unsigned long	 done, reused, failed;
 };
@@ -128,6 +147,24 @@ int	ev_reuse_retarget(const char *arf, size_t len, const char *hostname,
 	    const char *endpoint, struct buf *out, char *err, size_t errlen);
 /* The kept ARF's path. */
 void	ev_reuse_path(const struct ev *, const char *key, char *p, size_t n);
+
+/* ev_vuln.c */
+struct grid_event;
+/* A request on sacm/evaluation/requests of id v-...; answered: this
+ * evaluator published its result already (caught up). */
+void	ev_vuln_request(struct ev *, const struct grid_event *, int answered);
+/* An announcement on sacm/vulnerability/definitions: loaded now. */
+void	ev_vuln_announced(struct ev *, const struct grid_event *);
+/* Starts the job in run's child: 0, or -errno with err (nothing runs). */
+int	ev_vuln_start(struct ev *, struct ev_run *, struct ev_job *,
+	    char *err, size_t errlen);
+/* The child is done: its result published (0), or -errno with err. */
+int	ev_vuln_reap(struct ev *, struct ev_run *, int status, char *err,
+	    size_t errlen);
+/* Publishes the job's result: failed (failure), or counts and body. */
+void	ev_vuln_publish(struct ev *, struct ev_job *, const char *failure,
+	    const char *counts, const char *body, long ms);
+void	ev_vuln_forget(struct ev *);
 
 /* ev_job.c */
 /* Loads a policy ahead of its evaluations (a collection for it was

@@ -208,8 +208,12 @@ done(struct ev *e, struct ev_run *run)
 static void
 fail(struct ev *e, struct ev_run *run, const char *why)
 {
-	publish(e, run->job, why, NULL, 0, NULL, child_elapsed_ms(&run->child),
-	    0, NULL);
+	if (run->job->vuln)
+		ev_vuln_publish(e, run->job, why, NULL, NULL,
+		    child_elapsed_ms(&run->child));
+	else
+		publish(e, run->job, why, NULL, 0, NULL,
+		    child_elapsed_ms(&run->child), 0, NULL);
 	done(e, run);
 }
 
@@ -499,6 +503,16 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 	char err[1024], key[65];
 	int r;
 
+	if (j->vuln) {
+		run->job = j;
+		run->workdir[0] = '\0';
+		run->key[0] = '\0';
+		child_reset(&run->child);
+		e->nrunning++;
+		if (ev_vuln_start(e, run, j, err, sizeof(err)) < 0)
+			fail(e, run, err);
+		return 1;
+	}
 	memcpy(key, j->key, sizeof(key));
 	d = ev_reuse_find(e, key);
 	if (d == NULL && key_running(e, key)) {
@@ -567,6 +581,13 @@ reap(struct ev *e, struct ev_run *run, int status, long peak_mb)
 	char p[4096], err[2048];
 	int r;
 
+	if (run->job->vuln) {
+		if (ev_vuln_reap(e, run, status, err, sizeof(err)) < 0)
+			fail(e, run, err);
+		else
+			done(e, run);
+		return;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(p, sizeof(p), "%.3000s/error.txt", run->workdir);
 		child_failure(&run->child, status, p, e->conf.timeout, err,
@@ -663,4 +684,5 @@ ev_stop(struct ev *e)
 	free(e->ds_id);
 	ev_arf_forget(e);
 	ev_reuse_forget(e);
+	ev_vuln_forget(e);
 }

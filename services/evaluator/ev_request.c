@@ -31,7 +31,7 @@ ev_job_free(struct ev_job *j)
 		return;
 	free(j->request); free(j->endpoint); free(j->hostname);
 	free(j->assessment); free(j->profile); free(j->policy); free(j->base);
-	free(j->policy_id); free(j->posture);
+	free(j->policy_id); free(j->posture); free(j->targeted);
 	free(j);
 }
 
@@ -105,6 +105,17 @@ handle(struct ev *e, const struct grid_event *gev)
 	if (strlen(gev->item_id) > 200) {
 		log_warnx("request id of %zu bytes ignored",
 		    strlen(gev->item_id));
+		return;
+	}
+	if (strncmp(gev->item_id, "v-", 2) == 0) {
+		struct answered a = { e, 0 };
+
+		if (ev_busy(e, gev->item_id))
+			return;
+		if (gev->catchup)
+			(void)pubsub_items(e->g, TOPIC_EVALUATION_RESULTS,
+			    gev->item_id, 0, found, &a);
+		ev_vuln_request(e, gev, a.seen);
 		return;
 	}
 	if (xmlsafe_parse_root(gev->payload, gev->payload_len, 1 << 20,
@@ -200,4 +211,6 @@ ev_on_event(struct grid *g, const struct grid_event *gev, void *arg)
 		handle(arg, gev);
 	else if (strcmp(gev->node, TOPIC_COLLECTION_REQUESTS) == 0)
 		collection(arg, gev);
+	else if (strcmp(gev->node, TOPIC_VULN_DEFS) == 0)
+		ev_vuln_announced(arg, gev);
 }

@@ -27,6 +27,9 @@ static const struct conf_opt ev_opts[] = {
 	    "are 11-30 MB)" },
 	{ "max_document_size", CONF_INT, OFF(max_doc), 1024, 1L << 30,
 	    "67108864", 0, "largest posture document accepted, decoded" },
+	{ "max_vuln_size", CONF_INT, OFF(max_vuln), 1024, 1L << 30,
+	    "268435456", 0, "largest vulnerability definitions accepted, "
+	    "decoded (Debian's are about 100 MB)" },
 	{ "eval_timeout", CONF_INT, OFF(timeout), 1, 86400, "120", 0,
 	    "seconds an evaluation may take before it is stopped" },
 	{ "cache_policies", CONF_INT, OFF(cache), 1, EV_CACHE_MAX, "2", 0,
@@ -115,7 +118,7 @@ main(int argc, char **argv)
 {
 	/* collection requests: their policies are loaded ahead */
 	static const char *const topics[] = { TOPIC_EVALUATION_REQUESTS,
-	    TOPIC_COLLECTION_REQUESTS, NULL };
+	    TOPIC_COLLECTION_REQUESTS, TOPIC_VULN_DEFS, NULL };
 	static struct ev ev;
 	const struct daemon_spec spec = {
 		.name = "sacm-evaluator",

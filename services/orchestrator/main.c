@@ -49,10 +49,10 @@ static const struct conf_opt orch_opts[] = {
 	{ "auto_approve", CONF_BOOL, OFF(auto_approve), 0, 0, "no", 0,
 	    "approve an account's first endpoint without an operator (a lab "
 	    "convenience; a second endpoint always waits)" },
-	{ "vulnerabilities", CONF_BOOL, OFF(vulnerabilities), 0, 0, "no", 0,
-	    "collect, once per endpoint, what vulnerability definitions need "
-	    "beyond the inventory (their targeted collection; what evaluates "
-	    "them is still to come)" },
+	{ "vulnerabilities", CONF_BOOL, OFF(vulnerabilities), 0, 0, "yes", 0,
+	    "assess endpoints against vulnerability definitions: evaluated "
+	    "from each endpoint's stored inventory, plus what they need "
+	    "beyond it, collected once (their targeted collection)" },
 	{ "max_announcements_per_minute", CONF_INT, OFF(max_announcements),
 	    0, 100000, "10", 0, "announcements of one endpoint taken per "
 	    "minute (a burst of as many); 0: no limit" },

@@ -127,6 +127,17 @@ int	orch_vuln_posture(struct orch *, const char *request,
 	    const char *endpoint, const char *state, const char *item,
 	    const char *reason);
 
+/* orch_vulneval.c: the definitions evaluated from stored inventories */
+/* A new document of stream name: every endpoint with an inventory. */
+void	orch_vulneval_defs(struct orch *, const char *id, const char *name);
+/* A stored posture (its root): the inventory kept, a targeted
+ * collection's system characteristics kept for its row. */
+void	orch_vulneval_stored(struct orch *, xmlNodePtr root);
+/* The endpoint's targeted collection is in: its waiting rows are due. */
+void	orch_vulneval_wake(struct orch *, const char *endpoint);
+void	orch_vulneval_tick(struct orch *);
+/* A <vulnerability-result/> on sacm/evaluation/results. */
+void	orch_vulneval_result(struct orch *, const struct grid_event *);
 /* orch_events.c */
 /* An item's payload parsed safely, its root <root xmlns=SACM_NS> (at most
  * 1 MiB); NULL with err set. */
@@ -163,6 +174,8 @@ void	orch_fix_result(struct orch *, const struct grid_event *);
 
 /* orch_tick.c */
 void	orch_tick(struct orch *);
+/* The online evaluator with the most room (full JID), or NULL. */
+const char *orch_pick_evaluator(struct orch *);
 
 /* orch_approve.c: endpoints are approved, not trusted on first use. */
 int	orch_endpoint_approved(struct orch *, const char *id);

@@ -408,6 +408,7 @@ posture_in(struct orch *o, const struct grid_event *ev)
 		xmlFreeDoc(doc);
 		return;
 	}
+	orch_vulneval_stored(o, root);
 	ep = xml_prop(root, "endpoint");
 	req = xml_prop(root, "request");
 	state = xml_prop(root, "state");
@@ -446,7 +447,10 @@ posture_in(struct orch *o, const struct grid_event *ev)
 		/* a targeted collection's */
 	} else if (strncmp(req, "change-", 7) == 0 && changed &&
 	    strcmp(changed, "true") == 0 && strcmp(state, "collected") == 0 &&
-	    pol && change_allowed(o, ep)) {
+	    pol && db_count(o->db, "SELECT count(*) FROM vuln_defs WHERE id = "
+	    "?", 1, pol) == 0 && change_allowed(o, ep)) {
+		/* (a targeted collection repeated brought a new inventory:
+		 * orch_vulneval_stored took it) */
 		/* The endpoint changed: evaluate again what was assessed. */
 		char *id = NULL;
 
@@ -476,7 +480,10 @@ result_in(struct orch *o, const struct grid_event *ev)
 	 * "<request>/<random>" (docs/protocol.md) */
 	snprintf(req, sizeof(req), "%.*s", (int)strcspn(ev->item_id, "/"),
 	    ev->item_id);
-
+	if (strncmp(req, "v-", 2) == 0) {
+		orch_vulneval_result(o, ev);
+		return;
+	}
 	if ((doc = orch_event_doc(ev, "evaluation-result", err,
 	    sizeof(err))) == NULL) {
 		log_warnx("evaluation result %s ignored: %s", ev->item_id, err);

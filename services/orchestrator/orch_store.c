@@ -185,6 +185,28 @@ static const char *const migrations[] = {
 	"  WHERE state IN ('requested', 'collecting');"
 	"CREATE INDEX vuln_targeted_request ON vuln_targeted(request) "
 	"  WHERE request IS NOT NULL;",
+	/* 12: vulnerabilities evaluated from the stored inventory
+	 * (orch_vulneval.c); a document without a targeted collection has
+	 * digest '' */
+	"ALTER TABLE vuln_defs ADD COLUMN name TEXT;"
+	"ALTER TABLE vuln_defs ADD COLUMN announcement TEXT;"
+	"ALTER TABLE vuln_targeted ADD COLUMN syschar TEXT;"
+	"CREATE TABLE vuln_inventory ("
+	"  endpoint TEXT PRIMARY KEY, hostname TEXT, digest TEXT NOT NULL,"
+	"  inventory TEXT NOT NULL, updated TEXT NOT NULL);"
+	"CREATE TABLE vuln_eval ("
+	"  endpoint TEXT NOT NULL, name TEXT NOT NULL,"
+	"  definitions TEXT NOT NULL REFERENCES vuln_defs(id),"
+	"  state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ("
+	"    'waiting', 'evaluating', 'done', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, request TEXT, evaluator TEXT,"
+	"  reason TEXT, next_check INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,"
+	"  PRIMARY KEY (endpoint, name));"
+	"CREATE INDEX vuln_eval_due ON vuln_eval(next_check) "
+	"  WHERE state IN ('waiting', 'evaluating');"
+	"CREATE INDEX vuln_eval_request ON vuln_eval(request) "
+	"  WHERE request IS NOT NULL;",
 };
 
 int

@@ -244,6 +244,14 @@ pick_evaluator(struct orch *o)
 	return best;
 }
 
+const char *
+orch_pick_evaluator(struct orch *o)
+{
+	struct orch_evaluator *e = pick_evaluator(o);
+
+	return e ? e->jid : NULL;
+}
+
 static int
 evaluator_online(struct orch *o, const char *jid)
 {

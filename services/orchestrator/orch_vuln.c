@@ -16,8 +16,8 @@
  *       +---- deadline, again ---+  (retries attempts, then failed)
  *
  * Endpoints approved later get their rows then (orch_vuln_welcome).  Off
- * unless `vulnerabilities = yes`: the evaluation of the definitions is
- * still to come (docs/architecture.md, Vulnerabilities).
+ * unless `vulnerabilities = yes`.  The evaluations that follow are
+ * orch_vulneval.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "db.h"
 #include "grid.h"
+#include "ident.h"
 #include "log.h"
 #include "orch.h"
 #include "pubsub.h"
@@ -85,6 +86,7 @@ orch_vuln_in(struct orch *o, const struct grid_event *ev)
 	xmlNodePtr root, t, oval = NULL;
 	char err[256], pub[512], repo[512], when[32];
 	char *id = NULL, *rep = NULL, *digest = NULL, *text = NULL;
+	char *name = NULL;
 	size_t len;
 	int n;
 
@@ -108,24 +110,29 @@ orch_vuln_in(struct orch *o, const struct grid_event *ev)
 		    ev->item_id);
 		goto out;
 	}
-	if ((t = xml_child(root, "targeted", SACM_NS)) == NULL) {
-		log_info("vulnerability definitions %.12s: the inventory "
-		    "answers every object; nothing to collect", id);
-		goto out;
+	name = xml_prop(root, "name");
+	if (name == NULL || !ident_ok(name)) {
+		free(name);	/* the stream is the document itself */
+		name = strdup(id);
 	}
-	oval = xml_child(t, NULL, NULL);
-	digest = xml_prop(t, "digest");
-	if (digest == NULL || !blob_sha256_ok(digest) || oval == NULL ||
-	    xml_node_text(oval, &text, &len) < 0) {
-		log_warnx("vulnerability definitions %.12s ignored: a targeted "
-		    "collection without its digest or document", id);
-		goto out;
+	if ((t = xml_child(root, "targeted", SACM_NS)) != NULL) {
+		oval = xml_child(t, NULL, NULL);
+		digest = xml_prop(t, "digest");
+		if (digest == NULL || !blob_sha256_ok(digest) || oval == NULL ||
+		    xml_node_text(oval, &text, &len) < 0) {
+			log_warnx("vulnerability definitions %.12s ignored: a "
+			    "targeted collection without its digest or "
+			    "document", id);
+			goto out;
+		}
 	}
 	time_iso(when, 0);
-	if (db_prep(o->db, "INSERT OR IGNORE INTO vuln_defs (id, digest, "
-	    "targeted, received) VALUES (?, ?, ?, ?)", &st) < 0)
+	if (name == NULL || db_prep(o->db, "INSERT OR IGNORE INTO vuln_defs "
+	    "(id, digest, targeted, received, name, announcement) VALUES (?, "
+	    "?, ?, ?, ?, ?)", &st) < 0)
 		goto out;
-	db_bind_texts(st, 1, 4, id, digest, text, when);
+	db_bind_texts(st, 1, 6, id, digest ? digest : "", text ? text : "",
+	    when, name, ev->payload);
 	n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(o->db) : 0;
 	sqlite3_finalize(st);
 	if (n == 0) {
@@ -134,13 +141,20 @@ orch_vuln_in(struct orch *o, const struct grid_event *ev)
 		log_debug("vulnerability definitions %.12s known", id);
 		goto out;
 	}
-	n = rows_for(o, digest, id, NULL);
-	log_info("vulnerability definitions %.12s: targeted collection "
-	    "%.12s, new for %d endpoint(s)%s", id, digest, n < 0 ? 0 : n,
-	    n == 0 ? " (every approved endpoint has it: no collection)" : "");
+	if (t == NULL)
+		log_info("vulnerability definitions %.12s: the inventory "
+		    "answers every object; nothing to collect", id);
+	else {
+		n = rows_for(o, digest, id, NULL);
+		log_info("vulnerability definitions %.12s: targeted collection "
+		    "%.12s, new for %d endpoint(s)%s", id, digest, n < 0 ? 0 :
+		    n, n == 0 ? " (every approved endpoint has it: no "
+		    "collection)" : "");
+	}
+	orch_vulneval_defs(o, id, name);
 out:
 	xmlFreeDoc(doc);
-	free(id); free(rep); free(digest); free(text);
+	free(id); free(rep); free(digest); free(text); free(name);
 }
 
 void
@@ -149,7 +163,8 @@ orch_vuln_welcome(struct orch *o, const char *endpoint)
 	sqlite3_stmt *st;
 
 	if (!o->conf.vulnerabilities || db_prep(o->db, "SELECT digest, "
-	    "max(id) FROM vuln_defs GROUP BY digest", &st) < 0)
+	    "max(id) FROM vuln_defs WHERE digest != '' GROUP BY digest", &st) <
+	    0)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW)
 		(void)rows_for(o, (const char *)sqlite3_column_text(st, 0),
@@ -266,6 +281,7 @@ orch_vuln_tick(struct orch *o)
 		n++;
 	}
 	sqlite3_finalize(st);
+	orch_vulneval_tick(o);
 	for (int i = 0; i < n; i++) {
 		if (r[i].state && strcmp(r[i].state, "collecting") == 0 &&
 		    r[i].attempts >= o->conf.retries)
@@ -303,5 +319,7 @@ orch_vuln_posture(struct orch *o, const char *request, const char *endpoint,
 	if (n)
 		log_info("endpoint %s: targeted collection %s %s", endpoint,
 		    request, collected ? "stored" : "failed");
+	if (n && collected)
+		orch_vulneval_wake(o, endpoint);
 	return n > 0;
 }

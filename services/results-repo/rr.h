@@ -132,6 +132,18 @@ void	rr_on_event(struct grid *, const struct grid_event *, void *);
 void	rr_flush_pending(struct rr *);
 int	rr_severity_rank(const char *);
 
+/* rr_vuln.c: vulnerability results, their history and incidents */
+void	rr_vuln_result(struct rr *, const struct grid_event *);
+/* A query of type vulns, vuln-cves or vuln-who into b: 0, -errno, or
+ * -ENOENT when type is not one of these. */
+struct rr_vq {
+	const char	*type, *endpoint, *name, *cve;
+	long		 max, offset;
+};
+int	rr_vuln_query(struct rr *, const struct rr_vq *, struct buf *b);
+/* A random (v4) UUID. */
+void	rr_uuid4(char out[37]);
+
 /* rr_query.c */
 int	rr_on_query(struct grid *, const struct grid_request *, struct buf *,
 	    void *);
@@ -147,6 +159,10 @@ struct rr_request {
  * assigned).  0, -ENOENT, -EPERM, -EINVAL with err. */
 int	rr_request_get(struct rr *, const char *id, const char *publisher,
 	    struct rr_request *, char *err, size_t errlen);
+/* The same checks for a request of any kind (its root element): *doc
+ * (to free) is the request, parsed and its identifiers checked. */
+int	rr_request_fetch(struct rr *, const char *id, const char *publisher,
+	    const char *root, xmlDocPtr *doc, char *err, size_t errlen);
 /* 0 when a result's claims are the request's, else -EPERM with err. */
 int	rr_request_agrees(const struct rr_request *, const char *endpoint,
 	    const char *policy, const char *profile, const char *assessment,

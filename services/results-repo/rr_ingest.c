@@ -45,8 +45,8 @@ rr_severity_rank(const char *s)
 	return 0;
 }
 
-static void
-uuid4(char out[37])
+void
+rr_uuid4(char out[37])
 {
 	unsigned char r[16];
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -278,7 +278,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 			 * waiver holds (one when it expires) */
 			if (!open && rr_severity_rank(sev) >= min &&
 			    !rr_waiver_covering(rr, eid, name)) {
-				uuid4(uuid);
+				rr_uuid4(uuid);
 				if ((doc = iodef(uuid, e, rule)) == NULL ||
 				    db_prep(rr->db, "INSERT INTO incident (uuid, "
 				    "endpoint, policy, profile, rule, opened, "
@@ -362,7 +362,7 @@ rr_incidents_expired(struct rr *rr, int64_t eid, const char *id)
 		xmlNewProp(rule, BAD_CAST "title", sqlite3_column_text(st, 2));
 		xmlNewProp(rule, BAD_CAST "severity", BAD_CAST (sev ? sev :
 		    "unknown"));
-		uuid4(uuid);
+		rr_uuid4(uuid);
 		if (e.endpoint && e.policy && (doc = iodef(uuid, &e, rule)) !=
 		    NULL) {
 			if (db_prep(rr->db, "INSERT INTO incident (uuid, "
@@ -569,7 +569,10 @@ rr_on_event(struct grid *g, const struct grid_event *gev, void *arg)
 {
 	(void)g;
 	if (strcmp(gev->node, TOPIC_EVALUATION_RESULTS) == 0 && !gev->retract &&
-	    gev->payload)
+	    gev->payload && strncmp(gev->item_id, "v-", 2) == 0)
+		rr_vuln_result(arg, gev);
+	else if (strcmp(gev->node, TOPIC_EVALUATION_RESULTS) == 0 &&
+	    !gev->retract && gev->payload)
 		result_in(arg, gev);
 	else if (strcmp(gev->node, TOPIC_WAIVERS) == 0 && (gev->retract ||
 	    gev->payload))

@@ -15,6 +15,11 @@
  *   remediation evaluation | endpoint [policy] [profile]; fix-type
  *                                       the fix for its failed rules
  *   waivers  [state]                    the waivers, newest first
+ *   vulns    [endpoint]                 the estate by endpoint, or one
+ *                                       endpoint's open findings
+ *   vuln-cves                           the estate by CVE
+ *   vuln-who cve                        the endpoints vulnerable to it
+ *                                       (rr_vuln.c answers these three)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +48,7 @@
 struct q {
 	char	*type, *endpoint, *policy, *profile, *rule, *from, *to;
 	char	*evaluation, *assessment, *inline_, *fix_type, *state, *raw;
+	char	*cve;
 	long	 max, offset;
 };
 
@@ -52,7 +58,7 @@ q_free(struct q *q)
 	free(q->type); free(q->endpoint); free(q->policy); free(q->profile);
 	free(q->rule); free(q->from); free(q->to); free(q->evaluation);
 	free(q->assessment); free(q->inline_); free(q->fix_type);
-	free(q->state); free(q->raw);
+	free(q->state); free(q->raw); free(q->cve);
 }
 
 static int
@@ -68,6 +74,7 @@ parse(const struct grid_request *req, struct q *q, struct buf *err)
 		{ "fix-type", &q->fix_type, 1 },
 		{ "state", &q->state, 1 },
 		{ "raw", &q->raw, 1 },
+		{ "cve", &q->cve, 1 },
 	};
 
 	return query_parse(req, NS_RESULTS, a, sizeof(a) / sizeof(a[0]),
@@ -586,6 +593,9 @@ rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
 		r = q_remediation(rr, &q, &b);
 	else if (strcmp(q.type, "waivers") == 0)
 		r = q_waivers(rr, &q, &b);
+	else if ((r = rr_vuln_query(rr, &(struct rr_vq){ q.type, q.endpoint,
+	    q.policy, q.cve, q.max, q.offset }, &b)) != -ENOENT)
+		;	/* vulns, vuln-cves, vuln-who */
 	else {
 		buf_printf(&b, "unknown query type '%.40s'", q.type);
 		r = -EINVAL;

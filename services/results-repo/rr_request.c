@@ -58,17 +58,17 @@ rr_request_free(struct rr_request *q)
 }
 
 int
-rr_request_get(struct rr *rr, const char *id, const char *publisher,
-    struct rr_request *q, char *err, size_t errlen)
+rr_request_fetch(struct rr *rr, const char *id, const char *publisher,
+    const char *root, xmlDocPtr *out, char *err, size_t errlen)
 {
 	struct fetched f = { 0 };
-	char pub[512], *ann = NULL, *base = NULL;
+	char pub[512], *assigned;
 	const char *bad;
 	xmlDocPtr doc;
-	xmlNodePtr root;
+	xmlNodePtr top;
 	int r;
 
-	memset(q, 0, sizeof(*q));
+	*out = NULL;
 	jid_bare(publisher, pub, sizeof(pub));
 	if (publisher == NULL ||
 	    !query_allowed(publisher, rr->conf.evaluators)) {
@@ -90,18 +90,50 @@ rr_request_get(struct rr *rr, const char *id, const char *publisher,
 		free(f.payload);
 		return -EPERM;
 	}
-	r = xmlsafe_parse_root(f.payload, strlen(f.payload), 1 << 20,
-	    "evaluation-request", SACM_NS, &doc, err, errlen);
+	r = xmlsafe_parse_root(f.payload, strlen(f.payload), 1 << 20, root,
+	    SACM_NS, &doc, err, errlen);
 	free(f.payload);
 	if (r < 0)
 		return -EINVAL;
-	root = xmlDocGetRootElement(doc);
-	if (!xml_ids_ok(root, xml_id_attrs, &bad)) {
+	top = xmlDocGetRootElement(doc);
+	if (!xml_ids_ok(top, xml_id_attrs, &bad)) {
 		snprintf(err, errlen, "request %.200s: %s is not an identifier",
 		    id, bad);
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}
+	assigned = xml_prop(top, "evaluator");
+	if (assigned && *assigned) {
+		char want[512];
+
+		jid_bare(assigned, want, sizeof(want));
+		if (strcasecmp(want, pub) != 0) {
+			snprintf(err, errlen, "request %.200s was assigned to "
+			    "%s, not %s", id, want, pub);
+			free(assigned);
+			xmlFreeDoc(doc);
+			return -EPERM;
+		}
+	}
+	free(assigned);
+	*out = doc;
+	return 0;
+}
+
+int
+rr_request_get(struct rr *rr, const char *id, const char *publisher,
+    struct rr_request *q, char *err, size_t errlen)
+{
+	char *ann = NULL, *base = NULL;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	int r;
+
+	memset(q, 0, sizeof(*q));
+	if ((r = rr_request_fetch(rr, id, publisher, "evaluation-request",
+	    &doc, err, errlen)) < 0)
+		return r;
+	root = xmlDocGetRootElement(doc);
 	q->endpoint = xml_prop(root, "endpoint");
 	q->hostname = xml_prop(root, "hostname");
 	q->assessment = xml_prop(root, "assessment");
@@ -118,17 +150,6 @@ rr_request_get(struct rr *rr, const char *id, const char *publisher,
 		    "policy", id);
 		rr_request_free(q);
 		return -EINVAL;
-	}
-	if (q->evaluator && *q->evaluator) {
-		char want[512];
-
-		jid_bare(q->evaluator, want, sizeof(want));
-		if (strcasecmp(want, pub) != 0) {
-			snprintf(err, errlen, "request %.200s was assigned to "
-			    "%s, not %s", id, want, pub);
-			rr_request_free(q);
-			return -EPERM;
-		}
 	}
 	return 0;
 }

@@ -103,6 +103,31 @@ static const char *const migrations[] = {
 	"ALTER TABLE evaluation ADD COLUMN wscore REAL;"
 	"ALTER TABLE evaluation ADD COLUMN wpass INTEGER;"
 	"ALTER TABLE evaluation ADD COLUMN wfail INTEGER;",
+	/* 6: vulnerability results (rr_vuln.c): each result a scan, each
+	 * definition true on an endpoint a finding, open until a scan
+	 * where it is not; CVE ids indexed */
+	"CREATE TABLE vuln_scan ("
+	"  id INTEGER PRIMARY KEY, request TEXT NOT NULL UNIQUE,"
+	"  endpoint TEXT NOT NULL, hostname TEXT, name TEXT NOT NULL,"
+	"  definitions TEXT NOT NULL, evaluator TEXT, evaluated TEXT,"
+	"  received TEXT NOT NULL, count INTEGER, vulnerable INTEGER,"
+	"  newly INTEGER, fixed INTEGER, other INTEGER,"
+	"  from_inventory INTEGER, needed_collection INTEGER);"
+	"CREATE INDEX vuln_scan_endpoint ON vuln_scan(endpoint, name, id);"
+	"CREATE TABLE vuln_finding ("
+	"  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, name TEXT NOT NULL,"
+	"  definition TEXT NOT NULL, cves TEXT, package TEXT, installed TEXT,"
+	"  fixed_version TEXT, severity TEXT, source TEXT,"
+	"  first_scan INTEGER NOT NULL REFERENCES vuln_scan(id),"
+	"  first_seen TEXT NOT NULL,"
+	"  last_scan INTEGER NOT NULL REFERENCES vuln_scan(id),"
+	"  fixed_scan INTEGER, fixed_at TEXT);"
+	"CREATE UNIQUE INDEX vuln_finding_open ON vuln_finding(endpoint, name,"
+	"  definition) WHERE fixed_at IS NULL;"
+	"CREATE INDEX vuln_finding_first ON vuln_finding(first_scan);"
+	"CREATE TABLE vuln_finding_cve ("
+	"  finding INTEGER NOT NULL REFERENCES vuln_finding(id),"
+	"  cve TEXT NOT NULL, PRIMARY KEY (cve, finding));",
 };
 
 int

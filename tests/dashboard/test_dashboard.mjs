@@ -114,11 +114,11 @@ try {
   });
   await shot('assessments');
   await page.click('nav a[data-view=topics]');
-  await check('the topic browser lists the 18 topics with pubsub#type and item counts', async () => {
+  await check('the topic browser lists the 19 topics with pubsub#type and item counts', async () => {
     await page.waitForSelector('#topics tbody tr', { timeout: 20000 });
     const rows = await page.$$eval('#topics tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
     const res = rows.find((r) => r[0] === 'sacm/results');
-    return rows.length === 18 && res && res[1] === 'http://sacm-grid.dev/protocol/1' && Number(res[2]) === expected.length;
+    return rows.length === 19 && res && res[1] === 'http://sacm-grid.dev/protocol/1' && Number(res[2]) === expected.length;
   });
   await shot('topics');
 

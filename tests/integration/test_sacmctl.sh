@@ -29,7 +29,7 @@ check "grid init twice changes nothing" test "$(echo "$out" | grep -o '"granted"
 
 out=$("$S" topics --json)
 check "topics --json is JSON" json_ok <<<"$out"
-check "topics lists all 18 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 18
+check "topics lists all 19 with types" test "$(echo "$out" | grep -o '"type":"[^"]*"' | grep -c 'sacm-grid\|iodef')" = 19
 
 # publish, items, watch
 id=cli-$$-$RANDOM

@@ -17,7 +17,8 @@ import glob, os, re, sqlite3, sys
 # Tables that grow with the endpoints or with time.
 BIG = {"assessment", "endpoint", "record", "report", "doc", "package",
        "approval", "evaluation", "result", "current", "incident",
-       "feed_entry", "submission", "vuln_targeted"}
+       "feed_entry", "submission", "vuln_targeted", "vuln_inventory",
+       "vuln_eval", "vuln_scan", "vuln_finding", "vuln_finding_cve"}
 # Reviewed scans, each with why it is fine.
 ALLOWED = {
     "FROM record ORDER BY seq DESC LIMIT 1": "rowid order: the last record",
