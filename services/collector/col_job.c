@@ -348,10 +348,14 @@ reap(struct col *c, int status, const struct rusage *ru)
 		if (c->conf.watch) {
 			snprintf(p, sizeof(p), "%.4000s/watch.txt", c->workdir);
 			buf_init(&b, 64u << 20);
-			/* a targeted collection leaves no list: the
-			 * package database alone is watched */
-			col_watch_set(c->watch, c->conf.root, buf_read_file(&b,
-			    p) == 0 && b.data ? b.data : "");
+			/* a targeted collection leaves no list and keeps a
+			 * policy's: the package database alone is watched
+			 * when no policy was collected */
+			if (buf_read_file(&b, p) == 0)
+				col_watch_set(c->watch, c->conf.root,
+				    b.data ? b.data : "");
+			else if (c->nknown == 0)
+				col_watch_set(c->watch, c->conf.root, "");
 			buf_free(&b);
 			unlink(p);
 		}

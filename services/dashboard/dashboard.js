@@ -3,7 +3,7 @@
 //
 // grid.*    the connection: IQs, pubsub items and events, the results
 //           repository's queries (XEP-0059 pages), disco
-// views     estate, assessments, endpoint, topics; each renders from
+// views     estate, assessments, endpoint, waivers, vulnerabilities, topics; each renders from
 //           `model` and re-renders when an event changes it
 import { Strophe, $iq, $pres } from './strophe.esm.js';
 
@@ -259,6 +259,7 @@ function showError(text) {
 function currentView() {
   const p = location.hash.replace(/^#\/?/, '');
   if (p.startsWith('endpoint/')) return 'endpoint';
+  if (p.startsWith('vulnerabilities')) return 'vulnerabilities';
   return ['assessments', 'topics', 'waivers'].includes(p) ? p : 'estate';
 }
 function showView(node) {
@@ -275,6 +276,7 @@ function render(live = false) {
   else if (view === 'assessments') showView(assessments());
   else if (!live && view === 'topics') topics();
   else if (!live && view === 'waivers') waiversView();
+  else if (!live && view === 'vulnerabilities') vulnsView();
   else if (!live && view === 'endpoint') endpointPage();
 }
 
@@ -480,6 +482,45 @@ async function waiversView() {
         h('td', {}, w.reason || ''), h('td', {}, w.ticket || ''), h('td', {}, w['granted-by'] || ''),
         h('td', { title: w.expires }, w.expires + (w.state === 'active' ? '' : ` (${w.state})`))))))
       : h('div', { class: 'empty', id: 'no-waivers' }, 'No waivers.')));
+}
+
+// Vulnerabilities found from stored inventories: the estate by endpoint
+// and by CVE (the results repository's vulns and vuln-cves queries); a
+// CVE's row opens the endpoints that have it (vuln-who).
+async function vulnsView() {
+  showView(h('div', { class: 'empty' }, 'Asking the results repository for the vulnerabilities\u2026'));
+  const cve = new URLSearchParams(location.hash.split('?')[1] || '').get('cve');
+  let eps, cves, who = [];
+  try {
+    [eps, cves] = await Promise.all([query('vulns', {}, 'endpoint'), query('vuln-cves', {}, 'cve')]);
+    if (cve) who = await query('vuln-who', { cve }, 'finding');
+  } catch (e) { return showError('vulnerabilities: ' + e.message); }
+  if (currentView() !== 'vulnerabilities') return;
+  if (!eps.length)
+    return showView(h('div', { class: 'empty', id: 'no-vulns' }, 'No vulnerability results yet. Publish vulnerability definitions (sacmctl vuln publish FILE) and every endpoint is evaluated from its stored inventory.'));
+  const sev = (s) => h('span', { class: 'sev ' + (['critical', 'high'].includes(s) ? 'high' : SEVERITIES.includes(s) ? s : 'unknown') }, s || '-');
+  const host = (e, hn) => hn || (model.endpoints.get(e) || {}).hostname || short(e);
+  const table = (id, heads, rows) => h('table', { id }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', {}, t)))), h('tbody', {}, rows));
+  return showView(h('div', {}, h('h2', {}, 'Vulnerabilities'),
+    h('div', { class: 'cards' },
+      h('div', { class: 'card' }, h('b', { id: 'vuln-endpoints' }, eps.filter((e) => num(e.vulnerable) > 0).length), `of ${eps.length} endpoint(s) vulnerable`),
+      h('div', { class: 'card' }, h('b', { id: 'vuln-cves' }, cves.length), 'CVEs open')),
+    h('h3', {}, 'By endpoint'),
+    table('vulns-by-endpoint', ['Endpoint', 'Definitions', 'Vulnerable', 'New', 'Fixed', 'Of', 'Evaluated'],
+      eps.map((e) => h('tr', { 'data-endpoint': e.endpoint },
+        h('td', { title: e.endpoint }, host(e.endpoint, e.hostname)), h('td', { title: e.definitions }, e.name),
+        h('td', { class: 'num r-fail', 'data-col': 'vulnerable' }, e.vulnerable), h('td', { class: 'num' }, e.newly),
+        h('td', { class: 'num r-pass' }, e.fixed), h('td', { class: 'num' }, e.count),
+        h('td', { title: e.evaluated }, ago(e.evaluated))))),
+    cve ? h('div', { id: 'vuln-who' }, h('h3', {}, `Endpoints with ${cve}`),
+      table('who', ['Endpoint', 'Package', 'Installed', 'Fixed in', 'Since'], who.map((f) => h('tr', { 'data-endpoint': f.endpoint },
+        h('td', { title: f.endpoint }, host(f.endpoint, f.hostname)), h('td', {}, f.package || '-'),
+        h('td', {}, f.installed || '-'), h('td', {}, f.fixed || '-'), h('td', { title: f.since }, ago(f.since)))))) : null,
+    h('h3', {}, 'By CVE'),
+    table('vulns-by-cve', ['CVE', 'Endpoints', 'Package', 'Severity'],
+      cves.map((c) => h('tr', { class: 'row-link', 'data-cve': c.cve, onclick: () => { location.hash = '#/vulnerabilities?cve=' + encodeURIComponent(c.cve); } },
+        h('td', {}, c.cve), h('td', { class: 'num', 'data-col': 'endpoints' }, c.endpoints), h('td', {}, c.package || '-'),
+        h('td', {}, sev(c.severity)))))));
 }
 
 async function endpointPage() {

@@ -121,8 +121,8 @@ summarize(const char *rules, size_t len, struct buf *b)
  * "<request>/<random>", which the orchestrator and the results
  * repository take as the request's too.
  */
-static int
-put(struct ev *e, const char *request, const char *xml)
+int
+ev_put_result(struct ev *e, const char *request, const char *xml)
 {
 	char used[300];
 	int r;
@@ -173,7 +173,7 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 	buf_adds(&b, "</evaluation-result>");
 	if (b.data == NULL)
 		log_warnx("%s: the result is over max_item_size", j->request);
-	else if (put(e, j->request, b.data) < 0)
+	else if (ev_put_result(e, j->request, b.data) < 0)
 		log_warnx("%s: publishing the result: %s", j->request,
 		    grid_errstr(e->g));
 	else if (failure) {

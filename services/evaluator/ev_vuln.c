@@ -393,7 +393,7 @@ ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
     const char *counts, const char *body, long ms)
 {
 	unsigned long n = 0, yes = 0, no = 0, other = 0, col = 0;
-	char when[32], used[300];
+	char when[32];
 	struct buf b;
 
 	time_iso(when, 0);
@@ -423,8 +423,7 @@ ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
 	buf_adds(&b, "</vulnerability-result>");
 	if (b.data == NULL)
 		log_warnx("%s: the result is over max_item_size", j->request);
-	else if (pubsub_publish_own(e->g, TOPIC_EVALUATION_RESULTS, j->request,
-	    b.data, used, sizeof(used)) < 0)
+	else if (ev_put_result(e, j->request, b.data) < 0)
 		log_warnx("%s: publishing the result: %s", j->request,
 		    grid_errstr(e->g));
 	else if (failure) {

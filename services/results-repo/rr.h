@@ -132,6 +132,13 @@ void	rr_on_event(struct grid *, const struct grid_event *, void *);
 void	rr_flush_pending(struct rr *);
 int	rr_severity_rank(const char *);
 
+/* rr_ingest.c: an IODEF 2.0 incident's opening (up to its
+ * GenerationTime; detected NULL: now), and its creator and target (after
+ * the Assessment). */
+void	rr_iodef_begin(struct buf *, const char *uuid, const char *detected);
+void	rr_iodef_target(struct buf *, const char *hostname,
+	    const char *endpoint);
+
 /* rr_vuln.c: vulnerability results, their history and incidents */
 void	rr_vuln_result(struct rr *, const struct grid_event *);
 /* A query of type vulns, vuln-cves or vuln-who into b: 0, -errno, or
@@ -145,6 +152,13 @@ int	rr_vuln_query(struct rr *, const struct rr_vq *, struct buf *b);
 void	rr_uuid4(char out[37]);
 
 /* rr_query.c */
+/* A paged listing: sql selects the rows (its last two parameters are
+ * LIMIT and OFFSET), counted by count_sql; the text parameters are bound
+ * in order; each row an <el/> of the columns names, in <list/>. */
+int	rr_listing(struct rr *, long max, long offset, const char *sql,
+	    const char *count_sql, const char *const *params, int nparams,
+	    const char *list, const char *el, const char *const *names,
+	    int ncols, struct buf *b);
 int	rr_on_query(struct grid *, const struct grid_request *, struct buf *,
 	    void *);
 

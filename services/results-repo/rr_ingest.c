@@ -172,27 +172,48 @@ rule_id(struct rr *rr, xmlNodePtr rule)
 	return id;
 }
 
+void
+rr_iodef_begin(struct buf *b, const char *uuid, const char *detected)
+{
+	char when[32];
+
+	time_iso(when, 0);
+	buf_adds(b, "<IODEF-Document xmlns='" IODEF_NS "' version='2.00' "
+	    "xml:lang='en'><Incident purpose='reporting' status='new'>"
+	    "<IncidentID name='sacm-grid.dev'>");
+	buf_add_xml(b, uuid);
+	buf_adds(b, "</IncidentID><DetectTime>");
+	buf_add_xml(b, detected ? detected : when);
+	buf_printf(b, "</DetectTime><GenerationTime>%s</GenerationTime>",
+	    when);
+}
+
+void
+rr_iodef_target(struct buf *b, const char *hostname, const char *endpoint)
+{
+	buf_adds(b, "<Contact role='creator' type='organization'>"
+	    "<ContactName>SACM Grid results repository</ContactName>"
+	    "</Contact><EventData><Flow><System category='target'><Node>"
+	    "<DomainData><Name>");
+	buf_add_xml(b, hostname ? hostname : endpoint);
+	buf_adds(b, "</Name></DomainData></Node><AssetID>");
+	buf_add_xml(b, endpoint);
+	buf_adds(b, "</AssetID></System></Flow></EventData>");
+}
+
 /* The IODEF 2.0 document (RFC 7970) for a newly failing rule. */
 static char *
 iodef(const char *uuid, const struct ev *e, xmlNodePtr rule)
 {
 	char *name = xml_prop(rule, "id"), *title = xml_prop(rule, "title");
-	char *sev = xml_prop(rule, "severity"), when[32], *out;
+	char *sev = xml_prop(rule, "severity"), *out;
 	const char *isev = rr_severity_rank(sev) >= 4 ? "high" :
 	    rr_severity_rank(sev) == 3 ? "medium" : "low";
 	struct buf b;
 
-	time_iso(when, 0);
 	buf_init(&b, 1 << 20);
-	buf_adds(&b, "<IODEF-Document xmlns='" IODEF_NS "' version='2.00' "
-	    "xml:lang='en'><Incident purpose='reporting' status='new'>"
-	    "<IncidentID name='sacm-grid.dev'>");
-	buf_add_xml(&b, uuid);
-	buf_adds(&b, "</IncidentID><DetectTime>");
-	buf_add_xml(&b, e->evaluated ? e->evaluated : when);
-	buf_printf(&b, "</DetectTime><GenerationTime>%s</GenerationTime>"
-	    "<Description>", when);
-	buf_adds(&b, "Configuration rule failing on ");
+	rr_iodef_begin(&b, uuid, e->evaluated);
+	buf_adds(&b, "<Description>Configuration rule failing on ");
 	buf_add_xml(&b, e->hostname ? e->hostname : e->endpoint);
 	buf_adds(&b, ": ");
 	buf_add_xml(&b, title ? title : name ? name : "?");
@@ -202,15 +223,8 @@ iodef(const char *uuid, const struct ev *e, xmlNodePtr rule)
 	buf_add_xml(&b, name ? name : "?");
 	buf_adds(&b, " fails (severity ");
 	buf_add_xml(&b, sev ? sev : "unknown");
-	buf_adds(&b, ")</Description></SystemImpact></Assessment>"
-	    "<Contact role='creator' type='organization'><ContactName>"
-	    "SACM Grid results repository</ContactName></Contact>"
-	    "<EventData><Flow><System category='target'><Node><DomainData>"
-	    "<Name>");
-	buf_add_xml(&b, e->hostname ? e->hostname : e->endpoint);
-	buf_adds(&b, "</Name></DomainData></Node><AssetID>");
-	buf_add_xml(&b, e->endpoint);
-	buf_adds(&b, "</AssetID></System></Flow></EventData>");
+	buf_adds(&b, ")</Description></SystemImpact></Assessment>");
+	rr_iodef_target(&b, e->hostname, e->endpoint);
 	buf_adds(&b, "<AdditionalData dtype='string' meaning='xccdf-rule'>");
 	buf_add_xml(&b, name ? name : "");
 	buf_adds(&b, "</AdditionalData>");

@@ -81,11 +81,8 @@ parse(const struct grid_request *req, struct q *q, struct buf *err)
 	    PAGE_DEFAULT, PAGE_MAX, &q->max, &q->offset, err);
 }
 
-/* Runs a paged listing: sql selects the rows (its last two parameters
- * are LIMIT and OFFSET), counted by count_sql; the text parameters are
- * bound in order. */
-static int
-listing(struct rr *rr, const struct q *q, const char *sql,
+int
+rr_listing(struct rr *rr, long max, long offset, const char *sql,
     const char *count_sql, const char *const *params, int nparams,
     const char *list, const char *el, const char *const *names, int ncols,
     struct buf *b)
@@ -104,8 +101,8 @@ listing(struct rr *rr, const struct q *q, const char *sql,
 		return -EIO;
 	for (int i = 0; i < nparams; i++)
 		db_bind_text(st, i + 1, params[i]);
-	sqlite3_bind_int64(st, nparams + 1, q->max);
-	sqlite3_bind_int64(st, nparams + 2, q->offset);
+	sqlite3_bind_int64(st, nparams + 1, max);
+	sqlite3_bind_int64(st, nparams + 2, offset);
 	buf_printf(b, "<%s>", list);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		buf_printf(b, "<%s", el);
@@ -115,7 +112,7 @@ listing(struct rr *rr, const struct q *q, const char *sql,
 	}
 	sqlite3_finalize(st);
 	buf_printf(b, "</%s>", list);
-	query_page_answer(b, q->offset, n, total);
+	query_page_answer(b, offset, n, total);
 	return 0;
 }
 
@@ -138,7 +135,8 @@ q_state(struct rr *rr, const struct q *q, struct buf *b)
 {
 	const char *p[] = { q->endpoint, q->policy };
 
-	return listing(rr, q, "SELECT " SUMMARY " FROM current c JOIN "
+	return rr_listing(rr, q->max, q->offset,
+	    "SELECT " SUMMARY " FROM current c JOIN "
 	    "evaluation e ON e.id = c.evaluation WHERE (?1 IS NULL OR "
 	    "c.endpoint = ?1) AND (?2 IS NULL OR c.policy = ?2) ORDER BY "
 	    "c.endpoint, c.policy, c.profile LIMIT ?3 OFFSET ?4",
@@ -156,7 +154,8 @@ q_history(struct rr *rr, const struct q *q, struct buf *b)
 		buf_adds(b, "endpoint is required");
 		return -EINVAL;
 	}
-	return listing(rr, q, "SELECT " SUMMARY " FROM evaluation e WHERE "
+	return rr_listing(rr, q->max, q->offset,
+	    "SELECT " SUMMARY " FROM evaluation e WHERE "
 	    "e.endpoint = ?1 AND (?2 IS NULL OR e.policy = ?2) AND (?3 IS "
 	    "NULL OR e.profile = ?3) ORDER BY e.id DESC LIMIT ?4 OFFSET ?5",
 	    "SELECT count(*) FROM evaluation e WHERE e.endpoint = ?1 AND (?2 "
@@ -175,7 +174,8 @@ q_failing(struct rr *rr, const struct q *q, struct buf *b)
 		buf_adds(b, "rule is required");
 		return -EINVAL;
 	}
-	return listing(rr, q, "SELECT c.endpoint, e.hostname, c.policy, "
+	return rr_listing(rr, q->max, q->offset,
+	    "SELECT c.endpoint, e.hostname, c.policy, "
 	    "c.profile, e.request, e.evaluated FROM current c JOIN evaluation e"
 	    " ON e.id = c.evaluation JOIN result r ON r.evaluation = e.id JOIN "
 	    "rule ru ON ru.id = r.rule WHERE ru.name = ?1 AND r.result = "
@@ -239,7 +239,8 @@ q_rules(struct rr *rr, const struct q *q, struct buf *b)
 		return -ENOENT;
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)eid);
-	return listing(rr, q, "SELECT u.name, u.title, u.severity, r.result, "
+	return rr_listing(rr, q->max, q->offset,
+	    "SELECT u.name, u.title, u.severity, r.result, "
 	    "u.idents, CASE WHEN r.result = 'fail' THEN (SELECT min(w.id) "
 	    "FROM evaluation e JOIN waiver_rule wr ON wr.rule = u.name JOIN "
 	    "waiver w ON w.id = wr.waiver AND w.state = 'active' WHERE e.id = "
@@ -474,7 +475,8 @@ q_waivers(struct rr *rr, const struct q *q, struct buf *b)
 	    "ticket", "granted", "expires", "changed" };
 	const char *p[] = { q->state };
 
-	return listing(rr, q, "SELECT w.id, w.state, w.publisher, w.policy, "
+	return rr_listing(rr, q->max, q->offset,
+	    "SELECT w.id, w.state, w.publisher, w.policy, "
 	    "w.benchmark, w.profile, CASE WHEN w.all_endpoints THEN 'all' "
 	    "ELSE (SELECT group_concat(endpoint, ' ') FROM waiver_endpoint "
 	    "WHERE waiver = w.id) END, (SELECT group_concat(rule, ' ') FROM "

@@ -128,34 +128,20 @@ iodef(struct rr *rr, const char *uuid, const struct scan *s, int64_t sid)
 {
 	sqlite3_stmt *st;
 	struct buf b;
-	char when[32], *out;
+	char *out;
 	long n = 0;
 
-	time_iso(when, 0);
 	buf_init(&b, 1 << 20);
-	buf_adds(&b, "<IODEF-Document xmlns='" IODEF_NS "' version='2.00' "
-	    "xml:lang='en'><Incident purpose='reporting' status='new'>"
-	    "<IncidentID name='sacm-grid.dev'>");
-	buf_add_xml(&b, uuid);
-	buf_adds(&b, "</IncidentID><DetectTime>");
-	buf_add_xml(&b, s->evaluated ? s->evaluated : when);
-	buf_printf(&b, "</DetectTime><GenerationTime>%s</GenerationTime>"
-	    "<Description>Newly vulnerable: ", when);
+	rr_iodef_begin(&b, uuid, s->evaluated);
+	buf_adds(&b, "<Description>Newly vulnerable: ");
 	buf_add_xml(&b, s->hostname ? s->hostname : s->endpoint);
 	buf_adds(&b, "</Description><Assessment occurrence='potential'>"
 	    "<SystemImpact severity='high' type='unknown'><Description>"
 	    "Vulnerability definitions of ");
 	buf_add_xml(&b, s->name);
 	buf_adds(&b, " true from the endpoint's software inventory"
-	    "</Description></SystemImpact></Assessment>"
-	    "<Contact role='creator' type='organization'><ContactName>"
-	    "SACM Grid results repository</ContactName></Contact>"
-	    "<EventData><Flow><System category='target'><Node><DomainData>"
-	    "<Name>");
-	buf_add_xml(&b, s->hostname ? s->hostname : s->endpoint);
-	buf_adds(&b, "</Name></DomainData></Node><AssetID>");
-	buf_add_xml(&b, s->endpoint);
-	buf_adds(&b, "</AssetID></System></Flow></EventData>");
+	    "</Description></SystemImpact></Assessment>");
+	rr_iodef_target(&b, s->hostname, s->endpoint);
 	if (db_prep(rr->db, "SELECT definition, cves, package, installed, "
 	    "fixed_version FROM vuln_finding WHERE first_scan = ? ORDER BY "
 	    "definition LIMIT 1000", &st) == 0) {
@@ -398,40 +384,6 @@ out:
 
 /* ---- queries ------------------------------------------------------------ */
 
-static int
-rows(struct rr *rr, const struct rr_vq *q, const char *sql, const char *count,
-    const char *const *params, int np, const char *list, const char *el,
-    const char *const *cols, int ncols, struct buf *b)
-{
-	sqlite3_stmt *st;
-	long n = 0, total = 0;
-
-	if (db_prep(rr->db, count, &st) < 0)
-		return -EIO;
-	for (int i = 0; i < np; i++)
-		db_bind_text(st, i + 1, params[i]);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (db_prep(rr->db, sql, &st) < 0)
-		return -EIO;
-	for (int i = 0; i < np; i++)
-		db_bind_text(st, i + 1, params[i]);
-	sqlite3_bind_int64(st, np + 1, q->max);
-	sqlite3_bind_int64(st, np + 2, q->offset);
-	buf_printf(b, "<%s>", list);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		buf_printf(b, "<%s", el);
-		db_row_attrs(b, st, cols, ncols);
-		buf_adds(b, "/>");
-		n++;
-	}
-	sqlite3_finalize(st);
-	buf_printf(b, "</%s>", list);
-	query_page_answer(b, q->offset, n, total);
-	return 0;
-}
-
 int
 rr_vuln_query(struct rr *rr, const struct rr_vq *q, struct buf *b)
 {
@@ -449,14 +401,16 @@ rr_vuln_query(struct rr *rr, const struct rr_vq *q, struct buf *b)
 	"f.last_scan"
 
 	if (strcmp(q->type, "vulns") == 0 && q->endpoint)
-		return rows(rr, q, "SELECT " FINDING " WHERE f.endpoint = ?1 "
+		return rr_listing(rr, q->max, q->offset,
+		    "SELECT " FINDING " WHERE f.endpoint = ?1 "
 		    "AND f.fixed_at IS NULL ORDER BY f.name, f.definition "
 		    "LIMIT ?2 OFFSET ?3", "SELECT count(*) FROM vuln_finding "
 		    "WHERE endpoint = ?1 AND fixed_at IS NULL",
 		    (const char *[]){ q->endpoint }, 1, "findings", "finding",
 		    fcols, 11, b);
 	if (strcmp(q->type, "vulns") == 0)	/* the estate by endpoint */
-		return rows(rr, q, "SELECT endpoint, hostname, name, "
+		return rr_listing(rr, q->max, q->offset,
+		    "SELECT endpoint, hostname, name, "
 		    "definitions, evaluated, count, vulnerable, newly, fixed, "
 		    "other, from_inventory, needed_collection FROM vuln_scan "
 		    "WHERE id IN (SELECT max(id) FROM vuln_scan GROUP BY "
@@ -465,7 +419,8 @@ rr_vuln_query(struct rr *rr, const struct rr_vq *q, struct buf *b)
 		    "vuln_scan GROUP BY endpoint, name)", NULL, 0, "endpoints",
 		    "endpoint", ecols, 12, b);
 	if (strcmp(q->type, "vuln-cves") == 0)	/* the estate by CVE */
-		return rows(rr, q, "SELECT c.cve, count(DISTINCT f.endpoint) "
+		return rr_listing(rr, q->max, q->offset,
+		    "SELECT c.cve, count(DISTINCT f.endpoint) "
 		    "AS n, min(f.package), f.severity, max(" SEV_RANK ") FROM "
 		    "vuln_finding_cve c JOIN vuln_finding f ON f.id = "
 		    "c.finding WHERE f.fixed_at IS NULL GROUP BY c.cve ORDER "
@@ -478,7 +433,8 @@ rr_vuln_query(struct rr *rr, const struct rr_vq *q, struct buf *b)
 			buf_adds(b, "vuln-who needs a cve");
 			return -EINVAL;
 		}
-		return rows(rr, q, "SELECT " FINDING " JOIN vuln_finding_cve "
+		return rr_listing(rr, q->max, q->offset,
+		    "SELECT " FINDING " JOIN vuln_finding_cve "
 		    "c ON c.finding = f.id WHERE c.cve = ?1 AND f.fixed_at IS "
 		    "NULL ORDER BY f.endpoint LIMIT ?2 OFFSET ?3", "SELECT "
 		    "count(*) FROM vuln_finding_cve c JOIN vuln_finding f ON "

@@ -187,6 +187,24 @@ try {
     return cells[1] === 'active' && cells[4] === w.reason && cells[7] === w.expires;
   });
   await shot('waivers');
+  await page.click('nav a[data-view=vulnerabilities]');
+  await check('the vulnerabilities view: the estate by endpoint, as sacmctl vulns counts it', async () => {
+    await page.waitForSelector('#vulns-by-endpoint tbody tr', { timeout: 20000 });
+    const rows = await page.$$eval('#vulns-by-endpoint tbody tr', (trs) => trs.map((tr) => [tr.dataset.endpoint, tr.querySelector('[data-col=vulnerable]').textContent]));
+    const want = ctl('vulns').map((e) => [e.endpoint, String(e.vulnerable)]);
+    if (rows.length !== want.length || !want.every(([e, v]) => rows.some(([re, rv]) => re === e && rv === v)))
+      throw new Error(`page ${JSON.stringify(rows)}, sacmctl ${JSON.stringify(want)}`);
+  });
+  await check('... and by CVE, each with its endpoints; a CVE opens who has it', async () => {
+    const want = ctl('vulns cves');
+    const rows = await page.$$eval('#vulns-by-cve tbody tr', (trs) => trs.map((tr) => [tr.dataset.cve, tr.querySelector('[data-col=endpoints]').textContent]));
+    if (rows.length !== want.length || !want.every((c) => rows.some(([rc, rn]) => rc === c.cve && rn === String(c.endpoints))))
+      throw new Error(`${rows.length} rows, sacmctl has ${want.length}`);
+    await page.click(`#vulns-by-cve tr[data-cve="${want[0].cve}"]`);
+    await page.waitForSelector('#who tbody tr', { timeout: 20000 });
+    return (await page.$$('#who tbody tr')).length === ctl(`vulns who ${want[0].cve}`).length;
+  });
+  await shot('vulnerabilities');
   await check('the page logged no console errors', async () => {
     if (consoleErrors.length) throw new Error(consoleErrors.join(' | '));
   });

@@ -41,6 +41,12 @@ WAIVER=$(SACM_CONFIG=$L/accounts/approver.conf "$S" waive "$WAIVED_RULE" --polic
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 check "an approver waives a failing rule on the misconfigured target ($WAIVER)" \
     wait_for 30 bash -c "'$S' results --json | grep -q '\"waived\":1'"
+# Vulnerability definitions for the lab's trees: every endpoint is
+# evaluated from its stored inventory.
+/usr/bin/python3 tools/vuln-oval-gen.py lab "$L"/targets/*/var/lib/dpkg/status > "$W/defs.xml"
+"$S" vuln publish "$W/defs.xml" > /dev/null 2>&1
+check "the lab has vulnerability results for each target" wait_for 120 bash -c \
+    "[ \$('$S' vulns --json | grep -o '\"endpoint\"' | wc -l) = 3 ]"
 URL=$(sed -n 's/^Dashboard: \([^ ]*\).*/\1/p' "$W/up.out")
 check "sacm-lab up prints the dashboard's URL and account" test -n "$URL"
 WAIVED_RULE=$WAIVED_RULE WAIVER=$WAIVER DASH_URL=$URL DASH_JID=dashboard@grid.test DASH_PASSWORD=$(cat "$L/accounts/dashboard.pass") \

@@ -14,16 +14,19 @@
  *   vuln_tool eval DEFS INVENTORY [COLLECTED]
  *                                      "definition-id result" per line,
  *                                      sorted
- *   vuln_tool fleet DEFS N INVENTORY COLLECTED
+ *   vuln_tool fleet DEFS N INVENTORY COLLECTED [JOBS]
  *                                      N endpoints, each the inventory with
  *                                      one package upgraded (the k-th),
- *                                      the definitions loaded once: times
+ *                                      the definitions loaded once, JOBS
+ *                                      processes forked from it: times
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "collect.h"
@@ -117,30 +120,16 @@ now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* One worker's share of the fleet: endpoints k = first, first + step,
+ * ...; "lo hi" (true definitions per endpoint) written to fd. */
 static int
-fleet(const struct buf *d, long n, const struct buf *inv,
-    const struct buf *col)
+fleet_part(struct vuln_defs *vd, long n, long first, long step,
+    const struct buf *inv, const struct buf *col, size_t npkg, int fd)
 {
-	struct vuln_defs *vd;
-	char err[1024];
-	double t0 = now(), t1;
-	size_t npkg = 0, lo = (size_t)-1, hi = 0;
+	size_t lo = (size_t)-1, hi = 0;
+	char err[1024], line[64];
 
-	if ((vd = vuln_defs_load(d->data, d->len, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "vuln_tool: %s\n", err);
-		return 1;
-	}
-	t1 = now();
-	{
-		struct varied v = { .k = (size_t)-1 };
-
-		buf_init(&v.out, VULN_MAX);
-		(void)inv_foreach(inv->data, inv->len, VULN_MAX, vary, &v, err,
-		    sizeof(err));
-		npkg = v.i ? v.i : 1;
-		buf_free(&v.out);
-	}
-	for (long k = 0; k < n; k++) {
+	for (long k = first; k < n; k += step) {
 		struct varied v = { .k = (size_t)k % npkg };
 		char *sc = NULL;
 		size_t sclen, t = 0;
@@ -162,17 +151,82 @@ fleet(const struct buf *d, long n, const struct buf *inv,
 		if (r < 0) {
 			fprintf(stderr, "vuln_tool: endpoint %ld: %s\n", k,
 			    err);
-			vuln_defs_free(vd);
 			return 1;
 		}
 		lo = t < lo ? t : lo;
 		hi = t > hi ? t : hi;
 	}
+	snprintf(line, sizeof(line), "%zu %zu\n", lo, hi);
+	return write(fd, line, strlen(line)) < 0;
+}
+
+/*
+ * The definitions loaded once, then n endpoints (the inventory with a
+ * different package upgraded on each) evaluated by jobs processes forked
+ * from the one that holds them, as the evaluator's children are.
+ */
+static int
+fleet(const struct buf *d, long n, const struct buf *inv,
+    const struct buf *col, long jobs)
+{
+	struct vuln_defs *vd;
+	char err[1024], got[64];
+	double t0 = now(), t1;
+	size_t npkg, lo = (size_t)-1, hi = 0;
+	int fds[2], r = 0;
+	FILE *f;
+
+	if ((vd = vuln_defs_load(d->data, d->len, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "vuln_tool: %s\n", err);
+		return 1;
+	}
+	t1 = now();
+	{
+		struct varied v = { .k = (size_t)-1 };
+
+		buf_init(&v.out, VULN_MAX);
+		(void)inv_foreach(inv->data, inv->len, VULN_MAX, vary, &v, err,
+		    sizeof(err));
+		npkg = v.i ? v.i : 1;
+		buf_free(&v.out);
+	}
+	if (pipe(fds) < 0)
+		return 1;
+	for (long j = 0; j < jobs; j++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			close(fds[0]);
+			_exit(fleet_part(vd, n, j, jobs, inv, col, npkg,
+			    fds[1]));
+		}
+		if (pid < 0)
+			r = 1;
+	}
+	close(fds[1]);
+	for (long j = 0; j < jobs; j++) {
+		int status;
+
+		if (wait(&status) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			r = 1;
+	}
+	if ((f = fdopen(fds[0], "r")) != NULL) {
+		while (fgets(got, sizeof(got), f)) {
+			size_t a, b;
+
+			if (sscanf(got, "%zu %zu", &a, &b) == 2) {
+				lo = a < lo ? a : lo;
+				hi = b > hi ? b : hi;
+			}
+		}
+		fclose(f);
+	}
 	printf("load %.2f s; %ld endpoints in %.2f s, %.3f s each; true per "
-	    "endpoint %zu-%zu\n", t1 - t0, n, now() - t1, (now() - t1) / n,
-	    lo, hi);
+	    "endpoint %zu-%zu; %ld process(es)\n", t1 - t0, n, now() - t1,
+	    (now() - t1) / n, lo, hi, jobs);
 	vuln_defs_free(vd);
-	return 0;
+	return r;
 }
 
 static int
@@ -245,11 +299,13 @@ main(int argc, char **argv)
 		}
 		return put(argv[4], out, len);
 	}
-	if (argc == 6 && strcmp(argv[1], "fleet") == 0) {
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "fleet") == 0) {
+		long jobs = argc == 7 ? strtol(argv[6], NULL, 10) : 1;
+
 		if (slurp(argv[2], &d) < 0 || slurp(argv[4], &i) < 0 ||
-		    slurp(argv[5], &c) < 0)
+		    slurp(argv[5], &c) < 0 || jobs < 1 || jobs > 64)
 			return 1;
-		return fleet(&d, strtol(argv[3], NULL, 10), &i, &c);
+		return fleet(&d, strtol(argv[3], NULL, 10), &i, &c, jobs);
 	}
 	if (argc == 6 && strcmp(argv[1], "syschar") == 0) {
 		if (slurp(argv[2], &d) < 0 || slurp(argv[3], &i) < 0 ||
