@@ -60,13 +60,13 @@ ctl_query_rows(struct ctl *c, const char *what, const char *to,
  * endpoint id of digits stays a string.
  */
 static const char *const numeric[] = {
-	"age-s", "attempts", "bad", "definitions", "duration-ms", "error",
-	"every", "fail", "fixed", "from-inventory", "informational",
-	"interval", "items", "max", "notapplicable", "notchecked", "objects",
-	"packages", "pass", "records",
-	"reports", "runs", "score", "seq", "sequence", "size", "step",
-	"steps", "unknown", "waived", "waived-fail", "waived-pass",
-	"waived-score",
+	"age-s", "attempts", "bad", "count", "definitions", "duration-ms",
+	"error", "every", "fail", "fixed", "from-inventory",
+	"informational", "interval", "items", "max", "needed-collection",
+	"newly", "notapplicable", "notchecked", "objects", "other",
+	"packages", "pass", "records", "reports", "runs", "score", "seq",
+	"sequence", "size", "step", "steps", "unknown", "vulnerable",
+	"waived", "waived-fail", "waived-pass", "waived-score",
 };
 
 static int

@@ -110,9 +110,10 @@ ctl_vuln(struct ctl *c, int argc, char **argv)
 }
 
 /*
- * vulns [ENDPOINT] | vulns cves | vulns who CVE: the results repository's
- * vulnerability findings (rr_vuln.c): the estate by endpoint, one
- * endpoint's open findings, the estate by CVE, who has a CVE.
+ * vulns [ENDPOINT] | vulns history ENDPOINT | vulns cves | vulns who CVE:
+ * the results repository's vulnerability findings (rr_vuln.c): the estate
+ * by endpoint, one endpoint's open findings or its results over time
+ * (newly vulnerable, fixed since), the estate by CVE, who has a CVE.
  */
 int
 ctl_vulns(struct ctl *c, int argc, char **argv)
@@ -122,13 +123,17 @@ ctl_vulns(struct ctl *c, int argc, char **argv)
 	static const char *const eheads[] = { "ENDPOINT", "HOSTNAME",
 	    "DEFINITIONS", "VULNERABLE", "NEW", "FIXED", "OF", "EVALUATED" };
 	static const char *const fcols[] = { "hostname", "cves", "package",
-	    "installed", "fixed", "severity", "from", "since" };
+	    "installed", "fixed-in", "severity", "from", "since" };
 	static const char *const fheads[] = { "HOSTNAME", "CVE", "PACKAGE",
 	    "INSTALLED", "FIXED IN", "SEVERITY", "DECIDED FROM", "SINCE" };
 	static const char *const ccols[] = { "cve", "endpoints", "package",
 	    "severity" };
 	static const char *const cheads[] = { "CVE", "ENDPOINTS", "PACKAGE",
 	    "SEVERITY" };
+	static const char *const hcols[] = { "evaluated", "name", "vulnerable",
+	    "newly", "fixed", "count", "definitions" };
+	static const char *const hheads[] = { "EVALUATED", "DEFINITIONS",
+	    "VULNERABLE", "NEW", "FIXED", "OF", "ID" };
 	const char *type = "vulns", *attr = NULL, *val = NULL, *list;
 	const char *const *cols = ecols, *const *heads = eheads;
 	size_t ncols = 8;
@@ -139,6 +144,9 @@ ctl_vulns(struct ctl *c, int argc, char **argv)
 	if (argc == 1 && strcmp(argv[0], "cves") == 0) {
 		type = "vuln-cves";
 		cols = ccols, heads = cheads, ncols = 4;
+	} else if (argc == 2 && strcmp(argv[0], "history") == 0) {
+		type = "vuln-history", attr = "endpoint", val = argv[1];
+		cols = hcols, heads = hheads, ncols = 7;
 	} else if (argc == 2 && strcmp(argv[0], "who") == 0) {
 		type = "vuln-who", attr = "cve", val = argv[1];
 		cols = fcols, heads = fheads;
@@ -149,7 +157,8 @@ ctl_vulns(struct ctl *c, int argc, char **argv)
 		return 2;
 	if (val && !ident_ok(val))
 		return ctl_fail("vulns", "'%.60s' is not an identifier", val);
-	list = strcmp(type, "vuln-cves") == 0 ? "cves" : val ? "findings" :
+	list = strcmp(type, "vuln-cves") == 0 ? "cves" :
+	    strcmp(type, "vuln-history") == 0 ? "scans" : val ? "findings" :
 	    "endpoints";
 	ctl_results_repo(c, to, sizeof(to));
 	buf_init(&h, 4096);

@@ -48,11 +48,12 @@ static const struct {
 	    "submit vulnerability definitions (OVAL of class vulnerability "
 	    "or patch, as Debian's security tracker publishes them; plain, "
 	    ".gz or .bz2) and wait for the verdict; list those announced" },
-	{ "vulns", ctl_vulns, "vulns [ENDPOINT] | vulns cves | vulns who CVE",
+	{ "vulns", ctl_vulns, "vulns [ENDPOINT] | vulns history ENDPOINT | "
+	    "vulns cves | vulns who CVE",
 	    "vulnerabilities found from stored inventories: the estate by "
 	    "endpoint, one endpoint's open findings (CVE, package, installed "
-	    "and fixed versions), the estate by CVE, the endpoints with a "
-	    "CVE" },
+	    "and fixed versions) or its results over time (newly vulnerable, "
+	    "fixed since), the estate by CVE, the endpoints with a CVE" },
 	{ "feeds", ctl_feeds, "feeds add URL [--ca FILE] [--type TYPE] "
 	    "[--interval S] [--trusted] | list | poll ID | remove ID",
 	    "follow ROLIE feeds (RFC 8322) of SCAP content (--type "

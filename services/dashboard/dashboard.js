@@ -515,7 +515,7 @@ async function vulnsView() {
     cve ? h('div', { id: 'vuln-who' }, h('h3', {}, `Endpoints with ${cve}`),
       table('who', ['Endpoint', 'Package', 'Installed', 'Fixed in', 'Since'], who.map((f) => h('tr', { 'data-endpoint': f.endpoint },
         h('td', { title: f.endpoint }, host(f.endpoint, f.hostname)), h('td', {}, f.package || '-'),
-        h('td', {}, f.installed || '-'), h('td', {}, f.fixed || '-'), h('td', { title: f.since }, ago(f.since)))))) : null,
+        h('td', {}, f.installed || '-'), h('td', {}, f['fixed-in'] || '-'), h('td', { title: f.since }, ago(f.since)))))) : null,
     h('h3', {}, 'By CVE'),
     table('vulns-by-cve', ['CVE', 'Endpoints', 'Package', 'Severity'],
       cves.map((c) => h('tr', { class: 'row-link', 'data-cve': c.cve, onclick: () => { location.hash = '#/vulnerabilities?cve=' + encodeURIComponent(c.cve); } },

@@ -270,7 +270,7 @@ one(const struct vuln_result *r, void *arg)
 		buf_add_attr(&w->out, "cves", f->cves);
 		buf_add_attr(&w->out, "package", f->package);
 		buf_add_attr(&w->out, "installed", installed(w, f->package));
-		buf_add_attr(&w->out, "fixed", f->fixed);
+		buf_add_attr(&w->out, "fixed-in", f->fixed);
 		buf_add_attr(&w->out, "severity", f->severity);
 	}
 	buf_add_attr(&w->out, "from", f && f->collected ?

@@ -141,8 +141,8 @@ void	rr_iodef_target(struct buf *, const char *hostname,
 
 /* rr_vuln.c: vulnerability results, their history and incidents */
 void	rr_vuln_result(struct rr *, const struct grid_event *);
-/* A query of type vulns, vuln-cves or vuln-who into b: 0, -errno, or
- * -ENOENT when type is not one of these. */
+/* A query of type vulns, vuln-history, vuln-cves or vuln-who into b: 0,
+ * -errno, or -ENOENT when type is not one of these. */
 struct rr_vq {
 	const char	*type, *endpoint, *name, *cve;
 	long		 max, offset;

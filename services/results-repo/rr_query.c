@@ -17,9 +17,10 @@
  *   waivers  [state]                    the waivers, newest first
  *   vulns    [endpoint]                 the estate by endpoint, or one
  *                                       endpoint's open findings
+ *   vuln-history endpoint               its results over time
  *   vuln-cves                           the estate by CVE
  *   vuln-who cve                        the endpoints vulnerable to it
- *                                       (rr_vuln.c answers these three)
+ *                                       (rr_vuln.c answers these four)
  */
 #include <errno.h>
 #include <stdio.h>

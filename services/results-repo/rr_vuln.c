@@ -63,7 +63,7 @@ finding(struct rr *rr, const struct scan *s, int64_t sid, xmlNodePtr v,
     const char *when)
 {
 	static const char *const attrs[] = { "definition", "cves", "package",
-	    "installed", "fixed", "severity", "from" };
+	    "installed", "fixed-in", "severity", "from" };
 	char *a[7];
 	sqlite3_stmt *st;
 	int64_t fid = 0;
@@ -180,7 +180,7 @@ static char *
 current(struct rr *rr, const struct scan *s, long newly, long fixed)
 {
 	static const char *const cols[] = { "definition", "cves", "package",
-	    "installed", "fixed", "severity", "from", "since" };
+	    "installed", "fixed-in", "severity", "from", "since" };
 	size_t max = (size_t)grid_get_conf(rr->g)->max_item_size;
 	sqlite3_stmt *st;
 	struct buf b, rows;
@@ -388,13 +388,16 @@ int
 rr_vuln_query(struct rr *rr, const struct rr_vq *q, struct buf *b)
 {
 	static const char *const fcols[] = { "endpoint", "hostname", "name",
-	    "definition", "cves", "package", "installed", "fixed", "severity",
+	    "definition", "cves", "package", "installed", "fixed-in", "severity",
 	    "from", "since" };
 	static const char *const ecols[] = { "endpoint", "hostname", "name",
 	    "definitions", "evaluated", "count", "vulnerable", "newly",
 	    "fixed", "other", "from-inventory", "needed-collection" };
 	static const char *const ccols[] = { "cve", "endpoints", "package",
 	    "severity" };
+	static const char *const hcols[] = { "request", "name",
+	    "definitions", "evaluated", "count", "vulnerable", "newly", "fixed",
+	    "other", "from-inventory", "needed-collection" };
 #define FINDING	"f.endpoint, s.hostname, f.name, f.definition, f.cves, " \
 	"f.package, f.installed, f.fixed_version, f.severity, f.source, " \
 	"f.first_seen FROM vuln_finding f JOIN vuln_scan s ON s.id = " \
@@ -418,6 +421,20 @@ rr_vuln_query(struct rr *rr, const struct rr_vq *q, struct buf *b)
 		    "?1 OFFSET ?2", "SELECT count(*) FROM (SELECT 1 FROM "
 		    "vuln_scan GROUP BY endpoint, name)", NULL, 0, "endpoints",
 		    "endpoint", ecols, 12, b);
+	if (strcmp(q->type, "vuln-history") == 0) {
+		if (q->endpoint == NULL) {
+			buf_adds(b, "vuln-history needs an endpoint");
+			return -EINVAL;
+		}
+		return rr_listing(rr, q->max, q->offset,
+		    "SELECT request, name, definitions, evaluated, count, "
+		    "vulnerable, newly, fixed, other, from_inventory, "
+		    "needed_collection FROM vuln_scan WHERE endpoint = ?1 "
+		    "ORDER BY id DESC LIMIT ?2 OFFSET ?3", "SELECT count(*) "
+		    "FROM vuln_scan WHERE endpoint = ?1",
+		    (const char *[]){ q->endpoint }, 1, "scans", "scan", hcols,
+		    11, b);
+	}
 	if (strcmp(q->type, "vuln-cves") == 0)	/* the estate by CVE */
 		return rr_listing(rr, q->max, q->offset,
 		    "SELECT c.cve, count(DISTINCT f.endpoint) "

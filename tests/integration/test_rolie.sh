@@ -13,40 +13,8 @@ chmod -R 755 "$W"
 . "$(dirname "$0")/lib.sh"
 
 # --- a test CA and an HTTPS server ------------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$W/ca.key" -out "$W/ca.crt" -days 2 -subj "/CN=ROLIE test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$W/server.key" -out "$W/server.csr" -subj "/CN=localhost" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$W/server.ext"
-openssl x509 -req -in "$W/server.csr" -CA "$W/ca.crt" -CAkey "$W/ca.key" \
-    -CAcreateserial -days 2 -extfile "$W/server.ext" -out "$W/server.crt" 2>/dev/null
-chmod 644 "$W/server.key"
-PORT=$(free_port)
-cat > "$W/nginx/nginx.conf" <<EOF
-worker_processes 1;
-pid $W/nginx/nginx.pid;
-error_log $W/nginx/error.log;
-$( [ "$(id -u)" = 0 ] && echo "user nobody nogroup;" )
-events { worker_connections 64; }
-http {
-  access_log $W/nginx/access.log;
-  client_body_temp_path $W/nginx/body;
-  proxy_temp_path $W/nginx/proxy;
-  fastcgi_temp_path $W/nginx/fastcgi;
-  uwsgi_temp_path $W/nginx/uwsgi;
-  scgi_temp_path $W/nginx/scgi;
-  types { application/atom+xml xml; application/atomsvc+xml svc; }
-  server {
-    listen 127.0.0.1:$PORT ssl;
-    ssl_certificate $W/server.crt;
-    ssl_certificate_key $W/server.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root $W/www;
-  }
-}
-EOF
-nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" 2>"$W/nginx/start.err" || { cat "$W/nginx/start.err"; exit 1; }
+. "$(dirname "$0")/https.sh"
+https_up "$W" || exit 1
 # A server that accepts and never answers (for the timeout case).
 SLOW=$(free_port)
 /usr/bin/python3 -c "
@@ -75,7 +43,7 @@ start() {	# the daemon, then wait until it says it is ready
 }
 cleanup() {
 	kill "$PR" "$SLOWPID" 2>/dev/null
-	[ -f "$W/nginx/nginx.pid" ] && kill "$(cat "$W/nginx/nginx.pid")" 2>/dev/null
+	https_down "$W"
 	wait 2>/dev/null
 }
 trap cleanup EXIT

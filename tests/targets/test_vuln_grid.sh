@@ -11,14 +11,16 @@
 #    version (the tree's dpkg database) and the fixed version (the
 #    definition's state), and its severity when the definition gives one;
 #  - the results repository keeps them: sacm/vulnerabilities current per
-#    endpoint, sacmctl vulns / vulns cves / vulns who CVE, an IODEF
-#    incident for each endpoint newly vulnerable;
-#  - a new file of the same stream makes an endpoint vulnerable to one
-#    more CVE without any collection request (the topic is checked);
+#    endpoint, sacmctl vulns / vulns history / vulns cves / vulns who CVE,
+#    an IODEF incident for each endpoint newly vulnerable;
+#  - a new file of the same stream, from a ROLIE feed over HTTPS, makes an
+#    endpoint vulnerable to one more CVE without any collection request
+#    (the topic is checked);
 #  - upgrading the package in a tree (the collector's change event) makes
 #    that endpoint fixed, and the result still equals oscap-chroot's.
 . "$(dirname "$0")/lib.sh"
-trap broker_lab_down EXIT
+trap 'https_down "$W/https"; broker_lab_down' EXIT
+. tests/integration/https.sh
 broker_lab
 cp -a "$W/t/installed" "$W/upg"
 MIS=$W/t/misconfigured HAR=$W/t/hardened UPG=$W/upg
@@ -145,7 +147,33 @@ check "a targeted request without an OVAL document: refused, with a reason" \
 check "... and neither is answered by a report" bash -c \
     "! '$S' items sacm/posture --id '$M1/t-evil-1' > /dev/null 2>&1 && ! '$S' items sacm/posture --id '$M1/t-evil-2' > /dev/null 2>&1"
 
-# A new file of the stream: one more definition true, no collection.
+# A new file of the stream, from a ROLIE feed (RFC 8322) served over HTTPS
+# as Debian serves its files (bzip2): one more definition true, no
+# collection.
+https_up "$W/https" || { echo "FAIL the HTTPS server did not start"; fails=$((fails + 1)); }
+mkdir -p "$W/https/www/rolie" "$W/https/www/content"
+cat > "$W/https/www/rolie/service.xml" <<EOF
+<service xmlns="http://www.w3.org/2007/app" xmlns:atom="http://www.w3.org/2005/Atom">
+  <workspace><atom:title>Security tracker</atom:title>
+    <collection href="feed.xml"><atom:title>Vulnerabilities</atom:title>
+      <atom:category scheme="urn:ietf:params:rolie:category:information-type" term="vulnerability"/>
+    </collection>
+  </workspace>
+</service>
+EOF
+cat > "$W/https/www/rolie/feed.xml" <<EOF
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:rolie="urn:ietf:params:xml:ns:rolie-1.0">
+  <id>urn:test:tracker</id><title>OVAL</title><updated>2026-12-03T00:00:00Z</updated>
+  <category scheme="urn:ietf:params:rolie:category:information-type" term="vulnerability"/>
+  <entry><id>urn:debian:oval:bullseye:2</id><title>$NAME.bz2</title>
+    <updated>2026-12-03T00:00:00Z</updated>
+    <category scheme="urn:ietf:params:rolie:category:information-type" term="vulnerability"/>
+    <link rel="alternate" href="../content/$NAME.bz2"/>
+    <rolie:format ns="http://oval.mitre.org/XMLSchema/oval-definitions-5"/>
+    <content type="application/x-bzip2" src="../content/$NAME.bz2"/>
+  </entry>
+</feed>
+EOF
 nreq() { "$S" items sacm/collection/requests -n 1000 2>/dev/null | grep -c '^== '; }
 before=$(nreq)
 /usr/bin/python3 - "$W/defs.xml" "$W/defs2.xml" "$MIS/var/lib/dpkg/status" <<'EOF'
@@ -162,10 +190,14 @@ for m in re.finditer(r'id="oval:org.debian.oval:ste:(\d+)" version="1">\s*<linux
         break
 open(sys.argv[2], "w").write(s)
 EOF
-"$S" vuln publish "$W/defs2.xml" --name "$NAME" > /dev/null 2>&1
+/usr/bin/python3 -c "import bz2,sys; open(sys.argv[2],'wb').write(bz2.compress(open(sys.argv[1],'rb').read()))" \
+    "$W/defs2.xml" "$W/https/www/content/$NAME.bz2"
+chmod -R a+rX "$W/https/www"
+"$S" feeds add "https://localhost:$PORT/rolie/service.xml" --ca "$W/https/ca.crt" \
+    --type vulnerability > /dev/null 2> "$W/feed.err"
 oracle "$MIS" "$W/defs2.xml" "$W/oscap2-misconfigured.txt"
 two() { "$S" items sacm/vulnerabilities -n 100 2>/dev/null | grep -c "definitions=.$(sha256sum "$W/defs2.xml" | cut -c1-64)."; }
-check "a new file of the stream: every endpoint evaluated again" \
+check "a new file of the stream in a ROLIE feed: every endpoint evaluated again" \
     wait_for 120 bash -c "$(declare -f two); S='$S'; W='$W'; [ \$(two) = 3 ]"
 check "... without any collection request ($(nreq) before and after)" test "$(nreq)" = "$before"
 ours "$M1" "$MIS" "$W/defs2.xml" "$W/ours2-misconfigured.txt"
@@ -210,4 +242,10 @@ check "... and its result equals oscap-chroot's on the upgraded tree" \
     diff "$W/oscap2-upg.txt" "$W/ours2-upg.txt"
 check "... sacmctl vulns no longer lists it for that endpoint" bash -c \
     "! '$S' vulns '$M3' | grep -q ' $PKG '"
+"$S" vulns history "$M3" --json > "$W/history.json" 2>&1
+check "... and its history: newly vulnerable first, then $nfixed fixed since" \
+    /usr/bin/python3 -c '
+import json, sys
+h = json.load(open(sys.argv[1]))
+sys.exit(not (h[0]["fixed"] == int(sys.argv[2]) and h[-1]["newly"] > 0 and h[-1]["fixed"] == 0))' "$W/history.json" "$nfixed"
 exit $((fails > 0))

@@ -62,7 +62,7 @@ for para in open(status, encoding="utf-8", errors="replace").read().split("\n\n"
         installed.setdefault(f["Package"], f["Version"])
 for v in res.iter(SACM + "vulnerable"):
     cve, prod, fixed, sev = facts[v.get("definition")]
-    got = (v.get("cves"), v.get("package"), v.get("installed"), v.get("fixed"), v.get("severity"))
+    got = (v.get("cves"), v.get("package"), v.get("installed"), v.get("fixed-in"), v.get("severity"))
     want = (cve, prod, installed.get(prod), fixed, sev)
     if got != want:
         fail("%s: %s, not %s" % (v.get("definition"), got, want))
