@@ -388,8 +388,8 @@ int
 rr_vuln_query(struct rr *rr, const struct rr_vq *q, struct buf *b)
 {
 	static const char *const fcols[] = { "endpoint", "hostname", "name",
-	    "definition", "cves", "package", "installed", "fixed-in", "severity",
-	    "from", "since" };
+	    "definition", "cves", "package", "installed", "fixed-in",
+	    "severity", "from", "since" };
 	static const char *const ecols[] = { "endpoint", "hostname", "name",
 	    "definitions", "evaluated", "count", "vulnerable", "newly",
 	    "fixed", "other", "from-inventory", "needed-collection" };
