@@ -94,6 +94,9 @@ struct ev_vdefs {
 	time_t		 used;
 };
 #define EV_VDEFS_MAX	2
+/* the findings of one endpoint: inline in the result when they fit,
+ * else a blob (ev_vuln.c) */
+#define EV_VULN_FINDINGS_MAX	(64u << 20)
 
 struct ev {
 	struct ev_conf	 conf;

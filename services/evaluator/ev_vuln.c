@@ -377,7 +377,7 @@ ev_vuln_start(struct ev *e, struct ev_run *run, struct ev_job *j, char *err,
 	w.tsc = tsc;
 	w.tlen = tlen;
 	w.dir = run->workdir;
-	buf_init(&w.out, (size_t)grid_get_conf(e->g)->max_item_size);
+	buf_init(&w.out, EV_VULN_FINDINGS_MAX);
 	if ((r = child_start(&run->child, e->conf.timeout, 0, child_main,
 	    &w)) < 0)
 		snprintf(err, errlen, "fork: %s", strerror(-r));
@@ -388,16 +388,54 @@ out:
 	return r;
 }
 
+/* Findings too many for an item (an old system: thousands of true
+ * definitions) go as a blob: <findings><blob/></findings>.  0, or -errno
+ * with err. */
+static int
+findings_blob(struct ev *e, const char *body, struct buf *out, char *err,
+    size_t errlen)
+{
+	struct blob_ref ref;
+	struct buf f;
+	int r;
+
+	buf_init(&f, EV_VULN_FINDINGS_MAX + 256);
+	buf_adds(&f, "<findings xmlns='" SACM_NS "'>");
+	buf_adds(&f, body);
+	buf_adds(&f, "</findings>");
+	if (f.data == NULL) {
+		buf_free(&f);
+		snprintf(err, errlen, "the findings are over %u bytes",
+		    EV_VULN_FINDINGS_MAX);
+		return -E2BIG;
+	}
+	r = blob_put(e->g, "findings.xml", f.data, f.len, "application/xml",
+	    1, &ref);
+	buf_free(&f);
+	if (r < 0) {
+		snprintf(err, errlen, "uploading the findings: %s",
+		    grid_errstr(e->g));
+		return r;
+	}
+	buf_adds(out, "<findings>");
+	blob_ref_to_xml(&ref, out);
+	buf_adds(out, "</findings>");
+	blob_ref_free(&ref);
+	return 0;
+}
+
 void
 ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
     const char *counts, const char *body, long ms)
 {
+	size_t max = (size_t)grid_get_conf(e->g)->max_item_size;
 	unsigned long n = 0, yes = 0, no = 0, other = 0, col = 0;
-	char when[32];
-	struct buf b;
+	char when[32], why[512];
+	struct buf b, blob;
+	int inline_ok;
 
 	time_iso(when, 0);
-	buf_init(&b, (size_t)grid_get_conf(e->g)->max_item_size);
+	buf_init(&b, max);
 	buf_adds(&b, "<vulnerability-result xmlns='" SACM_NS "'");
 	buf_add_attr(&b, "request", j->request);
 	buf_add_attr(&b, "endpoint", j->endpoint);
@@ -405,7 +443,6 @@ ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
 	buf_add_attr(&b, "definitions", j->policy_id);
 	buf_add_attr(&b, "name", j->profile);
 	buf_add_attr(&b, "evaluator", e->bare);
-	buf_add_attr(&b, "state", failure ? "failed" : "complete");
 	buf_add_attr(&b, "evaluated", when);
 	buf_printf(&b, " duration-ms='%ld'", ms);
 	if (counts && sscanf(counts, "%lu %lu %lu %lu %lu", &n, &yes, &no,
@@ -413,13 +450,21 @@ ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
 		buf_printf(&b, " count='%lu' true='%lu' false='%lu' "
 		    "other='%lu' from-inventory='%lu' needed-collection='%lu'",
 		    n, yes, no, other, n - col, col);
-	buf_adds(&b, ">");
+	/* inline when the item has room (a few KB kept for the rest) */
+	inline_ok = body == NULL || strlen(body) + b.len + 4096 <= max;
+	buf_init(&blob, 64u << 10);
+	if (!failure && !inline_ok && findings_blob(e, body, &blob, why,
+	    sizeof(why)) < 0)
+		failure = why;
 	if (failure) {
-		buf_adds(&b, "<reason>");
+		buf_adds(&b, " state='failed'><reason>");
 		buf_add_xml(&b, failure);
 		buf_adds(&b, "</reason>");
-	} else
-		buf_adds(&b, body ? body : "");
+	} else {
+		buf_adds(&b, " state='complete'>");
+		buf_adds(&b, inline_ok ? body ? body : "" : blob.data);
+	}
+	buf_free(&blob);
 	buf_adds(&b, "</vulnerability-result>");
 	if (b.data == NULL)
 		log_warnx("%s: the result is over max_item_size", j->request);
@@ -454,7 +499,7 @@ ev_vuln_reap(struct ev *e, struct ev_run *run, int status, char *err,
 		return -EIO;
 	}
 	buf_init(&counts, 4096);
-	buf_init(&body, (size_t)grid_get_conf(e->g)->max_item_size);
+	buf_init(&body, EV_VULN_FINDINGS_MAX);
 	snprintf(p, sizeof(p), "%.3000s/counts.txt", run->workdir);
 	r = buf_read_file(&counts, p);
 	snprintf(p, sizeof(p), "%.3000s/result.xml", run->workdir);

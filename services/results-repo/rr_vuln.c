@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "buf.h"
 #include "db.h"
 #include "log.h"
@@ -27,7 +28,8 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-#define FINDINGS_MAX	20000	/* per scan */
+#define FINDINGS_MAX	100000	/* per scan: more is refused */
+#define FINDINGS_BYTES	(64u << 20)	/* a findings blob, decoded */
 /* the highest severity of a CVE's findings (the bare column follows the
  * max() in sqlite) */
 #define SEV_RANK	"CASE lower(f.severity) WHEN 'critical' THEN 4 " \
@@ -185,18 +187,28 @@ current(struct rr *rr, const struct scan *s, long newly, long fixed)
 	sqlite3_stmt *st;
 	struct buf b, rows;
 	char *out;
-	long n = 0;
+	long n = 0, listed = 0;
 
+	/* every open finding when the item has room, else the most severe
+	 * first, as many as fit (listed < vulnerable) */
 	buf_init(&rows, max);
 	if (db_prep(rr->db, "SELECT definition, cves, package, installed, "
-	    "fixed_version, severity, source, first_seen FROM vuln_finding "
+	    "fixed_version, severity, source, first_seen FROM vuln_finding f "
 	    "WHERE endpoint = ? AND name = ? AND fixed_at IS NULL ORDER BY "
-	    "definition", &st) == 0) {
+	    SEV_RANK " DESC, definition", &st) == 0) {
 		db_bind_texts(st, 1, 2, s->endpoint, s->name);
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			buf_adds(&rows, "<vulnerable");
-			db_row_attrs(&rows, st, cols, 8);
-			buf_adds(&rows, "/>");
+			struct buf row;
+
+			buf_init(&row, 64u << 10);
+			buf_adds(&row, "<vulnerable");
+			db_row_attrs(&row, st, cols, 8);
+			buf_adds(&row, "/>");
+			if (row.data && rows.len + row.len + 8192 < max) {
+				buf_adds(&rows, row.data);
+				listed++;
+			}
+			buf_free(&row);
 			n++;
 		}
 		sqlite3_finalize(st);
@@ -209,10 +221,10 @@ current(struct rr *rr, const struct scan *s, long newly, long fixed)
 	buf_add_attr(&b, "definitions", s->defs);
 	buf_add_attr(&b, "request", s->request);
 	buf_add_attr(&b, "evaluated", s->evaluated);
-	buf_printf(&b, " count='%ld' vulnerable='%ld' newly='%ld' "
-	    "fixed='%ld' other='%ld' from-inventory='%ld' "
-	    "needed-collection='%ld'>", s->count, n, newly, fixed, s->other,
-	    s->inv, s->col);
+	buf_printf(&b, " count='%ld' vulnerable='%ld' listed='%ld' "
+	    "newly='%ld' fixed='%ld' other='%ld' from-inventory='%ld' "
+	    "needed-collection='%ld'>", s->count, n, listed, newly, fixed,
+	    s->other, s->inv, s->col);
 	if (rows.data)
 		buf_adds(&b, rows.data);
 	buf_adds(&b, "</vulnerabilities>");
@@ -225,7 +237,7 @@ current(struct rr *rr, const struct scan *s, long newly, long fixed)
 /* Stores the scan and its findings in one transaction: the scan's id,
  * 0 when it was stored before, or -errno. */
 static int64_t
-store(struct rr *rr, const struct scan *s, xmlNodePtr root, long *newly,
+store(struct rr *rr, const struct scan *s, xmlNodePtr list, long *newly,
     long *fixed)
 {
 	sqlite3_stmt *st;
@@ -256,13 +268,16 @@ store(struct rr *rr, const struct scan *s, xmlNodePtr root, long *newly,
 		return 0;		/* delivered twice */
 	}
 	sid = sqlite3_last_insert_rowid(rr->db);
-	for (xmlNodePtr v = root->children; v; v = v->next) {
+	for (xmlNodePtr v = list->children; v; v = v->next) {
 		int r;
 
 		if (!xml_is(v, "vulnerable", SACM_NS))
 			continue;
-		if (++n > FINDINGS_MAX)
-			break;
+		if (++n > FINDINGS_MAX) {
+			log_warnx("%s: over %d findings; not stored", s->request,
+			    FINDINGS_MAX);
+			goto fail;
+		}
 		if ((r = finding(rr, s, sid, v, when)) < 0)
 			goto fail;
 		*newly += r;
@@ -292,11 +307,44 @@ fail:
 	return -EIO;
 }
 
+/* Findings the evaluator uploaded (<findings><blob/></findings>): *doc
+ * the fetched <findings/>, or NULL when they are inline.  0 or -errno
+ * with err. */
+static int
+findings_of(struct rr *rr, xmlNodePtr root, xmlDocPtr *doc, char *err,
+    size_t errlen)
+{
+	xmlNodePtr f = xml_child(root, "findings", SACM_NS);
+	struct blob_ref ref;
+	char *data = NULL, why[512];
+	size_t len;
+	int r;
+
+	*doc = NULL;
+	if (f == NULL)
+		return 0;
+	if (blob_ref_from_xml(xml_child(f, "blob", BLOB_NS), &ref, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "findings: %.400s", why);
+		return -EINVAL;
+	}
+	r = blob_get(rr->g, &ref, FINDINGS_BYTES, &data, &len, why,
+	    sizeof(why));
+	blob_ref_free(&ref);
+	if (r == 0)
+		r = xmlsafe_parse_root(data, len, FINDINGS_BYTES, "findings",
+		    SACM_NS, doc, why, sizeof(why));
+	free(data);
+	if (r < 0)
+		snprintf(err, errlen, "findings: %.400s", why);
+	return r < 0 ? r : 0;
+}
+
 void
 rr_vuln_result(struct rr *rr, const struct grid_event *gev)
 {
 	struct scan s = { 0 };
-	xmlDocPtr req = NULL, doc = NULL;
+	xmlDocPtr req = NULL, doc = NULL, fdoc = NULL;
 	xmlNodePtr q, root;
 	char err[512], id[256], uuid[37], *state = NULL, *item, *x;
 	long newly, fixed;
@@ -342,7 +390,14 @@ rr_vuln_result(struct rr *rr, const struct grid_event *gev)
 		    "nothing stored", gev->item_id);
 		goto out;
 	}
-	if ((sid = store(rr, &s, root, &newly, &fixed)) <= 0) {
+	if (findings_of(rr, root, &fdoc, err, sizeof(err)) < 0) {
+		rr->rejected++;
+		log_warnx("vulnerability result %s rejected: %s", gev->item_id,
+		    err);
+		goto out;
+	}
+	if ((sid = store(rr, &s, fdoc ? xmlDocGetRootElement(fdoc) : root,
+	    &newly, &fixed)) <= 0) {
 		if (sid < 0)
 			log_warnx("vulnerability result %s: not stored",
 			    gev->item_id);
@@ -380,6 +435,7 @@ out:
 	scan_free(&s);
 	xmlFreeDoc(req);
 	xmlFreeDoc(doc);
+	xmlFreeDoc(fdoc);
 }
 
 /* ---- queries ------------------------------------------------------------ */

@@ -39,12 +39,16 @@ oracle() {	# TREE DEFS OUT: oscap-chroot's non-false definitions
 # and the tree's dpkg database
 ours() {	# ENDPOINT TREE DEFS OUT
 	"$S" items sacm/evaluation/results -n 1000 --json 2>/dev/null > "$W/results.all"
-	/usr/bin/python3 tests/targets/vuln_result.py "$W/results.all" "$1" \
+	S=$S /usr/bin/python3 tests/targets/vuln_result.py "$W/results.all" "$1" \
 	    "$3" "$2/var/lib/dpkg/status" > "$4" 2> "$4.err"
 }
 daemon pr sacm-policy-repo policy-repo "db = $W/pr.sqlite"
 daemon ps sacm-posture-repo posture-repo "db = $W/ps.sqlite" "require_approval = no"
-daemon ev sacm-evaluator evaluator-1 "state_dir = $W/ev"
+# SACM_TEST_FINDINGS_BLOB=1 (the ejabberd run): an evaluator whose items
+# are small, so that every result's findings travel as a blob
+EVSET=("state_dir = $W/ev")
+[ -n "${SACM_TEST_FINDINGS_BLOB:-}" ] && EVSET+=("max_item_size = 6144")
+daemon ev sacm-evaluator evaluator-1 "${EVSET[@]}"
 daemon rr sacm-results-repo results-repo "db = $W/rr.sqlite"
 daemon or sacm-orchestrator orchestrator "db = $W/or.sqlite" \
     "auto_approve = yes" "vulnerabilities = yes"
@@ -78,6 +82,12 @@ for e in "misconfigured $M1 $MIS" "hardened $M2 $HAR" "upg $M3 $UPG"; do
 	check "$1: each vulnerable definition with its CVE, package, installed and fixed versions, severity ($(cat "$W/ours-$1.txt.err" | head -1))" \
 	    bash -c "[ ! -s '$W/ours-$1.txt.err' ]"
 done
+if [ -n "${SACM_TEST_FINDINGS_BLOB:-}" ]; then
+	check "findings too many for an item travel as a blob, and are taken from it" bash -c \
+	    "grep -q '<findings><blob' '$W/results.all' && ! grep -q '<vulnerable ' '$W/results.all'"
+else
+	check "findings that fit travel inline" grep -q '<vulnerable ' "$W/results.all"
+fi
 check "the evaluator loaded the definitions once" \
     test "$(grep -c 'vulnerability definitions .* loaded' "$W/ev.log")" = 1
 check "... no XCCDF collection or evaluation was asked for (targeted collections only)" bash -c \

@@ -18,7 +18,7 @@
 static struct orch o;
 
 #define REPO	"policy-repo@grid.test/sacm-policy-repo"
-#define BLOB	"<blob xmlns='http://sacm-grid.dev/protocol/1/blob' " \
+#define BLOB	"<blob xmlns='http://sacm-grid.dev/protocol/1' " \
 		"href='https://u/x' sha256='%s' size='1'/>"
 
 static void
