@@ -274,8 +274,8 @@ store(struct rr *rr, const struct scan *s, xmlNodePtr list, long *newly,
 		if (!xml_is(v, "vulnerable", SACM_NS))
 			continue;
 		if (++n > FINDINGS_MAX) {
-			log_warnx("%s: over %d findings; not stored", s->request,
-			    FINDINGS_MAX);
+			log_warnx("%s: over %d findings; not stored",
+			    s->request, FINDINGS_MAX);
 			goto fail;
 		}
 		if ((r = finding(rr, s, sid, v, when)) < 0)
