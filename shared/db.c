@@ -131,7 +131,7 @@ db_bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 void
-db_bind_texts(sqlite3_stmt *st, int first, int n, ...)
+db_bind_texts_(sqlite3_stmt *st, int first, int n, ...)
 {
 	va_list ap;
 
@@ -150,7 +150,7 @@ db_column_dup(sqlite3_stmt *st, int i)
 }
 
 int
-db_columns_dup(sqlite3_stmt *st, int first, int n, ...)
+db_columns_dup_(sqlite3_stmt *st, int first, int n, ...)
 {
 	va_list ap;
 	int r = 0;

@@ -30,13 +30,23 @@ int	db_prep(sqlite3 *, const char *sql, sqlite3_stmt **);
 /* Binds text, or NULL when v is NULL. */
 void	db_bind_text(sqlite3_stmt *, int i, const char *v);
 /* Binds n texts (NULL ones as NULL) from parameter first on. */
-void	db_bind_texts(sqlite3_stmt *, int first, int n, ...);
+void	db_bind_texts_(sqlite3_stmt *, int first, int n, ...);
+/* n must be the number of texts given: a count that is not fails to
+ * compile (a va_arg past the last one read garbage, once). */
+#define db_bind_texts(st, first, n, ...)				\
+	db_bind_texts_((st), (first), (n) + 0 * (int)sizeof(char[	\
+	    (n) == sizeof((const char *[]){ __VA_ARGS__ }) /		\
+	    sizeof(const char *) ? 1 : -1]), __VA_ARGS__)
 /* A column's text as a copy to free, or NULL. */
 char	*db_column_dup(sqlite3_stmt *, int i);
 /* Copies n columns from column first on into the char ** that follow
  * (each a copy to free, or NULL).  0, or -ENOMEM (the copies made are
- * left for the caller to free). */
-int	db_columns_dup(sqlite3_stmt *, int first, int n, ...);
+ * left for the caller to free).  n is checked like db_bind_texts'. */
+int	db_columns_dup_(sqlite3_stmt *, int first, int n, ...);
+#define db_columns_dup(st, first, n, ...)				\
+	db_columns_dup_((st), (first), (n) + 0 * (int)sizeof(char[	\
+	    (n) == sizeof((char **[]){ __VA_ARGS__ }) /			\
+	    sizeof(char **) ? 1 : -1]), __VA_ARGS__)
 /* The single integer sql selects (a count), with n text parameters;
  * 0 when there is no row, -EIO on an sqlite error. */
 long	db_count(sqlite3 *, const char *sql, int n, ...);

@@ -83,7 +83,7 @@ finding(struct rr *rr, const struct scan *s, int64_t sid, xmlNodePtr v,
 	    "fixed_at IS NULL", &st) < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, sid);
-	db_bind_texts(st, 2, 4, a[3], a[4], a[5]);
+	db_bind_texts(st, 2, 3, a[3], a[4], a[5]);
 	db_bind_texts(st, 5, 4, a[1], s->endpoint, s->name, a[0]);
 	if (rr_step_done(rr, st) < 0)
 		goto out;
