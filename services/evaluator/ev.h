@@ -170,10 +170,14 @@ void	ev_vuln_publish(struct ev *, struct ev_job *, const char *failure,
 void	ev_vuln_forget(struct ev *);
 
 /* ev_job.c */
-/* Publishes a result on sacm/evaluation/results under the request's id,
- * or "<request>/<random>" when another account holds that id (logged).
- * 0 or -errno. */
-int	ev_put_result(struct ev *, const char *request, const char *xml);
+/* Publishes the job's result b on sacm/evaluation/results under the
+ * request's id, or "<request>/<random>" when another account holds that
+ * id.  A result not published, or one of a failure, is logged and
+ * counted here: 0.  1: a complete result published (the caller says
+ * so). */
+struct buf;
+int	ev_put_result(struct ev *, const struct ev_job *, const struct buf *,
+	    const char *failure, long ms);
 /* Loads a policy ahead of its evaluations (a collection for it was
  * requested): 1 loaded now, 0 loaded already, -EINVAL (logged). */
 int	ev_preload(struct ev *, const char *ann, const char *base,

@@ -121,8 +121,8 @@ summarize(const char *rules, size_t len, struct buf *b)
  * "<request>/<random>", which the orchestrator and the results
  * repository take as the request's too.
  */
-int
-ev_put_result(struct ev *e, const char *request, const char *xml)
+static int
+put(struct ev *e, const char *request, const char *xml)
 {
 	char used[300];
 	int r;
@@ -135,6 +135,24 @@ ev_put_result(struct ev *e, const char *request, const char *xml)
 	return r;
 }
 
+int
+ev_put_result(struct ev *e, const struct ev_job *j, const struct buf *b,
+    const char *failure, long ms)
+{
+	if (b->data == NULL)
+		log_warnx("%s: the result is over max_item_size", j->request);
+	else if (put(e, j->request, b->data) < 0)
+		log_warnx("%s: publishing the result: %s", j->request,
+		    grid_errstr(e->g));
+	else if (failure) {
+		e->failed++;
+		log_warnx("%s: failed after %.1f s: %s", j->request,
+		    ms / 1000.0, failure);
+	} else
+		return 1;
+	return 0;
+}
+
 /* Publishes the job's result: complete (rules and ARF) or failed. */
 static void
 publish(struct ev *e, struct ev_job *j, const char *failure,
@@ -142,6 +160,7 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
     long peak_mb, const char *reused)
 {
 	struct buf b;
+	int published;
 	char when[32];
 
 	time_iso(when, 0);
@@ -171,21 +190,13 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 		buf_adds(&b, arf);
 	}
 	buf_adds(&b, "</evaluation-result>");
-	if (b.data == NULL)
-		log_warnx("%s: the result is over max_item_size", j->request);
-	else if (ev_put_result(e, j->request, b.data) < 0)
-		log_warnx("%s: publishing the result: %s", j->request,
-		    grid_errstr(e->g));
-	else if (failure) {
-		e->failed++;
-		log_warnx("%s: failed after %.1f s: %s", j->request,
-		    ms / 1000.0, failure);
-	} else if (reused) {
+	published = ev_put_result(e, j, &b, failure, ms) == 1;
+	if (published && reused) {
 		e->reused++;
 		log_info("%s: the evaluation of %s reused (same posture) in "
 		    "%.2f s, result published", j->request, reused,
 		    ms / 1000.0);
-	} else {
+	} else if (published) {
 		e->done++;
 		log_info("%s: evaluated in %.1f s (peak %ld MB), result "
 		    "published", j->request, ms / 1000.0, peak_mb);

@@ -466,16 +466,7 @@ ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
 	}
 	buf_free(&blob);
 	buf_adds(&b, "</vulnerability-result>");
-	if (b.data == NULL)
-		log_warnx("%s: the result is over max_item_size", j->request);
-	else if (ev_put_result(e, j->request, b.data) < 0)
-		log_warnx("%s: publishing the result: %s", j->request,
-		    grid_errstr(e->g));
-	else if (failure) {
-		e->failed++;
-		log_warnx("%s: failed after %.1f s: %s", j->request,
-		    ms / 1000.0, failure);
-	} else {
+	if (ev_put_result(e, j, &b, failure, ms) == 1) {
 		e->done++;
 		log_info("%s: endpoint %s, %lu of %lu definitions true, "
 		    "evaluated in %.2f s", j->request, j->endpoint, yes, n,

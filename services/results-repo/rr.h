@@ -144,7 +144,7 @@ void	rr_vuln_result(struct rr *, const struct grid_event *);
 /* A query of type vulns, vuln-history, vuln-cves or vuln-who into b: 0,
  * -errno, or -ENOENT when type is not one of these. */
 struct rr_vq {
-	const char	*type, *endpoint, *name, *cve;
+	const char	*type, *endpoint, *cve;
 	long		 max, offset;
 };
 int	rr_vuln_query(struct rr *, const struct rr_vq *, struct buf *b);

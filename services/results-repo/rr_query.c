@@ -597,7 +597,7 @@ rr_on_query(struct grid *g, const struct grid_request *req, struct buf *reply,
 	else if (strcmp(q.type, "waivers") == 0)
 		r = q_waivers(rr, &q, &b);
 	else if ((r = rr_vuln_query(rr, &(struct rr_vq){ q.type, q.endpoint,
-	    q.policy, q.cve, q.max, q.offset }, &b)) != -ENOENT)
+	    q.cve, q.max, q.offset }, &b)) != -ENOENT)
 		;	/* vulns, vuln-cves, vuln-who */
 	else {
 		buf_printf(&b, "unknown query type '%.40s'", q.type);
