@@ -1,8 +1,11 @@
 /*
  * buf.c - see buf.h.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +75,12 @@ reserve(struct buf *b, size_t extra)
 	b->data = p;
 	b->cap = cap;
 	return 0;
+}
+
+int
+buf_reserve(struct buf *b, size_t n)
+{
+	return reserve(b, n);
 }
 
 int
@@ -173,13 +182,26 @@ int
 buf_read_file(struct buf *b, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct stat sb;
 	char chunk[65536];
 	size_t n;
 	int r = 0;
 
 	if (f == NULL)
 		return -errno;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	/* a regular file is read in place, into room made once */
+	if (f != stdin && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size > 0 && (uintmax_t)sb.st_size < SIZE_MAX / 2 &&
+	    reserve(b, (size_t)sb.st_size) == 0) {
+		while ((n = fread(b->data + b->len, 1, b->cap - b->len - 1,
+		    f)) > 0) {
+			b->len += n;
+			b->data[b->len] = '\0';
+			if (b->len + 1 == b->cap && (r = reserve(b,
+			    sizeof(chunk))) < 0)
+				break;
+		}
+	} else while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if ((r = buf_add(b, chunk, n)) < 0)
 			break;
 	if (r == 0 && ferror(f))

@@ -31,6 +31,9 @@ int	buf_add(struct buf *, const void *, size_t);
 int	buf_adds(struct buf *, const char *);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes, so that the next appends do not move the data:
+ * 0, or the buffer's error. */
+int	buf_reserve(struct buf *, size_t n);
 /* 0, or the error of the first append that failed. */
 int	buf_error(const struct buf *);
 /* Appends text with the five XML special characters escaped. */

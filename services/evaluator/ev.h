@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "buf.h"
 #include "child.h"
 #include "grid.h"
 
@@ -85,6 +86,13 @@ struct ev_done {
 	unsigned long	 used;
 };
 #define EV_REUSE_MAX	16
+/* posture blobs fetched and verified lately (sha256 and size): a reused
+ * evaluation needs no bytes, only that its posture verified */
+#define EV_VERIFIED_MAX	64
+struct ev_verified {
+	char		 sha256[65];
+	size_t		 size;
+};
 
 /* Vulnerability definitions loaded (ev_vuln.c). */
 struct vuln_defs;
@@ -115,6 +123,10 @@ struct ev {
 	struct ev_loaded loaded[EV_CACHE_MAX];
 	struct ev_part	 parts[EV_PARTS_MAX];
 	struct ev_done	 reuse[EV_REUSE_MAX];
+	/* a reused ARF and its retargeted copy: kept (no fresh pages) */
+	struct buf	 arf_in, arf_out;
+	struct ev_verified verified[EV_VERIFIED_MAX];
+	size_t		 verified_next;
 	struct ev_vdefs	 vdefs[EV_VDEFS_MAX];
 	unsigned long	 reuse_clock;
 	unsigned long	 done, reused, failed;

@@ -242,11 +242,39 @@ same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* Checks the posture fits the request, then fetches and verifies it
- * (reused or not: a result is only ever of a posture that verifies). */
+/* A blob of these bytes was fetched and verified lately. */
 static int
-posture(struct ev *e, struct ev_job *j, struct posture *p, char *err,
-    size_t errlen)
+verified(const struct ev *e, const struct blob_ref *ref)
+{
+	for (size_t i = 0; i < EV_VERIFIED_MAX; i++)
+		if (e->verified[i].size == ref->size && strcmp(
+		    e->verified[i].sha256, ref->sha256) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+verified_add(struct ev *e, const struct blob_ref *ref)
+{
+	struct ev_verified *v;
+
+	if (verified(e, ref))
+		return;
+	v = &e->verified[e->verified_next++ % EV_VERIFIED_MAX];
+	memcpy(v->sha256, ref->sha256, sizeof(v->sha256));
+	v->size = ref->size;
+}
+
+/*
+ * Checks the posture fits the request, then fetches and verifies it
+ * (reused or not: a result is only ever of a posture that verifies).
+ * With bytes 0 (a reused evaluation reads none), a blob verified lately
+ * under the same sha256 and size is not fetched again; its document is
+ * then "" in p.
+ */
+static int
+posture(struct ev *e, struct ev_job *j, struct posture *p, int bytes,
+    char *err, size_t errlen)
 {
 	xmlDocPtr doc;
 	xmlNodePtr root;
@@ -302,10 +330,17 @@ posture(struct ev *e, struct ev_job *j, struct posture *p, char *err,
 		    sizeof(why)) < 0) {
 			snprintf(err, errlen, "posture: %s", why);
 			r = -EINVAL;
+		} else if (!bytes && verified(e, &ref)) {
+			if ((*out = strdup("")) == NULL)
+				r = -ENOMEM;
+			*len = 0;
+			blob_ref_free(&ref);
 		} else {
 			if ((r = blob_get(e->g, &ref, (size_t)e->conf.max_doc,
 			    out, len, why, sizeof(why))) < 0)
 				snprintf(err, errlen, "posture: %s", why);
+			else
+				verified_add(e, &ref);
 			blob_ref_free(&ref);
 		}
 	}
@@ -343,29 +378,31 @@ reuse(struct ev *e, struct ev_run *run, const struct ev_done *d,
     const char *host)
 {
 	struct ev_job *j = run->job;
-	struct buf a, t, x;
+	struct buf *a = &e->arf_in, *t = &e->arf_out, x;
 	struct timespec t0;
 	char p[2200], err[512];
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	buf_init(&a, 1u << 30);
-	buf_init(&t, 1u << 30);
+	if (a->max == 0) {
+		buf_init(a, 1u << 30);
+		buf_init(t, 1u << 30);
+	}
+	buf_reset(a);
+	buf_reset(t);
 	buf_init(&x, 64u << 10);
 	ev_reuse_path(e, d->key, p, sizeof(p));
-	if ((r = buf_read_file(&a, p)) < 0)
+	if ((r = buf_read_file(a, p)) < 0)
 		snprintf(err, sizeof(err), "%.300s: %s", p, strerror(-r));
-	else if ((r = ev_reuse_retarget(a.data, a.len, host, j->endpoint, &t,
-	    err, sizeof(err))) == 0)
-		r = ev_arf_put(e, t.data, t.len, &x, err, sizeof(err));
+	else if ((r = ev_reuse_retarget(a->data, a->len, host, j->endpoint,
+	    t, err, sizeof(err))) == 0)
+		r = ev_arf_put(e, t->data, t->len, &x, err, sizeof(err));
 	if (r == 0)
 		publish(e, j, NULL, d->rules, d->rlen, x.data, ms_since(&t0),
 		    0, d->request);
 	else
 		log_warnx("%s: the evaluation of %s not reused: %s",
 		    j->request, d->request, err);
-	buf_free(&a);
-	buf_free(&t);
 	buf_free(&x);
 	return r < 0 ? -1 : 0;
 }
@@ -541,7 +578,7 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 		    "a tailoring its datastream)");
 		return 1;
 	}
-	if (posture(e, j, &p, err, sizeof(err)) < 0) {
+	if (posture(e, j, &p, d == NULL, err, sizeof(err)) < 0) {
 		posture_free(&p);
 		fail(e, run, err);
 		return 1;
@@ -550,6 +587,15 @@ start(struct ev *e, struct ev_run *run, struct ev_job *j)
 		posture_free(&p);
 		done(e, run);
 		return 1;
+	}
+	if (d && (p.sclen == 0 || (p.cpe && p.cpelen == 0))) {
+		/* not reused after all: the posture's bytes are needed */
+		posture_free(&p);
+		if (posture(e, j, &p, 1, err, sizeof(err)) < 0) {
+			posture_free(&p);
+			fail(e, run, err);
+			return 1;
+		}
 	}
 	if ((ev = policy_for(e, j->policy, j->base, j->policy_id, j->profile,
 	    err, sizeof(err))) == NULL) {
@@ -695,5 +741,7 @@ ev_stop(struct ev *e)
 	free(e->ds_id);
 	ev_arf_forget(e);
 	ev_reuse_forget(e);
+	buf_free(&e->arf_in);
+	buf_free(&e->arf_out);
 	ev_vuln_forget(e);
 }

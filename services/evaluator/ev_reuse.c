@@ -211,6 +211,7 @@ ev_reuse_retarget(const char *arf, size_t len, const char *hostname,
 		}
 	}
 	/* in the order of the document: asset, target, facts */
+	(void)buf_reserve(out, len + 4096);
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		if (s[i].at < from) {
 			snprintf(err, errlen, "%s: out of order", s[i].open);
