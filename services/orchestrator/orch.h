@@ -114,6 +114,9 @@ long	orch_endpoints_seen(struct orch *, const char *endpoint,
 	    const char *collector, int online);
 void	orch_endpoints_due(struct orch *, const char *endpoint,
 	    const char *collector);
+/* An evaluator has room again: the n assessments waiting longest for
+ * one (collected) are due now, not at their next second. */
+void	orch_collected_due(struct orch *, int n);
 
 /* orch_vuln.c: vulnerability definitions' targeted collections, once
  * per endpoint and targeted document. */

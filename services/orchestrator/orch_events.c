@@ -516,6 +516,8 @@ result_in(struct orch *o, const struct grid_event *ev)
 		free(aid);
 		aid = NULL;
 	}
+	if (aid)	/* its evaluator has room for the next */
+		orch_collected_due(o, 1);
 	if (aid && state && strcmp(state, "complete") == 0)
 		(void)orch_fire(o, aid, EV_RESULT, NULL);
 	else if (aid) {

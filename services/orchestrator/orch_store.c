@@ -533,3 +533,18 @@ orch_endpoints_due(struct orch *o, const char *endpoint,
 	(void)sqlite3_step(st);
 	sqlite3_finalize(st);
 }
+
+void
+orch_collected_due(struct orch *o, int n)
+{
+	sqlite3_stmt *st;
+
+	if (db_prep(o->db, "UPDATE assessment SET next_check = 0 WHERE id IN "
+	    "(SELECT id FROM assessment WHERE " ORCH_OPEN_SQL " AND "
+	    "next_check > 0 AND state = 'collected' ORDER BY next_check "
+	    "LIMIT ?)", &st) < 0)
+		return;
+	sqlite3_bind_int(st, 1, n);
+	(void)sqlite3_step(st);
+	sqlite3_finalize(st);
+}
