@@ -140,6 +140,7 @@ tick(void *arg)
 	struct rr *rr = arg;
 
 	retry_run(rr->retry, rr->g, again, rr);
+	rr_marks_write(rr);
 	if (time(NULL) - rr->last_flush >= 5) {
 		rr_waiver_tick(rr);
 		rr_flush_pending(rr);
@@ -152,6 +153,7 @@ stop(void *arg)
 {
 	struct rr *rr = arg;
 
+	rr_marks_write(rr);	/* answers not in by now: published again */
 	log_info("%lu results stored, %lu rejected, %lu incidents",
 	    rr->stored, rr->rejected, rr->incidents);
 }

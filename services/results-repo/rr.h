@@ -50,6 +50,14 @@ struct rr_hot {
 #define RR_HOT_MAX	16
 #define RR_HOT_BYTES	(64u << 20)
 
+/* A publication the broker took, to be marked published (rr_ingest.c). */
+struct rr_mark {
+	int		 incident;	/* else a current row */
+	int64_t		 id, eid;	/* incident id; current rowid, its
+					 * evaluation */
+};
+#define RR_MARKS_MAX	512		/* publications in flight, at most */
+
 struct rr {
 	struct rr_conf	 conf;
 	struct grid_conf gc;
@@ -59,6 +67,12 @@ struct rr {
 	sqlite3		*db;
 	struct retry	*retry;		/* results the database refused */
 	unsigned long	 stored, rejected, incidents;
+	/* publications without waiting: answers awaited; what was sent up to
+	 * (current rows by evaluation, incidents by id); marks to write */
+	size_t		 publishing;
+	int64_t		 cur_upto, inc_upto;
+	struct rr_mark	 marks[RR_MARKS_MAX];
+	size_t		 nmarks;
 	struct rr_hot	 hot[RR_HOT_MAX];
 	unsigned long	 hot_clock;
 };
@@ -129,7 +143,11 @@ void	rr_incidents_expired(struct rr *, int64_t eid, const char *id);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);
+/* Publishes what is unpublished (current items, incidents) without
+ * waiting; the broker's answers are marked by rr_marks_write(), in one
+ * transaction.  What the broker did not take is sent again later. */
 void	rr_flush_pending(struct rr *);
+void	rr_marks_write(struct rr *);
 int	rr_severity_rank(const char *);
 
 /* rr_ingest.c: an IODEF 2.0 incident's opening (up to its

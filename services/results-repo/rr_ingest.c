@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -662,58 +663,133 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 	return out;
 }
 
+/* A publication under way. */
+struct rr_pub {
+	struct rr	*rr;
+	struct rr_mark	 m;
+	char		 what[];	/* for the log */
+};
+
+static void
+published(struct grid *g, int status, void *arg)
+{
+	struct rr_pub *p = arg;
+	struct rr *rr = p->rr;
+
+	(void)g;
+	rr->publishing--;
+	if (status < 0) {
+		log_warnx("publishing %s: %s (later)", p->what,
+		    strerror(-status));
+		/* sent again from there */
+		if (p->m.incident && p->m.id <= rr->inc_upto)
+			rr->inc_upto = p->m.id - 1;
+		if (!p->m.incident && p->m.eid <= rr->cur_upto)
+			rr->cur_upto = p->m.eid - 1;
+	} else if (rr->nmarks < RR_MARKS_MAX) {
+		rr->marks[rr->nmarks++] = p->m;
+		if (p->m.incident) {
+			rr->incidents++;
+			log_info("incident %s published", p->what);
+		}
+	}
+	free(p);
+}
+
+static int
+publish(struct rr *rr, const char *node, const char *item, const char *xml,
+    const struct rr_mark *m)
+{
+	struct rr_pub *p;
+
+	if ((p = malloc(sizeof(*p) + strlen(item) + 1)) == NULL)
+		return -ENOMEM;
+	p->rr = rr;
+	p->m = *m;
+	memcpy(p->what, item, strlen(item) + 1);
+	if (pubsub_publish_async(rr->g, node, item, xml, published, p) < 0) {
+		log_warnx("publishing %s: %s (later)", item,
+		    grid_errstr(rr->g));
+		free(p);
+		return -EIO;
+	}
+	rr->publishing++;
+	return 0;
+}
+
+void
+rr_marks_write(struct rr *rr)
+{
+	sqlite3_stmt *st;
+
+	if (rr->nmarks == 0 || db_begin(rr->db) < 0)
+		return;
+	for (size_t i = 0; i < rr->nmarks; i++) {
+		const struct rr_mark *m = &rr->marks[i];
+
+		if (db_prep(rr->db, m->incident ? "UPDATE incident SET "
+		    "published = 1 WHERE id = ?" : "UPDATE current SET "
+		    "published = 1 WHERE rowid = ? AND evaluation = ?",
+		    &st) < 0)
+			continue;
+		sqlite3_bind_int64(st, 1, m->id);
+		if (!m->incident)	/* not a newer evaluation since */
+			sqlite3_bind_int64(st, 2, m->eid);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (db_commit(rr->db) < 0)
+		db_rollback(rr->db);
+	else
+		rr->nmarks = 0;
+}
+
 void
 rr_flush_pending(struct rr *rr)
 {
-	sqlite3_stmt *st, *up;
-	int ok;
+	sqlite3_stmt *st;
+	int64_t upto;
 
 	if (grid_state(rr->g) != GRID_ONLINE)
 		return;
+	rr_marks_write(rr);
+	if (rr->publishing == 0 && rr->nmarks == 0)	/* all, again */
+		rr->cur_upto = rr->inc_upto = 0;
 	if (db_prep(rr->db, "SELECT rowid, evaluation FROM current WHERE "
-	    "published = 0", &st) == 0) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int64_t row = sqlite3_column_int64(st, 0);
-			char *item, *x = current_xml(rr,
-			    sqlite3_column_int64(st, 1), &item);
+	    "published = 0 AND evaluation > ?", &st) == 0) {
+		sqlite3_bind_int64(st, 1, rr->cur_upto);
+		upto = rr->cur_upto;
+		while (rr->publishing + rr->nmarks < RR_MARKS_MAX &&
+		    sqlite3_step(st) == SQLITE_ROW) {
+			struct rr_mark m = { 0, sqlite3_column_int64(st, 0),
+			    sqlite3_column_int64(st, 1) };
+			char *item, *x = current_xml(rr, m.eid, &item);
 
-			ok = x && pubsub_publish(rr->g, TOPIC_RESULTS, item, x,
-			    NULL, NULL) == 0;
-			if (!ok)
-				log_warnx("publishing %s: %s (later)",
-				    item ? item : "a current result",
-				    grid_errstr(rr->g));
-			else if (db_prep(rr->db, "UPDATE current SET published = 1"
-			    " WHERE rowid = ?", &up) == 0) {
-				sqlite3_bind_int64(up, 1, row);
-				(void)rr_step_done(rr, up);
-			}
+			if (x && item && publish(rr, TOPIC_RESULTS, item, x,
+			    &m) == 0) {
+				if (m.eid > upto)
+					upto = m.eid;
+			} else
+				upto = INT64_MIN;	/* from the start */
 			free(x);
 			free(item);
 		}
 		sqlite3_finalize(st);
+		rr->cur_upto = upto == INT64_MIN ? 0 : upto;
 	}
 	if (db_prep(rr->db, "SELECT id, uuid, document FROM incident WHERE "
-	    "published = 0 ORDER BY id", &st) == 0) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *uuid = (const char *)sqlite3_column_text(
-			    st, 1);
+	    "published = 0 AND id > ? ORDER BY id", &st) == 0) {
+		sqlite3_bind_int64(st, 1, rr->inc_upto);
+		while (rr->publishing + rr->nmarks < RR_MARKS_MAX &&
+		    sqlite3_step(st) == SQLITE_ROW) {
+			struct rr_mark m = { 1, sqlite3_column_int64(st, 0),
+			    0 };
 
-			if (pubsub_publish(rr->g, TOPIC_INCIDENTS, uuid,
-			    (const char *)sqlite3_column_text(st, 2), NULL,
-			    NULL) < 0) {
-				log_warnx("publishing incident %s: %s (later)",
-				    uuid, grid_errstr(rr->g));
+			if (publish(rr, TOPIC_INCIDENTS, (const char *)
+			    sqlite3_column_text(st, 1), (const char *)
+			    sqlite3_column_text(st, 2), &m) < 0)
 				break;
-			}
-			rr->incidents++;
-			log_info("incident %s published", uuid);
-			if (db_prep(rr->db, "UPDATE incident SET published = 1 "
-			    "WHERE id = ?", &up) == 0) {
-				sqlite3_bind_int64(up, 1,
-				    sqlite3_column_int64(st, 0));
-				(void)rr_step_done(rr, up);
-			}
+			rr->inc_upto = m.id;
 		}
 		sqlite3_finalize(st);
 	}
