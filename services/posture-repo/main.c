@@ -134,6 +134,8 @@ close_store(void *arg)
 	ps->reports = NULL;
 	retry_free(ps->retry);
 	ps->retry = NULL;
+	free(ps->seen);
+	ps->seen = NULL;
 }
 
 int

@@ -39,6 +39,9 @@ struct ps {
 	struct ratelimit *reports;	/* per endpoint */
 	struct retry	*retry;		/* items the database refused */
 	unsigned long	 stored, rejected;	/* since start, for the log */
+	size_t		 announcing;	/* announcements awaiting the broker */
+	struct ps_seen	*seen;		/* PS_SEEN_MAX stored lately */
+	size_t		 seen_next;
 };
 
 /* What a report carries, in a fixed order. */
@@ -50,8 +53,26 @@ struct ps_doc {
 	size_t	 len;
 	char	 digest[65];	/* posture digest (syschar), or content */
 	char	*ref;		/* <blob/> as received */
-	long	 packages;	/* inventory only */
+	char	 sha256[65];	/* the blob's (its bytes as fetched) */
+	size_t	 size;
+	long	 packages;	/* inventory only: how many */
+	int	 stored;	/* stored already: not fetched, data is "" */
 };
+
+/*
+ * A document fetched, verified, validated and stored lately, by its
+ * blob's sha256 and size: the same bytes again (an endpoint collected
+ * again unchanged, a fleet built from one image) are neither fetched nor
+ * checked again, only referenced.
+ */
+struct ps_seen {
+	char	 sha256[65];	/* of the blob's bytes */
+	size_t	 size;
+	int	 kind;
+	char	 digest[65];	/* the document's, as stored */
+	long	 packages;
+};
+#define PS_SEEN_MAX	256
 
 struct ps_pkg {
 	char	*name, *version, *arch;

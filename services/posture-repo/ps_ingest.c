@@ -172,12 +172,48 @@ add_pkg(const struct inv_pkg *p, void *arg)
 	return 0;
 }
 
-/* Fetches, verifies and validates one document of the report. */
+static struct ps_seen *
+seen(struct ps *ps, const struct blob_ref *ref, int kind)
+{
+	for (size_t i = 0; ps->seen && i < PS_SEEN_MAX; i++)
+		if (ps->seen[i].kind == kind && ps->seen[i].size == ref->size &&
+		    strcmp(ps->seen[i].sha256, ref->sha256) == 0)
+			return &ps->seen[i];
+	return NULL;
+}
+
+/* The report's documents are stored: each is remembered by its blob. */
+static void
+seen_add(struct ps *ps, const struct ps_report *rp)
+{
+	if (ps->seen == NULL && (ps->seen = calloc(PS_SEEN_MAX,
+	    sizeof(*ps->seen))) == NULL)
+		return;
+	for (int kind = 0; kind < NDOCS; kind++) {
+		const struct ps_doc *d = &rp->docs[kind];
+		struct blob_ref ref = { .size = d->size };
+		struct ps_seen *s;
+
+		memcpy(ref.sha256, d->sha256, sizeof(ref.sha256));
+		if (d->data == NULL || d->stored || seen(ps, &ref, kind))
+			continue;
+		s = &ps->seen[ps->seen_next++ % PS_SEEN_MAX];
+		memcpy(s->sha256, d->sha256, sizeof(s->sha256));
+		s->size = d->size;
+		s->kind = kind;
+		memcpy(s->digest, d->digest, sizeof(s->digest));
+		s->packages = d->packages;
+	}
+}
+
+/* Fetches, verifies and validates one document of the report (or finds
+ * it stored already). */
 static int
 document(struct ps *ps, struct ps_report *rp, int kind, xmlNodePtr blob,
     char *err, size_t errlen)
 {
 	struct ps_doc *d = &rp->docs[kind];
+	const struct ps_seen *s;
 	struct blob_ref ref;
 	char why[512];
 	size_t len;
@@ -193,6 +229,19 @@ document(struct ps *ps, struct ps_report *rp, int kind, xmlNodePtr blob,
 		    ps_doc_kinds[kind], blob ? why : "none");
 		return -EINVAL;
 	}
+	memcpy(d->sha256, ref.sha256, sizeof(d->sha256));
+	d->size = ref.size;
+	if ((s = seen(ps, &ref, kind)) != NULL) {
+		blob_ref_free(&ref);
+		if ((d->data = strdup("")) == NULL ||
+		    xml_node_text(blob, &d->ref, &len) < 0)
+			return -ENOMEM;
+		d->len = 0;
+		d->stored = 1;
+		memcpy(d->digest, s->digest, sizeof(d->digest));
+		d->packages = s->packages;
+		return 0;
+	}
 	r = blob_get(ps->g, &ref, (size_t)ps->conf.max_doc, &d->data,
 	    &d->len, why, sizeof(why));
 	blob_ref_free(&ref);
@@ -207,6 +256,7 @@ document(struct ps *ps, struct ps_report *rp, int kind, xmlNodePtr blob,
 		if ((r = inv_foreach(d->data, d->len, (size_t)ps->conf.max_doc,
 		    add_pkg, rp, why, sizeof(why))) < 0)
 			snprintf(err, errlen, "inventory: %s", why);
+		d->packages = (long)rp->npkgs;
 		return r;
 	}
 	if ((r = syschar_check(d->data, d->len, (size_t)ps->conf.max_doc,
@@ -397,9 +447,11 @@ report_in(struct ps *ps, const struct grid_event *ev)
 		goto out;
 	}
 	ps->stored++;
+	seen_add(ps, &rp);
 	log_info("report %s stored (%s, %s%s%s)", rp.item, rp.state,
-	    rp.changed ? "changed" : "unchanged", rp.npkgs ? ", packages " :
-	    "", rp.npkgs ? "listed" : "");
+	    rp.changed ? "changed" : "unchanged", rp.docs[DOC_INVENTORY].
+	    packages ? ", packages " : "", rp.docs[DOC_INVENTORY].packages ?
+	    "listed" : "");
 	ps_announce(ps, rp.id);
 	goto out;
 reject:
@@ -429,25 +481,53 @@ ps_on_event(struct grid *g, const struct grid_event *ev, void *arg)
 
 /* ---- announcements ------------------------------------------------------ */
 
+/* The broker's answer to an announcement. */
+struct announce {
+	struct ps	*ps;
+	int64_t		 id;
+};
+
+static void
+announced(struct grid *g, int status, void *arg)
+{
+	struct announce *a = arg;
+
+	(void)g;
+	a->ps->announcing--;
+	if (status < 0)
+		log_warnx("announcing report %lld: %s (later)", (long long)
+		    a->id, strerror(-status));
+	else if (a->ps->db)
+		(void)ps_mark_announced(a->ps, a->id);
+	free(a);
+}
+
+/* Announces a stored report on sacm/posture/stored without waiting; one
+ * the broker does not take is announced again by ps_flush_pending(). */
 void
 ps_announce(struct ps *ps, int64_t id)
 {
+	struct announce *a;
 	struct buf b;
 	char *item = ps_report_item(ps, id);
 
 	buf_init(&b, (size_t)grid_get_conf(ps->g)->max_item_size);
 	if (item == NULL || ps_report_xml(ps, id, "posture-stored", &b) < 0 ||
-	    !b.data) {
+	    !b.data || (a = malloc(sizeof(*a))) == NULL) {
 		free(item);
 		buf_free(&b);
 		return;
 	}
-	if ( pubsub_publish(ps->g, TOPIC_POSTURE_STORED, item, b.data, NULL,
-	    NULL) == 0)
-		(void)ps_mark_announced(ps, id);
-	else
+	a->ps = ps;
+	a->id = id;
+	if (pubsub_publish_async(ps->g, TOPIC_POSTURE_STORED, item, b.data,
+	    announced, a) == 0)
+		ps->announcing++;
+	else {
 		log_warnx("announcing report %lld: %s (later)", (long long)id,
 		    grid_errstr(ps->g));
+		free(a);
+	}
 	free(item);
 	buf_free(&b);
 }
@@ -455,6 +535,7 @@ ps_announce(struct ps *ps, int64_t id)
 void
 ps_flush_pending(struct ps *ps)
 {
-	if (grid_state(ps->g) == GRID_ONLINE)
+	/* not while answers are awaited: those would go twice */
+	if (grid_state(ps->g) == GRID_ONLINE && ps->announcing == 0)
 		(void)ps_unannounced(ps, ps_announce);
 }

@@ -174,6 +174,8 @@ doc_put(struct ps *ps, const char *kind, const struct ps_doc *d)
 	sqlite3_finalize(st);
 	if (r)
 		return 0;
+	if (d->stored)		/* remembered, and gone: never deleted */
+		return -EIO;
 	if (blob_gzip(d->data, d->len, &gz, &gzlen) < 0)
 		return -ENOMEM;
 	if (db_prep(ps->db, "INSERT INTO doc (digest, kind, size, gz) VALUES "
@@ -290,7 +292,8 @@ ps_report_add(struct ps *ps, struct ps_report *rp)
 		    NULL);
 	}
 	if (rp->docs[DOC_INVENTORY].data)
-		sqlite3_bind_int64(st, 23, (sqlite3_int64)rp->npkgs);
+		sqlite3_bind_int64(st, 23, (sqlite3_int64)rp->docs[
+		    DOC_INVENTORY].packages);
 	sqlite3_bind_int(st, 24, rp->changed);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
