@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -19,6 +21,8 @@ struct guard {
 	int	 saw_doctype;
 	int	 check;		/* no tree: only the root noted */
 	char	 root[128], ns[512];
+	const char *mark;	/* placeholders' name, counted in marks */
+	size_t	 marks;
 };
 
 /* xmlsafe_check_root's SAX: the first element noted, nothing built. */
@@ -31,6 +35,8 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 
 	(void)prefix; (void)nns; (void)nss; (void)nattrs; (void)ndefaulted;
 	(void)attrs;
+	if (g->mark && strcmp((const char *)local, g->mark) == 0)
+		g->marks++;
 	if (g->root[0] == '\0') {
 		snprintf(g->root, sizeof(g->root), "%s", (const char *)local);
 		snprintf(g->ns, sizeof(g->ns), "%s", uri ? (const char *)uri :
@@ -251,5 +257,102 @@ xmlsafe_parse_root(const char *data, size_t len, size_t max,
 		return -EINVAL;
 	}
 	*docp = doc;
+	return 0;
+}
+
+int
+xmlsafe_check_element(const char *data, size_t len, size_t max, char *err,
+    size_t errlen)
+{
+	unsigned char c = len > 1 ? (unsigned char)data[1] : 0;
+
+	/* a name's first character: not "<?" (a declaration), not "<!" */
+	if (len < 2 || data[0] != '<' || !(c == '_' || c == ':' || c >= 0x80 ||
+	    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+		snprintf(err, errlen, "does not start with a start tag");
+		return -EINVAL;
+	}
+	return xmlsafe_check_root(data, len, max, NULL, NULL, err, errlen);
+}
+
+/* UTF-8: no BOM of another encoding, and the XML declaration, if any,
+ * names no encoding or UTF-8. */
+static int
+utf8(const char *s, size_t len)
+{
+	const char *end, *e;
+	size_t n;
+
+	if (len >= 2 && ((unsigned char)s[0] == 0xfe || (unsigned char)s[0] ==
+	    0xff || s[0] == '\0' || s[1] == '\0'))
+		return 0;		/* UTF-16 or UCS-4 */
+	if (len < 5 || memcmp(s, "<?xml", 5) != 0 ||
+	    (end = memmem(s, len, "?>", 2)) == NULL ||
+	    (e = memmem(s, (size_t)(end - s), "encoding", 8)) == NULL)
+		return 1;
+	for (e += 8; e < end && (*e == ' ' || *e == '=' || *e == '\'' ||
+	    *e == '"' || *e == '\t' || *e == '\r' || *e == '\n'); e++)
+		;
+	for (n = 0; e + n < end && e[n] != '\'' && e[n] != '"'; n++)
+		;
+	return n == 5 && strncasecmp(e, "UTF-8", 5) == 0;
+}
+
+int
+xmlsafe_check_skeleton(const char *skel, size_t slen, const size_t *at,
+    size_t n, size_t max, const char *root, const char *ns, char *err,
+    size_t errlen)
+{
+	struct guard g = { .check = 1 };
+	unsigned char rnd[8];
+	char name[32], tag[40], *doc, *p;
+	size_t tlen, from = 0;
+	int rc;
+
+	if (!utf8(skel, slen))
+		return -ENOTSUP;
+	arc4random_buf(rnd, sizeof(rnd));
+	snprintf(name, sizeof(name), "sacm-part-%02x%02x%02x%02x%02x%02x%02x"
+	    "%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+	    rnd[7]);
+	tlen = (size_t)snprintf(tag, sizeof(tag), "<%s/>", name);
+	if (n > (max - slen) / tlen) {
+		snprintf(err, errlen, "document over the limit of %zu", max);
+		return -E2BIG;
+	}
+	if ((doc = p = malloc(slen + n * tlen + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (at[i] < from || at[i] > slen) {
+			free(doc);
+			snprintf(err, errlen, "parts out of place");
+			return -EINVAL;
+		}
+		memcpy(p, skel + from, at[i] - from);
+		p += at[i] - from;
+		memcpy(p, tag, tlen);
+		p += tlen;
+		from = at[i];
+	}
+	memcpy(p, skel + from, slen - from);
+	p += slen - from;
+	*p = '\0';
+	g.mark = name;
+	rc = parse(doc, (size_t)(p - doc), max, &g, NULL, err, errlen);
+	free(doc);
+	if (rc < 0)
+		return rc;
+	if (g.marks != n) {
+		snprintf(err, errlen, "a part is not where an element can be");
+		return -EINVAL;
+	}
+	if (g.root[0] == '\0' || (root && strcmp(g.root, root) != 0) ||
+	    (ns && strcmp(g.ns, ns) != 0)) {
+		snprintf(err, errlen, "root element is not {%s}%s",
+		    ns ? ns : "", root ? root : "*");
+		return -EINVAL;
+	}
 	return 0;
 }

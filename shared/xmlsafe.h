@@ -36,4 +36,26 @@ int	xmlsafe_parse_root(const char *data, size_t len, size_t max,
 int	xmlsafe_check_root(const char *data, size_t len, size_t max,
 	    const char *root, const char *ns, char *err, size_t errlen);
 
+/*
+ * One element on its own, to be put back into a skeleton: it starts with
+ * its start tag (so no XML declaration), it is well-formed, and nothing
+ * but comments, processing instructions and white space follows it.  The
+ * same limits as xmlsafe_parse.  0, -E2BIG, -EPERM or -EINVAL.
+ */
+int	xmlsafe_check_element(const char *data, size_t len, size_t max,
+	    char *err, size_t errlen);
+
+/*
+ * xmlsafe_check_root of the document made of skeleton skel and n elements
+ * put back in it at offsets at[] (not decreasing), each checked with
+ * xmlsafe_check_element, without reading the elements again: the
+ * skeleton is checked with an empty element of a random name at each
+ * offset, and each must come out as an element.  An element can stand
+ * where an empty element does (XML 1.0 [43] content), so the whole is
+ * well-formed.  -ENOTSUP: the skeleton is not UTF-8 (check the whole).
+ */
+int	xmlsafe_check_skeleton(const char *skel, size_t slen, const size_t *at,
+	    size_t n, size_t max, const char *root, const char *ns,
+	    char *err, size_t errlen);
+
 #endif

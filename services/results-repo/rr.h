@@ -21,6 +21,7 @@
 
 #include <libxml/tree.h>
 
+#include "arfpart.h"
 #include "buf.h"
 #include "grid.h"
 #include "retry.h"
@@ -46,6 +47,17 @@ struct rr_hot {
 	size_t		 len;
 	unsigned long	 used;
 	int		 busy;		/* in the ARF being joined */
+};
+
+/* What rr_arf_in learnt of the ARF: its parts (where they are in the
+ * whole, their digests), and whether it checked the whole's XML. */
+struct rr_arf_info {
+	size_t		 n;
+	struct {
+		size_t	 off, len;
+		char	 sha256[65];
+	}		 part[ARFPART_MAX];
+	int		 checked;
 };
 #define RR_HOT_MAX	16
 #define RR_HOT_BYTES	(64u << 20)
@@ -83,15 +95,17 @@ void	rr_store_close(struct rr *);
 /* Steps a write to its end and finalizes it: 0, or -EIO (logged). */
 int	rr_step_done(struct rr *, sqlite3_stmt *);
 
+#define NS_ARF	"http://scap.nist.gov/schema/asset-reporting-format/1.1"
+
 /* rr_arf.c */
 /* The ARF a result's <arf> names, fetched (parts stored already are not),
  * joined and verified; its sha256 in sha.  0 or -errno with err. */
 int	rr_arf_in(struct rr *, xmlNodePtr arf, char **out, size_t *len,
-	    char sha[65], char *err, size_t errlen);
+	    char sha[65], struct rr_arf_info *, char *err, size_t errlen);
 /* Stores a verified ARF under sha: its skeleton, each shared part once.
  * Inside the caller's transaction. */
 int	rr_arf_store(struct rr *, const char *sha, const char *arf,
-	    size_t len);
+	    size_t len, const struct rr_arf_info *);
 /* The ARF of evaluation eid, joined; -ENOENT when none is stored. */
 int	rr_arf_load(struct rr *, int64_t eid, char **out, size_t *len);
 void	rr_arf_forget(struct rr *);

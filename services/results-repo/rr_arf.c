@@ -25,6 +25,7 @@
 #include "log.h"
 #include "rr.h"
 #include "topics.h"
+#include "xmlsafe.h"
 #include "xmlutil.h"
 
 static int
@@ -162,7 +163,7 @@ pieces_free(struct rr *rr, struct arfpiece *p, size_t n)
 /* One <part>: stored already, or fetched; its digest checked. */
 static int
 part_in(struct rr *rr, xmlNodePtr n, size_t prev, struct arfpiece *p,
-    char *err, size_t errlen)
+    char named[65], char *err, size_t errlen)
 {
 	char *sha = xml_prop(n, "sha256"), got[65], why[512];
 	size_t max = (size_t)rr->conf.max_arf, len = 0;
@@ -182,6 +183,7 @@ part_in(struct rr *rr, xmlNodePtr n, size_t prev, struct arfpiece *p,
 		h->busy = 1;		/* verified when it was kept */
 		p->data = h->data;
 		p->len = h->len;
+		memcpy(named, sha, 65);
 		free(sha);
 		return 0;
 	}
@@ -214,16 +216,55 @@ part_in(struct rr *rr, xmlNodePtr n, size_t prev, struct arfpiece *p,
 		free(sha);
 		return -EBADMSG;
 	}
+	/* once per part: the ARF's check reads only the skeleton */
+	if ((r = xmlsafe_check_element(data, p->len, max, why,
+	    sizeof(why))) < 0) {
+		snprintf(err, errlen, "part %.64s: %s", sha, why);
+		free(data);
+		free(sha);
+		return r;
+	}
 	if ((h = hot_keep(rr, sha, data, p->len)) != NULL)
 		h->busy = 1;
 	p->data = data;
+	memcpy(named, sha, 65);
 	free(sha);
+	return 0;
+}
+
+/* The skeleton with its parts as elements, the root an ARF; what is known
+ * of the parts for rr_arf_store. */
+static int
+check(struct rr *rr, const char *skel, size_t slen,
+    const struct arfpiece *pieces, size_t n, struct rr_arf_info *info,
+    char *err, size_t errlen)
+{
+	size_t at[ARFPART_MAX], moved = 0;
+	char why[512];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		at[i] = pieces[i].off;
+		info->part[i].off = pieces[i].off + moved;
+		info->part[i].len = pieces[i].len;	/* sha256: part_in */
+		moved += pieces[i].len;
+	}
+	info->n = n;
+	r = xmlsafe_check_skeleton(skel, slen, at, n, (size_t)rr->conf.max_arf,
+	    "asset-report-collection", NS_ARF, why, sizeof(why));
+	if (r == -ENOTSUP)		/* the whole is checked instead */
+		return 0;
+	if (r < 0) {
+		snprintf(err, errlen, "ARF: %s", why);
+		return r;
+	}
+	info->checked = 1;
 	return 0;
 }
 
 int
 rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
-    char sha[65], char *err, size_t errlen)
+    char sha[65], struct rr_arf_info *info, char *err, size_t errlen)
 {
 	struct arfpiece pieces[ARFPART_MAX];
 	size_t n = 0, len = 0, skel_len, max = (size_t)rr->conf.max_arf;
@@ -232,6 +273,7 @@ rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
 	int r = 0;
 
 	*out = NULL;
+	memset(info, 0, sizeof(*info));
 	if (blob_ref_from_xml(xml_child(arf, "blob", BLOB_NS), &ref, why,
 	    sizeof(why)) < 0) {
 		snprintf(err, errlen, "ARF: %s", why);
@@ -252,7 +294,7 @@ rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
 			    "sha256 and size, and %d at most", ARFPART_MAX);
 			r = -EINVAL;
 		} else if ((r = part_in(rr, c, n ? pieces[n - 1].off : 0,
-		    &pieces[n], err, errlen)) == 0)
+		    &pieces[n], info->part[n].sha256, err, errlen)) == 0)
 			n++;
 	}
 	if (r == 0 && (r = blob_get(rr->g, &ref, max, &skel, &skel_len, why,
@@ -267,9 +309,13 @@ rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
 		if (whole && (strcmp(sha, whole) != 0 || *outlen != len)) {
 			snprintf(err, errlen, "ARF: the joined bytes are not "
 			    "the ones named");
+			r = -EBADMSG;
+		} else
+			r = check(rr, skel, skel_len, pieces, n, info, err,
+			    errlen);
+		if (r < 0) {
 			free(*out);
 			*out = NULL;
-			r = -EBADMSG;
 		}
 	}
 	pieces_free(rr, pieces, n);
@@ -312,7 +358,8 @@ put_gz(struct rr *rr, const char *table, const char *sha, const char *data,
 }
 
 int
-rr_arf_store(struct rr *rr, const char *sha, const char *arf, size_t len)
+rr_arf_store(struct rr *rr, const char *sha, const char *arf, size_t len,
+    const struct rr_arf_info *info)
 {
 	struct arfpart parts[ARFPART_MAX];
 	size_t n = arfpart_split(arf, len, parts, ARFPART_MAX);
@@ -329,7 +376,17 @@ rr_arf_store(struct rr *rr, const char *sha, const char *arf, size_t len)
 	if (r != 0)
 		return r < 0 ? r : 0;	/* 1: stored already */
 	for (size_t i = 0; i < n; i++) {
-		blob_sha256_hex(arf + parts[i].off, parts[i].len, psha);
+		size_t k = 0;
+
+		/* a part verified on the way in is not hashed again */
+		while (k < info->n && (info->part[k].off != parts[i].off ||
+		    info->part[k].len != parts[i].len))
+			k++;
+		if (k < info->n)
+			memcpy(psha, info->part[k].sha256, sizeof(psha));
+		else
+			blob_sha256_hex(arf + parts[i].off, parts[i].len,
+			    psha);
 		if ((r = put_gz(rr, "arf_part", psha, arf + parts[i].off,
 		    parts[i].len)) < 0)
 			return r;

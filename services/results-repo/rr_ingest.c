@@ -31,7 +31,6 @@
 #include "xmlutil.h"
 #include "scap.h"
 
-#define NS_ARF		"http://scap.nist.gov/schema/asset-reporting-format/1.1"
 
 
 int
@@ -73,6 +72,7 @@ struct ev {
 	char	*score, *max, *duration, *count[SCAP_NRESULTS];
 	xmlNodePtr rules;		/* <rule-results/> */
 	char	*arf, arf_sha[65];	/* decoded ARF, its sha256 */
+	struct rr_arf_info arfinfo;	/* its parts, checked */
 	size_t	 arflen;
 };
 
@@ -134,11 +134,12 @@ parse(struct rr *rr, xmlNodePtr root, struct ev *e, char *err, size_t errlen)
 		    "and an ARF");
 		return -EINVAL;
 	}
-	if ((r = rr_arf_in(rr, arf, &e->arf, &e->arflen, e->arf_sha, err,
-	    errlen)) < 0)
+	if ((r = rr_arf_in(rr, arf, &e->arf, &e->arflen, e->arf_sha,
+	    &e->arfinfo, err, errlen)) < 0)
 		return r;
-	if (xmlsafe_check_root(e->arf, e->arflen, (size_t)rr->conf.max_arf,
-	    "asset-report-collection", NS_ARF, why, sizeof(why)) < 0) {
+	if (!e->arfinfo.checked && xmlsafe_check_root(e->arf, e->arflen,
+	    (size_t)rr->conf.max_arf, "asset-report-collection", NS_ARF, why,
+	    sizeof(why)) < 0) {
 		snprintf(err, errlen, "ARF: %s", why);
 		return -EINVAL;
 	}
@@ -413,7 +414,8 @@ store(struct rr *rr, struct ev *e, int64_t *eidp, char *err, size_t errlen)
 
 	if (db_begin(rr->db) < 0)
 		return -EIO;
-	if (e->arf && rr_arf_store(rr, e->arf_sha, e->arf, e->arflen) < 0)
+	if (e->arf && rr_arf_store(rr, e->arf_sha, e->arf, e->arflen,
+	    &e->arfinfo) < 0)
 		goto fail;
 	if (db_prep(rr->db, "INSERT INTO evaluation (request, endpoint, hostname, "
 	    "assessment, policy, profile, evaluator, state, reason, evaluated,"

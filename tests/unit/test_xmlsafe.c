@@ -176,6 +176,138 @@ test_check_root(void)
 	    40, MAX, NULL, NULL, err, sizeof(err)), -EPERM);
 }
 
+/* One element on its own: a start tag first, one element, nothing but
+ * comments, PIs and white space after it. */
+static void
+test_check_element(void)
+{
+	char err[256];
+	const char *ok[] = {
+		"<p:e xmlns:p='urn:x'><f/></p:e>",
+		"<e a='1'>t<!-- c --></e><!-- after --> ",
+		"<p:e>an undeclared prefix, as inside its ARF</p:e>",
+	};
+	const char *bad[] = {
+		"<?xml version='1.0'?><e/>",	/* not where a part goes */
+		"<!-- c --><e/>",
+		" <e/>",
+		"<e/><f/>",
+		"<e>",
+		"text",
+		"<1e/>",
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		T_EQ(xmlsafe_check_element(ok[i], strlen(ok[i]), MAX, err,
+		    sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_EQ(xmlsafe_check_element(bad[i], strlen(bad[i]), MAX, err,
+		    sizeof(err)), -EINVAL);
+	T_EQ(xmlsafe_check_element("<!DOCTYPE e><e/>", 16, MAX, err,
+	    sizeof(err)), -EINVAL);
+}
+
+#define SKEL "<?xml version='1.0' encoding='UTF-8'?>\n" \
+	"<a xmlns='urn:x' k='v'><b>t</b><!-- c --><![CDATA[d]]><?p i?>" \
+	"<c/></a>"
+
+/* The skeleton with a part at offset at is accepted exactly where an
+ * element can stand. */
+static void
+test_check_skeleton(void)
+{
+	char err[256];
+	const char *s = SKEL;
+	size_t len = strlen(s), at[2];
+	struct { const char *before; int want; } cases[] = {
+		{ "<b>", 0 },		/* in content */
+		{ "<c/>", 0 },		/* between elements */
+		{ "</a>", 0 },		/* the root's last child */
+		{ "k='v'", -EINVAL },	/* in the start tag */
+		{ "'v'>", -EINVAL - 1 },/* in an attribute value: k='|v' */
+		{ " c -->", -EINVAL },	/* in a comment */
+		{ "d]]>", -EINVAL },	/* in a CDATA section */
+		{ "i?>", -EINVAL },	/* in a processing instruction */
+		{ "<a ", -EINVAL },	/* before the root */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *p = strstr(s, cases[i].before);
+
+		at[0] = (size_t)(p - s);
+		if (cases[i].want == -EINVAL - 1)
+			at[0] += 1;
+		T_EQ(xmlsafe_check_skeleton(s, len, at, 1, MAX, "a", "urn:x",
+		    err, sizeof(err)), cases[i].want == 0 ? 0 : -EINVAL);
+	}
+	at[0] = len;				/* after the root */
+	T_EQ(xmlsafe_check_skeleton(s, len, at, 1, MAX, "a", "urn:x", err,
+	    sizeof(err)), -EINVAL);
+	at[0] = 5, at[1] = 4;			/* out of order */
+	T_EQ(xmlsafe_check_skeleton(s, len, at, 2, MAX, NULL, NULL, err,
+	    sizeof(err)), -EINVAL);
+	at[0] = at[1] = (size_t)(strstr(s, "<c/>") - s);
+	T_EQ(xmlsafe_check_skeleton(s, len, at, 2, MAX, "a", "urn:x", err,
+	    sizeof(err)), 0);
+	T_EQ(xmlsafe_check_skeleton(s, len, at, 2, MAX, "b", NULL, err,
+	    sizeof(err)), -EINVAL);
+	T_EQ(xmlsafe_check_skeleton(s, len, at, 0, MAX, "a", NULL, err,
+	    sizeof(err)), 0);
+	/* a skeleton with placeholder-like elements of its own */
+	s = "<a><sacm-part-0000000000000000/></a>";
+	at[0] = 3;
+	T_EQ(xmlsafe_check_skeleton(s, strlen(s), at, 1, MAX, "a", NULL,
+	    err, sizeof(err)), 0);
+	s = "<?xml version='1.0' encoding='ISO-8859-1'?><a></a>";
+	at[0] = strlen(s) - 4;
+	T_EQ(xmlsafe_check_skeleton(s, strlen(s), at, 1, MAX, "a", NULL,
+	    err, sizeof(err)), -ENOTSUP);
+	T_EQ(xmlsafe_check_skeleton("<a>", 3, at, 1, MAX, NULL, NULL, err,
+	    sizeof(err)), -EINVAL);
+}
+
+/*
+ * Soundness against the whole document: wherever a part is put back, if
+ * the skeleton check and the part's check pass, the joined document
+ * passes xmlsafe_check_root.  Every offset of the skeleton, with parts
+ * that are fine alone and would break some contexts.
+ */
+static void
+test_skeleton_sound(void)
+{
+	const char *parts[] = {
+		"<e/>", "<e>--</e>", "<e>]]&gt;</e>", "<e><?q ?></e>",
+		"<e>?&gt;</e>", "<e a='&quot;'/>", "<e><!-- x --></e>",
+	};
+	const char *s = SKEL;
+	size_t len = strlen(s);
+	char err[256];
+	int agreed = 0;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		T_EQ(xmlsafe_check_element(parts[i], strlen(parts[i]), MAX,
+		    err, sizeof(err)), 0);
+		for (size_t at = 0; at <= len; at++) {
+			struct buf b;
+			int whole;
+
+			buf_init(&b, 1 << 16);
+			buf_add(&b, s, at);
+			buf_adds(&b, parts[i]);
+			buf_add(&b, s + at, len - at);
+			whole = xmlsafe_check_root(b.data, b.len, MAX, "a",
+			    "urn:x", err, sizeof(err));
+			if (xmlsafe_check_skeleton(s, len, &at, 1, MAX, "a",
+			    "urn:x", err, sizeof(err)) == 0) {
+				T_EQ(whole, 0);
+				agreed++;
+			}
+			buf_free(&b);
+		}
+	}
+	T_ASSERT(agreed >= 7 * 3);	/* some offsets do pass */
+}
+
 int
 main(void)
 {
@@ -186,5 +318,8 @@ main(void)
 	T_RUN(test_deep_nesting_rejected);
 	T_RUN(test_attribute_count);
 	T_RUN(test_check_root);
+	T_RUN(test_check_element);
+	T_RUN(test_check_skeleton);
+	T_RUN(test_skeleton_sound);
 	return T_DONE();
 }
