@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -164,6 +165,30 @@ write_cb(char *src, size_t size, size_t nmemb, void *ud)
 	return size * nmemb;
 }
 
+/*
+ * One connection cache (and TLS session and DNS cache) per process: the
+ * blobs of a grid go to one upload service or two, so a transfer mostly
+ * reuses a connection instead of making a TCP and a TLS handshake each
+ * time.  A forked child starts a cache of its own and leaves its
+ * parent's connections alone.
+ */
+static CURLSH *
+share(void)
+{
+	static CURLSH *sh;
+	static pid_t pid;
+
+	if (sh && pid == getpid())
+		return sh;
+	if ((sh = curl_share_init()) == NULL)
+		return NULL;
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	pid = getpid();
+	return sh;
+}
+
 /* Common options: HTTPS only, the deployment's CA, TLS 1.2+, the upload
  * host pinned to the broker's address when the lab has no DNS. */
 static CURL *
@@ -171,10 +196,13 @@ easy_new(struct grid *g, const char *url, struct curl_slist **resolve,
     char *errbuf)
 {
 	const struct grid_conf *c = grid_get_conf(g);
+	CURLSH *sh = share();
 	CURL *h;
 
 	if ((h = curl_easy_init()) == NULL)
 		return NULL;
+	if (sh)
+		curl_easy_setopt(h, CURLOPT_SHARE, sh);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
