@@ -94,6 +94,9 @@ evaluator_presence(struct orch *o, const char *from, int available)
 			    available ? "available" : "gone");
 		e->online = available;
 		e->checked = 0;		/* its capacity: asked again now */
+		if (available)		/* what waits for one, at once */
+			orch_collected_due(o, (int)(e->capacity *
+			    o->conf.evaluator_depth));
 		found = 1;
 	}
 	return found;

@@ -425,7 +425,7 @@ request_remediation(struct orch *o, const char *id, const char *policy,
 	buf_free(&b);
 }
 
-static void
+static int
 request_evaluation(struct orch *o, const char *id, const char *policy,
     const char *profile, const char *endpoint, const char *posture,
     int attempts)
@@ -436,7 +436,7 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 	char jid[512], *host = NULL;
 
 	if (ev == NULL)
-		return;		/* none free: wait */
+		return 0;	/* none free: a result makes it due */
 	jid_bare(ev->jid, jid, sizeof(jid));
 	if (db_prep(o->db, "SELECT hostname FROM endpoint WHERE id = ?", &st) ==
 	    0) {
@@ -467,13 +467,14 @@ request_evaluation(struct orch *o, const char *id, const char *policy,
 		buf_free(&b);
 		(void)orch_fire(o, id, EV_FAIL, &(struct orch_change){
 		    .reason = "the policy is not known" });
-		return;
+		return 1;
 	}
 	buf_adds(&b, posture ? posture : "");
 	buf_adds(&b, "</evaluation-request>");
 	(void)publish_step(o, id, TOPIC_EVALUATION_REQUESTS, EV_EVAL_SENT, &b,
 	    o->conf.evaluate_timeout, attempts, jid);
 	buf_free(&b);
+	return 1;
 }
 
 /* The earlier of a deadline (0: none) and t. */
@@ -484,22 +485,35 @@ due(long deadline, time_t t)
 }
 
 /* An assessment still in the state it was read in is looked at again at
- * next; one that moved meanwhile is due at once (orch_fsm_fire). */
+ * next; one that moved meanwhile is due at once (orch_fsm_fire).  All of
+ * a turn's in one transaction: one commit, not one per assessment. */
 static void
-reschedule(struct orch *o, const char *id, enum orch_state state,
-    time_t now, time_t next)
+reschedule(struct orch *o, char *const *ids, const int *states,
+    const time_t *next, int n, time_t now)
 {
 	sqlite3_stmt *st;
 
-	if (db_prep(o->db, "UPDATE assessment SET next_check = ? "
-	    "WHERE id = ? AND state = ? AND next_check <= ?", &st) < 0)
+	if (n == 0 || db_begin(o->db) < 0)
 		return;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)next);
-	db_bind_text(st, 2, id);
-	db_bind_text(st, 3, orch_state_name(state));
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-	(void)sqlite3_step(st);
+	if (db_prep(o->db, "UPDATE assessment SET next_check = ? "
+	    "WHERE id = ? AND state = ? AND next_check <= ?", &st) < 0) {
+		db_rollback(o->db);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (ids[i] == NULL || states[i] < 0)
+			continue;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)next[i]);
+		db_bind_text(st, 2, ids[i]);
+		db_bind_text(st, 3, orch_state_name((enum orch_state)
+		    states[i]));
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+		(void)sqlite3_step(st);
+		sqlite3_reset(st);
+	}
 	sqlite3_finalize(st);
+	if (db_commit(o->db) < 0)
+		db_rollback(o->db);
 }
 
 static void
@@ -544,8 +558,9 @@ orch_tick(struct orch *o)
 		int	 state, attempts, fix;	/* fix: one to send */
 		long	 deadline;
 	} rows[PER_TICK];
-	int n = 0;
-	time_t now = time(NULL);
+	char *ids[PER_TICK];		/* to look at again, when */
+	int n = 0, nr = 0, states[PER_TICK];
+	time_t now = time(NULL), nexts[PER_TICK];
 
 	if (grid_state(o->g) != GRID_ONLINE)
 		return;
@@ -642,11 +657,12 @@ orch_tick(struct orch *o)
 				    "endpoint's collector running?)" });
 			break;
 		case A_COLLECTED:
-			/* no evaluator free: again in a second */
-			next = now + 1;
-			request_evaluation(o, r->id, r->policy, r->profile ?
-			    r->profile : "", r->endpoint, r->posture,
-			    r->attempts);
+			/* no evaluator free: a result or an evaluator coming
+			 * makes it due (orch_collected_due); else in 5 s */
+			if (!request_evaluation(o, r->id, r->policy,
+			    r->profile ? r->profile : "", r->endpoint,
+			    r->posture, r->attempts))
+				next = now + 5;
 			break;
 		case A_EVALUATING:
 			if (!late && (!r->ev || evaluator_online(o, r->ev))) {
@@ -672,13 +688,19 @@ orch_tick(struct orch *o)
 			break;
 		}
 		/* A move made it due at once; else it waits until next. */
-		if (r->state >= 0)
-			reschedule(o, r->id, (enum orch_state)r->state, now,
-			    next);
+		if (r->state >= 0) {
+			ids[nr] = r->id;
+			r->id = NULL;
+			states[nr] = r->state;
+			nexts[nr++] = next;
+		}
 next:
 		free(r->id); free(r->policy); free(r->profile);
 		free(r->endpoint); free(r->posture); free(r->ev);
 		free(r->reason); free(r->evaluation);
 	}
+	reschedule(o, ids, states, nexts, nr, now);
+	for (int i = 0; i < nr; i++)
+		free(ids[i]);
 	flush(o);
 }
