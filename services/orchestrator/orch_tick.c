@@ -34,6 +34,7 @@
 
 #define PER_TICK	128
 #define EVAL_RECHECK	15	/* seconds between evaluator checks */
+#define WAIT_RECHECK	60	/* an evaluation waiting for room, at most */
 #define OFFLINE		"endpoint offline"
 
 /* An evaluator's disco#info answer: online, and its capacity. */
@@ -559,7 +560,7 @@ orch_tick(struct orch *o)
 		long	 deadline;
 	} rows[PER_TICK];
 	char *ids[PER_TICK];		/* to look at again, when */
-	int n = 0, nr = 0, states[PER_TICK];
+	int n = 0, nr = 0, full = 0, states[PER_TICK];
 	time_t now = time(NULL), nexts[PER_TICK];
 
 	if (grid_state(o->g) != GRID_ONLINE)
@@ -657,12 +658,16 @@ orch_tick(struct orch *o)
 				    "endpoint's collector running?)" });
 			break;
 		case A_COLLECTED:
-			/* no evaluator free: a result or an evaluator coming
-			 * makes it due (orch_collected_due); else in 5 s */
-			if (!request_evaluation(o, r->id, r->policy,
+			/* No evaluator free (nor for the rest of this turn): a
+			 * result or an evaluator coming makes the one waiting
+			 * longest due (orch_collected_due); thousands waiting
+			 * are not looked at every few seconds. */
+			if (full || !request_evaluation(o, r->id, r->policy,
 			    r->profile ? r->profile : "", r->endpoint,
-			    r->posture, r->attempts))
-				next = now + 5;
+			    r->posture, r->attempts)) {
+				full = 1;
+				next = now + WAIT_RECHECK;
+			}
 			break;
 		case A_EVALUATING:
 			if (!late && (!r->ev || evaluator_online(o, r->ev))) {
