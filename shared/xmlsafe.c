@@ -218,6 +218,20 @@ xmlsafe_parse(const char *data, size_t len, size_t max, xmlDocPtr *docp,
 	return parse(data, len, max, &g, docp, err, errlen);
 }
 
+/* The root element the check noted is {ns}root (NULL: any). */
+static int
+root_is(const struct guard *g, const char *root, const char *ns, char *err,
+    size_t errlen)
+{
+	if (g->root[0] == '\0' || (root && strcmp(g->root, root) != 0) ||
+	    (ns && strcmp(g->ns, ns) != 0)) {
+		snprintf(err, errlen, "root element is not {%s}%s",
+		    ns ? ns : "", root ? root : "*");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 xmlsafe_check_root(const char *data, size_t len, size_t max,
     const char *root, const char *ns, char *err, size_t errlen)
@@ -227,13 +241,7 @@ xmlsafe_check_root(const char *data, size_t len, size_t max,
 
 	if ((rc = parse(data, len, max, &g, NULL, err, errlen)) < 0)
 		return rc;
-	if (g.root[0] == '\0' || (root && strcmp(g.root, root) != 0) ||
-	    (ns && strcmp(g.ns, ns) != 0)) {
-		snprintf(err, errlen, "root element is not {%s}%s",
-		    ns ? ns : "", root ? root : "*");
-		return -EINVAL;
-	}
-	return 0;
+	return root_is(&g, root, ns, err, errlen);
 }
 
 int
@@ -348,11 +356,5 @@ xmlsafe_check_skeleton(const char *skel, size_t slen, const size_t *at,
 		snprintf(err, errlen, "a part is not where an element can be");
 		return -EINVAL;
 	}
-	if (g.root[0] == '\0' || (root && strcmp(g.root, root) != 0) ||
-	    (ns && strcmp(g.ns, ns) != 0)) {
-		snprintf(err, errlen, "root element is not {%s}%s",
-		    ns ? ns : "", root ? root : "*");
-		return -EINVAL;
-	}
-	return 0;
+	return root_is(&g, root, ns, err, errlen);
 }
