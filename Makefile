@@ -170,6 +170,7 @@ bench: all
 	BUILD=$(BUILD) BENCH_FLEET_BROKER=ejabberd bench/fleet.sh
 	BUILD=$(BUILD) BENCH_FLEET_BROKER=ejabberd BENCH_FLEET_NODES=3 \
 	    bench/fleet.sh
+	BUILD=$(BUILD) bench/pubsub_store.sh
 
 fuzz:
 	@set -e; for f in $(FUZZ_TARGETS); do \

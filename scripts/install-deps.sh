@@ -15,7 +15,10 @@ prosody prosody-modules lua-dbi-sqlite3 ejabberd erlang-base debootstrap
 openscap-scanner openscap-utils ssg-base ssg-debian ssg-debderived ssg-applications
 python3 python3-slixmpp util-linux procps iproute2 clang libclang-rt-14-dev nginx
 strace chromium bzip2
+postgresql erlang-p1-pgsql
 "
+# (postgresql and erlang-p1-pgsql: ejabberd's pubsub on SQL, which
+# bench/pubsub_store.sh measures against Mnesia)
 
 # The dashboard's build (npm: strophe.js) and its browser tests
 # (playwright-core drives Debian's chromium): Debian's nodejs and npm,

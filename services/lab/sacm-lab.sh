@@ -113,6 +113,10 @@ environment:
   SACM_LAB_UNLIMITED="NAME ..."  accounts the broker does not rate-limit,
                  besides the services (at up; a fleet simulator's account
                  answers for many endpoints: bench/fleet.sh)
+  SACM_LAB_PUBSUB_SQL=HOST:PORT:DATABASE:USER:PASSWORD
+                 ejabberd keeps pubsub in that PostgreSQL database (its
+                 schema loaded: /usr/share/ejabberd/sql/pg.new.sql), not
+                 in Mnesia (at up; bench/pubsub_store.sh compares them)
 EOF
 }
 

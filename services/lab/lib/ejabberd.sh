@@ -33,6 +33,17 @@ ejctl() { ejctl_node 1 "$@"; }
 # variables set from the arguments, evaluated before they are local).
 node_config() {
 	local n=$1 e=$2 EJ_DIR=$2 LISTEN_IP=$3 EJABBERD_NODE=$4 cookie=$5
+	local PUBSUB_DB=mnesia SQL_CONFIG="" h p d u w
+	# SACM_LAB_PUBSUB_SQL=HOST:PORT:DATABASE:USER:PASSWORD keeps pubsub
+	# (topics, subscriptions, items) in PostgreSQL, ejabberd's new schema
+	# loaded (/usr/share/ejabberd/sql/pg.new.sql); the rest stays in Mnesia
+	if [ -n "${SACM_LAB_PUBSUB_SQL:-}" ]; then
+		IFS=: read -r h p d u w <<< "$SACM_LAB_PUBSUB_SQL"
+		[ -n "$w" ] || die "SACM_LAB_PUBSUB_SQL: HOST:PORT:DATABASE:USER:PASSWORD"
+		PUBSUB_DB=sql
+		SQL_CONFIG=$(printf 'sql_type: pgsql\nsql_server: "%s"\nsql_port: %s\nsql_database: "%s"\nsql_username: "%s"\nsql_password: "%s"\nnew_sql_schema: true' \
+		    "$h" "$p" "$d" "$u" "$w")
+	fi
 	mkdir -p "$e/home" "$e/spool" "$(node_logs "$n")"
 	[ "$n" = 1 ] || cp -p "$cookie" "$e/home/.erlang.cookie"
 	cat "$PKI/server.crt" "$PKI/server.key" > "$e/server.pem"
