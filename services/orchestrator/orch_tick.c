@@ -485,12 +485,21 @@ due(long deadline, time_t t)
 	return deadline > 0 && deadline < t ? (time_t)deadline : t;
 }
 
+/* An assessment due, as the turn read it, and when to look at it again
+ * if it is still in that state then. */
+struct due {
+	char	*id, *policy, *profile, *endpoint, *posture, *ev, *reason,
+		*evaluation;
+	int	 state, attempts, fix;	/* fix: one to send */
+	long	 deadline;
+	time_t	 next;
+};
+
 /* An assessment still in the state it was read in is looked at again at
- * next; one that moved meanwhile is due at once (orch_fsm_fire).  All of
- * a turn's in one transaction: one commit, not one per assessment. */
+ * its next; one that moved meanwhile is due at once (orch_fsm_fire).  All
+ * of a turn's in one transaction: one commit, not one per assessment. */
 static void
-reschedule(struct orch *o, char *const *ids, const int *states,
-    const time_t *next, int n, time_t now)
+reschedule(struct orch *o, const struct due *rows, int n, time_t now)
 {
 	sqlite3_stmt *st;
 
@@ -502,12 +511,12 @@ reschedule(struct orch *o, char *const *ids, const int *states,
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		if (ids[i] == NULL || states[i] < 0)
+		if (rows[i].id == NULL || rows[i].state < 0)
 			continue;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)next[i]);
-		db_bind_text(st, 2, ids[i]);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)rows[i].next);
+		db_bind_text(st, 2, rows[i].id);
 		db_bind_text(st, 3, orch_state_name((enum orch_state)
-		    states[i]));
+		    rows[i].state));
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
 		(void)sqlite3_step(st);
 		sqlite3_reset(st);
@@ -553,15 +562,9 @@ void
 orch_tick(struct orch *o)
 {
 	sqlite3_stmt *st;
-	struct row {
-		char	*id, *policy, *profile, *endpoint, *posture, *ev,
-			*reason, *evaluation;
-		int	 state, attempts, fix;	/* fix: one to send */
-		long	 deadline;
-	} rows[PER_TICK];
-	char *ids[PER_TICK];		/* to look at again, when */
-	int n = 0, nr = 0, full = 0, states[PER_TICK];
-	time_t now = time(NULL), nexts[PER_TICK];
+	struct due rows[PER_TICK];
+	int n = 0, full = 0;
+	time_t now = time(NULL);
 
 	if (grid_state(o->g) != GRID_ONLINE)
 		return;
@@ -580,7 +583,7 @@ orch_tick(struct orch *o)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int(st, 2, PER_TICK);
 	while (n < PER_TICK && sqlite3_step(st) == SQLITE_ROW) {
-		struct row *r = &rows[n];
+		struct due *r = &rows[n];
 
 		(void)db_columns_dup(st, 0, 6, &r->id, &r->policy,
 		    &r->profile, &r->endpoint, &r->posture, &r->ev);
@@ -595,7 +598,7 @@ orch_tick(struct orch *o)
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
-		struct row *r = &rows[i];
+		struct due *r = &rows[i];
 		int late = r->deadline && now >= r->deadline;
 		int more = r->attempts < o->conf.retries;
 		/* when to look again if it is still in this state: soon,
@@ -605,7 +608,7 @@ orch_tick(struct orch *o)
 		int up;
 
 		if (r->id == NULL)
-			goto next;
+			continue;
 		switch (r->state) {
 		case A_REQUESTED:
 			if ((up = endpoint_online(o, r->endpoint, now, since,
@@ -693,19 +696,15 @@ orch_tick(struct orch *o)
 			break;
 		}
 		/* A move made it due at once; else it waits until next. */
-		if (r->state >= 0) {
-			ids[nr] = r->id;
-			r->id = NULL;
-			states[nr] = r->state;
-			nexts[nr++] = next;
-		}
-next:
+		r->next = next;
+	}
+	reschedule(o, rows, n, now);
+	for (int i = 0; i < n; i++) {
+		struct due *r = &rows[i];
+
 		free(r->id); free(r->policy); free(r->profile);
 		free(r->endpoint); free(r->posture); free(r->ev);
 		free(r->reason); free(r->evaluation);
 	}
-	reschedule(o, ids, states, nexts, nr, now);
-	for (int i = 0; i < nr; i++)
-		free(ids[i]);
 	flush(o);
 }
