@@ -173,11 +173,11 @@ add_pkg(const struct inv_pkg *p, void *arg)
 }
 
 static struct ps_seen *
-seen(struct ps *ps, const struct blob_ref *ref, int kind)
+seen(struct ps *ps, const char *sha256, size_t size, int kind)
 {
 	for (size_t i = 0; ps->seen && i < PS_SEEN_MAX; i++)
-		if (ps->seen[i].kind == kind && ps->seen[i].size == ref->size &&
-		    strcmp(ps->seen[i].sha256, ref->sha256) == 0)
+		if (ps->seen[i].kind == kind && ps->seen[i].size == size &&
+		    strcmp(ps->seen[i].sha256, sha256) == 0)
 			return &ps->seen[i];
 	return NULL;
 }
@@ -191,11 +191,10 @@ seen_add(struct ps *ps, const struct ps_report *rp)
 		return;
 	for (int kind = 0; kind < NDOCS; kind++) {
 		const struct ps_doc *d = &rp->docs[kind];
-		struct blob_ref ref = { .size = d->size };
 		struct ps_seen *s;
 
-		memcpy(ref.sha256, d->sha256, sizeof(ref.sha256));
-		if (d->data == NULL || d->stored || seen(ps, &ref, kind))
+		if (d->data == NULL || d->stored || seen(ps, d->sha256,
+		    d->size, kind))
 			continue;
 		s = &ps->seen[ps->seen_next++ % PS_SEEN_MAX];
 		memcpy(s->sha256, d->sha256, sizeof(s->sha256));
@@ -231,7 +230,7 @@ document(struct ps *ps, struct ps_report *rp, int kind, xmlNodePtr blob,
 	}
 	memcpy(d->sha256, ref.sha256, sizeof(d->sha256));
 	d->size = ref.size;
-	if ((s = seen(ps, &ref, kind)) != NULL) {
+	if ((s = seen(ps, ref.sha256, ref.size, kind)) != NULL) {
 		blob_ref_free(&ref);
 		if ((d->data = strdup("")) == NULL ||
 		    xml_node_text(blob, &d->ref, &len) < 0)
