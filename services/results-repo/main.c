@@ -141,6 +141,7 @@ tick(void *arg)
 
 	retry_run(rr->retry, rr->g, again, rr);
 	rr_marks_write(rr);
+	rr_requests_write(rr);
 	if (time(NULL) - rr->last_flush >= 5) {
 		rr_waiver_tick(rr);
 		rr_flush_pending(rr);
@@ -154,6 +155,7 @@ stop(void *arg)
 	struct rr *rr = arg;
 
 	rr_marks_write(rr);	/* answers not in by now: published again */
+	rr_requests_write(rr);
 	log_info("%lu results stored, %lu rejected, %lu incidents",
 	    rr->stored, rr->rejected, rr->incidents);
 }
@@ -164,6 +166,7 @@ close_store(void *arg)
 	struct rr *rr = arg;
 
 	rr_arf_forget(rr);
+	rr_requests_free(rr);
 	rr_store_close(rr);
 	retry_free(rr->retry);
 	rr->retry = NULL;
@@ -174,8 +177,8 @@ close_store(void *arg)
 int
 main(int argc, char **argv)
 {
-	static const char *const topics[] = { TOPIC_EVALUATION_RESULTS,
-	    TOPIC_WAIVERS, NULL };
+	static const char *const topics[] = { TOPIC_EVALUATION_REQUESTS,
+	    TOPIC_EVALUATION_RESULTS, TOPIC_WAIVERS, NULL };
 	static struct rr rr;
 	const struct daemon_spec spec = {
 		.name = "sacm-results-repo",

@@ -70,6 +70,13 @@ struct rr_mark {
 };
 #define RR_MARKS_MAX	512		/* publications in flight, at most */
 
+/* A request as it came on sacm/evaluation/requests, or its withdrawal
+ * (payload NULL), to be written (rr_request.c). */
+struct rr_req_op {
+	char		*id, *publisher, *payload;
+};
+#define RR_REQS_MAX	256		/* written when this many wait */
+
 struct rr {
 	struct rr_conf	 conf;
 	struct grid_conf gc;
@@ -87,6 +94,9 @@ struct rr {
 	size_t		 nmarks;
 	struct rr_hot	 hot[RR_HOT_MAX];
 	unsigned long	 hot_clock;
+	struct rr_req_op reqs[RR_REQS_MAX];	/* requests to write */
+	size_t		 nreqs;
+	time_t		 reqs_pruned;
 };
 
 /* rr_store.c */
@@ -200,9 +210,10 @@ struct rr_request {
 	char	*benchmark;		/* the announcement's, or NULL */
 	char	*evaluator;		/* assigned, or NULL */
 };
-/* The request id, fetched from its topic and checked: published by the
- * orchestrator, answered by an evaluator account (the assigned one when
- * assigned).  0, -ENOENT, -EPERM, -EINVAL with err. */
+/* The request id, as kept when it came (rr_request_event) or else
+ * fetched from its topic, and checked: published by the orchestrator,
+ * answered by an evaluator account (the assigned one when assigned).
+ * 0, -ENOENT, -EPERM, -EINVAL with err. */
 int	rr_request_get(struct rr *, const char *id, const char *publisher,
 	    struct rr_request *, char *err, size_t errlen);
 /* The same checks for a request of any kind (its root element): *doc
@@ -214,5 +225,16 @@ int	rr_request_agrees(const struct rr_request *, const char *endpoint,
 	    const char *policy, const char *profile, const char *assessment,
 	    char *err, size_t errlen);
 void	rr_request_free(struct rr_request *);
+/* An item on sacm/evaluation/requests, published or retracted: kept (the
+ * orchestrator's only) until its result is stored, a day at most, so
+ * that a result is checked without asking the broker, which keeps only
+ * the last 1,000. */
+void	rr_request_event(struct rr *, const struct grid_event *);
+/* Request id is answered: it is not kept any longer. */
+void	rr_request_done(struct rr *, const char *id);
+/* Writes the requests that came in one transaction (each loop turn). */
+void	rr_requests_write(struct rr *);
+/* Forgets the requests not written (they are on the broker, or not). */
+void	rr_requests_free(struct rr *);
 
 #endif

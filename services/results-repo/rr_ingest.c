@@ -31,8 +31,6 @@
 #include "xmlutil.h"
 #include "scap.h"
 
-
-
 int
 rr_severity_rank(const char *s)
 {
@@ -555,6 +553,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 	} else if (answered(rr, &e)) {
 		/* An evaluation assigned again (its evaluator looked gone)
 		 * may be answered twice: the assessment has one result. */
+		rr_request_done(rr, e.request);
 		log_info("result %s: assessment %s has its result already; "
 		    "not stored twice", e.request, e.assessment);
 	} else if (store(rr, &e, &eid, err, sizeof(err)) < 0) {
@@ -569,6 +568,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 			    err);
 	} else {
 		rr->stored++;
+		rr_request_done(rr, e.request);
 		log_info("result %s stored: endpoint %s, %s%s%s", e.request,
 		    e.endpoint, e.state, e.score ? ", score " : "",
 		    e.score ? e.score : "");
@@ -594,6 +594,8 @@ rr_on_event(struct grid *g, const struct grid_event *gev, void *arg)
 	else if (strcmp(gev->node, TOPIC_WAIVERS) == 0 && (gev->retract ||
 	    gev->payload))
 		rr_waiver_event(arg, gev);
+	else if (strcmp(gev->node, TOPIC_EVALUATION_REQUESTS) == 0)
+		rr_request_event(arg, gev);
 }
 
 /* ---- publishing ------------------------------------------------------------- */

@@ -11,15 +11,25 @@
  * the orchestrator, assigned to that evaluator (when assigned), and
  * whose endpoint, policy, profile and assessment the result repeats;
  * and it stores the request's values, never the result's own claims.
+ *
+ * The repository reads that topic, and keeps each request the
+ * orchestrator publishes as it comes (until its result is stored, or a
+ * day): the broker keeps only the last 1,000, and a repository behind
+ * its evaluators by more than that would otherwise reject valid results
+ * (10,000 endpoints did).  A request not kept (one published while the
+ * repository was away) is fetched from the topic as before.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libxml/tree.h>
 
+#include "db.h"
+#include "ident.h"
 #include "log.h"
 #include "policy.h"
 #include "pubsub.h"
@@ -57,6 +67,158 @@ rr_request_free(struct rr_request *q)
 	memset(q, 0, sizeof(*q));
 }
 
+/* ---- requests kept as they came ---------------------------------------- */
+
+#define KEEP_SECS	86400	/* a request unanswered for a day: dropped */
+
+static void
+op_free(struct rr_req_op *op)
+{
+	free(op->id); free(op->publisher); free(op->payload);
+	memset(op, 0, sizeof(*op));
+}
+
+static void
+queue(struct rr *rr, const char *id, const char *publisher,
+    const char *payload, size_t len)
+{
+	struct rr_req_op *op;
+
+	if (rr->nreqs == RR_REQS_MAX)
+		rr_requests_write(rr);
+	if (rr->nreqs == RR_REQS_MAX)	/* the database refused: the */
+		return;			/* broker still has the last 1,000 */
+	op = &rr->reqs[rr->nreqs];
+	op->id = strdup(id);
+	op->publisher = publisher ? strdup(publisher) : NULL;
+	op->payload = payload ? strndup(payload, len) : NULL;
+	if (op->id == NULL || (publisher && op->publisher == NULL) ||
+	    (payload && op->payload == NULL)) {
+		op_free(op);
+		return;
+	}
+	rr->nreqs++;
+}
+
+void
+rr_request_event(struct rr *rr, const struct grid_event *gev)
+{
+	char pub[512];
+
+	if (gev->item_id == NULL || !ident_ok(gev->item_id))
+		return;		/* no result can name it */
+	if (gev->retract) {
+		queue(rr, gev->item_id, NULL, NULL, 0);
+		return;
+	}
+	jid_bare(gev->publisher, pub, sizeof(pub));
+	if (gev->publisher == NULL || strcasecmp(pub,
+	    rr->conf.orchestrator) != 0) {
+		log_warnx("evaluation request %s not kept: published by %s, "
+		    "not the orchestrator", gev->item_id, gev->publisher ?
+		    pub : "an unnamed publisher");
+		return;
+	}
+	if (gev->payload == NULL || gev->payload_len > 1 << 20)
+		return;		/* checked when a result names it */
+	queue(rr, gev->item_id, pub, gev->payload, gev->payload_len);
+}
+
+void
+rr_request_done(struct rr *rr, const char *id)
+{
+	queue(rr, id, NULL, NULL, 0);
+}
+
+void
+rr_requests_write(struct rr *rr)
+{
+	sqlite3_stmt *st;
+	time_t now = time(NULL);
+	int prune = now - rr->reqs_pruned >= 3600;
+
+	if ((rr->nreqs == 0 && !prune) || db_begin(rr->db) < 0)
+		return;
+	for (size_t i = 0; i < rr->nreqs; i++) {
+		const struct rr_req_op *op = &rr->reqs[i];
+
+		if (db_prep(rr->db, op->payload ? "INSERT OR REPLACE INTO "
+		    "request (id, publisher, payload, received) VALUES "
+		    "(?,?,?,?)" : "DELETE FROM request WHERE id = ?", &st) < 0)
+			goto fail;
+		db_bind_text(st, 1, op->id);
+		if (op->payload) {
+			db_bind_text(st, 2, op->publisher);
+			db_bind_text(st, 3, op->payload);
+			sqlite3_bind_int64(st, 4, (int64_t)now);
+		}
+		if (rr_step_done(rr, st) < 0)
+			goto fail;
+	}
+	if (prune) {
+		if (db_prep(rr->db, "DELETE FROM request WHERE received < ?",
+		    &st) < 0)
+			goto fail;
+		sqlite3_bind_int64(st, 1, (int64_t)(now - KEEP_SECS));
+		if (rr_step_done(rr, st) < 0)
+			goto fail;
+	}
+	if (db_commit(rr->db) < 0)
+		goto fail;
+	rr_requests_free(rr);
+	if (prune)
+		rr->reqs_pruned = now;
+	return;
+fail:
+	db_rollback(rr->db);
+}
+
+void
+rr_requests_free(struct rr *rr)
+{
+	for (size_t i = 0; i < rr->nreqs; i++)
+		op_free(&rr->reqs[i]);
+	rr->nreqs = 0;
+}
+
+/*
+ * Request id as kept: 1 (f filled), 0 when not kept, -ENOENT when it was
+ * withdrawn since it came.
+ */
+static int
+kept(struct rr *rr, const char *id, struct fetched *f)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	for (size_t i = rr->nreqs; i-- > 0; ) {
+		const struct rr_req_op *op = &rr->reqs[i];
+
+		if (strcmp(op->id, id) != 0)
+			continue;
+		if (op->payload == NULL)
+			return -ENOENT;
+		f->payload = strdup(op->payload);
+		snprintf(f->publisher, sizeof(f->publisher), "%s",
+		    op->publisher);
+		return f->payload ? 1 : 0;
+	}
+	if (db_prep(rr->db, "SELECT publisher, payload FROM request WHERE "
+	    "id = ?", &st) < 0)
+		return 0;
+	db_bind_text(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 1);
+
+		snprintf(f->publisher, sizeof(f->publisher), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		if (p && (f->payload = strdup(p)) != NULL)
+			r = 1;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 int
 rr_request_fetch(struct rr *rr, const char *id, const char *publisher,
     const char *root, xmlDocPtr *out, char *err, size_t errlen)
@@ -76,12 +238,12 @@ rr_request_fetch(struct rr *rr, const char *id, const char *publisher,
 		    pub : "an unnamed publisher");
 		return -EPERM;
 	}
-	if ((r = pubsub_items(rr->g, TOPIC_EVALUATION_REQUESTS, id, 0, grab,
-	    &f)) < 0 || !f.found) {
+	if ((r = kept(rr, id, &f)) <= 0 && (r < 0 || (r = pubsub_items(rr->g,
+	    TOPIC_EVALUATION_REQUESTS, id, 0, grab, &f)) < 0 || !f.found)) {
 		free(f.payload);
 		snprintf(err, errlen, "no evaluation request %.200s (%s)", id,
-		    r < 0 ? grid_errstr(rr->g) : "not on "
-		    TOPIC_EVALUATION_REQUESTS);
+		    r == -ENOENT ? "withdrawn" : r < 0 ? grid_errstr(rr->g) :
+		    "not on " TOPIC_EVALUATION_REQUESTS);
 		return -ENOENT;
 	}
 	if (strcasecmp(f.publisher, rr->conf.orchestrator) != 0) {

@@ -128,6 +128,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE vuln_finding_cve ("
 	"  finding INTEGER NOT NULL REFERENCES vuln_finding(id),"
 	"  cve TEXT NOT NULL, PRIMARY KEY (cve, finding));",
+	/* 7: evaluation requests as they came (rr_request.c), until their
+	 * result is stored or a day has passed */
+	"CREATE TABLE request ("
+	"  id TEXT PRIMARY KEY, publisher TEXT NOT NULL,"
+	"  payload TEXT NOT NULL, received INTEGER NOT NULL);"
+	"CREATE INDEX request_received ON request(received);",
 };
 
 int

@@ -404,6 +404,7 @@ rr_vuln_result(struct rr *rr, const struct grid_event *gev)
 		goto out;
 	}
 	rr->stored++;
+	rr_request_done(rr, id);
 	log_info("vulnerability result %s stored: endpoint %s, %s: %ld newly "
 	    "vulnerable, %ld fixed", id, s.endpoint, s.name, newly, fixed);
 	if (asprintf(&item, "%s/%s", s.endpoint, s.name) > 0) {

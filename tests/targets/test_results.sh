@@ -140,6 +140,41 @@ check "... the history is unchanged" test "$("$S" results history "$MID" --json 
 SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-1.xml" --id e1-again >/dev/null
 check "a second result for an assessment is not stored" wait_for 90 grep -q "result e1-again: assessment a1 has its result already" "$W/rr.log"
 check "... the history is unchanged" test "$("$S" results history "$MID" --json | count)" = 3
+# The repository keeps each request as it comes: a result whose request
+# the broker no longer holds (it keeps the last 1,000; here it is taken
+# off without a notification, as when it falls out) is still stored,
+# and a request withdrawn (retracted with a notification) counts no more.
+ereq() {	# id evaluator: a request for a fresh assessment, published
+	echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='$MID' hostname='target-misconfigured' assessment='a$1' profile='$PROFILE' evaluator='$2@grid.test'>$ANN</evaluation-request>" > "$W/ereq-$1.xml"
+	SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq-$1.xml" --id "$1" >/dev/null
+	sed -e "s/assessment=.a3./assessment='a$1'/" "$W/e3.xml" > "$W/$1.xml"
+}
+ereq e14 evaluator-2
+check "... a request taken off the broker silently (slixmpp, no notify)" /usr/bin/python3 - "$ORCH" <<'P'
+import asyncio, sys
+sys.path.insert(0, "tests/integration")
+from labconf import client, connect, pubsub_service, read_conf
+conf = read_conf(sys.argv[1])
+c = client(conf)
+c.register_plugin("xep_0060")
+ok = []
+async def go(_):
+    await c["xep_0060"].retract(pubsub_service(conf), "sacm/evaluation/requests", "e14", timeout=20)
+    ok.append(1)
+    c.disconnect()
+c.add_event_handler("session_start", go)
+connect(c, conf)
+c.loop.run_until_complete(c.disconnected)
+sys.exit(0 if ok else 1)
+P
+check "... is gone from the topic" bash -c "! '$S' items sacm/evaluation/requests --id e14 >/dev/null 2>&1"
+SACM_CONFIG=$L/accounts/evaluator-2.conf "$S" publish sacm/evaluation/results "$W/e14.xml" --id e14 >/dev/null
+check "a result for it is stored all the same (the repository kept the request)" wait_for 30 grep -q "result e14 stored" "$W/rr.log"
+ereq e15 evaluator-2
+SACM_CONFIG=$ORCH "$S" retract sacm/evaluation/requests e15 >/dev/null
+SACM_CONFIG=$L/accounts/evaluator-2.conf "$S" publish sacm/evaluation/results "$W/e15.xml" --id e15 >/dev/null
+check "a result for a withdrawn request is not stored" wait_for 30 grep -q "result e15 rejected: no evaluation request e15" "$W/rr.log"
+check "a stored result's request is no longer kept" wait_for 10 test "$(sql "select count(*) from request where id in ('e1','e2','e3','e14','e15')")" = 0
 check "the results repository is still running" kill -0 $RR
 check "its database is intact" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma integrity_check").fetchone()[0])' "$W/rr.sqlite")" = ok
 exit $((fails > 0))
