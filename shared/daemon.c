@@ -106,6 +106,30 @@ reload(const struct daemon_spec *s, const char *path)
 	free(conf);
 }
 
+/* The grid, and the requests' session when the spec asks for one: the
+ * grid on <resource>-events, the requests on the resource. */
+static int
+new_grids(const struct daemon_spec *s, char *err, size_t errlen)
+{
+	char *resource = s->gc->resource, *events = NULL;
+
+	if (s->requests && asprintf(&events, "%s-events", resource) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (events)
+		s->gc->resource = events;
+	*s->g = grid_new(s->gc, err, errlen);
+	s->gc->resource = resource;
+	free(events);
+	if (*s->g == NULL)
+		return -1;
+	if (s->requests && (*s->requests = grid_new_sibling(*s->g, resource,
+	    err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
 /* Connects, retrying with backoff until it works or a signal asks to
  * quit; 0 or -EINTR. */
 static int
@@ -195,16 +219,17 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((*s->g = grid_new(s->gc, err, sizeof(err))) == NULL) {
+	if (new_grids(s, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
-		goto close;
+		goto free;
 	}
 	if (s->attach && s->attach(s->arg, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		goto free;
 	}
 	rc = 0;
-	if (connect_grid(*s->g) < 0)
+	if (connect_grid(*s->g) < 0 || (s->requests &&
+	    connect_grid(*s->requests) < 0))
 		goto free;
 	for (size_t i = 0; s->topics && s->topics[i]; i++)
 		if (grid_subscribe(*s->g, s->topics[i], GRID_SUB_CATCHUP) < 0) {
@@ -217,11 +242,14 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 		s->online(s->arg);
 	if (s->ready)
 		s->ready(s->arg, ready, sizeof(ready));
-	log_info("ready: %s%s%s", grid_jid(*s->g), ready[0] ? ", " : "",
-	    ready);
+	log_info("ready: %s%s%s%s%s", grid_jid(*s->g), s->requests ?
+	    ", requests on " : "", s->requests ? grid_jid(*s->requests) : "",
+	    ready[0] ? ", " : "", ready);
 	while (!daemon_quit) {
 		grid_run_once(*s->g, s->wait_ms ? s->wait_ms(s->arg) :
 		    s->poll_ms);
+		if (s->requests)	/* read by the turn above */
+			grid_run_once(*s->requests, 0);
 		if (daemon_reload) {
 			daemon_reload = 0;
 			reload(s, path);
@@ -233,11 +261,16 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 stop:
 	if (s->stop)
 		s->stop(s->arg);
+	if (s->requests)
+		grid_close(*s->requests);
 	grid_close(*s->g);
 free:
+	if (s->requests) {
+		grid_free(*s->requests);
+		*s->requests = NULL;
+	}
 	grid_free(*s->g);
 	*s->g = NULL;
-close:
 	if (s->close)
 		s->close(s->arg);
 out:

@@ -34,6 +34,12 @@ struct daemon_spec {
 	struct grid		**g;		/* set once the grid exists */
 	const char *const	*topics;	/* subscribed with catch-up;
 						 * NULL-terminated */
+	/* Non-NULL: requests are answered on a session of their own
+	 * (grid_new_sibling), set here before attach, on the resource;
+	 * the topics are read on <resource>-events.  A service whose
+	 * topics can bring more than it keeps up with answers in time all
+	 * the same. */
+	struct grid		**requests;
 	unsigned long		 poll_ms;	/* longest wait per loop turn */
 	void			*arg;		/* for the hooks */
 

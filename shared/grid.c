@@ -306,8 +306,34 @@ grid_host(const struct grid *g)
 	return g->host;
 }
 
+static struct grid *create(const struct grid_conf *, struct grid *share,
+    char *, size_t);
+
 struct grid *
 grid_new(const struct grid_conf *conf, char *err, size_t errlen)
+{
+	return create(conf, NULL, err, errlen);
+}
+
+struct grid *
+grid_new_sibling(struct grid *first, const char *resource, char *err,
+    size_t errlen)
+{
+	struct grid_conf c = first->conf;
+	struct grid *g;
+
+	c.jid = first->bare;	/* the account's, another resource */
+	c.resource = (char *)resource;
+	c.password_file = NULL;	/* read once already */
+	c.password = first->password;
+	if ((g = create(&c, first, err, errlen)) != NULL)
+		g->priority = -1;
+	return g;
+}
+
+static struct grid *
+create(const struct grid_conf *conf, struct grid *share, char *err,
+    size_t errlen)
 {
 	struct grid *g;
 	const char *at, *slash;
@@ -421,8 +447,9 @@ grid_new(const struct grid_conf *conf, char *err, size_t errlen)
 	xmpp_initialize();
 	g->xlog.handler = xlog_handler;
 	g->xlog.userdata = g;
-	if ((g->ctx = xmpp_ctx_new(NULL, &g->xlog)) == NULL ||
-	    (g->conn = xmpp_conn_new(g->ctx)) == NULL) {
+	g->ctx_shared = share != NULL;
+	if ((g->ctx = share ? share->ctx : xmpp_ctx_new(NULL, &g->xlog)) ==
+	    NULL || (g->conn = xmpp_conn_new(g->ctx)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -448,7 +475,7 @@ grid_free(struct grid *g)
 	caps_free(g->caps);
 	if (g->conn)
 		xmpp_conn_release(g->conn);
-	if (g->ctx)
+	if (g->ctx && !g->ctx_shared)
 		xmpp_ctx_free(g->ctx);
 	if (g->password) {
 		explicit_bzero(g->password, strlen(g->password));

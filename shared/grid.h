@@ -97,6 +97,17 @@ typedef void grid_event_fn(struct grid *, const struct grid_event *,
 /* NULL on OOM or when the conf is incomplete (err says why). */
 struct grid	*grid_new(const struct grid_conf *, char *err, size_t errlen);
 void		 grid_free(struct grid *);
+/*
+ * A second session of first's account, on first's loop: resource
+ * resource, presence priority -1, so that no message to the bare JID
+ * (no topic's notification) reaches it (RFC 6121 8.5.2.1).  A service
+ * answers requests on it, and an answer does not wait behind the
+ * notifications first is working through.  grid_run_once(first) reads
+ * both sessions; grid_run_once(sibling, 0) hands it what came.  Connect
+ * it after first; free it before.
+ */
+struct grid	*grid_new_sibling(struct grid *first, const char *resource,
+		    char *err, size_t errlen);
 
 /*
  * Connects and waits for the session (or for connect_timeout_ms).

@@ -75,7 +75,9 @@ struct grid {
 	char		*pubsub;
 	char		*grid_domain;	/* conf.domain, or domain */
 	char		*upload;
-	xmpp_ctx_t	*ctx;
+	xmpp_ctx_t	*ctx;		/* a sibling's is its first's */
+	int		 ctx_shared;
+	int		 priority;	/* of our presence: -1, a sibling */
 	xmpp_conn_t	*conn;
 	xmpp_log_t	 xlog;
 	char		 host[256];	/* the broker address tried now */

@@ -42,10 +42,14 @@ grid_send_presence(struct grid *g)
 
 	buf_init(&b, 4096);
 	buf_adds(&b, "<presence>");
+	if (g->priority)
+		buf_printf(&b, "<priority>%d</priority>", g->priority);
 	caps_element(g->caps, &b);
 	buf_adds(&b, "</presence>");
 	if (buf_error(&b) || grid_send(g, b.data, b.len) < 0)
-		(void)grid_send(g, "<presence/>", 11);
+		(void)grid_send(g, g->priority ? "<presence><priority>-1"
+		    "</priority></presence>" : "<presence/>", g->priority ?
+		    44 : 11);
 	buf_free(&b);
 }
 

@@ -112,7 +112,7 @@ attach(void *arg, char *err, size_t errlen)
 	}
 
 	grid_set_event_handler(rr->g, rr_on_event, rr);
-	if (grid_handle_requests(rr->g, NS_RESULTS, rr_on_query, rr) < 0) {
+	if (grid_handle_requests(rr->q, NS_RESULTS, rr_on_query, rr) < 0) {
 		snprintf(err, errlen, "cannot serve %s", NS_RESULTS);
 		return -1;
 	}
@@ -188,6 +188,8 @@ main(int argc, char **argv)
 		.conf = &rr.conf, .conf_size = sizeof(rr.conf),
 		.log_level = &rr.conf.log_level, .gc = &rr.gc, .g = &rr.g,
 		.topics = topics, .poll_ms = 500, .arg = &rr,
+		/* queries are not kept waiting by a backlog of results */
+		.requests = &rr.q,
 		.check = check, .open = open_store, .attach = attach,
 		.ready = ready, .tick = tick, .stop = stop,
 		.close = close_store,

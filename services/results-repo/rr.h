@@ -81,6 +81,7 @@ struct rr {
 	struct rr_conf	 conf;
 	struct grid_conf gc;
 	struct grid	*g;
+	struct grid	*q;		/* queries are answered on this one */
 	time_t		 last_flush;	/* pending publications retried */
 	struct _xsltSecurityPrefs *xslt_sec;	/* reports: no files, no network */
 	sqlite3		*db;

@@ -711,6 +711,93 @@ test_answers_requests(void)
 	waitpid(pid, &status, 0);
 }
 
+/* A sibling session answers requests, and no topic's notification
+ * reaches it (presence priority -1); the first session gets them all. */
+static int
+pong(struct grid *g, const struct grid_request *req, struct buf *reply,
+    void *arg)
+{
+	(void)g; (void)req; (void)arg;
+	buf_adds(reply, "<pong xmlns='urn:test:sibling'/>");
+	return 0;
+}
+
+static void
+test_sibling_answers(void)
+{
+	int jp[2], cp[2], status, nb = -1, ns = -1;
+	char jid[512] = "", counts[64] = "", *id = unique("sib");
+	ssize_t n;
+	pid_t pid;
+	struct grid *a;
+	xmpp_stanza_t *reply = NULL;
+
+	if (pipe(jp) < 0 || pipe(cp) < 0)
+		T_FAIL("pipe");
+	if ((pid = fork()) == 0) {
+		struct grid *b = open_as("dashboard"), *q = NULL;
+		struct seen sb = { 0 }, sq = { 0 };
+		char e[512];
+
+		close(jp[0]);
+		close(cp[0]);
+		if (b == NULL || (q = grid_new_sibling(b, "answers", e,
+		    sizeof(e))) == NULL || grid_handle_requests(q,
+		    "urn:test:sibling", pong, NULL) < 0 || grid_connect(q) <
+		    0 || grid_subscribe(b, "sacm/results", 0) < 0)
+			_exit(1);
+		grid_set_event_handler(b, collect, &sb);
+		grid_set_event_handler(q, collect, &sq);
+		if (write(jp[1], grid_jid(q), strlen(grid_jid(q))) < 0)
+			_exit(1);
+		close(jp[1]);
+		for (int i = 0; i < 100; i++) {	/* 5 s */
+			grid_run_once(b, 50);
+			grid_run_once(q, 0);
+		}
+		(void)grid_unsubscribe(b, "sacm/results");
+		snprintf(e, sizeof(e), "%d %d", sb.n, sq.n);
+		if (write(cp[1], e, strlen(e)) < 0)
+			_exit(1);
+		done(q);
+		done(b);
+		_exit(0);
+	}
+	close(jp[1]);
+	close(cp[1]);
+	n = read(jp[0], jid, sizeof(jid) - 1);
+	close(jp[0]);
+	T_ASSERT(n > 0);
+	T_ASSERT(strstr(jid, "/answers") != NULL);
+	a = open_as("results-repo");
+	T_ASSERT(a != NULL);
+	if (a && n > 0) {
+		char *p = payload(id);
+
+		T_EQ(pubsub_publish(a, "sacm/results", id, p, NULL, NULL), 0);
+		free(p);
+		T_EQ(grid_iq(a, jid, "get", "<q xmlns='urn:test:sibling'/>",
+		    &reply), 0);
+		T_ASSERT(reply && xmpp_stanza_get_child_by_path(reply, "iq",
+		    "pong", NULL) != NULL);
+		if (reply)
+			xmpp_stanza_release(reply);
+	}
+	n = read(cp[0], counts, sizeof(counts) - 1);
+	close(cp[0]);
+	T_ASSERT(n > 0 && sscanf(counts, "%d %d", &nb, &ns) == 2);
+	printf("     (notifications: first session %d, sibling %d)\n", nb,
+	    ns);
+	T_ASSERT(nb >= 1);
+	T_EQ(ns, 0);
+	if (a)
+		(void)pubsub_retract(a, "sacm/results", id);
+	done(a);
+	waitpid(pid, &status, 0);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(id);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -734,6 +821,7 @@ main(int argc, char **argv)
 	T_RUN(test_offline_delivery);
 	T_RUN(test_blob_round_trip);
 	T_RUN(test_answers_requests);
+	T_RUN(test_sibling_answers);
 	T_RUN(test_republish_delivered);
 	T_RUN(test_broker_restart);
 	return T_DONE();
