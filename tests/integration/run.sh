@@ -38,6 +38,7 @@ on() {
 	    -subj "/CN=Some other CA" 2>/dev/null
 	export SACM_TEST_RESTART="'$BIN/sacm-lab' down --dir '$lab/lab' >/dev/null && '$BIN/sacm-lab' up --dir '$lab/lab' --broker-only >/dev/null"
 	"$T/test_grid" "$lab/lab" "$lab/other.crt" || fail=1
+	"$T/test_grid_serve" "$lab/lab" || fail=1
 	for t in tests/integration/test_*.sh; do
 		[ -e "$t" ] || continue
 		echo "== $t"
