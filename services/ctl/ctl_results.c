@@ -273,27 +273,23 @@ find_el(xmlNodePtr n, const char *name)
 	return NULL;
 }
 
-static int
-incident(const struct grid_event *ev, void *arg)
+/* One <Incident/> of a document: its id (IncidentID, else the item's),
+ * when, where, which rule, how severe. */
+static void
+one_incident(struct inc *in, xmlNodePtr i, const char *item)
 {
-	struct inc *in = arg;
-	char err[256], *when, *host, *rule, *sev = NULL;
-	xmlDocPtr doc;
-	xmlNodePtr root, imp;
+	char *id = text_of(i->children, "IncidentID", NULL);
+	char *when = text_of(i->children, "DetectTime", NULL);
+	char *host = text_of(i->children, "Name", NULL);
+	char *rule = text_of(i->children, "AdditionalData", "xccdf-rule");
+	char *sev = NULL;
+	xmlNodePtr imp;
 
-	if (ev->payload == NULL || xmlsafe_parse_root(ev->payload,
-	    ev->payload_len, 1 << 20, "IODEF-Document", IODEF_NS, &doc, err,
-	    sizeof(err)) < 0)
-		return 0;
-	root = xmlDocGetRootElement(doc);
-	when = text_of(root, "DetectTime", NULL);
-	host = text_of(root, "Name", NULL);
-	rule = text_of(root, "AdditionalData", "xccdf-rule");
-	if ((imp = find_el(root, "SystemImpact")) != NULL)
+	if ((imp = find_el(i->children, "SystemImpact")) != NULL)
 		sev = xml_prop(imp, "severity");
 	if (in->c->json) {
 		buf_adds(&in->out, in->n ? ",\n {\"id\":" : "{\"id\":");
-		json_str(&in->out, ev->item_id);
+		json_str(&in->out, id ? id : item);
 		buf_adds(&in->out, ",\"detected\":");
 		json_str(&in->out, when);
 		buf_adds(&in->out, ",\"host\":");
@@ -305,10 +301,28 @@ incident(const struct grid_event *ev, void *arg)
 		buf_adds(&in->out, "}");
 	} else
 		buf_printf(&in->out, "%-36s  %-20s  %-20s  %-6s  %s\n",
-		    ev->item_id, when ? when : "-", host ? host : "-",
+		    id ? id : item, when ? when : "-", host ? host : "-",
 		    sev ? sev : "-", rule ? rule : "-");
 	in->n++;
-	free(when); free(host); free(rule); free(sev);
+	free(id); free(when); free(host); free(rule); free(sev);
+}
+
+/* An item: an IODEF document of one incident or more (those one
+ * evaluation opened). */
+static int
+incident(const struct grid_event *ev, void *arg)
+{
+	char err[256];
+	xmlDocPtr doc;
+
+	if (ev->payload == NULL || xmlsafe_parse_root(ev->payload,
+	    ev->payload_len, 1 << 20, "IODEF-Document", IODEF_NS, &doc, err,
+	    sizeof(err)) < 0)
+		return 0;
+	for (xmlNodePtr i = xmlDocGetRootElement(doc)->children; i;
+	    i = i->next)
+		if (xml_is(i, "Incident", IODEF_NS))
+			one_incident(arg, i, ev->item_id);
 	xmlFreeDoc(doc);
 	return 0;
 }

@@ -126,7 +126,8 @@ static const struct {
 	    "revoke a waiver you granted: the rules fail again" },
 	{ "incidents", ctl_incidents, "incidents [-n N]",
 	    "incidents raised for newly failing rules (IODEF on "
-	    "sacm/incidents)" },
+	    "sacm/incidents; -n: the newest N documents, an evaluation's "
+	    "incidents are one)" },
 	{ "audit", ctl_audit, "audit [--account JID] [--topic T] [--since "
 	    "TIME] | audit verify",
 	    "who published or retracted what, from the audit service's "

@@ -62,11 +62,13 @@ struct rr_arf_info {
 #define RR_HOT_MAX	16
 #define RR_HOT_BYTES	(64u << 20)
 
-/* A publication the broker took, to be marked published (rr_ingest.c). */
+/* A publication the broker took, to be marked published (rr_publish.c):
+ * a current row (its rowid id, its evaluation eid), or the incidents id
+ * to last (n of them) in one document. */
 struct rr_mark {
 	int		 incident;	/* else a current row */
-	int64_t		 id, eid;	/* incident id; current rowid, its
-					 * evaluation */
+	int		 n;
+	int64_t		 id, eid, last;
 };
 #define RR_MARKS_MAX	512		/* publications in flight, at most */
 
@@ -168,12 +170,19 @@ void	rr_incidents_expired(struct rr *, int64_t eid, const char *id);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);
-/* Publishes what is unpublished (current items, incidents) without
+/* rr_publish.c: publishes what is unpublished (current items, incidents) without
  * waiting; the broker's answers are marked by rr_marks_write(), in one
  * transaction.  What the broker did not take is sent again later. */
 void	rr_flush_pending(struct rr *);
 void	rr_marks_write(struct rr *);
 int	rr_severity_rank(const char *);
+
+/* An IODEF 2.0 document as rr_iodef_begin() opens it and its end: the
+ * incidents of one evaluation are published in one (rr_publish.c). */
+#define RR_IODEF_HEAD	"<IODEF-Document xmlns='" IODEF_NS "' " \
+	"version='2.00' xml:lang='en'>"
+#define RR_IODEF_TAIL	"</IODEF-Document>"
+#define RR_INCIDENTS_PER_ITEM	64
 
 /* rr_ingest.c: an IODEF 2.0 incident's opening (up to its
  * GenerationTime; detected NULL: now), and its creator and target (after

@@ -170,7 +170,7 @@ iodef(struct rr *rr, const char *uuid, const struct scan *s, int64_t sid)
 		}
 		sqlite3_finalize(st);
 	}
-	buf_adds(&b, "</Incident></IODEF-Document>");
+	buf_adds(&b, "</Incident>" RR_IODEF_TAIL);
 	out = b.data && n ? strdup(b.data) : NULL;
 	buf_free(&b);
 	return out;
@@ -264,7 +264,7 @@ store(struct rr *rr, const struct scan *s, xmlNodePtr list, long *newly,
 	if (rr_step_done(rr, st) < 0)
 		goto fail;
 	if (sqlite3_changes(rr->db) == 0) {
-		(void)db_exec(rr->db, "ROLLBACK");
+		db_rollback(rr->db);
 		return 0;		/* delivered twice */
 	}
 	sid = sqlite3_last_insert_rowid(rr->db);
@@ -303,7 +303,7 @@ store(struct rr *rr, const struct scan *s, xmlNodePtr list, long *newly,
 		goto fail;
 	return sid;
 fail:
-	(void)db_exec(rr->db, "ROLLBACK");
+	db_rollback(rr->db);
 	return -EIO;
 }
 

@@ -55,6 +55,18 @@ P
 )
 check "an incident for each failing rule of medium severity or more ($N1)" wait_for 20 bash -c "[ \$('$S' incidents --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') = $N1 ]"
 check "... as IODEF 2.0 documents" bash -c "'$S' items sacm/incidents -n 1 | grep -q 'IODEF-Document.*urn:ietf:params:xml:ns:iodef-2.0\|urn:ietf:params:xml:ns:iodef-2.0.*IODEF-Document'"
+# One publish for the evaluation: its incidents in one document, each an
+# Incident with its own IncidentID (RFC 7970 allows one or more).
+check "... one document for the evaluation's $N1, each its own IncidentID" /usr/bin/python3 - "$N1" <("$S" items sacm/incidents --json) <<'P'
+import json, sys, xml.etree.ElementTree as ET
+I = "{urn:ietf:params:xml:ns:iodef-2.0}"
+items = json.load(open(sys.argv[2]))
+ids = [i.text for it in items for inc in ET.fromstring(it["payload"]).findall(I + "Incident")
+       for i in inc.findall(I + "IncidentID")]
+assert len(items) == 1, "%d items" % len(items)
+assert len(ids) == int(sys.argv[1]) == len(set(ids)), ids
+assert items[0]["id"] == ids[0], (items[0]["id"], ids[0])
+P
 
 chmod 0644 "$T/etc/passwd"
 check "a second evaluation after a change is stored" assess 2
