@@ -24,21 +24,39 @@ db_exec(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+/*
+ * Transactions nest: inside one, db_begin() opens a savepoint, which
+ * db_commit() releases and db_rollback() undoes, so that a batch (a
+ * thousand approvals) is one commit around callers that each begin and
+ * commit their own.  A savepoint by that name exists only while a nested
+ * one is open, so commit and rollback try it first.
+ */
+#define NESTED	"db_nested"
+
 int
 db_begin(sqlite3 *db)
 {
-	return db_exec(db, "BEGIN IMMEDIATE");
+	return db_exec(db, sqlite3_get_autocommit(db) ? "BEGIN IMMEDIATE" :
+	    "SAVEPOINT " NESTED);
 }
 
 int
 db_commit(sqlite3 *db)
 {
+	if (!sqlite3_get_autocommit(db) && sqlite3_exec(db, "RELEASE "
+	    NESTED, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
 	return db_exec(db, "COMMIT");
 }
 
 void
 db_rollback(sqlite3 *db)
 {
+	if (!sqlite3_get_autocommit(db) && sqlite3_exec(db, "ROLLBACK TO "
+	    NESTED, NULL, NULL, NULL) == SQLITE_OK) {
+		(void)db_exec(db, "RELEASE " NESTED);
+		return;
+	}
 	(void)db_exec(db, "ROLLBACK");
 }
 

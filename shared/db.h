@@ -22,7 +22,9 @@ int	db_open(const char *path, const char *const *migrations, size_t n,
 void	db_close(sqlite3 *);
 /* Runs SQL without results.  0 or -EIO. */
 int	db_exec(sqlite3 *, const char *sql);
-int	db_begin(sqlite3 *);		/* BEGIN IMMEDIATE */
+/* BEGIN IMMEDIATE; inside a transaction, a savepoint: transactions
+ * nest, and only the outermost commit is one. */
+int	db_begin(sqlite3 *);
 int	db_commit(sqlite3 *);
 void	db_rollback(sqlite3 *);
 /* Prepares sql (logging sqlite's reason on failure).  0 or -EIO. */

@@ -419,6 +419,7 @@ set(struct orch *o, xmlNodePtr root, const char *approval, const char *by,
     struct buf *reply)
 {
 	size_t n = 0;
+	int tx;
 
 	if (xml_child(root, "endpoint", NS_ORCH) == NULL) {
 		buf_adds(reply, "name the endpoints: <endpoint id=.../>");
@@ -432,6 +433,9 @@ set(struct orch *o, xmlNodePtr root, const char *approval, const char *by,
 		return -EINVAL;
 	}
 	n = 0;
+	/* One commit for the batch: each decision's writes (the endpoint,
+	 * its approval's version, its assessments) nest in it. */
+	tx = db_begin(o->db) == 0;
 	buf_adds(reply, "<endpoints xmlns='" NS_ORCH "'>");
 	for (xmlNodePtr e = root->children; e && n < MAX_IDS; e = e->next) {
 		char *id;
@@ -453,6 +457,22 @@ set(struct orch *o, xmlNodePtr root, const char *approval, const char *by,
 		free(id);
 	}
 	buf_adds(reply, "</endpoints>");
+	if (tx && db_commit(o->db) < 0) {
+		db_rollback(o->db);
+		/* what went out on sacm/endpoints/approvals is put right */
+		for (xmlNodePtr e = root->children; e; e = e->next) {
+			char *id = xml_is(e, "endpoint", NS_ORCH) ?
+			    xml_prop(e, "id") : NULL;
+
+			if (id)
+				publish(o, id);
+			free(id);
+		}
+		buf_reset(reply);
+		buf_adds(reply, "the database refused the decisions; none "
+		    "was made");
+		return -EIO;
+	}
 	return 0;
 }
 

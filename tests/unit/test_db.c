@@ -86,6 +86,52 @@ test_transactions(void)
 	remove_db(path);
 }
 
+static int
+count_a(sqlite3 *db)
+{
+	return db_count(db, "SELECT count(*) FROM a", 0);
+}
+
+/* Transactions nest: an inner one is a savepoint, committed with the
+ * outer one, undone alone by its rollback, undone with the outer's. */
+static void
+test_nested(void)
+{
+	char path[] = "/tmp/sacm-test-db-XXXXXX", err[256];
+	sqlite3 *db;
+	int fd = mkstemp(path);
+
+	close(fd);
+	T_EQ(db_open(path, v2, 2, &db, err, sizeof(err)), 0);
+	T_EQ(db_begin(db), 0);
+	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (1)"), 0);
+	T_EQ(db_begin(db), 0);			/* nested: committed ... */
+	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (2)"), 0);
+	T_EQ(db_commit(db), 0);
+	T_EQ(sqlite3_get_autocommit(db), 0);	/* ... with the outer */
+	T_EQ(db_begin(db), 0);			/* nested: undone alone */
+	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (3)"), 0);
+	T_EQ(db_begin(db), 0);			/* two deep */
+	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (4)"), 0);
+	T_EQ(db_commit(db), 0);
+	db_rollback(db);
+	T_EQ(count_a(db), 2);
+	T_EQ(sqlite3_get_autocommit(db), 0);
+	T_EQ(db_commit(db), 0);
+	T_EQ(sqlite3_get_autocommit(db), 1);
+	T_EQ(count_a(db), 2);
+	T_EQ(db_begin(db), 0);			/* the outer undone: all */
+	T_EQ(db_begin(db), 0);
+	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (5)"), 0);
+	T_EQ(db_commit(db), 0);
+	db_rollback(db);
+	T_EQ(sqlite3_get_autocommit(db), 1);
+	T_EQ(count_a(db), 2);
+	T_EQ(db_commit(db), -EIO);		/* none open */
+	db_close(db);
+	remove_db(path);
+}
+
 /* The helpers that replaced the services' copies: bind many, copy many
  * columns, count, rows as escaped attributes. */
 static void
@@ -218,6 +264,7 @@ main(void)
 {
 	T_RUN(test_migrations);
 	T_RUN(test_transactions);
+	T_RUN(test_nested);
 	T_RUN(test_row_helpers);
 	T_RUN(test_query_parse);
 	T_RUN(test_query_allowed);
