@@ -253,24 +253,36 @@ grid_iq_pending(const struct grid *g)
 }
 
 /* Calls back the asynchronous requests that are answered or timed out. */
+/*
+ * Calls back the asynchronous requests that are answered or timed out:
+ * one pass takes them off the list, then each is called back (a
+ * callback may send more).  Thousands in flight (a batch of approvals)
+ * cost one walk a loop turn, not one per answer.
+ */
 void
 grid_complete_async(struct grid *g)
 {
 	uint64_t now = grid_now_ms();
-	struct pending *p, *next;
+	struct pending *p, **pp, *ready = NULL, **tail = &ready;
 
-	for (p = g->pending; p; p = next) {
-		next = p->next;
-		if (p->fn == NULL)
-			continue;
-		if (!p->done && now >= p->deadline) {
+	for (pp = &g->pending; (p = *pp) != NULL; ) {
+		if (p->fn != NULL && !p->done && now >= p->deadline) {
 			xmpp_id_handler_delete(g->conn, on_reply, p->id);
 			p->done = 1;
 			p->status = -ETIMEDOUT;
 		}
-		if (!p->done)
+		if (p->fn == NULL || !p->done) {
+			pp = &p->next;
 			continue;
-		unlink_pending(g, p);
+		}
+		*pp = p->next;
+		g->npending--;
+		p->next = NULL;
+		*tail = p;
+		tail = &p->next;
+	}
+	while ((p = ready) != NULL) {
+		ready = p->next;
 		if (p->status == -EPROTO && p->reply)
 			p->status = grid_iq_error(g, p->reply);
 		p->fn(g, p->status, p->status == 0 ? p->reply : NULL, p->arg);
@@ -278,7 +290,6 @@ grid_complete_async(struct grid *g)
 			xmpp_stanza_release(p->reply);
 		free(p->to);
 		free(p);
-		next = g->pending;	/* the callback may have changed it */
 	}
 }
 
