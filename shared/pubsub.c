@@ -408,6 +408,67 @@ pubsub_publish_async(struct grid *g, const char *node, const char *id,
 	return request_async(g, &b, fn, arg);
 }
 
+/* A publish under our own id on its way: the second try, if the first
+ * id is another account's, goes under "<id>/<random>". */
+struct own {
+	pubsub_own_fn	*fn;
+	void		*arg;
+	char		*node, *payload;
+	int		 second;
+	char		 used[];	/* the id tried now */
+};
+
+static void
+own_done(struct grid *g, int status, void *arg)
+{
+	struct own *o = arg;
+	char hex[17];
+	size_t n = strlen(o->used);
+
+	if (status == -EACCES && !o->second && grid_random_hex(hex, 8) ==
+	    0) {
+		o->second = 1;
+		/* room for it was made when o was */
+		snprintf(o->used + n, 18, "/%s", hex);
+		if (pubsub_publish_async(g, o->node, o->used, o->payload,
+		    own_done, o) == 0)
+			return;
+		status = -EIO;
+	}
+	if (o->fn)
+		o->fn(g, status, status == 0 ? o->used : "", o->arg);
+	free(o->node);
+	free(o->payload);
+	free(o);
+}
+
+int
+pubsub_publish_own_async(struct grid *g, const char *node, const char *id,
+    const char *payload, pubsub_own_fn *fn, void *arg)
+{
+	struct own *o;
+	int r;
+
+	if ((o = calloc(1, sizeof(*o) + strlen(id) + 18)) == NULL)
+		return -ENOMEM;
+	o->fn = fn;
+	o->arg = arg;
+	memcpy(o->used, id, strlen(id) + 1);
+	if ((o->node = strdup(node)) == NULL ||
+	    (o->payload = strdup(payload)) == NULL) {
+		free(o->node);
+		free(o);
+		return -ENOMEM;
+	}
+	if ((r = pubsub_publish_async(g, node, id, payload, own_done, o)) <
+	    0) {
+		free(o->node);
+		free(o->payload);
+		free(o);
+	}
+	return r;
+}
+
 static void
 retract_request(struct buf *b, const char *node, const char *id)
 {

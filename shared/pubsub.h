@@ -85,6 +85,13 @@ int	pubsub_publish_own(struct grid *, const char *node, const char *id,
 typedef void pubsub_done_fn(struct grid *, int status, void *arg);
 int	pubsub_publish_async(struct grid *, const char *node, const char *id,
 	    const char *payload, pubsub_done_fn *fn, void *arg);
+/* pubsub_publish_own without waiting: fn(g, status, used, arg) later
+ * from the loop, used the id published under ("" on failure). */
+typedef void pubsub_own_fn(struct grid *, int status, const char *used,
+    void *arg);
+int	pubsub_publish_own_async(struct grid *, const char *node,
+	    const char *id, const char *payload, pubsub_own_fn *fn,
+	    void *arg);
 int	pubsub_retract(struct grid *, const char *node, const char *id);
 int	pubsub_retract_async(struct grid *, const char *node, const char *id,
 	    pubsub_done_fn *fn, void *arg);

@@ -184,12 +184,13 @@ void	ev_vuln_forget(struct ev *);
 /* ev_job.c */
 /* Publishes the job's result b on sacm/evaluation/results under the
  * request's id, or "<request>/<random>" when another account holds that
- * id.  A result not published, or one of a failure, is logged and
- * counted here: 0.  1: a complete result published (the caller says
- * so). */
+ * id, without waiting.  When the broker has it: a failure is logged and
+ * counted failed, a complete result logged as line and counted in
+ * *count.  One not published is logged. */
 struct buf;
-int	ev_put_result(struct ev *, const struct ev_job *, const struct buf *,
-	    const char *failure, long ms);
+void	ev_put_result(struct ev *, const struct ev_job *, const struct buf *,
+	    const char *failure, long ms, unsigned long *count,
+	    const char *line);
 /* Loads a policy ahead of its evaluations (a collection for it was
  * requested): 1 loaded now, 0 loaded already, -EINVAL (logged). */
 int	ev_preload(struct ev *, const char *ann, const char *base,

@@ -115,42 +115,84 @@ summarize(const char *rules, size_t len, struct buf *b)
 	xmlFreeDoc(doc);
 }
 
-/*
- * Publishes a result under its request's id; when another account took
- * that id first (a publisher touches only its own items), under
- * "<request>/<random>", which the orchestrator and the results
- * repository take as the request's too.
- */
-static int
-put(struct ev *e, const char *request, const char *xml)
-{
-	char used[300];
-	int r;
+/* A result on its way to the broker: what to log and count when it
+ * has it. */
+struct sent {
+	struct ev	*e;
+	unsigned long	*count;		/* a complete result: counted here */
+	char		*line;		/* ... and logged so */
+	char		*failure;	/* else a failure's */
+	long		 ms;
+	char		 request[];
+};
 
-	r = pubsub_publish_own(e->g, TOPIC_EVALUATION_RESULTS, request, xml,
-	    used, sizeof(used));
-	if (used[0] && strcmp(used, request) != 0)
-		log_warnx("%s: another account holds that item id; publishing "
-		    "the result as %s", request, used);
-	return r;
+static void
+sent(struct grid *g, int status, const char *used, void *arg)
+{
+	struct sent *s = arg;
+
+	if (status < 0)
+		log_warnx("%s: publishing the result: %s", s->request,
+		    strerror(-status));
+	else {
+		if (strcmp(used, s->request) != 0)
+			log_warnx("%s: another account holds that item id; "
+			    "publishing the result as %s", s->request, used);
+		if (s->failure) {
+			s->e->failed++;
+			log_warnx("%s: failed after %.1f s: %s", s->request,
+			    s->ms / 1000.0, s->failure);
+		} else {
+			(*s->count)++;
+			log_info("%s", s->line);
+		}
+	}
+	free(s->line);
+	free(s->failure);
+	free(s);
 }
 
-int
+/*
+ * Publishes a result under its request's id without waiting; when
+ * another account took that id first (a publisher touches only its own
+ * items), under "<request>/<random>", which the orchestrator and the
+ * results repository take as the request's too.  An evaluator's jobs
+ * do not wait on the broker's answer (three round trips a reused
+ * evaluation were most of its time at 1,000 endpoints).
+ */
+void
 ev_put_result(struct ev *e, const struct ev_job *j, const struct buf *b,
-    const char *failure, long ms)
+    const char *failure, long ms, unsigned long *count, const char *line)
 {
-	if (b->data == NULL)
+	struct sent *s;
+
+	if (b->data == NULL) {
 		log_warnx("%s: the result is over max_item_size", j->request);
-	else if (put(e, j->request, b->data) < 0)
+		return;
+	}
+	if ((s = calloc(1, sizeof(*s) + strlen(j->request) + 1)) == NULL ||
+	    (failure && (s->failure = strdup(failure)) == NULL) ||
+	    (line && (s->line = strdup(line)) == NULL)) {
+		if (s) {
+			free(s->failure);
+			free(s);
+		}
+		log_warnx("%s: publishing the result: out of memory",
+		    j->request);
+		return;
+	}
+	s->e = e;
+	s->count = count;
+	s->ms = ms;
+	memcpy(s->request, j->request, strlen(j->request) + 1);
+	if (pubsub_publish_own_async(e->g, TOPIC_EVALUATION_RESULTS,
+	    j->request, b->data, sent, s) < 0) {
 		log_warnx("%s: publishing the result: %s", j->request,
 		    grid_errstr(e->g));
-	else if (failure) {
-		e->failed++;
-		log_warnx("%s: failed after %.1f s: %s", j->request,
-		    ms / 1000.0, failure);
-	} else
-		return 1;
-	return 0;
+		free(s->line);
+		free(s->failure);
+		free(s);
+	}
 }
 
 /* Publishes the job's result: complete (rules and ARF) or failed. */
@@ -160,8 +202,7 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
     long peak_mb, const char *reused)
 {
 	struct buf b;
-	int published;
-	char when[32];
+	char when[32], line[1024];
 
 	time_iso(when, 0);
 	buf_init(&b, (size_t)grid_get_conf(e->g)->max_item_size);
@@ -190,17 +231,16 @@ publish(struct ev *e, struct ev_job *j, const char *failure,
 		buf_adds(&b, arf);
 	}
 	buf_adds(&b, "</evaluation-result>");
-	published = ev_put_result(e, j, &b, failure, ms) == 1;
-	if (published && reused) {
-		e->reused++;
-		log_info("%s: the evaluation of %s reused (same posture) in "
-		    "%.2f s, result published", j->request, reused,
-		    ms / 1000.0);
-	} else if (published) {
-		e->done++;
-		log_info("%s: evaluated in %.1f s (peak %ld MB), result "
-		    "published", j->request, ms / 1000.0, peak_mb);
-	}
+	if (reused)
+		snprintf(line, sizeof(line), "%s: the evaluation of %s reused "
+		    "(same posture) in %.2f s, result published", j->request,
+		    reused, ms / 1000.0);
+	else
+		snprintf(line, sizeof(line), "%s: evaluated in %.1f s (peak "
+		    "%ld MB), result published", j->request, ms / 1000.0,
+		    peak_mb);
+	ev_put_result(e, j, &b, failure, ms, reused ? &e->reused : &e->done,
+	    line);
 	buf_free(&b);
 }
 

@@ -430,7 +430,7 @@ ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
 {
 	size_t max = (size_t)grid_get_conf(e->g)->max_item_size;
 	unsigned long n = 0, yes = 0, no = 0, other = 0, col = 0;
-	char when[32], why[512];
+	char when[32], why[512], line[1024];
 	struct buf b, blob;
 	int inline_ok;
 
@@ -466,12 +466,10 @@ ev_vuln_publish(struct ev *e, struct ev_job *j, const char *failure,
 	}
 	buf_free(&blob);
 	buf_adds(&b, "</vulnerability-result>");
-	if (ev_put_result(e, j, &b, failure, ms) == 1) {
-		e->done++;
-		log_info("%s: endpoint %s, %lu of %lu definitions true, "
-		    "evaluated in %.2f s", j->request, j->endpoint, yes, n,
-		    ms / 1000.0);
-	}
+	snprintf(line, sizeof(line), "%s: endpoint %s, %lu of %lu "
+	    "definitions true, evaluated in %.2f s", j->request, j->endpoint,
+	    yes, n, ms / 1000.0);
+	ev_put_result(e, j, &b, failure, ms, &e->done, line);
 	buf_free(&b);
 }
 
