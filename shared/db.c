@@ -25,38 +25,62 @@ db_exec(sqlite3 *db, const char *sql)
 }
 
 /*
- * Transactions nest: inside one, db_begin() opens a savepoint, which
- * db_commit() releases and db_rollback() undoes, so that a batch (a
- * thousand approvals) is one commit around callers that each begin and
- * commit their own.  A savepoint by that name exists only while a nested
- * one is open, so commit and rollback try it first.
+ * A batch is a transaction that others nest in: inside it, db_begin()
+ * opens a savepoint, which db_commit() releases and db_rollback()
+ * undoes alone; the batch's own db_commit() or db_rollback() (none
+ * nested open) ends it.  So a thousand approvals are one commit around
+ * code that begins and commits its own.  Nesting is only inside a batch
+ * declared so: a transaction left open by mistake still makes the next
+ * db_begin() fail, loudly.  One batch at a time (the daemons are single
+ * threaded).
  */
-#define NESTED	"db_nested"
+static sqlite3	*batch;		/* the database a batch is open on */
+static int	 nested;	/* savepoints open in it */
+
+int
+db_batch_begin(sqlite3 *db)
+{
+	if (batch != NULL || db_exec(db, "BEGIN IMMEDIATE") < 0)
+		return -EIO;
+	batch = db;
+	nested = 0;
+	return 0;
+}
 
 int
 db_begin(sqlite3 *db)
 {
-	return db_exec(db, sqlite3_get_autocommit(db) ? "BEGIN IMMEDIATE" :
-	    "SAVEPOINT " NESTED);
+	if (db != batch)
+		return db_exec(db, "BEGIN IMMEDIATE");
+	if (db_exec(db, "SAVEPOINT nested") < 0)
+		return -EIO;
+	nested++;
+	return 0;
 }
 
 int
 db_commit(sqlite3 *db)
 {
-	if (!sqlite3_get_autocommit(db) && sqlite3_exec(db, "RELEASE "
-	    NESTED, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
+	if (db == batch && nested > 0) {
+		nested--;
+		return db_exec(db, "RELEASE nested");
+	}
+	if (db == batch)
+		batch = NULL;
 	return db_exec(db, "COMMIT");
 }
 
 void
 db_rollback(sqlite3 *db)
 {
-	if (!sqlite3_get_autocommit(db) && sqlite3_exec(db, "ROLLBACK TO "
-	    NESTED, NULL, NULL, NULL) == SQLITE_OK) {
-		(void)db_exec(db, "RELEASE " NESTED);
+	if (db == batch && nested > 0) {
+		nested--;
+		(void)db_exec(db, "ROLLBACK TO nested");
+		(void)db_exec(db, "RELEASE nested");
 		return;
 	}
+	if (db == batch)
+		batch = NULL;
 	(void)db_exec(db, "ROLLBACK");
 }
 

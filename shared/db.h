@@ -22,11 +22,14 @@ int	db_open(const char *path, const char *const *migrations, size_t n,
 void	db_close(sqlite3 *);
 /* Runs SQL without results.  0 or -EIO. */
 int	db_exec(sqlite3 *, const char *sql);
-/* BEGIN IMMEDIATE; inside a transaction, a savepoint: transactions
- * nest, and only the outermost commit is one. */
+/* BEGIN IMMEDIATE; inside a batch, a savepoint (db.c). */
 int	db_begin(sqlite3 *);
 int	db_commit(sqlite3 *);
 void	db_rollback(sqlite3 *);
+/* A transaction the db_begin() of others nest in, ended by db_commit()
+ * or db_rollback() with none of theirs open.  0, or -EIO (one is open
+ * already, or sqlite refused). */
+int	db_batch_begin(sqlite3 *);
 /* Prepares sql (logging sqlite's reason on failure).  0 or -EIO. */
 int	db_prep(sqlite3 *, const char *sql, sqlite3_stmt **);
 /* Binds text, or NULL when v is NULL. */

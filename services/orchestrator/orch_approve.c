@@ -435,7 +435,7 @@ set(struct orch *o, xmlNodePtr root, const char *approval, const char *by,
 	n = 0;
 	/* One commit for the batch: each decision's writes (the endpoint,
 	 * its approval's version, its assessments) nest in it. */
-	tx = db_begin(o->db) == 0;
+	tx = db_batch_begin(o->db) == 0;
 	buf_adds(reply, "<endpoints xmlns='" NS_ORCH "'>");
 	for (xmlNodePtr e = root->children; e && n < MAX_IDS; e = e->next) {
 		char *id;

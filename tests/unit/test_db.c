@@ -92,8 +92,9 @@ count_a(sqlite3 *db)
 	return db_count(db, "SELECT count(*) FROM a", 0);
 }
 
-/* Transactions nest: an inner one is a savepoint, committed with the
- * outer one, undone alone by its rollback, undone with the outer's. */
+/* A batch: a transaction begun in it is a savepoint, committed with the
+ * batch, undone alone by its rollback, undone with the batch's.  Outside
+ * a batch, a transaction left open still makes the next begin fail. */
 static void
 test_nested(void)
 {
@@ -103,12 +104,16 @@ test_nested(void)
 
 	close(fd);
 	T_EQ(db_open(path, v2, 2, &db, err, sizeof(err)), 0);
-	T_EQ(db_begin(db), 0);
+	T_EQ(db_begin(db), 0);			/* not a batch: no nesting */
+	T_EQ(db_begin(db), -EIO);
+	db_rollback(db);
+	T_EQ(db_batch_begin(db), 0);
+	T_EQ(db_batch_begin(db), -EIO);		/* one at a time */
 	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (1)"), 0);
 	T_EQ(db_begin(db), 0);			/* nested: committed ... */
 	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (2)"), 0);
 	T_EQ(db_commit(db), 0);
-	T_EQ(sqlite3_get_autocommit(db), 0);	/* ... with the outer */
+	T_EQ(sqlite3_get_autocommit(db), 0);	/* ... with the batch */
 	T_EQ(db_begin(db), 0);			/* nested: undone alone */
 	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (3)"), 0);
 	T_EQ(db_begin(db), 0);			/* two deep */
@@ -117,17 +122,19 @@ test_nested(void)
 	db_rollback(db);
 	T_EQ(count_a(db), 2);
 	T_EQ(sqlite3_get_autocommit(db), 0);
-	T_EQ(db_commit(db), 0);
+	T_EQ(db_commit(db), 0);			/* the batch */
 	T_EQ(sqlite3_get_autocommit(db), 1);
 	T_EQ(count_a(db), 2);
-	T_EQ(db_begin(db), 0);			/* the outer undone: all */
+	T_EQ(db_batch_begin(db), 0);		/* the batch undone: all */
 	T_EQ(db_begin(db), 0);
 	T_EQ(db_exec(db, "INSERT INTO a (x) VALUES (5)"), 0);
 	T_EQ(db_commit(db), 0);
 	db_rollback(db);
 	T_EQ(sqlite3_get_autocommit(db), 1);
 	T_EQ(count_a(db), 2);
-	T_EQ(db_commit(db), -EIO);		/* none open */
+	T_EQ(db_begin(db), 0);			/* and no batch after it */
+	T_EQ(db_begin(db), -EIO);
+	db_rollback(db);
 	db_close(db);
 	remove_db(path);
 }
