@@ -170,8 +170,8 @@ void	rr_incidents_expired(struct rr *, int64_t eid, const char *id);
 
 /* rr_ingest.c */
 void	rr_on_event(struct grid *, const struct grid_event *, void *);
-/* rr_publish.c: publishes what is unpublished (current items, incidents) without
- * waiting; the broker's answers are marked by rr_marks_write(), in one
+/* rr_publish.c: publishes what is unpublished (current items,
+ * incidents) without waiting; the broker's answers are marked by rr_marks_write(), in one
  * transaction.  What the broker did not take is sent again later. */
 void	rr_flush_pending(struct rr *);
 void	rr_marks_write(struct rr *);

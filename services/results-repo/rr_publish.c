@@ -121,8 +121,9 @@ published(struct grid *g, int status, void *arg)
 		rr->marks[rr->nmarks++] = p->m;
 		if (p->m.incident) {
 			rr->incidents += (unsigned long)p->m.n;
-			log_info("incident %s published%s", p->what, p->m.n > 1 ?
-			    " with the evaluation's others" : "");
+			log_info("incident %s published%s", p->what,
+			    p->m.n > 1 ? " with the evaluation's others" :
+			    "");
 		}
 	}
 	free(p);
