@@ -333,11 +333,27 @@ pubsub_publish(struct grid *g, const char *node, const char *id,
 	return 0;
 }
 
+/* Our own id for an item whose id another account holds:
+ * "<id>/<16 random hex digits>" in out.  0 or -errno. */
+static int
+own_id(const char *id, char *out, size_t outlen)
+{
+	char hex[17];
+	int r;
+
+	if ((r = grid_random_hex(hex, 8)) < 0)
+		return r;
+	if ((size_t)snprintf(out, outlen, "%s/%s", id, hex) >= outlen) {
+		out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 int
 pubsub_publish_own(struct grid *g, const char *node, const char *id,
     const char *payload, char *used, size_t usedlen)
 {
-	char hex[17];
 	int r;
 
 	used[0] = '\0';
@@ -345,12 +361,8 @@ pubsub_publish_own(struct grid *g, const char *node, const char *id,
 		snprintf(used, usedlen, "%s", id);
 	if (r != -EACCES)
 		return r;
-	if ((r = grid_random_hex(hex, 8)) < 0)
+	if ((r = own_id(id, used, usedlen)) < 0)
 		return r;
-	if ((size_t)snprintf(used, usedlen, "%s/%s", id, hex) >= usedlen) {
-		used[0] = '\0';
-		return -ENAMETOOLONG;
-	}
 	if ((r = pubsub_publish(g, node, used, payload, NULL, NULL)) < 0)
 		used[0] = '\0';
 	return r;
@@ -409,63 +421,63 @@ pubsub_publish_async(struct grid *g, const char *node, const char *id,
 }
 
 /* A publish under our own id on its way: the second try, if the first
- * id is another account's, goes under "<id>/<random>". */
+ * id is another account's, goes under own_id(). */
 struct own {
 	pubsub_own_fn	*fn;
 	void		*arg;
-	char		*node, *payload;
+	char		*node, *payload, *id;
 	int		 second;
+	size_t		 usedlen;
 	char		 used[];	/* the id tried now */
 };
+
+static void
+own_free(struct own *o)
+{
+	free(o->node);
+	free(o->payload);
+	free(o->id);
+	free(o);
+}
 
 static void
 own_done(struct grid *g, int status, void *arg)
 {
 	struct own *o = arg;
-	char hex[17];
-	size_t n = strlen(o->used);
 
-	if (status == -EACCES && !o->second && grid_random_hex(hex, 8) ==
-	    0) {
+	if (status == -EACCES && !o->second) {
 		o->second = 1;
-		/* room for it was made when o was */
-		snprintf(o->used + n, 18, "/%s", hex);
-		if (pubsub_publish_async(g, o->node, o->used, o->payload,
-		    own_done, o) == 0)
+		if ((status = own_id(o->id, o->used, o->usedlen)) == 0 &&
+		    (status = pubsub_publish_async(g, o->node, o->used,
+		    o->payload, own_done, o)) == 0)
 			return;
-		status = -EIO;
 	}
 	if (o->fn)
 		o->fn(g, status, status == 0 ? o->used : "", o->arg);
-	free(o->node);
-	free(o->payload);
-	free(o);
+	own_free(o);
 }
 
 int
 pubsub_publish_own_async(struct grid *g, const char *node, const char *id,
     const char *payload, pubsub_own_fn *fn, void *arg)
 {
+	size_t usedlen = strlen(id) + 18;	/* "<id>/<16 hex digits>" */
 	struct own *o;
 	int r;
 
-	if ((o = calloc(1, sizeof(*o) + strlen(id) + 18)) == NULL)
+	if ((o = calloc(1, sizeof(*o) + usedlen)) == NULL)
 		return -ENOMEM;
 	o->fn = fn;
 	o->arg = arg;
+	o->usedlen = usedlen;
 	memcpy(o->used, id, strlen(id) + 1);
-	if ((o->node = strdup(node)) == NULL ||
-	    (o->payload = strdup(payload)) == NULL) {
-		free(o->node);
-		free(o);
+	if ((o->node = strdup(node)) == NULL || (o->payload =
+	    strdup(payload)) == NULL || (o->id = strdup(id)) == NULL) {
+		own_free(o);
 		return -ENOMEM;
 	}
-	if ((r = pubsub_publish_async(g, node, id, payload, own_done, o)) <
-	    0) {
-		free(o->node);
-		free(o->payload);
-		free(o);
-	}
+	if ((r = pubsub_publish_async(g, node, id, payload, own_done, o)) < 0)
+		own_free(o);
 	return r;
 }
 
