@@ -41,15 +41,18 @@ grid_send_presence(struct grid *g)
 	struct buf b;
 
 	buf_init(&b, 4096);
-	buf_adds(&b, "<presence>");
-	if (g->priority)
-		buf_printf(&b, "<priority>%d</priority>", g->priority);
-	caps_element(g->caps, &b);
-	buf_adds(&b, "</presence>");
-	if (buf_error(&b) || grid_send(g, b.data, b.len) < 0)
-		(void)grid_send(g, g->priority ? "<presence><priority>-1"
-		    "</priority></presence>" : "<presence/>", g->priority ?
-		    44 : 11);
+	for (int caps = 1; caps >= 0; caps--) {	/* else without caps */
+		buf_reset(&b);
+		buf_adds(&b, "<presence>");
+		/* a sibling's keeps it out of the bare JID's messages */
+		if (g->priority)
+			buf_printf(&b, "<priority>%d</priority>", g->priority);
+		if (caps)
+			caps_element(g->caps, &b);
+		buf_adds(&b, "</presence>");
+		if (buf_error(&b) == 0 && grid_send(g, b.data, b.len) == 0)
+			break;
+	}
 	buf_free(&b);
 }
 
