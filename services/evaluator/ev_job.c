@@ -127,6 +127,14 @@ struct sent {
 };
 
 static void
+sent_free(struct sent *s)
+{
+	free(s->line);
+	free(s->failure);
+	free(s);
+}
+
+static void
 sent(struct grid *g, int status, const char *used, void *arg)
 {
 	struct sent *s = arg;
@@ -147,9 +155,7 @@ sent(struct grid *g, int status, const char *used, void *arg)
 			log_info("%s", s->line);
 		}
 	}
-	free(s->line);
-	free(s->failure);
-	free(s);
+	sent_free(s);
 }
 
 /*
@@ -173,10 +179,8 @@ ev_put_result(struct ev *e, const struct ev_job *j, const struct buf *b,
 	if ((s = calloc(1, sizeof(*s) + strlen(j->request) + 1)) == NULL ||
 	    (failure && (s->failure = strdup(failure)) == NULL) ||
 	    (line && (s->line = strdup(line)) == NULL)) {
-		if (s) {
-			free(s->failure);
-			free(s);
-		}
+		if (s)
+			sent_free(s);
 		log_warnx("%s: publishing the result: out of memory",
 		    j->request);
 		return;
@@ -189,9 +193,7 @@ ev_put_result(struct ev *e, const struct ev_job *j, const struct buf *b,
 	    j->request, b->data, sent, s) < 0) {
 		log_warnx("%s: publishing the result: %s", j->request,
 		    grid_errstr(e->g));
-		free(s->line);
-		free(s->failure);
-		free(s);
+		sent_free(s);
 	}
 }
 

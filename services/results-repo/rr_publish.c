@@ -26,7 +26,6 @@
 #include "topics.h"
 #include "xmlutil.h"
 
-
 /* The current item: the evaluation's summary and its failed rules. */
 static char *
 current_xml(struct rr *rr, int64_t eid, char **item)

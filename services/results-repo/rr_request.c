@@ -70,6 +70,7 @@ rr_request_free(struct rr_request *q)
 /* ---- requests kept as they came ---------------------------------------- */
 
 #define KEEP_SECS	86400	/* a request unanswered for a day: dropped */
+#define REQUEST_MAX	(1 << 20)	/* the largest request taken */
 
 static void
 op_free(struct rr_req_op *op)
@@ -119,7 +120,7 @@ rr_request_event(struct rr *rr, const struct grid_event *gev)
 		    pub : "an unnamed publisher");
 		return;
 	}
-	if (gev->payload == NULL || gev->payload_len > 1 << 20)
+	if (gev->payload == NULL || gev->payload_len > REQUEST_MAX)
 		return;		/* checked when a result names it */
 	queue(rr, gev->item_id, pub, gev->payload, gev->payload_len);
 }
@@ -252,7 +253,7 @@ rr_request_fetch(struct rr *rr, const char *id, const char *publisher,
 		free(f.payload);
 		return -EPERM;
 	}
-	r = xmlsafe_parse_root(f.payload, strlen(f.payload), 1 << 20, root,
+	r = xmlsafe_parse_root(f.payload, strlen(f.payload), REQUEST_MAX, root,
 	    SACM_NS, &doc, err, errlen);
 	free(f.payload);
 	if (r < 0)
