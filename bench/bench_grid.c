@@ -5,6 +5,14 @@
  * usage: bench_grid grid|bare LAB_DIR [N_LATENCY] [N_THROUGHPUT]
  * prints: MODE p50_ms p99_ms events_per_s
  *
+ * usage: bench_grid grid-iq|bare-iq LAB_DIR [N]
+ * prints: MODE first_us last_us first_per_s last_per_s peak_rss_kb
+ * N pings to the server on one connection (account orchestrator), 256 in
+ * flight; the client's CPU time a request, and requests a second, over
+ * the first and over the last tenth.  A client that keeps something per
+ * request it ever made slows down as N grows (libstrophe's id handlers
+ * do; the grid library matches answers in a table of its own).
+ *
  * A forked subscriber (account orchestrator) receives events on
  * sacm/results and measures each one against the CLOCK_MONOTONIC stamp
  * the publisher (account results-repo) put in the 1 KB payload.  Latency:
@@ -20,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +38,7 @@
 
 #include "conf.h"
 #include "grid.h"
+#include "grid_iq.h"
 #include "log.h"
 #include "pubsub.h"
 
@@ -355,6 +365,108 @@ publisher(void)
 	}
 }
 
+/* ---- requests on one connection ---------------------------------- */
+
+#define IQ_WINDOW	256
+#define PING		"<ping xmlns='urn:xmpp:ping'/>"
+
+static uint64_t
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+iq_done(struct grid *g, int status, xmpp_stanza_t *reply, void *arg)
+{
+	(void)g; (void)reply;
+	if (status < 0)
+		fatalx("ping failed: %d", status);
+	(*(int *)arg)--;
+}
+
+static void
+bare_ping(struct bare *b)
+{
+	static unsigned long n;
+	char id[32];
+
+	snprintf(id, sizeof(id), "p%lu", ++n);
+	xmpp_id_handler_add(b->conn, bare_ack, id, b);
+	xmpp_send_raw_string(b->conn, "<iq type='get' id='%s'>" PING "</iq>",
+	    id);
+	b->inflight++;
+}
+
+static int
+requests(int bare, int n)
+{
+	struct grid *g = NULL;
+	struct bare b = { 0 };
+	int inflight = 0, tenth = n / 10, sent = 0;
+	uint64_t cpu[4], wall[4];
+	struct rusage ru;
+
+	if (bare) {
+		bare_open(&b, "orchestrator");
+	} else {
+		struct grid_conf gc;
+		char pw[256], err[256];
+
+		load("orchestrator", &gc, pw, sizeof(pw));
+		if ((g = grid_new(&gc, err, sizeof(err))) == NULL ||
+		    grid_connect(g) < 0)
+			fatalx("requests: %s", g ? grid_errstr(g) : err);
+	}
+	for (int w = 0; w < 4; w++) {
+		/* windows: [0, tenth) and [n - tenth, n) */
+		int until = w == 0 ? 0 : w == 1 ? tenth : w == 2 ?
+		    n - tenth : n;
+
+		while (sent < until) {
+			while ((bare ? b.inflight : inflight) >= IQ_WINDOW) {
+				if (bare)
+					xmpp_run_once(b.ctx, 5);
+				else
+					grid_run_once(g, 5);
+			}
+			if (bare)
+				bare_ping(&b);
+			else if (grid_iq_async(g, NULL, "get", PING, iq_done,
+			    &inflight) < 0)
+				fatalx("ping: %s", grid_errstr(g));
+			else
+				inflight++;
+			sent++;
+		}
+		cpu[w] = cpu_ns();
+		wall[w] = now_ns();
+	}
+	while ((bare ? b.inflight : inflight) > 0) {
+		if (bare)
+			xmpp_run_once(b.ctx, 5);
+		else
+			grid_run_once(g, 5);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%s %.1f %.1f %.0f %.0f %ld\n", bare ? "bare-iq" : "grid-iq",
+	    (cpu[1] - cpu[0]) / 1e3 / tenth, (cpu[3] - cpu[2]) / 1e3 / tenth,
+	    tenth / ((wall[1] - wall[0]) / 1e9),
+	    tenth / ((wall[3] - wall[2]) / 1e9), ru.ru_maxrss);
+	if (bare) {
+		xmpp_disconnect(b.conn);
+		for (int i = 0; i < 20; i++)
+			xmpp_run_once(b.ctx, 20);
+	} else {
+		grid_close(g);
+		grid_free(g);
+	}
+	return 0;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -374,9 +486,17 @@ main(int argc, char **argv)
 	unsigned long long span;
 	uint64_t *lat;
 
+	if (argc >= 3 && (strcmp(argv[1], "grid-iq") == 0 ||
+	    strcmp(argv[1], "bare-iq") == 0)) {
+		lab = argv[2];
+		log_init("bench_grid", LOG_LVL_WARN, 0);
+		return requests(argv[1][0] == 'b', argc > 3 ?
+		    atoi(argv[3]) : 40000);
+	}
 	if (argc < 3 || (strcmp(argv[1], "grid") && strcmp(argv[1], "bare"))) {
 		fprintf(stderr, "usage: bench_grid grid|bare LAB_DIR "
-		    "[N_LATENCY] [N_THROUGHPUT]\n");
+		    "[N_LATENCY] [N_THROUGHPUT]\n"
+		    "       bench_grid grid-iq|bare-iq LAB_DIR [N]\n");
 		return 2;
 	}
 	bare_mode = strcmp(argv[1], "bare") == 0;

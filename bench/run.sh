@@ -11,6 +11,9 @@ B=$PWD/$BUILD/bench/bench_grid
 ROUNDS=${BENCH_ROUNDS:-3}
 NLAT=${BENCH_NLAT:-300}
 NTHR=${BENCH_NTHR:-3000}
+NIQ=${BENCH_NIQ:-100000}
+IQ=$(mktemp)
+trap 'rm -f "$IQ"' EXIT
 
 printf '%-9s %-18s %9s %9s %12s\n' broker client "p50 ms" "p99 ms" "events/s"
 for broker in ${BENCH_BROKERS:-prosody ejabberd}; do
@@ -32,7 +35,22 @@ for broker in ${BENCH_BROKERS:-prosody ejabberd}; do
 	printf '%-9s %-18s %9s %9s %12s\n' "$broker" "bare libstrophe" "${p50[bare]}" "${p99[bare]}" "${thr[bare]}"
 	awk -v g="${thr[grid]}" -v b="${thr[bare]}" -v lg="${p50[grid]}" -v lb="${p50[bare]}" -v br="$broker" \
 	    'BEGIN{printf "%-9s %-18s %8.1f%% %9s %11.1f%%\n", br, "grid vs bare", (lg/lb-1)*100, "", (g/b-1)*100}'
+	# requests on one connection: does a request cost more the more
+	# the connection has made?
+	for mode in grid-iq bare-iq; do
+		echo "$broker $("$B" "$mode" "$lab/lab" "$NIQ")" >> "$IQ"
+	done
 	"$BIN/sacm-lab" down --dir "$lab/lab" >/dev/null 2>&1 || true
 	rm -rf "$lab"
 	unset p50 p99 thr
 done
+echo
+echo "$NIQ pings to the server on one connection, 256 in flight: client CPU"
+echo "a request and requests/s, over the first and the last tenth; peak RSS"
+printf '%-9s %-18s %9s %9s %9s %9s %8s\n' broker client "first us" "last us" \
+    "first/s" "last/s" "RSS MB"
+while read -r broker mode a b c d rss; do
+	case $mode in grid-iq) who="grid library" ;; *) who="bare libstrophe" ;; esac
+	printf '%-9s %-18s %9s %9s %9s %9s %8s\n' "$broker" "$who" "$a" "$b" "$c" "$d" \
+	    "$(awk -v r="$rss" 'BEGIN{printf "%.1f", r / 1024}')"
+done < "$IQ"

@@ -3,8 +3,15 @@
  * pending requests, each answered, failed with the connection, or timed
  * out; synchronous (grid_iq) or called back from grid_run_once()
  * (grid_iq_async); error replies mapped to -errno.
+ *
+ * Answers are matched by id in a table of our own, not with libstrophe's
+ * id handlers: libstrophe 0.12 keeps every id ever registered as a key
+ * of a 32-bucket hash (a fired or deleted handler leaves its key with no
+ * value), so each stanza received walked a list that grew with every
+ * request the connection had made, and the keys were never freed.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +46,56 @@ answered_by(const struct pending *p, const char *from)
 	    && from[n] == '/';
 }
 
-static int
-on_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+/* GRID_MAX_PENDING requests in a power of two of buckets (FNV-1a). */
+#define PTAB_SIZE	4096
+
+static struct pending **
+bucket(struct grid *g, const char *id)
 {
-	struct pending *p = ud;
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return &g->ptab[h & (PTAB_SIZE - 1)];
+}
+
+/* No longer waiting for an answer: off the table (once). */
+static void
+unhash(struct grid *g, struct pending *p)
+{
+	struct pending **pp;
+
+	if (!p->hashed)
+		return;
+	for (pp = bucket(g, p->id); *pp; pp = &(*pp)->hnext)
+		if (*pp == p) {
+			*pp = p->hnext;
+			break;
+		}
+	p->hashed = 0;
+}
+
+/*
+ * An iq result or error (grid_on_iq): the answer to the request of ours
+ * with its id, if that request is still waiting and the answer comes from
+ * whom we asked.  Anything else is ignored.  Returns 1 (the handler
+ * stays).
+ */
+int
+grid_iq_reply(struct grid *g, xmpp_stanza_t *st)
+{
+	const char *id = xmpp_stanza_get_id(st);
 	const char *type = xmpp_stanza_get_type(st);
 	const char *from = xmpp_stanza_get_from(st);
+	struct pending *p;
 
-	(void)conn;
-	if (type == NULL || (strcmp(type, "result") && strcmp(type, "error")))
-		return 1;	/* not an answer; keep waiting */
+	if (id == NULL || g->ptab == NULL)
+		return 1;
+	for (p = *bucket(g, id); p; p = p->hnext)
+		if (strcmp(p->id, id) == 0)
+			break;
+	if (p == NULL)
+		return 1;	/* not ours, or answered already */
 	if (!answered_by(p, from)) {
 		/* a forged answer: whoever guessed the id is not who we
 		 * asked.  Keep waiting for the real one. */
@@ -57,10 +104,11 @@ on_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    "the server");
 		return 1;
 	}
+	unhash(g, p);
 	p->done = 1;
 	p->reply = xmpp_stanza_clone(st);
-	p->status = (type && strcmp(type, "result") == 0) ? 0 : -EPROTO;
-	return 0;
+	p->status = strcmp(type, "result") == 0 ? 0 : -EPROTO;
+	return 1;
 }
 
 static void
@@ -81,9 +129,7 @@ grid_fail_pending(struct grid *g, int err)
 {
 	for (struct pending *p = g->pending; p; p = p->next)
 		if (!p->done) {
-			if (g->conn)
-				xmpp_id_handler_delete(g->conn, on_reply,
-				    p->id);
+			unhash(g, p);
 			p->done = 1;
 			p->status = err;
 		}
@@ -100,6 +146,9 @@ send_iq(struct grid *g, const char *to, const char *type, const char *inner,
 		return grid_fail(g, -ENOTCONN, "not connected to the broker");
 	if (g->npending >= GRID_MAX_PENDING)
 		return grid_fail(g, -EAGAIN, "too many requests in flight");
+	if (g->ptab == NULL && (g->ptab = calloc(PTAB_SIZE,
+	    sizeof(*g->ptab))) == NULL)
+		return grid_fail(g, -ENOMEM, "out of memory");
 	if ((p = calloc(1, sizeof(*p))) == NULL || (to && (p->to =
 	    strdup(to)) == NULL)) {
 		free(p);
@@ -131,7 +180,9 @@ send_iq(struct grid *g, const char *to, const char *type, const char *inner,
 		    "sent");
 	}
 	p->deadline = grid_now_ms() + (uint64_t)g->conf.iq_timeout_ms;
-	xmpp_id_handler_add(g->conn, on_reply, p->id, p);
+	p->hnext = *bucket(g, p->id);
+	*bucket(g, p->id) = p;
+	p->hashed = 1;
 	buf_free(&b);
 	p->next = g->pending;
 	g->pending = p;
@@ -209,7 +260,7 @@ grid_iq(struct grid *g, const char *to, const char *type, const char *inner,
 	while (!p->done) {
 		xmpp_run_once(g->ctx, 20);
 		if (!p->done && grid_now_ms() >= p->deadline) {
-			xmpp_id_handler_delete(g->conn, on_reply, p->id);
+			unhash(g, p);
 			p->done = 1;
 			p->status = -ETIMEDOUT;
 		}
@@ -252,7 +303,6 @@ grid_iq_pending(const struct grid *g)
 	return g->npending;
 }
 
-/* Calls back the asynchronous requests that are answered or timed out. */
 /*
  * Calls back the asynchronous requests that are answered or timed out:
  * one pass takes them off the list, then each is called back (a
@@ -267,7 +317,7 @@ grid_complete_async(struct grid *g)
 
 	for (pp = &g->pending; (p = *pp) != NULL; ) {
 		if (p->fn != NULL && !p->done && now >= p->deadline) {
-			xmpp_id_handler_delete(g->conn, on_reply, p->id);
+			unhash(g, p);
 			p->done = 1;
 			p->status = -ETIMEDOUT;
 		}
@@ -307,4 +357,6 @@ grid_client_free(struct grid *g)
 		free(p);
 	}
 	g->npending = 0;
+	free(g->ptab);
+	g->ptab = NULL;
 }

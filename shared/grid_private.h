@@ -34,6 +34,8 @@
 
 struct pending {
 	struct pending	*next;
+	struct pending	*hnext;		/* its bucket in g->ptab */
+	int		 hashed;
 	struct grid	*g;
 	char		 id[48];	/* random: not guessable */
 	char		*to;		/* who must answer (NULL: the server) */
@@ -99,6 +101,7 @@ struct grid {
 
 	struct pending	*pending;
 	size_t		 npending;
+	struct pending	**ptab;		/* unanswered ones by id */
 
 	struct qevent	*qhead, *qtail;
 	size_t		 qlen;
@@ -152,6 +155,7 @@ void	grid_send_presence(struct grid *);
 void	grid_server_free(struct grid *);
 
 /* grid_client.c */
+int	grid_iq_reply(struct grid *, xmpp_stanza_t *);
 void	grid_fail_pending(struct grid *, int err);
 void	grid_complete_async(struct grid *);
 void	grid_client_free(struct grid *);

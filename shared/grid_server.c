@@ -126,6 +126,9 @@ grid_on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	xmpp_stanza_t *q;
 	struct buf b;
 
+	if (type && (strcmp(type, "result") == 0 ||
+	    strcmp(type, "error") == 0))
+		return grid_iq_reply(g, st);	/* to a request of ours */
 	if (type == NULL || (strcmp(type, "get") && strcmp(type, "set")))
 		return 1;
 	from = xmpp_stanza_get_from(st);
