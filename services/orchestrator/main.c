@@ -142,9 +142,17 @@ online(void *arg)
 	orch_presence_online(arg);
 }
 
+/* The loop waits no longer than the changes waiting to be published. */
+static unsigned long
+wait_ms(void *arg)
+{
+	return orch_publish_wait(arg, 500);
+}
+
 static void
 tick(void *arg)
 {
+	orch_publish_due(arg);
 	orch_tick(arg);
 }
 
@@ -155,6 +163,7 @@ close_store(void *arg)
 
 	for (size_t i = 0; i < o->nev; i++)
 		free(o->ev[i].jid);
+	orch_publish_free(o);
 	orch_store_close(o);
 	ratelimit_free(o->announcements);
 	ratelimit_free(o->changes);
@@ -178,7 +187,7 @@ main(int argc, char **argv)
 		.topics = topics, .poll_ms = 500, .arg = &o,
 		.open = open_store, .attach = attach, .online = online,
 		.ready = ready,
-		.tick = tick, .close = close_store,
+		.wait_ms = wait_ms, .tick = tick, .close = close_store,
 	};
 
 	return daemon_main(argc, argv, &spec);

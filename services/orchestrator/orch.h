@@ -77,6 +77,9 @@ struct orch {
 	size_t			 nev;
 	struct ratelimit	*announcements, *changes;	/* per endpoint */
 	long			 publishing;	/* assessments on their way */
+	char			**soon;		/* to publish (orch_pubq.c) */
+	size_t			 nsoon, soon_cap;
+	uint64_t		 soon_since;	/* ms of the oldest mark */
 };
 
 
@@ -99,6 +102,15 @@ int	orch_fire(struct orch *, const char *id, enum orch_event,
 size_t	orch_resend(struct orch *, sqlite3_stmt *, const char *reason);
 /* Publishes the assessment as it is now (asynchronously). */
 void	orch_publish(struct orch *, const char *id);
+
+/* orch_pubq.c: marks an assessment changed, published with the others
+ * marked once a window (orch_publish_due, every loop turn); the loop's
+ * wait until then (at most most ms); every mark published now; freed. */
+void	orch_publish_soon(struct orch *, const char *id);
+void	orch_publish_due(struct orch *);
+unsigned long orch_publish_wait(const struct orch *, unsigned long most);
+void	orch_publish_flush(struct orch *);
+void	orch_publish_free(struct orch *);
 /* Publishes xml as item id on node without waiting; the broker's answer
  * runs mark (an UPDATE of ?1 the version, ?2 the id) to count that
  * version published; one it did not take stays unpublished, to be sent

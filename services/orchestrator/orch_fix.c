@@ -112,7 +112,7 @@ orch_fix_request(struct orch *o, xmlNodePtr root, const char *type,
 	}
 	log_info("assessment %s: %s approved a %s fix for %s (sha256 %.16s...)",
 	    id, by, ftype, ep, sha);
-	orch_publish(o, id);
+	orch_publish_soon(o, id);
 	buf_adds(reply, "<assessments xmlns='" NS_ORCH "'><assessment");
 	buf_add_attr(reply, "id", id);
 	buf_add_attr(reply, "endpoint", ep);

@@ -275,7 +275,7 @@ orch_create(struct orch *o, const char *policy, const char *profile,
 		log_info("assessment %s: requested (%s), policy %.12s, profile "
 		    "%s, endpoint %s", *id, trigger, policy, profile ? profile :
 		    "(default)", endpoint);
-		orch_publish(o, *id);
+		orch_publish_soon(o, *id);
 	}
 	return r;
 }
@@ -300,7 +300,7 @@ orch_fire(struct orch *o, const char *id, enum orch_event ev,
 	else
 		log_info("assessment %s: %s%s%s", id, orch_state_name(t.to),
 		    why ? ": " : "", why ? why : "");
-	orch_publish(o, id);
+	orch_publish_soon(o, id);
 	return 0;
 }
 

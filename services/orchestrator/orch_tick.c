@@ -544,8 +544,9 @@ flush(struct orch *o)
 	int k = 0;
 
 	orch_approvals_flush(o);
-	if (o->publishing > 0 || db_prep(o->db, "SELECT id FROM assessment "
-	    "WHERE published < version LIMIT ?", &st) < 0)
+	/* (changes marked go out at the end of their window) */
+	if (o->publishing > 0 || o->nsoon > 0 || db_prep(o->db, "SELECT id "
+	    "FROM assessment WHERE published < version LIMIT ?", &st) < 0)
 		return;
 	sqlite3_bind_int(st, 1, PER_TICK);
 	while (k < PER_TICK && sqlite3_step(st) == SQLITE_ROW)
