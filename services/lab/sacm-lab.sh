@@ -375,6 +375,18 @@ cmd_one() {
 	die "no daemon '$want' in this lab (see sacm-lab status)"
 }
 
+# joined_before N: nodes 2 to N-1 run in node 1's cluster.
+joined_before() {
+	local m running
+	# (a name with a '-' comes quoted, as an Erlang atom)
+	running=$(ejctl_node 1 list_cluster 2>/dev/null | tr -d "'") ||
+	    return 1
+	for m in $(seq 2 $(($1 - 1))); do
+		grep -qx "$(node_name "$m")" <<<"$running" || return 1
+		ejctl_node "$m" status >/dev/null 2>&1 || return 1
+	done
+}
+
 # sacm-lab node N: node N of a cluster whose nodes run apart, on this
 # host (a container of its own); node 1's `up` has configured it in the
 # shared lab directory.  It joins node 1's cluster the first time (node 1
@@ -401,6 +413,15 @@ cmd_node() {
 		for i in $(seq 1 300); do
 			ejctl_node 1 status >/dev/null 2>&1 && break
 			[ $((i % 15)) = 1 ] && say "waiting for node 1 ($(node_host 1))"
+			sleep 1
+		done
+		# One join at a time: two nodes joining at once can leave
+		# one outside the cluster with empty tables (Mnesia's schema
+		# changes).  The nodes before this one first; one that does
+		# not come within 120 s is not waited for.
+		for i in $(seq 1 120); do
+			joined_before "$n" && break
+			[ $((i % 15)) = 1 ] && say "waiting for the nodes before node $n to join"
 			sleep 1
 		done
 		node_join "$n"
