@@ -49,12 +49,18 @@ static int nlat = 300, nthr = 3000, bare_mode;
 static const char *lab;
 
 static uint64_t
-now_ns(void)
+clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static void
@@ -173,6 +179,46 @@ bare_open(struct bare *b, const char *account)
 	xmpp_send_raw_string(b->conn, "<presence/>");
 }
 
+/* ---- either client -------------------------------------------------- */
+
+/* The grid library logged in as account; exits on failure. */
+static struct grid *
+grid_open(const char *account)
+{
+	struct grid_conf gc;
+	struct grid *g;
+	char pw[256], err[256];
+
+	load(account, &gc, pw, sizeof(pw));
+	if ((g = grid_new(&gc, err, sizeof(err))) == NULL ||
+	    grid_connect(g) < 0)
+		fatalx("%s: %s", account, g ? grid_errstr(g) : err);
+	return g;
+}
+
+/* One turn of the client's loop: the grid library's, or bare b's. */
+static void
+turn(struct bare *b, struct grid *g, int ms)
+{
+	if (g)
+		grid_run_once(g, ms);
+	else
+		xmpp_run_once(b->ctx, ms);
+}
+
+static void
+client_close(struct bare *b, struct grid *g)
+{
+	if (g) {
+		grid_close(g);
+		grid_free(g);
+		return;
+	}
+	xmpp_disconnect(b->conn);
+	for (int i = 0; i < 20; i++)
+		xmpp_run_once(b->ctx, 20);
+}
+
 static int
 bare_ack(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
@@ -260,39 +306,25 @@ subscriber(int wfd)
 		while (b.inflight)
 			xmpp_run_once(b.ctx, 10);
 	} else {
-		struct grid_conf gc;
-		char pw[256], err[256];
-
-		load("orchestrator", &gc, pw, sizeof(pw));
-		if ((g = grid_new(&gc, err, sizeof(err))) == NULL ||
-		    grid_connect(g) < 0 || grid_subscribe(g, NODE, 0) < 0)
-			fatalx("subscriber: %s", g ? grid_errstr(g) : err);
+		g = grid_open("orchestrator");
+		if (grid_subscribe(g, NODE, 0) < 0)
+			fatalx("subscriber: %s", grid_errstr(g));
 		grid_set_event_handler(g, on_event, &st);
 	}
 	if (write(wfd, "R", 1) != 1)
 		fatal("pipe");
 	deadline = now_ns() + 120ull * 1000000000ull;
-	while ((st.nl < nlat || st.nt < nthr) && now_ns() < deadline) {
-		if (bare_mode)
-			xmpp_run_once(b.ctx, 10);
-		else
-			grid_run_once(g, 10);
-	}
+	while ((st.nl < nlat || st.nt < nthr) && now_ns() < deadline)
+		turn(&b, g, 10);
 	snprintf(out, sizeof(out), "%d %d %llu", st.nl, st.nt,
 	    (unsigned long long)(st.last - st.first));
 	/* A header line, then one latency (ns) per line. */
 	dprintf(wfd, "%s\n", out);
 	for (int i = 0; i < st.nl; i++)
 		dprintf(wfd, "%llu\n", (unsigned long long)st.lat[i]);
-	if (bare_mode) {
-		xmpp_disconnect(b.conn);
-		for (int i = 0; i < 20; i++)
-			xmpp_run_once(b.ctx, 20);
-	} else {
+	if (g)
 		grid_unsubscribe(g, NODE);
-		grid_close(g);
-		grid_free(g);
-	}
+	client_close(&b, g);
 	_exit(0);
 }
 
@@ -312,17 +344,10 @@ publisher(void)
 	struct bare b = { 0 };
 	int inflight = 0;
 
-	if (bare_mode) {
+	if (bare_mode)
 		bare_open(&b, "results-repo");
-	} else {
-		struct grid_conf gc;
-		char pw[256], err[256];
-
-		load("results-repo", &gc, pw, sizeof(pw));
-		if ((g = grid_new(&gc, err, sizeof(err))) == NULL ||
-		    grid_connect(g) < 0)
-			fatalx("publisher: %s", g ? grid_errstr(g) : err);
-	}
+	else
+		g = grid_open("results-repo");
 #define PUB(ph, i) do {							\
 	if (bare_mode)							\
 		bare_publish(&b, make_payload(ph, i));			\
@@ -333,10 +358,6 @@ publisher(void)
 		inflight++;						\
 	}								\
 } while (0)
-#define TURN(ms) do {							\
-	if (bare_mode) xmpp_run_once(b.ctx, ms);			\
-	else grid_run_once(g, ms);					\
-} while (0)
 #define INFLIGHT (bare_mode ? b.inflight : inflight)
 
 	for (int i = 0; i < nlat; i++) {
@@ -344,40 +365,24 @@ publisher(void)
 
 		PUB('L', i);
 		while (now_ns() < next)
-			TURN(1);
+			turn(&b, g, 1);
 	}
 	while (INFLIGHT > 0)
-		TURN(5);
+		turn(&b, g, 5);
 	for (int i = 0; i < nthr; i++) {
 		while (INFLIGHT >= WINDOW)
-			TURN(5);
+			turn(&b, g, 5);
 		PUB('T', i);
 	}
 	while (INFLIGHT > 0)
-		TURN(5);
-	if (bare_mode) {
-		xmpp_disconnect(b.conn);
-		for (int i = 0; i < 20; i++)
-			xmpp_run_once(b.ctx, 20);
-	} else {
-		grid_close(g);
-		grid_free(g);
-	}
+		turn(&b, g, 5);
+	client_close(&b, g);
 }
 
 /* ---- requests on one connection ---------------------------------- */
 
 #define IQ_WINDOW	256
 #define PING		"<ping xmlns='urn:xmpp:ping'/>"
-
-static uint64_t
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 iq_done(struct grid *g, int status, xmpp_stanza_t *reply, void *arg)
@@ -410,29 +415,18 @@ requests(int bare, int n)
 	uint64_t cpu[4], wall[4];
 	struct rusage ru;
 
-	if (bare) {
+	if (bare)
 		bare_open(&b, "orchestrator");
-	} else {
-		struct grid_conf gc;
-		char pw[256], err[256];
-
-		load("orchestrator", &gc, pw, sizeof(pw));
-		if ((g = grid_new(&gc, err, sizeof(err))) == NULL ||
-		    grid_connect(g) < 0)
-			fatalx("requests: %s", g ? grid_errstr(g) : err);
-	}
+	else
+		g = grid_open("orchestrator");
 	for (int w = 0; w < 4; w++) {
 		/* windows: [0, tenth) and [n - tenth, n) */
 		int until = w == 0 ? 0 : w == 1 ? tenth : w == 2 ?
 		    n - tenth : n;
 
 		while (sent < until) {
-			while ((bare ? b.inflight : inflight) >= IQ_WINDOW) {
-				if (bare)
-					xmpp_run_once(b.ctx, 5);
-				else
-					grid_run_once(g, 5);
-			}
+			while ((bare ? b.inflight : inflight) >= IQ_WINDOW)
+				turn(&b, g, 5);
 			if (bare)
 				bare_ping(&b);
 			else if (grid_iq_async(g, NULL, "get", PING, iq_done,
@@ -442,28 +436,17 @@ requests(int bare, int n)
 				inflight++;
 			sent++;
 		}
-		cpu[w] = cpu_ns();
+		cpu[w] = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 		wall[w] = now_ns();
 	}
-	while ((bare ? b.inflight : inflight) > 0) {
-		if (bare)
-			xmpp_run_once(b.ctx, 5);
-		else
-			grid_run_once(g, 5);
-	}
+	while ((bare ? b.inflight : inflight) > 0)
+		turn(&b, g, 5);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%s %.1f %.1f %.0f %.0f %ld\n", bare ? "bare-iq" : "grid-iq",
 	    (cpu[1] - cpu[0]) / 1e3 / tenth, (cpu[3] - cpu[2]) / 1e3 / tenth,
 	    tenth / ((wall[1] - wall[0]) / 1e9),
 	    tenth / ((wall[3] - wall[2]) / 1e9), ru.ru_maxrss);
-	if (bare) {
-		xmpp_disconnect(b.conn);
-		for (int i = 0; i < 20; i++)
-			xmpp_run_once(b.ctx, 20);
-	} else {
-		grid_close(g);
-		grid_free(g);
-	}
+	client_close(&b, g);
 	return 0;
 }
 
