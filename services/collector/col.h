@@ -66,6 +66,7 @@ struct col_job {
 	char		*targeted;
 	enum col_reason	 reason;
 	struct col_fix	*fix;		/* a remediation request's, or NULL */
+	int		 crashed;	/* times its child died of a fault */
 };
 
 /* A collection done before: what change and periodic jobs repeat. */

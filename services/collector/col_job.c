@@ -324,6 +324,29 @@ finish(struct col *c, long rss_kb, const char *failure)
 	col_job_free(j);
 }
 
+static void launch(struct col *);
+
+/*
+ * A child that died of a fault of its own (not our deadline's SIGKILL,
+ * not a SIGTERM from outside): libopenscap's probes run in threads, and
+ * one crashed now and then in the compose lab (SIGSEGV after 1.4 s; the
+ * next collections of the same policy on the same target were fine).
+ * Such a collection is run once more before it counts as failed.
+ */
+#define COL_CRASH_RETRIES	1
+
+static int
+crashed(const struct child *ch, int status)
+{
+	int sig;
+
+	if (!WIFSIGNALED(status) || ch->timed_out)
+		return 0;
+	sig = WTERMSIG(status);
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT ||
+	    sig == SIGILL || sig == SIGFPE;
+}
+
 static void
 reap(struct col *c, int status, const struct rusage *ru)
 {
@@ -365,6 +388,15 @@ reap(struct col *c, int status, const struct rusage *ru)
 	snprintf(p, sizeof(p), "%.4000s/error.txt", c->workdir);
 	child_failure(&c->child, status, p, c->conf.timeout, err,
 	    sizeof(err));
+	if (crashed(&c->child, status) &&
+	    c->running->crashed++ < COL_CRASH_RETRIES) {
+		log_warnx("%s %s: the collection process crashed after "
+		    "%.1f s (%s); collecting once more",
+		    reason_names[c->running->reason], c->running->request,
+		    child_elapsed_ms(&c->child) / 1000.0, err);
+		launch(c);
+		return;
+	}
 	finish(c, ru->ru_maxrss, err);
 }
 

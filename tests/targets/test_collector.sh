@@ -89,6 +89,33 @@ check "the collector still publishes its report, under another item id" wait_for
 check "... saying why" grep -q "posture report $MID/req-d: another account holds that item id" "$W/col.log"
 check "the collector keeps running" kill -0 $COL
 
+# A collection process that dies of a fault (libopenscap's probes run in
+# threads; one crashed now and then in the compose lab) is run once more;
+# a second fault fails the collection, with the reason.
+# crash_child [not-PID]: SIGSEGV to the collection process (a child of
+# the collector other than not-PID) as soon as there is one; prints it.
+crash_child() {
+	local i p
+	for i in $(seq 1 400); do
+		p=$(pgrep -P "$COL" | grep -vx "${1:-0}" | head -1)
+		if [ -n "$p" ]; then kill -SEGV "$p"; echo "$p"; return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+request req-e "$MID" "$ANN"
+c1=$(crash_child)
+check "a collection process killed by SIGSEGV is run once more" \
+    wait_for 30 grep -q "request req-e: the collection process crashed after .* (killed by signal 11); collecting once more" "$W/col.log"
+check "... and its report is the collection's" wait_report "$MID/req-e"
+check "... marked collected" grep -q 'state="collected"' "$W/report.xml"
+request req-f "$MID" "$ANN"
+c1=$(crash_child)
+crash_child "$c1" > /dev/null
+check "a collection that crashes twice is reported as failed" wait_report "$MID/req-f"
+check "... with the reason" grep -q 'state="failed".*<reason>killed by signal 11</reason>' "$W/report.xml"
+check "the collector keeps running" kill -0 $COL
+
 # A restart catches up on the requests on the topic; those it answered
 # (its own record: it may not read sacm/posture, where it is
 # publish-only) are not collected again.
