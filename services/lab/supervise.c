@@ -192,12 +192,25 @@ main(int argc, char **argv)
 	snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", rundir, name);
 	snprintf(suppidfile, sizeof(suppidfile), "%s/%s.supervisor.pid",
 	    rundir, name);
-	/* One supervisor per name: the lock says who. */
+	/*
+	 * One supervisor per name: the lock says who.  sacm-lab asks
+	 * whether a name is supervised by taking the lock for an instant
+	 * (flock -n FILE true), so a lock found taken is tried again for a
+	 * second: a supervisor holds it for as long as it runs.
+	 */
 	if ((lockfd = open(suppidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) <
-	    0 || flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "sacm-supervise: %s is supervised already\n",
-		    name);
+	    0) {
+		fprintf(stderr, "sacm-supervise: %s: %s\n", suppidfile,
+		    strerror(errno));
 		return 1;
+	}
+	for (int i = 0; flock(lockfd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK || i == 100) {
+			fprintf(stderr, "sacm-supervise: %s is supervised "
+			    "already\n", name);
+			return 1;
+		}
+		poll(NULL, 0, 10);
 	}
 	if (ftruncate(lockfd, 0) < 0 || dprintf(lockfd, "%ld\n",
 	    (long)getpid()) < 0)

@@ -36,6 +36,19 @@ check "... and the event logged" grep -q "results-repo (sacm-results-repo) kille
 check "... status counts the restart" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '^  results-repo .*running (pid .*, [1-9][0-9]* restarts)'"
 "$BIN/sacm-lab" stop evaluator-2 --dir "$L" >/dev/null 2>&1
 check "sacm-lab stop NAME stops one daemon" bash -c "'$BIN/sacm-lab' status --dir '$L' | grep -q '^  evaluator-2 .* stopped'"
+# sacm-lab asks whether a name is supervised by taking its lock for an
+# instant: a supervisor starting in that instant still starts; a second
+# supervisor of a name is refused.
+sup() { "$BIN/sacm-supervise" -n probe -r "$L/run" -l "$L/log/probe.log" \
+    -s "$L/log/probe-sup.log" -- /bin/sleep 60; }
+flock "$L/run/probe.supervisor.pid" sleep 0.3 &
+sleep 0.1
+sup 2> "$L/probe.err" &
+sp=$!
+check "a supervisor that finds its lock taken for an instant still starts" \
+    wait_for 10 bash -c "kill -0 \$(cat '$L/run/probe.pid' 2>/dev/null) 2>/dev/null"
+check "a second supervisor of the same name is refused" bash -c "! sup_out=\$('$BIN/sacm-supervise' -n probe -r '$L/run' -l /dev/null -s /dev/null -- /bin/true 2>&1) && grep -q 'probe is supervised already' <<<\"\$sup_out\""
+kill "$sp"; wait "$sp" 2>/dev/null
 "$BIN/sacm-lab" down --dir "$L" > "$L/lab-down.log" 2>&1
 check "sacm-lab down stops them" grep -q "stopped policy-repo" "$L/lab-down.log"
 check "... every one" bash -c "! pgrep -f -- '-f $L/[e]tc/' >/dev/null"
