@@ -24,11 +24,13 @@ port_free() {
 	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# A block of four consecutive free ports.
+# A block of four consecutive free ports, below Linux's ephemeral range
+# (32768 and up): port_free sees a listener, not a port an outgoing
+# connection holds, and one such took a lab's port under load.
 pick_ports() {
 	local base tries=0
 	while [ $tries -lt 200 ]; do
-		base=$((20000 + (RANDOM % 2000) * 16))
+		base=$((20000 + (RANDOM % 790) * 16))
 		if port_free "$base" && port_free $((base + 1)) &&
 		    port_free $((base + 2)) && port_free $((base + 3)); then
 			echo "$base"
