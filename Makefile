@@ -137,6 +137,7 @@ UNIT_SUITES = $(UNIT_BIN) \
 # Longest first: tests/check.sh runs them SACM_CHECK_JOBS (2) at a time.
 INTEGRATION_SUITES = tests/integration/run.sh \
 	tests/targets/test_pipeline.sh tests/compose/test_compose.sh \
+	tests/compose/test_compose_cluster.sh \
 	tests/targets/test_evaluate.sh tests/targets/test_fleet.sh \
 	tests/targets/test_posture.sh tests/targets/test_collect.sh \
 	tests/targets/test_waivers.sh tests/targets/test_remediate_ejabberd.sh \

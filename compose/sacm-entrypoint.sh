@@ -12,7 +12,13 @@
 #                             its volume /lab (sacm-lab), and gives each
 #                             other container its own credentials (its
 #                             volume, mounted at /export/NAME here); it
-#                             never holds the CA key
+#                             never holds the CA key; with
+#                             SACM_BROKER_NODES=2 or 3 (ejabberd), node 1
+#                             of a cluster
+#   broker-node N             node N of that cluster, in a container of
+#                             its own (it shares the broker's /lab); ends
+#                             at once when the lab has fewer nodes
+#   node-health               the broker node here takes logins
 #   daemon NAME PROGRAM       a SACM daemon logged in as account NAME, its
 #                             state in /data
 #   target NAME CONFIG        a target system: CONFIG (installed, hardened,
@@ -20,8 +26,21 @@
 #                             collector, account NAME, on / (root)
 set -euo pipefail
 LAB=/lab
+NODES=${SACM_BROKER_NODES:-1}
+case "$NODES" in 1|2|3) ;; *) echo "sacm-entrypoint: error: SACM_BROKER_NODES: 1 to 3" >&2; exit 1 ;; esac
 say() { printf 'sacm-entrypoint: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+
+# A cluster (SACM_BROKER_NODES > 1): ejabberd nodes in the containers
+# broker, broker-2, broker-3, each reached by its name; sacm-lab spreads
+# the accounts over them.
+cluster() {
+	[ "$NODES" -gt 1 ] || return 0
+	[ "${SACM_BROKER:-prosody}" = ejabberd ] ||
+	    die "SACM_BROKER_NODES=$NODES: a cluster is ejabberd's (SACM_BROKER=ejabberd, and build with it)"
+	SACM_LAB_NODE_HOSTS="broker$(seq -f ' broker-%g' 2 "$NODES" | tr -d '\n')"
+	export SACM_LAB_NODE_HOSTS
+}
 
 # The broker has made our account and the topics (it exports our
 # credentials into our volume, ready last, after grid init), and we can
@@ -78,8 +97,29 @@ broker)
 		sleep 1
 	done
 	[ -f "$LAB/pki/issued" ] || die "no certificates after 120 s (did the pki service run?)"
+	cluster
 	exec sacm-lab up --dir "$LAB" --broker-only --foreground --export /export \
-	    --broker "${SACM_BROKER:-prosody}" --collectors "${SACM_COLLECTORS:-3}"
+	    --broker "${SACM_BROKER:-prosody}" --collectors "${SACM_COLLECTORS:-3}" \
+	    --nodes "$NODES"
+	;;
+broker-node)
+	[ $# = 2 ] || die "usage: sacm-entrypoint broker-node N"
+	if [ "$2" -gt "$NODES" ]; then
+		say "broker node $2: the lab has $NODES (SACM_BROKER_NODES); nothing to run"
+		exit 0
+	fi
+	cluster
+	for i in $(seq 1 300); do
+		[ -f "$LAB/ejabberd-$2/ejabberd.yml" ] && break
+		[ $((i % 15)) = 1 ] && say "waiting for node 1 (broker) to configure the cluster"
+		sleep 1
+	done
+	exec sacm-lab node "$2" --dir "$LAB" --foreground
+	;;
+node-health)
+	# the health account's login, on this node only
+	sed 's/^host = .*/host = 127.0.0.1/' "$LAB/accounts/health.conf" > /tmp/node-health.conf
+	exec sacmctl -c /tmp/node-health.conf disco grid.test
 	;;
 daemon)
 	[ $# = 3 ] || die "usage: sacm-entrypoint daemon NAME PROGRAM"
@@ -123,7 +163,7 @@ target)
 	exec sacm-collector -f "/etc/sacm/$name.conf"
 	;;
 -h|--help|'')
-	sed -n '2,19s/^# \{0,1\}//p' "$0"
+	sed -n '2,26s/^# \{0,1\}//p' "$0"
 	;;
 *)
 	exec "$@"

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <zlib.h>
@@ -166,6 +170,43 @@ write_cb(char *src, size_t size, size_t nmemb, void *ud)
 }
 
 /*
+ * The address of the broker node a transfer goes to, for CURLOPT_RESOLVE,
+ * which takes numbers only: a node named (a cluster's node in a container
+ * of its own) is looked up.  0, or -1 (logged) when the name has none.
+ */
+static int
+node_addr(const char *name, char *addr, size_t len)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+	    .ai_socktype = SOCK_STREAM }, *res = NULL;
+	unsigned char bin[sizeof(struct in6_addr)];
+	char num[INET6_ADDRSTRLEN];
+	const void *a;
+	int rc;
+
+	if (inet_pton(AF_INET, name, bin) == 1 ||
+	    inet_pton(AF_INET6, name, bin) == 1) {	/* a number already */
+		rc = snprintf(addr, len, "%s", name);
+		return rc >= 0 && (size_t)rc < len ? 0 : -1;
+	}
+	if ((rc = getaddrinfo(name, NULL, &hints, &res)) != 0) {
+		log_warnx("blob: upload node %s: %s", name, gai_strerror(rc));
+		return -1;
+	}
+	if (res->ai_family == AF_INET6)
+		a = &((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_addr;
+	else
+		a = &((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr;
+	rc = inet_ntop(res->ai_family, a, num, sizeof(num)) ? 0 : -1;
+	/* curl takes an IPv6 address in brackets */
+	if (rc == 0)
+		rc = snprintf(addr, len, res->ai_family == AF_INET6 ?
+		    "[%s]" : "%s", num) < (int)len ? 0 : -1;
+	freeaddrinfo(res);
+	return rc;
+}
+
+/*
  * One connection cache (and TLS session and DNS cache) per process: the
  * blobs of a grid go to one upload service or two, so a transfer mostly
  * reuses a connection instead of making a TCP and a TLS handshake each
@@ -221,15 +262,17 @@ easy_new(struct grid *g, const char *url, struct curl_slist **resolve,
 	*resolve = NULL;
 	if (c->upload_resolve && *c->upload_resolve) {
 		CURLU *u = curl_url();
-		char *host = NULL, *port = NULL, entry[512];
+		const char *node = strcmp(c->upload_resolve, "broker") == 0 ?
+		    grid_host(g) : c->upload_resolve;
+		char *host = NULL, *port = NULL, entry[512], addr[64];
 
 		if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 		    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
 		    curl_url_get(u, CURLUPART_PORT, &port,
-		    CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		    CURLU_DEFAULT_PORT) == CURLUE_OK &&
+		    node_addr(node, addr, sizeof(addr)) == 0) {
 			snprintf(entry, sizeof(entry), "%s:%s:%s", host, port,
-			    strcmp(c->upload_resolve, "broker") == 0 ?
-			    grid_host(g) : c->upload_resolve);
+			    addr);
 			*resolve = curl_slist_append(NULL, entry);
 			curl_easy_setopt(h, CURLOPT_RESOLVE, *resolve);
 		}

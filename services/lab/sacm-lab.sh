@@ -48,6 +48,9 @@ LISTEN_IP=$LISTEN
 CONNECT=${SACM_LAB_CONNECT:-127.0.0.1}
 RESOLVE="upload_resolve = 127.0.0.1"
 [ "$CONNECT" = 127.0.0.1 ] || RESOLVE=
+# An ejabberd cluster whose nodes run apart (compose: SACM_LAB_NODE_HOSTS=
+# "broker broker-2 broker-3", node i's host the i-th name; lib/ejabberd.sh).
+NODE_HOSTS=${SACM_LAB_NODE_HOSTS:-}
 
 usage() {
 	cat <<EOF
@@ -72,7 +75,13 @@ commands:
                  ejabberd nodes on 127.0.0.1 ... 127.0.0.N, the same
                  ports; each account starts on its own node and moves to
                  the next when its node goes away.  Running it again is
-                 safe.
+                 safe.  With SACM_LAB_NODE_HOSTS the nodes run apart: up
+                 starts node 1, and each other node is 'node N' on its
+                 own host.
+  node N [--foreground]
+                 start node N of a cluster whose nodes run apart (its own
+                 container) and join it to node 1's cluster; the lab
+                 directory is shared and 'up' has configured it
   down           stop the daemons and the broker (state is kept)
   status         what runs where: the broker, every daemon (with its
                  restarts), the endpoints, the topics
@@ -113,6 +122,10 @@ environment:
   SACM_LAB_UNLIMITED="NAME ..."  accounts the broker does not rate-limit,
                  besides the services (at up; a fleet simulator's account
                  answers for many endpoints: bench/fleet.sh)
+  SACM_LAB_NODE_HOSTS="HOST1 HOST2 ..."
+                 the hosts of a cluster's nodes when each runs on its own
+                 (compose, SACM_BROKER_NODES: docs/compose.md); node 1's
+                 is this one, and each listens on every interface
   SACM_LAB_PUBSUB_SQL=HOST:PORT:DATABASE:USER:PASSWORD
                  ejabberd keeps pubsub in that PostgreSQL database (its
                  schema loaded: /usr/share/ejabberd/sql/pg.new.sql), not
@@ -150,16 +163,22 @@ broker_pid() {
 	echo "$pid"
 }
 
-# ", cluster of N nodes: ..." for an ejabberd cluster.
+# ", cluster of N nodes: ..." for an ejabberd cluster: each node, and how
+# many sessions it holds (asked of node 1).
 cluster_status() {
-	local n out= pid
+	local n out= pid info state
 	[ "${NODES:-1}" -gt 1 ] || return 0
+	info=$(ejctl connected_users_info 2>/dev/null | cut -f6 || true)
 	for n in $(seq 1 "$NODES"); do
-		if pid=$(node_pid "$n"); then
-			out="$out, node $n on $(node_ip "$n") (pid $pid)"
-		else
-			out="$out, node $n on $(node_ip "$n") stopped"
+		state=stopped
+		if [ -n "$NODE_HOSTS" ] && [ "$n" != 1 ]; then
+			ejctl_node "$n" status >/dev/null 2>&1 && state=running
+		elif pid=$(node_pid "$n"); then
+			state="pid $pid"
 		fi
+		[ "$state" = stopped ] ||
+		    state="($state, $(grep -cx "$(node_name "$n")" <<<"$info" || true) sessions)"
+		out="$out, node $n on $(node_host "$n") $state"
 	done
 	echo "; cluster of $NODES nodes$out"
 }
@@ -185,8 +204,15 @@ cmd_up() {
 	if [ "$NODES" -gt 1 ] && [ "$BROKER" != ejabberd ]; then
 		die "--nodes $NODES: only ejabberd clusters (Prosody is one process)"
 	fi
-	if [ "$NODES" -gt 1 ] && [ "$LISTEN" != 127.0.0.1 ]; then
-		die "--nodes $NODES: a cluster lab listens on loopback addresses"
+	if [ -n "$NODE_HOSTS" ]; then
+		case "$NODE_HOSTS" in *[!a-z0-9\ -]*)
+			die "SACM_LAB_NODE_HOSTS: short host names (a-z, 0-9, '-')" ;;
+		esac
+		[ "$(wc -w <<<"$NODE_HOSTS")" = "$NODES" ] ||
+		    die "SACM_LAB_NODE_HOSTS: one host per node ($NODES)"
+	elif [ "$NODES" -gt 1 ] && [ "$LISTEN" != 127.0.0.1 ]; then
+		die "--nodes $NODES: a cluster lab listens on loopback addresses" \
+		    "(or on hosts of their own: SACM_LAB_NODE_HOSTS)"
 	fi
 	command -v "$BROKER" >/dev/null || [ -x /usr/sbin/ejabberdctl ] ||
 	    die "$BROKER is not installed (run: make deps)"
@@ -203,6 +229,9 @@ cmd_up() {
 			HTTP_PORT=$((base + 2)) HTTPS_PORT=$((base + 3))
 		fi
 		EJABBERD_NODE=${EJABBERD_NODE:-sacmlab$C2S_PORT@localhost}
+		# a cluster apart: node 1 is named on its own host
+		[ -z "$NODE_HOSTS" ] ||
+		    EJABBERD_NODE=${EJABBERD_NODE%%@*}@${NODE_HOSTS%% *}
 		cat > "$LAB/lab.env" <<EOF
 BROKER=$BROKER
 DOMAIN=$DOMAIN
@@ -213,6 +242,7 @@ HTTPS_PORT=$HTTPS_PORT
 COLLECTORS=$COLLECTORS
 EJABBERD_NODE=$EJABBERD_NODE
 NODES=$NODES
+NODE_HOSTS='$NODE_HOSTS'
 EOF
 		make_ca
 		crl_update
@@ -343,6 +373,65 @@ cmd_one() {
 		return 0
 	done
 	die "no daemon '$want' in this lab (see sacm-lab status)"
+}
+
+# joined_before N: nodes 2 to N-1 run in node 1's cluster.
+joined_before() {
+	local m running
+	# (a name with a '-' comes quoted, as an Erlang atom)
+	running=$(ejctl_node 1 list_cluster 2>/dev/null | tr -d "'") ||
+	    return 1
+	for m in $(seq 2 $(($1 - 1))); do
+		grep -qx "$(node_name "$m")" <<<"$running" || return 1
+		ejctl_node "$m" status >/dev/null 2>&1 || return 1
+	done
+}
+
+# sacm-lab node N: node N of a cluster whose nodes run apart, on this
+# host (a container of its own); node 1's `up` has configured it in the
+# shared lab directory.  It joins node 1's cluster the first time (node 1
+# has to be up then); later it finds the cluster by itself.
+cmd_node() {
+	local n=${1:-} pid i
+	[ $# = 1 ] || die "usage: sacm-lab node N [--foreground]"
+	load_env
+	[ "$BROKER" = ejabberd ] && [ -n "$NODE_HOSTS" ] ||
+	    die "node: only for an ejabberd cluster whose nodes run apart" \
+		"(SACM_LAB_NODE_HOSTS)"
+	case "$n" in [2-5]) ;; *) die "node: 2 to $NODES" ;; esac
+	[ "$n" -le "$NODES" ] || die "node $n: the cluster has $NODES nodes"
+	[ -f "$(node_dir "$n")/ejabberd.yml" ] ||
+	    die "node $n is not configured (sacm-lab up on node 1 first)"
+	LOCAL_NODE=$n
+	if pid=$(node_pid "$n"); then
+		say "ejabberd node $n already running (pid $pid)"
+	else
+		say "starting ejabberd node $n on $(node_host "$n")"
+		node_start "$n"
+	fi
+	if ! ejctl_node "$n" list_cluster 2>/dev/null | grep -q "$(node_name 1)"; then
+		for i in $(seq 1 300); do
+			ejctl_node 1 status >/dev/null 2>&1 && break
+			[ $((i % 15)) = 1 ] && say "waiting for node 1 ($(node_host 1))"
+			sleep 1
+		done
+		# One join at a time: two nodes joining at once can leave
+		# one outside the cluster with empty tables (Mnesia's schema
+		# changes).  The nodes before this one first; one that does
+		# not come within 120 s is not waited for.
+		for i in $(seq 1 120); do
+			joined_before "$n" && break
+			[ $((i % 15)) = 1 ] && say "waiting for the nodes before node $n to join"
+			sleep 1
+		done
+		node_join "$n"
+	fi
+	pid=$(node_pid "$n") || die "ejabberd node $n ended"
+	say "ejabberd node $n running (pid $pid), in $(node_name 1)'s cluster"
+	[ "$FOREGROUND" = 1 ] || return 0
+	trap 'say "stopping node $n"; ejctl_node "$n" stop >/dev/null 2>&1 || kill "$pid"; exit 0' TERM INT
+	while kill -0 "$pid" 2>/dev/null; do sleep 1 & wait $! || true; done
+	die "ejabberd node $n (pid $pid) ended"
 }
 
 cmd_env() {
@@ -479,6 +568,7 @@ main() {
 	down) cmd_down ;;
 	status) cmd_status ;;
 	start|stop|restart) cmd_one "$cmd" "${args[@]}" ;;
+	node) cmd_node "${args[@]}" ;;
 	env) cmd_env ;;
 	account) cmd_account "${args[@]}" ;;
 	revoke) cmd_revoke "${args[@]}" ;;

@@ -6,49 +6,22 @@
 # target gets a result equal rule for rule to `oscap xccdf eval` run inside
 # that container; every healthcheck passes.
 #
-# Needs a container engine with docker-compose (Docker, or podman's Docker
-# API: ../shared/tools/container-engine.sh, whose env.sh is used when
-# present); skipped (exit 77) without one.
+# Needs a container engine with docker-compose (tests/compose/lib.sh);
+# skipped (exit 77) without one.  Nodes 2 and 3 of a cluster
+# (SACM_BROKER_NODES) are not started: test_compose_cluster.sh.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-ENGINE_ENV=${SACM_ENGINE_ENV:-/var/tmp/sacm-podman/env.sh}
-[ -z "${DOCKER_HOST:-}" ] && [ -f "$ENGINE_ENV" ] && . "$ENGINE_ENV"
-if ! command -v docker-compose >/dev/null || ! docker-compose version >/dev/null 2>&1 ||
-    { ! command -v docker >/dev/null && ! command -v podman >/dev/null; }; then
-	echo "skip: no container engine with docker-compose"
-	exit 77
-fi
-engine() { if command -v podman >/dev/null; then podman "$@"; else docker "$@"; fi; }
-engine ps >/dev/null 2>&1 || { echo "skip: the container engine does not answer"; exit 77; }
-
-P=sacmtest$$
-W=$(mktemp -d /tmp/sacm-compose-XXXXXX)
-export SACM_XMPP_PORT=$(free_port) SACM_HTTPS_PORT=$(free_port)
-dc() { docker-compose -p "$P" -f compose/docker-compose.yml "$@"; }
-ctl() { dc exec -T broker sacmctl -c /lab/accounts/ctl.conf "$@"; }
-cleanup() {
-	if [ "$fails" != 0 ]; then
-		dc logs --tail=20 > "$W/logs.txt" 2>&1
-		tail -150 "$W/logs.txt"
-	fi
-	dc down -v >/dev/null 2>&1
-	# podman 4.3 leaves the monitors of `exec` sessions behind
-	pkill -f "conmon .* -n ${P}_" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-if ! dc build > "$W/build.log" 2>&1; then
-	tail -30 "$W/build.log"
-	no "the image builds from Debian images (multi-stage)"
-	exit 1
-fi
-ok "the image builds from Debian images (multi-stage)"
+. tests/compose/lib.sh
+compose_init
+compose_build
 dc up -d > "$W/up.log" 2>&1
 check "docker-compose up starts the broker, the daemons (audit too) and three targets" \
-    test "$(dc ps --services --filter status=running | grep -vx pki | wc -l)" = 11
+    test "$(dc ps --services --filter status=running | grep -vx -e pki -e broker-2 -e broker-3 | wc -l)" = 11
 check "... after the one-shot certificate step, which exits 0" \
     wait_for 60 bash -c "docker-compose -p $P -f compose/docker-compose.yml ps pki | grep -q 'Exit 0'"
+check "... nodes 2 and 3 of a cluster end at once without one" \
+    wait_for 60 bash -c "docker-compose -p $P -f compose/docker-compose.yml ps broker-2 broker-3 | grep -c 'Exit 0' | grep -qx 2"
 endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge 3 ]; }
 check "the broker makes accounts and topics on first start; each target announces itself" wait_for 180 endpoints
 
@@ -80,17 +53,8 @@ done
 fail3=$(ctl results --json | /usr/bin/python3 -c 'import json,sys; f={r["endpoint"]: r["fail"] for r in json.load(sys.stdin)}; print(" ".join(str(f.get(m, -1)) for m in sys.argv[1:]))' "${MID[1]}" "${MID[2]}" "${MID[3]}")
 check "the targets' own configurations give different results (fail: $fail3)" bash -c "set -- $fail3; [ \$2 -ge 0 ] && [ \$2 -le \$1 ] && [ \$1 -lt \$3 ]"
 check "the broker serves the dashboard on the published HTTPS port" bash -c "curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/index.html | grep -q 'SACM Grid dashboard' && curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/strophe.esm.js >/dev/null && curl -skf https://127.0.0.1:$SACM_HTTPS_PORT/files/dashboard/config.json | grep -q xmpp-websocket"
-# Healthchecks (podman runs them on request; Docker on its own schedule),
-# of every service that stays (not the one-shot certificate step).
-for c in $(dc ps -q); do
-	name=$(engine inspect -f '{{.Name}}' "$c")
-	case "$name" in *_pki_[0-9]*) continue ;; esac
-	if command -v podman >/dev/null; then
-		check "healthcheck of ${name#/}" podman healthcheck run "$c"
-	else
-		check "healthcheck of ${name#/}" wait_for 120 bash -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $c)\" = healthy ]"
-	fi
-done
+# Healthchecks of every service that stays (not the one-shot steps).
+compose_healthchecks pki broker-2 broker-3
 # Secrets per container: root in a target (or in a daemon's container)
 # finds its own login and the CA certificate, and none of the CA key,
 # another account's password or the administrator's login.

@@ -29,7 +29,7 @@ node_hosts() {
 	fi
 	first=$(( $(printf %s "$1" | cksum | cut -d' ' -f1) % NODES ))
 	for n in $(seq 0 $((NODES - 1))); do
-		out="$out${out:+ }127.0.0.$(( (first + n) % NODES + 1 ))"
+		out="$out${out:+ }$(node_host $(( (first + n) % NODES + 1 )))"
 	done
 	echo "$out"
 }

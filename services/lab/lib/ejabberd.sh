@@ -9,20 +9,49 @@
 # by any.  Node 1 starts first and stops last (ejabberd's rule: the node
 # that stopped last starts first).  Its log is the one the audit service
 # reads; node i logs in $LAB/ejabberd-$i/log.
+#
+# Apart (compose, SACM_LAB_NODE_HOSTS="broker broker-2 broker-3"): node i
+# runs in a container of its own named by the i-th word, on every
+# interface of that container, Erlang's distribution and epmd too, its
+# node name on that host; the lab directory is one volume the nodes
+# share.  `up` configures every node and starts node 1; node i is
+# `sacm-lab node i` in its own container (cmd_node).
 
 node_dir() { if [ "$1" = 1 ]; then echo "$LAB/ejabberd"; else echo "$LAB/ejabberd-$1"; fi; }
 node_name() {
-	if [ "$1" = 1 ]; then echo "$EJABBERD_NODE"
-	else echo "${EJABBERD_NODE%%@*}n$1@${EJABBERD_NODE#*@}"; fi
+	local host=${EJABBERD_NODE#*@}
+	[ -n "$NODE_HOSTS" ] && host=$(node_host "$1")
+	if [ "$1" = 1 ]; then echo "${EJABBERD_NODE%%@*}@$host"
+	else echo "${EJABBERD_NODE%%@*}n$1@$host"; fi
 }
-node_ip() { if [ "$1" = 1 ]; then echo "$LISTEN_IP"; else echo "127.0.0.$1"; fi; }
+node_ip() {
+	if [ "$1" = 1 ] || [ -n "$NODE_HOSTS" ]; then echo "$LISTEN_IP"
+	else echo "127.0.0.$1"; fi
+}
+# node_host N: the address clients reach node N at.
+node_host() {
+	if [ -n "$NODE_HOSTS" ]; then
+		set -- "$1" $NODE_HOSTS
+		shift "$1"
+		echo "$1"
+	else
+		echo "127.0.0.$1"
+	fi
+}
+# Erlang's distribution on loopback, but between containers.
+dist_env() {
+	DIST_ENV=(ERL_EPMD_ADDRESS=127.0.0.1) DIST_IP=127.0.0.1
+	[ -z "$NODE_HOSTS" ] || DIST_ENV=() DIST_IP=0.0.0.0
+	DIST_IP_TUPLE=${DIST_IP//./,}
+}
 node_logs() { if [ "$1" = 1 ]; then echo "$LAB/log/broker"; else echo "$(node_dir "$1")/log"; fi; }
 
 ejctl_node() {
-	local n=$1 e
+	local n=$1 e DIST_ENV DIST_IP DIST_IP_TUPLE
 	shift
 	e=$(node_dir "$n")
-	as_broker env HOME="$e/home" ERL_EPMD_ADDRESS=127.0.0.1 \
+	dist_env
+	as_broker env HOME="$e/home" "${DIST_ENV[@]}" \
 	    ERLANG_NODE="$(node_name "$n")" "$e/ejabberdctl" \
 	    --config "$e/ejabberd.yml" --ctl-config "$e/ejabberdctl.cfg" \
 	    --spool "$e/spool" --logs "$(node_logs "$n")" "$@"
@@ -34,6 +63,8 @@ ejctl() { ejctl_node 1 "$@"; }
 node_config() {
 	local n=$1 e=$2 EJ_DIR=$2 LISTEN_IP=$3 EJABBERD_NODE=$4 cookie=$5
 	local PUBSUB_DB=mnesia SQL_CONFIG="" h p d u w
+	local DIST_ENV DIST_IP DIST_IP_TUPLE
+	dist_env
 	# SACM_LAB_PUBSUB_SQL=HOST:PORT:DATABASE:USER:PASSWORD keeps pubsub
 	# (topics, subscriptions, items) in PostgreSQL, ejabberd's new schema
 	# loaded (/usr/share/ejabberd/sql/pg.new.sql); the rest stays in Mnesia
@@ -87,10 +118,11 @@ ejabberd_config() {
 
 # node_start N: starts node N and waits until it answers.
 node_start() {
-	local n=$1 e i name
+	local n=$1 e i name DIST_ENV DIST_IP DIST_IP_TUPLE
 	e=$(node_dir "$n") name=$(node_name "$n")
+	dist_env
 	spawn "$e" "$e/stdout.log" env HOME="$e/home" \
-	    ERL_EPMD_ADDRESS=127.0.0.1 ERLANG_NODE="$name" \
+	    "${DIST_ENV[@]}" ERLANG_NODE="$name" \
 	    "$e/ejabberdctl" --config "$e/ejabberd.yml" \
 	    --ctl-config "$e/ejabberdctl.cfg" --spool "$e/spool" \
 	    --logs "$(node_logs "$n")" foreground
@@ -107,16 +139,26 @@ node_start() {
 	die "ejabberd node $n did not start (logs in $(node_logs "$n"))"
 }
 
+# node_join N: node N (running) in node 1's cluster, once.
+node_join() {
+	ejctl_node "$1" list_cluster 2>/dev/null |
+	    grep -q "$(node_name 1)" && return 0
+	say "ejabberd node $1 joins the cluster"
+	ejctl_node "$1" --no-timeout join_cluster "$(node_name 1)" \
+	    >/dev/null || die "ejabberd node $1: join_cluster failed"
+}
+
 ejabberd_start() {
 	local n i
 	node_start 1
+	if [ -n "$NODE_HOSTS" ]; then
+		say "ejabberd nodes 2 to $NODES start on their own hosts" \
+		    "(sacm-lab node N)"
+		return 0
+	fi
 	for n in $(seq 2 "${NODES:-1}"); do
 		node_start "$n"
-		ejctl_node "$n" list_cluster 2>/dev/null |
-		    grep -q "$(node_name 1)" && continue
-		say "ejabberd node $n joins the cluster"
-		ejctl_node "$n" --no-timeout join_cluster "$(node_name 1)" \
-		    >/dev/null || die "ejabberd node $n: join_cluster failed"
+		node_join "$n"
 	done
 	# Every node takes clients (a joining node restarts its services).
 	for n in $(seq 2 "${NODES:-1}"); do
@@ -131,9 +173,12 @@ ejabberd_start() {
 
 ejabberd_pidfile() { echo "$LAB/ejabberd/ejabberd.pid"; }
 
-# node_pid N: the running node's VM, or nothing.
+# node_pid N: the running node's VM, or nothing (a node on another host:
+# nothing; this host's is node $LOCAL_NODE, node 1's unless `sacm-lab
+# node N` runs here).
 node_pid() {
 	local f
+	[ -n "$NODE_HOSTS" ] && [ "$1" != "${LOCAL_NODE:-1}" ] && return 1
 	f=$(node_dir "$1")/ejabberd.pid
 	[ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
 }
@@ -169,6 +214,14 @@ ejabberd_reload() {
 	ejabberd_config
 	broker_pid > /dev/null || return 0
 	for n in $(seq 1 "${NODES:-1}"); do
+		if [ -n "$NODE_HOSTS" ] && [ "$n" != 1 ]; then
+			# on its own host: a node that is down reads its
+			# configuration when it starts
+			ejctl_node "$n" reload_config >/dev/null 2>&1 ||
+			    say "ejabberd node $n: not running; it reads the" \
+				"configuration when it starts"
+			continue
+		fi
 		node_pid "$n" >/dev/null || continue
 		ejctl_node "$n" reload_config >/dev/null ||
 		    die "ejabberd node $n: reload_config failed"
