@@ -5,7 +5,8 @@
 # compose_init: skips (exit 77) without a container engine with
 # docker-compose (Docker, or podman's Docker API:
 # ../shared/tools/container-engine.sh, whose env.sh is used when present);
-# cleans up on exit, with the logs when a check failed.
+# cleans up on exit, with the logs when a check failed (KEEP=1 leaves
+# the project running, for debugging: its name is printed).
 ENGINE_ENV=${SACM_ENGINE_ENV:-/var/tmp/sacm-podman/env.sh}
 engine() { if command -v podman >/dev/null; then podman "$@"; else docker "$@"; fi; }
 dc() { docker-compose -p "$P" -f compose/docker-compose.yml "$@"; }
@@ -31,6 +32,10 @@ compose_cleanup() {
 	if [ "$fails" != 0 ]; then
 		dc logs --tail=20 > "$W/logs.txt" 2>&1
 		tail -150 "$W/logs.txt"
+	fi
+	if [ -n "${KEEP:-}" ]; then
+		echo "kept: project $P, files in $W"
+		return
 	fi
 	dc down -v >/dev/null 2>&1
 	# podman 4.3 leaves the monitors of `exec` sessions behind
