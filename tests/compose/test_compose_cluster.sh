@@ -41,6 +41,15 @@ spread() { [ "$(sessions 1)" -ge 1 ] && [ "$(sessions 2)" -ge 1 ] && [ "$(sessio
 check "the three nodes form one cluster, the daemons spread over them" wait_for 240 spread
 cluster > "$W/cluster-1"
 echo "     $(cat "$W/cluster-1")"
+# every node takes every account's login, whichever node it tried first
+# (a login tried on a node before it joined must not stick to it)
+login_on() {	# host
+	dc exec -T broker bash -c "sed 's/^host = .*/host = $1/' /lab/accounts/ctl.conf > /tmp/ctl-$1.conf &&
+	    sacmctl -c /tmp/ctl-$1.conf items sacm/endpoints -n 1 >/dev/null"
+}
+for h in broker broker-2 broker-3; do
+	check "the operator logs in to $h" login_on "$h"
+done
 check "... named by their containers" grep -q "cluster of 3 nodes, node 1 on broker (pid [0-9]*, [0-9]* sessions), node 2 on broker-2 (running, [0-9]* sessions), node 3 on broker-3 (running" "$W/cluster-1"
 endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge 2 ]; }
 check "each target announces itself" wait_for 180 endpoints

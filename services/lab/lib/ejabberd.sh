@@ -139,13 +139,20 @@ node_start() {
 	die "ejabberd node $n did not start (logs in $(node_logs "$n"))"
 }
 
-# node_join N: node N (running) in node 1's cluster, once.
+# node_join N: node N (running) in node 1's cluster, once.  Its caches
+# are cleared after: a login tried on it before it joined (a client whose
+# host list starts there) found no such account in its own empty tables,
+# and ejabberd keeps that miss (auth_cache_missed) for an hour, across
+# the join; the account's logins to that node then fail as "Invalid
+# username or password" while the other nodes take them.
 node_join() {
 	ejctl_node "$1" list_cluster 2>/dev/null |
 	    grep -q "$(node_name 1)" && return 0
 	say "ejabberd node $1 joins the cluster"
 	ejctl_node "$1" --no-timeout join_cluster "$(node_name 1)" \
 	    >/dev/null || die "ejabberd node $1: join_cluster failed"
+	ejctl_node "$1" clear_cache >/dev/null ||
+	    die "ejabberd node $1: clear_cache failed"
 }
 
 ejabberd_start() {
