@@ -177,12 +177,15 @@ out:
 /*
  * A collection request: its evaluation follows once the posture is in,
  * so the policy is loaded now, while the collector collects (a request
- * caught up at start, long done, is not).
+ * caught up at start, long done, is not).  The request names the
+ * evaluator the orchestrator expects to give it to (`evaluator`): the
+ * others leave the cores to the collection, and load the policy if
+ * their first evaluation of it comes after all.
  */
 static void
 collection(struct ev *e, const struct grid_event *gev)
 {
-	char err[256], *ann = NULL, *base = NULL, *id = NULL, *profile;
+	char err[256], *ann = NULL, *base = NULL, *id = NULL, *profile, *ours;
 	xmlDocPtr doc;
 	xmlNodePtr req;
 	const char *bad;
@@ -193,11 +196,12 @@ collection(struct ev *e, const struct grid_event *gev)
 		return;
 	req = xmlDocGetRootElement(doc);
 	profile = xml_prop(req, "profile");
-	if (xml_ids_ok(req, xml_id_attrs, &bad) && policy_from_request(req,
-	    &ann, &base, &id) == 0)
+	ours = xml_prop(req, "evaluator");
+	if (xml_ids_ok(req, xml_id_attrs, &bad) && for_us(e, ours) &&
+	    policy_from_request(req, &ann, &base, &id) == 0)
 		(void)ev_preload(e, ann, base, id, profile && *profile ?
 		    profile : NULL);
-	free(ann); free(base); free(id); free(profile);
+	free(ann); free(base); free(id); free(profile); free(ours);
 	xmlFreeDoc(doc);
 }
 

@@ -75,6 +75,7 @@ struct orch {
 	sqlite3			*db;
 	struct orch_evaluator	 ev[ORCH_MAX_EVALUATORS];
 	size_t			 nev;
+	size_t			 ev_hint;	/* next to name first */
 	struct ratelimit	*announcements, *changes;	/* per endpoint */
 	long			 publishing;	/* assessments on their way */
 	char			**soon;		/* to publish (orch_pubq.c) */

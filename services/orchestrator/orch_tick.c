@@ -245,6 +245,36 @@ pick_evaluator(struct orch *o)
 	return best;
 }
 
+/*
+ * The evaluator a collection request names, to load the policy ahead:
+ * the one with the most room, ties going round, so that each evaluator
+ * the next evaluations may go to has the policy loaded by then, and one
+ * target's collection competes with one loading only.
+ */
+static struct orch_evaluator *
+hint_evaluator(struct orch *o)
+{
+	struct orch_evaluator *best = NULL;
+	size_t i, k, at = 0;
+	long room = 0, r;
+
+	for (k = 0; k < o->nev; k++) {
+		i = (o->ev_hint + k) % o->nev;
+		if (!o->ev[i].online)
+			continue;
+		r = o->ev[i].capacity * o->conf.evaluator_depth -
+		    inflight(o, o->ev[i].jid);
+		if (r > room) {
+			room = r;
+			best = &o->ev[i];
+			at = i;
+		}
+	}
+	if (best)
+		o->ev_hint = at + 1;
+	return best;
+}
+
 const char *
 orch_pick_evaluator(struct orch *o)
 {
@@ -365,7 +395,9 @@ static void
 request_collection(struct orch *o, const char *id, const char *policy,
     const char *profile, const char *endpoint, int attempts)
 {
+	struct orch_evaluator *ev;
 	struct buf b;
+	char jid[512];
 
 	buf_init(&b, (size_t)grid_get_conf(o->g)->max_item_size);
 	buf_adds(&b, "<collection-request xmlns='" SACM_NS "'");
@@ -373,6 +405,10 @@ request_collection(struct orch *o, const char *id, const char *policy,
 		buf_adds(&b, " profile='");
 		buf_add_xml(&b, profile);
 		buf_adds(&b, "'");
+	}
+	if ((ev = hint_evaluator(o)) != NULL) {
+		jid_bare(ev->jid, jid, sizeof(jid));
+		buf_add_attr(&b, "evaluator", jid);
 	}
 	buf_adds(&b, "><endpoint id='");
 	buf_add_xml(&b, endpoint);

@@ -99,9 +99,14 @@ import json, sys
 for i in json.load(sys.stdin):
     if "kind=\"tailoring\"" in i["payload"]:
         print(i["payload"])' 2>/dev/null | head -1)
-echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$TPROF'><endpoint id='${MID[hardened]}'/>$TANN$ANN</collection-request>" > "$W/creq.xml"
+# This collection request names the evaluator its evaluation is meant
+# for (the orchestrator's pick): that one loads the policy ahead, the
+# other leaves the cores to the collection.
+echo "<collection-request xmlns='http://sacm-grid.dev/protocol/1' profile='$TPROF' evaluator='evaluator-1@grid.test'><endpoint id='${MID[hardened]}'/>$TANN$ANN</collection-request>" > "$W/creq.xml"
 SACM_CONFIG=$ORCH "$S" publish sacm/collection/requests "$W/creq.xml" --id t1 >/dev/null
 check "a tailored profile: the posture is collected" wait_for 90 stored hardened t1
+check "... the policy loaded ahead by the evaluator the request names" grep -q "profile $TPROF: loading ahead of its evaluations" "$W/ev1.log"
+check "... and by no other" bash -c "! grep -q 'profile $TPROF: loading ahead' '$W/ev2.log'"
 echo "<evaluation-request xmlns='http://sacm-grid.dev/protocol/1' endpoint='${MID[hardened]}' hostname='target-hardened' assessment='a-t' profile='$TPROF' evaluator='evaluator-1@grid.test'>$TANN$ANN$(cat "$W/stored-hardened-t1.xml")</evaluation-request>" > "$W/ereq.xml"
 SACM_CONFIG=$ORCH "$S" publish sacm/evaluation/requests "$W/ereq.xml" --id et >/dev/null
 check "... and evaluated" wait_for 120 result et

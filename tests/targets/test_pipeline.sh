@@ -68,6 +68,25 @@ current() { "$S" items sacm/results --id "${MID[$1]}/$ID/$PROFILE" >/dev/null 2>
 for t in $TREES; do
 	check "publishing the policy gives $t a result on sacm/results" wait_for 180 current $t
 done
+# Each collection request names the evaluator meant to load the policy
+# ahead, in turn: both evaluators, and each loaded it ahead.
+D=$(sed -n "s/^jid = [^@]*@//p" "$L/accounts/ctl.conf")
+hinted() {
+	"$S" items sacm/collection/requests -n 20 --json | /usr/bin/python3 -c '
+import json, sys, xml.etree.ElementTree as ET
+names = set()
+for i in json.load(sys.stdin):
+    r = ET.fromstring(i["payload"])
+    p = r.find("{http://sacm-grid.dev/protocol/1}policy")
+    if p is not None and p.get("id") == sys.argv[1]:
+        names.add(r.get("evaluator"))
+print(" ".join(sorted(map(str, names))))' "$ID"
+}
+check "the collection requests name the evaluators in turn ($(hinted))" \
+    test "$(hinted)" = "evaluator-1@$D evaluator-2@$D"
+for e in 1 2; do
+	check "... evaluator-$e loaded the policy ahead" grep -q "policy ${ID:0:12}, profile $PROFILE: loading ahead" "$L/log/evaluator-$e.log"
+done
 # Our evaluation's rule results (from the request it answered) against
 # oscap-chroot's on the same tree.
 same_as_oscap() {	# tree profile request
