@@ -80,8 +80,8 @@ moved() { [ "$(sessions 3)" -le 0 ] && [ $(( $(sessions 1) + $(sessions 2) )) -g
 check "node 3 killed: its sessions move to the other nodes ($before in all)" wait_for 120 moved
 cluster > "$W/cluster-2"
 echo "     $(cat "$W/cluster-2")"
-check "... the assessment asked of the orchestrator on its new node completes" \
-    ctl assess "$ID" --profile "$PROFILE" --wait --timeout 300 > "$W/assess.out" 2>&1
+assess_wait() { ctl assess "$ID" --profile "$PROFILE" --wait --timeout 300 > "$W/assess.out" 2>&1; }
+check "... the assessment asked of the orchestrator on its new node completes" assess_wait
 for n in 1 3; do
 	wait_for 60 has "$n" 2
 	check "... target-$n has two results: none lost, none twice ($(results "$n"))" has "$n" 2
