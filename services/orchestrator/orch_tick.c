@@ -224,13 +224,16 @@ inflight(struct orch *o, const char *full)
 	return n < 0 ? 0 : n;
 }
 
+/* The online evaluator with the most room, looking from start on (the
+ * first of equals wins); its index in *at. */
 static struct orch_evaluator *
-pick_evaluator(struct orch *o)
+pick_from(struct orch *o, size_t start, size_t *at)
 {
 	struct orch_evaluator *best = NULL;
 	long room = 0;
 
-	for (size_t i = 0; i < o->nev; i++) {
+	for (size_t k = 0; k < o->nev; k++) {
+		size_t i = (start + k) % o->nev;
 		long r;
 
 		if (!o->ev[i].online)
@@ -240,9 +243,18 @@ pick_evaluator(struct orch *o)
 		if (r > room) {
 			room = r;
 			best = &o->ev[i];
+			*at = i;
 		}
 	}
 	return best;
+}
+
+static struct orch_evaluator *
+pick_evaluator(struct orch *o)
+{
+	size_t at;
+
+	return pick_from(o, 0, &at);
 }
 
 /*
@@ -254,25 +266,12 @@ pick_evaluator(struct orch *o)
 static struct orch_evaluator *
 hint_evaluator(struct orch *o)
 {
-	struct orch_evaluator *best = NULL;
-	size_t i, k, at = 0;
-	long room = 0, r;
+	struct orch_evaluator *e;
+	size_t at;
 
-	for (k = 0; k < o->nev; k++) {
-		i = (o->ev_hint + k) % o->nev;
-		if (!o->ev[i].online)
-			continue;
-		r = o->ev[i].capacity * o->conf.evaluator_depth -
-		    inflight(o, o->ev[i].jid);
-		if (r > room) {
-			room = r;
-			best = &o->ev[i];
-			at = i;
-		}
-	}
-	if (best)
+	if ((e = pick_from(o, o->ev_hint, &at)) != NULL)
 		o->ev_hint = at + 1;
-	return best;
+	return e;
 }
 
 const char *

@@ -74,3 +74,22 @@ compose_healthchecks() {
 		fi
 	done
 }
+
+# compose_publish WHAT TARGET...: checks (in the words WHAT) that each
+# target announces itself, publishes SSG's Debian 12 datastream (DS,
+# PROFILE, ID: checked accepted) and reads each target's machine-id
+# (MID[N] for target-N).
+compose_publish() {
+	local what=$1 n
+	shift
+	endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge "$1" ]; }
+	check "$what" wait_for 180 endpoints $#
+	DS=/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml
+	PROFILE=xccdf_org.ssgproject.content_profile_standard
+	ID=$(ctl policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
+	check "the Debian 12 datastream is accepted" test -n "$ID"
+	declare -gA MID
+	for n in "$@"; do
+		MID[$n]=$(dc exec -T "target-$n" cat /etc/machine-id | tr -d '\r\n')
+	done
+}

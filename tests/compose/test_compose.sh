@@ -22,17 +22,7 @@ check "... after the one-shot certificate step, which exits 0" \
     wait_for 60 bash -c "docker-compose -p $P -f compose/docker-compose.yml ps pki | grep -q 'Exit 0'"
 check "... nodes 2 and 3 of a cluster end at once without one" \
     wait_for 60 bash -c "docker-compose -p $P -f compose/docker-compose.yml ps broker-2 broker-3 | grep -c 'Exit 0' | grep -qx 2"
-endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge 3 ]; }
-check "the broker makes accounts and topics on first start; each target announces itself" wait_for 180 endpoints
-
-DS=/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml
-PROFILE=xccdf_org.ssgproject.content_profile_standard
-ID=$(ctl policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
-check "the Debian 12 datastream is accepted" test -n "$ID"
-declare -A MID
-for n in 1 2 3; do
-	MID[$n]=$(dc exec -T "target-$n" cat /etc/machine-id | tr -d '\r\n')
-done
+compose_publish "the broker makes accounts and topics on first start; each target announces itself" 1 2 3
 current() { ctl items sacm/results --id "${MID[$1]}/$ID/$PROFILE" >/dev/null 2>&1; }
 for n in 1 2 3; do
 	check "publishing it gives target-$n a result" wait_for 300 current "$n"

@@ -51,17 +51,7 @@ for h in broker broker-2 broker-3; do
 	check "the operator logs in to $h" login_on "$h"
 done
 check "... named by their containers" grep -q "cluster of 3 nodes, node 1 on broker (pid [0-9]*, [0-9]* sessions), node 2 on broker-2 (running, [0-9]* sessions), node 3 on broker-3 (running" "$W/cluster-1"
-endpoints() { [ "$(ctl items sacm/endpoints -n 10 --json 2>/dev/null | grep -c '"id"')" -ge 2 ]; }
-check "each target announces itself" wait_for 180 endpoints
-
-DS=/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml
-PROFILE=xccdf_org.ssgproject.content_profile_standard
-ID=$(ctl policy publish "$DS" 2>/dev/null | awk '/^accepted/ {print $3}')
-check "the Debian 12 datastream is accepted" test -n "$ID"
-declare -A MID
-for n in 1 3; do
-	MID[$n]=$(dc exec -T "target-$n" cat /etc/machine-id | tr -d '\r\n')
-done
+compose_publish "each target announces itself" 1 3
 # results N: how many results target N has in the results repository
 results() {
 	ctl results history "${MID[$1]}" --json 2>/dev/null |
