@@ -93,7 +93,8 @@ same_as_oscap() {	# tree profile request
 	APT_CONFIG=$W/apt.conf oscap-chroot "$L/targets/$1" xccdf eval --profile "$2" \
 	    --results "$W/live.xml" "$DS" >/dev/null 2>&1
 	genuine "$3" > "$W/res.xml"
-	/usr/bin/python3 tests/targets/cmp_rules.py "$W/res.xml" "$W/live.xml" >/dev/null
+	/usr/bin/python3 tests/targets/cmp_rules.py "$W/res.xml" "$W/live.xml" > "$W/cmp.out" 2>&1 ||
+	    { echo "     request $3: $(head -c 600 "$W/cmp.out")"; return 1; }
 }
 # The result of a request published by the evaluator it names: under the
 # request's id, or "<request>/<random>" when a forger took that id.
