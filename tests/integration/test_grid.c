@@ -383,6 +383,20 @@ test_offline_delivery(void)
 	free(pl);
 }
 
+/* The end of a case on sacm/evaluation/results: unsubscribed, closed,
+ * freed. */
+static void
+results_case_end(struct grid *sub, struct grid *pub, struct seen *s,
+    char *id, char *pl)
+{
+	T_EQ(grid_unsubscribe(sub, "sacm/evaluation/results"), 0);
+	done(sub);
+	done(pub);
+	seen_free(s);
+	free(id);
+	free(pl);
+}
+
 /*
  * An item larger than libstrophe reads in one turn (4 KB) is handled in
  * the loop turn that received it, not one whole timeout later: the rest
@@ -391,7 +405,8 @@ test_offline_delivery(void)
 static void
 test_large_item_one_turn(void)
 {
-	struct grid *sub = open_as("orchestrator"), *pub = open_as("evaluator-1");
+	struct grid *sub = open_as("orchestrator");
+	struct grid *pub = open_as("evaluator-1");
 	struct seen s = { 0 };
 	struct timespec a, b;
 	char *id = unique("large"), *pl;
@@ -417,12 +432,7 @@ test_large_item_one_turn(void)
 	printf("     a 12 KB item handled %ld ms after its publish was "
 	    "answered (turns of 3 s)\n", ms);
 	T_ASSERT(ms < 1500);
-	T_EQ(grid_unsubscribe(sub, "sacm/evaluation/results"), 0);
-	done(sub);
-	done(pub);
-	seen_free(&s);
-	free(id);
-	free(pl);
+	results_case_end(sub, pub, &s, id, pl);
 }
 
 /* Publishing the same item twice is two events; catch-up of an item
@@ -461,12 +471,7 @@ test_republish_delivered(void)
 	for (int i = 0; i < s.n; i++)
 		n += strcmp(s.ids[i], id) == 0;
 	T_EQ(n, 2);
-	T_EQ(grid_unsubscribe(sub, "sacm/evaluation/results"), 0);
-	done(sub);
-	done(pub);
-	seen_free(&s);
-	free(id);
-	free(pl);
+	results_case_end(sub, pub, &s, id, pl);
 }
 
 static void
