@@ -358,9 +358,12 @@ read_tailoring(xmlNodePtr root, struct scap_info *s)
 {
 	s->tailoring_id = prop(root, "id", NULL);
 	for (xmlNodePtr x = xml_child(root, NULL, NULL); x; x = x->next) {
+		/* One of each by the schema: a second is ignored. */
 		if (xml_is(x, "benchmark", NS_XCCDF12)) {
-			s->benchmark_id = prop(x, "href", NULL);
-		} else if (xml_is(x, "version", NS_XCCDF12)) {
+			if (s->benchmark_id == NULL)
+				s->benchmark_id = prop(x, "href", NULL);
+		} else if (xml_is(x, "version", NS_XCCDF12) &&
+		    s->benchmark_version == NULL) {
 			xmlChar *v = xmlNodeGetContent(x);
 
 			s->benchmark_version = v ? strdup((char *)v) : NULL;
