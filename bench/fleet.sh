@@ -170,6 +170,12 @@ printf '%-40s %12s\n' "a results query, half way (s)" "$qsecs"
 printf '%-40s %12s\n' "anchor: one oscap-chroot scan (s)" "$oscap_s"
 printf '%-40s %12s\n' "... N of them one after another (s)" "$(awk -v n="$N" -v s="$oscap_s" 'BEGIN{printf "%.0f", n * s}')"
 printf '%-40s %12s\n' "broker CPU time (s)" "$(awk -v a="$bc0" -v b="$bc1" -v h="$hz" 'BEGIN{printf "%.1f", (b - a) / h}')"
+i=0
+for p in $BPIDS; do	# each broker node's, its heap's settings included
+	i=$((i + 1))
+	kb=$(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+	printf '%-40s %12s\n' "peak RSS broker node $i (MB)" "$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}')"
+done
 for d in policy-repo orchestrator posture-repo evaluator-1 evaluator-2 results-repo audit; do
 	f=$L/run/$d.pid
 	[ -s "$f" ] || continue
