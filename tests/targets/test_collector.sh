@@ -114,6 +114,25 @@ c1=$(crash_child)
 crash_child "$c1" > /dev/null
 check "a collection that crashes twice is reported as failed" wait_report "$MID/req-f"
 check "... with the reason" grep -q 'state="failed".*<reason>killed by signal 11</reason>' "$W/report.xml"
+# The platform checks (CPE-OVAL) are collected by a process of the
+# collection process's own: its fault is the collection's.
+crash_grandchild() {
+	local i p g
+	for i in $(seq 1 400); do
+		for p in $(pgrep -P "$COL"); do
+			g=$(pgrep -P "$p" | head -1)
+			if [ -n "$g" ]; then kill -SEGV "$g"; return 0; fi
+		done
+		sleep 0.02
+	done
+	return 1
+}
+request req-g "$MID" "$ANN"
+check "the platform checks have a process of their own" crash_grandchild
+check "... whose fault is the collection's, run once more" \
+    wait_for 30 grep -q "request req-g: the collection process crashed after .* (killed by signal 11); collecting once more" "$W/col.log"
+check "... and its report is the collection's" wait_report "$MID/req-g"
+check "... marked collected" grep -q 'state="collected"' "$W/report.xml"
 check "the collector keeps running" kill -0 $COL
 
 # A restart catches up on the requests on the topic; those it answered
