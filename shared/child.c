@@ -94,15 +94,29 @@ child_poll(struct child *c, int *status, struct rusage *ru)
 	return 1;
 }
 
+int
+child_wait(struct child *c, int *status)
+{
+	int r = 0;
+
+	while (waitpid(c->pid, status, 0) < 0)
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	c->pid = 0;
+	return r;
+}
+
 void
 child_kill(struct child *c)
 {
+	int status;
+
 	if (c->pid == 0)
 		return;
 	kill(c->pid, SIGKILL);
-	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	c->pid = 0;
+	(void)child_wait(c, &status);
 }
 
 long

@@ -46,6 +46,13 @@ int	child_start(struct child *, long timeout_s, int nice, child_fn *fn,
  */
 int	child_poll(struct child *, int *status, struct rusage *);
 
+/*
+ * Waits for the child to end, however long it takes (its own deadline is
+ * not applied): 0 with its wait status, or -errno when it was lost.
+ * Afterwards c->pid is 0.
+ */
+int	child_wait(struct child *, int *status);
+
 /* Kills (SIGKILL) and reaps a running child; nothing when none runs. */
 void	child_kill(struct child *);
 

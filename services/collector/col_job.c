@@ -139,15 +139,12 @@ cpe_wait(struct child *k, const char *dir, long timeout_s, char *err,
     size_t errlen)
 {
 	char path[4200];
-	int status;
+	int status, r;
 
-	while (waitpid(k->pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(err, errlen, "the platform checks: %s",
-			    strerror(errno));
-			return -ECHILD;
-		}
-	k->pid = 0;
+	if ((r = child_wait(k, &status)) < 0) {
+		snprintf(err, errlen, "the platform checks: %s", strerror(-r));
+		return r;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
