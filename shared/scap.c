@@ -403,15 +403,15 @@ read_tailoring(xmlNodePtr root, struct scap_info *s)
  * another version fails there), or < 0 with err.
  */
 static int
-validate_sds(xmlDocPtr doc, char *err, size_t errlen)
+validate_sds(xmlDocPtr doc, const struct scap_info *s, char *err,
+    size_t errlen)
 {
-	xmlNodePtr root = xmlDocGetRootElement(doc);
 	const char *rel = NULL;
 	char *v;
 	int r;
 
-	if (!xml_is(root, "data-stream-collection", NS_DS) ||
-	    (v = prop(root, "schematron-version", NULL)) == NULL)
+	if (s->kind != SCAP_DATASTREAM || (v = prop(xmlDocGetRootElement(doc),
+	    "schematron-version", NULL)) == NULL)
 		return 0;
 	if (strcmp(v, "1.2") == 0)
 		rel = "sds/1.2/scap-source-data-stream_1.2.xsd";
@@ -456,7 +456,7 @@ scap_inspect(const char *data, size_t len, size_t max, struct scap_info *s,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	validated = validate_sds(doc, err, errlen);
+	validated = validate_sds(doc, s, err, errlen);
 	xmlFreeDoc(doc);
 	if (validated < 0) {
 		r = validated;
