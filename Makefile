@@ -139,6 +139,7 @@ INTEGRATION_SUITES = tests/integration/run.sh \
 	tests/targets/test_pipeline.sh tests/compose/test_compose.sh \
 	tests/compose/test_compose_cluster.sh \
 	tests/targets/test_evaluate.sh tests/targets/test_fleet.sh \
+	tests/targets/test_fleet_prosody.sh \
 	tests/targets/test_posture.sh tests/targets/test_collect.sh \
 	tests/targets/test_waivers.sh tests/targets/test_remediate_ejabberd.sh \
 	tests/dashboard/test_dashboard.sh tests/targets/test_collector.sh \

@@ -511,27 +511,71 @@ pubsub_retract_async(struct grid *g, const char *node, const char *id,
 	return request_async(g, &b, fn, arg);
 }
 
+/* The <items/> of a reply, each item through fn; how many there were in
+ * *found (may be NULL). */
+static int
+each_item(struct grid *g, xmpp_stanza_t *reply, pubsub_item_fn *fn,
+    void *arg, int *found)
+{
+	xmpp_stanza_t *items = xmpp_stanza_get_child_by_path(reply, "iq",
+	    "pubsub", "items", NULL);
+
+	if (items == NULL)
+		return 0;
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(items); c && found;
+	    c = xmpp_stanza_get_next(c))
+		if (xmpp_stanza_is_tag(c))
+			(*found)++;
+	return grid_items_foreach(g, items, NULL, 0, fn, arg);
+}
+
+int
+pubsub_items_ids(struct grid *g, const char *node, const char *const *ids,
+    size_t n, pubsub_item_fn *fn, void *arg)
+{
+	xmpp_stanza_t *reply = NULL;
+	struct buf b;
+	int r, found = 0;
+
+	buf_init(&b, 16384 + n * 1024);
+	if (buf_adds(&b, "<pubsub xmlns='" NS_PUBSUB "'><items") < 0 ||
+	    node_attr(&b, node) < 0 || buf_adds(&b, ">") < 0)
+		buf_free(&b);
+	for (size_t i = 0; i < n; i++)
+		if (buf_adds(&b, "<item id='") < 0 ||
+		    buf_add_xml(&b, ids[i]) < 0 || buf_adds(&b, "'/>") < 0)
+			buf_free(&b);
+	if (buf_adds(&b, "</items></pubsub>") < 0)
+		buf_free(&b);
+	/* -ENOENT: item-not-found, the broker has none of them */
+	if ((r = request(g, "get", &b, &reply)) < 0)
+		return r;
+	r = each_item(g, reply, fn, arg, &found);
+	xmpp_stanza_release(reply);
+	if (r == 0 && found == 0)
+		return grid_fail(g, -ENOENT, "no item %s%s on %s", n ? ids[0] :
+		    "", n > 1 ? " or the others asked for" : "", node);
+	return r < 0 ? r : 0;
+}
+
 int
 pubsub_items(struct grid *g, const char *node, const char *id, long max,
     pubsub_item_fn *fn, void *arg)
 {
 	char *after = NULL;
-	int r = 0, found = 0;
+	int r = 0;
 
+	if (id)
+		return pubsub_items_ids(g, node, &id, 1, fn, arg);
 	for (int page = 0; page < MAX_PAGES; page++) {
-		xmpp_stanza_t *reply = NULL, *items, *set, *last;
+		xmpp_stanza_t *reply = NULL, *set, *last;
 		struct buf b;
 
 		buf_init(&b, 16384);
 		if (buf_adds(&b, "<pubsub xmlns='" NS_PUBSUB "'><items") < 0 ||
 		    node_attr(&b, node) < 0)
 			buf_free(&b);
-		if (id) {
-			if (buf_adds(&b, "><item id='") < 0 ||
-			    buf_add_xml(&b, id) < 0 ||
-			    buf_adds(&b, "'/></items></pubsub>") < 0)
-				buf_free(&b);
-		} else if (max > 0) {
+		if (max > 0) {
 			if (buf_printf(&b, " max_items='%ld'/></pubsub>", max) <
 			    0)
 				buf_free(&b);
@@ -548,15 +592,7 @@ pubsub_items(struct grid *g, const char *node, const char *id, long max,
 		}
 		if ((r = request(g, "get", &b, &reply)) < 0)
 			break;
-		items = xmpp_stanza_get_child_by_path(reply, "iq", "pubsub",
-		    "items", NULL);
-		if (items) {
-			for (xmpp_stanza_t *c = xmpp_stanza_get_children(items);
-			    c; c = xmpp_stanza_get_next(c))
-				if (xmpp_stanza_is_tag(c))
-					found++;
-			r = grid_items_foreach(g, items, NULL, 0, fn, arg);
-		}
+		r = each_item(g, reply, fn, arg, NULL);
 		set = xmpp_stanza_get_child_by_path(reply, "iq", "pubsub",
 		    "set", NULL);
 		last = set ? xmpp_stanza_get_child_by_name(set, "last") : NULL;
@@ -569,11 +605,9 @@ pubsub_items(struct grid *g, const char *node, const char *id, long max,
 			after = copy;
 		}
 		xmpp_stanza_release(reply);
-		if (r != 0 || id || max > 0 || after == NULL)
+		if (r != 0 || max > 0 || after == NULL)
 			break;
 	}
 	free(after);
-	if (r == 0 && id && found == 0)
-		return grid_fail(g, -ENOENT, "no item %s on %s", id, node);
 	return r < 0 ? r : 0;
 }

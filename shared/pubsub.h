@@ -106,5 +106,9 @@ int	pubsub_retract_async(struct grid *, const char *node, const char *id,
 typedef int pubsub_item_fn(const struct grid_event *, void *arg);
 int	pubsub_items(struct grid *, const char *node, const char *id,
 	    long max, pubsub_item_fn *fn, void *arg);
+/* The items with those ids, in one request: those the broker has go
+ * through fn; -ENOENT when it has none of them. */
+int	pubsub_items_ids(struct grid *, const char *node,
+	    const char *const *ids, size_t n, pubsub_item_fn *fn, void *arg);
 
 #endif

@@ -55,13 +55,16 @@ const struct topic_def topic_defs[] = {
 	    { "posture-repo", NULL },
 	    { "operator", "orchestrator", "dashboard", "auditor", NULL },
 	    { NULL } },
-	{ TOPIC_EVALUATION_REQUESTS, SACM_NS, "Evaluation requests", 1000,
+	/* Both keep as many as a fleet's round can leave a repository
+	 * behind by: it takes again from them what it missed
+	 * (rr_recover.c). */
+	{ TOPIC_EVALUATION_REQUESTS, SACM_NS, "Evaluation requests", 10000,
 	    { "orchestrator", NULL },
 	    /* the results repository checks each result against its
 	     * request */
 	    { "operator", "evaluator", "results-repo", "auditor", NULL },
 	    { NULL } },
-	{ TOPIC_EVALUATION_RESULTS, SACM_NS, "Evaluation results", 1000,
+	{ TOPIC_EVALUATION_RESULTS, SACM_NS, "Evaluation results", 10000,
 	    { "evaluator", NULL },
 	    { "operator", "results-repo", "orchestrator", "auditor", NULL },
 	    { NULL } },

@@ -87,7 +87,9 @@ commands:
                  restarts), the endpoints, the topics
   start|stop|restart NAME
                  one daemon (a stopped daemon stays stopped until 'start'
-                 or the next 'up')
+                 or the next 'up'); its configuration DIR/etc/NAME.conf
+                 is written again at each start, with the lines of
+                 DIR/etc/NAME.local (if any) added: options of your own
   env            print the exports that point sacmctl at this lab:
                  eval "\$(sacm-lab env)"
   account NAME [ROLE]

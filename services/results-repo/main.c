@@ -140,6 +140,7 @@ tick(void *arg)
 	struct rr *rr = arg;
 
 	retry_run(rr->retry, rr->g, again, rr);
+	rr_recover_tick(rr);
 	rr_marks_write(rr);
 	rr_requests_write(rr);
 	if (time(NULL) - rr->last_flush >= 5) {
@@ -166,6 +167,7 @@ close_store(void *arg)
 	struct rr *rr = arg;
 
 	rr_arf_forget(rr);
+	rr_recover_free(rr);
 	rr_requests_free(rr);
 	rr_store_close(rr);
 	retry_free(rr->retry);

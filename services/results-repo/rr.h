@@ -11,6 +11,11 @@
  *   rr_fix.c     libopenscap on a stored ARF: the remediation (fix) of
  *                an evaluation, its score with waived rules overridden
  *   rr_waiver.c  waivers: stored, applied, expired
+ *   rr_request.c evaluation requests kept as they come; a result checked
+ *                against its request
+ *   rr_recover.c after a (re)connect, the results on the topic not
+ *                stored are taken (a broker drops what it had queued
+ *                for a session it closed)
  */
 #ifndef RR_H
 #define RR_H
@@ -79,6 +84,16 @@ struct rr_req_op {
 };
 #define RR_REQS_MAX	256		/* written when this many wait */
 
+/* Results on the topic not stored, after a (re)connect (rr_recover.c). */
+struct rr_recover {
+	char		**ids;		/* to fetch, from next on */
+	size_t		  n, next, cap;
+	unsigned	  seen;		/* grid_reconnects() listed after */
+	int		  started;
+	unsigned long	  retry;	/* a failed listing: not before */
+	unsigned long	  listed, fetched, stored;
+};
+
 struct rr {
 	struct rr_conf	 conf;
 	struct grid_conf gc;
@@ -100,6 +115,7 @@ struct rr {
 	struct rr_req_op reqs[RR_REQS_MAX];	/* requests to write */
 	size_t		 nreqs;
 	time_t		 reqs_pruned;
+	struct rr_recover rec;
 };
 
 /* rr_store.c */
@@ -238,7 +254,7 @@ void	rr_request_free(struct rr_request *);
 /* An item on sacm/evaluation/requests, published or retracted: kept (the
  * orchestrator's only) until its result is stored, a day at most, so
  * that a result is checked without asking the broker, which keeps only
- * the last 1,000. */
+ * the last 10,000. */
 void	rr_request_event(struct rr *, const struct grid_event *);
 /* Request id is answered: it is not kept any longer. */
 void	rr_request_done(struct rr *, const char *id);
@@ -246,5 +262,10 @@ void	rr_request_done(struct rr *, const char *id);
 void	rr_requests_write(struct rr *);
 /* Forgets the requests not written (they are on the broker, or not). */
 void	rr_requests_free(struct rr *);
+
+/* rr_recover.c: each loop turn; after a (re)connect, lists the results
+ * on sacm/evaluation/results not stored and takes them, a batch a turn. */
+void	rr_recover_tick(struct rr *);
+void	rr_recover_free(struct rr *);
 
 #endif

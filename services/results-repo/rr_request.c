@@ -14,10 +14,11 @@
  *
  * The repository reads that topic, and keeps each request the
  * orchestrator publishes as it comes (until its result is stored, or a
- * day): the broker keeps only the last 1,000, and a repository behind
+ * day): the broker keeps only the last 10,000, and a repository behind
  * its evaluators by more than that would otherwise reject valid results
- * (10,000 endpoints did).  A request not kept (one published while the
- * repository was away) is fetched from the topic as before.
+ * (with 1,000 kept, 10,000 endpoints did).  A request not kept (one
+ * published while the repository was away, or dropped with its session)
+ * is fetched from the topic.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,7 +89,7 @@ queue(struct rr *rr, const char *id, const char *publisher,
 	if (rr->nreqs == RR_REQS_MAX)
 		rr_requests_write(rr);
 	if (rr->nreqs == RR_REQS_MAX)	/* the database refused: the */
-		return;			/* broker still has the last 1,000 */
+		return;			/* broker still has the last 10,000 */
 	op = &rr->reqs[rr->nreqs];
 	op->id = strdup(id);
 	op->publisher = publisher ? strdup(publisher) : NULL;

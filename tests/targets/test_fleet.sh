@@ -10,7 +10,9 @@
 # oscap-chroot); none is lost or duplicated.  It runs on a three-node
 # ejabberd cluster (FLEET_BROKER, FLEET_NODES), the daemons spread over
 # the nodes, and one node is killed while the endpoints are assessed: its
-# clients move to the other nodes and nothing is lost.  An evaluator is
+# clients move to the other nodes and nothing is lost.  The results
+# repository misses half of the results (stopped, its subscriptions
+# cancelled) and takes them from the topic when it is back.  An evaluator is
 # stopped too (its work is assigned again), and FLEET_LATE endpoints of
 # another account, approved while their collector is offline, wait and
 # are assessed once it is back.
@@ -85,10 +87,31 @@ check "sacm-fleet announces $N endpoints" wait_for 120 grep -q "$N endpoints ann
 eps=()
 for i in $(seq 1 "$N"); do eps+=("$(printf 'fleet-%06d' "$i")"); done
 check "the orchestrator knows them" wait_for 60 bash -c "[ \$(grep -c 'endpoint fleet-[0-9]* ' '$L/log/orchestrator.log') -ge $N ]"
+# Notifications the broker drops are taken from the topics.  The results
+# repository is stopped and its subscriptions to the requests and results
+# cancelled (a broker closing a session drops what it had queued for it:
+# ejabberd did, 3,000 results behind); it comes back with a catch-up of
+# 5 items, after half of the results were published.
+RR_CONF=$L/accounts/results-repo.conf
+"$BIN/sacm-lab" stop results-repo --dir "$L" >/dev/null 2>&1
+unsub() {	# topic: as results-repo itself, with a client we did not write
+	printf "<pubsub xmlns='http://jabber.org/protocol/pubsub'><unsubscribe node='%s' jid='results-repo@grid.test'/></pubsub>" "$1" > "$W/unsub.xml"
+	/usr/bin/python3 tests/integration/hostile.py iq "$RR_CONF" pubsub.grid.test set "$W/unsub.xml" > "$W/unsub.out" 2>&1 &&
+	    grep -q "^hostile: result" "$W/unsub.out"
+}
+unsub_both() { unsub sacm/evaluation/requests && unsub sacm/evaluation/results; }
+check "the results repository stopped, its subscriptions cancelled" unsub_both
+echo "catchup_items = 5" > "$L/etc/results-repo.local"
 # One account's first endpoint may be approved by auto_approve; an
 # operator approves them all (approving an approved one changes nothing).
 approve() { "$S" endpoints approve "$@" > "$W/approve.out"; }
 check "an operator approves them" approve "${eps[@]}"
+published() {	# results the evaluators published for the fleet
+	[ "$(cat "$L"/log/evaluator-*.log | grep -c 'result published' || true)" -ge "$1" ]
+}
+check "half of the results published meanwhile" wait_for 300 published $((N / 2))
+"$BIN/sacm-lab" start results-repo --dir "$L" >/dev/null 2>&1
+check "the results repository back: it takes the results it missed" wait_for 120 grep -q "after connecting: [0-9]* missed results fetched, [1-9][0-9]* stored" "$L/log/results-repo.log"
 nresults() {
 	"$S" results --policy "$ID" --json | /usr/bin/python3 -c '
 import json, sys

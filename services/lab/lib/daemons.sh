@@ -44,7 +44,8 @@ runs_as() {	# name program
 }
 
 # A daemon's configuration: its account's grid settings (its certificate
-# login: SASL EXTERNAL), then its own.
+# login: SASL EXTERNAL), then its own, then the operator's own lines in
+# etc/NAME.local if there are any.
 daemon_config() {
 	local name=$1 prog=$2 tree=${3:-} c=$LAB/etc/$1.conf user
 	mkdir -p "$LAB/etc" "$LAB/data" "$LAB/run" "$LAB/log"
@@ -68,7 +69,11 @@ daemon_config() {
 		# dpkg probes read the tree's apt settings, not the host's
 		echo "apt_config = $LAB/etc/apt-targets.conf"
 		echo "change_settle_ms = 2000" ;;
-	  esac; } > "$c"
+	  esac
+	  # An operator's own settings for this daemon (options the lines
+	  # above do not set), kept across up and start.
+	  [ -f "$LAB/etc/$name.local" ] && grep -v '^#' "$LAB/etc/$name.local"
+	  true; } > "$c"
 	chmod 600 "$c"
 	user=$(runs_as "$name" "$prog")
 	[ -n "$user" ] && [ "$prog" = sacm-audit ] && broker_log_reader "$user"
