@@ -246,8 +246,8 @@ disco_field(const struct disco_info *d, const char *var)
 	return NULL;
 }
 
-int
-disco_items(struct grid *g, const char *jid, const char *node,
+static int
+items(struct grid *g, const char *jid, const char *node, int rsm,
     disco_item_fn *fn, void *arg)
 {
 	char *after = NULL;
@@ -257,7 +257,7 @@ disco_items(struct grid *g, const char *jid, const char *node,
 		xmpp_stanza_t *reply = NULL, *q, *c, *set, *last;
 		int n = 0;
 
-		if ((r = query(g, jid, NS_ITEMS, node, after, 1, &reply)) < 0)
+		if ((r = query(g, jid, NS_ITEMS, node, after, rsm, &reply)) < 0)
 			break;
 		q = xmpp_stanza_get_child_by_name_and_ns(reply, "query",
 		    NS_ITEMS);
@@ -290,4 +290,18 @@ disco_items(struct grid *g, const char *jid, const char *node,
 	}
 	free(after);
 	return r < 0 ? r : 0;
+}
+
+int
+disco_items(struct grid *g, const char *jid, const char *node,
+    disco_item_fn *fn, void *arg)
+{
+	return items(g, jid, node, 1, fn, arg);
+}
+
+int
+disco_items_all(struct grid *g, const char *jid, const char *node,
+    disco_item_fn *fn, void *arg)
+{
+	return items(g, jid, node, 0, fn, arg);
 }

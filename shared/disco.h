@@ -45,5 +45,11 @@ typedef int disco_item_fn(const char *jid, const char *node,
     const char *name, void *arg);
 int	disco_items(struct grid *, const char *jid, const char *node,
 	    disco_item_fn *fn, void *arg);
+/* The same in one request without XEP-0059: every item in one answer.
+ * For a pubsub node's item ids: ejabberd answers each page of them by
+ * reading all of the node's items, payloads and all (a listing of 10,000
+ * results in pages of 200 kept it busy for minutes). */
+int	disco_items_all(struct grid *, const char *jid, const char *node,
+	    disco_item_fn *fn, void *arg);
 
 #endif

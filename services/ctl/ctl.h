@@ -110,12 +110,18 @@ long	ctl_duration(const char *);
 int	ctl_waive(struct ctl *, int argc, char **argv);
 int	ctl_waivers(struct ctl *, int argc, char **argv);
 int	ctl_unwaive(struct ctl *, int argc, char **argv);
-/* An IQ to the orchestrator; *docp is its answer element `answer`.
- * 0, or 1 with the reason printed. */
 /* <endpoint id='E'/> for each of a comma-separated list (may be NULL). */
 struct buf;
 void	ctl_add_endpoints(struct buf *, const char *list);
+/* An IQ to the orchestrator; *docp is its answer element `answer`.
+ * 0, or 1 with the reason printed. */
 int	ctl_orch_iq(struct ctl *, const char *what, const char *type,
+	    const char *query, const char *answer, xmlDocPtr *docp);
+/* The same for a request that may come twice (approving an approved
+ * endpoint changes nothing): unanswered within iq_timeout_ms (the
+ * orchestrator's session lost with the answer, or a long batch), it is
+ * sent once more. */
+int	ctl_orch_iq_again(struct ctl *, const char *what, const char *type,
 	    const char *query, const char *answer, xmlDocPtr *docp);
 int	ctl_results(struct ctl *, int argc, char **argv);
 /* The results repository's JID: the setting, else the one the grid

@@ -83,7 +83,8 @@ decide_batch(struct ctl *c, const char *verb, int argc, char **argv)
 		buf_adds(&q, "/>");
 	}
 	buf_printf(&q, "</%s>", verb);
-	rc = q.data ? ctl_orch_iq(c, verb, "set", q.data, "endpoints", &doc) :
+	rc = q.data ? ctl_orch_iq_again(c, verb, "set", q.data, "endpoints",
+	    &doc) :
 	    ctl_fail(verb, "request too large");
 	buf_free(&q);
 	if (rc)

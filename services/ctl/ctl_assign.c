@@ -17,9 +17,9 @@
 #include "xmlsafe.h"
 #include "xmlutil.h"
 
-int
-ctl_orch_iq(struct ctl *c, const char *what, const char *type,
-    const char *query, const char *answer, xmlDocPtr *docp)
+static int
+orch_iq(struct ctl *c, const char *what, const char *type,
+    const char *query, const char *answer, xmlDocPtr *docp, int again)
 {
 	xmpp_stanza_t *reply = NULL, *a;
 	char to[512], err[1024], *text;
@@ -29,7 +29,13 @@ ctl_orch_iq(struct ctl *c, const char *what, const char *type,
 	*docp = NULL;
 	query_service_jid(c->g, "orchestrator", "sacm-orchestrator", to,
 	    sizeof(to));
-	if ((r = grid_iq(c->g, to, type, query, &reply)) < 0)
+	if ((r = grid_iq(c->g, to, type, query, &reply)) == -ETIMEDOUT &&
+	    again) {
+		fprintf(stderr, "sacmctl: %s: %s; asking again\n", what,
+		    grid_errstr(c->g));
+		r = grid_iq(c->g, to, type, query, &reply);
+	}
+	if (r < 0)
 		return ctl_fail(what, "%s%s", grid_errstr(c->g), r ==
 		    -EOPNOTSUPP || r == -ETIMEDOUT ? " (is sacm-orchestrator "
 		    "running?)" : "");
@@ -42,6 +48,20 @@ ctl_orch_iq(struct ctl *c, const char *what, const char *type,
 	xmpp_free(grid_xmpp_ctx(c->g), text);
 	xmpp_stanza_release(reply);
 	return r < 0 ? ctl_fail(what, "%s", err) : 0;
+}
+
+int
+ctl_orch_iq(struct ctl *c, const char *what, const char *type,
+    const char *query, const char *answer, xmlDocPtr *docp)
+{
+	return orch_iq(c, what, type, query, answer, docp, 0);
+}
+
+int
+ctl_orch_iq_again(struct ctl *c, const char *what, const char *type,
+    const char *query, const char *answer, xmlDocPtr *docp)
+{
+	return orch_iq(c, what, type, query, answer, docp, 1);
 }
 
 long

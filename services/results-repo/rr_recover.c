@@ -7,7 +7,8 @@
  * results were never stored.  Notifications are only a hint; the topic
  * keeps the items.  So after every (re)connect of the events session,
  * the first included, the repository lists the ids on
- * sacm/evaluation/results (disco#items, paged: ids only, no payload),
+ * sacm/evaluation/results (disco#items: ids only, no payload, in one
+ * answer: disco_items_all),
  * keeps those it has stored no result for, and takes each as if it had
  * been notified: fetched by id, a batch per tick, checked and stored as
  * any other (a result notified meanwhile is stored once: result_in looks
@@ -128,7 +129,7 @@ list(struct rr *rr)
 	clear(rr);
 	rr->rec.listed = rr->rec.fetched = rr->rec.stored = 0;
 	rr_requests_write(rr);	/* what came is kept before results are */
-	if ((r = disco_items(rr->g, grid_pubsub_jid(rr->g),
+	if ((r = disco_items_all(rr->g, grid_pubsub_jid(rr->g),
 	    TOPIC_EVALUATION_RESULTS, listed, rr)) < 0) {
 		log_warnx("after connecting: cannot list %s (%s); trying "
 		    "again in %d s", TOPIC_EVALUATION_RESULTS, r == -ENOMEM ?

@@ -88,6 +88,15 @@ check "... and the orchestrator answers on" bash -c "'$S' endpoints pending --js
 # The operator decides.
 check "the operator approves it" bash -c "'$S' endpoints approve '$e2' | grep -q '$e2 approved'"
 check "... and it is approved" listed approved "$e2" collector-3
+# An approval whose answer does not come in time (the orchestrator busy
+# with a fleet's batch, or its session lost with the answer) is sent
+# again: approving an approved endpoint changes nothing.
+{ cat "$A/ctl.conf"; echo "iq_timeout_ms = 3000"; } > "$W/ctl-short.conf"
+kill -STOP "$op"; (sleep 4; kill -CONT "$op") &
+cont=$!
+SACM_CONFIG=$W/ctl-short.conf "$S" endpoints approve "$e2" > "$W/again.out" 2> "$W/again.err"; rc=$?
+wait "$cont"
+check "an approval unanswered in time is sent again, and answered" bash -c "[ $rc = 0 ] && grep -q 'asking again' '$W/again.err' && grep -q '$e2 approved' '$W/again.out'"
 report collector-3 "$e2" r2
 check "... and its posture is stored" wait_for 15 grep -q "report $e2/r2 stored" "$W/ps.log"
 check "the operator rejects the first" bash -c "'$S' endpoints reject '$e1' | grep -q '$e1 rejected'"

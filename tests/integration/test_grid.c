@@ -288,6 +288,15 @@ count_all(const struct grid_event *ev, void *arg)
 	return 0;
 }
 
+static int
+count_ids(const char *jid, const char *node, const char *name, void *arg)
+{
+	(void)jid; (void)node;
+	if (name && strncmp(name, "page-", 5) == 0)
+		(*(long *)arg)++;
+	return 0;
+}
+
 static void
 test_items_newest_and_by_id(void)
 {
@@ -339,6 +348,27 @@ test_items_newest_and_by_id(void)
 		T_EQ(pubsub_items(rd, "sacm/incidents", NULL, 0, count_all,
 		    &count), 0);
 		T_EQ(count, 230);
+	}
+	/* Several ids in one request: those there are; none, -ENOENT. */
+	{
+		const char *want[3] = { ids[1], "no-such-item", ids[2] };
+		const char *none[2] = { "no-such-item", "nor-this-one" };
+
+		T_EQ(pubsub_items_ids(rd, "sacm/results", want, 3, find_item,
+		    &s), 0);
+		T_EQ(s.n, 2);
+		T_ASSERT(has(&s, ids[1]) && has(&s, ids[2]));
+		seen_free(&s);
+		T_EQ(pubsub_items_ids(rd, "sacm/results", none, 2, find_item,
+		    &s), -ENOENT);
+	}
+	/* Every item id of a node in one disco#items answer. */
+	{
+		long count = 0;
+
+		T_EQ(disco_items_all(rd, grid_pubsub_jid(rd), "sacm/incidents",
+		    count_ids, &count), 0);
+		T_ASSERT(count >= 230);
 	}
 	T_EQ(pubsub_retract(pub, "sacm/results", ids[0]), 0);
 	T_EQ(pubsub_items(rd, "sacm/results", ids[0], 0, find_item, &s),
