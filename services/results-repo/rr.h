@@ -264,7 +264,7 @@ void	rr_requests_write(struct rr *);
 void	rr_requests_free(struct rr *);
 
 /* rr_recover.c: each loop turn; after a (re)connect, lists the results
- * on sacm/evaluation/results not stored and takes them, a batch a turn. */
+ * on sacm/evaluation/results not stored and takes them, some each turn. */
 void	rr_recover_tick(struct rr *);
 void	rr_recover_free(struct rr *);
 
