@@ -116,6 +116,7 @@ struct rr {
 	size_t		 nreqs;
 	time_t		 reqs_pruned;
 	struct rr_recover rec;
+	sqlite3_stmt	*stored_st;	/* rr_result_stored(), kept prepared */
 };
 
 /* rr_store.c */
@@ -123,6 +124,9 @@ int	rr_store_open(struct rr *);
 void	rr_store_close(struct rr *);
 /* Steps a write to its end and finalizes it: 0, or -EIO (logged). */
 int	rr_step_done(struct rr *, sqlite3_stmt *);
+/* Is a result stored for the request named by the first len bytes of
+ * request (an evaluation or a vulnerability scan)?  1, 0, or -EIO. */
+int	rr_result_stored(struct rr *, const char *request, size_t len);
 
 #define NS_ARF	"http://scap.nist.gov/schema/asset-reporting-format/1.1"
 

@@ -508,10 +508,8 @@ result_in(struct rr *rr, const struct grid_event *gev)
 	struct rr_request q = { 0 };
 	struct ev e = { 0 };
 	xmlDocPtr doc = NULL;
-	sqlite3_stmt *st;
 	char err[1024] = "", req[513];
 	int64_t eid = -1;
-	int exists = 0;
 
 	if (strlen(gev->item_id) > 512) {
 		log_warnx("result rejected: item id of %zu bytes",
@@ -523,13 +521,7 @@ result_in(struct rr *rr, const struct grid_event *gev)
 	 * "<request>/<random>" (docs/protocol.md) */
 	snprintf(req, sizeof(req), "%.*s", (int)strcspn(gev->item_id, "/"),
 	    gev->item_id);
-	if (db_prep(rr->db, "SELECT 1 FROM evaluation WHERE request = ?", &st) ==
-	    0) {
-		db_bind_text(st, 1, req);
-		exists = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	if (exists) {
+	if (rr_result_stored(rr, req, strlen(req)) == 1) {
 		log_debug("result %s stored before", gev->item_id);
 		return;
 	}

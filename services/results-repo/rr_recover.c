@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "disco.h"
 #include "ident.h"
 #include "log.h"
@@ -35,26 +34,8 @@
 /* One id a request: ejabberd answers a request for several by reading
  * every item of the node (10,000 of them, payloads and all), and took a
  * few seconds for each batch of 16 at 10,000 endpoints (4 a second). */
-#define BATCH		1	/* ids asked for in one request */
 #define PER_TICK	16	/* requests per tick */
 #define RETRY_MS	10000	/* a listing that failed: tried again */
-
-/* Has the repository stored a result for request id ("<request>" or
- * "<request>/<random>")? */
-static int
-answered(struct rr *rr, const char *item)
-{
-	sqlite3_stmt *st;
-	int n = (int)strcspn(item, "/"), found;
-
-	if (db_prep(rr->db, "SELECT 1 FROM evaluation WHERE request = ?1 "
-	    "UNION ALL SELECT 1 FROM vuln_scan WHERE request = ?1", &st) < 0)
-		return 1;	/* not known: not fetched (the log says why) */
-	sqlite3_bind_text(st, 1, item, n, SQLITE_TRANSIENT);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
 
 /* "<request>" or "<request>/<hex>": the ids results are published under
  * (docs/protocol.md); anything else on the topic is no result of ours. */
@@ -95,7 +76,8 @@ listed(const char *jid, const char *node, const char *name, void *arg)
 	(void)jid;
 	(void)node;
 	rr->rec.listed++;
-	if (name == NULL || !item_ok(name) || answered(rr, name))
+	if (name == NULL || !item_ok(name) ||
+	    rr_result_stored(rr, name, strcspn(name, "/")) != 0)
 		return 0;
 	if (rr->rec.n == rr->rec.cap) {
 		size_t cap = rr->rec.cap ? rr->rec.cap * 2 : 64;
@@ -164,14 +146,9 @@ rr_recover_tick(struct rr *rr)
 		rr->rec.seen = n;
 	}
 	for (int i = 0; i < PER_TICK && rr->rec.next < rr->rec.n; i++) {
-		size_t k = rr->rec.n - rr->rec.next;
-		int r;
+		int r = pubsub_items(rr->g, TOPIC_EVALUATION_RESULTS,
+		    rr->rec.ids[rr->rec.next], 0, take, rr);
 
-		if (k > BATCH)
-			k = BATCH;
-		r = pubsub_items_ids(rr->g, TOPIC_EVALUATION_RESULTS,
-		    (const char *const *)rr->rec.ids + rr->rec.next, k, take,
-		    rr);
 		if (r < 0 && r != -ENOENT) {
 			log_warnx("taking missed results: %s%s",
 			    grid_errstr(rr->g), grid_state(rr->g) ==
@@ -179,7 +156,7 @@ rr_recover_tick(struct rr *rr)
 			if (grid_state(rr->g) != GRID_ONLINE)
 				return;		/* listed again when back */
 		}
-		rr->rec.next += k;
+		rr->rec.next++;
 	}
 	if (rr->rec.n > 0 && rr->rec.next == rr->rec.n) {
 		log_info("after connecting: %lu missed results fetched, %lu "

@@ -149,13 +149,34 @@ rr_store_open(struct rr *rr)
 	return 0;
 }
 
+/* Asked for every result notified and every id a recovery lists (10,000
+ * of them at once): prepared once. */
+int
+rr_result_stored(struct rr *rr, const char *request, size_t len)
+{
+	int r;
+
+	if (rr->stored_st == NULL && db_prep(rr->db, "SELECT 1 FROM "
+	    "evaluation WHERE request = ?1 UNION ALL SELECT 1 FROM vuln_scan "
+	    "WHERE request = ?1", &rr->stored_st) < 0)
+		return -EIO;
+	sqlite3_bind_text(rr->stored_st, 1, request, (int)len,
+	    SQLITE_TRANSIENT);
+	r = sqlite3_step(rr->stored_st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
+	sqlite3_reset(rr->stored_st);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -EIO;
+}
+
 void
 rr_store_close(struct rr *rr)
 {
+	sqlite3_finalize(rr->stored_st);
+	rr->stored_st = NULL;
 	db_close(rr->db);
 	rr->db = NULL;
 }
-
 
 int
 rr_step_done(struct rr *rr, sqlite3_stmt *st)

@@ -5,17 +5,17 @@
 # sacm-fleet, on one collector account of its own, announces FLEET_N
 # endpoints (an operator approves them) and answers their collection
 # requests with those templates (endpoint i: template i mod 3).  Each
-# simulated endpoint gets exactly one result, rule for rule the one of its
-# template's tree (whose own result test_pipeline checks against
+# simulated endpoint gets exactly one result, rule for rule the one of
+# its template's tree (whose own result test_pipeline checks against
 # oscap-chroot); none is lost or duplicated.  It runs on a three-node
 # ejabberd cluster (FLEET_BROKER, FLEET_NODES), the daemons spread over
-# the nodes, and one node is killed while the endpoints are assessed: its
-# clients move to the other nodes and nothing is lost.  The results
+# the nodes, and one node is killed while the endpoints are assessed:
+# its clients move to the other nodes and nothing is lost.  The results
 # repository misses half of the results (stopped, its subscriptions
-# cancelled) and takes them from the topic when it is back.  An evaluator is
-# stopped too (its work is assigned again), and FLEET_LATE endpoints of
-# another account, approved while their collector is offline, wait and
-# are assessed once it is back.
+# cancelled) and takes them from the topic when it is back.  An
+# evaluator is stopped too (its work is assigned again), and FLEET_LATE
+# endpoints of another account, approved while their collector is
+# offline, wait and are assessed once it is back.
 . "$(dirname "$0")/lib.sh"
 N=${FLEET_N:-30}
 BROKER=${FLEET_BROKER:-ejabberd} NODES=${FLEET_NODES:-3}
@@ -68,8 +68,8 @@ fleet_conf() {	# account endpoints prefix
 }
 fleet_conf fleet "$N" fleet
 
-# LATE endpoints of another account are approved while their collector is
-# offline: they wait (the starvation case), and are assessed when it
+# LATE endpoints of another account are approved while their collector
+# is offline: they wait (the starvation case), and are assessed when it
 # comes back, after the others.
 LATE=${FLEET_LATE:-10}
 fleet_conf late "$LATE" late
@@ -87,11 +87,11 @@ check "sacm-fleet announces $N endpoints" wait_for 120 grep -q "$N endpoints ann
 eps=()
 for i in $(seq 1 "$N"); do eps+=("$(printf 'fleet-%06d' "$i")"); done
 check "the orchestrator knows them" wait_for 60 bash -c "[ \$(grep -c 'endpoint fleet-[0-9]* ' '$L/log/orchestrator.log') -ge $N ]"
-# Notifications the broker drops are taken from the topics.  The results
-# repository is stopped and its subscriptions to the requests and results
-# cancelled (a broker closing a session drops what it had queued for it:
-# ejabberd did, 3,000 results behind); it comes back with a catch-up of
-# 5 items, after half of the results were published.
+# Notifications the broker drops are taken from the topics.  The
+# results repository is stopped and its subscriptions to the requests
+# and results cancelled (a broker closing a session drops what it had
+# queued for it: ejabberd did, 3,000 results behind); it comes back with
+# a catch-up of 5 items, after half of the results were published.
 RR_CONF=$L/accounts/results-repo.conf
 "$BIN/sacm-lab" stop results-repo --dir "$L" >/dev/null 2>&1
 unsub() {	# topic: as results-repo itself, with a client we did not write
@@ -103,7 +103,8 @@ unsub_both() { unsub sacm/evaluation/requests && unsub sacm/evaluation/results; 
 check "the results repository stopped, its subscriptions cancelled" unsub_both
 echo "catchup_items = 5" > "$L/etc/results-repo.local"
 # One account's first endpoint may be approved by auto_approve; an
-# operator approves them all (approving an approved one changes nothing).
+# operator approves them all (approving an approved one changes
+# nothing).
 approve() { "$S" endpoints approve "$@" > "$W/approve.out"; }
 check "an operator approves them" approve "${eps[@]}"
 published() {	# results the evaluators published for the fleet
