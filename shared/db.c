@@ -146,11 +146,73 @@ db_open(const char *path, const char *const *mig, size_t n, sqlite3 **dbp,
 	return 0;
 }
 
+/* Statements kept by db_prep_hot(): few, looked up by connection and
+ * SQL address (a scan of a few dozen pointers costs nothing next to
+ * sqlite's parser, which was a quarter of a results repository's CPU). */
+#define HOT_MAX	64
+static struct {
+	sqlite3		*db;
+	const char	*sql;
+	sqlite3_stmt	*st;
+	int		 busy;
+} hot[HOT_MAX];
+
 void
 db_close(sqlite3 *db)
 {
-	if (db)
-		sqlite3_close(db);
+	if (db == NULL)
+		return;
+	for (size_t i = 0; i < HOT_MAX; i++)
+		if (hot[i].db == db) {
+			sqlite3_finalize(hot[i].st);
+			memset(&hot[i], 0, sizeof(hot[i]));
+		}
+	sqlite3_close(db);
+}
+
+int
+db_prep_hot(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	size_t i, slot = HOT_MAX;
+
+	for (i = 0; i < HOT_MAX; i++) {
+		if (hot[i].db == db && hot[i].sql == sql) {
+			if (hot[i].busy)	/* nested: one of its own */
+				return db_prep(db, sql, st);
+			hot[i].busy = 1;
+			*st = hot[i].st;
+			return 0;
+		}
+		if (hot[i].db == NULL && slot == HOT_MAX)
+			slot = i;
+	}
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL) != SQLITE_OK) {
+		log_warnx("sqlite: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	if (slot < HOT_MAX) {		/* else used once, as db_prep's */
+		hot[slot].db = db;
+		hot[slot].sql = sql;
+		hot[slot].st = *st;
+		hot[slot].busy = 1;
+	}
+	return 0;
+}
+
+void
+db_finish(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < HOT_MAX; i++)
+		if (hot[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			hot[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
 }
 
 int

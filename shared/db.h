@@ -32,6 +32,17 @@ void	db_rollback(sqlite3 *);
 int	db_batch_begin(sqlite3 *);
 /* Prepares sql (logging sqlite's reason on failure).  0 or -EIO. */
 int	db_prep(sqlite3 *, const char *sql, sqlite3_stmt **);
+/*
+ * The same for a statement run many times (once per rule of every
+ * result): prepared once per connection and kept.  sql must be a string
+ * literal (it is known by its address).  Ended with db_finish(), never
+ * sqlite3_finalize(); a statement asked for while its kept one is in use
+ * is prepared afresh.  db_close() finalizes the connection's.
+ */
+int	db_prep_hot(sqlite3 *, const char *sql, sqlite3_stmt **);
+/* Ends any statement: a kept one is reset (bindings cleared) for the
+ * next db_prep_hot(), any other finalized.  NULL is ignored. */
+void	db_finish(sqlite3_stmt *);
 /* Binds text, or NULL when v is NULL. */
 void	db_bind_text(sqlite3_stmt *, int i, const char *v);
 /* Binds n texts (NULL ones as NULL) from parameter first on. */

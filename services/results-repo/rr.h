@@ -116,7 +116,6 @@ struct rr {
 	size_t		 nreqs;
 	time_t		 reqs_pruned;
 	struct rr_recover rec;
-	sqlite3_stmt	*stored_st;	/* rr_result_stored(), kept prepared */
 };
 
 /* rr_store.c */

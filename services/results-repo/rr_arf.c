@@ -325,29 +325,33 @@ rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
 	return r;
 }
 
-/* gzip'ed data into a table of (sha256, size, gz), unless there. */
+/* gzip'ed data into a table of (sha256, size, gz), unless there: the
+ * skeleton of an ARF (part 0) or a part (part 1). */
 static int
-put_gz(struct rr *rr, const char *table, const char *sha, const char *data,
+put_gz(struct rr *rr, int part, const char *sha, const char *data,
     size_t len)
 {
+	static const char *const has[] = {
+		"SELECT 1 FROM arf WHERE sha256 = ?",
+		"SELECT 1 FROM arf_part WHERE sha256 = ?" };
+	static const char *const put[] = {
+		"INSERT INTO arf (sha256, size, gz) VALUES (?,?,?)",
+		"INSERT INTO arf_part (sha256, size, gz) VALUES (?,?,?)" };
 	sqlite3_stmt *st;
-	char sql[128], *gz;
+	char *gz;
 	size_t gzlen;
 	int have;
 
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE sha256 = ?", table);
-	if (db_prep(rr->db, sql, &st) < 0)
+	if (db_prep_hot(rr->db, has[part], &st) < 0)
 		return -EIO;
 	db_bind_text(st, 1, sha);
 	have = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (have)
 		return 1;
 	if (blob_gzip(data, len, &gz, &gzlen) < 0)
 		return -ENOMEM;
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (sha256, size, gz) VALUES "
-	    "(?,?,?)", table);
-	if (db_prep(rr->db, sql, &st) < 0) {
+	if (db_prep_hot(rr->db, put[part], &st) < 0) {
 		free(gz);
 		return -EIO;
 	}
@@ -371,7 +375,7 @@ rr_arf_store(struct rr *rr, const char *sha, const char *arf, size_t len,
 	if ((r = arfpart_skeleton(arf, len, parts, n, &skel, &slen, at)) < 0)
 		return r;
 	/* The row is keyed by the whole's digest; its gz is the skeleton. */
-	r = put_gz(rr, "arf", sha, skel, slen);
+	r = put_gz(rr, 0, sha, skel, slen);
 	free(skel);
 	if (r != 0)
 		return r < 0 ? r : 0;	/* 1: stored already */
@@ -387,10 +391,10 @@ rr_arf_store(struct rr *rr, const char *sha, const char *arf, size_t len,
 		else
 			blob_sha256_hex(arf + parts[i].off, parts[i].len,
 			    psha);
-		if ((r = put_gz(rr, "arf_part", psha, arf + parts[i].off,
+		if ((r = put_gz(rr, 1, psha, arf + parts[i].off,
 		    parts[i].len)) < 0)
 			return r;
-		if (db_prep(rr->db, "INSERT INTO arf_splice (arf, seq, at, "
+		if (db_prep_hot(rr->db, "INSERT INTO arf_splice (arf, seq, at, "
 		    "part) VALUES (?,?,?,?)", &st) < 0)
 			return -EIO;
 		db_bind_text(st, 1, sha);

@@ -155,7 +155,7 @@ rule_id(struct rr *rr, xmlNodePtr rule)
 	char *idents = xml_children_text(rule, "ident", SACM_NS);
 	int64_t id = -1;
 
-	if (name && db_prep(rr->db, "INSERT INTO rule (name, title, severity, "
+	if (name && db_prep_hot(rr->db, "INSERT INTO rule (name, title, severity, "
 	    "idents) VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE SET title ="
 	    " excluded.title, severity = excluded.severity, idents = "
 	    "excluded.idents RETURNING id", &st) == 0) {
@@ -165,7 +165,7 @@ rule_id(struct rr *rr, xmlNodePtr rule)
 		db_bind_text(st, 4, idents);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	free(idents);
 	free(name); free(title); free(sev);
@@ -273,7 +273,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 		sev = xml_prop(rule, "severity");
 		name = xml_prop(rule, "id");
 		rid = rule_id(rr, rule);
-		if (rid < 0 || db_prep(rr->db, "SELECT id FROM incident WHERE "
+		if (rid < 0 || db_prep_hot(rr->db, "SELECT id FROM incident WHERE "
 		    "endpoint = ? AND policy = ? AND profile = ? AND rule = ? "
 		    "AND closed IS NULL", &st) < 0) {
 			free(res); free(sev); free(name);
@@ -285,7 +285,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 		sqlite3_bind_int64(st, 4, rid);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			open = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		db_finish(st);
 		if (res && strcmp(res, "fail") == 0) {
 			/* a waived failure is accepted: no incident while the
 			 * waiver holds (one when it expires) */
@@ -322,7 +322,7 @@ incidents(struct rr *rr, const struct ev *e, int64_t eid)
 				r = rr_step_done(rr, st);
 			}
 		}
-		if (r == 0 && db_prep(rr->db, "INSERT INTO result (evaluation, rule,"
+		if (r == 0 && db_prep_hot(rr->db, "INSERT INTO result (evaluation, rule,"
 		    " result) VALUES (?,?,?)", &st) == 0) {
 			sqlite3_bind_int64(st, 1, eid);
 			sqlite3_bind_int64(st, 2, rid);

@@ -40,11 +40,11 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 	char *out = NULL;
 
 	*item = NULL;
-	if (db_prep(rr->db, "SELECT endpoint, hostname, assessment, policy, "
-	    "profile, request, evaluated, score, max, pass, fail, error, "
-	    "unknown, notapplicable, notchecked, informational, fixed, "
-	    "waived, wscore, wpass, wfail FROM evaluation WHERE id = ?", &st) <
-	    0)
+	if (db_prep_hot(rr->db, "SELECT endpoint, hostname, assessment, "
+	    "policy, profile, request, evaluated, score, max, pass, fail, "
+	    "error, unknown, notapplicable, notchecked, informational, fixed, "
+	    "waived, wscore, wpass, wfail FROM evaluation WHERE id = ?",
+	    &st) < 0)
 		return NULL;
 	sqlite3_bind_int64(st, 1, eid);
 	buf_init(&b, (size_t)grid_get_conf(rr->g)->max_item_size);
@@ -64,10 +64,10 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 		}
 		buf_adds(&b, ">");
 	}
-	sqlite3_finalize(st);
-	if (db_prep(rr->db, "SELECT ru.name, ru.severity, ru.title FROM result r "
-	    "JOIN rule ru ON ru.id = r.rule WHERE r.evaluation = ? AND "
-	    "r.result = 'fail' ORDER BY ru.name", &st) == 0) {
+	db_finish(st);
+	if (db_prep_hot(rr->db, "SELECT ru.name, ru.severity, ru.title FROM "
+	    "result r JOIN rule ru ON ru.id = r.rule WHERE r.evaluation = ? "
+	    "AND r.result = 'fail' ORDER BY ru.name", &st) == 0) {
 		sqlite3_bind_int64(st, 1, eid);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			buf_adds(&b, "<failed rule='");
@@ -85,7 +85,7 @@ current_xml(struct rr *rr, int64_t eid, char **item)
 			    (const char *)sqlite3_column_text(st, 0)));
 			buf_adds(&b, "/>");
 		}
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	if (buf_adds(&b, "</result>") == 0 && b.data && *item)
 		out = strdup(b.data);
@@ -159,7 +159,7 @@ rr_marks_write(struct rr *rr)
 	for (size_t i = 0; i < rr->nmarks; i++) {
 		const struct rr_mark *m = &rr->marks[i];
 
-		if (db_prep(rr->db, m->incident ? "UPDATE incident SET "
+		if (db_prep_hot(rr->db, m->incident ? "UPDATE incident SET "
 		    "published = 1 WHERE id BETWEEN ? AND ?" : "UPDATE current "
 		    "SET published = 1 WHERE rowid = ? AND evaluation = ?",
 		    &st) < 0)
@@ -169,7 +169,7 @@ rr_marks_write(struct rr *rr)
 		 * evaluation's since */
 		sqlite3_bind_int64(st, 2, m->incident ? m->last : m->eid);
 		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	if (db_commit(rr->db) < 0)
 		db_rollback(rr->db);

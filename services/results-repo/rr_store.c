@@ -150,30 +150,28 @@ rr_store_open(struct rr *rr)
 }
 
 /* Asked for every result notified and every id a recovery lists (10,000
- * of them at once): prepared once. */
+ * of them at once). */
 int
 rr_result_stored(struct rr *rr, const char *request, size_t len)
 {
 	int r;
 
-	if (rr->stored_st == NULL && db_prep(rr->db, "SELECT 1 FROM "
-	    "evaluation WHERE request = ?1 UNION ALL SELECT 1 FROM vuln_scan "
-	    "WHERE request = ?1", &rr->stored_st) < 0)
+	sqlite3_stmt *st;
+
+	if (db_prep_hot(rr->db, "SELECT 1 FROM evaluation WHERE request = ?1 "
+	    "UNION ALL SELECT 1 FROM vuln_scan WHERE request = ?1", &st) < 0)
 		return -EIO;
-	sqlite3_bind_text(rr->stored_st, 1, request, (int)len,
-	    SQLITE_TRANSIENT);
-	r = sqlite3_step(rr->stored_st);
+	sqlite3_bind_text(st, 1, request, (int)len, SQLITE_TRANSIENT);
+	r = sqlite3_step(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
-	sqlite3_reset(rr->stored_st);
+	db_finish(st);
 	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -EIO;
 }
 
 void
 rr_store_close(struct rr *rr)
 {
-	sqlite3_finalize(rr->stored_st);
-	rr->stored_st = NULL;
 	db_close(rr->db);
 	rr->db = NULL;
 }
@@ -185,6 +183,6 @@ rr_step_done(struct rr *rr, sqlite3_stmt *st)
 
 	if (r < 0)
 		log_warnx("sqlite: %s", sqlite3_errmsg(rr->db));
-	sqlite3_finalize(st);
+	db_finish(st);
 	return r;
 }

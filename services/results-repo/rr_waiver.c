@@ -74,7 +74,7 @@ rr_waiver_covering(struct rr *rr, int64_t eid, const char *rule)
 	sqlite3_stmt *st;
 	int found = 0;
 
-	if (db_prep(rr->db, "SELECT min(w.id) FROM evaluation e "
+	if (db_prep_hot(rr->db, "SELECT min(w.id) FROM evaluation e "
 	    "JOIN waiver_rule wr ON wr.rule = ?2 "
 	    "JOIN waiver w ON w.id = wr.waiver AND w.state = 'active' "
 	    "WHERE e.id = ?1 AND " RR_WAIVER_COVERS, &st) < 0)
@@ -85,7 +85,7 @@ rr_waiver_covering(struct rr *rr, int64_t eid, const char *rule)
 		snprintf(id, sizeof(id), "%s", sqlite3_column_text(st, 0));
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return found ? id : NULL;
 }
 

@@ -266,12 +266,69 @@ test_query_allowed(void)
 	T_ASSERT(!query_allowed("ctl@grid.test", NULL));
 }
 
+/* Kept statements: the same one again, reset and unbound; a nested
+ * one of its own; a schema change under it; gone with the connection. */
+static void
+test_hot(void)
+{
+	static const char sel[] = "SELECT count(*) FROM h WHERE x = ?";
+	char path[] = "/tmp/sacm-test-db-XXXXXX", err[256];
+	sqlite3_stmt *a, *b, *c;
+	sqlite3 *db;
+	int fd = mkstemp(path);
+
+	close(fd);
+	T_EQ(db_open(path, NULL, 0, &db, err, sizeof(err)), 0);
+	T_EQ(db_exec(db, "CREATE TABLE h (x INTEGER); INSERT INTO h VALUES "
+	    "(1), (1), (2)"), 0);
+	T_EQ(db_prep_hot(db, sel, &a), 0);
+	sqlite3_bind_int(a, 1, 1);
+	T_EQ(sqlite3_step(a), SQLITE_ROW);	/* left mid-way */
+	T_EQ(sqlite3_column_int(a, 0), 2);
+	/* in use: another statement, finalized by db_finish */
+	T_EQ(db_prep_hot(db, sel, &b), 0);
+	T_ASSERT(b != a);
+	sqlite3_bind_int(b, 1, 2);
+	T_EQ(sqlite3_step(b), SQLITE_ROW);
+	T_EQ(sqlite3_column_int(b, 0), 1);
+	db_finish(b);
+	db_finish(a);
+	/* the kept one again: reset, its binding cleared (NULL: no row) */
+	T_EQ(db_prep_hot(db, sel, &c), 0);
+	T_ASSERT(c == a);
+	T_EQ(sqlite3_step(c), SQLITE_ROW);
+	T_EQ(sqlite3_column_int(c, 0), 0);
+	db_finish(c);
+	/* a write commits with kept statements reset; the schema may
+	 * change under them */
+	T_EQ(db_begin(db), 0);
+	T_EQ(db_exec(db, "INSERT INTO h VALUES (2)"), 0);
+	T_EQ(db_commit(db), 0);
+	T_EQ(db_exec(db, "ALTER TABLE h ADD COLUMN y TEXT"), 0);
+	T_EQ(db_prep_hot(db, sel, &c), 0);
+	sqlite3_bind_int(c, 1, 2);
+	T_EQ(sqlite3_step(c), SQLITE_ROW);
+	T_EQ(sqlite3_column_int(c, 0), 2);
+	db_finish(c);
+	db_finish(NULL);
+	db_close(db);		/* finalizes it: sqlite3_close succeeds */
+	T_EQ(db_open(path, NULL, 0, &db, err, sizeof(err)), 0);
+	T_EQ(db_prep_hot(db, sel, &c), 0);
+	sqlite3_bind_int(c, 1, 1);
+	T_EQ(sqlite3_step(c), SQLITE_ROW);
+	T_EQ(sqlite3_column_int(c, 0), 2);
+	db_finish(c);
+	db_close(db);
+	remove_db(path);
+}
+
 int
 main(void)
 {
 	T_RUN(test_migrations);
 	T_RUN(test_transactions);
 	T_RUN(test_nested);
+	T_RUN(test_hot);
 	T_RUN(test_row_helpers);
 	T_RUN(test_query_parse);
 	T_RUN(test_query_allowed);
