@@ -230,14 +230,33 @@ certfail(const xmpp_tlscert_t *cert, const char *const errormsg)
 	return 0;
 }
 
+/*
+ * No Nagle, and TCP keepalive as libstrophe's xmpp_sockopt_cb_keepalive
+ * sets it (probes after 60 s idle, every 30 s, 3 of them: a dead idle
+ * broker is noticed in 150 s), without its TCP_USER_TIMEOUT of 150 s.
+ * That one also ends a connection the broker keeps alive but does not
+ * read (a zero window): ejabberd's session process does not read while
+ * it waits to write to a client that is behind, and at 10,000 endpoints
+ * the results repository was behind for longer than 150 s and lost its
+ * session every run (docs/architecture.md).  Data unacknowledged by a
+ * dead host ends the connection after the kernel's retransmissions
+ * (tcp_retries2).
+ */
 static int
 sockopt_nodelay(xmpp_conn_t *conn, void *sockp)
 {
-	int fd = *(int *)sockp, one = 1;
+	int fd = *(int *)sockp, one = 1, idle = 60, intvl = 30, cnt = 3;
 
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+	(void)conn;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof(idle)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
 		return -1;
-	return xmpp_sockopt_cb_keepalive(conn, sockp);
+	return 0;
 }
 
 static char *
