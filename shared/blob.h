@@ -34,8 +34,10 @@ void	blob_sha256_hex(const void *data, size_t len, char out[65]);
 /* 1 if s (may be NULL) is such a digest: 64 lowercase hex digits. */
 int	blob_sha256_ok(const char *s);
 
-/* gzip; 0 or -ENOMEM. *out is malloc'ed. */
-int	blob_gzip(const void *in, size_t len, char **out, size_t *outlen);
+/* gzip at zlib's level (1 fastest .. 9 smallest; 6 its default); 0 or
+ * -ENOMEM.  *out is malloc'ed. */
+int	blob_gzip(const void *in, size_t len, int level, char **out,
+	    size_t *outlen);
 /* gunzip (every member) at most max bytes of output; -E2BIG past it,
  * -EBADMSG if corrupt or truncated. */
 int	blob_gunzip(const void *in, size_t len, size_t max, char **out,

@@ -181,7 +181,7 @@ put_content(struct pr *pr, const char *id, const char *content, size_t len,
 	size_t gzlen;
 	int r;
 
-	if ((r = blob_gzip(content, len, &gz, &gzlen)) < 0)
+	if ((r = blob_gzip(content, len, 6, &gz, &gzlen)) < 0)
 		return r;
 	if (gzlen > INT_MAX || sqlite3_prepare_v2(pr->db, "INSERT OR IGNORE "
 	    "INTO content (sha256, size, gz, stored) VALUES (?, ?, ?, ?)", -1,

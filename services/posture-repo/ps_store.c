@@ -176,7 +176,7 @@ doc_put(struct ps *ps, const char *kind, const struct ps_doc *d)
 		return 0;
 	if (d->stored)		/* remembered, and gone: never deleted */
 		return -EIO;
-	if (blob_gzip(d->data, d->len, &gz, &gzlen) < 0)
+	if (blob_gzip(d->data, d->len, 6, &gz, &gzlen) < 0)
 		return -ENOMEM;
 	if (db_prep(ps->db, "INSERT INTO doc (digest, kind, size, gz) VALUES "
 	    "(?,?,?,?)", &st) < 0) {

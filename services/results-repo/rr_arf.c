@@ -326,7 +326,10 @@ rr_arf_in(struct rr *rr, xmlNodePtr arf, char **out, size_t *outlen,
 }
 
 /* gzip'ed data into a table of (sha256, size, gz), unless there: the
- * skeleton of an ARF (part 0) or a part (part 1). */
+ * skeleton of an ARF (part 0) or a part (part 1).  A skeleton, one an
+ * evaluation (780 KB with SSG's standard profile), at zlib's fastest
+ * level: 51 KB in 8 ms where level 6 takes 14 ms for 40 KB; a part is
+ * stored once, at level 6. */
 static int
 put_gz(struct rr *rr, int part, const char *sha, const char *data,
     size_t len)
@@ -349,7 +352,7 @@ put_gz(struct rr *rr, int part, const char *sha, const char *data,
 	db_finish(st);
 	if (have)
 		return 1;
-	if (blob_gzip(data, len, &gz, &gzlen) < 0)
+	if (blob_gzip(data, len, part ? 6 : 1, &gz, &gzlen) < 0)
 		return -ENOMEM;
 	if (db_prep_hot(rr->db, put[part], &st) < 0) {
 		free(gz);

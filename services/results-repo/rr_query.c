@@ -366,7 +366,7 @@ inline_doc(const char *doc, size_t len, char **out)
 	size_t gzlen;
 	unsigned char *b64;
 
-	if (blob_gzip(doc, len, &gz, &gzlen) < 0)
+	if (blob_gzip(doc, len, 6, &gz, &gzlen) < 0)
 		return -ENOMEM;
 	if ((b64 = malloc(4 * ((gzlen + 2) / 3) + 1)) == NULL) {
 		free(gz);

@@ -31,7 +31,7 @@ test_gzip_round_trip_and_limits(void)
 
 	for (size_t i = 0; i < n; i++)
 		in[i] = (char)('a' + i % 7);
-	T_EQ(blob_gzip(in, n, &z, &zl), 0);
+	T_EQ(blob_gzip(in, n, 6, &z, &zl), 0);
 	T_ASSERT(zl < n / 10);
 	T_EQ(blob_gunzip(z, zl, n, &out, &ol), 0);
 	T_EQ(ol, n);
@@ -136,7 +136,7 @@ test_unpack(void)
 	free(out);
 	T_EQ(unpack(in, n, n - 1, &out, &ol, NULL, err, sizeof(err)), -E2BIG);
 	/* gzip */
-	T_EQ(blob_gzip(in, n, &z, &zl), 0);
+	T_EQ(blob_gzip(in, n, 6, &z, &zl), 0);
 	T_EQ(unpack(z, zl, n, &out, &ol, &fmt, err, sizeof(err)), 0);
 	T_STREQ(fmt, "gzip");
 	T_ASSERT(ol == n && memcmp(in, out, n) == 0);
