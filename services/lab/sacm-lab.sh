@@ -81,7 +81,10 @@ commands:
   node N [--foreground]
                  start node N of a cluster whose nodes run apart (its own
                  container) and join it to node 1's cluster; the lab
-                 directory is shared and 'up' has configured it
+                 directory is shared and 'up' has configured it.  In a
+                 cluster on this machine: start node N again after it
+                 stopped or died (its clients come back to it as they
+                 reconnect)
   down           stop the daemons and the broker (state is kept)
   status         what runs where: the broker, every daemon (with its
                  restarts), the endpoints, the topics
@@ -397,14 +400,13 @@ cmd_node() {
 	local n=${1:-} pid i
 	[ $# = 1 ] || die "usage: sacm-lab node N [--foreground]"
 	load_env
-	[ "$BROKER" = ejabberd ] && [ -n "$NODE_HOSTS" ] ||
-	    die "node: only for an ejabberd cluster whose nodes run apart" \
-		"(SACM_LAB_NODE_HOSTS)"
+	[ "$BROKER" = ejabberd ] && [ "${NODES:-1}" -gt 1 ] ||
+	    die "node: only for an ejabberd cluster (up --nodes N)"
 	case "$n" in [2-5]) ;; *) die "node: 2 to $NODES" ;; esac
 	[ "$n" -le "$NODES" ] || die "node $n: the cluster has $NODES nodes"
 	[ -f "$(node_dir "$n")/ejabberd.yml" ] ||
 	    die "node $n is not configured (sacm-lab up on node 1 first)"
-	LOCAL_NODE=$n
+	[ -z "$NODE_HOSTS" ] || LOCAL_NODE=$n
 	if pid=$(node_pid "$n"); then
 		say "ejabberd node $n already running (pid $pid)"
 	else

@@ -10,14 +10,16 @@
 # oscap-chroot); none is lost or duplicated.  It runs on a three-node
 # ejabberd cluster (FLEET_BROKER, FLEET_NODES), the daemons spread over
 # the nodes, and one node is killed while the endpoints are assessed:
-# its clients move to the other nodes and nothing is lost.  The results
-# repository misses half of the results (stopped, its subscriptions
-# cancelled) and takes them from the topic when it is back.  An
-# evaluator is stopped too (its work is assigned again), and FLEET_LATE
-# endpoints of another account, approved while their collector is
-# offline, wait and are assessed once it is back.
+# its clients move to the other nodes and nothing is lost; it is started
+# again after.  The results repository misses half of the results
+# (stopped, its subscriptions cancelled) and takes them from the topic
+# when it is back.  An evaluator is stopped too (its work is assigned
+# again), and FLEET_LATE endpoints of another account, approved while
+# their collector is offline, wait and are assessed once it is back.
+# At the end every daemon's sqlite database passes integrity_check.
+# The defaults: 260 + 40 late, 300 endpoints.
 . "$(dirname "$0")/lib.sh"
-N=${FLEET_N:-30}
+N=${FLEET_N:-260}
 BROKER=${FLEET_BROKER:-ejabberd} NODES=${FLEET_NODES:-3}
 L=$W/lab
 FPID= LPID=
@@ -71,7 +73,7 @@ fleet_conf fleet "$N" fleet
 # LATE endpoints of another account are approved while their collector
 # is offline: they wait (the starvation case), and are assessed when it
 # comes back, after the others.
-LATE=${FLEET_LATE:-10}
+LATE=${FLEET_LATE:-40}
 fleet_conf late "$LATE" late
 "$BIN/sacm-fleet" -f "$W/late.conf" > "$W/late.log" 2>&1 &
 LPID=$!
@@ -139,6 +141,11 @@ taken_over() {	# what it abandoned (if anything) is assigned again
 	    grep -q "the evaluator is gone; assigning again" "$L/log/orchestrator.log"
 }
 check "... and assigns again what it had in hand" wait_for 60 taken_over
+if [ "$NODES" -gt 1 ]; then
+	node2() { "$BIN/sacm-lab" node 2 --dir "$L" > "$W/node2.out" 2>&1 &&
+	    grep -q "node 2 running (pid [0-9]*), in .*'s cluster" "$W/node2.out"; }
+	check "node 2 started again, in the cluster" node2
+fi
 check "every simulated endpoint gets a result" wait_for 600 bash -c "[ \$($(declare -f nresults); S='$S' ID='$ID' nresults) -ge $N ]"
 rules() {	# endpoint: "rule result" lines, sorted
 	"$S" results rules "$1" --json | /usr/bin/python3 -c '
@@ -191,6 +198,21 @@ reused_arf() {	# endpoint: its ARF names it, and validates
 }
 check "a reused result's ARF ($rep) names its endpoint and validates" reused_arf "$rep"
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
+integrity() {	# every database as it is now, read-only
+	local f n=0
+	for f in "$L"/data/*.sqlite "$L"/data/*/*.sqlite; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		/usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=30)
+r = db.execute("PRAGMA integrity_check").fetchall()
+if r != [("ok",)]:
+    sys.exit("%s: %s" % (sys.argv[1], r[:3]))' "$f" || return 1
+	done
+	echo "$n databases" > "$W/integrity.out"
+	[ "$n" -ge 5 ]
+}
+check "every daemon's database passes integrity_check" integrity
 # A request may come twice (sent again to a collector back from a lost
 # session); each one is answered, and the broker takes every report.
 check "sacm-fleet stops and says what it did" grep -q "$N endpoints announced, \([0-9]*\) requests, \1 reports taken, 0 refused" "$W/fleet.log"
