@@ -91,7 +91,7 @@ struct rr_recover {
 	unsigned	  seen;		/* grid_reconnects() listed after */
 	int		  started;
 	unsigned long	  retry;	/* a failed listing: not before */
-	unsigned long	  listed, fetched, stored;
+	unsigned long	  listed, fetched, stored, foreign;
 };
 
 struct rr {

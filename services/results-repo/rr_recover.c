@@ -76,8 +76,11 @@ listed(const char *jid, const char *node, const char *name, void *arg)
 	(void)jid;
 	(void)node;
 	rr->rec.listed++;
-	if (name == NULL || !item_ok(name) ||
-	    rr_result_stored(rr, name, strcspn(name, "/")) != 0)
+	if (name == NULL || !item_ok(name)) {
+		rr->rec.foreign++;
+		return 0;
+	}
+	if (rr_result_stored(rr, name, strcspn(name, "/")) != 0)
 		return 0;
 	if (rr->rec.n == rr->rec.cap) {
 		size_t cap = rr->rec.cap ? rr->rec.cap * 2 : 64;
@@ -113,6 +116,7 @@ list(struct rr *rr)
 
 	clear(rr);
 	rr->rec.listed = rr->rec.fetched = rr->rec.stored = 0;
+	rr->rec.foreign = 0;
 	rr_requests_write(rr);	/* what came is kept before results are */
 	if ((r = disco_items_all(rr->g, grid_pubsub_jid(rr->g),
 	    TOPIC_EVALUATION_RESULTS, listed, rr)) < 0) {
@@ -122,6 +126,10 @@ list(struct rr *rr)
 		clear(rr);
 		return r;
 	}
+	if (rr->rec.foreign > 0)
+		log_warnx("after connecting: %lu ids on %s are not result ids "
+		    "(<request> or <request>/<hex>); not fetched",
+		    rr->rec.foreign, TOPIC_EVALUATION_RESULTS);
 	if (rr->rec.n > 0)
 		log_info("after connecting: %zu of the %lu results on %s are "
 		    "not stored; taking them", rr->rec.n, rr->rec.listed,

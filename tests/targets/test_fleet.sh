@@ -103,6 +103,20 @@ unsub() {	# topic: as results-repo itself, with a client we did not write
 }
 unsub_both() { unsub sacm/evaluation/requests && unsub sacm/evaluation/results; }
 check "the results repository stopped, its subscriptions cancelled" unsub_both
+# Meanwhile an evaluator account (a client we did not write) publishes
+# results under ids that name no request: when the repository lists the
+# topic, it fetches none of them.
+echo "<result xmlns='http://sacm-grid.dev/protocol/1'/>" > "$W/junk.xml"
+junk() {
+	local id
+	for id in "fleet-000001/../../etc" "no such request" "fleet-000002/"; do
+		/usr/bin/python3 tests/integration/hostile.py publish \
+		    "$L/accounts/evaluator-2.conf" sacm/evaluation/results \
+		    "$id" "$W/junk.xml" 2>&1 | grep -q "^hostile: published" ||
+		    return 1
+	done
+}
+check "an evaluator publishes under ids that are not result ids" junk
 echo "catchup_items = 5" > "$L/etc/results-repo.local"
 # One account's first endpoint may be approved by auto_approve; an
 # operator approves them all (approving an approved one changes
@@ -115,6 +129,7 @@ published() {	# results the evaluators published for the fleet
 check "half of the results published meanwhile" wait_for 300 published $((N / 2))
 "$BIN/sacm-lab" start results-repo --dir "$L" >/dev/null 2>&1
 check "the results repository back: it takes the results it missed" wait_for 120 grep -q "after connecting: [0-9]* missed results fetched, [1-9][0-9]* stored" "$L/log/results-repo.log"
+check "... and not those ids" grep -q "after connecting: [3-9] ids on sacm/evaluation/results are not result ids" "$L/log/results-repo.log"
 nresults() {
 	"$S" results --policy "$ID" --json | /usr/bin/python3 -c '
 import json, sys
