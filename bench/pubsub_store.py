@@ -1,16 +1,26 @@
 #!/usr/bin/python3
-"""bench/pubsub_store.py CONF K COUNT PID - one topic with K subscriptions and
-COUNT publishes, as the grid administrator (CONF, its certificate login):
+"""bench/pubsub_store.py subs CONF K COUNT PID
+bench/pubsub_store.py items CONF N MAX PERSIST PID
 
-  - creates a topic of its own (open access, items kept);
+As the grid administrator (CONF, its certificate login), on a topic of
+its own (open access), deleted at the end.  slixmpp: a client we did not
+write, as in the attack tests.
+
+subs: K subscriptions and COUNT publishes.
   - sets K subscriptions as its owner (XEP-0060 8.8.2), 500 an IQ, to
     accounts that do not exist: every notification is routed and bounced
     the same way whatever the store, so what differs is the store;
   - publishes COUNT items one after the other.
+  Prints "subscribe_s S median_ms M max_ms X cpu_ms C", C the CPU time
+  of process PID (the broker) per publish.
 
-Prints one line: "subscribe_s S median_ms M max_ms X cpu_ms C", C the
-CPU time of process PID (the broker) per publish, then deletes the
-topic.  slixmpp: a client we did not write, as in the attack tests."""
+items: one publisher's N items, each a new id (as the orchestrator's
+  and the repositories' are: one an endpoint), 1.5 KB each, 16 in
+  flight; the topic keeps MAX items ("max": no limit) if PERSIST is 1.
+  What a publish costs the broker as the items its publisher already has
+  on the topic grow.  Prints "first_pps A first_cpu_ms B last_pps C
+  last_cpu_ms D": publishes a second and the broker's CPU per publish
+  over the first and the last tenth of the N."""
 import asyncio
 import logging
 import os
@@ -31,7 +41,8 @@ def cpu_s(pid):
     return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run(conf, k, count, pid):
+async def topic(conf, max_items, persist):
+    """A client logged in, the pubsub service and a fresh topic."""
     c = client(conf, "bench-store")
     c.register_plugin("xep_0060")
     c.register_plugin("xep_0004")
@@ -46,9 +57,43 @@ async def run(conf, k, count, pid):
     form.add_field("FORM_TYPE", ftype="hidden",
                    value="http://jabber.org/protocol/pubsub#node_config")
     form.add_field("pubsub#access_model", value="open")
-    form.add_field("pubsub#persist_items", value="1")
-    form.add_field("pubsub#max_items", value="1000")
+    form.add_field("pubsub#persist_items", value=persist)
+    form.add_field("pubsub#max_items", value=max_items)
     await c["xep_0060"].create_node(service, node, config=form, timeout=60)
+    return c, service, node
+
+
+async def items(conf, n, max_items, persist, pid):
+    c, service, node = await topic(conf, max_items, persist)
+    sem = asyncio.Semaphore(16)
+    pad = "x" * 1500
+
+    async def one(i):
+        async with sem:
+            payload = ET.fromstring(
+                "<tick xmlns='urn:sacm:bench' n='%d'>%s</tick>" % (i, pad))
+            await c["xep_0060"].publish(
+                service, node, id="item-%08d-0123456789abcdef" % i,
+                payload=payload, timeout=600)
+
+    step = max(1, n // 10)
+    out = []
+    for base in range(0, n, step):
+        t0, c0 = time.monotonic(), cpu_s(pid)
+        await asyncio.gather(*[one(i)
+                               for i in range(base, min(n, base + step))])
+        m = min(n, base + step) - base
+        if base == 0 or base + step >= n:
+            out.append((m / (time.monotonic() - t0),
+                        1000 * (cpu_s(pid) - c0) / m))
+    print("first_pps %.0f first_cpu_ms %.2f last_pps %.0f last_cpu_ms %.2f"
+          % (out[0][0], out[0][1], out[-1][0], out[-1][1]), flush=True)
+    await c["xep_0060"].delete_node(service, node, timeout=600)
+    c.disconnect()
+
+
+async def subs(conf, k, count, pid):
+    c, service, node = await topic(conf, "1000", "1")
     domain = conf["jid"].split("@")[1]
     t0 = time.monotonic()
     for base in range(0, k, 500):
@@ -80,11 +125,15 @@ async def run(conf, k, count, pid):
 
 def main():
     logging.basicConfig(level=logging.CRITICAL)
-    if len(sys.argv) != 5:
-        sys.exit("usage: pubsub_store.py CONF K COUNT PID")
-    asyncio.get_event_loop().run_until_complete(
-        run(read_conf(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
-            int(sys.argv[4])))
+    a = sys.argv[1:]
+    if len(a) == 5 and a[0] == "subs":
+        job = subs(read_conf(a[1]), int(a[2]), int(a[3]), int(a[4]))
+    elif len(a) == 6 and a[0] == "items":
+        job = items(read_conf(a[1]), int(a[2]), a[3], a[4], int(a[5]))
+    else:
+        sys.exit("usage: pubsub_store.py subs CONF K COUNT PID\n"
+                 "       pubsub_store.py items CONF N MAX PERSIST PID")
+    asyncio.get_event_loop().run_until_complete(job)
 
 
 if __name__ == "__main__":

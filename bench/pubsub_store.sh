@@ -9,9 +9,18 @@
 # a topic with K subscriptions set by its owner, and 20 publishes one
 # after the other (bench/pubsub_store.py, slixmpp).  Printed: the time to
 # set the K subscriptions, the median and largest publish round trip, and
-# the broker's CPU per publish (the Erlang VM's).  Needs root (PostgreSQL
-# runs as its own user), ejabberd, postgresql and erlang-p1-pgsql (make
-# install-deps).
+# the broker's CPU per publish (the Erlang VM's).
+#
+# Then what a publish costs as one publisher's items grow (the grid's
+# central services each publish one new item id per endpoint): for each
+# store, BENCH_STORE_ITEMS (default 10000) new items, 16 in flight, on a
+# topic keeping that many, then keeping all (max_items "max"); Mnesia
+# also with no items kept (persist_items 0), the anchor: a publish that
+# stores nothing.  Printed: publishes a second and the broker's CPU per
+# publish over the first and the last tenth.
+#
+# Needs root (PostgreSQL runs as its own user), ejabberd, postgresql and
+# erlang-p1-pgsql (make install-deps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -20,6 +29,7 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 KS=("$@")
 [ ${#KS[@]} -gt 0 ] || KS=(1000 10000)
 COUNT=20
+ITEMS=${BENCH_STORE_ITEMS:-10000}
 if [ "$(id -u)" != 0 ]; then
 	echo "pubsub store bench skipped: PostgreSQL runs as its own user, which needs root"
 	exit 77
@@ -57,6 +67,7 @@ psql -U ejabberd -d ejabberd -f /usr/share/ejabberd/sql/pg.new.sql > "$W/pg/sche
 
 printf '\n%-36s %12s %12s %12s %12s\n' "pubsub store (ejabberd, one node)" \
     "subscribe s" "median ms" "max ms" "CPU ms/pub"
+ITEMS_OUT=()
 for store in mnesia sql; do
 	LAB=$W/lab-$store
 	if [ "$store" = sql ]; then
@@ -68,8 +79,8 @@ for store in mnesia sql; do
 	    { cat "$W/up-$store.out"; say "the $store broker did not start"; exit 1; }
 	pid=$(cat "$LAB/ejabberd/ejabberd.pid")
 	for k in "${KS[@]}"; do
-		out=$(/usr/bin/python3 bench/pubsub_store.py "$LAB/accounts/admin.conf" \
-		    "$k" "$COUNT" "$pid") || { say "$store, $k subscriptions: failed"; exit 1; }
+		out=$(/usr/bin/python3 bench/pubsub_store.py subs \
+		    "$LAB/accounts/admin.conf" "$k" "$COUNT" "$pid") || { say "$store, $k subscriptions: failed"; exit 1; }
 		read -r _ sub _ med _ max _ cpums <<< "$out"
 		printf '%-36s %12s %12s %12s %12s\n' "$store, $k subscriptions" "$sub" \
 		    "$med" "$max" "$cpums"
@@ -78,6 +89,24 @@ for store in mnesia sql; do
 		n=$(psql -U ejabberd -d ejabberd -t -A -c "SELECT count(*) FROM pubsub_node")
 		printf '%-36s %12s\n' "(topics in PostgreSQL)" "$n"
 	fi
+	for keep in "$ITEMS:1" "max:1" "0:0"; do
+		[ "$store" = sql ] && [ "$keep" = 0:0 ] && continue
+		out=$(/usr/bin/python3 bench/pubsub_store.py items \
+		    "$LAB/accounts/admin.conf" "$ITEMS" "${keep%:*}" \
+		    "${keep#*:}" "$pid") ||
+		    { say "$store, $ITEMS items kept ${keep%:*}: failed"; exit 1; }
+		read -r _ fp _ fc _ lp _ lc <<< "$out"
+		case $keep in
+		0:0) what="none kept" ;;
+		max:1) what="all kept" ;;
+		*) what="$ITEMS kept" ;;
+		esac
+		ITEMS_OUT+=("$(printf '%-36s %12s %12s %12s %12s' \
+		    "$store, $what" "$fp" "$fc" "$lp" "$lc")")
+	done
 	"$BIN/sacm-lab" down --dir "$LAB" >/dev/null 2>&1
 	LAB=
 done
+printf '\n%-36s %12s %12s %12s %12s\n' "$ITEMS new items, one publisher" \
+    "first pub/s" "CPU ms/pub" "last pub/s" "CPU ms/pub"
+printf '%s\n' "${ITEMS_OUT[@]}"

@@ -129,6 +129,29 @@ out:
 }
 
 /*
+ * Is the endpoint's current approval still on its way to the broker (not
+ * taken yet, or refused and to be published again by
+ * orch_approvals_flush)?  The posture repository checks a report against
+ * the approval it has, so a collection request sent before it is answered
+ * with a report that is refused.
+ */
+static int
+approval_unpublished(struct orch *o, const char *endpoint)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (db_prep_hot(o->db, "SELECT approval_published < approval_version "
+	    "FROM endpoint WHERE id = ?", &st) < 0)
+		return 0;
+	db_bind_text(st, 1, endpoint);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int(st, 0);
+	db_finish(st);
+	return r;
+}
+
+/*
  * Is the endpoint's collector there, as last known?  Known from its
  * presence when it sends it (orch_presence.c); else asked again (a
  * disco#info to the collector's full JID, which the broker answers with an
@@ -225,7 +248,7 @@ inflight(struct orch *o, const char *full)
 }
 
 /* The online evaluator with the most room, looking from start on (the
- * first of equals wins); its index in *at. */
+ * first of equals wins); its index in *at unless at is NULL. */
 static struct orch_evaluator *
 pick_from(struct orch *o, size_t start, size_t *at)
 {
@@ -243,7 +266,8 @@ pick_from(struct orch *o, size_t start, size_t *at)
 		if (r > room) {
 			room = r;
 			best = &o->ev[i];
-			*at = i;
+			if (at != NULL)
+				*at = i;
 		}
 	}
 	return best;
@@ -252,9 +276,7 @@ pick_from(struct orch *o, size_t start, size_t *at)
 static struct orch_evaluator *
 pick_evaluator(struct orch *o)
 {
-	size_t at;
-
-	return pick_from(o, 0, &at);
+	return pick_from(o, 0, NULL);
 }
 
 /*
@@ -653,7 +675,9 @@ orch_tick(struct orch *o)
 			else if (up == 0) {
 				wait_offline(o, r->id, r->reason, since, 0);
 				next = now + EP_RECHECK;
-			} else if (r->fix)
+			} else if (approval_unpublished(o, r->endpoint))
+				next = now + 1;
+			else if (r->fix)
 				request_remediation(o, r->id, r->policy,
 				    r->profile ? r->profile : "", r->endpoint,
 				    r->attempts);

@@ -154,9 +154,8 @@ rr_store_open(struct rr *rr)
 int
 rr_result_stored(struct rr *rr, const char *request, size_t len)
 {
-	int r;
-
 	sqlite3_stmt *st;
+	int r;
 
 	if (db_prep_hot(rr->db, "SELECT 1 FROM evaluation WHERE request = ?1 "
 	    "UNION ALL SELECT 1 FROM vuln_scan WHERE request = ?1", &st) < 0)
