@@ -138,17 +138,8 @@ out:
 static int
 approval_unpublished(struct orch *o, const char *endpoint)
 {
-	sqlite3_stmt *st;
-	int r = 0;
-
-	if (db_prep_hot(o->db, "SELECT approval_published < approval_version "
-	    "FROM endpoint WHERE id = ?", &st) < 0)
-		return 0;
-	db_bind_text(st, 1, endpoint);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = sqlite3_column_int(st, 0);
-	db_finish(st);
-	return r;
+	return db_count(o->db, "SELECT count(*) FROM endpoint WHERE id = ? "
+	    "AND approval_published < approval_version", 1, endpoint) > 0;
 }
 
 /*
