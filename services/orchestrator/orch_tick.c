@@ -129,20 +129,6 @@ out:
 }
 
 /*
- * Is the endpoint's current approval still on its way to the broker (not
- * taken yet, or refused and to be published again by
- * orch_approvals_flush)?  The posture repository checks a report against
- * the approval it has, so a collection request sent before it is answered
- * with a report that is refused.
- */
-static int
-approval_unpublished(struct orch *o, const char *endpoint)
-{
-	return db_count(o->db, "SELECT count(*) FROM endpoint WHERE id = ? "
-	    "AND approval_published < approval_version", 1, endpoint) > 0;
-}
-
-/*
  * Is the endpoint's collector there, as last known?  Known from its
  * presence when it sends it (orch_presence.c); else asked again (a
  * disco#info to the collector's full JID, which the broker answers with an
@@ -539,6 +525,12 @@ struct due {
 	char	*id, *policy, *profile, *endpoint, *posture, *ev, *reason,
 		*evaluation;
 	int	 state, attempts, fix;	/* fix: one to send */
+	/* The endpoint's current approval is still on its way to the
+	 * broker (not taken yet, or refused and to be published again by
+	 * orch_approvals_flush).  The posture repository checks a report
+	 * against the approval it has, so a collection request sent before
+	 * it is answered with a report that is refused. */
+	int	 unapproved;
 	long	 deadline;
 	time_t	 next;
 };
@@ -625,7 +617,9 @@ orch_tick(struct orch *o)
 	 * when due, and never keeps the others from their turn. */
 	if (db_prep(o->db, "SELECT id, policy, profile, endpoint, posture, "
 	    "evaluator, state, attempts, deadline, reason, evaluation, "
-	    "fix_blob IS NOT NULL AND fix_state IS NULL FROM "
+	    "fix_blob IS NOT NULL AND fix_state IS NULL, (SELECT "
+	    "approval_published < approval_version FROM endpoint WHERE "
+	    "endpoint.id = assessment.endpoint) FROM "
 	    "assessment WHERE " ORCH_OPEN_SQL " AND next_check <= ? "
 	    "ORDER BY next_check, updated LIMIT ?", &st) < 0)
 		return;
@@ -643,6 +637,7 @@ orch_tick(struct orch *o)
 		r->reason = db_column_dup(st, 9);
 		r->evaluation = db_column_dup(st, 10);
 		r->fix = sqlite3_column_int(st, 11);
+		r->unapproved = sqlite3_column_int(st, 12);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -666,7 +661,7 @@ orch_tick(struct orch *o)
 			else if (up == 0) {
 				wait_offline(o, r->id, r->reason, since, 0);
 				next = now + EP_RECHECK;
-			} else if (approval_unpublished(o, r->endpoint))
+			} else if (r->unapproved)
 				next = now + 1;
 			else if (r->fix)
 				request_remediation(o, r->id, r->policy,

@@ -115,8 +115,8 @@ list(struct rr *rr)
 	int r;
 
 	clear(rr);
-	rr->rec.listed = rr->rec.fetched = rr->rec.stored = 0;
-	rr->rec.foreign = 0;
+	rr->rec.listed = rr->rec.fetched = 0;
+	rr->rec.stored = rr->rec.foreign = 0;
 	rr_requests_write(rr);	/* what came is kept before results are */
 	if ((r = disco_items_all(rr->g, grid_pubsub_jid(rr->g),
 	    TOPIC_EVALUATION_RESULTS, listed, rr)) < 0) {
